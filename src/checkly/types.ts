@@ -1,0 +1,20 @@
+import type { components } from './openapi';
+
+type Schemas = components['schemas'];
+
+export type TriggerRequest = Schemas['CheckSessionsV2TriggerRequest'];
+export type TriggerResponse = Schemas['CheckSessionsV2TriggerResponse'];
+/** A session as the trigger endpoint returns it. */
+export type TriggeredSession = Schemas['CheckSessionsV2CheckSession'];
+/** A session as GET /v2/check-sessions/{id} returns it: possibly still running. */
+export type CheckSession = Schemas['CheckSessionsV2FindOneResponse'];
+/** A session as GET /v2/check-sessions/{id}/completion returns it: always final. */
+export type CompletedSession = Schemas['CheckSessionsV2CompletionResponse'];
+/** One location's concise result inside a session. */
+export type SessionResult = Schemas['CheckSessionsV2CheckResult'];
+/** The full result from GET /v1/check-results/{checkId}/{checkResultId}. */
+export type CheckResult = Schemas['CheckResult'];
+export type ApiError = Schemas['ApiError'];
+
+export type SessionStatus = CheckSession['status'];
+export type CheckType = CheckSession['checkType'];

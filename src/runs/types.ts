@@ -1,0 +1,74 @@
+import type { CheckType, SessionStatus } from '../checkly/types';
+
+export type { CheckType, SessionStatus };
+
+/** What a run triggers: the tag expression and/or check IDs of `/checkly run`, or everything. */
+export interface Target {
+  /** Tag groups as sent in `target.matchTags`: OR of groups, AND inside a group. */
+  tags: string[][];
+  /** Check UUIDs as sent in `target.checkId`. */
+  checkIds: string[];
+  /** `--all`: no filter at all. Never true together with tags or checkIds. */
+  all: boolean;
+}
+
+/** Checkly's view of one check in a run, as far as the app knows it. */
+export interface Session {
+  sessionId: string;
+  checkId: string;
+  name: string;
+  checkType: CheckType;
+  /** Link to the session in the Checkly web app. */
+  link: string;
+  status: SessionStatus;
+  locations: string[];
+  /** Milliseconds the session took, once final. */
+  timeElapsed?: number;
+  /** Locations whose final result failed or degraded. */
+  failedLocations: string[];
+  /** First line of the first error of a failed or degraded result. */
+  error?: string;
+}
+
+export type RunPhase =
+  | 'triggering' // message posted, trigger call in flight
+  | 'running' // sessions known, some not final
+  | 'final' // every session final
+  | 'error' // the trigger failed; see `error`
+  | 'abandoned'; // stopped following after the run timeout; some sessions never became final
+
+export interface RunError {
+  /** Which class of Checkly error: lets renderers say what to do next. */
+  kind:
+    | 'bad_request'
+    | 'unauthorized'
+    | 'payment_required'
+    | 'forbidden'
+    | 'not_found'
+    | 'rate_limited'
+    | 'server'
+    | 'network';
+  /** What Checkly said (already free of secrets), or what went wrong. */
+  message: string;
+  status?: number;
+}
+
+/** One trigger and its message. */
+export interface Run {
+  id: string;
+  teamId: string;
+  channel: string;
+  /** The run message's timestamp, once posted. */
+  ts?: string;
+  /** For a rerun: the thread its message lives in (the original run's ts). */
+  threadTs?: string;
+  requester: string;
+  target: Target;
+  refreshCache: boolean;
+  phase: RunPhase;
+  error?: RunError;
+  sessions: Session[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+  finishedAt?: number;
+}
