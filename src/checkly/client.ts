@@ -1,0 +1,179 @@
+import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, errorForStatus, redact, truncate } from './errors';
+import type { ChecklyOperation } from './operation';
+import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
+import { type HttpAnswer, type HttpRequest, Transport } from './transport';
+import type { CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import { isUuid } from './uuid';
+
+export type { ChecklyOperation, RetryOptions };
+
+export interface ResponseInfo {
+  op: ChecklyOperation;
+  /** Undefined when no answer came (refused, reset, timeout). */
+  status: number | undefined;
+  durationMs: number;
+  retryAfterMs?: number;
+}
+
+export interface ChecklyClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  accountId: string;
+  userAgent: string;
+  /** Per-request timeout; the completion long poll gets its wait on top. */
+  timeoutMs: number;
+  /** Defaults: 4 retries, 500 ms to 10 s backoff, 60 s in all. */
+  retry?: Partial<RetryOptions>;
+  /** Awaited before every HTTP attempt, retries included (a request budget waits here). A throw ends the call. */
+  beforeRequest?: (op: ChecklyOperation) => Promise<void>;
+  /** Told of every attempt's outcome (metrics, slowing down on 429). Must not throw; if it does, it is ignored. */
+  onResponse?: (info: ResponseInfo) => void;
+}
+
+/** The spec bounds maxWaitSeconds to 1..30. */
+const MAX_WAIT_SECONDS = { min: 1, max: 30 };
+
+/** The Checkly Public API calls this app makes; the only place that knows their URLs, headers and retries. */
+export class ChecklyClient {
+  private readonly transport: Transport;
+  private readonly retry: RetryOptions;
+
+  constructor(private readonly options: ChecklyClientOptions) {
+    this.transport = new Transport(options);
+    this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
+  }
+
+  /** Starts one session per matching check. A 404 (NotFoundError) means no check matched. */
+  async trigger(req: TriggerRequest): Promise<TriggeredSession[]> {
+    const path = '/v2/check-sessions/trigger';
+    for (const checkId of req.target?.checkId ?? []) this.requireUuid('trigger', path, 'check ID', checkId);
+    const { data } = await this.call({ operation: 'trigger', method: 'POST', path, body: req, freshConnection: true });
+    if (!isRecord(data) || !Array.isArray(data.sessions)) throw this.unexpected('trigger', path);
+    return data.sessions as TriggeredSession[];
+  }
+
+  /** The session's current state; its results may be partial while it runs. */
+  async getSession(id: string): Promise<CheckSession> {
+    const path = `/v2/check-sessions/${this.requireUuid('session', '/v2/check-sessions/{id}', 'check session ID', id)}`;
+    const { data } = await this.call({ operation: 'session', method: 'GET', path });
+    if (!isRecord(data) || typeof data.status !== 'string') throw this.unexpected('session', path);
+    return data as CheckSession;
+  }
+
+  /**
+   * Waits up to `maxWaitSeconds` (1..30) for the session to be final. Null means "still running, ask
+   * again" (Checkly's 408), which is neither retried nor an error.
+   */
+  async awaitCompletion(id: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<CompletedSession | null> {
+    const template = '/v2/check-sessions/{id}/completion';
+    const path = `/v2/check-sessions/${this.requireUuid('completion', template, 'check session ID', id)}/completion`;
+    if (!Number.isInteger(maxWaitSeconds) || maxWaitSeconds < MAX_WAIT_SECONDS.min || maxWaitSeconds > MAX_WAIT_SECONDS.max) {
+      throw new BadRequestError({
+        operation: 'completion',
+        path,
+        checklyMessage: `maxWaitSeconds must be an integer from ${MAX_WAIT_SECONDS.min} to ${MAX_WAIT_SECONDS.max}.`,
+      });
+    }
+    const answer = await this.call(
+      {
+        operation: 'completion',
+        method: 'GET',
+        path,
+        query: { maxWaitSeconds },
+        // Checkly holds the request up to maxWaitSeconds before answering at all.
+        timeoutMs: maxWaitSeconds * 1000 + this.options.timeoutMs,
+        signal,
+      },
+      [408],
+    );
+    if (answer.status === 408) return null;
+    if (!isRecord(answer.data) || typeof answer.data.status !== 'string') throw this.unexpected('completion', path);
+    return answer.data as CompletedSession;
+  }
+
+  /** Cancels what still runs in the session; a session already final stays as it is. */
+  async cancel(id: string): Promise<void> {
+    const path = `/v1/check-sessions/${this.requireUuid('cancel', '/v1/check-sessions/{id}/cancel', 'check session ID', id)}/cancel`;
+    // An empty body cancels every sequence; the spec requires a body.
+    await this.call({ operation: 'cancel', method: 'POST', path, body: {} });
+  }
+
+  /** The full result of one location's run, with its error details. */
+  async getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult> {
+    const template = '/v1/check-results/{checkId}/{checkResultId}';
+    this.requireUuid('result', template, 'check ID', checkId);
+    this.requireUuid('result', template, 'check result ID', checkResultId);
+    const path = `/v1/check-results/${checkId}/${checkResultId}`;
+    const { data } = await this.call({ operation: 'result', method: 'GET', path });
+    if (!isRecord(data)) throw this.unexpected('result', path);
+    return data as CheckResult;
+  }
+
+  /** Releases idle connections. */
+  close(): void {
+    this.transport.close();
+  }
+
+  /** One call with its retries; answers with a 2xx or one of `alsoAccepted`, or throws a ChecklyError. */
+  private call(
+    req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number },
+    alsoAccepted: readonly number[] = [],
+  ): Promise<HttpAnswer> {
+    const request: HttpRequest = { ...req, timeoutMs: req.timeoutMs ?? this.options.timeoutMs };
+    const aborted = (): Error =>
+      new RequestAbortedError({ operation: req.operation, path: req.path, checklyMessage: 'Request aborted.', neverSent: true });
+    return withRetry(() => this.attempt(request, alsoAccepted, aborted), {
+      options: this.retry,
+      shouldRetry: (err) => isRetryable(err, req.operation),
+      signal: req.signal,
+      aborted,
+    });
+  }
+
+  private async attempt(req: HttpRequest, alsoAccepted: readonly number[], aborted: () => Error): Promise<HttpAnswer> {
+    if (req.signal?.aborted) throw aborted();
+    await this.options.beforeRequest?.(req.operation);
+    if (req.signal?.aborted) throw aborted();
+    const startedAt = performance.now();
+    let answer: HttpAnswer;
+    try {
+      answer = await this.transport.send(req);
+    } catch (err) {
+      this.report({ op: req.operation, status: undefined, durationMs: performance.now() - startedAt });
+      throw err;
+    }
+    const info: ResponseInfo = { op: req.operation, status: answer.status, durationMs: performance.now() - startedAt };
+    if (answer.retryAfterMs !== undefined) info.retryAfterMs = answer.retryAfterMs;
+    this.report(info);
+    if ((answer.status >= 200 && answer.status < 300) || alsoAccepted.includes(answer.status)) return answer;
+    const details = {
+      operation: req.operation,
+      path: req.path,
+      checklyMessage: apiErrorMessage(answer.data, answer.status, [this.options.apiKey]),
+    };
+    throw errorForStatus(answer.status, answer.retryAfterMs === undefined ? details : { ...details, retryAfterMs: answer.retryAfterMs });
+  }
+
+  private report(info: ResponseInfo): void {
+    try {
+      this.options.onResponse?.(info);
+    } catch {
+      // A metrics hook must not turn a good answer into a failure.
+    }
+  }
+
+  /** Ids go into URL paths: anything but a UUID is refused here, before a request is spent on it. */
+  private requireUuid(operation: ChecklyOperation, path: string, what: string, value: string): string {
+    if (isUuid(value)) return value;
+    const shown = truncate(redact(String(value), [this.options.apiKey]), 60);
+    throw new BadRequestError({ operation, path, checklyMessage: `Malformed ${what}: "${shown}" is not a UUID.` });
+  }
+
+  private unexpected(operation: ChecklyOperation, path: string): ServerError {
+    return new ServerError({ operation, path, checklyMessage: 'Unexpected response body from Checkly.' });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,63 @@
+import type { CheckResult, SessionResult } from './types';
+
+/** The final results of a session that failed or degraded, one per location. */
+export function failingResults(results: readonly SessionResult[]): SessionResult[] {
+  return results.filter(
+    (r) => r.resultType === 'FINAL' && (r.hasFailures || r.hasErrors || r.isDegraded) && !r.isCancelled,
+  );
+}
+
+const MAX_ERROR_LENGTH = 300;
+
+/**
+ * The first line of the first error a check result reports, whatever the check type keeps it in.
+ * Checkly's error shapes differ per type (strings, `{message}` objects, assertion objects), so this
+ * looks for the first human-readable message in the places the spec names.
+ */
+export function firstErrorLine(result: CheckResult): string | undefined {
+  const candidates: unknown[] = [
+    result.apiCheckResult?.requestError,
+    ...(result.apiCheckResult?.assertions ?? []).filter(isFailedAssertion).map(describeAssertion),
+    ...(result.browserCheckResult?.errors ?? []),
+    ...(result.multiStepCheckResult?.errors ?? []),
+    ...(result.playwrightCheckResult?.errors ?? []),
+    ...(result.agenticCheckResult?.errors ?? []),
+    result.tracerouteCheckResult?.requestError,
+    result.grpcCheckResult?.requestError,
+    result.sslCheckResult?.requestError,
+  ];
+  for (const candidate of candidates) {
+    const text = messageOf(candidate);
+    const line = text
+      ?.split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l.length > 0);
+    if (line) return line.length > MAX_ERROR_LENGTH ? `${line.slice(0, MAX_ERROR_LENGTH - 1)}…` : line;
+  }
+  return undefined;
+}
+
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of ['message', 'error', 'stack']) {
+      if (typeof record[key] === 'string') return record[key] as string;
+    }
+  }
+  return undefined;
+}
+
+function isFailedAssertion(assertion: unknown): boolean {
+  if (!assertion || typeof assertion !== 'object') return false;
+  const a = assertion as Record<string, unknown>;
+  return a.error !== undefined && a.error !== null && a.error !== false && a.error !== '';
+}
+
+function describeAssertion(assertion: unknown): string | undefined {
+  const a = assertion as Record<string, unknown>;
+  if (typeof a.error === 'string') return a.error;
+  const parts = [a.source, a.property, a.comparison, a.target].filter((p) => typeof p === 'string' && p !== '');
+  const actual = a.actual === undefined ? '' : ` (got ${JSON.stringify(a.actual)})`;
+  return parts.length > 0 ? `Assertion failed: ${parts.join(' ')}${actual}` : undefined;
+}
