@@ -1,0 +1,327 @@
+// The fake Checkly's world: checks, sessions and the bodies the spec says describe them.
+// Pure functions of (state, now): a session's status is computed from the clock, so thousands of
+// sessions cost no timers.
+import { randomUUID } from 'node:crypto';
+import type {
+  CheckResult,
+  CheckSession,
+  CheckType,
+  CompletedSession,
+  SessionResult,
+  SessionStatus,
+  TriggeredSession,
+} from '../../src/checkly/types';
+
+export type FakeOutcome = 'PASSED' | 'FAILED' | 'DEGRADED' | 'TIMED_OUT';
+export type FinalStatus = CompletedSession['status'];
+
+export interface FakeCheckInput {
+  id?: string;
+  name: string;
+  tags?: string[];
+  checkType?: CheckType;
+  locations?: string[];
+  durationMs?: number;
+  outcome?: FakeOutcome;
+  /** Locations whose result fails (or degrades); default: all of them when the outcome is not PASSED. */
+  failingLocations?: string[];
+  /**
+   * The error a failing result reports (may span lines). API/URL checks: `apiCheckResult.requestError`;
+   * without it, a failed status-code assertion. Browser-like checks: their `errors` list.
+   */
+  errorMessage?: string;
+  activated?: boolean;
+  /** Report browser-like errors as plain strings instead of `{message}` objects. */
+  errorsAsStrings?: boolean;
+  /** ATTEMPT results before the FINAL one, per failing location (Checkly retries failed runs). */
+  failedAttempts?: number;
+}
+
+/** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
+export interface FakeCheck {
+  id: string;
+  name: string;
+  tags: string[];
+  checkType: CheckType;
+  locations: string[];
+  durationMs: number;
+  outcome: FakeOutcome;
+  failingLocations?: string[];
+  errorMessage?: string;
+  activated: boolean;
+  errorsAsStrings: boolean;
+  failedAttempts: number;
+}
+
+export function uuid(): string {
+  return randomUUID();
+}
+
+export function newCheck(input: FakeCheckInput): FakeCheck {
+  const check: FakeCheck = {
+    id: input.id ?? uuid(),
+    name: input.name,
+    tags: input.tags ?? [],
+    checkType: input.checkType ?? 'API',
+    locations: input.locations ?? ['eu-west-1'],
+    durationMs: input.durationMs ?? 1000,
+    outcome: input.outcome ?? 'PASSED',
+    activated: input.activated ?? true,
+    errorsAsStrings: input.errorsAsStrings ?? false,
+    failedAttempts: input.failedAttempts ?? 0,
+  };
+  if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
+  if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
+  return check;
+}
+
+// ---- matching, as the Checkly CLI's tag expressions mean it ----
+
+export interface TriggerTarget {
+  matchTags?: string[][];
+  checkId?: string[];
+}
+
+/** Any group matches; a group matches when all its tags do; `!tag` means the check lacks the tag. */
+export function matchesTags(checkTags: readonly string[], groups: readonly (readonly string[])[]): boolean {
+  return groups.some((group) =>
+    group.every((tag) => (tag.startsWith('!') ? !checkTags.includes(tag.slice(1)) : checkTags.includes(tag))),
+  );
+}
+
+export function matchingChecks(checks: readonly FakeCheck[], target: TriggerTarget | undefined): FakeCheck[] {
+  const tags = target?.matchTags ?? [];
+  const ids = target?.checkId ?? [];
+  return checks.filter(
+    (c) => c.activated && (tags.length === 0 || matchesTags(c.tags, tags)) && (ids.length === 0 || ids.includes(c.id)),
+  );
+}
+
+// ---- sessions ----
+
+export interface ResultRef {
+  id: string;
+  location: string;
+  resultType: 'FINAL' | 'ATTEMPT';
+}
+
+export interface FakeSession {
+  id: string;
+  accountId: string;
+  /** The check as it was when triggered. */
+  check: Readonly<FakeCheck>;
+  createdAt: number;
+  cancelledAt?: number;
+  /** Every result the session will have once final, ids fixed at creation. */
+  results: ResultRef[];
+}
+
+export function newSession(check: FakeCheck, accountId: string, now: number): FakeSession {
+  const snapshot: FakeCheck = { ...check, tags: [...check.tags], locations: [...check.locations] };
+  const results: ResultRef[] = [];
+  for (const location of snapshot.locations) {
+    if (isFailingLocation(snapshot, location) && snapshot.outcome !== 'DEGRADED') {
+      for (let i = 0; i < snapshot.failedAttempts; i += 1) results.push({ id: uuid(), location, resultType: 'ATTEMPT' });
+    }
+    results.push({ id: uuid(), location, resultType: 'FINAL' });
+  }
+  return { id: uuid(), accountId, check: snapshot, createdAt: now, results };
+}
+
+export function finalAt(session: FakeSession): number {
+  return session.cancelledAt ?? session.createdAt + session.check.durationMs;
+}
+
+export function isFinalStatus(status: SessionStatus): status is FinalStatus {
+  return ['PASSED', 'FAILED', 'DEGRADED', 'TIMED_OUT', 'CANCELLED'].includes(status);
+}
+
+/** STARTED, then PROGRESS at 20 %, PROGRESS_FAILED/_DEGRADED at 60 % when it is heading there, the outcome at 100 %. */
+export function statusAt(session: FakeSession, now: number): SessionStatus {
+  if (session.cancelledAt !== undefined && now >= session.cancelledAt) return 'CANCELLED';
+  const { durationMs, outcome } = session.check;
+  const elapsed = now - session.createdAt;
+  if (elapsed >= durationMs) return outcome;
+  if (elapsed >= 0.6 * durationMs && outcome === 'FAILED') return 'PROGRESS_FAILED';
+  if (elapsed >= 0.6 * durationMs && outcome === 'DEGRADED') return 'PROGRESS_DEGRADED';
+  if (elapsed >= 0.2 * durationMs) return 'PROGRESS';
+  return 'STARTED';
+}
+
+export function isFailingLocation(check: Readonly<FakeCheck>, location: string): boolean {
+  if (check.outcome === 'PASSED') return false;
+  return check.failingLocations ? check.failingLocations.includes(location) : true;
+}
+
+// ---- bodies, typed by the spec's generated types ----
+
+const APP = 'https://app.checklyhq.com';
+
+export function sessionLink(session: FakeSession): string {
+  return `${APP}/accounts/${session.accountId}/checks/${session.check.id}/check-sessions/${session.id}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function triggeredBody(session: FakeSession): TriggeredSession {
+  return {
+    checkSessionId: session.id,
+    checkSessionLink: sessionLink(session),
+    checkId: session.check.id,
+    checkType: session.check.checkType,
+    name: session.check.name,
+    status: 'STARTED',
+    startedAt: iso(session.createdAt),
+    stoppedAt: null,
+    timeElapsed: 0,
+    runLocations: [...session.check.locations],
+    runSource: 'TRIGGER_API',
+  };
+}
+
+export function sessionBody(session: FakeSession, now: number): CheckSession {
+  const status = statusAt(session, now);
+  const final = isFinalStatus(status);
+  const stoppedAt = final ? finalAt(session) : undefined;
+  return {
+    ...triggeredBody(session),
+    status,
+    stoppedAt: stoppedAt === undefined ? null : iso(stoppedAt),
+    timeElapsed: (stoppedAt ?? now) - session.createdAt,
+    results: final ? visibleResults(session).map((r) => conciseResult(session, r)) : [],
+  };
+}
+
+/** Once final, the results Checkly shows; a cancelled session never got to its retries. */
+export function visibleResults(session: FakeSession): ResultRef[] {
+  return session.cancelledAt === undefined ? session.results : session.results.filter((r) => r.resultType === 'FINAL');
+}
+
+/** The completion body; only for a final session. */
+export function completionBody(session: FakeSession, now: number): CompletedSession {
+  const body = sessionBody(session, now);
+  if (!isFinalStatus(body.status) || body.stoppedAt === null) throw new Error(`session ${session.id} is not final`);
+  return { ...body, status: body.status, stoppedAt: body.stoppedAt };
+}
+
+interface Verdict {
+  hasFailures: boolean;
+  hasErrors: boolean;
+  isDegraded: boolean;
+  isCancelled: boolean;
+}
+
+function verdict(session: FakeSession, ref: ResultRef): Verdict {
+  if (session.cancelledAt !== undefined) {
+    return { hasFailures: false, hasErrors: false, isDegraded: false, isCancelled: true };
+  }
+  const failing = isFailingLocation(session.check, ref.location);
+  const degraded = failing && session.check.outcome === 'DEGRADED' && ref.resultType === 'FINAL';
+  const failed = failing && !degraded;
+  return { hasFailures: failed, hasErrors: failed, isDegraded: degraded, isCancelled: false };
+}
+
+function resultLink(session: FakeSession, ref: ResultRef): string {
+  return `${sessionLink(session)}/results/${ref.id}`;
+}
+
+function conciseResult(session: FakeSession, ref: ResultRef): SessionResult {
+  const v = verdict(session, ref);
+  return {
+    checkResultId: ref.id,
+    checkResultLink: resultLink(session, ref),
+    checkId: session.check.id,
+    checkType: session.check.checkType,
+    name: session.check.name,
+    runLocation: ref.location,
+    resultType: ref.resultType,
+    ...v,
+    aborted: v.isCancelled,
+    responseTime: responseTime(session),
+    startedAt: iso(session.createdAt),
+    stoppedAt: iso(finalAt(session)),
+  };
+}
+
+function responseTime(session: FakeSession): number {
+  return Math.round((finalAt(session) - session.createdAt) * 0.8);
+}
+
+const DEFAULT_BROWSER_ERROR =
+  "Error: expect(locator).toBeVisible() failed\n\nLocator: getByRole('button', { name: 'Sign in' })\nExpected: visible\nReceived: <element(s) not found>";
+
+export function checkResultBody(session: FakeSession, ref: ResultRef): CheckResult {
+  const v = verdict(session, ref);
+  const failing = v.hasFailures || v.isDegraded;
+  const { check } = session;
+  const body: CheckResult = {
+    id: ref.id,
+    name: check.name,
+    checkId: check.id,
+    hasFailures: v.hasFailures,
+    hasErrors: v.hasErrors,
+    isDegraded: v.isDegraded,
+    isCancelled: v.isCancelled,
+    overMaxResponseTime: check.outcome === 'TIMED_OUT' && failing,
+    runLocation: ref.location,
+    startedAt: iso(session.createdAt),
+    stoppedAt: iso(finalAt(session)),
+    created_at: iso(finalAt(session)),
+    responseTime: responseTime(session),
+    checkRunId: Math.floor(finalAt(session)) % 1_000_000_000,
+    attempts: 1 + session.results.filter((r) => r.location === ref.location && r.resultType === 'ATTEMPT').length,
+    resultType: ref.resultType,
+    sequenceId: uuid(),
+    traceId: null,
+    errorGroupIds: [],
+  };
+  const errors = failing ? [check.errorMessage ?? DEFAULT_BROWSER_ERROR] : [];
+  const listed = errors.map((message) => (check.errorsAsStrings ? message : { message }));
+  switch (check.checkType) {
+    case 'API':
+    case 'URL':
+      body.apiCheckResult = apiResult(check, failing);
+      break;
+    case 'BROWSER':
+      body.browserCheckResult = { type: 'PLAYWRIGHT', errors: listed, pages: [], jobLog: [], jobAssets: [], runtimeVersion: '2025.04' };
+      break;
+    case 'MULTI_STEP':
+      body.multiStepCheckResult = { errors: listed, jobLog: [], jobAssets: [], runtimeVersion: '2025.04' };
+      break;
+    case 'PLAYWRIGHT':
+      body.playwrightCheckResult = { errors: errors.map((message) => ({ message })), playwrightTraceFiles: [] };
+      break;
+    case 'AGENTIC':
+      body.agenticCheckResult = { assertions: [], suggestions: [], steps: [], errors: errors.map((message) => ({ message })) };
+      break;
+    case 'TRACEROUTE':
+      body.tracerouteCheckResult = { requestError: failing ? (check.errorMessage ?? 'Destination not reached') : null };
+      break;
+    case 'GRPC':
+      body.grpcCheckResult = { requestError: failing ? (check.errorMessage ?? '14 UNAVAILABLE: connection refused') : null };
+      break;
+    case 'SSL':
+      body.sslCheckResult = { requestError: failing ? (check.errorMessage ?? 'certificate has expired') : null };
+      break;
+    default:
+      // TCP, DNS, ICMP, HEARTBEAT: the spec defines no detail object for these.
+      break;
+  }
+  return body;
+}
+
+function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<CheckResult['apiCheckResult']> {
+  const status = failing && check.outcome !== 'DEGRADED' ? 500 : 200;
+  const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
+  const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
+  return {
+    assertions: [failedAssertion ? { ...statusAssertion, actual: status, error: `Expected ${status} to equal 200` } : statusAssertion],
+    request: { method: 'GET', url: `https://api.example.com/${encodeURIComponent(check.name)}` },
+    response: { status, statusText: status === 200 ? 'OK' : 'Internal Server Error', body: '' },
+    requestError: failing ? (check.errorMessage ?? null) : null,
+    jobLog: null,
+    jobAssets: null,
+  };
+}

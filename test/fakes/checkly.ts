@@ -1,0 +1,533 @@
+// A fake Checkly Public API over real HTTP on 127.0.0.1, following reference/checkly-openapi.json for
+// the five operations the app calls. Controllable: checks and their outcomes, latency, rate limits,
+// injected faults; observable: every request and every session's timeline.
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChecklyOperation } from '../../src/checkly/operation';
+import {
+  type FakeCheck,
+  type FakeCheckInput,
+  type FakeSession,
+  checkResultBody,
+  completionBody,
+  finalAt,
+  isFinalStatus,
+  matchingChecks,
+  newCheck,
+  newSession,
+  sessionBody,
+  statusAt,
+  triggeredBody,
+  visibleResults,
+} from './checkly-model';
+import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
+import type { SessionStatus } from '../../src/checkly/types';
+
+export { uuid, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export type { ChecklyOperation };
+
+export interface FakeChecklyOptions {
+  apiKey?: string;
+  accountId?: string;
+  /** Added before every answer, in ms; called per request, so it may vary. */
+  latencyMs?: () => number;
+  /** Requests per sliding 60 s window per account; over it, 429 with Retry-After. */
+  rateLimitPerMinute?: number;
+  /** The session clock, in epoch ms. Held long polls assume it runs at real speed; else call recheck(). */
+  now?: () => number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** As received (lower-cased names). */
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON, or the raw text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  /** The operation the route names, when it names one. */
+  op?: ChecklyOperation;
+  /** Undefined until answered, and for a dropped connection. */
+  status?: number;
+  /** Arrival and answer times on the session clock. */
+  at: number;
+  answeredAt?: number;
+  dropped?: boolean;
+}
+
+export interface SessionView {
+  id: string;
+  checkId: string;
+  name: string;
+  createdAt: number;
+  /** When the session is (or will be) final: its end, or its cancellation. */
+  finalAt: number;
+  status: SessionStatus;
+  cancelledAt?: number;
+}
+
+export interface FailOptions {
+  /** How many matching requests get this answer (default 1). */
+  times?: number;
+  retryAfterSeconds?: number;
+  message?: string;
+}
+
+export interface FakeCheckly {
+  /** Base URL, no trailing slash. */
+  readonly url: string;
+  readonly apiKey: string;
+  readonly accountId: string;
+  readonly checks: readonly FakeCheck[];
+  readonly sessions: SessionView[];
+  readonly requests: RecordedRequest[];
+  /** Requests answered 429 by the rate limit (not by failNext). */
+  readonly rateLimited: number;
+  /** Completion requests being held right now. */
+  readonly heldRequests: number;
+  addCheck(input: FakeCheckInput): FakeCheck;
+  session(id: string): SessionView | undefined;
+  finalAt(sessionId: string): number | undefined;
+  /** Answers the next matching request(s) with `status` and an ApiError body. */
+  failNext(op: ChecklyOperation | 'any', status: number, opts?: FailOptions): void;
+  /** Destroys the connection of the next matching request(s) without answering (a reset / socket hang up). */
+  dropNext(op: ChecklyOperation | 'any', opts?: { times?: number }): void;
+  /** Extra delay before answering requests of `op` (on top of latencyMs). 0 removes it. */
+  setDelay(op: ChecklyOperation | 'any', ms: number): void;
+  /** Re-evaluates held long polls now (after moving an injected clock). */
+  recheck(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_API_KEY = 'cu_fake_0123456789abcdef0123456789abcdef';
+const DEFAULT_ACCOUNT_ID = '7d1f3a2c-5b6e-4c8d-9e0f-1a2b3c4d5e6f';
+const WINDOW_MS = 60_000;
+const MAX_BODY_BYTES = 1_000_000;
+
+interface Fault {
+  op: ChecklyOperation | 'any';
+  remaining: number;
+  status?: number;
+  drop?: boolean;
+  retryAfterSeconds?: number;
+  message?: string;
+}
+
+interface Waiter {
+  session: FakeSession;
+  /** Real time (Date.now) at which the long poll gives up with 408. */
+  deadline: number;
+  maxWaitSeconds: number;
+  res: ServerResponse;
+  record: RecordedRequest;
+  timer?: NodeJS.Timeout;
+}
+
+interface Route {
+  op: ChecklyOperation;
+  params: string[];
+}
+
+const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
+  { method: 'POST', pattern: /^\/v2\/check-sessions\/trigger$/, op: 'trigger' },
+  { method: 'GET', pattern: /^\/v2\/check-sessions\/([^/]+)\/completion$/, op: 'completion' },
+  { method: 'GET', pattern: /^\/v2\/check-sessions\/([^/]+)$/, op: 'session' },
+  { method: 'POST', pattern: /^\/v1\/check-sessions\/([^/]+)\/cancel$/, op: 'cancel' },
+  { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)$/, op: 'result' },
+];
+
+function route(method: string, path: string): Route | undefined {
+  for (const r of ROUTES) {
+    const m = r.method === method ? r.pattern.exec(path) : null;
+    if (m) return { op: r.op, params: m.slice(1).map(decodeURIComponent) };
+  }
+  return undefined;
+}
+
+function apiError(status: number, message?: string): { statusCode: number; error: string; message: string } {
+  const error = STATUS_CODES[status] ?? 'Error';
+  return { statusCode: status, error, message: message ?? error };
+}
+
+class FakeChecklyServer implements FakeCheckly {
+  readonly apiKey: string;
+  readonly accountId: string;
+  readonly requests: RecordedRequest[] = [];
+  rateLimited = 0;
+  url = '';
+
+  private readonly server: http.Server;
+  private readonly now: () => number;
+  private readonly checkList: FakeCheck[] = [];
+  private readonly sessionList: FakeSession[] = [];
+  private readonly sessionsById = new Map<string, FakeSession>();
+  private readonly resultsById = new Map<string, { session: FakeSession; ref: FakeSession['results'][number] }>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly faults: Fault[] = [];
+  private readonly delays = new Map<ChecklyOperation | 'any', number>();
+  private readonly windows = new Map<string, number[]>();
+  private closed = false;
+
+  constructor(private readonly options: FakeChecklyOptions) {
+    this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
+    this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.now = options.now ?? Date.now;
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent && !res.destroyed) this.answer(res, undefined, 500, apiError(500, String(err)));
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  get checks(): readonly FakeCheck[] {
+    return this.checkList;
+  }
+
+  get sessions(): SessionView[] {
+    return this.sessionList.map((s) => this.view(s));
+  }
+
+  get heldRequests(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  addCheck(input: FakeCheckInput): FakeCheck {
+    const check = newCheck(input);
+    this.checkList.push(check);
+    return check;
+  }
+
+  session(id: string): SessionView | undefined {
+    const s = this.sessionsById.get(id);
+    return s && this.view(s);
+  }
+
+  finalAt(sessionId: string): number | undefined {
+    const s = this.sessionsById.get(sessionId);
+    return s && finalAt(s);
+  }
+
+  failNext(op: ChecklyOperation | 'any', status: number, opts: FailOptions = {}): void {
+    const fault: Fault = { op, status, remaining: opts.times ?? 1 };
+    if (opts.retryAfterSeconds !== undefined) fault.retryAfterSeconds = opts.retryAfterSeconds;
+    if (opts.message !== undefined) fault.message = opts.message;
+    this.faults.push(fault);
+  }
+
+  dropNext(op: ChecklyOperation | 'any', opts: { times?: number } = {}): void {
+    this.faults.push({ op, drop: true, remaining: opts.times ?? 1 });
+  }
+
+  setDelay(op: ChecklyOperation | 'any', ms: number): void {
+    if (ms > 0) this.delays.set(op, ms);
+    else this.delays.delete(op);
+  }
+
+  recheck(): void {
+    for (const set of this.waiters.values()) for (const w of [...set]) this.checkWaiter(w);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const set of this.waiters.values()) {
+      for (const w of set) {
+        clearTimeout(w.timer);
+        w.res.destroy();
+      }
+    }
+    this.waiters.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- request handling ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const matched = route(method, url.pathname);
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: undefined,
+      at: this.now(),
+    };
+    if (matched) record.op = matched.op;
+    this.requests.push(record);
+    const raw = await readBody(req);
+    record.body = parseBody(raw);
+
+    await this.sleep((this.options.latencyMs?.() ?? 0) + (matched ? this.delayFor(matched.op) : this.delays.get('any') ?? 0));
+    if (this.closed) return;
+
+    if (!matched) return this.answer(res, record, 404, apiError(404));
+    if (this.overRateLimit(req, res, record)) return;
+    const fault = this.takeFault(matched.op);
+    if (fault?.drop) {
+      record.dropped = true;
+      res.destroy();
+      return;
+    }
+    if (fault?.status !== undefined) {
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      return this.answer(res, record, fault.status, apiError(fault.status, fault.message), headers);
+    }
+    const denied = this.authenticate(req.headers);
+    if (denied) return this.answer(res, record, denied.statusCode, denied);
+
+    const [first = '', second = ''] = matched.params;
+    switch (matched.op) {
+      case 'trigger':
+        return this.trigger(res, record, raw);
+      case 'session':
+        return this.getSession(res, record, first);
+      case 'completion':
+        return this.completion(res, record, first, url.searchParams.get('maxWaitSeconds'));
+      case 'cancel':
+        return this.cancel(res, record, first, raw);
+      case 'result':
+        return this.checkResult(res, record, first, second);
+    }
+  }
+
+  private delayFor(op: ChecklyOperation): number {
+    return (this.delays.get(op) ?? 0) + (this.delays.get('any') ?? 0);
+  }
+
+  private authenticate(headers: IncomingHttpHeaders): ReturnType<typeof apiError> | undefined {
+    const auth = headers.authorization ?? '';
+    const m = /^Bearer (.+)$/i.exec(auth);
+    if (!m || m[1] !== this.apiKey) return apiError(401, 'Bad Token');
+    const account = headers['x-checkly-account'];
+    if (account === undefined || account === '') return apiError(401, 'Missing x-checkly-account header');
+    if (account !== this.accountId) return apiError(403, 'Forbidden');
+    return undefined;
+  }
+
+  /** Sliding window per account; the requests it turns away do not count against it. */
+  private overRateLimit(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): boolean {
+    const limit = this.options.rateLimitPerMinute;
+    if (limit === undefined) return false;
+    const account = String(req.headers['x-checkly-account'] ?? '');
+    const now = this.now();
+    const window = (this.windows.get(account) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.windows.set(account, window);
+    if (window.length < limit) {
+      window.push(now);
+      return false;
+    }
+    this.rateLimited += 1;
+    const retryAfter = Math.max(1, Math.ceil((window[0]! + WINDOW_MS - now) / 1000));
+    this.answer(res, record, 429, apiError(429), { 'Retry-After': String(retryAfter) });
+    return true;
+  }
+
+  private takeFault(op: ChecklyOperation): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.op === 'any' || f.op === op);
+    if (i < 0) return undefined;
+    const fault = this.faults[i]!;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+
+  private trigger(res: ServerResponse, record: RecordedRequest, raw: string): void {
+    const parsed = parseJson(raw);
+    if (!parsed.ok) return this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+    const valid = validateTrigger(parsed.value);
+    if (!valid.ok) return this.answer(res, record, 400, apiError(400, valid.message));
+    const checks = matchingChecks(this.checkList, valid.value.target);
+    if (checks.length === 0) return this.answer(res, record, 404, apiError(404, 'No matching checks were found.'));
+    const now = this.now();
+    const sessions = checks.map((check) => {
+      const session = newSession(check, this.accountId, now);
+      this.sessionList.push(session);
+      this.sessionsById.set(session.id, session);
+      for (const ref of session.results) this.resultsById.set(ref.id, { session, ref });
+      return session;
+    });
+    this.answer(res, record, 201, { sessions: sessions.map(triggeredBody) });
+  }
+
+  private findSession(res: ServerResponse, record: RecordedRequest, id: string): FakeSession | undefined {
+    if (!isUuid(id)) {
+      this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+      return undefined;
+    }
+    const session = this.sessionsById.get(id);
+    if (!session) this.answer(res, record, 404, apiError(404, 'No such check session.'));
+    return session;
+  }
+
+  private getSession(res: ServerResponse, record: RecordedRequest, id: string): void {
+    const session = this.findSession(res, record, id);
+    if (session) this.answer(res, record, 200, sessionBody(session, this.now()));
+  }
+
+  private completion(res: ServerResponse, record: RecordedRequest, id: string, rawMaxWait: string | null): void {
+    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+    const maxWait = validateMaxWait(rawMaxWait);
+    if (!maxWait.ok) return this.answer(res, record, 400, apiError(400, maxWait.message));
+    const session = this.findSession(res, record, id);
+    if (!session) return;
+    const waiter: Waiter = { session, deadline: Date.now() + maxWait.value * 1000, maxWaitSeconds: maxWait.value, res, record };
+    let set = this.waiters.get(session.id);
+    if (!set) this.waiters.set(session.id, (set = new Set()));
+    set.add(waiter);
+    // A client that gives up (abort, timeout) must not leave a timer behind.
+    res.on('close', () => this.release(waiter));
+    this.checkWaiter(waiter);
+  }
+
+  /** Answers a held long poll when its session is final or its wait is over; otherwise sleeps until the nearer of both. */
+  private checkWaiter(w: Waiter): void {
+    clearTimeout(w.timer);
+    const now = this.now();
+    if (isFinalStatus(statusAt(w.session, now))) {
+      this.release(w);
+      return this.answer(w.res, w.record, 200, completionBody(w.session, now));
+    }
+    const untilDeadline = w.deadline - Date.now();
+    if (untilDeadline <= 0) {
+      this.release(w);
+      const message = `The check session did not complete within ${w.maxWaitSeconds} seconds.`;
+      return this.answer(w.res, w.record, 408, apiError(408, message));
+    }
+    const untilFinal = finalAt(w.session) - now;
+    w.timer = setTimeout(() => this.checkWaiter(w), Math.max(1, Math.min(untilFinal, untilDeadline)));
+  }
+
+  private release(w: Waiter): void {
+    clearTimeout(w.timer);
+    const set = this.waiters.get(w.session.id);
+    set?.delete(w);
+    if (set?.size === 0) this.waiters.delete(w.session.id);
+  }
+
+  private cancel(res: ServerResponse, record: RecordedRequest, id: string, raw: string): void {
+    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+    const parsed = parseJson(raw);
+    if (!parsed.ok) return this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+    const valid = validateCancel(parsed.value);
+    if (!valid.ok) return this.answer(res, record, 400, apiError(400, valid.message));
+    const session = this.findSession(res, record, id);
+    if (!session) return;
+    // The spec: 204 once cancellation is dispatched, 404 only for an unknown session. A final session
+    // has nothing left to cancel, so it keeps its status and the answer is still 204.
+    const now = this.now();
+    if (!isFinalStatus(statusAt(session, now))) {
+      session.cancelledAt = now;
+      for (const w of [...(this.waiters.get(session.id) ?? [])]) this.checkWaiter(w);
+    }
+    this.answer(res, record, 204);
+  }
+
+  private checkResult(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string): void {
+    if (!isUuid(checkId)) return this.answer(res, record, 400, apiError(400, '"checkId" must be a valid GUID'));
+    if (!isUuid(resultId)) return this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
+    const found = this.resultsById.get(resultId);
+    const visible =
+      found &&
+      found.session.check.id === checkId &&
+      isFinalStatus(statusAt(found.session, this.now())) &&
+      visibleResults(found.session).includes(found.ref);
+    if (!found || !visible) return this.answer(res, record, 404, apiError(404, 'Check result not found.'));
+    this.answer(res, record, 200, checkResultBody(found.session, found.ref));
+  }
+
+  // ---- plumbing ----
+
+  private answer(
+    res: ServerResponse,
+    record: RecordedRequest | undefined,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    if (res.headersSent || res.destroyed) return;
+    if (record) {
+      record.status = status;
+      record.answeredAt = this.now();
+    }
+    if (body === undefined) {
+      res.writeHead(status, headers).end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res
+      .writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
+      .end(text);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private view(s: FakeSession): SessionView {
+    const v: SessionView = {
+      id: s.id,
+      checkId: s.check.id,
+      name: s.check.name,
+      createdAt: s.createdAt,
+      finalAt: finalAt(s),
+      status: statusAt(s, this.now()),
+    };
+    if (s.cancelledAt !== undefined) v.cancelledAt = s.cancelledAt;
+    return v;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+  if (raw.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(raw) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function parseBody(raw: string): unknown {
+  const parsed = parseJson(raw);
+  return parsed.ok ? parsed.value : raw;
+}
+
+export async function startFakeCheckly(opts: FakeChecklyOptions = {}): Promise<FakeCheckly> {
+  const fake = new FakeChecklyServer(opts);
+  await fake.listen();
+  return fake;
+}
