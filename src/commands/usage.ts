@@ -1,0 +1,23 @@
+/**
+ * The right forms of `/checkly`, shown with parse errors and by help. mrkdwn text; the command name
+ * is passed in because a second app (staging) may answer to another one (`SLACK_COMMAND`).
+ */
+
+export const DEFAULT_COMMAND = '/checkly';
+
+export function runUsage(command: string = DEFAULT_COMMAND): string {
+  return [
+    `\`${command} run <tag expression>\` runs the checks matching the tags: \`prod,api staging\` means (prod AND api) OR staging, \`!flaky\` leaves a tag out, quotes keep spaces: \`"eu west",web\``,
+    `\`${command} run --check <uuid> [--check <uuid> ...]\` runs these checks (or \`--check <uuid>,<uuid>\`)`,
+    `\`${command} run --all\` runs every check`,
+    'Add `--refresh-cache` to have Checkly refresh its check cache first.',
+  ].join('\n');
+}
+
+export function statusUsage(command: string = DEFAULT_COMMAND): string {
+  return `\`${command} status\` lists the runs still in progress in this channel`;
+}
+
+export function helpUsage(command: string = DEFAULT_COMMAND): string {
+  return [runUsage(command), statusUsage(command), `\`${command} help\` shows this`].join('\n');
+}
