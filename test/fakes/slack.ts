@@ -1,0 +1,423 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { blocksProblems } from './slack-blocks';
+import { SlidingWindow } from './slack-rate';
+import { attachSocketLink, type SocketEventType } from './slack-socket';
+
+/**
+ * A fake Slack Web API on loopback for end-to-end tests and the benchmark: point Bolt's
+ * `clientOptions.slackApiUrl` at `apiUrl`. It keeps the state of every message, refuses what Slack
+ * refuses (block limits, channels the bot is not in, wrong tokens), can rate-limit like Slack's tiers,
+ * records `response_url` posts, and plays Slack's side of Socket Mode.
+ */
+
+export interface FakeSlackOptions {
+  botToken?: string;
+  appToken?: string;
+  teamId?: string;
+  /** chat.update calls allowed per sliding 60 s for the team (Tier 3 is about 50). Off when unset. */
+  updatesPerMinute?: number;
+  /** chat.postMessage calls per second per channel, averaged over `postBurstSeconds`. Off when unset. */
+  postsPerSecondPerChannel?: number;
+  /** The window that lets posts burst (default 5 s: 5 posts at once at 1 a second). */
+  postBurstSeconds?: number;
+  /** Delay before each Web API response, in milliseconds. */
+  latencyMs?: () => number;
+  /** The clock for timestamps, rate windows and response_url expiry (default Date.now). */
+  now?: () => number;
+  /** How long sendSocketEvent waits for an ack (default 5,000 ms). */
+  ackTimeoutMs?: number;
+}
+
+export interface SlackCall {
+  method: string;
+  /** Arguments without the token; JSON-encoded fields of form bodies (`blocks`, ...) parsed. */
+  args: Record<string, unknown>;
+  token?: string;
+  at: number;
+  /** Filled in once answered. */
+  status?: number;
+  error?: string;
+}
+
+export interface MessageVersion {
+  text?: string;
+  blocks?: unknown[];
+  at: number;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  /** The posted version first, then one per chat.update. */
+  versions: MessageVersion[];
+}
+
+export interface Ephemeral {
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  at: number;
+}
+
+export interface ResponsePost {
+  id: string;
+  /** Parsed JSON, or the raw text if it was not JSON. */
+  body: unknown;
+  at: number;
+}
+
+export interface Rejection {
+  method: string;
+  error: string;
+  problems?: string[];
+}
+
+export type ChannelError = 'not_in_channel' | 'channel_not_found';
+
+export interface FakeSlack {
+  /** With the trailing slash @slack/web-api expects. */
+  apiUrl: string;
+  calls: SlackCall[];
+  callsTo(method: string): SlackCall[];
+  /** By `channel:ts`. */
+  messages: Map<string, FakeMessage>;
+  ephemerals: Ephemeral[];
+  responsePosts: ResponsePost[];
+  /** Calls refused with `ok: false` (not counting 429s). */
+  rejections: Rejection[];
+  /** Calls answered with HTTP 429. */
+  readonly rateLimited: number;
+  /** A response_url on the fake; posts to it land in `responsePosts`. */
+  responseUrl(id: string): string;
+  /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
+  setChannelError(channel: string, error: ChannelError | undefined): void;
+  setUsergroup(id: string, userIds: string[]): void;
+  sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
+  socketConnections(): number;
+  waitForSocket(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const FAKE_BOT_USER_ID = 'U0FAKEBOT';
+export const FAKE_BOT_ID = 'B0FAKEBOT';
+export const FAKE_APP_ID = 'A0FAKEAPP';
+/** Slack allows 5 posts to a response_url within 30 minutes. */
+const RESPONSE_URL_POSTS = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
+/** Fields @slack/web-api JSON-encodes in form bodies. */
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+
+type Args = Record<string, unknown>;
+type Result = { ok: boolean; error?: string } & Record<string, unknown>;
+
+export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const botToken = opts.botToken ?? 'xoxb-fake';
+  const appToken = opts.appToken ?? 'xapp-fake';
+  const teamId = opts.teamId ?? 'T0FAKE';
+  const now = opts.now ?? Date.now;
+
+  const calls: SlackCall[] = [];
+  const messages = new Map<string, FakeMessage>();
+  const ephemerals: Ephemeral[] = [];
+  const responsePosts: ResponsePost[] = [];
+  const responseUrls = new Map<string, { created: number; posts: number }>();
+  const rejections: Rejection[] = [];
+  const channelErrors = new Map<string, ChannelError>();
+  const usergroups = new Map<string, string[]>();
+  const updateWindow = opts.updatesPerMinute ? new SlidingWindow(opts.updatesPerMinute, 60_000) : undefined;
+  const postWindows = new Map<string, SlidingWindow>();
+  let rateLimited = 0;
+  let tsCounter = 0;
+
+  const nextTs = (): string => {
+    tsCounter += 100;
+    return `${1_700_000_000 + Math.floor(tsCounter / 1e6)}.${String(tsCounter % 1e6).padStart(6, '0')}`;
+  };
+  const refuse = (method: string, error: string, extra: Record<string, unknown> = {}): Result => {
+    const problems = Array.isArray(extra.errors) ? (extra.errors as string[]) : undefined;
+    rejections.push({ method, error, ...(problems ? { problems } : {}) });
+    return { ok: false, error, ...extra };
+  };
+  /** Slack's answer to a message it will not take, or undefined. */
+  const messageProblem = (method: string, args: Args, requireText: boolean): Result | undefined => {
+    if (args.blocks !== undefined) {
+      const problems = blocksProblems(args.blocks);
+      if (problems.length > 0) {
+        return refuse(method, 'invalid_blocks', {
+          errors: problems,
+          response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+        });
+      }
+    }
+    if (requireText && !isNonEmptyString(args.text) && !nonEmptyArray(args.blocks) && !nonEmptyArray(args.attachments)) {
+      return refuse(method, 'no_text');
+    }
+    return undefined;
+  };
+  const channelProblem = (method: string, channel: string): Result | undefined => {
+    const error = channelErrors.get(channel);
+    return error ? refuse(method, error) : undefined;
+  };
+
+  const methods: Record<string, (args: Args) => Result> = {
+    'auth.test': () => ({
+      ok: true,
+      url: 'https://fake.slack.com/',
+      team: 'Fake Team',
+      user: 'checkly',
+      team_id: teamId,
+      user_id: FAKE_BOT_USER_ID,
+      bot_id: FAKE_BOT_ID,
+      is_enterprise_install: false,
+    }),
+    'chat.postMessage': (args) => {
+      const channel = str(args.channel);
+      const problem = channelProblem('chat.postMessage', channel) ?? messageProblem('chat.postMessage', args, true);
+      if (problem) return problem;
+      const ts = nextTs();
+      const text = optStr(args.text);
+      const blocks = Array.isArray(args.blocks) ? args.blocks : undefined;
+      const thread_ts = optStr(args.thread_ts);
+      messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, thread_ts, versions: [{ text, blocks, at: now() }] });
+      return {
+        ok: true,
+        channel,
+        ts,
+        message: { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, ts, text, blocks, thread_ts },
+      };
+    },
+    'chat.update': (args) => {
+      const channel = str(args.channel);
+      const ts = str(args.ts);
+      const problem = channelProblem('chat.update', channel) ?? messageProblem('chat.update', args, false);
+      if (problem) return problem;
+      const message = messages.get(`${channel}:${ts}`);
+      if (!message) return refuse('chat.update', 'message_not_found');
+      if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) {
+        return refuse('chat.update', 'no_text');
+      }
+      // As documented: blocks left out are kept; an empty array removes them.
+      if (args.text !== undefined) message.text = optStr(args.text);
+      if (Array.isArray(args.blocks)) message.blocks = args.blocks;
+      message.versions.push({ text: message.text, blocks: message.blocks, at: now() });
+      return { ok: true, channel, ts, text: message.text, message: { text: message.text, blocks: message.blocks } };
+    },
+    'chat.postEphemeral': (args) => {
+      const problem = messageProblem('chat.postEphemeral', args, true);
+      if (problem) return problem;
+      const channel = str(args.channel);
+      if (channelErrors.get(channel) === 'channel_not_found') return refuse('chat.postEphemeral', 'channel_not_found');
+      if (!isNonEmptyString(args.user)) return refuse('chat.postEphemeral', 'user_not_found');
+      ephemerals.push({
+        channel,
+        user: args.user,
+        text: optStr(args.text),
+        blocks: Array.isArray(args.blocks) ? args.blocks : undefined,
+        thread_ts: optStr(args.thread_ts),
+        at: now(),
+      });
+      return { ok: true, message_ts: nextTs() };
+    },
+    'chat.getPermalink': (args) => {
+      const channel = str(args.channel);
+      const ts = str(args.message_ts);
+      if (channelErrors.get(channel) === 'channel_not_found') return refuse('chat.getPermalink', 'channel_not_found');
+      if (!messages.has(`${channel}:${ts}`)) return refuse('chat.getPermalink', 'message_not_found');
+      return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+    },
+    'views.open': (args) => {
+      if (!isNonEmptyString(args.trigger_id)) return refuse('views.open', 'invalid_trigger_id');
+      if (typeof args.view !== 'object' || args.view === null) return refuse('views.open', 'invalid_arguments');
+      return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, team_id: teamId, ...args.view } };
+    },
+    'usergroups.users.list': (args) => {
+      const users = usergroups.get(str(args.usergroup));
+      return users ? { ok: true, users } : refuse('usergroups.users.list', 'no_such_subteam');
+    },
+    'conversations.info': (args) => {
+      const channel = str(args.channel);
+      const error = channelErrors.get(channel);
+      if (error === 'channel_not_found') return refuse('conversations.info', error);
+      return {
+        ok: true,
+        channel: { id: channel, name: `channel-${channel.toLowerCase()}`, is_channel: true, is_private: false, is_member: error === undefined },
+      };
+    },
+    'apps.connections.open': () => ({ ok: true, url: `${wsOrigin}/link` }),
+  };
+
+  /** The token each method needs; apps.connections.open is the only one for the app-level token. */
+  const authError = (method: string, token: string | undefined): string | undefined => {
+    if (!token) return 'not_authed';
+    if (token !== botToken && token !== appToken) return 'invalid_auth';
+    const wanted = method === 'apps.connections.open' ? appToken : botToken;
+    return token === wanted ? undefined : 'not_allowed_token_type';
+  };
+  /** Whole seconds to wait if this call is over a rate limit. */
+  const retryAfter = (method: string, args: Args): number | undefined => {
+    if (method === 'chat.update') return updateWindow?.take(now());
+    if (method !== 'chat.postMessage' || !opts.postsPerSecondPerChannel) return undefined;
+    const channel = str(args.channel);
+    const seconds = opts.postBurstSeconds ?? 5;
+    let window = postWindows.get(channel);
+    if (!window) {
+      window = new SlidingWindow(Math.max(1, Math.round(opts.postsPerSecondPerChannel * seconds)), seconds * 1000);
+      postWindows.set(channel, window);
+    }
+    return window.take(now());
+  };
+
+  const webApi = async (method: string, req: http.IncomingMessage, raw: string): Promise<{ status: number; headers: Record<string, string>; body: Result }> => {
+    const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer ?? optStr(args.token);
+    delete args.token;
+    const call: SlackCall = { method, args, ...(token ? { token } : {}), at: now() };
+    calls.push(call);
+    if (opts.latencyMs) await sleep(opts.latencyMs());
+
+    const answer = (body: Result, status = 200, headers: Record<string, string> = {}) => {
+      call.status = status;
+      if (!body.ok && body.error) call.error = body.error;
+      return { status, headers, body };
+    };
+    const handler = methods[method];
+    if (!handler) return answer(refuse(method, 'unknown_method', { req_method: method }));
+    const auth = authError(method, token);
+    if (auth) return answer(refuse(method, auth));
+    const wait = retryAfter(method, args);
+    if (wait !== undefined) {
+      rateLimited++;
+      return answer({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(wait) });
+    }
+    return answer(handler(args));
+  };
+
+  const responseUrlPost = (id: string, raw: string): { status: number; text: string } => {
+    const url = responseUrls.get(id);
+    if (!url) return { status: 404, text: 'no_such_url' };
+    if (now() - url.created > RESPONSE_URL_TTL_MS) {
+      rejections.push({ method: 'response_url', error: 'expired_url' });
+      return { status: 404, text: 'expired_url' };
+    }
+    if (url.posts >= RESPONSE_URL_POSTS) {
+      rejections.push({ method: 'response_url', error: 'used_url' });
+      return { status: 404, text: 'used_url' };
+    }
+    url.posts++;
+    responsePosts.push({ id, body: parseJson(raw) ?? raw, at: now() });
+    return { status: 200, text: 'ok' };
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      if (req.method === 'POST' && path.startsWith('/api/')) {
+        webApi(path.slice('/api/'.length), req, raw).then(
+          ({ status, headers, body }) => {
+            res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+            res.end(JSON.stringify(body));
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'Content-Type': 'text/plain' });
+            res.end(String(err));
+          },
+        );
+      } else if (req.method === 'POST' && path.startsWith('/response/')) {
+        const { status, text } = responseUrlPost(decodeURIComponent(path.slice('/response/'.length)), raw);
+        res.writeHead(status, { 'Content-Type': 'text/plain' });
+        res.end(text);
+      } else {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('not found');
+      }
+    });
+  });
+  const socketLink = attachSocketLink(server, '/link', FAKE_APP_ID);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  const wsOrigin = `ws://127.0.0.1:${port}`;
+
+  return {
+    apiUrl: `${origin}/api/`,
+    calls,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    messages,
+    ephemerals,
+    responsePosts,
+    rejections,
+    get rateLimited() {
+      return rateLimited;
+    },
+    responseUrl(id) {
+      if (!responseUrls.has(id)) responseUrls.set(id, { created: now(), posts: 0 });
+      return `${origin}/response/${encodeURIComponent(id)}`;
+    },
+    setChannelError(channel, error) {
+      if (error) channelErrors.set(channel, error);
+      else channelErrors.delete(channel);
+    },
+    setUsergroup(id, userIds) {
+      usergroups.set(id, [...userIds]);
+    },
+    sendSocketEvent: (type, payload) => socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000),
+    socketConnections: () => socketLink.connections(),
+    waitForSocket: (timeoutMs = 5000) => socketLink.waitForConnection(timeoutMs),
+    close() {
+      socketLink.close();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function parseArgs(raw: string, contentType: string): Args {
+  if (contentType.includes('application/json')) {
+    const parsed = parseJson(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...(parsed as Args) } : {};
+  }
+  const args: Args = Object.fromEntries(new URLSearchParams(raw));
+  for (const field of JSON_FIELDS) {
+    const value = args[field];
+    if (typeof value === 'string') args[field] = parseJson(value) ?? value;
+  }
+  return args;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function optStr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function nonEmptyArray(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
