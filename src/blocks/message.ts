@@ -1,0 +1,67 @@
+/** The shape every builder returns, and the few Block Kit constructors they share. */
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  SectionBlock,
+} from '@slack/types';
+import { isWebUrl, oneLine, truncate } from './escape';
+
+export interface SlackMessage {
+  /** One-line plain fallback: notifications, screen readers, clients without blocks. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack's limits (product.md §7); builders keep below them. */
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  fieldText: 2000,
+  headerText: 150,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  buttonUrl: 3000,
+  id: 255,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  fallbackText: 40000,
+} as const;
+
+export function mrkdwn(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text: text === '' ? ' ' : text };
+}
+
+export function header(text: string): HeaderBlock {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(oneLine(text), LIMITS.headerText) || ' ', emoji: true } };
+}
+
+/** `text` must already be escaped mrkdwn and within the section limit. */
+export function section(text: string, accessory?: Button): SectionBlock {
+  return accessory ? { type: 'section', text: mrkdwn(text), accessory } : { type: 'section', text: mrkdwn(text) };
+}
+
+export function context(texts: string[]): ContextBlock {
+  return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map(mrkdwn) };
+}
+
+export function actions(blockId: string, elements: Button[]): ActionsBlock {
+  return { type: 'actions', block_id: blockId, elements: elements.slice(0, LIMITS.actionsElements) };
+}
+
+/** A link button, or nothing when the URL is not a web URL or is too long for Slack. */
+export function linkButton(actionId: string, text: string, url: string | undefined): Button | undefined {
+  if (url === undefined || !isWebUrl(url) || url.length > LIMITS.buttonUrl) return undefined;
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, url };
+}
+
+/** The fallback text: one line, within Slack's limit. Callers pass it already escaped. */
+export function fallback(text: string): string {
+  return truncate(oneLine(text), LIMITS.fallbackText) || ' ';
+}

@@ -1,0 +1,48 @@
+/** Where a session's row goes and what it starts with: its glyph, its group, the order of rows. */
+import type { Session, SessionStatus } from '../runs/types';
+
+export const STATUS_GLYPH: Readonly<Record<SessionStatus, string>> = {
+  STARTED: '⏳',
+  PROGRESS: '🔄',
+  PROGRESS_FAILED: '❗',
+  PROGRESS_DEGRADED: '❕',
+  PASSED: '✅',
+  FAILED: '❌',
+  DEGRADED: '⚠️',
+  TIMED_OUT: '⌛',
+  CANCELLED: '🚫',
+};
+
+/** 0: failing (final or not), 1: running, 2: passed or cancelled. Lower is listed first. */
+export function statusGroup(status: SessionStatus): 0 | 1 | 2 {
+  switch (status) {
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case 'DEGRADED':
+    case 'PROGRESS_FAILED':
+    case 'PROGRESS_DEGRADED':
+      return 0;
+    case 'STARTED':
+    case 'PROGRESS':
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Failing first, then running, then passed and cancelled; by name inside a group. Stable for equal names. */
+export function orderSessions(sessions: readonly Session[]): Session[] {
+  return [...sessions].sort(
+    (a, b) =>
+      statusGroup(a.status) - statusGroup(b.status) ||
+      collator.compare(a.name, b.name) ||
+      compareText(a.name, b.name) ||
+      compareText(a.checkId, b.checkId),
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * One row per check, packed several to a section, within Slack's limits whatever the run's size:
+ * failing and running checks first and in full as far as the blocks allow, passed checks folded
+ * into one line when there are many, and a closing line counting whatever did not fit.
+ */
+import type { SectionBlock } from '@slack/types';
+import { isFailing } from '../runs/status';
+import type { CheckType, Session } from '../runs/types';
+import { rerunCheckButton } from './actions';
+import { codeSpan, escapeTruncated, link, oneLine } from './escape';
+import { formatDuration, plural } from './format';
+import { LIMITS, section } from './message';
+import { STATUS_GLYPH, orderSessions, statusGroup } from './order';
+
+/** Rows with their own Rerun button each take a whole section, so only the first few get one. */
+export const MAX_ROW_BUTTONS = 5;
+/** Passed checks are folded when the run has more than this many checks... */
+const FOLD_ABOVE_CHECKS = 20;
+/** ...and more than this many of them passed. */
+const FOLD_ABOVE_PASSED = 10;
+const MAX_LOCATIONS_SHOWN = 5;
+
+// Per-part budgets, in escaped characters: a row stays well under a section's 3,000 however hostile.
+const NAME_MAX = 150;
+const LOCATION_MAX = 40;
+const ERROR_MAX = 400;
+
+const CHECK_TYPE_LABEL: Readonly<Record<CheckType, string>> = {
+  AGENTIC: 'Agentic',
+  API: 'API',
+  BROWSER: 'Browser',
+  HEARTBEAT: 'Heartbeat',
+  ICMP: 'ICMP',
+  MULTI_STEP: 'Multistep',
+  TCP: 'TCP',
+  PLAYWRIGHT: 'Playwright',
+  URL: 'URL',
+  DNS: 'DNS',
+  SSL: 'SSL',
+  GRPC: 'gRPC',
+  TRACEROUTE: 'Traceroute',
+};
+
+function checkTypeLabel(type: CheckType): string {
+  // Checkly may add types before our generated types know them.
+  const known: string | undefined = CHECK_TYPE_LABEL[type];
+  return known ?? escapeTruncated(oneLine(String(type)), 30);
+}
+
+export function formatLocations(locations: readonly string[]): string {
+  const shown = locations.slice(0, MAX_LOCATIONS_SHOWN).map((l) => escapeTruncated(oneLine(l), LOCATION_MAX));
+  const more = locations.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} +${more} more` : shown.join(', ');
+}
+
+/** One check as mrkdwn: a line, and for a failing check a second line saying where and why. */
+export function renderRow(session: Session): string {
+  const name = oneLine(session.name) || session.checkId;
+  const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, checkTypeLabel(session.checkType)];
+  if (session.locations.length > 0) parts.push(formatLocations(session.locations));
+  if (session.timeElapsed !== undefined) parts.push(formatDuration(session.timeElapsed));
+  const line = parts.join(' · ');
+  if (statusGroup(session.status) !== 0) return line;
+
+  const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
+  const where =
+    session.failedLocations.length > 0
+      ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}`
+      : '';
+  const error = session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, ERROR_MAX) : '';
+  const detail = [where, error].filter((p) => p !== '').join(': ');
+  return detail === '' ? line : `${line}\n        ↳ ${detail}`;
+}
+
+export interface RowsOptions {
+  runId: string;
+  /** Blocks the rows may take, the closing line included. */
+  maxBlocks: number;
+  /** Give the first few finally failed rows their own Rerun button. */
+  rerunButtons: boolean;
+  /** Where "see Checkly" points when rows are left out; else the first left-out failing session. */
+  moreLink?: string;
+}
+
+export function renderRows(sessions: readonly Session[], opts: RowsOptions): SectionBlock[] {
+  if (sessions.length === 0 || opts.maxBlocks < 1) return [];
+  const ordered = orderSessions(sessions);
+  const passedCount = ordered.filter((s) => s.status === 'PASSED').length;
+  const foldPassed = ordered.length > FOLD_ABOVE_CHECKS && passedCount > FOLD_ABOVE_PASSED;
+  const candidates = foldPassed ? ordered.filter((s) => s.status !== 'PASSED') : ordered;
+
+  // One block stays free for the closing line in case anything is left out.
+  const rowBlocks = opts.maxBlocks - 1;
+  const blocks: SectionBlock[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  let shown = 0;
+  let buttons = 0;
+  const flush = (): void => {
+    if (pending.length > 0) blocks.push(section(pending.join('\n')));
+    pending = [];
+    pendingLength = 0;
+  };
+  const blocksUsed = (): number => blocks.length + (pending.length > 0 ? 1 : 0);
+
+  for (const session of candidates) {
+    const row = renderRow(session);
+    const button =
+      opts.rerunButtons && buttons < MAX_ROW_BUTTONS && isFailing(session.status)
+        ? rerunCheckButton(opts.runId, session.checkId, buttons)
+        : undefined;
+    if (button) {
+      if (blocksUsed() + 1 > rowBlocks) break;
+      flush();
+      blocks.push(section(row, button));
+      buttons += 1;
+    } else if (pending.length > 0 && pendingLength + 1 + row.length <= LIMITS.sectionText) {
+      pending.push(row);
+      pendingLength += 1 + row.length;
+    } else {
+      if (blocksUsed() + 1 > rowBlocks) break;
+      flush();
+      pending = [row];
+      pendingLength = row.length;
+    }
+    shown += 1;
+  }
+  flush();
+
+  const leftOut = candidates.slice(shown).concat(foldPassed ? ordered.filter((s) => s.status === 'PASSED') : []);
+  const closing = closingLines(leftOut, shown > 0, opts.moreLink);
+  if (closing !== '') blocks.push(section(closing));
+  return blocks;
+}
+
+/** What was left out, counted: failing with a link to Checkly, then running, cancelled, passed. */
+function closingLines(leftOut: readonly Session[], anyShown: boolean, moreLink: string | undefined): string {
+  const failing = leftOut.filter((s) => statusGroup(s.status) === 0);
+  const running = leftOut.filter((s) => statusGroup(s.status) === 1).length;
+  const cancelled = leftOut.filter((s) => s.status === 'CANCELLED').length;
+  const passed = leftOut.filter((s) => s.status === 'PASSED').length;
+  const more = anyShown ? 'more ' : '';
+  const lines: string[] = [];
+  if (failing.length > 0) {
+    const url = moreLink ?? failing[0]?.link ?? '';
+    lines.push(`❌ …and ${failing.length} ${more}failed ${failing.length === 1 ? 'check' : 'checks'}: ${link(url, 'see Checkly')}`);
+  }
+  if (running > 0) lines.push(`⏳ …and ${plural(running, `${more}check`, `${more}checks`)} still running`);
+  if (cancelled > 0) lines.push(`🚫 ${plural(cancelled, `${more}check`, `${more}checks`)} cancelled`);
+  if (passed > 0) lines.push(`✅ ${plural(passed, `${more}check`, `${more}checks`)} passed`);
+  return lines.join('\n');
+}

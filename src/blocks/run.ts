@@ -1,0 +1,123 @@
+/**
+ * The run message: one per run, re-rendered from the run's state on every change.
+ * Top to bottom: header, context, progress, rows, buttons (product.md §2).
+ */
+import type { Button, KnownBlock } from '@slack/types';
+import { isFailing } from '../runs/status';
+import type { Run } from '../runs/types';
+import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
+import { escapeTruncated, link, mentionUser } from './escape';
+import { formatDuration, plural, slackDate } from './format';
+import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
+import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
+import { runErrorSummary, runErrorText } from './run-error';
+import { renderRows } from './rows';
+import { targetLabel, triggeringLine } from './target-label';
+
+export type { SlackMessage } from './message';
+export {
+  ACTION_CANCEL,
+  ACTION_OPEN,
+  ACTION_RERUN_ALL,
+  ACTION_RERUN_CHECK,
+  ACTION_RERUN_CHECK_PATTERN,
+  ACTION_RERUN_FAILED,
+  parseButtonValue,
+  type ButtonValue,
+} from './actions';
+
+export interface RenderRunOptions {
+  /** Epoch milliseconds; stands in for `finishedAt` when a final run lacks one. */
+  now: number;
+  /** Whether to show Cancel and Rerun buttons (the link to Checkly is always shown). */
+  interactive: boolean;
+  /** The run's results in the Checkly web app, for the link button and "see Checkly". */
+  checklyAppUrl?: string;
+}
+
+export const ACTIONS_BLOCK_ID = 'run_actions';
+
+export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
+  const counts = countStatuses(run.sessions);
+  // Blocks added under the context (a line about reruns) go into `head`: the rows' budget follows.
+  const head: KnownBlock[] = [header(`Checkly run: ${targetLabel(run)}`), runContext(run, opts.now)];
+  const buttons = runButtons(run, counts, opts);
+  const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
+  const body = runBody(run, counts, opts, LIMITS.blocks - head.length - tail.length);
+  return { text: runFallback(run, counts), blocks: [...head, ...body, ...tail] };
+}
+
+/** Who, how many, when, and how long. */
+function runContext(run: Run, now: number): KnownBlock {
+  const parts = [`Triggered by ${mentionUser(run.requester)}`];
+  if (run.sessions.length > 0) parts.push(plural(run.sessions.length, 'check'));
+  parts.push(`started ${slackDate(run.createdAt)}`);
+  if (run.phase === 'final') parts.push(`took ${formatDuration((run.finishedAt ?? now) - run.createdAt)}`);
+  return context(parts);
+}
+
+/** Everything between the context and the buttons; at most `maxBlocks` blocks. */
+function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, maxBlocks: number): KnownBlock[] {
+  switch (run.phase) {
+    case 'triggering':
+      return [section(triggeringLine(run.target))];
+    case 'error':
+      return [section(runErrorText(run.error, run.target))];
+    case 'running':
+    case 'final':
+    case 'abandoned': {
+      const progress = section(`${progressBar(counts)}  ${formatCounts(counts)}`);
+      const note = run.phase === 'abandoned' ? [section(abandonedText(run, counts, opts))] : [];
+      const rows = renderRows(run.sessions, {
+        runId: run.id,
+        maxBlocks: maxBlocks - 1 - note.length,
+        rerunButtons: opts.interactive && run.phase !== 'running',
+        moreLink: opts.checklyAppUrl,
+      });
+      return [progress, ...rows, ...note];
+    }
+  }
+}
+
+function abandonedText(run: Run, counts: StatusCounts, opts: RenderRunOptions): string {
+  const after = run.finishedAt !== undefined ? ` after ${formatDuration(run.finishedAt - run.createdAt)}` : '';
+  const url = checklyUrl(run, opts);
+  const see = url !== undefined ? link(url, 'See Checkly') : 'See Checkly';
+  return `⏹️ Stopped following${after}: ${plural(counts.running, 'check')} still had no final result. ${see}.`;
+}
+
+/** The run's results in Checkly: the one session itself, or the run's page, or the first session. */
+function checklyUrl(run: Run, opts: RenderRunOptions): string | undefined {
+  const [first] = run.sessions;
+  if (run.sessions.length === 1 && first !== undefined) return first.link;
+  return opts.checklyAppUrl ?? first?.link;
+}
+
+function runButtons(run: Run, counts: StatusCounts, opts: RenderRunOptions): Button[] {
+  const buttons: Array<Button | undefined> = [];
+  if (opts.interactive && run.phase === 'running' && counts.running > 0) {
+    buttons.push(cancelButton(run.id, counts.running));
+  }
+  if (opts.interactive && (run.phase === 'final' || run.phase === 'abandoned')) {
+    const failed = run.sessions.filter((s) => isFailing(s.status)).length;
+    if (failed > 0) buttons.push(rerunFailedButton(run.id, failed));
+    buttons.push(rerunAllButton(run.id));
+  }
+  buttons.push(linkButton(ACTION_OPEN, 'Open in Checkly', checklyUrl(run, opts)));
+  return buttons.filter((b): b is Button => b !== undefined);
+}
+
+/** One line: "Checkly run prod,api: 7 passed, 2 failed, 3 running (12 checks)". */
+function runFallback(run: Run, counts: StatusCounts): string {
+  const label = escapeTruncated(targetLabel(run), 300);
+  switch (run.phase) {
+    case 'triggering':
+      return fallback(`Checkly run ${label}: triggering checks…`);
+    case 'error':
+      return fallback(`Checkly run ${label} could not start: ${escapeTruncated(runErrorSummary(run.error, run.target), 600)}`);
+    case 'abandoned':
+      return fallback(`Checkly run ${label}: ${formatCountsPlain(counts)}; stopped following before every check finished`);
+    default:
+      return fallback(`Checkly run ${label}: ${formatCountsPlain(counts)}`);
+  }
+}
