@@ -1,0 +1,163 @@
+import type { Redis } from 'ioredis';
+import { isRunOver } from './status';
+import type { RunStore } from './store';
+import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
+import { COMPARE_AND_SET, CREATE, PRUNE, runScript, sha1 } from './redis-scripts';
+import type { Run } from './types';
+
+export interface RedisRunStoreOptions {
+  /** Put before every key; default 'checkly-slack:'. */
+  prefix?: string;
+  /** How long an over run is kept after `finishedAt`; Redis then deletes it by itself. */
+  retentionMs: number;
+}
+
+/** Retries of one update when other replicas keep changing the run between our read and write. */
+const MAX_ATTEMPTS = 50;
+/** Scripts get ids in batches, so that one prune does not block Redis for long. */
+const PRUNE_BATCH = 500;
+
+/**
+ * Keeps runs in Redis, shared by every replica. Keys (after the prefix):
+ * - `run:<id>`: the run as JSON; an over run expires `retentionMs` after it finished;
+ * - `runs:unfinished`: sorted set of the ids of unfinished runs, by createdAt;
+ * - `runs:finished`: sorted set of the ids of over runs, by finishedAt (see prunableSince), so that
+ *   prune finds them without scanning the keyspace.
+ *
+ * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
+ * connection. All keys of one store must live on one server: not for Redis Cluster.
+ */
+export class RedisRunStore implements RunStore {
+  private readonly prefix: string;
+  private readonly retentionMs: number;
+  /** Updates of one run from this process wait for each other: only other replicas can conflict. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisRunStoreOptions,
+  ) {
+    this.prefix = options.prefix ?? 'checkly-slack:';
+    this.retentionMs = options.retentionMs;
+  }
+
+  async create(run: Run): Promise<void> {
+    const json = serializeRun(run);
+    const created = await runScript(this.redis, CREATE, this.keysOf(run.id), [...this.indexArgs(run), json]);
+    if (created !== 1) throw new Error(`run ${run.id} exists already`);
+  }
+
+  async get(id: string): Promise<Run | undefined> {
+    const json = await this.redis.get(this.runKey(id));
+    return json === null ? undefined : parseRun(json);
+  }
+
+  update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
+    return this.oneAtATime(id, () => this.compareAndSet(id, change));
+  }
+
+  async delete(id: string): Promise<void> {
+    // A MULTI without WATCH is sent as one block, so it is safe on a shared connection.
+    await this.redis
+      .multi()
+      .del(this.runKey(id))
+      .zrem(this.unfinishedKey, id)
+      .zrem(this.finishedKey, id)
+      .exec();
+  }
+
+  async listUnfinished(): Promise<Run[]> {
+    const ids = await this.redis.zrange(this.unfinishedKey, 0, '-1');
+    if (ids.length === 0) return [];
+    const jsons = await this.redis.mget(ids.map((id) => this.runKey(id)));
+    // A run may have finished or vanished between the two reads; prune drops vanished entries.
+    return jsons.flatMap((json) => (json === null ? [] : [parseRun(json)])).filter((run) => !isRunOver(run));
+  }
+
+  async prune(finishedBefore: number): Promise<number> {
+    const [unfinished, finished] = await Promise.all([
+      this.redis.zrange(this.unfinishedKey, 0, '-1'),
+      this.redis.zrangebyscore(this.finishedKey, '-inf', `(${finishedBefore}`),
+    ]);
+    const ids = [...new Set([...unfinished, ...finished])];
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += PRUNE_BATCH) {
+      const batch = ids.slice(i, i + PRUNE_BATCH);
+      const keys = [this.unfinishedKey, this.finishedKey, ...batch.map((id) => this.runKey(id))];
+      const count = await runScript(this.redis, PRUNE, keys, [String(finishedBefore), ...batch]);
+      deleted += Number(count);
+    }
+    return deleted;
+  }
+
+  /** Does not quit the connection: the caller made it, may share it, and quits it. */
+  async close(): Promise<void> {}
+
+  private async compareAndSet(id: string, change: (run: Run) => void): Promise<Run | undefined> {
+    const key = this.runKey(id);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const json = await this.redis.get(key);
+      if (json === null) return undefined;
+      const run = parseRun(json);
+      change(run);
+      checkSameId(id, run);
+      const next = serializeRun(run);
+      if (next === json) return run;
+      const result = await runScript(this.redis, COMPARE_AND_SET, this.keysOf(id), [
+        ...this.indexArgs(run),
+        next,
+        sha1(json),
+      ]);
+      if (result === 1) return run;
+      if (result === -1) return undefined;
+      await sleep(Math.random() * Math.min(2 ** attempt, 50));
+    }
+    throw new Error(`run ${id} kept changing: gave up updating it after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** ARGV[1..5] of FILE_RUN in redis-scripts.ts. */
+  private indexArgs(run: Run): string[] {
+    const finishedAt = prunableSince(run);
+    return [
+      run.id,
+      finishedAt === undefined ? String(run.createdAt) : '',
+      finishedAt === undefined ? '' : String(finishedAt),
+      finishedAt === undefined ? '' : String(finishedAt + this.retentionMs),
+      String(this.retentionMs),
+    ];
+  }
+
+  private oneAtATime<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const result = previous.then(task);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(id, settled);
+    void settled.then(() => {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    });
+    return result;
+  }
+
+  private keysOf(id: string): string[] {
+    return [this.runKey(id), this.unfinishedKey, this.finishedKey];
+  }
+
+  private runKey(id: string): string {
+    return `${this.prefix}run:${id}`;
+  }
+
+  private get unfinishedKey(): string {
+    return `${this.prefix}runs:unfinished`;
+  }
+
+  private get finishedKey(): string {
+    return `${this.prefix}runs:finished`;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

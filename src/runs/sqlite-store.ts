@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { RunStore } from './store';
+import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
+import type { Run } from './types';
+
+/** Bump with a migration step in `migrate` whenever the schema changes. */
+const SCHEMA_VERSION = 1;
+const FILE_NAME = 'runs.sqlite3';
+
+/**
+ * Keeps runs in one SQLite file, so that they survive restarts of a single process. The columns
+ * beside `data` (the run as JSON) exist only to find runs; `data` is the truth.
+ */
+export class SqliteRunStore implements RunStore {
+  private readonly statements: Statements;
+  private readonly readModifyWrite: Database.Transaction<(id: string, change: (run: Run) => void) => Run | undefined>;
+
+  private constructor(private readonly db: Database.Database) {
+    const statements = prepare(db);
+    this.statements = statements;
+    this.readModifyWrite = db.transaction((id: string, change: (run: Run) => void) => {
+      const row = statements.select.get(id);
+      if (!row) return undefined;
+      const run = parseRun(row.data);
+      change(run);
+      checkSameId(id, run);
+      const next = toRow(run);
+      if (next.data !== row.data) statements.update.run(next);
+      return run;
+    });
+  }
+
+  /** Opens (creating when missing) `dir/runs.sqlite3`, and the folder itself. */
+  static open(dir: string): SqliteRunStore {
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new Database(path.join(dir, FILE_NAME));
+    try {
+      db.pragma('journal_mode = WAL');
+      // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: the file stays
+      // consistent whatever the crash, a killed process loses nothing it committed, and only a
+      // power loss or OS crash can lose the last few commits. At worst a run then resumes from a
+      // slightly older state; it is never half written. That is worth the far cheaper commits.
+      db.pragma('synchronous = NORMAL');
+      // A restarting process may briefly overlap with the one it replaces.
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new SqliteRunStore(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async create(run: Run): Promise<void> {
+    const result = this.statements.insert.run(toRow(run));
+    if (result.changes === 0) throw new Error(`run ${run.id} exists already`);
+  }
+
+  async get(id: string): Promise<Run | undefined> {
+    const row = this.statements.select.get(id);
+    return row && parseRun(row.data);
+  }
+
+  async update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
+    // IMMEDIATE takes the write lock before reading, so another process cannot write in between.
+    return this.readModifyWrite.immediate(id, change);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.statements.delete.run(id);
+  }
+
+  async listUnfinished(): Promise<Run[]> {
+    return this.statements.unfinished.all().map((row) => parseRun(row.data));
+  }
+
+  async prune(finishedBefore: number): Promise<number> {
+    return this.statements.prune.run(finishedBefore).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface RunRow {
+  id: string;
+  team_id: string;
+  channel: string;
+  phase: string;
+  created_at: number;
+  /** Set only for over runs: what `prune` goes by (see prunableSince). */
+  finished_at: number | null;
+  data: string;
+}
+
+function toRow(run: Run): RunRow {
+  return {
+    id: run.id,
+    team_id: run.teamId,
+    channel: run.channel,
+    phase: run.phase,
+    created_at: run.createdAt,
+    finished_at: prunableSince(run) ?? null,
+    data: serializeRun(run),
+  };
+}
+
+// The complement of isRunOver; the partial index below serves only queries that repeat it verbatim.
+const UNFINISHED = `phase IN ('triggering', 'running')`;
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true });
+    if (typeof version !== 'number' || version > SCHEMA_VERSION) {
+      throw new Error(`${FILE_NAME} has schema version ${String(version)}, newer than this app knows (${SCHEMA_VERSION})`);
+    }
+    if (version < 1) {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS runs (
+          id TEXT PRIMARY KEY,
+          team_id TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          phase TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS runs_unfinished ON runs (created_at, id) WHERE ${UNFINISHED};
+        CREATE INDEX IF NOT EXISTS runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
+      `);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: Database.Database) {
+  const columns = 'id, team_id, channel, phase, created_at, finished_at, data';
+  const values = '@id, @team_id, @channel, @phase, @created_at, @finished_at, @data';
+  return {
+    insert: db.prepare<RunRow>(`INSERT INTO runs (${columns}) VALUES (${values}) ON CONFLICT (id) DO NOTHING`),
+    update: db.prepare<RunRow>(
+      `UPDATE runs SET team_id = @team_id, channel = @channel, phase = @phase, created_at = @created_at,
+         finished_at = @finished_at, data = @data WHERE id = @id`,
+    ),
+    select: db.prepare<[string], Pick<RunRow, 'data'>>('SELECT data FROM runs WHERE id = ?'),
+    delete: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
+    unfinished: db.prepare<[], Pick<RunRow, 'data'>>(`SELECT data FROM runs WHERE ${UNFINISHED} ORDER BY created_at, id`),
+    prune: db.prepare<[number]>('DELETE FROM runs WHERE finished_at < ?'),
+  };
+}

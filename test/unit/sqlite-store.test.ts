@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteRunStore } from '../../src/runs/sqlite-store';
+import type { Run } from '../../src/runs/types';
+import { aSession, runStoreContract } from './run-store-contract';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
+let dirs = 0;
+const freshDir = () => path.join(root, `store-${++dirs}`);
+
+afterAll(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+runStoreContract('SqliteRunStore', async () => SqliteRunStore.open(freshDir()));
+
+describe('SqliteRunStore', () => {
+  const run = (id: string, overrides: Partial<Run> = {}): Run => ({
+    id,
+    teamId: 'T1',
+    channel: 'C1',
+    requester: 'U1',
+    target: { tags: [], checkIds: [], all: true },
+    refreshCache: false,
+    phase: 'running',
+    sessions: [aSession('s1')],
+    createdAt: 1_700_000_000_000,
+    ...overrides,
+  });
+
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 1', async () => {
+    const dir = path.join(freshDir(), 'nested', 'state');
+    const store = SqliteRunStore.open(dir);
+    await store.close();
+    const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
+      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unfinished', 'sqlite_autoindex_runs_1']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps the search columns in step with the run', async () => {
+    const dir = freshDir();
+    const store = SqliteRunStore.open(dir);
+    await store.create(run('r1'));
+    await store.update('r1', (r) => {
+      r.phase = 'final';
+      r.finishedAt = 1_700_000_060_000;
+    });
+    await store.close();
+    const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT id, team_id, channel, phase, created_at, finished_at FROM runs').all()).toEqual([
+        { id: 'r1', team_id: 'T1', channel: 'C1', phase: 'final', created_at: 1_700_000_000_000, finished_at: 1_700_000_060_000 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('finds its runs again after a restart', async () => {
+    const dir = freshDir();
+    const first = SqliteRunStore.open(dir);
+    await first.create(run('r1', { createdAt: 2 }));
+    await first.create(run('r2', { createdAt: 1, phase: 'triggering' }));
+    await first.create(run('r3', { phase: 'final', finishedAt: 5 }));
+    await first.update('r1', (r) => {
+      r.ts = '1700000000.000100';
+    });
+    await first.close();
+
+    const second = SqliteRunStore.open(dir);
+    try {
+      expect(await second.get('r1')).toEqual(run('r1', { createdAt: 2, ts: '1700000000.000100' }));
+      expect((await second.listUnfinished()).map((r) => r.id)).toEqual(['r2', 'r1']);
+      expect(await second.prune(6)).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a file written by a newer schema, and leaves it alone', async () => {
+    const dir = freshDir();
+    await SqliteRunStore.open(dir).close();
+    const db = new Database(path.join(dir, 'runs.sqlite3'));
+    db.pragma('user_version = 2');
+    db.close();
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 2, newer than this app knows (1)');
+    const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    after.close();
+  });
+
+  it('is readable and consistent after the process is killed in the middle of updates', async () => {
+    const dir = freshDir();
+    const store = SqliteRunStore.open(dir);
+    await store.create(run('r1', { sessions: Array.from({ length: 10 }, (_, i) => aSession(`s${i}`)) }));
+    await store.close();
+
+    // Every update sets the same counter in all ten sessions and prints it once committed.
+    const script = `
+      require('ts-node/register/transpile-only');
+      const { SqliteRunStore } = require(${JSON.stringify(path.resolve(__dirname, '../../src/runs/sqlite-store.ts'))});
+      const store = SqliteRunStore.open(${JSON.stringify(dir)});
+      (async () => {
+        for (let n = 1; ; n++) {
+          await store.update('r1', (run) => {
+            for (const s of run.sessions) { s.timeElapsed = n; s.failedLocations = [String(n)]; }
+          });
+          process.stdout.write(n + '\\n');
+        }
+      })();
+    `;
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let lastCommitted = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`child exited early (${String(code)}): ${stderr}`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        const lines = chunk.toString().trim().split('\n');
+        lastCommitted = Number(lines[lines.length - 1]);
+        if (lastCommitted >= 300) resolve();
+      });
+    });
+    child.removeAllListeners('exit');
+    const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const reopened = SqliteRunStore.open(dir);
+    try {
+      const stored = await reopened.get('r1');
+      const counters = stored!.sessions.map((s) => [s.timeElapsed, s.failedLocations[0]]);
+      const n = counters[0]![0]!;
+      // Nothing committed is lost to a killed process, and no update is half applied.
+      expect(n).toBeGreaterThanOrEqual(lastCommitted);
+      expect(counters).toEqual(Array.from({ length: 10 }, () => [n, String(n)]));
+    } finally {
+      await reopened.close();
+    }
+  });
+});
