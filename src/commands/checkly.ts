@@ -1,0 +1,55 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed } from '../blocks/ephemeral';
+import type { Logger } from '../log';
+import type { Runner } from '../runs/runner';
+import { errorText } from '../runs/tracker';
+import { parseCommand } from './parse';
+
+export interface CommandDeps {
+  runner: Runner;
+  commandName: string;
+  logger: Logger;
+}
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/checkly`: answers at once (Slack allows 3 s), then does the slow work after the acknowledgement. */
+export function checklyCommand(deps: CommandDeps) {
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const parsed = parseCommand(unescapeSlackText(command.text ?? ''), deps.commandName);
+    if (parsed.kind === 'error') {
+      await ack({ response_type: 'ephemeral', ...renderParseError(parsed.problem, parsed.usage, deps.commandName) });
+      return;
+    }
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...renderHelp(deps.commandName) });
+      return;
+    }
+    if (parsed.kind === 'status') {
+      const runs = await deps.runner.unfinishedIn(command.team_id, command.channel_id);
+      await ack({ response_type: 'ephemeral', ...renderStatus(runs, Date.now()) });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });
+    try {
+      const started = await deps.runner.start({
+        teamId: command.team_id,
+        channel: command.channel_id,
+        requester: command.user_id,
+        target: parsed.target,
+        refreshCache: parsed.refreshCache,
+      });
+      if ('unreachable' in started) {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });
+      }
+    } catch (err) {
+      deps.logger.error({ err: errorText(err), channel: command.channel_id }, 'starting a run failed');
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderStartFailed() });
+    }
+  };
+}
+
+/** Slack sends `&`, `<` and `>` in a command's text as HTML entities; the parser wants what was typed. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

@@ -1,0 +1,155 @@
+/**
+ * Configuration from the environment. `loadConfig` is pure: it takes the environment and returns
+ * either a config or one problem per missing or malformed variable, never echoing a secret's value.
+ */
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Absent in Socket Mode, where Slack's requests arrive over the socket. */
+    signingSecret?: string;
+    /** When set, the app runs in Socket Mode. */
+    appToken?: string;
+    apiUrl: string;
+    command: string;
+    port: number;
+    /** Most `chat.update` calls a minute for the workspace (Slack's Tier 3 is about 50). */
+    maxUpdatesPerMinute: number;
+    /** Least time between two updates of one message. */
+    updateIntervalMs: number;
+  };
+  checkly: {
+    apiKey: string;
+    accountId: string;
+    apiUrl: string;
+    /** Timeout of one request, on top of a long poll's own wait. */
+    requestTimeoutMs: number;
+    /** `maxWaitSeconds` of a long poll on a session's completion (1 to 30). */
+    pollWaitSeconds: number;
+    maxRequestsPerMinute: number;
+  };
+  runs: {
+    /** A run still unfinished after this long stops being followed. */
+    timeoutMs: number;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const appToken = read.optional('SLACK_APP_TOKEN', /^xapp-/, 'must start with xapp-');
+  const config: Config = {
+    slack: {
+      botToken: read.required('SLACK_BOT_TOKEN', /^xoxb-/, 'must start with xoxb-'),
+      signingSecret: appToken
+        ? read.optional('SLACK_SIGNING_SECRET')
+        : read.required('SLACK_SIGNING_SECRET', undefined, undefined, 'required in HTTP mode (when SLACK_APP_TOKEN is not set)'),
+      appToken,
+      apiUrl: withTrailingSlash(read.url('SLACK_API_URL', 'https://slack.com/api/')),
+      command: read.command('SLACK_COMMAND', '/checkly'),
+      port: read.integer('PORT', 3000, 0, 65535),
+      maxUpdatesPerMinute: read.integer('SLACK_MAX_UPDATES_PER_MINUTE', 50, 1, 10_000),
+      updateIntervalMs: read.integer('SLACK_UPDATE_INTERVAL_MS', 1000, 0, 60_000),
+    },
+    checkly: {
+      apiKey: read.required('CHECKLY_API_KEY'),
+      accountId: read.required('CHECKLY_ACCOUNT_ID', UUID, 'must be a UUID (Checkly: Account settings, General)'),
+      apiUrl: withoutTrailingSlash(read.url('CHECKLY_API_URL', 'https://api.checklyhq.com')),
+      requestTimeoutMs: read.integer('CHECKLY_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000),
+      pollWaitSeconds: read.integer('CHECKLY_POLL_WAIT_SECONDS', 30, 1, 30),
+      maxRequestsPerMinute: read.integer('CHECKLY_MAX_REQUESTS_PER_MINUTE', 300, 1, 100_000),
+    },
+    runs: {
+      timeoutMs: read.integer('RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600) * 1000,
+    },
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads variables and records a problem for each bad one. Messages name the variable, never its value. */
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  required(name: string, pattern?: RegExp, hint?: string, missingHint = 'required'): string {
+    const value = this.raw(name);
+    if (value === undefined) {
+      this.problems.push(`${name} is missing: ${missingHint}`);
+      return '';
+    }
+    if (pattern && !pattern.test(value)) this.problems.push(`${name} is malformed: ${hint}`);
+    return value;
+  }
+
+  optional(name: string, pattern?: RegExp, hint?: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && pattern && !pattern.test(value)) this.problems.push(`${name} is malformed: ${hint}`);
+    return value;
+  }
+
+  url(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      this.problems.push(`${name} is malformed: must be an http(s) URL`);
+    }
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name} is malformed: must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  command(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!/^\/[a-z0-9_-]{1,31}$/.test(value)) {
+      this.problems.push(`${name} is malformed: must be a slash command such as /checkly`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} is malformed: must be one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
