@@ -5,6 +5,7 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@s
 import { renderRun } from './blocks/run';
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyClient } from './checkly/client';
+import { registerActions } from './actions';
 import { registerCommands } from './commands';
 import { loadConfig, type Config } from './config';
 import { boltLogger, createLogger } from './log';
@@ -71,7 +72,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const messages = new SlackRunMessages({
     client: app.client,
-    render: (run) => renderRun(run, { now: now(), interactive: false }),
+    render: (run) => renderRun(run, { now: now(), interactive: true }),
     renderFailureReply,
     intervalMs: config.slack.updateIntervalMs,
     now,
@@ -97,7 +98,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     logger,
   });
 
-  registerCommands(app, { runner, commandName: config.slack.command, logger });
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now });
+  registerActions(app, { runner, commandName: config.slack.command, logger });
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

@@ -11,6 +11,7 @@ import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
 import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
 import { runErrorSummary, runErrorText } from './run-error';
+import { renderReruns } from './reruns';
 import { renderRows } from './rows';
 import { targetLabel, triggeringLine } from './target-label';
 
@@ -40,7 +41,11 @@ export const ACTIONS_BLOCK_ID = 'run_actions';
 export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const counts = countStatuses(run.sessions);
   // Blocks added under the context (a line about reruns) go into `head`: the rows' budget follows.
-  const head: KnownBlock[] = [header(`Checkly run: ${targetLabel(run)}`), runContext(run, opts.now)];
+  const head: KnownBlock[] = [
+    header(`Checkly run: ${targetLabel(run)}`),
+    runContext(run, opts.now),
+    ...renderReruns(run.reruns),
+  ];
   const buttons = runButtons(run, counts, opts);
   const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
   const body = runBody(run, counts, opts, LIMITS.blocks - head.length - tail.length);

@@ -9,13 +9,14 @@ export interface CommandDeps {
   runner: Runner;
   commandName: string;
   logger: Logger;
+  now: () => number;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /** `/checkly`: answers at once (Slack allows 3 s), then does the slow work after the acknowledgement. */
 export function checklyCommand(deps: CommandDeps) {
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+  return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
     const parsed = parseCommand(unescapeSlackText(command.text ?? ''), deps.commandName);
     if (parsed.kind === 'error') {
       await ack({ response_type: 'ephemeral', ...renderParseError(parsed.problem, parsed.usage, deps.commandName) });
@@ -26,8 +27,16 @@ export function checklyCommand(deps: CommandDeps) {
       return;
     }
     if (parsed.kind === 'status') {
+      await ack();
       const runs = await deps.runner.unfinishedIn(command.team_id, command.channel_id);
-      await ack({ response_type: 'ephemeral', ...renderStatus(runs, Date.now()) });
+      const permalinks: Record<string, string> = {};
+      await Promise.all(
+        runs.map(async (run) => {
+          const found = await client.chat.getPermalink({ channel: run.channel, message_ts: run.ts! }).catch(() => undefined);
+          if (found?.permalink) permalinks[run.id] = found.permalink;
+        }),
+      );
+      await respond({ response_type: 'ephemeral', ...renderStatus(runs, deps.now(), permalinks) });
       return;
     }
     await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });

@@ -2,10 +2,10 @@ import { toRunError } from '../checkly/errors';
 import type { TriggeredSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { ChecklyPort, RunMessages, Unreachable } from './ports';
-import { allSessionsFinal, isFinal, isRunOver } from './status';
+import { allSessionsFinal, failingSessions, isFinal, isRunOver, unfinishedSessions } from './status';
 import type { RunStore } from './store';
 import type { SessionOutcome, SessionTracker } from './tracker';
-import type { Run, Session, Target } from './types';
+import type { RerunKind, RerunRef, Run, RunError, Session, Target } from './types';
 
 export interface RunRequest {
   teamId: string;
@@ -30,6 +30,22 @@ export interface RunnerOptions {
 }
 
 export type StartResult = { run: Run } | { unreachable: Unreachable };
+
+export type RerunResult =
+  | { kind: 'started'; run: Run }
+  | { kind: 'in_progress'; rerun: RerunRef; parent: Run }
+  | { kind: 'unknown' }
+  | { kind: 'nothing_to_rerun' }
+  | { kind: 'failed'; error: RunError; parent: Run };
+
+export type CancelResult =
+  | { kind: 'cancelled'; count: number }
+  | { kind: 'unknown' }
+  | { kind: 'not_running' }
+  | { kind: 'failed'; error: RunError; run: Run; cancelled: number };
+
+/** A rerun claim whose process died before it triggered anything stops blocking the button. */
+const STALE_CLAIM_MS = 2 * 60_000;
 
 /**
  * The life of a run: post its message, trigger, follow every session to a final status, finish.
@@ -127,10 +143,116 @@ export class Runner {
     if (!run) return;
     if (finishedNow) {
       this.forget(runId);
-      await messages.finished(run);
+      await Promise.all([messages.finished(run), this.showInParent(run)]);
     } else {
       messages.changed(run);
+      await this.showInParent(run);
     }
+  }
+
+  /**
+   * Reruns what a button names: the failed checks, everything, or one check. Two clicks at the same
+   * moment claim the same key on the parent run atomically, so only one of them triggers.
+   */
+  async rerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
+    const { store, checkly, messages, now, logger } = this.options;
+    const parent = await store.get(parentId);
+    if (!parent) return { kind: 'unknown' };
+    const target = rerunTarget(parent, kind, checkId);
+    if (!target) return { kind: 'nothing_to_rerun' };
+
+    const key = kind === 'check' ? `check:${checkId}` : kind;
+    const ref: RerunRef = {
+      runId: this.options.newId(),
+      kind,
+      key,
+      requester,
+      startedAt: now(),
+      phase: 'triggering',
+      total: target.checkIds.length,
+      passed: 0,
+      failing: 0,
+      running: target.checkIds.length,
+    };
+    let inProgress: RerunRef | undefined;
+    const claimed = await store.update(parentId, (p) => {
+      inProgress = p.reruns?.find((r) => r.key === key && isClaimLive(r, now()));
+      if (!inProgress) p.reruns = [...(p.reruns ?? []), ref];
+    });
+    if (!claimed) return { kind: 'unknown' };
+    if (inProgress) return { kind: 'in_progress', rerun: inProgress, parent: claimed };
+
+    let triggered: TriggeredSession[];
+    try {
+      triggered = await checkly.trigger(toTriggerRequest({ target, refreshCache: parent.refreshCache }));
+    } catch (err) {
+      // Nothing started: release the claim so the button works again, and leave the message as it was.
+      await store.update(parentId, (p) => {
+        p.reruns = p.reruns?.filter((r) => r.runId !== ref.runId);
+      });
+      return { kind: 'failed', error: toRunError(err), parent };
+    }
+
+    const run: Run = {
+      id: ref.runId,
+      teamId: parent.teamId,
+      channel: parent.channel,
+      threadTs: parent.threadTs ?? parent.ts,
+      requester,
+      target,
+      refreshCache: parent.refreshCache,
+      phase: 'running',
+      sessions: triggered.map(toSession),
+      createdAt: ref.startedAt,
+      parentRunId: parent.id,
+    };
+    if (allSessionsFinal(run.sessions)) {
+      run.phase = 'final';
+      run.finishedAt = now();
+    }
+    await store.create(run);
+    logger.info({ runId: run.id, parentRunId: parent.id, kind, sessions: run.sessions.map((s) => s.sessionId) }, 'rerun triggered');
+    const posted = await messages.post(run);
+    const current =
+      'ts' in posted
+        ? await store.update(run.id, (r) => {
+            r.ts = posted.ts;
+          })
+        : run;
+    const started = current ?? run;
+    if (started.phase === 'final') await messages.finished(started);
+    else this.follow(started);
+    await this.showInParent(started);
+    return { kind: 'started', run: started };
+  }
+
+  /** Cancels every session of a run that is not final yet; the tracker then sees them CANCELLED. */
+  async cancel(runId: string): Promise<CancelResult> {
+    const { store, checkly } = this.options;
+    const run = await store.get(runId);
+    if (!run) return { kind: 'unknown' };
+    const pending = run.phase === 'running' ? run.sessions.filter((s) => !isFinal(s.status)) : [];
+    if (pending.length === 0) return { kind: 'not_running' };
+    const results = await Promise.allSettled(pending.map((s) => checkly.cancel(s.sessionId)));
+    const cancelled = results.filter((r) => r.status === 'fulfilled').length;
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) return { kind: 'failed', error: toRunError(failure.reason), run, cancelled };
+    return { kind: 'cancelled', count: cancelled };
+  }
+
+  /** Keeps the line about a rerun on its parent's message current. */
+  private async showInParent(run: Run): Promise<void> {
+    if (!run.parentRunId) return;
+    const counts = summarize(run);
+    const parent = await this.options.store.update(run.parentRunId, (p) => {
+      const ref = p.reruns?.find((r) => r.runId === run.id);
+      if (ref) Object.assign(ref, counts);
+    });
+    if (parent) this.options.messages.changed(parent);
+  }
+
+  get(runId: string): Promise<Run | undefined> {
+    return this.options.store.get(runId);
   }
 
   /** The runs still in progress in a channel, oldest first. */
@@ -153,7 +275,7 @@ export class Runner {
     tracker.untrackRun(runId);
     if (run && abandonedNow) {
       logger.warn({ runId, unfinished: run.sessions.filter((s) => !isFinal(s.status)).length }, 'run timed out');
-      await messages.finished(run);
+      await Promise.all([messages.finished(run), this.showInParent(run)]);
     }
   }
 
@@ -166,6 +288,33 @@ export class Runner {
     for (const timer of this.timeouts.values()) clearTimeout(timer);
     this.timeouts.clear();
   }
+}
+
+function isClaimLive(ref: RerunRef, now: number): boolean {
+  if (ref.phase === 'running') return true;
+  return ref.phase === 'triggering' && now - ref.startedAt < STALE_CLAIM_MS;
+}
+
+/** The target of a rerun, or undefined when there is nothing to rerun. */
+export function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Target | undefined {
+  if (kind === 'all') return parent.target;
+  const checkIds =
+    kind === 'failed'
+      ? [...new Set(failingSessions(parent).map((s) => s.checkId))]
+      : parent.sessions.some((s) => s.checkId === checkId)
+        ? [checkId!]
+        : [];
+  return checkIds.length > 0 ? { tags: [], checkIds, all: false } : undefined;
+}
+
+function summarize(run: Run): Pick<RerunRef, 'phase' | 'total' | 'passed' | 'failing' | 'running'> {
+  return {
+    phase: run.phase,
+    total: run.sessions.length,
+    passed: run.sessions.filter((s) => s.status === 'PASSED').length,
+    failing: failingSessions(run).length,
+    running: unfinishedSessions(run).length,
+  };
 }
 
 export function toTriggerRequest(run: Pick<Run, 'target' | 'refreshCache'>) {

@@ -53,6 +53,26 @@ export interface RunError {
   status?: number;
 }
 
+/** What a rerun button reruns. */
+export type RerunKind = 'failed' | 'all' | 'check';
+
+/** A rerun started from a run's message, as that message shows it. */
+export interface RerunRef {
+  runId: string;
+  kind: RerunKind;
+  /** One rerun of the same thing at a time: `failed`, `all` or `check:<checkId>`. */
+  key: string;
+  requester: string;
+  /** Epoch milliseconds: a claim stuck in 'triggering' (its process died) expires. */
+  startedAt: number;
+  /** The rerun's own phase and counts, kept current while it runs. */
+  phase: RunPhase;
+  total: number;
+  passed: number;
+  failing: number;
+  running: number;
+}
+
 /** One trigger and its message. */
 export interface Run {
   id: string;
@@ -71,4 +91,8 @@ export interface Run {
   /** Epoch milliseconds. */
   createdAt: number;
   finishedAt?: number;
+  /** For a rerun: the run whose button started it. */
+  parentRunId?: string;
+  /** Reruns started from this run's message, oldest first. */
+  reruns?: RerunRef[];
 }

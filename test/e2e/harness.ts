@@ -22,6 +22,11 @@ export interface Harness {
   eventsUrl: string;
   command(text: string, fields?: Partial<SlashCommandFields>): Promise<{ status: number; body: string }>;
   action(payload: object): Promise<{ status: number; body: string }>;
+  /**
+   * Clicks a button on a message the bot posted, with a block_actions payload shaped as Slack sends
+   * it. Returns the response_url id, whose posts land in `slack.responsePosts`.
+   */
+  click(message: FakeMessage, actionId: string | RegExp, user?: string): Promise<{ status: number; responseId: string }>;
   /** The run messages the bot posted in a channel, oldest first (thread replies excluded). */
   runMessages(channel?: string): FakeMessage[];
   close(): Promise<void>;
@@ -68,6 +73,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         SECRETS.signingSecret,
       ),
     action: (payload) => postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret),
+    async click(message, actionId, user = 'U0BOB') {
+      const found = findButton(message.blocks ?? [], actionId);
+      if (!found) throw new Error(`no button ${String(actionId)} on message ${message.ts}`);
+      const responseId = `click-${Math.random().toString(36).slice(2)}`;
+      const payload = blockActionsPayload(message, found.button, found.blockId, user, slack.responseUrl(responseId));
+      const res = await postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
+      return { status: res.status, responseId };
+    },
     runMessages: (channel = 'C0FAKE') =>
       [...slack.messages.values()].filter((m) => m.channel === channel && !isThreadReply(m)),
     async close() {
@@ -106,4 +119,54 @@ export function messageText(message: { text?: string; blocks?: unknown[] }): str
   };
   visit(message.blocks ?? []);
   return parts.join('\n');
+}
+
+interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  value?: string;
+  text: { type: 'plain_text'; text: string };
+}
+
+export function findButton(blocks: unknown[], actionId: string | RegExp): { button: ButtonElement; blockId: string } | undefined {
+  const matches = (id: string) => (typeof actionId === 'string' ? id === actionId : actionId.test(id));
+  for (const [i, block] of (blocks as Array<Record<string, unknown>>).entries()) {
+    const blockId = typeof block.block_id === 'string' ? block.block_id : `block-${i}`;
+    const candidates = [...((block.elements as unknown[]) ?? []), block.accessory].filter(Boolean) as Array<Record<string, unknown>>;
+    for (const element of candidates) {
+      if (element.type === 'button' && typeof element.action_id === 'string' && matches(element.action_id)) {
+        return { button: element as unknown as ButtonElement, blockId };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A block_actions payload as Slack sends it for a click on a button in a channel message. */
+export function blockActionsPayload(message: FakeMessage, button: ButtonElement, blockId: string, user: string, responseUrl: string) {
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0FAKE' },
+    api_app_id: 'A0FAKEAPP',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    trigger_id: `${Date.now()}.1234.abcdef`,
+    team: { id: 'T0FAKE', domain: 'fake' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: message.channel, name: 'general' },
+    message: { type: 'message', user: 'U0FAKEBOT', bot_id: 'B0FAKEBOT', ts: message.ts, text: message.text, blocks: message.blocks },
+    state: { values: {} },
+    response_url: responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: button.action_id,
+        block_id: blockId,
+        text: button.text,
+        value: button.value,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
 }

@@ -1,0 +1,50 @@
+/** The line under a run's context that shows the reruns started from its buttons, live. */
+import type { KnownBlock } from '@slack/types';
+import type { RerunRef } from '../runs/types';
+import { mentionUser } from './escape';
+import { plural } from './format';
+import { context } from './message';
+
+/** Only the latest reruns are shown; older ones live in the thread. */
+const SHOWN = 3;
+
+export function renderReruns(reruns: readonly RerunRef[] | undefined): KnownBlock[] {
+  if (!reruns || reruns.length === 0) return [];
+  const lines = reruns.slice(-SHOWN).map(rerunLine);
+  const older = reruns.length - SHOWN;
+  if (older > 0) lines.unshift(`${plural(older, 'earlier rerun')} in the thread`);
+  return [context(lines)];
+}
+
+export function rerunLine(ref: RerunRef): string {
+  return `↻ ${what(ref)} by ${mentionUser(ref.requester)}: ${state(ref)}`;
+}
+
+function what(ref: RerunRef): string {
+  switch (ref.kind) {
+    case 'failed':
+      return ref.total > 0 ? `Rerun of ${plural(ref.total, 'failed check')}` : 'Rerun of the failed checks';
+    case 'all':
+      return 'Rerun of all checks';
+    case 'check':
+      return 'Rerun of one check';
+  }
+}
+
+function state(ref: RerunRef): string {
+  switch (ref.phase) {
+    case 'triggering':
+      return '⏳ starting';
+    case 'error':
+      return '❌ could not start';
+    case 'running':
+      return `⏳ ${ref.total - ref.running} of ${ref.total} done${ref.failing > 0 ? `, ❌ ${ref.failing} failing` : ''}`;
+    case 'final':
+    case 'abandoned': {
+      const parts = [`✅ ${ref.passed} passed`];
+      if (ref.failing > 0) parts.push(`❌ ${ref.failing} failed`);
+      if (ref.phase === 'abandoned') parts.push(`⏳ ${ref.running} never finished`);
+      return parts.join(' · ');
+    }
+  }
+}
