@@ -85,6 +85,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       [...slack.messages.values()].filter((m) => m.channel === channel && !isThreadReply(m)),
     async close() {
       await app.stop();
+      // Let a Socket Mode client finish its close handshake; cut short, it waits 30 s for the peer.
+      await waitFor(() => slack.socketConnections() === 0, 2000, 'the socket to close').catch(() => undefined);
       await Promise.all([slack.close(), checkly.close()]);
     },
   };

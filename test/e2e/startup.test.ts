@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '../..');
+
+/** The app as `npm start` runs it, from an empty folder (no .env), with only the given variables. */
+function start(env: Record<string, string>) {
+  return spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'src/app.ts')], {
+    cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-start-')),
+    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('starting the app', () => {
+  test('without credentials: one clear line per missing variable, exit status 1', () => {
+    const result = start({});
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'config: SLACK_BOT_TOKEN is missing: required',
+      'config: SLACK_SIGNING_SECRET is missing: required in HTTP mode (when SLACK_APP_TOKEN is not set)',
+      'config: CHECKLY_API_KEY is missing: required',
+      'config: CHECKLY_ACCOUNT_ID is missing: required',
+      'See .env.example and the README for every variable.',
+    ]);
+    expect(result.stdout).toBe('');
+  });
+
+  test('with a token Slack refuses: says so, without the token, and exits 1', () => {
+    const result = start({
+      SLACK_BOT_TOKEN: 'xoxb-refused-token-value',
+      SLACK_SIGNING_SECRET: 'signing-secret-value',
+      CHECKLY_API_KEY: 'cu_key_value_here',
+      CHECKLY_ACCOUNT_ID: '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/', // nothing listens on the discard port
+      PORT: '0',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Slack could not be reached at SLACK_API_URL');
+    expect(result.stderr + result.stdout).not.toContain('xoxb-refused-token-value');
+  });
+});

@@ -1,0 +1,84 @@
+import { loadConfig } from '../../src/config';
+
+const BASE = {
+  SLACK_BOT_TOKEN: 'xoxb-1-secret-bot-token',
+  SLACK_SIGNING_SECRET: 'secret-signing-value',
+  CHECKLY_API_KEY: 'cu_secret_checkly_key',
+  CHECKLY_ACCOUNT_ID: '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f',
+};
+
+describe('loadConfig', () => {
+  test('defaults follow product.md section 4', () => {
+    const result = loadConfig(BASE);
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config.slack).toMatchObject({
+      apiUrl: 'https://slack.com/api/',
+      command: '/checkly',
+      port: 3000,
+      appToken: undefined,
+      updateIntervalMs: 1000,
+      maxUpdatesPerMinute: 50,
+    });
+    expect(result.config.checkly).toMatchObject({
+      apiUrl: 'https://api.checklyhq.com',
+      pollWaitSeconds: 30,
+      maxRequestsPerMinute: 300,
+    });
+    expect(result.config.runs.timeoutMs).toBe(1_800_000);
+    expect(result.config.logLevel).toBe('info');
+  });
+
+  test('nothing set: one line per missing variable, in HTTP mode the signing secret too', () => {
+    const result = loadConfig({});
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'SLACK_BOT_TOKEN is missing: required',
+        'SLACK_SIGNING_SECRET is missing: required in HTTP mode (when SLACK_APP_TOKEN is not set)',
+        'CHECKLY_API_KEY is missing: required',
+        'CHECKLY_ACCOUNT_ID is missing: required',
+      ],
+    });
+  });
+
+  test('Socket Mode needs no signing secret', () => {
+    const { SLACK_SIGNING_SECRET: _, ...rest } = BASE;
+    const result = loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1-app-token' });
+    expect(result.ok).toBe(true);
+  });
+
+  test('malformed values are named, never echoed', () => {
+    const env = {
+      ...BASE,
+      SLACK_BOT_TOKEN: 'xoxp-a-user-token-by-mistake',
+      SLACK_APP_TOKEN: 'not-an-app-token',
+      CHECKLY_ACCOUNT_ID: 'acct-secretish-value',
+      PORT: 'eighty',
+      CHECKLY_POLL_WAIT_SECONDS: '31',
+      SLACK_COMMAND: 'no-slash-here',
+      CHECKLY_API_URL: 'ftp://example.com',
+      LOG_LEVEL: 'loud',
+    };
+    const result = loadConfig(env);
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems).toEqual([
+      'SLACK_APP_TOKEN is malformed: must start with xapp-',
+      'SLACK_BOT_TOKEN is malformed: must start with xoxb-',
+      'SLACK_COMMAND is malformed: must be a slash command such as /checkly',
+      'PORT is malformed: must be a whole number from 0 to 65535',
+      'CHECKLY_ACCOUNT_ID is malformed: must be a UUID (Checkly: Account settings, General)',
+      'CHECKLY_API_URL is malformed: must be an http(s) URL',
+      'CHECKLY_POLL_WAIT_SECONDS is malformed: must be a whole number from 1 to 30',
+      'LOG_LEVEL is malformed: must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+    const all = result.problems.join('\n');
+    for (const value of Object.values(env)) expect(all).not.toContain(value);
+  });
+
+  test('URLs are normalised: Slack with a trailing slash, Checkly without', () => {
+    const result = loadConfig({ ...BASE, SLACK_API_URL: 'http://127.0.0.1:9/api', CHECKLY_API_URL: 'http://127.0.0.1:8/' });
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
+    expect(result.config.checkly.apiUrl).toBe('http://127.0.0.1:8');
+  });
+});
