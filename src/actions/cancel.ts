@@ -1,16 +1,31 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { checkAccess, renderRefusal } from '../access/check';
+import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
 import { renderCancelled, renderClickFailed, renderRunNotRunning, renderUnknownRun } from '../blocks/clicks';
+import { isFinal } from '../runs/status';
 import type { ActionDeps } from './deps';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 /** Cancel (confirmed in Slack's dialog): cancels every session that is not final yet. */
 export function cancelAction(deps: ActionDeps) {
-  return async ({ ack, action, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const value = parseButtonValue(action.value);
+    const run = value ? await deps.runner.get(value.run) : undefined;
+    const channelId = body.channel?.id ?? run?.channel ?? '';
+    const who = { userId: body.user.id, teamId: body.team?.id ?? run?.teamId ?? '', channelId, runId: run?.id, target: run ? auditTarget(run.target) : '' };
+    const decision = await checkAccess(deps.access, { action: 'cancel', userId: body.user.id, channelId });
+    if (!decision.allowed) {
+      deps.metrics.refused(decision.rule);
+      audit(deps.logger, { action: 'cancel', ...who, sessions: [], outcome: 'refused', reason: decision.rule });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRefusal(decision.reason) });
+      return;
+    }
     const result = value ? await deps.runner.cancel(value.run) : ({ kind: 'unknown' } as const);
+    const pending = run?.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId) ?? [];
+    audit(deps.logger, { action: 'cancel', ...who, sessions: result.kind === 'cancelled' || result.kind === 'failed' ? pending : [], outcome: result.kind });
     const answer =
       result.kind === 'unknown'
         ? renderUnknownRun(deps.commandName)

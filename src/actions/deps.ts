@@ -1,8 +1,12 @@
+import type { Access } from '../access/check';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
 
 export interface ActionDeps {
   runner: Runner;
   commandName: string;
   logger: Logger;
+  access: Access;
+  metrics: Pick<Metrics, 'refused'>;
 }

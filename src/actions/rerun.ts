@@ -1,4 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { checkAccess, renderRefusal } from '../access/check';
+import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
 import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderUnknownRun } from '../blocks/clicks';
 import type { RerunKind } from '../runs/types';
@@ -15,7 +17,32 @@ export function rerunAction(deps: ActionDeps, kind: RerunKind) {
       await respond({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun(deps.commandName) });
       return;
     }
+    const parent = await deps.runner.get(value.run);
+    const channelId = body.channel?.id ?? parent?.channel ?? '';
+    const who = { userId: body.user.id, teamId: body.team?.id ?? parent?.teamId ?? '', channelId, fromRunId: value.run };
+    const decision = await checkAccess(deps.access, {
+      action: 'rerun',
+      userId: body.user.id,
+      channelId,
+      // Only Rerun all can repeat an --all run; the others name check IDs.
+      target: kind === 'all' ? parent?.target : undefined,
+    });
+    if (!decision.allowed) {
+      deps.metrics.refused(decision.rule);
+      audit(deps.logger, { action: 'rerun', ...who, target: parent ? auditTarget(parent.target) : '', sessions: [], outcome: 'refused', reason: decision.rule });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRefusal(decision.reason) });
+      return;
+    }
     const result = await deps.runner.rerun(value.run, kind, body.user.id, value.check);
+    audit(deps.logger, {
+      action: 'rerun',
+      ...who,
+      target: result.kind === 'started' ? auditTarget(result.run.target) : parent ? auditTarget(parent.target) : '',
+      runId: result.kind === 'started' ? result.run.id : undefined,
+      sessions: result.kind === 'started' ? result.run.sessions.map((s) => s.sessionId) : [],
+      outcome: result.kind,
+      reason: result.kind === 'failed' ? result.error.kind : undefined,
+    });
     if (result.kind === 'unknown') {
       await respond({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun(deps.commandName) });
     } else if (result.kind === 'nothing_to_rerun') {

@@ -1,6 +1,9 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed } from '../blocks/ephemeral';
+import { checkAccess, renderRefusal, type Access } from '../access/check';
+import { audit, auditTarget } from '../audit';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
 import { errorText } from '../runs/tracker';
 import { parseCommand } from './parse';
@@ -10,6 +13,8 @@ export interface CommandDeps {
   commandName: string;
   logger: Logger;
   now: () => number;
+  access: Access;
+  metrics: Pick<Metrics, 'refused'>;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -24,6 +29,21 @@ export function checklyCommand(deps: CommandDeps) {
     }
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', ...renderHelp(deps.commandName) });
+      return;
+    }
+    const decision = await checkAccess(deps.access, {
+      action: parsed.kind === 'status' ? 'status' : 'run',
+      userId: command.user_id,
+      channelId: command.channel_id,
+      target: parsed.kind === 'run' ? parsed.target : undefined,
+    });
+    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+    if (!decision.allowed) {
+      await ack({ response_type: 'ephemeral', ...renderRefusal(decision.reason) });
+      deps.metrics.refused(decision.rule);
+      if (parsed.kind === 'run') {
+        audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(parsed.target), sessions: [], outcome: 'refused', reason: decision.rule });
+      }
       return;
     }
     if (parsed.kind === 'status') {
@@ -47,6 +67,14 @@ export function checklyCommand(deps: CommandDeps) {
         requester: command.user_id,
         target: parsed.target,
         refreshCache: parsed.refreshCache,
+      });
+      audit(deps.logger, {
+        action: 'trigger',
+        ...who,
+        target: auditTarget(parsed.target),
+        ...('run' in started
+          ? { runId: started.run.id, sessions: started.run.sessions.map((s) => s.sessionId), outcome: started.run.phase === 'error' ? 'failed' : 'started', reason: started.run.error?.kind }
+          : { sessions: [], outcome: 'unreachable', reason: started.unreachable }),
       });
       if ('unreachable' in started) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });
