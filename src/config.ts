@@ -2,6 +2,8 @@
  * Configuration from the environment. `loadConfig` is pure: it takes the environment and returns
  * either a config or one problem per missing or malformed variable, never echoing a secret's value.
  */
+import { loadAccessConfig } from './access/config';
+import { OPEN_POLICY, type AccessPolicy } from './access/policy';
 
 export interface Config {
   slack: {
@@ -31,7 +33,19 @@ export interface Config {
   runs: {
     /** A run still unfinished after this long stops being followed. */
     timeoutMs: number;
+    /** Finished runs are kept this long (their buttons keep working), then pruned. */
+    retentionMs: number;
   };
+  state: {
+    /** Folder of the embedded store (SQLite), used when no Redis is configured. */
+    dir: string;
+    /** When set, replicas share their state through this Redis. */
+    redisUrl?: string;
+    /** Prefix of every Redis key, so that several apps can share one Redis. */
+    redisPrefix: string;
+  };
+  /** Who may run what, where (src/access). */
+  access: AccessPolicy;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -69,9 +83,19 @@ export function loadConfig(env: Env): ConfigResult {
     },
     runs: {
       timeoutMs: read.integer('RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600) * 1000,
+      retentionMs: read.integer('RUN_RETENTION_DAYS', 7, 1, 365) * 24 * 3600 * 1000,
     },
+    state: {
+      dir: read.optional('STATE_DIR') ?? './data',
+      redisUrl: read.optional('REDIS_URL', /^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+      redisPrefix: read.optional('REDIS_PREFIX', /^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _.:-') ?? 'checkly-slack:',
+    },
+    access: OPEN_POLICY,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+  const access = loadAccessConfig(env);
+  if (access.ok) config.access = access.policy;
+  else problems.push(...access.problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 

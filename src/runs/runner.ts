@@ -3,6 +3,7 @@ import type { TriggeredSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { ChecklyPort, RunMessages, Unreachable } from './ports';
 import { allSessionsFinal, failingSessions, isFinal, isRunOver, unfinishedSessions } from './status';
+import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import type { SessionOutcome, SessionTracker } from './tracker';
 import type { RerunKind, RerunRef, Run, RunError, Session, Target } from './types';
@@ -22,6 +23,7 @@ export interface RunnerOptions {
   checkly: ChecklyPort;
   messages: RunMessages;
   tracker: SessionTracker;
+  dispatcher: Dispatcher;
   /** A run still unfinished after this long stops being followed. */
   runTimeoutMs: number;
   now: () => number;
@@ -46,6 +48,11 @@ export type CancelResult =
 
 /** A rerun claim whose process died before it triggered anything stops blocking the button. */
 const STALE_CLAIM_MS = 2 * 60_000;
+/**
+ * A run still 'triggering' this long after it was created lost its process mid-trigger (retries
+ * end well before): nobody knows whether Checkly started its sessions, so it ends with a note.
+ */
+const STALE_TRIGGER_MS = 2 * 60_000;
 
 /**
  * The life of a run: post its message, trigger, follow every session to a final status, finish.
@@ -53,6 +60,8 @@ const STALE_CLAIM_MS = 2 * 60_000;
  */
 export class Runner {
   private readonly timeouts = new Map<string, NodeJS.Timeout>();
+  /** Runs this process follows, each with what ends its follow. */
+  private readonly following = new Map<string, () => void>();
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -106,22 +115,51 @@ export class Runner {
       'run triggered',
     );
     if (running.phase === 'final') await messages.finished(running);
-    else {
-      messages.changed(running);
-      this.follow(running);
-    }
+    else await this.options.dispatcher.dispatch(running.id);
     return { run: running };
   }
 
-  /** Follows a run's unfinished sessions until each is final or the run times out. */
-  follow(run: Run): void {
-    const { tracker, now, runTimeoutMs } = this.options;
-    const pending = run.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId);
-    tracker.track(run.id, pending);
-    const remaining = Math.max(0, run.createdAt + runTimeoutMs - now());
-    const timer = setTimeout(() => void this.abandon(run.id), remaining);
+  /**
+   * Follows a run's unfinished sessions until each is final or the run times out; the dispatcher
+   * calls this in exactly one process at a time. Resolves when the run is over, or early when
+   * `signal` hands the run over to another process.
+   */
+  async follow(runId: string, signal: AbortSignal): Promise<void> {
+    const { store, tracker, messages, now, runTimeoutMs } = this.options;
+    const run = await store.get(runId);
+    if (!run || isRunOver(run) || signal.aborted) return;
+    if (run.phase === 'triggering') {
+      if (now() - run.createdAt >= STALE_TRIGGER_MS) await this.interrupted(run);
+      return;
+    }
+    const over = new Promise<void>((resolve) => {
+      this.following.set(runId, resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.options.logger.info({ runId }, 'following run');
+    tracker.track(run.id, run.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId));
+    const timer = setTimeout(() => void this.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
     timer.unref();
     this.timeouts.set(run.id, timer);
+    // This process may be the first to show the run (or the first since a restart): render it.
+    messages.changed(run);
+    await this.showInParent(run);
+    await over;
+    this.following.delete(runId);
+    tracker.untrackRun(runId);
+    this.forget(runId);
+  }
+
+  /** A run whose process died while triggering: say so rather than show "triggering" forever. */
+  private async interrupted(run: Run): Promise<void> {
+    const { store, messages, now } = this.options;
+    const ended = await store.update(run.id, (r) => {
+      if (r.phase !== 'triggering') return;
+      r.phase = 'error';
+      r.error = { kind: 'network', message: 'The app restarted while starting this run: check Checkly for its sessions.' };
+      r.finishedAt = now();
+    });
+    if (ended?.phase === 'error') await messages.finished(ended);
   }
 
   /** Called by the tracker when a session reaches a final status. */
@@ -144,6 +182,7 @@ export class Runner {
     if (finishedNow) {
       this.forget(runId);
       await Promise.all([messages.finished(run), this.showInParent(run)]);
+      this.following.get(runId)?.();
     } else {
       messages.changed(run);
       await this.showInParent(run);
@@ -220,9 +259,8 @@ export class Runner {
           })
         : run;
     const started = current ?? run;
-    if (started.phase === 'final') await messages.finished(started);
-    else this.follow(started);
-    await this.showInParent(started);
+    if (started.phase === 'final') await Promise.all([messages.finished(started), this.showInParent(started)]);
+    else await this.options.dispatcher.dispatch(started.id);
     return { kind: 'started', run: started };
   }
 
@@ -277,6 +315,7 @@ export class Runner {
       logger.warn({ runId, unfinished: run.sessions.filter((s) => !isFinal(s.status)).length }, 'run timed out');
       await Promise.all([messages.finished(run), this.showInParent(run)]);
     }
+    this.following.get(runId)?.();
   }
 
   private forget(runId: string): void {

@@ -95,4 +95,9 @@ export interface Run {
   parentRunId?: string;
   /** Reruns started from this run's message, oldest first. */
   reruns?: RerunRef[];
+  /**
+   * A digest of what the run's message shows, as last sent: a process that takes the run over
+   * sends no update that would show the same again.
+   */
+  shown?: string;
 }

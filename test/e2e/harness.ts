@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startApp, type Running } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
@@ -49,8 +52,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CHECKLY_API_URL: checkly.url,
     PORT: '0',
     CHECKLY_POLL_WAIT_SECONDS: '2',
+    // The budgets have their own tests and the benchmark; here they would only slow big runs down.
+    CHECKLY_MAX_REQUESTS_PER_MINUTE: '20000',
+    SLACK_MAX_UPDATES_PER_MINUTE: '1000',
     SLACK_UPDATE_INTERVAL_MS: '200',
     LOG_LEVEL: 'debug',
+    STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-e2e-')),
     ...(options.socketMode ? { SLACK_APP_TOKEN: SECRETS.appToken } : {}),
     ...options.env,
   };
