@@ -2,20 +2,29 @@ import { randomUUID } from 'node:crypto';
 import dotenv from 'dotenv';
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import { UsergroupMembership } from './access/usergroups';
 import { renderRun } from './blocks/run';
 import { renderFailureReply } from './blocks/thread';
+import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
 import { registerActions } from './actions';
 import { registerCommands } from './commands';
 import { loadConfig, type Config } from './config';
 import { boltLogger, createLogger } from './log';
+import { Metrics } from './metrics';
+import { countRuns, meteredSlackFetch } from './metrics-hooks';
+import { operatorRoutes } from './operator-routes';
+import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
-import { MemoryRunStore } from './runs/store';
+import { openState } from './runs/state';
 import { SessionTracker } from './runs/tracker';
 import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
 
 const VERSION: string = require('../package.json').version;
+
+/** SIGTERM to exit: well inside the 10 s a platform usually grants. */
+const SHUTDOWN_DEADLINE_MS = 8000;
 
 /** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
 const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
@@ -36,28 +45,46 @@ export interface StartOptions {
 export async function startApp(config: Config, options: StartOptions = {}): Promise<Running> {
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
   const now = options.now ?? Date.now;
+  const metrics = new Metrics();
+  const secrets = secretsOf(config);
 
+  const checklyBudget = new ChecklyBudget({ maxRequestsPerMinute: config.checkly.maxRequestsPerMinute, logger });
   const checkly = new ChecklyClient({
     baseUrl: config.checkly.apiUrl,
     apiKey: config.checkly.apiKey,
     accountId: config.checkly.accountId,
     userAgent: `checkly-slack/${VERSION}`,
     timeoutMs: config.checkly.requestTimeoutMs,
+    beforeRequest: checklyBudget.beforeRequest,
+    onResponse: (info) => {
+      checklyBudget.onResponse(info);
+      metrics.checklyResponse(info);
+    },
   });
-  const store = new MemoryRunStore();
+  const state = await openState(config, logger, now);
+  const { store, dispatcher } = state;
 
+  const customRoutes = operatorRoutes({
+    metrics,
+    healthy: () => state.healthy(),
+    onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
+  });
+  const fetch = meteredSlackFetch(metrics);
   const receiver: Receiver = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
         logger: boltLogger(logger),
-        installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES } },
+        customRoutes,
+        // In Socket Mode, Bolt serves the custom routes on their own small HTTP server, on PORT.
+        installerOptions: { port: config.slack.port, clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, fetch } },
       })
     : new HTTPReceiver({
         signingSecret: config.slack.signingSecret ?? '',
         endpoints: '/slack/events',
+        customRoutes,
         logger: boltLogger(logger),
       });
-  const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger) };
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
   // Verified here rather than by Bolt, so that a bad token stops start-up with a clear line.
   const identity = await verifyBotToken(new webApi.WebClient(config.slack.botToken, clientOptions));
   const app = new App({
@@ -71,63 +98,85 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   });
 
   const messages = new SlackRunMessages({
-    client: app.client,
-    render: (run) => renderRun(run, { now: now(), interactive: true }),
-    renderFailureReply,
+    // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
+    client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
+    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true }), secrets),
+    renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
     intervalMs: config.slack.updateIntervalMs,
+    maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
     now,
     logger,
+    onShown: (run, shown) => {
+      store
+        .update(run.id, (r) => {
+          r.shown = shown;
+        })
+        .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message shows'));
+    },
   });
   let runner: Runner | undefined;
   const tracker = new SessionTracker({
     checkly,
     pollWaitSeconds: config.checkly.pollWaitSeconds,
-    maxConcurrentPolls: concurrentPolls(config),
+    pollRequestsPerMinute: pollRequestsPerMinute(config),
     retryDelayMs: 1000,
     logger,
     onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),
   });
+  metrics.observeSessionsFollowed(() => tracker.size);
+  metrics.observeQueueDepth('checkly_requests', () => checklyBudget.waiting);
+  metrics.observeQueueDepth('session_polls', () => tracker.waiting);
+  metrics.observeQueueDepth('slack_updates', () => messages.waiting.updates);
+  metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
   runner = new Runner({
     store,
     checkly,
-    messages,
+    messages: countRuns(messages, metrics),
     tracker,
+    dispatcher,
     runTimeoutMs: config.runs.timeoutMs,
     now,
     newId: randomUUID,
     logger,
   });
 
-  registerCommands(app, { runner, commandName: config.slack.command, logger, now });
-  registerActions(app, { runner, commandName: config.slack.command, logger });
+  const groups = config.access.allowedUsergroups;
+  const access = {
+    policy: config.access,
+    usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
+  };
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics });
+  registerActions(app, { runner, commandName: config.slack.command, logger, access, metrics });
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });
 
   const started = (await app.start(config.slack.port)) as unknown;
+  await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
   const port = isServer(started) ? addressPort(started) : undefined;
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
   return {
     port,
+    /** Stops taking work, hands the runs it follows over, and closes the store. */
     async stop() {
+      await app.stop();
+      await dispatcher.stop();
       tracker.stop();
       runner?.stop();
       messages.stop();
-      await app.stop();
       checkly.close();
-      await store.close();
+      await state.close();
     },
   };
 }
 
 /**
- * Long polls that may be open at once: each costs one request per wait while its session runs, so
- * this many keep the app within its Checkly budget with a fifth of it to spare for other calls.
+ * What the long polls may spend of the Checkly budget: four fifths, leaving the rest to triggers,
+ * cancels and error lines (the budget itself still caps everything together).
  */
-function concurrentPolls(config: Config): number {
-  const { maxRequestsPerMinute, pollWaitSeconds } = config.checkly;
-  return Math.max(1, Math.floor(((maxRequestsPerMinute * 0.8) / 60) * pollWaitSeconds));
+function pollRequestsPerMinute(config: Config): number {
+  return Math.max(1, Math.floor(config.checkly.maxRequestsPerMinute * 0.8));
 }
 
 async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: string; userId?: string }> {
@@ -165,7 +214,12 @@ async function main(): Promise<void> {
   }
   const running = await startApp(loaded.config);
   const shutdown = () => {
-    void running.stop().then(() => process.exit(0));
+    // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    void running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

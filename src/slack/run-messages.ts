@@ -1,11 +1,19 @@
-import type { webApi } from '@slack/bolt';
+import { createHash } from 'node:crypto';
+import { webApi } from '@slack/bolt';
 import type { Logger } from '../log';
 import type { RunMessages, Unreachable } from '../runs/ports';
 import { failingSessions, isRunOver } from '../runs/status';
 import type { Run } from '../runs/types';
 import { platformError } from './errors';
+import { PostBudget } from './post-budget';
+import { UpdateBudget, type UpdateResult } from './update-budget';
 
 type WebClient = webApi.WebClient;
+
+/** A short fingerprint of a message: enough to tell whether it changed. */
+function digest(message: SlackMessage): string {
+  return createHash('sha1').update(JSON.stringify(message)).digest('base64url');
+}
 
 export interface SlackMessage {
   text: string;
@@ -13,48 +21,77 @@ export interface SlackMessage {
 }
 
 export interface RunMessagesOptions {
+  /**
+   * Best made with `rejectRateLimitedCalls: true`: a 429 then reaches the budgets, which pause,
+   * instead of being waited out and retried by the client behind their back.
+   */
   client: WebClient;
   render: (run: Run) => SlackMessage;
   renderFailureReply: (run: Run) => SlackMessage;
   /** Least time between two updates of one message. */
   intervalMs: number;
+  /** `chat.update` calls per workspace in any 60 s. */
+  maxUpdatesPerMinute: number;
+  /** `chat.postMessage` calls per channel (default: 5 in any 5 s, Slack's "one a second, short bursts allowed"). */
+  postsPerChannel?: { limit: number; windowMs: number };
   now: () => number;
   logger: Logger;
+  /**
+   * Called with a digest of what a run's message shows after each post or update, to be kept with
+   * the run: a process that takes the run over then knows what is on screen and sends no duplicate.
+   */
+  onShown?: (run: Run, digest: string) => void;
 }
 
 interface MessageState {
   latest: Run;
-  lastSentAt: number;
+  /** Digest of what the message shows, as last sent. */
   lastSent?: string;
-  timer?: NodeJS.Timeout;
-  sending: boolean;
-  /** Resolved once the final state is on screen. */
-  onFinal: Array<() => void>;
+  /** Update requests not answered yet. */
+  outstanding: number;
+  /** `finished` was called: the state goes once nothing is outstanding. */
+  over: boolean;
 }
 
+/** Tries of one post that Slack answers 429. */
+const POST_ATTEMPTS = 4;
+
 /**
- * The run message in Slack. Updates are coalesced: a message is updated only when what it shows has
- * changed, at most once per interval, and always with the latest state (intermediate states that
- * were overtaken are never sent).
+ * The run message in Slack. Every update goes through the workspace's UpdateBudget: only when what
+ * the message shows has changed, with the latest state only, final states first, at most once per
+ * interval per message. Posts (the run message, the thread reply) go through a per-channel budget.
  */
 export class SlackRunMessages implements RunMessages {
   private readonly states = new Map<string, MessageState>();
+  private readonly updates: UpdateBudget;
+  private readonly posts: PostBudget;
 
-  constructor(private readonly options: RunMessagesOptions) {}
+  constructor(private readonly options: RunMessagesOptions) {
+    this.updates = new UpdateBudget({
+      maxUpdatesPerMinute: options.maxUpdatesPerMinute,
+      intervalMs: options.intervalMs,
+      now: options.now,
+    });
+    this.posts = new PostBudget({ ...(options.postsPerChannel ?? { limit: 5, windowMs: 5_000 }), now: options.now });
+  }
 
   async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
     const message = this.options.render(run);
     try {
-      const result = await this.options.client.chat.postMessage({
-        channel: run.channel,
-        thread_ts: run.threadTs,
-        text: message.text,
-        blocks: message.blocks as never,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
+      const result = await this.postMessage(run.channel, () =>
+        this.options.client.chat.postMessage({
+          channel: run.channel,
+          thread_ts: run.threadTs,
+          text: message.text,
+          blocks: message.blocks as never,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
       const ts = result.ts as string;
-      this.states.set(run.id, { latest: { ...run, ts }, lastSentAt: this.options.now(), lastSent: JSON.stringify(message), sending: false, onFinal: [] });
+      const shown = digest(message);
+      this.states.set(run.id, { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false });
+      this.options.onShown?.({ ...run, ts }, shown);
       return { ts };
     } catch (err) {
       const code = platformError(err);
@@ -64,84 +101,110 @@ export class SlackRunMessages implements RunMessages {
   }
 
   changed(run: Run): void {
-    const state = this.stateOf(run);
-    state.latest = run;
-    this.schedule(run.id, state);
+    void this.request(run, isRunOver(run));
   }
 
   async finished(run: Run): Promise<void> {
-    const state = this.stateOf(run);
-    state.latest = run;
-    await new Promise<void>((resolve) => {
-      state.onFinal.push(resolve);
-      this.schedule(run.id, state);
-    });
-    this.states.delete(run.id);
+    const state = await this.request(run, true, true);
+    if (state.latest === run) this.drop(run.id, state);
     if (run.phase === 'final' && failingSessions(run).length > 0) await this.replyInThread(run);
+  }
+
+  /** Updates and posts waiting for the budget (for metrics). */
+  get waiting(): { updates: number; posts: number } {
+    return { updates: this.updates.waiting, posts: this.posts.waiting };
   }
 
   /** Drops pending updates: on shutdown, the next process to follow a run renders it afresh. */
   stop(): void {
-    for (const state of this.states.values()) clearTimeout(state.timer);
+    this.updates.stop();
+    this.posts.stop();
     this.states.clear();
   }
 
-  private stateOf(run: Run): MessageState {
+  /** Asks the budget to show `run`; resolves, with the message's state, once an update after this request was answered. */
+  private async request(run: Run, final: boolean, finishing = false): Promise<MessageState> {
     let state = this.states.get(run.id);
     if (!state) {
       // A run resumed after a restart, or followed by another process before: nothing sent from here yet.
-      state = { latest: run, lastSentAt: 0, sending: false, onFinal: [] };
+      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false };
       this.states.set(run.id, state);
     }
-    return state;
+    const current = state;
+    current.latest = run;
+    if (finishing) current.over = true;
+    current.outstanding += 1;
+    await this.updates.request(run.teamId, run.id, { final, send: () => this.send(current) });
+    current.outstanding -= 1;
+    if (current.over && current.outstanding === 0) this.drop(run.id, current);
+    return current;
   }
 
-  private schedule(runId: string, state: MessageState): void {
-    if (state.timer || state.sending) return;
-    const delay = Math.max(0, state.lastSentAt + this.options.intervalMs - this.options.now());
-    state.timer = setTimeout(() => void this.send(runId, state), delay);
+  private drop(runId: string, state: MessageState): void {
+    if (this.states.get(runId) === state) this.states.delete(runId);
   }
 
-  private async send(runId: string, state: MessageState): Promise<void> {
-    state.timer = undefined;
+  private async send(state: MessageState): Promise<UpdateResult> {
     const run = state.latest;
+    if (!run.ts) return 'unchanged';
     const message = this.options.render(run);
-    const serialized = JSON.stringify(message);
-    if (serialized !== state.lastSent && run.ts) {
-      state.sending = true;
-      try {
-        await this.options.client.chat.update({
-          channel: run.channel,
-          ts: run.ts,
-          text: message.text,
-          blocks: message.blocks as never,
-        });
-        state.lastSent = serialized;
-      } catch (err) {
-        this.options.logger.warn({ runId, error: platformError(err) ?? String(err) }, 'updating the run message failed');
-      } finally {
-        state.sending = false;
-        state.lastSentAt = this.options.now();
+    const shown = digest(message);
+    if (shown === state.lastSent) return 'unchanged';
+    try {
+      await this.options.client.chat.update({ channel: run.channel, ts: run.ts, text: message.text, blocks: message.blocks as never });
+      state.lastSent = shown;
+      this.options.onShown?.(run, shown);
+      return 'sent';
+    } catch (err) {
+      const retryAfterMs = rateLimitRetryMs(err);
+      if (retryAfterMs !== undefined) {
+        this.options.logger.warn({ runId: run.id, teamId: run.teamId, retryAfterMs }, 'Slack rate-limited chat.update; pausing the workspace');
+        return { retryAfterMs };
       }
+      this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'updating the run message failed');
+      return 'failed';
     }
-    if (state.latest !== run) {
-      this.schedule(runId, state);
-    } else if (isRunOver(run)) {
-      for (const resolve of state.onFinal.splice(0)) resolve();
+  }
+
+  /** One post within the channel's budget, tried again after Retry-After when Slack says 429. */
+  private async postMessage<T>(channel: string, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const ticket = await this.posts.acquire(channel, attempt > 1);
+      try {
+        const result = await call();
+        ticket.settle(this.options.now());
+        return result;
+      } catch (err) {
+        ticket.settle(this.options.now());
+        const retryAfterMs = rateLimitRetryMs(err);
+        if (retryAfterMs === undefined || attempt >= POST_ATTEMPTS) throw err;
+        this.options.logger.warn({ channel, retryAfterMs }, 'Slack rate-limited chat.postMessage; waiting');
+        this.posts.pause(channel, this.options.now() + retryAfterMs);
+      }
     }
   }
 
   private async replyInThread(run: Run): Promise<void> {
     const reply = this.options.renderFailureReply(run);
     try {
-      await this.options.client.chat.postMessage({
-        channel: run.channel,
-        thread_ts: run.threadTs ?? run.ts,
-        text: reply.text,
-        blocks: reply.blocks as never,
-      });
+      await this.postMessage(run.channel, () =>
+        this.options.client.chat.postMessage({
+          channel: run.channel,
+          thread_ts: run.threadTs ?? run.ts,
+          text: reply.text,
+          blocks: reply.blocks as never,
+        }),
+      );
     } catch (err) {
       this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
     }
   }
+}
+
+/** Milliseconds Slack asked to wait, when `err` is the Web API client's rate-limit error. */
+export function rateLimitRetryMs(err: unknown): number | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; retryAfter?: unknown };
+  if (e.code !== webApi.ErrorCode.RateLimitedError || typeof e.retryAfter !== 'number') return undefined;
+  return Math.max(0, e.retryAfter) * 1000;
 }

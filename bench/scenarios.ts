@@ -1,0 +1,71 @@
+/** The benchmark's scenarios: how many runs of how many checks, where, and how slow Checkly is to trigger. */
+export interface ScenarioSpec {
+  name: string;
+  title: string;
+  runs: number;
+  checksPerRun: number;
+  /** Runs are spread over this many channels (Slack allows about one post a second per channel). */
+  channels: number;
+  /** Extra time Checkly takes to answer a trigger. */
+  triggerDelayMs?: number;
+  seed: number;
+}
+
+export const SCENARIOS: readonly ScenarioSpec[] = [
+  { name: 'burst-50', title: 'burst of 50 commands, trigger answered in 2 s', runs: 50, checksPerRun: 3, channels: 10, triggerDelayMs: 2000, seed: 4 },
+  { name: 'run-10', title: '1 run of 10 checks', runs: 1, checksPerRun: 10, channels: 1, seed: 1 },
+  { name: 'runs-20x10', title: '20 concurrent runs of 10 checks', runs: 20, checksPerRun: 10, channels: 4, seed: 2 },
+  { name: 'run-300', title: '1 run of 300 checks', runs: 1, checksPerRun: 300, channels: 1, seed: 3 },
+];
+
+/** Sessions last 5 to 90 s. */
+export const DURATION_MS = { min: 5_000, max: 90_000 };
+/** Checkly answers in 20 to 250 ms (plus a long poll's hold); Slack in 30 to 300 ms. */
+export const CHECKLY_LATENCY_MS = { min: 20, max: 250 };
+export const SLACK_LATENCY_MS = { min: 30, max: 300 };
+/** The limits the fakes enforce, as the real services do. */
+export const LIMITS = { checklyPerMinute: 600, slackUpdatesPerMinute: 50, slackPostsPerSecondPerChannel: 1, slackPostBurstSeconds: 5 };
+/** The app's budgets (its defaults). */
+export const BUDGETS = { checklyPerMinute: 300, slackUpdatesPerMinute: 50 };
+
+/** A small seeded generator (mulberry32), so that every run of the benchmark meets the same checks. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function between(rand: () => number, range: { min: number; max: number }): number {
+  return Math.round(range.min + rand() * (range.max - range.min));
+}
+
+export interface Spread {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  runs: number;
+  sessions: number;
+  wallSeconds: number;
+  ackMs: Spread;
+  /** Commands whose acknowledgement came back before Checkly saw their trigger / before Slack answered their post. */
+  ackFirst: { beforeTrigger: number; beforePostAnswered: number; of: number };
+  sessionShownMs: Spread;
+  runShownMs: Spread;
+  checkly: { requests: number; perSession: number; peakPerMinute: number; byOperation: Record<string, number>; status429: number };
+  slack: { updates: number; updatesPerRun: number; peakUpdatesPerMinute: number; posts: number; status429: number; rejections: number };
+  peakRssMb: number;
+  /** Runs not shown final, rows wrong, sessions never shown, warnings logged. */
+  problems: string[];
+}

@@ -1,0 +1,69 @@
+import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
+import { WindowQueue } from '../budget/window-queue';
+
+export interface PostBudgetOptions {
+  /** Posts per channel in any `windowMs`: Slack allows about one a second, with short bursts. */
+  limit: number;
+  windowMs: number;
+  now?: () => number;
+}
+
+interface Channel {
+  window: SlidingWindow;
+  queue: WindowQueue;
+}
+
+/** Channels kept before idle ones are forgotten. */
+const PRUNE_ABOVE = 500;
+
+/**
+ * `chat.postMessage` per channel, first come first served: a burst of runs started in one channel
+ * posts its messages as fast as Slack takes them instead of collecting 429s. A post counts until
+ * `windowMs` after Slack answered it (settle the ticket then; cancel it if nothing was sent).
+ */
+export class PostBudget {
+  private readonly channels = new Map<string, Channel>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: PostBudgetOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A place for one post; a retry (after a 429) goes before first tries, having waited longest. */
+  acquire(channel: string, retry = false): Promise<WindowTicket> {
+    return this.channel(channel).queue.acquire(retry ? 0 : 1);
+  }
+
+  /** Slack said to come back at `at` for this channel. */
+  pause(channel: string, at: number): void {
+    this.channel(channel).queue.pauseUntil(at);
+  }
+
+  get waiting(): number {
+    let n = 0;
+    for (const c of this.channels.values()) n += c.queue.waiting;
+    return n;
+  }
+
+  stop(): void {
+    for (const c of this.channels.values()) c.queue.stop();
+  }
+
+  private channel(id: string): Channel {
+    let c = this.channels.get(id);
+    if (!c) {
+      if (this.channels.size >= PRUNE_ABOVE) this.prune();
+      const window = new SlidingWindow(this.options.limit, this.options.windowMs);
+      c = { window, queue: new WindowQueue({ window, reserves: [0, 0], now: this.now }) };
+      this.channels.set(id, c);
+    }
+    return c;
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [id, c] of this.channels) {
+      if (c.queue.waiting === 0 && c.window.used(now) === 0) this.channels.delete(id);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { SlidingWindow } from '../budget/sliding-window';
+
+/** How an update went: Slack's answer decides whether the budget tries again. */
+export type UpdateResult = 'sent' | 'unchanged' | 'failed' | { retryAfterMs: number };
+
+export interface UpdateJob {
+  /** A final state: goes before every intermediate one, and may use the places they leave free. */
+  final: boolean;
+  /**
+   * Sends the message's latest state, or answers 'unchanged' without calling Slack when the message
+   * already shows it. Never called twice at once for one message.
+   */
+  send(): Promise<UpdateResult>;
+}
+
+export interface UpdateBudgetOptions {
+  /** `chat.update` calls per workspace in any 60 s (Slack's Tier 3 is about 50). */
+  maxUpdatesPerMinute: number;
+  /** Least time between two updates of one message. */
+  intervalMs: number;
+  /** Places intermediate states leave free for final ones (default: a quarter of the budget). */
+  finalReserve?: number;
+  windowMs?: number;
+  now?: () => number;
+}
+
+interface Pending {
+  key: string;
+  final: boolean;
+  send: () => Promise<UpdateResult>;
+  /** Since when the message has had something new to show. */
+  since: number;
+  /** Requests this update answers. */
+  waiters: Array<() => void>;
+}
+
+interface MessageTimes {
+  /** When its last update was answered. */
+  lastDoneAt: number;
+  inFlight: boolean;
+}
+
+interface Workspace {
+  window: SlidingWindow;
+  pending: Map<string, Pending>;
+  messages: Map<string, MessageTimes>;
+  pausedUntil: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The `chat.update` scheduler: one budget per workspace (Slack's limit is per workspace and method),
+ * never more than `maxUpdatesPerMinute` in any sliding minute, each counted until a minute after
+ * Slack answered it. Per message, only the latest state waits: a newer request replaces an older one
+ * that has not gone yet, so overtaken intermediate states are dropped, never queued. When the budget
+ * is short, final states go first (oldest first); intermediate ones leave `finalReserve` places free
+ * for them and go oldest change first, so that every running message gets its turn. No message is
+ * updated twice within `intervalMs`. A 429 pauses the workspace for its Retry-After.
+ */
+export class UpdateBudget {
+  private readonly workspaces = new Map<string, Workspace>();
+  private readonly now: () => number;
+  private readonly finalReserve: number;
+  private stopped = false;
+
+  constructor(private readonly options: UpdateBudgetOptions) {
+    this.now = options.now ?? Date.now;
+    const limit = options.maxUpdatesPerMinute;
+    this.finalReserve = Math.min(limit - 1, options.finalReserve ?? Math.ceil(limit / 4));
+  }
+
+  /**
+   * Asks for message `key` of workspace `teamId` to be updated. Resolves once an update that started
+   * after this request was answered (sent, failed or found unchanged); never rejects.
+   */
+  request(teamId: string, key: string, job: UpdateJob): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const ws = this.workspace(teamId);
+    return new Promise<void>((resolve) => {
+      const pending = ws.pending.get(key);
+      if (pending) {
+        pending.send = job.send;
+        pending.final = pending.final || job.final;
+        pending.waiters.push(resolve);
+      } else {
+        ws.pending.set(key, { key, final: job.final, send: job.send, since: this.now(), waiters: [resolve] });
+      }
+      this.pump(ws);
+    });
+  }
+
+  /** Updates waiting for their turn, across workspaces (for metrics). */
+  get waiting(): number {
+    let n = 0;
+    for (const ws of this.workspaces.values()) n += ws.pending.size;
+    return n;
+  }
+
+  /** Calls counted in a workspace's current window. */
+  used(teamId: string): number {
+    return this.workspaces.get(teamId)?.window.used(this.now()) ?? 0;
+  }
+
+  /** Drops whatever waits: on shutdown the next process renders afresh. Waiting requests never resolve. */
+  stop(): void {
+    this.stopped = true;
+    for (const ws of this.workspaces.values()) {
+      clearTimeout(ws.timer);
+      ws.pending.clear();
+    }
+  }
+
+  private workspace(teamId: string): Workspace {
+    let ws = this.workspaces.get(teamId);
+    if (!ws) {
+      ws = {
+        window: new SlidingWindow(this.options.maxUpdatesPerMinute, this.options.windowMs ?? 60_000),
+        pending: new Map(),
+        messages: new Map(),
+        pausedUntil: -Infinity,
+      };
+      this.workspaces.set(teamId, ws);
+    }
+    return ws;
+  }
+
+  private pump(ws: Workspace): void {
+    clearTimeout(ws.timer);
+    ws.timer = undefined;
+    if (this.stopped) return;
+    for (;;) {
+      const now = this.now();
+      this.forgetIdle(ws, now);
+      if (ws.pending.size === 0) return;
+      const next = now < ws.pausedUntil ? { wakeAt: ws.pausedUntil } : this.choose(ws, now);
+      if ('wakeAt' in next) {
+        // Infinity: waiting for an update in flight, whose answer pumps again.
+        if (Number.isFinite(next.wakeAt)) {
+          ws.timer = setTimeout(() => this.pump(ws), Math.max(1, Math.ceil(next.wakeAt - now)));
+          ws.timer.unref();
+        }
+        return;
+      }
+      this.send(ws, next.pending);
+    }
+  }
+
+  /** The update to send now, or when to look again. */
+  private choose(ws: Workspace, now: number): { pending: Pending } | { wakeAt: number } {
+    let final: Pending | undefined;
+    let other: Pending | undefined;
+    let readyAt = Infinity;
+    for (const p of ws.pending.values()) {
+      const times = ws.messages.get(p.key);
+      if (times?.inFlight) continue;
+      const ready = times ? times.lastDoneAt + this.options.intervalMs : -Infinity;
+      if (ready > now) {
+        readyAt = Math.min(readyAt, ready);
+      } else if (p.final) {
+        if (!final || p.since < final.since) final = p;
+      } else if (!other || p.since < other.since) {
+        other = p;
+      }
+    }
+    let wakeAt = readyAt;
+    if (final) {
+      const wait = ws.window.waitMs(now, 0);
+      if (wait === 0) return { pending: final };
+      wakeAt = Math.min(wakeAt, now + wait);
+    }
+    if (other) {
+      const wait = ws.window.waitMs(now, this.finalReserve);
+      if (wait === 0) return { pending: other };
+      wakeAt = Math.min(wakeAt, now + wait);
+    }
+    return { wakeAt };
+  }
+
+  private send(ws: Workspace, p: Pending): void {
+    ws.pending.delete(p.key);
+    let times = ws.messages.get(p.key);
+    if (!times) {
+      times = { lastDoneAt: -Infinity, inFlight: false };
+      ws.messages.set(p.key, times);
+    }
+    const messageTimes = times;
+    messageTimes.inFlight = true;
+    const ticket = ws.window.open();
+    const done = (result: UpdateResult): void => {
+      const at = this.now();
+      messageTimes.inFlight = false;
+      if (result === 'unchanged') {
+        ticket.cancel();
+      } else {
+        ticket.settle(at);
+        messageTimes.lastDoneAt = at;
+      }
+      if (typeof result === 'object') {
+        ws.pausedUntil = Math.max(ws.pausedUntil, at + result.retryAfterMs);
+        this.requeue(ws, p);
+      } else {
+        for (const resolve of p.waiters) resolve();
+      }
+      this.pump(ws);
+    };
+    p.send().then(done, () => done('failed'));
+  }
+
+  /** A rate-limited update waits again, unless a newer state for its message already does. */
+  private requeue(ws: Workspace, p: Pending): void {
+    const newer = ws.pending.get(p.key);
+    if (newer) {
+      newer.waiters.unshift(...p.waiters);
+      newer.final = newer.final || p.final;
+      newer.since = Math.min(newer.since, p.since);
+    } else {
+      ws.pending.set(p.key, p);
+    }
+  }
+
+  private forgetIdle(ws: Workspace, now: number): void {
+    for (const [key, times] of ws.messages) {
+      if (!times.inFlight && !ws.pending.has(key) && times.lastDoneAt + this.options.intervalMs <= now) ws.messages.delete(key);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { webApi } from '@slack/bolt';
+import { createLogger } from '../../src/log';
+import type { Run, Session, SessionStatus } from '../../src/runs/types';
+import { SlackRunMessages, rateLimitRetryMs } from '../../src/slack/run-messages';
+
+const logger = createLogger({ level: 'silent', secrets: [] });
+
+interface Call {
+  method: 'postMessage' | 'update';
+  channel: string;
+  text: string;
+  thread_ts?: string;
+  at: number;
+}
+
+function rateLimited(seconds: number): Error {
+  return Object.assign(new Error('rate limited'), { code: webApi.ErrorCode.RateLimitedError, retryAfter: seconds });
+}
+
+function platform(error: string): Error {
+  return Object.assign(new Error(error), { code: webApi.ErrorCode.PlatformError, data: { ok: false, error } });
+}
+
+/** The two chat methods, recording calls; `failures` are thrown by the next calls of a method, in order. */
+class FakeChat {
+  readonly calls: Call[] = [];
+  readonly failures: Record<'postMessage' | 'update', Error[]> = { postMessage: [], update: [] };
+  private ts = 0;
+
+  readonly client = {
+    chat: {
+      postMessage: async (args: { channel: string; text: string; thread_ts?: string }) => {
+        this.record('postMessage', args);
+        this.ts += 1;
+        return { ok: true, ts: `1700000000.${String(this.ts).padStart(6, '0')}` };
+      },
+      update: async (args: { channel: string; text: string }) => {
+        this.record('update', args);
+        return { ok: true };
+      },
+    },
+  } as unknown as webApi.WebClient;
+
+  of(method: Call['method']): Call[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  private record(method: Call['method'], args: { channel: string; text: string; thread_ts?: string }): void {
+    this.calls.push({ method, channel: args.channel, text: args.text, ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}), at: Date.now() });
+    const failure = this.failures[method].shift();
+    if (failure) throw failure;
+  }
+}
+
+function session(n: number, status: SessionStatus): Session {
+  return {
+    sessionId: `s${n}`,
+    checkId: `c${n}`,
+    name: `Check ${n}`,
+    checkType: 'API',
+    link: `https://app.checklyhq.com/s${n}`,
+    status,
+    locations: ['eu-west-1'],
+    failedLocations: status === 'FAILED' ? ['eu-west-1'] : [],
+  };
+}
+
+function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Run {
+  const phase = statuses.length > 0 && statuses.every((s) => s !== 'STARTED' && s !== 'PROGRESS') ? 'final' : 'running';
+  return {
+    id,
+    teamId: 'T1',
+    channel: 'C1',
+    requester: 'U1',
+    target: { tags: [['prod']], checkIds: [], all: false },
+    refreshCache: false,
+    phase,
+    sessions: statuses.map((s, i) => session(i, s)),
+    createdAt: 0,
+    ...over,
+  };
+}
+
+function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number } = {}) {
+  return new SlackRunMessages({
+    client: chat.client,
+    render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
+    renderFailureReply: (r) => ({ text: `reply ${r.id}`, blocks: [] }),
+    intervalMs: 1000,
+    maxUpdatesPerMinute: over.maxUpdatesPerMinute ?? 50,
+    now: Date.now,
+    logger,
+  });
+}
+
+describe('SlackRunMessages', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
+  test('changes are coalesced: at most one update per interval, showing the latest state, none when nothing changed', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    const posted = await messages.post(run('r1', ['STARTED', 'STARTED']));
+    expect(posted).toEqual({ ts: '1700000000.000001' });
+    const ts = '1700000000.000001';
+    messages.changed(run('r1', ['STARTED', 'STARTED'], { ts })); // what the post shows already
+    await jest.advanceTimersByTimeAsync(10);
+    expect(chat.of('update')).toHaveLength(0);
+
+    messages.changed(run('r1', ['PASSED', 'STARTED'], { ts }));
+    await jest.advanceTimersByTimeAsync(10);
+    messages.changed(run('r1', ['PASSED', 'PROGRESS'], { ts }));
+    messages.changed(run('r1', ['PASSED', 'FAILED'], { ts, phase: 'running' }));
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(chat.of('update').map((c) => [c.text, c.at])).toEqual([
+      ['r1 running: PASSED,STARTED', 10],
+      ['r1 running: PASSED,FAILED', 1010],
+    ]);
+    messages.stop();
+  });
+
+  test('finished shows the final state, then replies in the thread when something failed', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED', 'STARTED']));
+    const ts = '1700000000.000001';
+    messages.changed(run('r1', ['PASSED', 'STARTED'], { ts }));
+    const done = messages.finished(run('r1', ['PASSED', 'FAILED'], { ts }));
+    await jest.advanceTimersByTimeAsync(1500);
+    await done;
+    expect(chat.calls.map((c) => [c.method, c.text, c.at])).toEqual([
+      ['postMessage', 'r1 running: STARTED,STARTED', 0],
+      ['update', 'r1 running: PASSED,STARTED', 0],
+      ['update', 'r1 final: PASSED,FAILED', 1000],
+      ['postMessage', 'reply r1', 1000],
+    ]);
+    expect(chat.calls[3]!.thread_ts).toBe(ts);
+  });
+
+  test('final states go before intermediate ones when the workspace budget is short', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat, { maxUpdatesPerMinute: 4 }); // a final reserve of 1
+    for (const id of ['a', 'b', 'c', 'd']) await messages.post(run(id, ['STARTED'], { channel: `C-${id}` }));
+    for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+      messages.changed(run(id, ['PROGRESS'], { channel: `C-${id}`, ts: `1700000000.00000${i + 1}` }));
+    }
+    await jest.advanceTimersByTimeAsync(10);
+    expect(chat.of('update').map((c) => c.text)).toEqual(['a running: PROGRESS', 'b running: PROGRESS', 'c running: PROGRESS']);
+    const done = messages.finished(run('d', ['PASSED'], { channel: 'C-d', ts: '1700000000.000004' }));
+    await jest.advanceTimersByTimeAsync(10);
+    await done;
+    // d's overtaken PROGRESS was never sent: its final state took the last place at once.
+    expect(chat.of('update').map((c) => [c.text, c.at])).toEqual([
+      ['a running: PROGRESS', 0],
+      ['b running: PROGRESS', 0],
+      ['c running: PROGRESS', 0],
+      ['d final: PASSED', 10],
+    ]);
+  });
+
+  test('a rate-limited update pauses the workspace for Retry-After, then goes again', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    chat.failures.update.push(rateLimited(3));
+    const done = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(2999);
+    expect(chat.of('update').map((c) => c.at)).toEqual([0]);
+    await jest.advanceTimersByTimeAsync(1);
+    await done;
+    expect(chat.of('update').map((c) => [c.text, c.at])).toEqual([
+      ['r1 final: PASSED', 0],
+      ['r1 final: PASSED', 3000],
+    ]);
+  });
+
+  test('another update error is logged and not retried; finished still ends', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    chat.failures.update.push(platform('message_not_found'));
+    const done = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(5000);
+    await done;
+    expect(chat.of('update')).toHaveLength(1);
+  });
+
+  test('posts in one channel keep within its budget; a rate-limited post waits and goes again', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    chat.failures.postMessage.push(rateLimited(2));
+    const posts = Array.from({ length: 7 }, (_, i) => messages.post(run(`r${i}`, ['STARTED'])));
+    await jest.advanceTimersByTimeAsync(10_000);
+    const results = await Promise.all(posts);
+    expect(results.every((r) => 'ts' in r)).toBe(true);
+    // Five places in any 5 s, counted from Slack's answers. The first post was turned away: it goes
+    // again once its Retry-After is over and a place is free, before the posts that came after it.
+    expect(chat.of('postMessage').map((c) => [c.text, c.at])).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => [`r${i} running: STARTED`, 0]),
+      ['r0 running: STARTED', 5000],
+      ['r5 running: STARTED', 5000],
+      ['r6 running: STARTED', 5000],
+    ]);
+  });
+
+  test('a channel the bot cannot post in is unreachable', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    chat.failures.postMessage.push(platform('not_in_channel'));
+    await expect(messages.post(run('r1', ['STARTED']))).resolves.toEqual({ unreachable: 'not_in_channel' });
+  });
+
+  test('rateLimitRetryMs reads the Web API rate-limit error only', () => {
+    expect(rateLimitRetryMs(rateLimited(7))).toBe(7000);
+    expect(rateLimitRetryMs(platform('ratelimited'))).toBeUndefined();
+    expect(rateLimitRetryMs(new Error('x'))).toBeUndefined();
+    expect(rateLimitRetryMs(undefined)).toBeUndefined();
+  });
+});

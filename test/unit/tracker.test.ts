@@ -1,0 +1,282 @@
+import { NotFoundError, RequestAbortedError, ServerError } from '../../src/checkly/errors';
+import type { CheckResult, CompletedSession } from '../../src/checkly/types';
+import { createLogger } from '../../src/log';
+import type { ChecklyPort } from '../../src/runs/ports';
+import { type SessionOutcome, SessionTracker, type TrackerOptions } from '../../src/runs/tracker';
+import {
+  type FakeCheckInput,
+  type FakeSession,
+  checkResultBody,
+  completionBody,
+  finalAt,
+  isFinalStatus,
+  newCheck,
+  newSession,
+  statusAt,
+} from '../fakes/checkly-model';
+
+const ACCOUNT = '7d1f3a2c-5b6e-4c8d-9e0f-1a2b3c4d5e6f';
+const logger = createLogger({ level: 'silent', secrets: [] });
+
+interface Poll {
+  session: string;
+  at: number;
+  answeredAt?: number;
+}
+
+/** Checkly's completion long poll over the fake's session model, on jest's clock. */
+class FakePort implements Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'> {
+  readonly sessions = new Map<string, FakeSession>();
+  readonly names = new Map<string, string>();
+  readonly polls: Poll[] = [];
+  readonly failures = new Map<string, Error[]>();
+  open = 0;
+  maxOpen = 0;
+
+  add(name: string, input: Omit<FakeCheckInput, 'name'>, checkId?: string): string {
+    const check = newCheck({ name, ...input, ...(checkId ? { id: checkId } : {}) });
+    const session = newSession(check, ACCOUNT, Date.now());
+    this.sessions.set(session.id, session);
+    this.names.set(session.id, name);
+    return session.id;
+  }
+
+  pollsOf(name: string): Poll[] {
+    return this.polls.filter((p) => this.names.get(p.session) === name);
+  }
+
+  awaitCompletion(id: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<CompletedSession | null> {
+    const poll: Poll = { session: id, at: Date.now() };
+    this.polls.push(poll);
+    const failure = this.failures.get(id)?.shift();
+    if (failure) return Promise.reject(failure);
+    const session = this.sessions.get(id);
+    if (!session) return Promise.reject(new NotFoundError({ operation: 'completion', path: '/x', checklyMessage: 'No such check session.' }));
+    this.open += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    return new Promise((resolve, reject) => {
+      const answer = (): void => {
+        this.open -= 1;
+        poll.answeredAt = Date.now();
+        const now = Date.now();
+        resolve(isFinalStatus(statusAt(session, now)) ? completionBody(session, now) : null);
+      };
+      const timer = setTimeout(answer, Math.max(0, Math.min(finalAt(session), Date.now() + maxWaitSeconds * 1000) - Date.now()));
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        this.open -= 1;
+        reject(new RequestAbortedError({ operation: 'completion', path: '/x', checklyMessage: 'aborted', neverSent: false }));
+      });
+    });
+  }
+
+  async getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult> {
+    for (const session of this.sessions.values()) {
+      const ref = session.results.find((r) => r.id === checkResultId);
+      if (ref && session.check.id === checkId) return checkResultBody(session, ref);
+    }
+    throw new NotFoundError({ operation: 'result', path: '/x', checklyMessage: 'Check result not found.' });
+  }
+}
+
+interface Final {
+  runId: string;
+  name: string;
+  at: number;
+  outcome: SessionOutcome;
+}
+
+function setup(port: FakePort, over: Partial<TrackerOptions> = {}) {
+  const finals: Final[] = [];
+  const tracker = new SessionTracker({
+    checkly: port,
+    pollWaitSeconds: 5,
+    pollRequestsPerMinute: 48, // 4 polls of 5 s open at once
+    retryDelayMs: 1000,
+    logger,
+    onFinal: async (runId, sessionId, outcome) => {
+      finals.push({ runId, name: port.names.get(sessionId) ?? sessionId, at: Date.now(), outcome });
+    },
+    ...over,
+  });
+  return { tracker, finals };
+}
+
+describe('SessionTracker', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
+  test('keeps as many polls open as the budget pays for, and follows every session to its final status', async () => {
+    const port = new FakePort();
+    const ids = Array.from({ length: 12 }, (_, i) => port.add(`c${i}`, { durationMs: 1000 * (i + 1) }));
+    const { tracker, finals } = setup(port);
+    expect(tracker.concurrency).toBe(4);
+    tracker.track('run-1', ids);
+    expect(tracker.size).toBe(12);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(finals.map((f) => f.name).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`).sort());
+    expect(finals.every((f) => f.runId === 'run-1' && f.outcome.status === 'PASSED')).toBe(true);
+    expect(port.maxOpen).toBe(4);
+    expect(tracker.size).toBe(0);
+    // Nothing is asked about once final.
+    const pollsAfter = port.polls.length;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(port.polls).toHaveLength(pollsAfter);
+  });
+
+  test('a poll caught at the final status tells at once; the error line of a failing session comes with it', async () => {
+    const port = new FakePort();
+    const id = port.add('Checkout', {
+      durationMs: 2500,
+      outcome: 'FAILED',
+      locations: ['eu-west-1', 'us-east-1'],
+      failingLocations: ['us-east-1'],
+      errorMessage: 'Timeout 30000ms exceeded\n  at spec.ts:1',
+    });
+    const { tracker, finals } = setup(port);
+    tracker.track('run-1', [id]);
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(finals).toHaveLength(1);
+    expect(finals[0]!.at).toBe(2500);
+    expect(finals[0]!.outcome).toEqual({
+      status: 'FAILED',
+      timeElapsed: 2500,
+      failedLocations: ['us-east-1'],
+      error: 'Timeout 30000ms exceeded',
+    });
+    expect(port.polls).toHaveLength(1);
+  });
+
+  test('round robin: no session goes unasked longer than the starvation bound', async () => {
+    const port = new FakePort();
+    const ids = Array.from({ length: 20 }, (_, i) => port.add(`c${i}`, { durationMs: 500_000 }));
+    const { tracker } = setup(port, { pollRequestsPerMinute: 24 }); // 2 polls of 5 s
+    expect(tracker.concurrency).toBe(2);
+    tracker.track('run-1', ids);
+    const bound = tracker.starvationBoundMs();
+    expect(bound).toBe(2 * 5000 * 10);
+    await jest.advanceTimersByTimeAsync(300_000);
+    // The first twenty polls ask about each session once, in the order they were tracked.
+    expect(port.polls.slice(0, 20).map((p) => port.names.get(p.session))).toEqual(ids.map((_, i) => `c${i}`));
+    for (const id of ids) {
+      const times = [0, ...port.polls.filter((p) => p.session === id).map((p) => p.at)];
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(bound);
+    }
+    tracker.stop();
+  });
+
+  test('sessions expected to finish soon are polled first; one expected later not until it is due', async () => {
+    const port = new FakePort();
+    const late = port.add('late', { durationMs: 30_000 });
+    const plain = port.add('plain', { durationMs: 9000 });
+    const soon = port.add('soon', { durationMs: 3000 });
+    const { tracker, finals } = setup(port, { pollRequestsPerMinute: 12 }); // 1 poll at a time
+    tracker.track('run-1', [
+      { sessionId: late, expectedDurationMs: 30_000 },
+      plain,
+      { sessionId: soon, expectedDurationMs: 3000 },
+    ]);
+    await jest.advanceTimersByTimeAsync(40_000);
+    expect(port.polls[0]!.session).toBe(soon);
+    expect(port.polls[1]!.session).toBe(plain);
+    expect(finals.map((f) => [f.name, f.at])).toEqual([
+      ['soon', 3000],
+      ['plain', 9000],
+      ['late', 30_000],
+    ]);
+    // "late" is due at 0.8 × 30 s less a poll's wait: 19 s, before the starvation bound (20 s for two
+    // sessions followed). Three polls instead of the six that asking from the start would take.
+    expect(port.pollsOf('late').map((p) => p.at)).toEqual([19_000, 24_000, 29_000]);
+  });
+
+  test('what a check took is remembered for its next session', async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-000000000001';
+    const first = port.add('api', { durationMs: 40_000 }, checkId);
+    const { tracker, finals } = setup(port, { pollRequestsPerMinute: 24 }); // 2 polls at a time
+    tracker.track('run-1', [first]);
+    await jest.advanceTimersByTimeAsync(40_000);
+    expect(finals).toHaveLength(1);
+
+    const second = port.add('api', { durationMs: 40_000 }, checkId);
+    const other = port.add('other', { durationMs: 40_000 });
+    tracker.track('run-2', [{ sessionId: second, checkId }, other]);
+    await jest.advanceTimersByTimeAsync(41_000);
+    expect(finals.map((f) => [f.name, f.at])).toEqual([
+      ['api', 40_000],
+      ['api', 80_000],
+      ['other', 80_000],
+    ]);
+    // The session without history is asked all along. The one whose check took 40 s last time is asked
+    // at the starvation bound (two poll waits) until due (0.8 × 40 s less a poll's wait), then all along.
+    expect(port.pollsOf('other').map((p) => p.at)).toEqual([40_000, 45_000, 50_000, 55_000, 60_000, 65_000, 70_000, 75_000]);
+    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 70_000, 75_000]);
+  });
+
+  test('a failed poll is asked again after a pause; an unknown session is no longer followed', async () => {
+    const port = new FakePort();
+    const id = port.add('flaky', { durationMs: 4000 });
+    port.failures.set(id, [new ServerError({ operation: 'completion', path: '/x', status: 502, checklyMessage: 'Bad Gateway' })]);
+    const { tracker, finals } = setup(port);
+    tracker.track('run-1', [id, 'not-a-known-session']);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(tracker.size).toBe(1);
+    expect(port.pollsOf('flaky').map((p) => p.at)).toEqual([0]);
+    await jest.advanceTimersByTimeAsync(4000);
+    expect(port.pollsOf('flaky').map((p) => p.at)).toEqual([0, 1000]);
+    expect(finals.map((f) => [f.name, f.at])).toEqual([['flaky', 4000]]);
+  });
+
+  test('untracking a run stops following it, and nothing is reported for it', async () => {
+    const port = new FakePort();
+    const a = port.add('a', { durationMs: 3000 });
+    const b = port.add('b', { durationMs: 3000 });
+    const { tracker, finals } = setup(port);
+    tracker.track('run-a', [a]);
+    tracker.track('run-b', [b]);
+    await jest.advanceTimersByTimeAsync(1000);
+    tracker.untrackRun('run-a');
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(finals.map((f) => f.runId)).toEqual(['run-b']);
+    expect(port.pollsOf('a')).toHaveLength(1);
+  });
+
+  test('a slow onFinal does not hold a poll place', async () => {
+    const port = new FakePort();
+    const a = port.add('a', { durationMs: 1000 });
+    const b = port.add('b', { durationMs: 2000 });
+    const finals: Array<[string, number]> = [];
+    const tracker = new SessionTracker({
+      checkly: port,
+      pollWaitSeconds: 5,
+      pollRequestsPerMinute: 12, // one poll at a time
+      retryDelayMs: 1000,
+      logger,
+      onFinal: async (_runId, sessionId) => {
+        finals.push([port.names.get(sessionId)!, Date.now()]);
+        await new Promise((r) => setTimeout(r, 10_000));
+      },
+    });
+    tracker.track('run-1', [a, b]);
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(finals).toEqual([
+      ['a', 1000],
+      ['b', 2000],
+    ]);
+  });
+
+  test('stop ends the open polls and asks nothing more', async () => {
+    const port = new FakePort();
+    const ids = Array.from({ length: 3 }, (_, i) => port.add(`c${i}`, { durationMs: 60_000 }));
+    const { tracker, finals } = setup(port);
+    tracker.track('run-1', ids);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(port.open).toBe(3);
+    tracker.stop();
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(port.open).toBe(0);
+    expect(port.polls).toHaveLength(3);
+    expect(finals).toHaveLength(0);
+  });
+});
