@@ -6,7 +6,7 @@ import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody } from '../fakes/sign';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
 import { AppProcess } from './child';
-import { ACCOUNT_ID, SECRETS, blockActionsPayload, findButton, messageText, waitFor } from './harness';
+import { ACCOUNT_ID, SECRETS, blockActionsPayload, fakeEnv, findButton, messageText, waitFor } from './harness';
 
 let slack: FakeSlack;
 let checkly: FakeCheckly;
@@ -24,12 +24,7 @@ afterEach(async () => {
 
 function launch(env: Record<string, string>): AppProcess {
   const app = new AppProcess({
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    CHECKLY_API_KEY: SECRETS.checklyApiKey,
-    CHECKLY_ACCOUNT_ID: ACCOUNT_ID,
-    CHECKLY_API_URL: checkly.url,
+    ...fakeEnv(slack, checkly),
     CHECKLY_POLL_WAIT_SECONDS: '2',
     SLACK_UPDATE_INTERVAL_MS: '200',
     PORT: '0',

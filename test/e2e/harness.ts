@@ -15,6 +15,18 @@ export const SECRETS = {
 };
 export const ACCOUNT_ID = '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f';
 
+/** The variables that point the app at the fakes, with the test credentials. */
+export function fakeEnv(slack: FakeSlack, checkly: FakeCheckly): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: SECRETS.botToken,
+    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    CHECKLY_API_KEY: SECRETS.checklyApiKey,
+    CHECKLY_ACCOUNT_ID: ACCOUNT_ID,
+    CHECKLY_API_URL: checkly.url,
+  };
+}
+
 export interface Harness {
   slack: FakeSlack;
   checkly: FakeCheckly;
@@ -44,12 +56,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const slack = await startFakeSlack({ botToken: SECRETS.botToken, appToken: SECRETS.appToken });
   const checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
   const env: Record<string, string> = {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    CHECKLY_API_KEY: SECRETS.checklyApiKey,
-    CHECKLY_ACCOUNT_ID: ACCOUNT_ID,
-    CHECKLY_API_URL: checkly.url,
+    ...fakeEnv(slack, checkly),
     PORT: '0',
     CHECKLY_POLL_WAIT_SECONDS: '2',
     // The budgets have their own tests and the benchmark; here they would only slow big runs down.
