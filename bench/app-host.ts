@@ -3,10 +3,13 @@
  * configuration the scenario sends, so that the fakes and the load they generate do not share its
  * event loop. Reports its port, then, when told to stop, its peak memory and what it logged.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { startApp, type Running } from '../src/app';
 import { loadConfig } from '../src/config';
 
-export type HostRequest = { type: 'start'; env: Record<string, string> } | { type: 'stop' };
+export type HostRequest = { type: 'start'; name: string; env: Record<string, string> } | { type: 'stop' };
 export type HostReport = { type: 'started'; port: number } | { type: 'stopped'; peakRssMb: number; logged: string[] };
 
 let peakRss = process.memoryUsage().rss;
@@ -16,6 +19,27 @@ const sampler = setInterval(() => {
 const logged: string[] = [];
 let running: Running | undefined;
 
+/** BENCH_PROFILE=/tmp/profiles: a CPU profile of the app from start to stop, <scenario>.cpuprofile, for Chrome DevTools. */
+const profiler = {
+  session: undefined as Session | undefined,
+  path: undefined as string | undefined,
+  async start(name: string): Promise<void> {
+    const dir = process.env.BENCH_PROFILE;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${name}.cpuprofile`);
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.start');
+  },
+  async stop(): Promise<void> {
+    if (!this.session || !this.path) return;
+    const { profile } = await this.session.post('Profiler.stop');
+    writeFileSync(this.path, JSON.stringify(profile));
+  },
+};
+
 function report(message: HostReport, then: () => void = () => undefined): void {
   process.send?.(message, then);
 }
@@ -24,12 +48,13 @@ process.on('message', (message: HostRequest) => {
   if (message.type === 'start') {
     const loaded = loadConfig(message.env);
     if (!loaded.ok) throw new Error(`bad bench config: ${loaded.problems.join('; ')}`);
-    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) } }).then((app) => {
+    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) } }).then(async (app) => {
       running = app;
+      await profiler.start(message.name);
       report({ type: 'started', port: app.port ?? 0 });
     });
   } else {
-    void (running?.stop() ?? Promise.resolve()).then(() => {
+    void profiler.stop().then(() => running?.stop()).then(() => {
       clearInterval(sampler);
       report({ type: 'stopped', peakRssMb: Math.round(peakRss / 1024 / 1024), logged }, () => process.exit(0));
     });

@@ -140,6 +140,20 @@ export function finalProblems(run: RunView): string[] {
   return problems;
 }
 
+/** Per session: from its final status to the first completion poll Checkly answered with it. */
+export function detectionDelays(requests: readonly RecordedRequest[], sessions: readonly SessionView[]): number[] {
+  const answered = new Map<string, number>();
+  for (const r of requests) {
+    if (r.op !== 'completion' || r.status !== 200 || r.answeredAt === undefined) continue;
+    const id = /check-sessions\/([^/]+)\/completion/.exec(r.path)?.[1];
+    if (id !== undefined && !answered.has(id)) answered.set(id, r.answeredAt);
+  }
+  return sessions.flatMap((s) => {
+    const at = answered.get(s.id);
+    return at === undefined ? [] : [Math.max(0, at - s.finalAt)];
+  });
+}
+
 /** Requests by operation. */
 export function byOperation(requests: readonly RecordedRequest[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -91,14 +91,17 @@ function print(results: ScenarioResult[], checks: Target[], wallSeconds: number)
   const out = process.stdout;
   out.write(`\ncheckly-slack benchmark: sessions ${DURATION_MS.min / 1000}–${DURATION_MS.max / 1000} s, Checkly ${CHECKLY_LATENCY_MS.min}–${CHECKLY_LATENCY_MS.max} ms, Slack ${SLACK_LATENCY_MS.min}–${SLACK_LATENCY_MS.max} ms\n`);
   out.write(`fakes enforce Checkly ${LIMITS.checklyPerMinute}/min, Slack chat.update ${LIMITS.slackUpdatesPerMinute}/min per workspace, posts ${LIMITS.slackPostsPerSecondPerChannel}/s per channel; app budgets ${BUDGETS.checklyPerMinute} and ${BUDGETS.slackUpdatesPerMinute}\n\n`);
-  const widths = [11, 13, 19, 19, 9, 9, 9, 9, 9, 7, 7];
-  out.write(`${row(['scenario', 'ack p50/p99', 'session→Slack p50/p95/max', 'run→Slack p50/p95/max', 'ckl/sess', 'ckl/min', 'upd/run', 'upd/min', '429s', 'RSS MB', 'wall s'], widths)}\n`);
+  const widths = [11, 13, 17, 17, 17, 9, 8, 8, 8, 5, 7, 7];
+  out.write(
+    `${row(['scenario', 'ack p50/p99', 'detect p50/95/max', 'session→Slack', 'run→Slack', 'ckl/sess', 'ckl/min', 'upd/run', 'upd/min', '429s', 'RSS MB', 'wall s'], widths)}\n`,
+  );
   for (const r of results) {
     out.write(
       `${row(
         [
           r.name,
           `${r.ackMs.p50}/${r.ackMs.p99} ms`,
+          `${sec(r.detectedMs.p50)}/${sec(r.detectedMs.p95)}/${sec(r.detectedMs.max)} s`,
           `${sec(r.sessionShownMs.p50)}/${sec(r.sessionShownMs.p95)}/${sec(r.sessionShownMs.max)} s`,
           `${sec(r.runShownMs.p50)}/${sec(r.runShownMs.p95)}/${sec(r.runShownMs.max)} s`,
           r.checkly.perSession,

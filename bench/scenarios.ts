@@ -61,6 +61,8 @@ export interface ScenarioResult {
   ackMs: Spread;
   /** Commands whose acknowledgement came back before Checkly saw their trigger / before Slack answered their post. */
   ackFirst: { beforeTrigger: number; beforePostAnswered: number; of: number };
+  /** From a session's final status to the app knowing it (Checkly's answer to a completion poll). */
+  detectedMs: Spread;
   sessionShownMs: Spread;
   runShownMs: Spread;
   checkly: { requests: number; perSession: number; peakPerMinute: number; byOperation: Record<string, number>; status429: number };

@@ -119,6 +119,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     checkly,
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
+    beforePoll: () => checklyBudget.reserve('completion'),
     retryDelayMs: 1000,
     logger,
     onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),
@@ -163,6 +164,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await app.stop();
       await dispatcher.stop();
       tracker.stop();
+      checklyBudget.stop();
       runner?.stop();
       messages.stop();
       checkly.close();

@@ -1,4 +1,4 @@
-import { SlidingWindow } from '../budget/sliding-window';
+import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
 import { QueueStoppedError, WindowQueue } from '../budget/window-queue';
 import type { Logger } from '../log';
 import type { ResponseInfo } from './client';
@@ -16,6 +16,14 @@ export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   session: 2,
   completion: 2,
 };
+
+/** A place taken ahead by `reserve` and not used within this long is given back. */
+const RESERVATION_TTL_MS = 2_000;
+
+interface Reservation {
+  ticket: WindowTicket;
+  timer: NodeJS.Timeout;
+}
 
 export interface ChecklyBudgetOptions {
   /** Requests in any 60 s, retries included. */
@@ -46,6 +54,7 @@ export class ChecklyBudget {
   private readonly window: SlidingWindow;
   private readonly queue: WindowQueue;
   private readonly now: () => number;
+  private readonly reservations = new Map<ChecklyOperation, Reservation[]>();
   private rateLimitedCount = 0;
 
   constructor(private readonly options: ChecklyBudgetOptions) {
@@ -58,17 +67,33 @@ export class ChecklyBudget {
 
   /** For ChecklyClient's `beforeRequest`: resolves when the attempt may go. */
   readonly beforeRequest = async (op: ChecklyOperation): Promise<void> => {
-    let ticket;
-    try {
-      ticket = await this.queue.acquire(OPERATION_PRIORITY[op]);
-    } catch (err) {
-      if (err instanceof QueueStoppedError) {
-        throw new RequestAbortedError({ operation: op, path: '', checklyMessage: 'Shutting down.', neverSent: true });
-      }
-      throw err;
-    }
+    const reserved = this.reservations.get(op)?.shift();
+    const ticket = reserved ? reserved.ticket : await this.acquire(op);
+    if (reserved) clearTimeout(reserved.timer);
     // Counted from the start: Checkly counts at arrival, and a long poll may be answered 30 s later.
     ticket.settle(this.now());
+  };
+
+  /**
+   * Takes a place for the next request of `op`, in its turn, before that request exists: the tracker
+   * waits here and only then picks which session to poll, so that the place goes to the session most
+   * worth it at the moment it can be spent, not when the poll was queued. Unused, it is given back.
+   */
+  readonly reserve = async (op: ChecklyOperation): Promise<void> => {
+    const ticket = await this.acquire(op);
+    const reservation: Reservation = {
+      ticket,
+      timer: setTimeout(() => {
+        const list = this.reservations.get(op) ?? [];
+        const i = list.indexOf(reservation);
+        if (i >= 0) list.splice(i, 1);
+        ticket.cancel();
+      }, RESERVATION_TTL_MS),
+    };
+    reservation.timer.unref();
+    const list = this.reservations.get(op);
+    if (list) list.push(reservation);
+    else this.reservations.set(op, [reservation]);
   };
 
   /** For ChecklyClient's `onResponse`. */
@@ -100,5 +125,17 @@ export class ChecklyBudget {
   /** Waiting requests fail as aborted; so do later ones. */
   stop(): void {
     this.queue.stop();
+    for (const list of this.reservations.values()) for (const r of list.splice(0)) clearTimeout(r.timer);
+  }
+
+  private async acquire(op: ChecklyOperation): Promise<WindowTicket> {
+    try {
+      return await this.queue.acquire(OPERATION_PRIORITY[op]);
+    } catch (err) {
+      if (err instanceof QueueStoppedError) {
+        throw new RequestAbortedError({ operation: op, path: '', checklyMessage: 'Shutting down.', neverSent: true });
+      }
+      throw err;
+    }
   }
 }

@@ -137,7 +137,10 @@ export class Runner {
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
     this.options.logger.info({ runId }, 'following run');
-    tracker.track(run.id, run.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId));
+    tracker.track(
+      run.id,
+      run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId })),
+    );
     const timer = setTimeout(() => void this.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
     timer.unref();
     this.timeouts.set(run.id, timer);

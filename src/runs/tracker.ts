@@ -36,6 +36,12 @@ export interface TrackerOptions {
   pollRequestsPerMinute: number;
   /** A cap on open polls whatever the budget. */
   maxConcurrentPolls?: number;
+  /**
+   * Resolves when the request budget has a place for a poll (ChecklyBudget.reserve). The tracker
+   * then picks the session most worth it at that moment, rather than queueing polls of sessions
+   * chosen earlier. Without it, polls go at once.
+   */
+  beforePoll?: () => Promise<void>;
   /** Pause before asking again about a session whose poll failed. */
   retryDelayMs: number;
   logger: Logger;
@@ -56,8 +62,12 @@ interface Entry {
   state: EntryState;
 }
 
-/** What to poll next: a session, or nothing before `wakeAt`. */
-type Choice = { entry: Entry } | { wakeAt: number };
+/** What to poll next (or nothing before `wakeAt`), and how many sessions could be polled now. */
+interface Choice {
+  entry?: Entry;
+  eligible: number;
+  wakeAt: number;
+}
 
 /** Typical durations remembered, per check (the most recently seen checks). */
 const MAX_TYPICAL = 5_000;
@@ -67,7 +77,8 @@ const DUE_FROM = 0.8;
 /**
  * Follows check sessions until each is final, by long-polling Checkly's completion endpoint: a poll
  * answers the moment its session is final, so detection is immediate while a waiting session costs
- * one request per `pollWaitSeconds`. The budget allows so many open polls; which sessions get them:
+ * one request per `pollWaitSeconds`. The budget pays for so many open polls; with `beforePoll`, each
+ * waits for a place in the request budget, and the session is chosen when the place comes:
  *
  * 1. sessions not asked about for the starvation bound (2 poll waits × followed / open polls): none
  *    waits longer than that, however many there are;
@@ -86,6 +97,8 @@ export class SessionTracker {
   /** Polls open at once. */
   readonly concurrency: number;
   private active = 0;
+  /** Places asked of the budget and not given yet. */
+  private reserving = 0;
   private wakeTimer?: NodeJS.Timeout;
   private wakeAt = Infinity;
   private stopped = false;
@@ -93,7 +106,7 @@ export class SessionTracker {
   constructor(private readonly options: TrackerOptions) {
     this.now = options.now ?? Date.now;
     this.pollWaitMs = options.pollWaitSeconds * 1000;
-    const affordable = Math.floor((options.pollRequestsPerMinute * options.pollWaitSeconds) / 60);
+    const affordable = Math.max(1, Math.floor((options.pollRequestsPerMinute * options.pollWaitSeconds) / 60));
     this.concurrency = Math.max(1, Math.min(affordable, options.maxConcurrentPolls ?? Infinity));
     // Every open poll listens on the one stop signal: a hundred of them is expected, not a leak.
     setMaxListeners(0, this.abort.signal);
@@ -149,19 +162,40 @@ export class SessionTracker {
 
   private pump(): void {
     if (this.stopped) return;
-    while (this.active < this.concurrency) {
+    while (this.active + this.reserving < this.concurrency) {
       const next = this.pick(this.now());
-      if ('entry' in next) {
+      if (!next.entry) {
+        this.wake(next.wakeAt);
+        return;
+      }
+      if (next.eligible <= this.reserving) return; // enough places asked for already
+      const { beforePoll } = this.options;
+      if (!beforePoll) {
         void this.poll(next.entry);
         continue;
       }
-      this.wake(next.wakeAt);
-      return;
+      this.reserving += 1;
+      beforePoll().then(
+        () => this.reserved(),
+        () => {
+          this.reserving -= 1;
+        },
+      );
     }
   }
 
+  /** A place in the budget: it goes to the session most worth it now (if none is, the budget takes it back). */
+  private reserved(): void {
+    this.reserving -= 1;
+    if (this.stopped) return;
+    const next = this.pick(this.now());
+    if (next.entry) void this.poll(next.entry);
+    this.pump();
+  }
+
+  /** Pumps again at `at`, unless an earlier wake is already set. */
   private wake(at: number): void {
-    if (at === this.wakeAt) return;
+    if (at >= this.wakeAt) return;
     clearTimeout(this.wakeTimer);
     this.wakeAt = at;
     if (!Number.isFinite(at)) return;
@@ -179,6 +213,7 @@ export class SessionTracker {
     let bestRank = Infinity;
     let bestKey = Infinity;
     let wakeAt = Infinity;
+    let eligible = 0;
     for (const entry of this.tracked.values()) {
       if (entry.state !== 'idle') continue;
       const last = entry.answeredAt ?? entry.trackedAt;
@@ -200,13 +235,14 @@ export class SessionTracker {
         // Never answered first (oldest first), then least recently answered.
         key = entry.answeredAt ?? entry.trackedAt - 1e15;
       }
+      eligible += 1;
       if (rank < bestRank || (rank === bestRank && key < bestKey)) {
         best = entry;
         bestRank = rank;
         bestKey = key;
       }
     }
-    return best ? { entry: best } : { wakeAt };
+    return best ? { entry: best, eligible, wakeAt } : { eligible, wakeAt };
   }
 
   private async poll(entry: Entry): Promise<void> {

@@ -6,7 +6,7 @@ import { failingSessions, isRunOver } from '../runs/status';
 import type { Run } from '../runs/types';
 import { platformError } from './errors';
 import { PostBudget } from './post-budget';
-import { UpdateBudget, type UpdateResult } from './update-budget';
+import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
 
 type WebClient = webApi.WebClient;
 
@@ -32,6 +32,8 @@ export interface RunMessagesOptions {
   intervalMs: number;
   /** `chat.update` calls per workspace in any 60 s. */
   maxUpdatesPerMinute: number;
+  /** How the updates share that budget (defaults in UpdateBudget). */
+  updateShares?: Pick<UpdateBudgetOptions, 'finalReserve' | 'burst'>;
   /** `chat.postMessage` calls per channel (default: 5 in any 5 s, Slack's "one a second, short bursts allowed"). */
   postsPerChannel?: { limit: number; windowMs: number };
   now: () => number;
@@ -68,6 +70,7 @@ export class SlackRunMessages implements RunMessages {
 
   constructor(private readonly options: RunMessagesOptions) {
     this.updates = new UpdateBudget({
+      ...options.updateShares,
       maxUpdatesPerMinute: options.maxUpdatesPerMinute,
       intervalMs: options.intervalMs,
       now: options.now,
@@ -76,6 +79,9 @@ export class SlackRunMessages implements RunMessages {
   }
 
   async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
+    // Posting comes right after a command's acknowledgement; in a burst, the other commands'
+    // requests are already waiting. They go first: their acknowledgements are due within 3 s.
+    await afterPendingIo();
     const message = this.options.render(run);
     try {
       const result = await this.postMessage(run.channel, () =>
@@ -199,6 +205,24 @@ export class SlackRunMessages implements RunMessages {
       this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
     }
   }
+}
+
+const turns: Array<() => void> = [];
+
+/**
+ * Resolves after the I/O already pending (requests that arrived, answers that came), one waiter per
+ * turn of the event loop, so that a burst of posts never holds up the requests behind it for long.
+ */
+export function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => {
+    turns.push(resolve);
+    if (turns.length === 1) setImmediate(nextTurn);
+  });
+}
+
+function nextTurn(): void {
+  turns.shift()?.();
+  if (turns.length > 0) setImmediate(nextTurn);
 }
 
 /** Milliseconds Slack asked to wait, when `err` is the Web API client's rate-limit error. */

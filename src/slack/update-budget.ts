@@ -1,4 +1,5 @@
 import { SlidingWindow } from '../budget/sliding-window';
+import { TokenBucket } from '../budget/token-bucket';
 
 /** How an update went: Slack's answer decides whether the budget tries again. */
 export type UpdateResult = 'sent' | 'unchanged' | 'failed' | { retryAfterMs: number };
@@ -20,6 +21,8 @@ export interface UpdateBudgetOptions {
   intervalMs: number;
   /** Places intermediate states leave free for final ones (default: a quarter of the budget). */
   finalReserve?: number;
+  /** Intermediate states that may go at once before they are spread evenly (default: a tenth of the budget). */
+  burst?: number;
   windowMs?: number;
   now?: () => number;
 }
@@ -42,6 +45,8 @@ interface MessageTimes {
 
 interface Workspace {
   window: SlidingWindow;
+  /** Spreads intermediate states evenly over the minute. */
+  pace: TokenBucket;
   pending: Map<string, Pending>;
   messages: Map<string, MessageTimes>;
   pausedUntil: number;
@@ -54,7 +59,9 @@ interface Workspace {
  * Slack answered it. Per message, only the latest state waits: a newer request replaces an older one
  * that has not gone yet, so overtaken intermediate states are dropped, never queued. When the budget
  * is short, final states go first (oldest first); intermediate ones leave `finalReserve` places free
- * for them and go oldest change first, so that every running message gets its turn. No message is
+ * for them and go oldest change first, so that every running message gets its turn. They are also
+ * spread evenly over the minute: sent in a burst, they would leave the window together a minute
+ * later, and a final state arriving in between would find no place for that long. No message is
  * updated twice within `intervalMs`. A 429 pauses the workspace for its Retry-After.
  */
 export class UpdateBudget {
@@ -113,8 +120,15 @@ export class UpdateBudget {
   private workspace(teamId: string): Workspace {
     let ws = this.workspaces.get(teamId);
     if (!ws) {
+      const limit = this.options.maxUpdatesPerMinute;
+      const windowMs = this.options.windowMs ?? 60_000;
       ws = {
-        window: new SlidingWindow(this.options.maxUpdatesPerMinute, this.options.windowMs ?? 60_000),
+        window: new SlidingWindow(limit, windowMs),
+        pace: new TokenBucket(
+          Math.max(1, this.options.burst ?? Math.ceil(limit / 10)),
+          ((limit - this.finalReserve) / windowMs) * 1000,
+          this.now(),
+        ),
         pending: new Map(),
         messages: new Map(),
         pausedUntil: -Infinity,
@@ -169,7 +183,7 @@ export class UpdateBudget {
       wakeAt = Math.min(wakeAt, now + wait);
     }
     if (other) {
-      const wait = ws.window.waitMs(now, this.finalReserve);
+      const wait = Math.max(ws.window.waitMs(now, this.finalReserve), ws.pace.waitMs(now));
       if (wait === 0) return { pending: other };
       wakeAt = Math.min(wakeAt, now + wait);
     }
@@ -178,6 +192,7 @@ export class UpdateBudget {
 
   private send(ws: Workspace, p: Pending): void {
     ws.pending.delete(p.key);
+    if (!p.final) ws.pace.take(this.now());
     let times = ws.messages.get(p.key);
     if (!times) {
       times = { lastDoneAt: -Infinity, inFlight: false };
@@ -191,6 +206,7 @@ export class UpdateBudget {
       messageTimes.inFlight = false;
       if (result === 'unchanged') {
         ticket.cancel();
+        if (!p.final) ws.pace.putBack();
       } else {
         ticket.settle(at);
         messageTimes.lastDoneAt = at;

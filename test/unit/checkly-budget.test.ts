@@ -117,6 +117,24 @@ describe('ChecklyBudget', () => {
     expect(log.map((e) => e.at)).toEqual([0, 0, 61_000]);
   });
 
+  test('a place reserved ahead is spent by the next request of that operation, or given back', async () => {
+    const budget = new ChecklyBudget({ maxRequestsPerMinute: 2, reserve: 0, windowMs: 60_000 });
+    await budget.reserve('completion');
+    expect(budget.used()).toBe(1);
+    await budget.beforeRequest('completion'); // spends the reservation
+    expect(budget.used()).toBe(1);
+    await budget.reserve('completion');
+    expect(budget.used()).toBe(2);
+    const log: Array<{ op: ChecklyOperation; at: number }> = [];
+    const trigger = go(budget, 'trigger', log);
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(log).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1); // unused for 2 s: the place is given back
+    await trigger;
+    expect(log).toEqual([{ op: 'trigger', at: 2000 }]);
+    expect(budget.used()).toBe(2);
+  });
+
   test('after stop, waiting and later requests end as aborted, never sent', async () => {
     const budget = new ChecklyBudget({ maxRequestsPerMinute: 1, reserve: 0 });
     await budget.beforeRequest('completion');

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
-import { SlackRunMessages, rateLimitRetryMs } from '../../src/slack/run-messages';
+import { SlackRunMessages, afterPendingIo, rateLimitRetryMs } from '../../src/slack/run-messages';
 
 const logger = createLogger({ level: 'silent', secrets: [] });
 
@@ -52,6 +52,11 @@ class FakeChat {
   }
 }
 
+/** Real turns of the event loop (setImmediate is not faked here). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i += 1) await new Promise((r) => setImmediate(r));
+}
+
 function session(n: number, status: SessionStatus): Session {
   return {
     sessionId: `s${n}`,
@@ -81,20 +86,22 @@ function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Ru
   };
 }
 
-function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number } = {}) {
+function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number } = {}) {
   return new SlackRunMessages({
     client: chat.client,
     render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
     renderFailureReply: (r) => ({ text: `reply ${r.id}`, blocks: [] }),
     intervalMs: 1000,
     maxUpdatesPerMinute: over.maxUpdatesPerMinute ?? 50,
+    ...(over.burst ? { updateShares: { burst: over.burst } } : {}),
     now: Date.now,
     logger,
   });
 }
 
 describe('SlackRunMessages', () => {
-  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  // Posts wait a turn of the event loop (afterPendingIo); only the clock is faked.
+  beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
   test('changes are coalesced: at most one update per interval, showing the latest state, none when nothing changed', async () => {
@@ -139,7 +146,7 @@ describe('SlackRunMessages', () => {
 
   test('final states go before intermediate ones when the workspace budget is short', async () => {
     const chat = new FakeChat();
-    const messages = setup(chat, { maxUpdatesPerMinute: 4 }); // a final reserve of 1
+    const messages = setup(chat, { maxUpdatesPerMinute: 4, burst: 4 }); // a final reserve of 1
     for (const id of ['a', 'b', 'c', 'd']) await messages.post(run(id, ['STARTED'], { channel: `C-${id}` }));
     for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
       messages.changed(run(id, ['PROGRESS'], { channel: `C-${id}`, ts: `1700000000.00000${i + 1}` }));
@@ -190,16 +197,22 @@ describe('SlackRunMessages', () => {
     const messages = setup(chat);
     chat.failures.postMessage.push(rateLimited(2));
     const posts = Array.from({ length: 7 }, (_, i) => messages.post(run(`r${i}`, ['STARTED'])));
+    await turns(10); // each post waits a turn of the event loop first, while the clock stands still
     await jest.advanceTimersByTimeAsync(10_000);
     const results = await Promise.all(posts);
     expect(results.every((r) => 'ts' in r)).toBe(true);
-    // Five places in any 5 s, counted from Slack's answers. The first post was turned away: it goes
-    // again once its Retry-After is over and a place is free, before the posts that came after it.
+    // The first post is turned away (Retry-After 2 s) before the others have had their turn: they all
+    // wait for it, and the rate-limited one goes first. Five places in any 5 s, counted from Slack's
+    // answers: the 429 at 0 and four at 2 s; one more at 5 s, the last two at 7 s.
     expect(chat.of('postMessage').map((c) => [c.text, c.at])).toEqual([
-      ...[0, 1, 2, 3, 4].map((i) => [`r${i} running: STARTED`, 0]),
-      ['r0 running: STARTED', 5000],
-      ['r5 running: STARTED', 5000],
-      ['r6 running: STARTED', 5000],
+      ['r0 running: STARTED', 0],
+      ['r0 running: STARTED', 2000],
+      ['r1 running: STARTED', 2000],
+      ['r2 running: STARTED', 2000],
+      ['r3 running: STARTED', 2000],
+      ['r4 running: STARTED', 5000],
+      ['r5 running: STARTED', 7000],
+      ['r6 running: STARTED', 7000],
     ]);
   });
 
@@ -215,5 +228,19 @@ describe('SlackRunMessages', () => {
     expect(rateLimitRetryMs(platform('ratelimited'))).toBeUndefined();
     expect(rateLimitRetryMs(new Error('x'))).toBeUndefined();
     expect(rateLimitRetryMs(undefined)).toBeUndefined();
+  });
+});
+
+describe('afterPendingIo', () => {
+  test('lets one waiter go per turn of the event loop, after what was already pending', async () => {
+    const order: string[] = [];
+    const a = afterPendingIo().then(() => order.push('a'));
+    const b = afterPendingIo().then(() => order.push('b'));
+    const c = afterPendingIo().then(() => order.push('c'));
+    setImmediate(() => order.push('pending'));
+    await Promise.all([a, b, c]);
+    setImmediate(() => order.push('later'));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['a', 'pending', 'b', 'c', 'later']);
   });
 });

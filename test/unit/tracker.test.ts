@@ -150,7 +150,7 @@ describe('SessionTracker', () => {
   test('round robin: no session goes unasked longer than the starvation bound', async () => {
     const port = new FakePort();
     const ids = Array.from({ length: 20 }, (_, i) => port.add(`c${i}`, { durationMs: 500_000 }));
-    const { tracker } = setup(port, { pollRequestsPerMinute: 24 }); // 2 polls of 5 s
+    const { tracker } = setup(port, { maxConcurrentPolls: 2 });
     expect(tracker.concurrency).toBe(2);
     tracker.track('run-1', ids);
     const bound = tracker.starvationBoundMs();
@@ -171,7 +171,7 @@ describe('SessionTracker', () => {
     const late = port.add('late', { durationMs: 30_000 });
     const plain = port.add('plain', { durationMs: 9000 });
     const soon = port.add('soon', { durationMs: 3000 });
-    const { tracker, finals } = setup(port, { pollRequestsPerMinute: 12 }); // 1 poll at a time
+    const { tracker, finals } = setup(port, { maxConcurrentPolls: 1 });
     tracker.track('run-1', [
       { sessionId: late, expectedDurationMs: 30_000 },
       plain,
@@ -194,7 +194,7 @@ describe('SessionTracker', () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-000000000001';
     const first = port.add('api', { durationMs: 40_000 }, checkId);
-    const { tracker, finals } = setup(port, { pollRequestsPerMinute: 24 }); // 2 polls at a time
+    const { tracker, finals } = setup(port, { maxConcurrentPolls: 2 });
     tracker.track('run-1', [first]);
     await jest.advanceTimersByTimeAsync(40_000);
     expect(finals).toHaveLength(1);
@@ -250,7 +250,8 @@ describe('SessionTracker', () => {
     const tracker = new SessionTracker({
       checkly: port,
       pollWaitSeconds: 5,
-      pollRequestsPerMinute: 12, // one poll at a time
+      pollRequestsPerMinute: 1200,
+      maxConcurrentPolls: 1,
       retryDelayMs: 1000,
       logger,
       onFinal: async (_runId, sessionId) => {
@@ -264,6 +265,35 @@ describe('SessionTracker', () => {
       ['a', 1000],
       ['b', 2000],
     ]);
+  });
+
+  test('with a budget gate, the session is chosen when the place comes, not when it was asked for', async () => {
+    const port = new FakePort();
+    const a = port.add('a', { durationMs: 60_000 });
+    const b = port.add('b', { durationMs: 60_000 });
+    const c = port.add('c', { durationMs: 60_000 });
+    // One place every 4 s.
+    const waiting: Array<() => void> = [];
+    const gate = setInterval(() => waiting.shift()?.(), 4000);
+    const { tracker } = setup(port, {
+      beforePoll: () => new Promise<void>((resolve) => waiting.push(resolve)),
+      maxConcurrentPolls: 5,
+    });
+    tracker.track('run-1', [a, b]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(waiting).toHaveLength(2); // two sessions, two places asked for, no more
+    tracker.track('run-2', [{ sessionId: c, expectedDurationMs: 1000 }]);
+    await jest.advanceTimersByTimeAsync(4000);
+    // The first place goes to c, tracked after the places were asked for, but due now.
+    expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([['c', 4000]]);
+    await jest.advanceTimersByTimeAsync(8000);
+    expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([
+      ['c', 4000],
+      ['a', 8000],
+      ['b', 12_000],
+    ]);
+    clearInterval(gate);
+    tracker.stop();
   });
 
   test('stop ends the open polls and asks nothing more', async () => {

@@ -64,7 +64,7 @@ describe('UpdateBudget', () => {
   });
 
   test('intermediate states leave places free for final ones, which go at once', async () => {
-    const budget = new UpdateBudget({ maxUpdatesPerMinute: 8, intervalMs: 1000, finalReserve: 3 });
+    const budget = new UpdateBudget({ maxUpdatesPerMinute: 8, intervalMs: 1000, finalReserve: 3, burst: 8 });
     const m = new Messages();
     const waiting = Array.from({ length: 7 }, (_, i) => budget.request('T1', `run-${i}`, m.job(`run-${i}`, 'progress')));
     await jest.advanceTimersByTimeAsync(1000);
@@ -82,7 +82,7 @@ describe('UpdateBudget', () => {
   });
 
   test('when the budget is short, final states go first, longest waiting first, whatever waited before them', async () => {
-    const budget = new UpdateBudget({ maxUpdatesPerMinute: 2, intervalMs: 1000, finalReserve: 0 });
+    const budget = new UpdateBudget({ maxUpdatesPerMinute: 2, intervalMs: 1000, finalReserve: 0, burst: 2 });
     const m = new Messages(0);
     const all = [
       budget.request('T1', 'a', m.job('a', 'a1')),
@@ -103,6 +103,26 @@ describe('UpdateBudget', () => {
       ['c-final', 60_000],
       ['e-final', 60_000],
       ['d1', 120_000],
+    ]);
+  });
+
+  test('intermediate states are spread evenly over the minute after a short burst; final ones are not held back', async () => {
+    // 20 a minute, 5 kept for finals: 15 intermediate a minute, one per 4 s after a burst of 3.
+    const budget = new UpdateBudget({ maxUpdatesPerMinute: 20, intervalMs: 1000, finalReserve: 5, burst: 3 });
+    const m = new Messages(0);
+    const all = Array.from({ length: 6 }, (_, i) => budget.request('T1', `run-${i}`, m.job(`run-${i}`, 'progress')));
+    await jest.advanceTimersByTimeAsync(1000);
+    all.push(budget.request('T1', 'run-9', m.job('run-9', 'final', true)));
+    await jest.advanceTimersByTimeAsync(20_000);
+    await Promise.all(all);
+    expect(m.sent.map((s) => [s.key, s.at])).toEqual([
+      ['run-0', 0],
+      ['run-1', 0],
+      ['run-2', 0],
+      ['run-9', 1000],
+      ['run-3', 4000],
+      ['run-4', 8000],
+      ['run-5', 12_000],
     ]);
   });
 
