@@ -13,6 +13,7 @@ import type { FakeCheckInput, FakeOutcome } from '../test/fakes/checkly';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { signSlackRequest, slashCommandBody } from '../test/fakes/sign';
 import { startFakeSlack, type FakeMessage } from '../test/fakes/slack';
+import { ACCOUNT_ID, SECRETS, fakeEnv } from '../test/e2e/harness';
 import {
   byOperation,
   callTimes,
@@ -37,12 +38,6 @@ import {
   type ScenarioSpec,
 } from './scenarios';
 
-const SECRETS = {
-  botToken: 'xoxb-bench-bot-token-0000000001',
-  signingSecret: 'bench-signing-secret-0000000003',
-  checklyApiKey: 'cu_bench_checkly_api_key_0000000004',
-};
-const ACCOUNT_ID = '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f';
 /** Longest a scenario may take before it is called stuck. */
 const DEADLINE_MS = 240_000;
 
@@ -73,12 +68,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
 
   const stateDir = mkdtempSync(path.join(tmpdir(), `checkly-slack-bench-${spec.name}-`));
   const host = await startHost(spec.name, {
-    SLACK_BOT_TOKEN: SECRETS.botToken,
-    SLACK_SIGNING_SECRET: SECRETS.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    CHECKLY_API_KEY: SECRETS.checklyApiKey,
-    CHECKLY_ACCOUNT_ID: ACCOUNT_ID,
-    CHECKLY_API_URL: checkly.url,
+    ...fakeEnv(slack, checkly),
     CHECKLY_MAX_REQUESTS_PER_MINUTE: String(BUDGETS.checklyPerMinute),
     SLACK_MAX_UPDATES_PER_MINUTE: String(BUDGETS.slackUpdatesPerMinute),
     PORT: '0',

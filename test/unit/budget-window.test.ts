@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { SlidingWindow } from '../../src/budget/sliding-window';
 import { QueueStoppedError, WindowQueue } from '../../src/budget/window-queue';
+import { slidingPeak as peak } from '../../bench/measure';
 
-/** The most events found in any half-open span of `windowMs` (what a sliding-window server counts). */
-function peak(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j += 1) {
-    while ((sorted[j] as number) - (sorted[i] as number) >= windowMs) i += 1;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 describe('SlidingWindow', () => {
   test('takes up to the limit, then waits exactly until the oldest event leaves the window', () => {

@@ -1,17 +1,8 @@
 import { ChecklyBudget } from '../../src/checkly/budget';
 import type { ChecklyOperation } from '../../src/checkly/client';
 import { RequestAbortedError } from '../../src/checkly/errors';
+import { slidingPeak as peak } from '../../bench/measure';
 
-/** The most start times in any half-open span of `windowMs`. */
-function peak(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j += 1) {
-    while ((sorted[j] as number) - (sorted[i] as number) >= windowMs) i += 1;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 describe('ChecklyBudget', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));

@@ -1,15 +1,6 @@
 import { UpdateBudget, type UpdateResult } from '../../src/slack/update-budget';
+import { slidingPeak as peak } from '../../bench/measure';
 
-/** The most times in any half-open span of `windowMs`. */
-function peak(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j += 1) {
-    while ((sorted[j] as number) - (sorted[i] as number) >= windowMs) i += 1;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 interface Sent {
   key: string;
