@@ -43,10 +43,10 @@ export interface StartOptions {
 
 /** Builds everything from the configuration and starts listening. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<Running> {
-  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: options.logDestination });
+  const secrets = secretsOf(config);
+  const logger = createLogger({ level: config.logLevel, secrets, destination: options.logDestination });
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
-  const secrets = secretsOf(config);
 
   const checklyBudget = new ChecklyBudget({ maxRequestsPerMinute: config.checkly.maxRequestsPerMinute, logger });
   const checkly = new ChecklyClient({
