@@ -7,8 +7,13 @@ import { renderRun } from './blocks/run';
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
-import { registerActions } from './actions';
+import { registerActions, registerFindActions } from './actions';
+import { CatalogueCache } from './catalogue/cache';
+import type { FindDeps } from './catalogue/deps';
+import { listCheckGroups, listCheckStatuses, listChecks } from './checkly/catalogue';
 import { registerCommands } from './commands';
+import { registerOptions } from './options';
+import { registerViews } from './views';
 import { loadConfig, type Config } from './config';
 import { boltLogger, createLogger } from './log';
 import { Metrics } from './metrics';
@@ -17,7 +22,7 @@ import { operatorRoutes } from './operator-routes';
 import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
-import { SessionTracker } from './runs/tracker';
+import { SessionTracker, errorText } from './runs/tracker';
 import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
 
@@ -146,8 +151,22 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     policy: config.access,
     usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
   };
-  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics });
+  const catalogue = new CatalogueCache({
+    source: {
+      listChecks: () => listChecks(checkly),
+      listCheckGroups: () => listCheckGroups(checkly),
+      listCheckStatuses: () => listCheckStatuses(checkly),
+    },
+    ttlMs: config.checkly.catalogueTtlMs,
+    now,
+    onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
+  });
+  const find: FindDeps = { catalogue, checkly, runner, access, commandName: config.slack.command, logger, now, metrics };
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
   registerActions(app, { runner, commandName: config.slack.command, logger, access, metrics });
+  registerFindActions(app, find);
+  registerViews(app, find);
+  registerOptions(app, find);
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

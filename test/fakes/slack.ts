@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { blocksProblems } from './slack-blocks';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
+import { createFakeViews, type FakeViews } from './slack-views';
 
 /**
  * A fake Slack Web API on loopback for end-to-end tests and the benchmark: point Bolt's
@@ -98,6 +99,8 @@ export interface FakeSlack {
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
   setChannelError(channel: string, error: ChannelError | undefined): void;
   setUsergroup(id: string, userIds: string[]): void;
+  /** Modals: trigger ids, views.open/update, and the payloads Slack sends about them. */
+  views: FakeViews;
   sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
@@ -165,6 +168,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return error ? refuse(method, error) : undefined;
   };
 
+  const views = createFakeViews({ teamId, appId: FAKE_APP_ID, now, refuse });
   const methods: Record<string, (args: Args) => Result> = {
     'auth.test': () => ({
       ok: true,
@@ -231,11 +235,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (!messages.has(`${channel}:${ts}`)) return refuse('chat.getPermalink', 'message_not_found');
       return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
-    'views.open': (args) => {
-      if (!isNonEmptyString(args.trigger_id)) return refuse('views.open', 'invalid_trigger_id');
-      if (typeof args.view !== 'object' || args.view === null) return refuse('views.open', 'invalid_arguments');
-      return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, team_id: teamId, ...args.view } };
-    },
+    ...views.methods,
     'usergroups.users.list': (args) => {
       const users = usergroups.get(str(args.usergroup));
       return users ? { ok: true, users } : refuse('usergroups.users.list', 'no_such_subteam');
@@ -367,6 +367,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (error) channelErrors.set(channel, error);
       else channelErrors.delete(channel);
     },
+    views,
     setUsergroup(id, userIds) {
       usergroups.set(id, [...userIds]);
     },

@@ -163,7 +163,7 @@ describe('fake Slack Web API', () => {
     });
     await client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')] });
     expect(fake.ephemerals).toEqual([{ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')], thread_ts: undefined, at: clock }]);
-    expect(await client.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toMatchObject({ ok: true, view: { type: 'modal' } });
+    expect(await client.views.open({ trigger_id: fake.views.issueTriggerId(), view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toMatchObject({ ok: true, view: { type: 'modal' } });
     fake.setUsergroup('S1', ['U1', 'U2']);
     expect((await client.usergroups.users.list({ usergroup: 'S1' })).users).toEqual(['U1', 'U2']);
     expect((await raw(fake, 'usergroups.users.list', { usergroup: 'S9' })).body).toEqual({ ok: false, error: 'no_such_subteam' });
