@@ -83,7 +83,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     command: (text, fields = {}) =>
       postSigned(
         eventsUrl,
-        slashCommandBody({ text, command: '/checkly', response_url: slack.responseUrl(`cmd-${Math.random()}`), ...fields }),
+        slashCommandBody({
+          text,
+          command: '/checkly',
+          response_url: slack.responseUrl(`cmd-${Math.random()}`),
+          // As Slack does: a trigger_id for a modal, good for 3 s, in every command.
+          trigger_id: slack.views.issueTriggerId(fields.user_id ?? 'U0ALICE'),
+          ...fields,
+        }),
         SECRETS.signingSecret,
       ),
     action: (payload) => postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret),
