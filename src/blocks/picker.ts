@@ -115,7 +115,7 @@ export function renderPicker(meta: PickerMetadata, status: PickerStatus): ModalV
           options: [{ text: { type: 'plain_text', text: 'Ask Checkly to refresh its check cache first' }, value: REFRESH_VALUE }],
         },
       },
-      context([`Runs in <#${meta.channel}>, as \`/checkly run\` would.`]),
+      context([`The run is posted in <#${meta.channel}>, like a typed run.`]),
     ],
   };
 }

@@ -45,7 +45,17 @@ export interface CheckCondition {
   hasErrors: boolean;
 }
 
-export function buildCatalogue(checks: readonly CatalogueCheck[], groups: readonly CheckGroup[], fetchedAt: number): Catalogue {
+/** The fields of a listed check (CatalogueCheck) the catalogue reads. */
+export type ListedCheck = Pick<CatalogueCheck, 'name'> & {
+  id?: string;
+  checkType?: string;
+  tags?: readonly string[];
+  activated?: boolean;
+  groupId?: number | null;
+};
+export type ListedGroup = Pick<CheckGroup, 'id' | 'name'>;
+
+export function buildCatalogue(checks: readonly ListedCheck[], groups: readonly ListedGroup[], fetchedAt: number): Catalogue {
   const entries: CheckEntry[] = [];
   for (const c of checks) {
     if (typeof c.id !== 'string' || c.id === '') continue;
@@ -66,7 +76,7 @@ export function buildCatalogue(checks: readonly CatalogueCheck[], groups: readon
     for (const tag of new Set(e.tags)) perTag.set(tag, (perTag.get(tag) ?? 0) + 1);
   }
   const groupEntries = groups
-    .filter((g): g is CheckGroup & { id: number } => typeof g.id === 'number')
+    .filter((g): g is ListedGroup & { id: number } => typeof g.id === 'number')
     .map((g) => ({ id: g.id, name: g.name, checks: perGroup.get(g.id) ?? 0 }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const tags = [...perTag].map(([tag, n]) => ({ tag, checks: n })).sort((a, b) => b.checks - a.checks || a.tag.localeCompare(b.tag));
@@ -97,7 +107,7 @@ export function searchWords(query: string): string[] {
 
 /**
  * The checks whose name or tags contain every word, best first: the whole name, a name that starts
- * with the words, every word in the name, then matches through tags; ties by name.
+ * with the words, then by how many words are in the name rather than only in the tags; ties by name.
  */
 export function searchChecks(checks: readonly CheckEntry[], query: string): CheckEntry[] {
   const words = searchWords(query);
@@ -117,8 +127,8 @@ export function searchChecks(checks: readonly CheckEntry[], query: string): Chec
       }
     }
     if (!matched) continue;
-    const score =
-      name === phrase ? 0 : name.startsWith(phrase) ? 1 : inName === words.length ? 2 : tags.includes(phrase) ? 3 : 4;
+    // Then the more words found in the name (rather than only in the tags), the better.
+    const score = name === phrase ? 0 : name.startsWith(phrase) ? 1 : 2 + (words.length - inName) / words.length;
     scored.push({ check, score });
   }
   return scored.sort((a, b) => a.score - b.score || byName(a.check, b.check)).map((s) => s.check);
