@@ -38,6 +38,7 @@ export interface SlackCall {
   at: number;
   /** Filled in once answered. */
   status?: number;
+  answeredAt?: number;
   error?: string;
 }
 
@@ -284,6 +285,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
     const answer = (body: Result, status = 200, headers: Record<string, string> = {}) => {
       call.status = status;
+      call.answeredAt = now();
       if (!body.ok && body.error) call.error = body.error;
       return { status, headers, body };
     };

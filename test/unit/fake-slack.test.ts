@@ -41,7 +41,7 @@ describe('fake Slack Web API', () => {
   it('answers auth.test with the team and bot', async () => {
     const result = await client.auth.test();
     expect(result).toMatchObject({ ok: true, team_id: 'T1', user_id: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID });
-    expect(fake.callsTo('auth.test')).toEqual([{ method: 'auth.test', args: {}, token: BOT, at: clock, status: 200 }]);
+    expect(fake.callsTo('auth.test')).toEqual([{ method: 'auth.test', args: {}, token: BOT, at: clock, status: 200, answeredAt: clock }]);
   });
 
   it('refuses a wrong token, a missing one, and the wrong kind', async () => {
