@@ -72,11 +72,28 @@ function stateText(row: ListedRow, now: number): string {
   return '✅ passing';
 }
 
+/**
+ * A row stays under about 420 characters, so that 20 of them keep the message under the 10,000
+ * characters of text past which Slack may refuse it (`msg_blocks_too_long`, product.md §7).
+ */
+const ROW_NAME_MAX = 100;
+const ROW_TAGS_MAX = 180;
+
+function tagsText(tags: readonly string[]): string {
+  if (tags.length === 0) return '_no tags_';
+  let out = '';
+  for (const [i, tag] of tags.entries()) {
+    const span = codeSpan(tag, 40);
+    if (out.length + span.length + 1 > ROW_TAGS_MAX) return `${out} …+${tags.length - i}`;
+    out = out === '' ? span : `${out} ${span}`;
+  }
+  return out;
+}
+
 function rowText(row: ListedRow, now: number, statusesKnown: boolean): string {
   const { check } = row;
-  const tags = check.tags.length > 0 ? check.tags.slice(0, 8).map((t) => codeSpan(t, 60)).join(' ') + (check.tags.length > 8 ? ' …' : '') : '_no tags_';
   const state = statusesKnown || !check.activated ? ` · ${stateText(row, now)}` : '';
-  return `*${escapeTruncated(oneLine(check.name), 150)}* · ${escapeTruncated(check.checkType, 20)}${state}\n${tags}`;
+  return `*${escapeTruncated(oneLine(check.name), ROW_NAME_MAX)}* · ${escapeTruncated(check.checkType, 20)}${state}\n${tagsText(check.tags)}`;
 }
 
 function rows(list: readonly ListedRow[], ctx: ListingContext): KnownBlock[] {

@@ -271,6 +271,48 @@ describe('finding checks, end to end over HTTP', () => {
     });
   });
 
+  describe('with access rules', () => {
+    beforeEach(async () => {
+      h = await startHarness({ env: { ALLOWED_USERS: 'U0ALICE', ALLOWED_CHANNELS: 'C0FAKE,C0OTHER' } });
+    });
+
+    test('who may not run gets no modal; a Run button follows the rules too; the lists only read', async () => {
+      seed(h);
+      const ack = await h.command('', { user_id: 'U0MALLORY' });
+      expect(JSON.parse(ack.body)).toMatchObject({ response_type: 'ephemeral' });
+      expect(h.slack.callsTo('views.open')).toHaveLength(0);
+      // Listing only reads: allowed in an allowed channel, for anyone.
+      const { body } = await listing(h, 'checks login api');
+      expect(messageText(body)).toContain('Login API');
+      const found = findButton(body.blocks, /^find_run:0$/)!;
+      const payload = blockActionsPayload({ channel: 'C0FAKE', ts: '1.1', blocks: body.blocks, versions: [] }, found.button, found.blockId, 'U0MALLORY', h.slack.responseUrl('refused-click'));
+      await h.action(payload);
+      const note = await waitFor(() => h.slack.responsePosts.find((p) => p.id === 'refused-click'), 5000, 'the refusal');
+      expect(JSON.stringify(note.body)).toContain("not on the list of people who may run Checkly checks");
+      expect(triggers(h)).toHaveLength(0);
+      // A channel outside the allow-list: even the lists are refused.
+      const requests = h.checkly.requests.length;
+      const other = await h.command('failing', { channel_id: 'C0NOPE' });
+      expect(JSON.parse(other.body)).toMatchObject({ response_type: 'ephemeral' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(h.checkly.requests).toHaveLength(requests);
+    });
+
+    test('a submission for a channel outside the allow-list is refused inside the modal', async () => {
+      seed(h);
+      // The modal was opened in an allowed channel; its metadata is all the submission knows.
+      const view = await openPicker(h);
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      view.view.private_metadata = JSON.stringify({ channel: 'C0NOPE' });
+      const answer = await submit(h, view);
+      expect(answer?.response_action).toBe('errors');
+      expect(answer?.errors?.picker_tags).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(triggers(h)).toHaveLength(0);
+    });
+  });
+
   describe('with a short catalogue TTL', () => {
     beforeEach(async () => {
       h = await startHarness({ env: { CHECK_CATALOGUE_TTL_SECONDS: '1' } });
