@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { ACTION_CANCEL, ACTION_OPEN, ACTION_RERUN_ALL, ACTION_RERUN_CHECK_PATTERN, ACTION_RERUN_FAILED } from '../blocks/actions';
 import { ACTION_RUN_ALL_LISTED, ACTION_RUN_LISTED_PATTERN } from '../blocks/listing';
-import { PICKER_INPUT_ACTIONS } from '../blocks/picker';
+import { ACTION_RELOAD, PICKER_INPUT_ACTIONS } from '../blocks/picker';
 import type { FindDeps } from '../catalogue/deps';
 import { cancelAction } from './cancel';
 import type { ActionDeps } from './deps';
@@ -25,4 +25,5 @@ export function registerFindActions(app: App, deps: FindDeps): void {
   app.action(ACTION_RUN_LISTED_PATTERN, runListedAction(deps));
   app.action(ACTION_RUN_ALL_LISTED, runListedAction(deps));
   for (const actionId of PICKER_INPUT_ACTIONS) app.action(actionId, pickerChangeAction(deps));
+  app.action(ACTION_RELOAD, pickerChangeAction(deps, true));
 }

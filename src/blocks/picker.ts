@@ -21,6 +21,8 @@ export const ACTION_TAGS = BLOCK_TAGS;
 export const ACTION_GROUPS = BLOCK_GROUPS;
 export const ACTION_CHECKS = BLOCK_CHECKS;
 export const ACTION_REFRESH = BLOCK_REFRESH;
+/** Reads the account's checks again (a check created since the list was read). */
+export const ACTION_RELOAD = 'picker_reload';
 export const PICKER_INPUT_ACTIONS = [ACTION_TAGS, ACTION_GROUPS, ACTION_CHECKS] as const;
 const REFRESH_VALUE = 'refresh';
 
@@ -100,7 +102,14 @@ export function renderPicker(meta: PickerMetadata, status: PickerStatus): ModalV
     submit: { type: 'plain_text', text: 'Run' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { ...section(countLine(status)), block_id: BLOCK_COUNT },
+      {
+        ...section(countLine(status), {
+          type: 'button',
+          action_id: ACTION_RELOAD,
+          text: { type: 'plain_text', text: 'Reload the list' },
+        }),
+        block_id: BLOCK_COUNT,
+      },
       externalInput(BLOCK_TAGS, 'Tags (every one chosen)', 'Type a tag', 'A check must carry every tag chosen, like prod,api.'),
       externalInput(BLOCK_GROUPS, 'Check groups (any of them)', 'Type a group name'),
       externalInput(BLOCK_CHECKS, 'Checks (any of them)', 'Type a name or tag'),

@@ -112,6 +112,12 @@ export class CatalogueCache {
     return this.catalogue.get();
   }
 
+  /** Reads the catalogue again now (one fetch however many ask), e.g. for a check created a minute ago. */
+  async reload(): Promise<Served<Catalogue>> {
+    await this.catalogue.refresh();
+    return this.catalogue.get();
+  }
+
   /** What is cached right now, without waiting or fetching. */
   peek(): Served<Catalogue> | undefined {
     return this.catalogue.peek();

@@ -154,6 +154,17 @@ describe('finding checks, end to end over HTTP', () => {
       expect(body.refreshCache).toBe(true);
     });
 
+    test('Reload the list reads the account again: a check created after the modal opened can be found', async () => {
+      seed(h);
+      const view = await openPicker(h);
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      const fresh = h.checkly.addCheck({ name: 'Brand new check', tags: ['new'] });
+      expect(await suggest(h, view, CHECKS, 'brand new')).toEqual([]);
+      expect((await h.action(h.slack.views.click(view.id, 'picker_reload'))).status).toBe(200);
+      await waitFor(() => /6 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the reloaded catalogue');
+      expect((await suggest(h, view, CHECKS, 'brand new')).map((o) => o.value)).toEqual([fresh.id]);
+    });
+
     test('a choice that matches nothing, or nothing chosen, is answered inside the modal and triggers nothing', async () => {
       seed(h);
       const view = await openPicker(h);

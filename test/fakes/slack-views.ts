@@ -54,6 +54,8 @@ export interface FakeViews {
   blockSuggestion(viewId: string, actionId: string, value: string): Json;
   /** Sets an input's choice, as the person does, and returns the block_actions payload Slack sends. */
   select(viewId: string, blockId: string, options: SelectedOption[]): Json;
+  /** The block_actions payload of a click on a button in the view. */
+  click(viewId: string, actionId: string): Json;
   /** The payload of the person pressing the submit button. */
   submission(viewId: string): Json;
   /** What is wrong with an app's answer to block_suggestion, as Slack would judge it; empty when fine. */
@@ -225,6 +227,24 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
         view: wire(v),
         actions: [{ type: el.type, action_id: el.action_id, block_id: blockId, selected_options: options, action_ts: `${opts.now() / 1000}` }],
       };
+    },
+    click(viewId, actionId) {
+      const v = find(viewId);
+      for (const block of Array.isArray(v.view.blocks) ? v.view.blocks : []) {
+        if (!isObject(block)) continue;
+        const elements = [block.accessory, ...(Array.isArray(block.elements) ? block.elements : [])];
+        const button = elements.find((el: unknown) => isObject(el) && el.type === 'button' && el.action_id === actionId) as Json | undefined;
+        if (!button) continue;
+        return {
+          type: 'block_actions',
+          ...base(v),
+          container: { type: 'view', view_id: v.id },
+          trigger_id: this.issueTriggerId(v.user),
+          view: wire(v),
+          actions: [{ type: 'button', action_id: actionId, block_id: block.block_id, text: button.text, value: button.value, action_ts: `${opts.now() / 1000}` }],
+        };
+      }
+      throw new Error(`no button ${actionId} in view ${viewId}`);
     },
     submission(viewId) {
       const v = find(viewId);
