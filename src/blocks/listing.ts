@@ -67,9 +67,10 @@ function stateText(row: ListedRow, now: number): string {
   const c = row.condition;
   if (!c) return '· no result yet';
   const since = c.since !== undefined ? ` since ${slackDate(c.since)} (${formatDuration(Math.max(0, now - c.since))} ago)` : '';
-  if (c.state === 'failing') return `❌ failing${since}`;
-  if (c.state === 'degraded') return `⚠️ degraded${since}`;
-  return '✅ passing';
+  const where = c.lastRunLocation !== undefined ? ` · last run in ${escapeTruncated(c.lastRunLocation, 30)}` : '';
+  if (c.state === 'failing') return `❌ failing${since}${where}`;
+  if (c.state === 'degraded') return `⚠️ degraded${since}${where}`;
+  return `✅ passing${where}`;
 }
 
 /**

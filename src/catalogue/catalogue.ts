@@ -43,6 +43,8 @@ export interface CheckCondition {
   since?: number;
   /** Checkly reports an error of its own for this check (`hasErrors`). */
   hasErrors: boolean;
+  /** Where it last ran (`lastRunLocation`). */
+  lastRunLocation?: string;
 }
 
 /** The fields of a listed check (CatalogueCheck) the catalogue reads. */
@@ -92,6 +94,7 @@ export function conditions(statuses: readonly CheckStatus[]): Map<string, CheckC
     const since = typeof s.updated_at === 'string' ? Date.parse(s.updated_at) : NaN;
     const condition: CheckCondition = { state, hasErrors: s.hasErrors === true };
     if (!Number.isNaN(since)) condition.since = since;
+    if (typeof s.lastRunLocation === 'string' && s.lastRunLocation !== '') condition.lastRunLocation = s.lastRunLocation;
     byId.set(s.checkId, condition);
   }
   return byId;

@@ -85,5 +85,11 @@ export function pickerSubmit(deps: FindDeps) {
       return;
     }
     await ack();
+    if (!first) {
+      // Slack was slow to take the post: the modal is closed, and an unreachable channel can only be logged.
+      void started.then((result) => {
+        if (result && 'unreachable' in result) deps.logger.warn({ channel: meta.channel, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
+      });
+    }
   };
 }

@@ -212,6 +212,7 @@ describe('finding checks, end to end over HTTP', () => {
       expect(text).toContain('3 checks match `api`');
       expect(text.indexOf('Login API')).toBeLessThan(text.indexOf('Legacy login'));
       expect(text).toContain('⚠️ degraded');
+      expect(text).toContain('*Login API* · API · ✅ passing · last run in eu-west-1');
       expect(text).toContain('⏸ deactivated');
       // A deactivated check has no Run button: Checkly would not run it.
       expect(findButton(body.blocks, /^find_run:2$/)).toBeUndefined();

@@ -14,7 +14,7 @@ function check(n: number, over: Partial<CheckEntry> = {}): CheckEntry {
 describe('renderCheckList', () => {
   const rows: ListedRow[] = [
     { check: check(1, { name: 'Login API', tags: ['prod', 'api'] }), condition: { state: 'passing', hasErrors: false } },
-    { check: check(2, { name: 'Checkout', checkType: 'BROWSER' }), condition: { state: 'failing', since: NOW - 5 * 60_000, hasErrors: false } },
+    { check: check(2, { name: 'Checkout', checkType: 'BROWSER' }), condition: { state: 'failing', since: NOW - 5 * 60_000, hasErrors: false, lastRunLocation: 'us-east-1' } },
     { check: check(3, { name: 'Old', activated: false }) },
   ];
   const msg = renderCheckList('login', rows, CTX);
@@ -26,7 +26,7 @@ describe('renderCheckList', () => {
   it('shows type, tags and state per row, and a Run button for each activated check', () => {
     const text = allMrkdwn(msg.blocks);
     expect(text).toContain('*Login API* · API · ✅ passing\n`prod` `api`');
-    expect(text).toContain('*Checkout* · BROWSER · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago)');
+    expect(text).toContain('*Checkout* · BROWSER · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago) · last run in us-east-1');
     expect(text).toContain('*Old* · API · ⏸ deactivated');
     const buttons = buttonsOf(msg.blocks);
     expect(buttons.map((b) => [b.action_id, b.text])).toEqual([
