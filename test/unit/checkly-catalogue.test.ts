@@ -103,6 +103,31 @@ describe('the fake follows the spec on paging', () => {
   });
 });
 
+describe('the fake filters as the spec says', () => {
+  const get = (q: string) =>
+    fetch(`${fake.url}${q}`, { headers: { Authorization: `Bearer ${fake.apiKey}`, 'X-Checkly-Account': fake.accountId } }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as Array<{ name: string }> }),
+    );
+
+  test('checks by tag (any of them), type, name and status; groups by tag and exact name', async () => {
+    fake.addCheck({ name: 'Login API', tags: ['prod'], checkType: 'API' });
+    fake.addCheck({ name: 'Home page', tags: ['web'], checkType: 'BROWSER', state: 'failing' });
+    fake.addCheck({ name: 'Search', tags: ['staging'], checkType: 'API', state: 'degraded' });
+    fake.addGroup({ name: 'Payments', tags: ['money'] });
+    fake.addGroup({ name: 'Search' });
+    const names = async (q: string) => (await get(q)).body.map((c) => c.name);
+    expect(await names('/v1/checks?tag=prod&tag=web')).toEqual(['Login API', 'Home page']);
+    expect(await names('/v1/checks?checkType=API')).toEqual(['Login API', 'Search']);
+    expect(await names('/v1/checks?search=PAGE')).toEqual(['Home page']);
+    expect(await names('/v1/checks?status=failing')).toEqual(['Home page']);
+    expect(await names('/v1/checks?status=degraded')).toEqual(['Search']);
+    expect((await get('/v1/checks?status=broken')).status).toBe(400);
+    expect((await get('/v1/checks?checkType=FOO')).status).toBe(400);
+    expect(await names('/v1/check-groups?tag=money')).toEqual(['Payments']);
+    expect(await names('/v1/check-groups?name=Search')).toEqual(['Search']);
+  });
+});
+
 describe('listCheckGroups and listCheckStatuses', () => {
   test('groups are paged to the end', async () => {
     for (let i = 0; i < 130; i++) fake.addGroup({ name: `Group ${i}` });
