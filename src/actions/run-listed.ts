@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccess, renderRefusal } from '../access/check';
-import { audit, auditTarget } from '../audit';
+import { audit, auditStart, auditTarget } from '../audit';
 import { renderNotInChannel, renderStartFailed } from '../blocks/ephemeral';
 import { renderCatalogueUnavailable, renderChecksGone, parseRunValue } from '../blocks/listing';
 import { renderUnknownRun } from '../blocks/clicks';
@@ -53,14 +53,7 @@ export function runListedAction(deps: FindDeps) {
     }
     try {
       const started = await deps.runner.start({ teamId: who.teamId, channel, requester: body.user.id, target, refreshCache: false });
-      audit(deps.logger, {
-        action: 'trigger',
-        ...who,
-        target: auditTarget(target),
-        ...('run' in started
-          ? { runId: started.run.id, sessions: started.run.sessions.map((s) => s.sessionId), outcome: started.run.phase === 'error' ? 'failed' : 'started', reason: started.run.error?.kind }
-          : { sessions: [], outcome: 'unreachable', reason: started.unreachable }),
-      });
+      auditStart(deps.logger, who, target, started);
       if ('unreachable' in started) await note(renderNotInChannel(deps.commandName, started.unreachable));
     } catch (err) {
       deps.logger.error({ err: errorText(err), channel }, 'starting a run from a list failed');

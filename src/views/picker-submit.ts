@@ -4,9 +4,9 @@ import { audit, auditTarget } from '../audit';
 import { choiceErrors, choiceFromState, modalError, parseMetadata, type PickerStatus } from '../blocks/picker';
 import type { FindDeps } from '../catalogue/deps';
 import { readyStatus, within } from '../catalogue/picker-status';
+import { startUntilPosted } from './start-until-posted';
 import { toRunError } from '../checkly/errors';
 import type { Unreachable } from '../runs/ports';
-import { errorText } from '../runs/tracker';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -58,37 +58,23 @@ export function pickerSubmit(deps: FindDeps) {
 
     // The run posts its message before triggering: wait for that much, so that a channel the bot
     // cannot post in is said here, while the modal is still open.
-    let reportPosted: (posted: { ts: string } | { unreachable: Unreachable }) => void = () => undefined;
-    const posted = new Promise<{ ts: string } | { unreachable: Unreachable }>((resolve) => {
-      reportPosted = resolve;
-    });
-    const started = deps.runner
-      .start({ teamId: who.teamId, channel: meta.channel, requester: who.userId, target, refreshCache: choice.refreshCache, onPosted: reportPosted })
-      .then((result) => {
-        audit(deps.logger, {
-          action: 'trigger',
-          ...who,
-          target: auditTarget(target),
-          ...('run' in result
-            ? { runId: result.run.id, sessions: result.run.sessions.map((s) => s.sessionId), outcome: result.run.phase === 'error' ? 'failed' : 'started', reason: result.run.error?.kind }
-            : { sessions: [], outcome: 'unreachable', reason: result.unreachable }),
-        });
-        return result;
-      })
-      .catch((err: unknown) => {
-        deps.logger.error({ err: errorText(err), channel: meta.channel }, 'starting a run from the picker failed');
-        return undefined;
-      });
-    const first = await within(Promise.race([posted, started.then(() => undefined)]), POST_WAIT_MS);
-    if (first && 'unreachable' in first) {
-      await ack({ response_action: 'errors', errors: modalError(UNREACHABLE[first.unreachable]) });
+    const request = { teamId: who.teamId, channel: meta.channel, requester: who.userId, target, refreshCache: choice.refreshCache };
+    const { posting, done } = await startUntilPosted(deps, request, who, target, POST_WAIT_MS);
+    if (posting.kind === 'unreachable') {
+      await ack({ response_action: 'errors', errors: modalError(UNREACHABLE[posting.why]) });
+      return;
+    }
+    if (posting.kind === 'failed') {
+      await ack({ response_action: 'errors', errors: modalError('Something went wrong while starting this run; nothing was triggered. Try again in a minute.') });
       return;
     }
     await ack();
-    if (!first) {
+    if (posting.kind === 'pending') {
       // Slack was slow to take the post: the modal is closed, and an unreachable channel can only be logged.
-      void started.then((result) => {
-        if (result && 'unreachable' in result) deps.logger.warn({ channel: meta.channel, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
+      void done.then((result) => {
+        if (result && 'unreachable' in result) {
+          deps.logger.warn({ channel: meta.channel, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
+        }
       });
     }
   };
