@@ -22,12 +22,14 @@ export async function openPicker(
   const cached = deps.catalogue.peek();
   if (!cached) deps.catalogue.warm();
   let viewId: string | undefined;
+  let hash: string | undefined;
   try {
     const opened = await client.views.open({
       trigger_id: triggerId,
       view: renderPicker(meta, cached ? readyStatus(cached, NO_CHOICE) : { kind: 'loading' }),
     });
     viewId = opened.view?.id;
+    hash = opened.view?.hash;
   } catch (err) {
     const code = platformError(err);
     deps.logger.warn({ code }, 'views.open failed');
@@ -44,8 +46,10 @@ export async function openPicker(
   } catch (err) {
     view = renderPicker(meta, { kind: 'unavailable', said: toRunError(err).message });
   }
-  await client.views.update({ view_id: viewId, view }).catch((err: unknown) => {
-    deps.logger.warn({ code: platformError(err) }, 'views.update of the picker failed');
+  // With the hash of the view as opened: if a choice has updated it since, that update knew more.
+  await client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) }).catch((err: unknown) => {
+    const code = platformError(err);
+    if (code !== 'hash_conflict') deps.logger.warn({ code }, 'views.update of the picker failed');
   });
   return undefined;
 }
