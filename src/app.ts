@@ -161,7 +161,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     now,
     onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
   });
-  const find: FindDeps = { catalogue, checkly, runner, access, commandName: config.slack.command, logger, now, metrics };
+  const find: FindDeps = {
+    catalogue,
+    checkly,
+    runner,
+    access,
+    commandName: config.slack.command,
+    logger,
+    now,
+    metrics,
+    redact: (value) => redactSecrets(value, secrets),
+  };
   registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
   registerActions(app, { runner, commandName: config.slack.command, logger, access, metrics });
   registerFindActions(app, find);

@@ -33,7 +33,7 @@ export function pickerChangeAction(deps: FindDeps, reload = false) {
       status = readyStatus(served, choiceFromState(view.state.values));
     }
     // The hash makes Slack refuse this update when a later one got there first.
-    await client.views.update({ view_id: view.id, hash: view.hash, view: renderPicker(meta, status) }).catch((err: unknown) => {
+    await client.views.update({ view_id: view.id, hash: view.hash, view: deps.redact(renderPicker(meta, status)) }).catch((err: unknown) => {
       const code = platformError(err);
       if (code !== 'hash_conflict') deps.logger.warn({ code }, 'views.update of the picker count failed');
     });

@@ -20,7 +20,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 export function runListedAction(deps: FindDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const note = (message: object) => respond({ response_type: 'ephemeral', replace_original: false, ...message });
+    const note = (message: object) => respond({ response_type: 'ephemeral', replace_original: false, ...deps.redact(message) });
     const checkIds = parseRunValue(action.value);
     const channel = body.channel?.id;
     if (!checkIds || !channel) {

@@ -16,4 +16,6 @@ export interface FindDeps {
   logger: Logger;
   now: () => number;
   metrics: Pick<Metrics, 'refused'>;
+  /** Scrubs the app's secrets from what goes to Slack (names and tags are outside text). */
+  redact: <T>(value: T) => T;
 }

@@ -63,7 +63,7 @@ export function checklyCommand(deps: CommandDeps) {
     if (parsed.kind === 'checks' || parsed.kind === 'failing') {
       await ack();
       const answer = parsed.kind === 'checks' ? await listMatches(deps.find, parsed.words) : await listFailing(deps.find);
-      await respond({ response_type: 'ephemeral', ...answer });
+      await respond({ response_type: 'ephemeral', ...deps.find.redact(answer) });
       return;
     }
     if (parsed.kind === 'status') {

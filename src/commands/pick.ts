@@ -26,7 +26,7 @@ export async function openPicker(
   try {
     const opened = await client.views.open({
       trigger_id: triggerId,
-      view: renderPicker(meta, cached ? readyStatus(cached, NO_CHOICE) : { kind: 'loading' }),
+      view: deps.redact(renderPicker(meta, cached ? readyStatus(cached, NO_CHOICE) : { kind: 'loading' })),
     });
     viewId = opened.view?.id;
     hash = opened.view?.hash;
@@ -47,7 +47,7 @@ export async function openPicker(
     view = renderPicker(meta, { kind: 'unavailable', said: toRunError(err).message });
   }
   // With the hash of the view as opened: if a choice has updated it since, that update knew more.
-  await client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) }).catch((err: unknown) => {
+  await client.views.update({ view_id: viewId, view: deps.redact(view), ...(hash ? { hash } : {}) }).catch((err: unknown) => {
     const code = platformError(err);
     if (code !== 'hash_conflict') deps.logger.warn({ code }, 'views.update of the picker failed');
   });

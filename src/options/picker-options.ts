@@ -31,6 +31,6 @@ export function pickerOptions(deps: FindDeps) {
         : payload.action_id === ACTION_GROUPS
           ? groupOptions(catalogue.groups, query)
           : tagOptions(catalogue.tags, query);
-    await ack({ options });
+    await ack({ options: deps.redact(options) });
   };
 }

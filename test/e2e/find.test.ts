@@ -1,6 +1,6 @@
 import type { FakeCheck } from '../fakes/checkly';
 import type { FakeView } from '../fakes/slack-views';
-import { findButton, messageText, startHarness, waitFor, blockActionsPayload, type Harness } from './harness';
+import { SECRETS, findButton, messageText, startHarness, waitFor, blockActionsPayload, type Harness } from './harness';
 
 /** The picker's inputs, as the app names them (src/blocks/picker.ts): what a person's client sends back. */
 const TAGS = 'picker_tags';
@@ -270,6 +270,18 @@ describe('finding checks, end to end over HTTP', () => {
       const { body } = await listing(h, 'checks login');
       expect(messageText(body)).toContain('Could not read the checks from Checkly, and none are cached yet');
       expect(messageText(body)).toContain('Checkly said: `Bad Token` (HTTP 401)');
+    });
+
+    test('a check name that quotes the app’s Checkly key never puts the key in Slack', async () => {
+      h.checkly.addCheck({ name: `Calls Checkly with ${SECRETS.checklyApiKey}`, tags: ['meta'] });
+      const { body } = await listing(h, 'checks calls checkly');
+      expect(messageText(body)).toContain('Calls Checkly with [REDACTED]');
+      const view = await openPicker(h);
+      await waitFor(() => /1 check\b/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      const options = await suggest(h, view, CHECKS, 'calls');
+      expect(options[0]!.text.text).toContain('[REDACTED]');
+      const sent = JSON.stringify([h.slack.calls.map((c) => c.args), h.slack.responsePosts]);
+      expect(sent).not.toContain(SECRETS.checklyApiKey);
     });
 
     test('fifty commands at once cost one catalogue fetch', async () => {
