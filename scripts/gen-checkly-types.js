@@ -13,6 +13,7 @@ const OPERATIONS = [
   ['/v2/check-sessions/{checkSessionId}/completion', 'get'],
   ['/v1/check-sessions/{checkSessionId}/cancel', 'post'],
   ['/v1/check-results/{checkId}/{checkResultId}', 'get'],
+  ['/v1/check-results/{checkId}/{checkResultId}/assets', 'get'],
 ];
 
 const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
