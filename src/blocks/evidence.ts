@@ -138,7 +138,7 @@ export function detailsMenu(run: Run): StaticSelect | undefined {
   const options = failingInOrder(run)
     .slice(0, MENU_OPTIONS)
     .map((s) => ({
-      text: { type: 'plain_text' as const, text: truncate(oneLine(s.name) || s.checkId, MENU_NAME_MAX) },
+      text: { type: 'plain_text' as const, text: escapeTruncated(oneLine(s.name) || s.checkId, MENU_NAME_MAX) },
       value: encodeButtonValue({ run: run.id, check: s.checkId }),
     }))
     .filter((o) => o.value.length <= OPTION_VALUE_MAX);

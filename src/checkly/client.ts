@@ -124,7 +124,7 @@ export class ChecklyClient {
     this.requireUuid('assets', template, 'check ID', checkId);
     this.requireUuid('assets', template, 'check result ID', checkResultId);
     const path = `/v1/check-results/${checkId}/${checkResultId}/assets`;
-    const { data } = await this.call({ operation: 'assets', method: 'GET', path, query: { type: types.join(",") } });
+    const { data } = await this.call({ operation: 'assets', method: 'GET', path, query: { type: types } });
     if (!isRecord(data) || !Array.isArray(data.assets)) throw this.unexpected('assets', path);
     return data as AssetManifest;
   }

@@ -17,7 +17,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   /** Path under the base URL, ids already validated. */
   path: string;
-  query?: Record<string, string | number>;
+  /** An array is sent as the parameter repeated (`type=a&type=b`), as the spec asks. */
+  query?: Record<string, string | number | readonly string[]>;
   body?: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -75,6 +76,7 @@ export class Transport {
       validateStatus: () => true,
       // A redirect would carry the key elsewhere; Checkly's API does not redirect.
       maxRedirects: 0,
+      paramsSerializer: { indexes: null },
     });
   }
 
