@@ -218,6 +218,20 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(messageText({ blocks: view.versions[1]!.view.blocks as unknown[] })).toContain('Checkly no longer has this result (404)');
   });
 
+  test("secrets quoted by a check's error are scrubbed from the reply and the modal", async () => {
+    const quoted = `curl -H "Authorization: Bearer ${SECRETS.checklyApiKey}" failed; token ${SECRETS.botToken}`;
+    h.checkly.addCheck({ name: 'Leaky', tags: ['leak'], checkType: 'BROWSER', durationMs: 200, outcome: 'FAILED', errorMessage: quoted });
+    const run = await runToFinal(h, 'run leak', /1 failed/);
+    const [reply] = await threadReply(h, run);
+    expect(messageText(reply!)).toContain('[REDACTED]');
+    await h.click(reply!, /^failure_details:0$/);
+    const view = await waitFor(() => [...h.slack.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
+    expect(JSON.stringify(view.versions[1]!.view)).toContain('[REDACTED]');
+    await waitFor(() => [...h.slack.uploads.values()].some((u) => u.completedAt !== undefined), 10_000, 'the upload');
+    const sent = everythingSentToSlack(h);
+    for (const secret of [SECRETS.checklyApiKey, SECRETS.botToken]) expect(sent).not.toContain(secret.slice(8, 24));
+  });
+
   test('50 failures: details of the first 10, "and 40 more", every message within Slack limits, at most 10 result fetches and 3 screenshots for the thread', async () => {
     for (let i = 0; i < 50; i += 1) {
       h.checkly.addCheck({
