@@ -3,7 +3,7 @@
  * response and assertions, the failing browser step, the job log's last lines, and links to the
  * result and the check in Checkly. A "loading" view first (Slack's trigger expires in 3 s), then this.
  */
-import type { KnownBlock, View } from '@slack/types';
+import type { KnownBlock, ModalView } from '@slack/types';
 import type { AssertionRow, ResultDetail } from '../checkly/evidence';
 import type { LocationResult, Session } from '../runs/types';
 import { escapeMrkdwn, escapeTruncated, link, oneLine, truncate } from './escape';
@@ -25,7 +25,7 @@ export interface LocationDetail {
   problem?: string;
 }
 
-function modal(blocks: KnownBlock[], metadata: string): View {
+function modal(blocks: KnownBlock[], metadata: string): ModalView {
   return {
     type: 'modal',
     callback_id: DETAILS_CALLBACK_ID,
@@ -37,16 +37,16 @@ function modal(blocks: KnownBlock[], metadata: string): View {
 }
 
 /** What Slack shows at once, while the result is fetched. */
-export function renderLoadingModal(metadata: string): View {
+export function renderLoadingModal(metadata: string): ModalView {
   return modal([section('⏳ Loading the result from Checkly…')], metadata);
 }
 
 /** A modal that says only why there is nothing to show (an unknown run, a check not in it). */
-export function renderDetailsProblem(text: string, metadata: string): View {
+export function renderDetailsProblem(text: string, metadata: string): ModalView {
   return modal([section(escapeTruncated(text, 2_000))], metadata);
 }
 
-export function renderDetailsModal(session: Session, locations: readonly LocationDetail[], metadata: string): View {
+export function renderDetailsModal(session: Session, locations: readonly LocationDetail[], metadata: string): ModalView {
   const name = oneLine(session.name) || session.checkId;
   const blocks: KnownBlock[] = [header(name)];
   const facts = [`${STATUS_GLYPH[session.status]} ${session.status.toLowerCase().replace('_', ' ')}`, escapeMrkdwn(session.checkType)];

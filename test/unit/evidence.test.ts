@@ -231,7 +231,7 @@ describe('the Details modal', () => {
     }));
     const view = renderDetailsModal(session, locations, '{"run":"r","check":"c"}');
     expect(count(view.blocks)).toBeLessThanOrEqual(100);
-    expect((view as { title: { text: string } }).title.text.length).toBeLessThanOrEqual(24);
+    expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(view.private_metadata).toBe('{"run":"r","check":"c"}');
     assertWithinSlackLimits({ text: 'modal', blocks: view.blocks.filter((b) => b.type !== 'divider') });
     const json = texts(view.blocks.filter((b) => b.type !== 'header'));
