@@ -8,8 +8,13 @@ import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './block
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
-import { registerActions } from './actions';
+import { registerActions, registerFindActions } from './actions';
+import { CatalogueCache } from './catalogue/cache';
+import type { FindDeps } from './catalogue/deps';
+import { listCheckGroups, listCheckStatuses, listChecks } from './checkly/catalogue';
 import { registerCommands } from './commands';
+import { registerOptions } from './options';
+import { registerViews } from './views';
 import { loadConfig, type Config } from './config';
 import { boltLogger, createLogger } from './log';
 import { Metrics } from './metrics';
@@ -19,7 +24,7 @@ import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
-import { SessionTracker } from './runs/tracker';
+import { SessionTracker, errorText } from './runs/tracker';
 import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
 import { ScreenshotUploader } from './slack/upload';
@@ -162,7 +167,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     policy: config.access,
     usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
   };
-  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics });
+  const catalogue = new CatalogueCache({
+    source: {
+      listChecks: () => listChecks(checkly),
+      listCheckGroups: () => listCheckGroups(checkly),
+      listCheckStatuses: () => listCheckStatuses(checkly),
+    },
+    ttlMs: config.checkly.catalogueTtlMs,
+    now,
+    onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
+  });
+  const find: FindDeps = { catalogue, checkly, runner, access, commandName: config.slack.command, logger, now, metrics };
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
   registerActions(app, {
     runner,
     commandName: config.slack.command,
@@ -174,6 +190,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       scrub: (value) => redactSecrets(value, secrets),
     },
   });
+  registerFindActions(app, find);
+  registerViews(app, find);
+  registerOptions(app, find);
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

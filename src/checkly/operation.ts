@@ -1,6 +1,18 @@
 /**
- * The Checkly calls this app makes; names the call in errors, hooks and metrics. `evidence`, `assets`
- * and `asset` are the failure details of a finished run (a check result, its asset manifest, one
- * screenshot): extras that wait behind every poll of a running session.
+ * The Checkly calls this app makes; names the call in errors, hooks and metrics.
  */
-export type ChecklyOperation = 'trigger' | 'session' | 'completion' | 'cancel' | 'result' | 'evidence' | 'assets' | 'asset';
+export type ChecklyOperation =
+  | 'trigger'
+  | 'session'
+  | 'completion'
+  | 'cancel'
+  | 'result'
+  /** The catalogue (src/checkly/catalogue.ts): a page of checks, one check, check groups, check statuses. */
+  | 'checks'
+  | 'check'
+  | 'groups'
+  | 'statuses'
+  /** The failure evidence of a finished run (a result, its asset manifest, one screenshot): waits behind every poll. */
+  | 'evidence'
+  | 'assets'
+  | 'asset';

@@ -140,12 +140,14 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const clickedAt = Date.now();
     const click = await h.click(reply!, /^failure_details:0$/);
     expect(click.status).toBe(200);
-    const view = await waitFor(() => [...h.slack.views.values()][0], 5000, 'the modal');
+    const view = await waitFor(() => [...h.slack.views.views.values()][0], 5000, 'the modal');
     // Opened from the click's trigger_id, which the fake refuses after 3 s.
-    expect(view.openedAt - clickedAt).toBeLessThan(3000);
-    expect(messageText({ blocks: view.versions[0]!.view.blocks as unknown[] })).toContain('Loading the result from Checkly');
+    const open = h.slack.callsTo('views.open')[0]!;
+    expect(open.error).toBeUndefined();
+    expect(open.at - clickedAt).toBeLessThan(3000);
+    expect(messageText({ blocks: view.versions[0]!.blocks as unknown[] })).toContain('Loading the result from Checkly');
     await waitFor(() => view.versions.length === 2, 10_000, 'the views.update');
-    const shown = messageText({ blocks: view.versions[1]!.view.blocks as unknown[] });
+    const shown = messageText({ blocks: view.versions[1]!.blocks as unknown[] });
     expect(shown).toContain('Orders API');
     // Both locations, the failing one first, each with its status and link.
     expect(shown.indexOf('*us-east-1* failed')).toBeGreaterThan(-1);
@@ -168,20 +170,27 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const actionsBlock = (run.blocks as Array<Record<string, unknown>>).find((b) => b.type === 'actions')!;
     const menu = (actionsBlock.elements as Array<Record<string, unknown>>).find((e) => e.type === 'static_select')!;
     const option = (menu.options as Array<{ text: unknown; value: string }>)[0]!;
-    const payload = blockActionsPayload(run, { type: 'button', action_id: 'x', text: { type: 'plain_text', text: 'x' } }, String(actionsBlock.block_id), 'U0BOB', h.slack.responseUrl('menu'));
+    const payload = blockActionsPayload(
+      run,
+      { type: 'button', action_id: 'x', text: { type: 'plain_text', text: 'x' } },
+      String(actionsBlock.block_id),
+      'U0BOB',
+      h.slack.responseUrl('menu'),
+      h.slack.views.issueTriggerId('U0BOB'),
+    );
     payload.actions = [
       { type: 'static_select', action_id: 'run_details', block_id: String(actionsBlock.block_id), selected_option: option, action_ts: `${Date.now() / 1000}` },
     ] as never;
     expect((await h.action(payload)).status).toBe(200);
-    const view = await waitFor(() => [...h.slack.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
-    const shown = messageText({ blocks: view.versions[1]!.view.blocks as unknown[] });
+    const view = await waitFor(() => [...h.slack.views.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
+    const shown = messageText({ blocks: view.versions[1]!.blocks as unknown[] });
     expect(shown).toContain('expect(locator).toBeVisible() failed');
     expect(shown).toContain(`*Failing step* \`at ${SPEC_FRAME}\``);
     expect(shown).toContain('*Job log* (last 20 lines)');
     // 25 lines in the log: the first five are left out, the last (the error) is there.
     expect(shown).not.toContain(`log line ${JOB_LOG_LINES - 20} of`);
     expect(shown).toContain(`log line ${JOB_LOG_LINES - 19} of`);
-    expect(view.versions[1]!.view.private_metadata).toBe(option.value);
+    expect(view.versions[1]!.private_metadata).toBe(option.value);
   });
 
   test('missing files:write: no screenshot, one log line saying how to fix it, the text details stay', async () => {
@@ -214,8 +223,8 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const [reply] = await threadReply(h, run);
     expect(messageText(reply!)).toContain('Checkly no longer has this result (404)');
     await h.click(reply!, /^failure_details:0$/);
-    const view = await waitFor(() => [...h.slack.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
-    expect(messageText({ blocks: view.versions[1]!.view.blocks as unknown[] })).toContain('Checkly no longer has this result (404)');
+    const view = await waitFor(() => [...h.slack.views.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
+    expect(messageText({ blocks: view.versions[1]!.blocks as unknown[] })).toContain('Checkly no longer has this result (404)');
   });
 
   test("secrets quoted by a check's error are scrubbed from the reply and the modal", async () => {
@@ -225,8 +234,8 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const [reply] = await threadReply(h, run);
     expect(messageText(reply!)).toContain('[REDACTED]');
     await h.click(reply!, /^failure_details:0$/);
-    const view = await waitFor(() => [...h.slack.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
-    expect(JSON.stringify(view.versions[1]!.view)).toContain('[REDACTED]');
+    const view = await waitFor(() => [...h.slack.views.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
+    expect(JSON.stringify(view.versions[1]!)).toContain('[REDACTED]');
     await waitFor(() => [...h.slack.uploads.values()].some((u) => u.completedAt !== undefined), 10_000, 'the upload');
     const sent = everythingSentToSlack(h);
     for (const secret of [SECRETS.checklyApiKey, SECRETS.botToken]) expect(sent).not.toContain(secret.slice(8, 24));

@@ -38,7 +38,17 @@ export interface FakeCheckInput {
   failedAttempts?: number;
   /** Browser and Playwright checks: bytes of the failure screenshot in the asset manifest (default about 1 KB). */
   screenshotBytes?: number;
+  /** The check group it belongs to (GET /v1/checks `groupId`). */
+  groupId?: number;
+  /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
+  state?: CheckState;
+  stateSince?: number;
+  /** GET /v1/check-statuses `shortestRun` / `longestRun` in ms; defaults 0.8 × and 1 × durationMs. */
+  shortestRunMs?: number | null;
+  longestRunMs?: number | null;
 }
+
+export type CheckState = 'passing' | 'failing' | 'degraded';
 
 /** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
 export interface FakeCheck {
@@ -55,25 +65,40 @@ export interface FakeCheck {
   errorsAsStrings: boolean;
   failedAttempts: number;
   screenshotBytes?: number;
+  groupId?: number;
+  createdAt: number;
+  state: CheckState;
+  stateSince: number;
+  shortestRunMs: number | null;
+  longestRunMs: number | null;
+  lastCheckRunId: string | null;
 }
 
 export function uuid(): string {
   return randomUUID();
 }
 
-export function newCheck(input: FakeCheckInput): FakeCheck {
+export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeCheck {
+  const durationMs = input.durationMs ?? 1000;
   const check: FakeCheck = {
     id: input.id ?? uuid(),
     name: input.name,
     tags: input.tags ?? [],
     checkType: input.checkType ?? 'API',
     locations: input.locations ?? ['eu-west-1'],
-    durationMs: input.durationMs ?? 1000,
+    durationMs,
     outcome: input.outcome ?? 'PASSED',
     activated: input.activated ?? true,
     errorsAsStrings: input.errorsAsStrings ?? false,
     failedAttempts: input.failedAttempts ?? 0,
+    createdAt: now,
+    state: input.state ?? 'passing',
+    stateSince: input.stateSince ?? now,
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.8) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? durationMs : input.longestRunMs,
+    lastCheckRunId: uuid(),
   };
+  if (input.groupId !== undefined) check.groupId = input.groupId;
   if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
   if (input.screenshotBytes !== undefined) check.screenshotBytes = input.screenshotBytes;

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blocksProblems } from './slack-blocks';
 import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
-import { modalMethods, type FakeView } from './slack-modals';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
+import { createFakeViews, type FakeViews } from './slack-views';
 
 /**
  * A fake Slack Web API on loopback for end-to-end tests and the benchmark: point Bolt's
@@ -39,6 +39,7 @@ export interface SlackCall {
   at: number;
   /** Filled in once answered. */
   status?: number;
+  answeredAt?: number;
   error?: string;
 }
 
@@ -95,8 +96,6 @@ export interface FakeSlack {
   rejections: Rejection[];
   /** Calls answered with HTTP 429. */
   readonly rateLimited: number;
-  /** Modals opened with views.open, by view id, with every version. */
-  views: Map<string, FakeView>;
   /** External file uploads, by file id (see slack-files.ts). */
   uploads: Map<string, FakeUpload>;
   /** Without `files:write`, the upload methods answer `missing_scope`. */
@@ -106,6 +105,8 @@ export interface FakeSlack {
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
   setChannelError(channel: string, error: ChannelError | undefined): void;
   setUsergroup(id: string, userIds: string[]): void;
+  /** Modals: trigger ids, views.open/update, and the payloads Slack sends about them. */
+  views: FakeViews;
   sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
@@ -143,7 +144,6 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const postWindows = new Map<string, SlidingWindow>();
   let rateLimited = 0;
   let tsCounter = 0;
-  const views = new Map<string, FakeView>();
   const uploads = new Map<string, FakeUpload>();
   let filesScope = true;
 
@@ -177,6 +177,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return error ? refuse(method, error) : undefined;
   };
 
+  const views = createFakeViews({ teamId, appId: FAKE_APP_ID, now, refuse });
   const methods: Record<string, (args: Args) => Result> = {
     'auth.test': () => ({
       ok: true,
@@ -243,7 +244,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (!messages.has(`${channel}:${ts}`)) return refuse('chat.getPermalink', 'message_not_found');
       return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
-    ...modalMethods({ now, teamId, refuse }, views),
+    ...views.methods,
     ...fileMethods(
       {
         now,
@@ -306,6 +307,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
     const answer = (body: Result, status = 200, headers: Record<string, string> = {}) => {
       call.status = status;
+      call.answeredAt = now();
       if (!body.ok && body.error) call.error = body.error;
       return { status, headers, body };
     };

@@ -1,0 +1,89 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { checkAccess } from '../access/check';
+import { audit, auditTarget } from '../audit';
+import { choiceErrors, choiceFromState, modalError, parseMetadata, type PickerStatus } from '../blocks/picker';
+import type { FindDeps } from '../catalogue/deps';
+import { readyStatus, within } from '../catalogue/picker-status';
+import { toRunError } from '../checkly/errors';
+import type { Unreachable } from '../runs/ports';
+import { errorText } from '../runs/tracker';
+
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** Slack closes the modal with an error after 3 s: what the submission may spend before answering. */
+const CATALOGUE_WAIT_MS = 1000;
+const POST_WAIT_MS = 1500;
+
+const UNREACHABLE: Record<Unreachable, string> = {
+  not_in_channel: 'I can’t post in that channel because I’m not a member of it. Invite me with /invite @Checkly, then try again. Nothing was triggered.',
+  channel_not_found:
+    'I can’t see that conversation: private channels and direct messages need /invite @Checkly first. Nothing was triggered.',
+};
+
+/**
+ * "Run" in the picker: the same run as `/checkly run` would start, in the channel the modal came from.
+ * Anything that stops it (no match, a refusal, a channel the bot cannot post in) is said inside the
+ * modal, and nothing is triggered.
+ */
+export function pickerSubmit(deps: FindDeps) {
+  return async ({ ack, view, body }: SubmitArgs): Promise<void> => {
+    const meta = parseMetadata(view.private_metadata);
+    if (!meta) {
+      await ack({ response_action: 'errors', errors: modalError('This form lost track of its channel: close it and type the command again.') });
+      return;
+    }
+    const choice = choiceFromState(view.state.values);
+    let status: PickerStatus;
+    try {
+      const served = deps.catalogue.peek() ?? (await within(deps.catalogue.get(), CATALOGUE_WAIT_MS));
+      status = served ? readyStatus(served, choice) : { kind: 'loading' };
+    } catch (err) {
+      status = { kind: 'unavailable', said: toRunError(err).message };
+    }
+    const errors = choiceErrors(status);
+    if (errors || status.kind !== 'ready' || status.resolved.kind !== 'ok') {
+      await ack({ response_action: 'errors', errors: errors ?? modalError('Nothing to run.') });
+      return;
+    }
+    const { target } = status.resolved;
+    const who = { userId: body.user.id, teamId: body.team?.id ?? view.team_id, channelId: meta.channel };
+    const decision = await checkAccess(deps.access, { action: 'run', userId: who.userId, channelId: meta.channel, target });
+    if (!decision.allowed) {
+      deps.metrics.refused(decision.rule);
+      audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(target), sessions: [], outcome: 'refused', reason: decision.rule });
+      // The reason is mrkdwn for a message; a modal error is plain text.
+      await ack({ response_action: 'errors', errors: modalError(decision.reason.replace(/[*_`]/g, '')) });
+      return;
+    }
+
+    // The run posts its message before triggering: wait for that much, so that a channel the bot
+    // cannot post in is said here, while the modal is still open.
+    let reportPosted: (posted: { ts: string } | { unreachable: Unreachable }) => void = () => undefined;
+    const posted = new Promise<{ ts: string } | { unreachable: Unreachable }>((resolve) => {
+      reportPosted = resolve;
+    });
+    const started = deps.runner
+      .start({ teamId: who.teamId, channel: meta.channel, requester: who.userId, target, refreshCache: choice.refreshCache, onPosted: reportPosted })
+      .then((result) => {
+        audit(deps.logger, {
+          action: 'trigger',
+          ...who,
+          target: auditTarget(target),
+          ...('run' in result
+            ? { runId: result.run.id, sessions: result.run.sessions.map((s) => s.sessionId), outcome: result.run.phase === 'error' ? 'failed' : 'started', reason: result.run.error?.kind }
+            : { sessions: [], outcome: 'unreachable', reason: result.unreachable }),
+        });
+        return result;
+      })
+      .catch((err: unknown) => {
+        deps.logger.error({ err: errorText(err), channel: meta.channel }, 'starting a run from the picker failed');
+        return undefined;
+      });
+    const first = await within(Promise.race([posted, started.then(() => undefined)]), POST_WAIT_MS);
+    if (first && 'unreachable' in first) {
+      await ack({ response_action: 'errors', errors: modalError(UNREACHABLE[first.unreachable]) });
+      return;
+    }
+    await ack();
+  };
+}
