@@ -8,6 +8,7 @@ import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './block
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
+import { locationResults } from './checkly/results';
 import { registerActions, registerFindActions } from './actions';
 import { CatalogueCache } from './catalogue/cache';
 import type { FindDeps } from './catalogue/deps';
@@ -187,6 +188,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     metrics,
     details: {
       getCheckResult: (checkId, resultId) => checkly.getCheckResult(checkId, resultId, 'result'),
+      getSessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
       scrub: (value) => redactSecrets(value, secrets),
     },
   });

@@ -2,10 +2,11 @@ import type { AllMiddlewareArgs, BlockAction, BlockButtonAction, BlockStaticSele
 import type { View } from '@slack/types';
 import { checkAccess } from '../access/check';
 import { encodeButtonValue, parseButtonValue } from '../blocks/actions';
-import { MODAL_LOCATIONS, renderDetailsModal, renderDetailsProblem, renderLoadingModal, type LocationDetail } from '../blocks/details-modal';
+import { MODAL_LOCATIONS, renderDetailsModal, renderDetailsProblem, renderDetailsRefusal, renderLoadingModal, type LocationDetail } from '../blocks/details-modal';
 import { NotFoundError, toRunError } from '../checkly/errors';
 import { resultDetail } from '../checkly/evidence';
 import type { CheckResult } from '../checkly/types';
+import type { LocationResult } from '../runs/types';
 import { platformError } from '../slack/errors';
 import type { ActionDeps } from './deps';
 
@@ -15,6 +16,11 @@ type DetailsArgs = SlackActionMiddlewareArgs<BlockAction<BlockButtonAction['acti
 export interface DetailsDeps {
   /** GET /v1/check-results/{checkId}/{checkResultId}; a person waits, so it goes at error-line priority. */
   getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult>;
+  /**
+   * Where a session's results are, asked of Checkly for a session the run does not know them for (a
+   * run from before the app kept them).
+   */
+  getSessionResults(sessionId: string): Promise<LocationResult[]>;
   /** Removes the app's secrets from what is about to be shown. */
   scrub<T>(value: T): T;
 }
@@ -64,11 +70,20 @@ async function detailsView(
   const decision = await checkAccess(deps.access, { action: 'status', userId: body.user.id, channelId });
   if (!decision.allowed) {
     deps.metrics.refused(decision.rule);
-    return renderDetailsProblem(decision.reason.replace(/[*_`]/g, ''), metadata);
+    return renderDetailsRefusal(decision.reason, metadata);
   }
   const session = run.sessions.find((s) => s.checkId === value.check);
   if (!session) return renderDetailsProblem('That check is not part of this run.', metadata);
-  const results = (session.results ?? []).slice(0, MODAL_LOCATIONS);
+  let all = session.results;
+  if (all === undefined) {
+    try {
+      all = await details.getSessionResults(session.sessionId);
+    } catch (err) {
+      deps.logger.warn({ runId: run.id, sessionId: session.sessionId, err: String(err) }, 'could not fetch the session for the Details modal');
+      return renderDetailsProblem(`Checkly did not give this check's results: ${toRunError(err).message}`, metadata);
+    }
+  }
+  const results = all.slice(0, MODAL_LOCATIONS);
   const locations = await Promise.all(
     results.map(async (result): Promise<LocationDetail> => {
       try {
@@ -84,6 +99,6 @@ async function detailsView(
     }),
   );
   // Locations Checkly was not asked about are still counted in the modal.
-  const rest = (session.results ?? []).slice(MODAL_LOCATIONS).map((result): LocationDetail => ({ result }));
+  const rest = all.slice(MODAL_LOCATIONS).map((result): LocationDetail => ({ result }));
   return renderDetailsModal(session, [...locations, ...rest], metadata);
 }

@@ -46,6 +46,11 @@ export function renderDetailsProblem(text: string, metadata: string): ModalView 
   return modal([section(escapeTruncated(text, 2_000))], metadata);
 }
 
+/** An access refusal: `reason` is the policy's, already mrkdwn and safe. */
+export function renderDetailsRefusal(reason: string, metadata: string): ModalView {
+  return modal([section(reason)], metadata);
+}
+
 export function renderDetailsModal(session: Session, locations: readonly LocationDetail[], metadata: string): ModalView {
   const name = oneLine(session.name) || session.checkId;
   const blocks: KnownBlock[] = [header(name)];

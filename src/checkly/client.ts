@@ -108,12 +108,12 @@ export class ChecklyClient {
    * for (a row's error line or a Details modal: `result`; a thread reply's evidence: `evidence`), which
    * sets its place in the request budget.
    */
-  async getCheckResult(checkId: string, checkResultId: string, operation: 'result' | 'evidence' = 'result'): Promise<CheckResult> {
+  async getCheckResult(checkId: string, checkResultId: string, operation: 'result' | 'evidence' = 'result', signal?: AbortSignal): Promise<CheckResult> {
     const template = '/v1/check-results/{checkId}/{checkResultId}';
     this.requireUuid(operation, template, 'check ID', checkId);
     this.requireUuid(operation, template, 'check result ID', checkResultId);
     const path = `/v1/check-results/${checkId}/${checkResultId}`;
-    const { data } = await this.call({ operation, method: 'GET', path });
+    const { data } = await this.call({ operation, method: 'GET', path, ...(signal ? { signal } : {}) });
     if (!isRecord(data)) throw this.unexpected(operation, path);
     return data as CheckResult;
   }

@@ -39,7 +39,7 @@ export interface Screenshot {
 }
 
 export interface EvidenceSource {
-  getCheckResult(checkId: string, checkResultId: string, operation: 'evidence'): Promise<CheckResult>;
+  getCheckResult(checkId: string, checkResultId: string, operation: 'evidence', signal?: AbortSignal): Promise<CheckResult>;
   getAssets(checkId: string, checkResultId: string, types: readonly AssetType[]): Promise<AssetManifest>;
   downloadAsset(url: string, maxBytes: number): Promise<{ contentType: string | undefined; bytes: Buffer }>;
 }
@@ -60,6 +60,10 @@ export function failingResult(session: Session): LocationResult | undefined {
 export async function gatherEvidence(sessions: readonly Session[], opts: EvidenceOptions): Promise<Map<string, FailureEvidence>> {
   const picked = sessions.slice(0, EVIDENCE_CHECKS);
   const out = new Map<string, FailureEvidence>();
+  // Past the wait, the fetches still queued behind polls are called off: the reply has gone without them.
+  const late = new AbortController();
+  const timer = setTimeout(() => late.abort(), opts.waitMs);
+  timer.unref();
   await Promise.all(
     picked.map(async (session) => {
       const result = failingResult(session);
@@ -67,10 +71,10 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
       const evidence: FailureEvidence = { checkId: session.checkId, result };
       out.set(session.checkId, evidence);
       try {
-        const got = await withDeadline(opts.checkly.getCheckResult(session.checkId, result.resultId, 'evidence'), opts.waitMs);
-        if (got === undefined) return;
-        evidence.detail = resultDetail(got);
+        const got = await beforeAbort(opts.checkly.getCheckResult(session.checkId, result.resultId, 'evidence', late.signal), late.signal);
+        if (got !== undefined) evidence.detail = resultDetail(got);
       } catch (err) {
+        if (late.signal.aborted) return;
         evidence.problem =
           err instanceof NotFoundError
             ? 'Checkly no longer has this result (404): open it in Checkly.'
@@ -79,6 +83,7 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
       }
     }),
   );
+  clearTimeout(timer);
   return out;
 }
 
@@ -130,12 +135,27 @@ function safeFileName(text: string): string {
   );
 }
 
-/** The value, or undefined once `ms` have passed (the promise's own failure still throws). */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
+/**
+ * The value, or undefined as soon as `signal` aborts: a request still waiting for its place in the
+ * budget cannot be taken back at once (it ends as aborted when its place comes), but nobody waits for it.
+ */
+function beforeAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -130,13 +130,19 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
 
   test('a 404 gives a clear line; a result that does not come in time is left out', async () => {
     const [gone, slow] = failing(2);
+    let slowSignal: AbortSignal | undefined;
     const src = source({
-      getCheckResult: async (checkId, resultId) => {
+      getCheckResult: async (checkId, resultId, op, signal) => {
         if (resultId === gone!.results![0]!.resultId) throw new NotFoundError({ operation: 'evidence', path: '/v1/check-results', checklyMessage: 'Not found', status: 404 });
+        slowSignal = signal;
         return new Promise<CheckResult>(() => undefined);
       },
     });
+    const started = Date.now();
     const found = await gatherEvidence([gone!, slow!], { checkly: src, logger, waitMs: 50 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    // The fetch still queued is called off, so it costs Checkly nothing once the reply has gone.
+    expect(slowSignal?.aborted).toBe(true);
     expect(found.get(gone!.checkId)!.problem).toBe('Checkly no longer has this result (404): open it in Checkly.');
     expect(found.get(slow!.checkId)).toEqual({ checkId: slow!.checkId, result: slow!.results![0] });
   });
