@@ -147,6 +147,8 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(open.at - clickedAt).toBeLessThan(3000);
     expect(messageText({ blocks: view.versions[0]!.blocks as unknown[] })).toContain('Loading the result from Checkly');
     await waitFor(() => view.versions.length === 2, 10_000, 'the views.update');
+    const update = h.slack.callsTo('views.update')[0]!;
+    process.stdout.write(`Details click: views.open ${open.at - clickedAt} ms, views.update ${update.at - clickedAt} ms after the click\n`);
     const shown = messageText({ blocks: view.versions[1]!.blocks as unknown[] });
     expect(shown).toContain('Orders API');
     // Both locations, the failing one first, each with its status and link.
