@@ -13,6 +13,7 @@ const OPERATIONS = [
   ['/v2/check-sessions/{checkSessionId}/completion', 'get'],
   ['/v1/check-sessions/{checkSessionId}/cancel', 'post'],
   ['/v1/check-results/{checkId}/{checkResultId}', 'get'],
+  ['/v1/check-results/{checkId}/{checkResultId}/assets', 'get'],
   ['/v1/checks', 'get'],
   ['/v1/checks/{id}', 'get'],
   ['/v1/check-groups', 'get'],

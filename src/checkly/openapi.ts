@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/check-results/{checkId}/{checkResultId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a normalized asset manifest for a check result
+         * @description Returns a normalized manifest of downloadable assets for the check result.
+         */
+        get: operations["getV1CheckresultsCheckidCheckresultidAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checks": {
         parameters: {
             query?: never;
@@ -712,6 +732,64 @@ export interface components {
                 chain?: components["schemas"]["CheckResultFreeformObject"][] | null;
             } | null;
         } | null;
+        AssetManifest: {
+            /** @description Normalized assets for the result. */
+            assets: components["schemas"]["AssetManifestEntry"][];
+            /** @description Whether the manifest omitted entries because the stored archive entry list exceeded the endpoint cap. */
+            truncated?: boolean;
+            /** @description Number of archive entries represented in the response when the manifest is truncated. */
+            entriesReturned?: number;
+            /** @description Total number of manifestable archive entries found in storage when the manifest is truncated. */
+            entriesTotal?: number;
+        };
+        AssetManifestEntry: {
+            /**
+             * @description Normalized asset type.
+             * @enum {string}
+             */
+            type: "log" | "trace" | "video" | "screenshot" | "pcap" | "report" | "file";
+            /** @description Display/download name for the asset. */
+            name: string;
+            /**
+             * Format: uri
+             * @description Authenticated API URL for downloading or redirecting to the asset.
+             */
+            url: string;
+            /** @description Best-effort content type inferred from the asset metadata. */
+            contentType?: string;
+            /** @description Stable source identifiers for correlating the asset to checks and results. */
+            source: {
+                /**
+                 * @description Result endpoint scope that produced this asset entry.
+                 * @enum {string}
+                 */
+                type: "check-result" | "test-session-result";
+                /**
+                 * Format: uuid
+                 * @description Check ID associated with this asset.
+                 */
+                checkId?: string;
+                /** @description Check name associated with this asset. */
+                checkName?: string;
+                /** @description Check type associated with this asset. */
+                checkType?: string;
+                /**
+                 * Format: uuid
+                 * @description Result ID associated with this asset.
+                 */
+                resultId?: string;
+                /**
+                 * Format: uuid
+                 * @description Test session ID associated with this asset.
+                 */
+                testSessionId?: string;
+            };
+            /** @description Present when the asset is an entry inside a ZIP archive. */
+            archive?: {
+                /** @description File path inside the downloadable archive. */
+                entryName: string;
+            };
+        };
         ChecksV1CheckList: components["schemas"]["ChecksV1Check"][];
         ChecksV1Check: components["schemas"]["ChecksV1HeartbeatCheck"] | components["schemas"]["ChecksV1PlaywrightCheck"] | components["schemas"]["ChecksV1IcmpMonitor"] | components["schemas"]["ChecksV1TracerouteMonitor"] | components["schemas"]["ChecksV1GrpcMonitor"] | components["schemas"]["ChecksV1SslMonitor"] | components["schemas"]["ChecksV1ApiCheck"] | components["schemas"]["ChecksV1TcpCheck"] | components["schemas"]["ChecksV1UrlMonitor"] | components["schemas"]["ChecksV1DnsMonitor"] | components["schemas"]["ChecksV1BrowserCheck"] | components["schemas"]["ChecksV1MultiStepCheck"] | components["schemas"]["ChecksV1GenericCheck"];
         ChecksV1HeartbeatCheck: {
@@ -2951,6 +3029,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getV1CheckresultsCheckidCheckresultidAssets: {
+        parameters: {
+            query?: {
+                /** @description Filter assets by normalized asset type. Repeat the query parameter to include multiple types. */
+                type?: ("log" | "trace" | "video" | "screenshot" | "pcap" | "report" | "file")[];
+                /** @description Glob pattern matched case-insensitively against the asset name and archive entry path. Empty patterns are ignored. */
+                name?: string;
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                /** @description Check ID. */
+                checkId: string;
+                /** @description Check result ID. */
+                checkResultId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetManifest"];
                 };
             };
             /** @description Bad Request */

@@ -1,4 +1,6 @@
-/** The Checkly calls this app makes; names the call in errors, hooks and metrics. */
+/**
+ * The Checkly calls this app makes; names the call in errors, hooks and metrics.
+ */
 export type ChecklyOperation =
   | 'trigger'
   | 'session'
@@ -9,4 +11,8 @@ export type ChecklyOperation =
   | 'checks'
   | 'check'
   | 'groups'
-  | 'statuses';
+  | 'statuses'
+  /** The failure evidence of a finished run (a result, its asset manifest, one screenshot): waits behind every poll. */
+  | 'evidence'
+  | 'assets'
+  | 'asset';

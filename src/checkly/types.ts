@@ -18,3 +18,7 @@ export type ApiError = Schemas['ApiError'];
 
 export type SessionStatus = CheckSession['status'];
 export type CheckType = CheckSession['checkType'];
+/** GET /v1/check-results/{checkId}/{checkResultId}/assets. */
+export type AssetManifest = Schemas['AssetManifest'];
+export type AssetManifestEntry = Schemas['AssetManifestEntry'];
+export type AssetType = AssetManifestEntry['type'];

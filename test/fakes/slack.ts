@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blocksProblems } from './slack-blocks';
+import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
 import { createFakeViews, type FakeViews } from './slack-views';
@@ -95,6 +96,10 @@ export interface FakeSlack {
   rejections: Rejection[];
   /** Calls answered with HTTP 429. */
   readonly rateLimited: number;
+  /** External file uploads, by file id (see slack-files.ts). */
+  uploads: Map<string, FakeUpload>;
+  /** Without `files:write`, the upload methods answer `missing_scope`. */
+  setFilesScope(granted: boolean): void;
   /** A response_url on the fake; posts to it land in `responsePosts`. */
   responseUrl(id: string): string;
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
@@ -115,7 +120,7 @@ export const FAKE_APP_ID = 'A0FAKEAPP';
 const RESPONSE_URL_POSTS = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 /** Fields @slack/web-api JSON-encodes in form bodies. */
-const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files'];
 
 type Args = Record<string, unknown>;
 type Result = { ok: boolean; error?: string } & Record<string, unknown>;
@@ -134,10 +139,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const rejections: Rejection[] = [];
   const channelErrors = new Map<string, ChannelError>();
   const usergroups = new Map<string, string[]>();
+  let origin = '';
   const updateWindow = opts.updatesPerMinute ? new SlidingWindow(opts.updatesPerMinute, 60_000) : undefined;
   const postWindows = new Map<string, SlidingWindow>();
   let rateLimited = 0;
   let tsCounter = 0;
+  const uploads = new Map<string, FakeUpload>();
+  let filesScope = true;
 
   const nextTs = (): string => {
     tsCounter += 100;
@@ -237,6 +245,20 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
     ...views.methods,
+    ...fileMethods(
+      {
+        now,
+        origin: () => origin,
+        refuse,
+        channelError: (channel) => channelErrors.get(channel),
+        isThreadParent: (channel, ts) => {
+          const m = messages.get(`${channel}:${ts}`);
+          return m !== undefined && (m.thread_ts === undefined || m.thread_ts === m.ts);
+        },
+        scopeMissing: () => !filesScope,
+      },
+      uploads,
+    ),
     'usergroups.users.list': (args) => {
       const users = usergroups.get(str(args.usergroup));
       return users ? { ok: true, users } : refuse('usergroups.users.list', 'no_such_subteam');
@@ -323,7 +345,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
-      if (req.method === 'POST' && path.startsWith('/api/')) {
+      if (req.method === 'POST' && path.startsWith('/upload/')) {
+        receiveUpload(uploads, decodeURIComponent(path.slice('/upload/'.length)), Buffer.concat(chunks), req.headers['content-type'] ?? '').then(
+          ({ status, text }) => {
+            res.writeHead(status, { 'Content-Type': 'text/plain' });
+            res.end(text);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'Content-Type': 'text/plain' });
+            res.end(String(err));
+          },
+        );
+      } else if (req.method === 'POST' && path.startsWith('/api/')) {
         webApi(path.slice('/api/'.length), req, raw).then(
           ({ status, headers, body }) => {
             res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
@@ -347,7 +380,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const socketLink = attachSocketLink(server, '/link', FAKE_APP_ID);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
   const wsOrigin = `ws://127.0.0.1:${port}`;
 
   return {
@@ -361,6 +394,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     get rateLimited() {
       return rateLimited;
     },
+    views,
+    uploads,
+    setFilesScope(granted) {
+      filesScope = granted;
+    },
     responseUrl(id) {
       if (!responseUrls.has(id)) responseUrls.set(id, { created: now(), posts: 0 });
       return `${origin}/response/${encodeURIComponent(id)}`;
@@ -369,7 +407,6 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (error) channelErrors.set(channel, error);
       else channelErrors.delete(channel);
     },
-    views,
     setUsergroup(id, userIds) {
       usergroups.set(id, [...userIds]);
     },
