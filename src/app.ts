@@ -48,7 +48,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
 
-  const checklyBudget = new ChecklyBudget({ maxRequestsPerMinute: config.checkly.maxRequestsPerMinute, logger });
+  const state = await openState(config, logger, now);
+  const { store, dispatcher } = state;
+  // With Redis, every budget is one for all replicas: the account's, the workspace's, the channel's.
+  const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
+  const checklyBudget = new ChecklyBudget({
+    maxRequestsPerMinute: config.checkly.maxRequestsPerMinute,
+    logger,
+    ...(sharedBudgets && { shared: { redis: sharedBudgets.redis, key: `${sharedBudgets.prefix}budget:checkly:${config.checkly.accountId}` } }),
+  });
   const checkly = new ChecklyClient({
     baseUrl: config.checkly.apiUrl,
     apiKey: config.checkly.apiKey,
@@ -61,8 +69,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       metrics.checklyResponse(info);
     },
   });
-  const state = await openState(config, logger, now);
-  const { store, dispatcher } = state;
 
   const customRoutes = operatorRoutes({
     metrics,
@@ -104,6 +110,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
+    sharedBudgets,
     now,
     logger,
     onShown: (run, shown) => {

@@ -10,6 +10,8 @@ import type { RunStore } from './store';
 export interface State {
   store: RunStore;
   dispatcher: Dispatcher;
+  /** With REDIS_URL: the connection, for whatever else replicas share (the budgets). */
+  redis?: Redis;
   /** Whether the store answers (for /healthz). */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ async function openRedis(config: Config, logger: Logger): Promise<State> {
   return {
     store,
     dispatcher,
+    redis,
     async healthy() {
       try {
         return (await redis.ping()) === 'PONG';
