@@ -9,12 +9,17 @@ import type { ChecklyOperation } from './operation';
 
 /**
  * 0: a person is waiting for it (a trigger from a command or a button, a cancel). 1: a failing row's
- * error line. 2: following sessions, which the long polls do at leisure.
+ * error line, and the catalogue (a person waits for it too, but a cold fetch is 20 pages that must not
+ * crowd out a trigger). 2: following sessions, which the long polls do at leisure.
  */
 export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   trigger: 0,
   cancel: 0,
   result: 1,
+  checks: 1,
+  check: 1,
+  groups: 1,
+  statuses: 1,
   session: 2,
   completion: 2,
 };

@@ -109,6 +109,20 @@ export class ChecklyClient {
     return data as CheckResult;
   }
 
+  /**
+   * A GET with the same headers, retries and budget as every other call, for the resource modules
+   * (catalogue.ts) that keep their paths and response types beside their calls.
+   */
+  async read(operation: ChecklyOperation, path: string, query?: Record<string, string | number>): Promise<unknown> {
+    const { data } = await this.call({ operation, method: 'GET', path, ...(query ? { query } : {}) });
+    return data;
+  }
+
+  /** For resource modules: refuses a non-UUID before it goes into a path. */
+  checkedUuid(operation: ChecklyOperation, template: string, what: string, value: string): string {
+    return this.requireUuid(operation, template, what, value);
+  }
+
   /** Releases idle connections. */
   close(): void {
     this.transport.close();

@@ -35,7 +35,17 @@ export interface FakeCheckInput {
   errorsAsStrings?: boolean;
   /** ATTEMPT results before the FINAL one, per failing location (Checkly retries failed runs). */
   failedAttempts?: number;
+  /** The check group it belongs to (GET /v1/checks `groupId`). */
+  groupId?: number;
+  /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
+  state?: CheckState;
+  stateSince?: number;
+  /** GET /v1/check-statuses `shortestRun` / `longestRun` in ms; defaults 0.8 × and 1 × durationMs. */
+  shortestRunMs?: number | null;
+  longestRunMs?: number | null;
 }
+
+export type CheckState = 'passing' | 'failing' | 'degraded';
 
 /** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
 export interface FakeCheck {
@@ -51,25 +61,40 @@ export interface FakeCheck {
   activated: boolean;
   errorsAsStrings: boolean;
   failedAttempts: number;
+  groupId?: number;
+  createdAt: number;
+  state: CheckState;
+  stateSince: number;
+  shortestRunMs: number | null;
+  longestRunMs: number | null;
+  lastCheckRunId: string | null;
 }
 
 export function uuid(): string {
   return randomUUID();
 }
 
-export function newCheck(input: FakeCheckInput): FakeCheck {
+export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeCheck {
+  const durationMs = input.durationMs ?? 1000;
   const check: FakeCheck = {
     id: input.id ?? uuid(),
     name: input.name,
     tags: input.tags ?? [],
     checkType: input.checkType ?? 'API',
     locations: input.locations ?? ['eu-west-1'],
-    durationMs: input.durationMs ?? 1000,
+    durationMs,
     outcome: input.outcome ?? 'PASSED',
     activated: input.activated ?? true,
     errorsAsStrings: input.errorsAsStrings ?? false,
     failedAttempts: input.failedAttempts ?? 0,
+    createdAt: now,
+    state: input.state ?? 'passing',
+    stateSince: input.stateSince ?? now,
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.8) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? durationMs : input.longestRunMs,
+    lastCheckRunId: uuid(),
   };
+  if (input.groupId !== undefined) check.groupId = input.groupId;
   if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
   return check;

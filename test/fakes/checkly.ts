@@ -1,5 +1,5 @@
 // A fake Checkly Public API over real HTTP on 127.0.0.1, following reference/checkly-openapi.json for
-// the five operations the app calls. Controllable: checks and their outcomes, latency, rate limits,
+// the operations the app calls. Controllable: checks and their outcomes, latency, rate limits,
 // injected faults; observable: every request and every session's timeline.
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,9 +21,11 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
+import { type FakeGroup, type FakeGroupInput, checkBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
 import type { SessionStatus } from '../../src/checkly/types';
 
-export { uuid, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export type { FakeGroup, FakeGroupInput } from './checkly-catalogue';
 export type { ChecklyOperation };
 
 export interface FakeChecklyOptions {
@@ -86,6 +88,10 @@ export interface FakeCheckly {
   /** Completion requests being held right now. */
   readonly heldRequests: number;
   addCheck(input: FakeCheckInput): FakeCheck;
+  /** Deletes a check: it leaves the catalogue, and triggers no longer match it. */
+  removeCheck(id: string): void;
+  readonly groups: readonly FakeGroup[];
+  addGroup(input: FakeGroupInput): FakeGroup;
   session(id: string): SessionView | undefined;
   finalAt(sessionId: string): number | undefined;
   /** Answers the next matching request(s) with `status` and an ApiError body. */
@@ -134,6 +140,10 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v2\/check-sessions\/([^/]+)$/, op: 'session' },
   { method: 'POST', pattern: /^\/v1\/check-sessions\/([^/]+)\/cancel$/, op: 'cancel' },
   { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)$/, op: 'result' },
+  { method: 'GET', pattern: /^\/v1\/checks$/, op: 'checks' },
+  { method: 'GET', pattern: /^\/v1\/checks\/([^/]+)$/, op: 'check' },
+  { method: 'GET', pattern: /^\/v1\/check-groups$/, op: 'groups' },
+  { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
 ];
 
 function route(method: string, path: string): Route | undefined {
@@ -159,6 +169,7 @@ class FakeChecklyServer implements FakeCheckly {
   private readonly server: http.Server;
   private readonly now: () => number;
   private readonly checkList: FakeCheck[] = [];
+  private readonly groupList: FakeGroup[] = [];
   private readonly sessionList: FakeSession[] = [];
   private readonly sessionsById = new Map<string, FakeSession>();
   private readonly resultsById = new Map<string, { session: FakeSession; ref: FakeSession['results'][number] }>();
@@ -201,9 +212,29 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   addCheck(input: FakeCheckInput): FakeCheck {
-    const check = newCheck(input);
+    const check = newCheck(input, this.now());
     this.checkList.push(check);
     return check;
+  }
+
+  removeCheck(id: string): void {
+    const i = this.checkList.findIndex((c) => c.id === id);
+    if (i >= 0) this.checkList.splice(i, 1);
+  }
+
+  get groups(): readonly FakeGroup[] {
+    return this.groupList;
+  }
+
+  addGroup(input: FakeGroupInput): FakeGroup {
+    const group: FakeGroup = {
+      id: input.id ?? 1000 + this.groupList.length,
+      name: input.name,
+      tags: input.tags ?? [],
+      activated: input.activated ?? true,
+    };
+    this.groupList.push(group);
+    return group;
   }
 
   session(id: string): SessionView | undefined {
@@ -301,6 +332,14 @@ class FakeChecklyServer implements FakeCheckly {
         return this.cancel(res, record, first, raw);
       case 'result':
         return this.checkResult(res, record, first, second);
+      case 'checks':
+        return this.answerValidated(res, record, listChecksBody(this.checkList, url.searchParams));
+      case 'groups':
+        return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
+      case 'statuses':
+        return this.answer(res, record, 200, this.checkList.map(statusBody));
+      case 'check':
+        return this.getCheck(res, record, first);
     }
   }
 
@@ -434,6 +473,18 @@ class FakeChecklyServer implements FakeCheckly {
       for (const w of [...(this.waiters.get(session.id) ?? [])]) this.checkWaiter(w);
     }
     this.answer(res, record, 204);
+  }
+
+  private answerValidated(res: ServerResponse, record: RecordedRequest, body: { ok: true; value: unknown } | { ok: false; message: string }): void {
+    if (body.ok) this.answer(res, record, 200, body.value);
+    else this.answer(res, record, 400, apiError(400, body.message));
+  }
+
+  private getCheck(res: ServerResponse, record: RecordedRequest, id: string): void {
+    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"id" must be a valid GUID'));
+    const check = this.checkList.find((c) => c.id === id);
+    if (!check) return this.answer(res, record, 404, apiError(404, 'Not Found'));
+    this.answer(res, record, 200, checkBody(check));
   }
 
   private checkResult(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string): void {
