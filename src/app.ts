@@ -6,6 +6,7 @@ import { UsergroupMembership } from './access/usergroups';
 import { renderRun } from './blocks/run';
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
+import { listCheckStatuses } from './checkly/catalogue';
 import { ChecklyClient } from './checkly/client';
 import { registerActions } from './actions';
 import { registerCommands } from './commands';
@@ -17,6 +18,7 @@ import { operatorRoutes } from './operator-routes';
 import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
+import { TypicalDurations } from './runs/durations';
 import { SessionTracker } from './runs/tracker';
 import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
@@ -127,6 +129,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
     beforePoll: () => checklyBudget.reserve('completion'),
+    durations: new TypicalDurations({
+      store: state.durations,
+      // One request for every check's shortest and longest run, asked again after five minutes at most.
+      fetchStatuses: async () => (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : [])),
+      now,
+      logger,
+    }),
     retryDelayMs: 1000,
     logger,
     onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),

@@ -337,10 +337,27 @@ class FakeChecklyServer implements FakeCheckly {
       case 'groups':
         return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
       case 'statuses':
-        return this.answer(res, record, 200, this.checkList.map(statusBody));
+        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c))));
       case 'check':
         return this.getCheck(res, record, first);
     }
+  }
+
+  /**
+   * The check with its shortest and longest runs widened by every session of it that ended here
+   * (cancelled ones did not run to the end), as Checkly's statuses follow the results that come in.
+   */
+  private withRunsSoFar(check: FakeCheck): FakeCheck {
+    const now = this.now();
+    let shortest = check.shortestRunMs;
+    let longest = check.longestRunMs;
+    for (const s of this.sessionList) {
+      if (s.check.id !== check.id || s.cancelledAt !== undefined || finalAt(s) > now) continue;
+      const ran = finalAt(s) - s.createdAt;
+      shortest = shortest === null ? ran : Math.min(shortest, ran);
+      longest = longest === null ? ran : Math.max(longest, ran);
+    }
+    return { ...check, shortestRunMs: shortest, longestRunMs: longest };
   }
 
   private delayFor(op: ChecklyOperation): number {
