@@ -304,6 +304,8 @@ class FakeChecklyServer implements FakeCheckly {
     await this.sleep((this.options.latencyMs?.() ?? 0) + (matched ? this.delayFor(matched.op) : this.delays.get('any') ?? 0));
     if (this.closed) return;
 
+    const account = method === 'GET' ? /^\/next\/accounts\/([^/]+)$/.exec(url.pathname) : null;
+    if (account) return this.account(req, res, record, account[1] as string);
     if (!matched) return this.answer(res, record, 404, apiError(404));
     if (this.overRateLimit(req, res, record)) return;
     const fault = this.takeFault(matched.op);
@@ -341,6 +343,18 @@ class FakeChecklyServer implements FakeCheckly {
       case 'check':
         return this.getCheck(res, record, first);
     }
+  }
+
+  /**
+   * GET /next/accounts/{id}: not in the public spec, but the Checkly CLI asks it first to check its
+   * credentials (the benchmark runs the CLI against this fake). Counted against the rate limit.
+   */
+  private account(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, id: string): void {
+    if (this.overRateLimit(req, res, record)) return;
+    const denied = this.authenticate(req.headers);
+    if (denied) return this.answer(res, record, denied.statusCode, denied);
+    if (id !== this.accountId) return this.answer(res, record, 404, apiError(404));
+    return this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
   }
 
   /**
