@@ -65,7 +65,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
 
   const stateDir = mkdtempSync(path.join(tmpdir(), `checkly-slack-bench-${spec.name}-`));
   const replicas = spec.replicas ?? 1;
-  const redisPrefix = `checkly-slack-bench:${spec.name}:${randomUUID()}:`;
+  const redisPrefix = `bench:${spec.name}:${randomUUID().slice(0, 8)}:`;
   const env: Record<string, string> = {
     ...fakeEnv(slack, checkly),
     CHECKLY_MAX_REQUESTS_PER_MINUTE: String(BUDGETS.checklyPerMinute),
@@ -108,7 +108,8 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
     acks: Array<{ latencyMs: number; at: number }>;
   }
   const rounds: Round[] = [];
-  for (let round = 0; round < (spec.repeat ? 2 : 1); round += 1) {
+  for (let round = 0; round < (spec.repeatAfterMs !== undefined ? 2 : 1); round += 1) {
+    if (round > 0) await sleep(spec.repeatAfterMs ?? 0);
     const startedAt = Date.now();
     const acks = await Promise.all(
       runs.map(async (run) => {
