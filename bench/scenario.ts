@@ -137,7 +137,10 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
     while (!runs.every((run) => isFinal(run, startedAt)) && Date.now() - startedAt < deadline) await sleep(250);
     clearTimeout(killTimer);
     rounds.push({ startedAt, wallSeconds: (Date.now() - startedAt) / 1000, acks });
-    await sleep(2000); // thread replies
+    // Thread replies follow the final messages, a channel's posts a second apart: until Slack hears
+    // nothing for 3 s (30 s at most).
+    const quietSince = Date.now();
+    while (Date.now() - Math.max(quietSince, slack.calls[slack.calls.length - 1]?.at ?? 0) < 3000 && Date.now() - quietSince < 30_000) await sleep(250);
   }
   const stopped = await Promise.all(hosts.filter((h) => !h.killed).map((h) => h.stop()));
   const peakRssMb = Math.max(...stopped.map((s) => s.peakRssMb));

@@ -98,6 +98,12 @@ const DUE_FROM = 0.8;
  * time known is a little early or late (the trigger's round trip), and a poll's answer takes a moment.
  */
 const RANGE_LEAD_MS = 2_000;
+/**
+ * A poll opened this long before a session's longest duration, less a poll's wait, lasts until just
+ * after it: one request then most likely covers the end, and a poll that waited for a place in the
+ * budget still does.
+ */
+const RANGE_COVER_MS = 3_000;
 /** Past its longest duration by this much, a session is overdue: watched at once, before any other. */
 const OVERDUE_AFTER_MS = 1_000;
 /** A lookup of durations slower than this is not waited for: the sessions are followed without. */
@@ -289,7 +295,12 @@ export class SessionTracker {
         rank = 0;
         key = last;
       } else if (entry.range) {
-        const dueAt = entry.startedAt + entry.range.shortestMs - RANGE_LEAD_MS;
+        // As early as one poll still lasts past the longest: the same one request, with room to wait
+        // for a place in the budget; never later than just before the shortest.
+        const dueAt = Math.min(
+          entry.startedAt + entry.range.shortestMs - RANGE_LEAD_MS,
+          entry.startedAt + entry.range.longestMs + RANGE_COVER_MS - this.pollWaitMs,
+        );
         if (now < dueAt) {
           wakeAt = Math.min(wakeAt, dueAt, last + bound);
           continue;

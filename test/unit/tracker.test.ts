@@ -335,8 +335,9 @@ describe('SessionTracker with typical durations', () => {
     const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
     tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 0 }]);
     await jest.advanceTimersByTimeAsync(60_000);
-    // From 2 s before the shortest: a poll of 30 s then holds until the session ends at 50 s.
-    expect(port.polls.map((p) => p.at)).toEqual([43_000]);
+    // One poll of 30 s lasting until 3 s past the longest (55 s): opened at 28 s, it holds until the
+    // session ends at 50 s.
+    expect(port.polls.map((p) => p.at)).toEqual([28_000]);
     expect(finals.map((f) => f.at)).toEqual([50_000]);
     expect(learned).toEqual([[checkId, 50_000]]);
   });
@@ -351,7 +352,8 @@ describe('SessionTracker with typical durations', () => {
     const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
     tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 20_000 }]);
     await jest.advanceTimersByTimeAsync(40_000);
-    expect(port.polls.map((p) => p.at)).toEqual([43_000]);
+    // Due at 28 s counted from its start (20 s): polled at once. Counted from 30 s it would wait to 38 s.
+    expect(port.polls.map((p) => p.at)).toEqual([30_000]);
     expect(finals.map((f) => f.at)).toEqual([50_000]);
   });
 
@@ -360,24 +362,27 @@ describe('SessionTracker with typical durations', () => {
     const ids = { unknown: 'c0ffee00-0000-4000-8000-000000000001', due: 'c0ffee00-0000-4000-8000-000000000002', late: 'c0ffee00-0000-4000-8000-000000000003' };
     const unknown = port.add('unknown', { durationMs: 100_000 }, ids.unknown);
     const due = port.add('due', { durationMs: 100_000 }, ids.due);
-    const late = port.add('late', { durationMs: 60_000 }, ids.late);
+    const late = port.add('late', { durationMs: 100_000 }, ids.late);
     const { source } = durations({
-      [ids.due]: { shortestMs: 20_000, longestMs: 100_000 },
-      // Never took more than 25 s before: at 26 s it is overdue.
-      [ids.late]: { shortestMs: 22_000, longestMs: 25_000 },
+      // Due from 38 s (2 s before its shortest).
+      [ids.due]: { shortestMs: 40_000, longestMs: 100_000 },
+      // Due from 28 s (a poll then lasts until 3 s past its longest); never took more than 55 s
+      // before: at 56 s it is overdue.
+      [ids.late]: { shortestMs: 50_000, longestMs: 55_000 },
     });
-    // One poll of 30 s at a time: the unknown session has it first; at 30 s it goes to the overdue one,
-    // although the other is due since 18 s and its shortest (20 s) comes before the late one's (22 s).
+    // One poll of 30 s at a time: the unknown session has it first, the late one at 30 s (the other is
+    // not due yet); at 60 s the late one again, overdue, although the other's shortest comes first.
     const { tracker } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations: source });
     tracker.track('run-1', [
       { sessionId: unknown, checkId: ids.unknown, startedAt: 0 },
       { sessionId: due, checkId: ids.due, startedAt: 0 },
       { sessionId: late, checkId: ids.late, startedAt: 0 },
     ]);
-    await jest.advanceTimersByTimeAsync(31_000);
+    await jest.advanceTimersByTimeAsync(61_000);
     expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([
       ['unknown', 0],
       ['late', 30_000],
+      ['late', 60_000],
     ]);
     tracker.stop();
   });
@@ -400,8 +405,8 @@ describe('SessionTracker with typical durations', () => {
     const second = port.add('api', { durationMs: 70_000 }, checkId);
     next.tracker.track('run-2', [{ sessionId: second, checkId, startedAt: Date.now() }]);
     await jest.advanceTimersByTimeAsync(75_000);
-    // Due at 68 s; the starvation bound for one session (60 s) comes first, and its poll holds to the end.
-    expect(port.pollsOf('api').slice(3).map((p) => p.at - 75_000)).toEqual([60_000]);
+    // Due at 43 s: one poll then holds until the session ends at 70 s.
+    expect(port.pollsOf('api').slice(3).map((p) => p.at - 75_000)).toEqual([43_000]);
     expect(next.finals.map((f) => f.at - 75_000)).toEqual([70_000]);
   });
 });
