@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisSlidingWindow } from '../../src/budget/redis-window';
 import { ChecklyBudget } from '../../src/checkly/budget';
+import { RequestAbortedError } from '../../src/checkly/errors';
+import { createLogger } from '../../src/log';
 import type { ChecklyOperation } from '../../src/checkly/operation';
 import { PostBudget } from '../../src/slack/post-budget';
 import { UpdateBudget } from '../../src/slack/update-budget';
@@ -154,4 +156,38 @@ describe('budgets shared by replicas through Redis', () => {
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(3 * 400 - 50);
     for (const r of replicas) r.stop();
   }, 20_000);
+});
+
+describe('SharedWindowQueue on its own terms', () => {
+  test('after a 429, this replica pauses, then fills the shared window to the restricted limit only', async () => {
+    const key = freshKey();
+    const budget = new ChecklyBudget({ maxRequestsPerMinute: 10, reserve: 1, windowMs: 1000, shared: { redis: connect(), key } });
+    const started = Date.now();
+    budget.onResponse({ op: 'completion', status: 429, durationMs: 20, retryAfterMs: 300 });
+    const times: number[] = [];
+    const all = Array.from({ length: 6 }, () => budget.beforeRequest('trigger').then(() => times.push(Date.now() - started)));
+    await sleep(800);
+    // Nothing before Retry-After; then half the budget (5) while the restriction lasts.
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(290);
+    expect(times).toHaveLength(5);
+    await Promise.all(all);
+    budget.stop();
+  }, 10_000);
+
+  test('while Redis does not answer, requests wait and say so; stopping fails them as aborted', async () => {
+    const dead = connect();
+    await dead.quit();
+    const warnings: string[] = [];
+    const logger = createLogger({ level: 'warn', secrets: [], destination: { write: (line: string) => warnings.push(line) } });
+    const budget = new ChecklyBudget({ maxRequestsPerMinute: 10, windowMs: 1000, shared: { redis: dead, key: freshKey() }, logger });
+    let settled = false;
+    const waiting = budget.beforeRequest('trigger').finally(() => {
+      settled = true;
+    });
+    await sleep(200);
+    expect(settled).toBe(false);
+    expect(warnings[0]).toMatch(/shared Checkly budget in Redis did not answer/);
+    budget.stop();
+    await expect(waiting).rejects.toThrow(RequestAbortedError);
+  });
 });
