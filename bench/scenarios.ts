@@ -9,13 +9,39 @@ export interface ScenarioSpec {
   /** Extra time Checkly takes to answer a trigger. */
   triggerDelayMs?: number;
   seed: number;
+  /**
+   * Once every run is final and this long has passed, the same commands again: the second round's
+   * figures go to `again`. A minute lets the first round's requests leave the budget's window, so
+   * that the second starts with the same budget and differs only in what the app knows.
+   */
+  repeatAfterMs?: number;
+  /** App processes sharing one Redis (default 1, without Redis); commands go to them in turn. */
+  replicas?: number;
+  /** One replica is killed (SIGKILL) this long after the commands were acknowledged. */
+  killReplicaAfterMs?: number;
+  /** Not the app: the Checkly CLI's `checks run` over the same checks, on a fake of its own. */
+  peer?: 'cli';
+  /** Longest the scenario may take before it is called stuck (default 240 s). */
+  deadlineMs?: number;
 }
 
 export const SCENARIOS: readonly ScenarioSpec[] = [
   { name: 'burst-50', title: 'burst of 50 commands, trigger answered in 2 s', runs: 50, checksPerRun: 3, channels: 10, triggerDelayMs: 2000, seed: 4 },
   { name: 'run-10', title: '1 run of 10 checks', runs: 1, checksPerRun: 10, channels: 1, seed: 1 },
   { name: 'runs-20x10', title: '20 concurrent runs of 10 checks', runs: 20, checksPerRun: 10, channels: 4, seed: 2 },
-  { name: 'run-300', title: '1 run of 300 checks', runs: 1, checksPerRun: 300, channels: 1, seed: 3 },
+  { name: 'run-300', title: '1 run of 300 checks, then the same again', runs: 1, checksPerRun: 300, channels: 1, seed: 3, repeatAfterMs: 62_000 },
+  { name: 'cli-300', title: 'the Checkly CLI on the same 300 checks', runs: 1, checksPerRun: 300, channels: 1, seed: 3, peer: 'cli' },
+  {
+    name: 'replicas-3',
+    title: '3 replicas on one Redis, 40 runs of 25 checks in 4 channels, one replica killed',
+    runs: 40,
+    checksPerRun: 25,
+    channels: 4,
+    seed: 5,
+    replicas: 3,
+    killReplicaAfterMs: 45_000,
+    deadlineMs: 480_000,
+  },
 ];
 
 /** Sessions last 5 to 90 s. */
@@ -70,4 +96,12 @@ export interface ScenarioResult {
   peakRssMb: number;
   /** Runs not shown final, rows wrong, sessions never shown, warnings logged. */
   problems: string[];
+  /** The second round of a repeated scenario: the same checks, the app having seen them once. */
+  again?: { detectedMs: Spread; perSession: number; runShownMs: Spread; problems: number };
+  replicas?: number;
+  /** A replica was killed, this long after the commands were acknowledged. */
+  killedAfterMs?: number;
+  peer?: 'cli';
+  /** The CLI's exit code and the end of its output (it exits 1 when a check failed, as expected). */
+  cli?: { exitCode: number | null; version: string };
 }

@@ -25,6 +25,7 @@ import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
+import { TypicalDurations } from './runs/durations';
 import { SessionTracker, errorText } from './runs/tracker';
 import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
@@ -60,7 +61,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
 
-  const checklyBudget = new ChecklyBudget({ maxRequestsPerMinute: config.checkly.maxRequestsPerMinute, logger });
+  const state = await openState(config, logger, now);
+  const { store, dispatcher } = state;
+  // With Redis, every budget is one for all replicas: the account's, the workspace's, the channel's.
+  const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
+  const checklyBudget = new ChecklyBudget({
+    maxRequestsPerMinute: config.checkly.maxRequestsPerMinute,
+    logger,
+    ...(sharedBudgets && { shared: { redis: sharedBudgets.redis, key: `${sharedBudgets.prefix}budget:checkly:${config.checkly.accountId}` } }),
+  });
   const checkly = new ChecklyClient({
     baseUrl: config.checkly.apiUrl,
     apiKey: config.checkly.apiKey,
@@ -73,8 +82,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       metrics.checklyResponse(info);
     },
   });
-  const state = await openState(config, logger, now);
-  const { store, dispatcher } = state;
 
   const customRoutes = operatorRoutes({
     metrics,
@@ -126,6 +133,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     },
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
+    sharedBudgets,
     now,
     logger,
     onShown: (run, shown) => {
@@ -142,6 +150,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
     beforePoll: () => checklyBudget.reserve('completion'),
+    durations: new TypicalDurations({
+      store: state.durations,
+      // One request for every check's shortest and longest run, asked again after five minutes at most.
+      fetchStatuses: async () => (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : [])),
+      now,
+      logger,
+    }),
     retryDelayMs: 1000,
     logger,
     onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),

@@ -1,4 +1,6 @@
 import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
+import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
+import { SharedWindowQueue, type PlaceQueue } from '../budget/shared-window-queue';
 import { QueueStoppedError, WindowQueue } from '../budget/window-queue';
 import type { Logger } from '../log';
 import type { ResponseInfo } from './client';
@@ -50,6 +52,11 @@ export interface ChecklyBudgetOptions {
   windowMs?: number;
   /** Pause after a 429 that says nothing about when to come back. */
   defaultRetryAfterMs?: number;
+  /**
+   * The account's window in Redis (a sorted set at `key`), shared by every replica: the budget is then
+   * the account's, not this process's.
+   */
+  shared?: SharedBudgetPlace;
   now?: () => number;
   logger?: Logger;
 }
@@ -65,7 +72,7 @@ export interface ChecklyBudgetOptions {
 export class ChecklyBudget {
   readonly limit: number;
   private readonly window: SlidingWindow;
-  private readonly queue: WindowQueue;
+  private readonly queue: PlaceQueue;
   private readonly now: () => number;
   private readonly reservations = new Map<ChecklyOperation, Reservation[]>();
   private rateLimitedCount = 0;
@@ -75,7 +82,17 @@ export class ChecklyBudget {
     this.now = options.now ?? Date.now;
     this.window = new SlidingWindow(this.limit, options.windowMs ?? 61_000);
     const reserve = Math.min(this.limit - 1, options.reserve ?? Math.ceil(this.limit / 10));
-    this.queue = new WindowQueue({ window: this.window, reserves: [0, Math.ceil(reserve / 2), reserve, Math.min(this.limit - 1, 2 * reserve)], now: this.now });
+    const reserves = [0, Math.ceil(reserve / 2), reserve, Math.min(this.limit - 1, 2 * reserve)];
+    const { shared, logger } = options;
+    this.queue = shared
+      ? new SharedWindowQueue({
+          // A place is open from its turn until its request starts: a reservation's life at most.
+          window: new RedisSlidingWindow({ ...shared, limit: this.limit, windowMs: this.window.windowMs, openMs: RESERVATION_TTL_MS + 1_000 }),
+          reserves,
+          now: this.now,
+          onError: (err) => logger?.warn({ err: String(err) }, 'the shared Checkly budget in Redis did not answer; waiting'),
+        })
+      : new WindowQueue({ window: this.window, reserves, now: this.now });
   }
 
   /** For ChecklyClient's `beforeRequest`: resolves when the attempt may go. */
@@ -85,6 +102,8 @@ export class ChecklyBudget {
     if (reserved) clearTimeout(reserved.timer);
     // Counted from the start: Checkly counts at arrival, and a long poll may be answered 30 s later.
     ticket.settle(this.now());
+    // Shared, the window lives in Redis; this replica's own count is kept for `used`.
+    if (this.options.shared) this.window.record(this.now());
   };
 
   /**
@@ -125,7 +144,7 @@ export class ChecklyBudget {
     return this.queue.waiting;
   }
 
-  /** Requests counted in the current window. */
+  /** Requests counted in the current window (this replica's, when the window is shared). */
   used(): number {
     return this.window.used(this.now());
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DURATIONS_KEPT, type DurationStore } from './durations';
 import { isRunOver } from './status';
 import type { RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
@@ -14,6 +15,8 @@ export interface RedisRunStoreOptions {
 
 /** Retries of one update when other replicas keep changing the run between our read and write. */
 const MAX_ATTEMPTS = 50;
+/** A check not run for this long has its durations forgotten. */
+const DURATIONS_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Scripts get ids in batches, so that one prune does not block Redis for long. */
 const PRUNE_BATCH = 500;
 
@@ -22,12 +25,13 @@ const PRUNE_BATCH = 500;
  * - `run:<id>`: the run as JSON; an over run expires `retentionMs` after it finished;
  * - `runs:unfinished`: sorted set of the ids of unfinished runs, by createdAt;
  * - `runs:finished`: sorted set of the ids of over runs, by finishedAt (see prunableSince), so that
- *   prune finds them without scanning the keyspace.
+ *   prune finds them without scanning the keyspace;
+ * - `durations:<checkId>`: list of the check's last sessions' durations in ms, most recent first.
  *
  * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
  * connection. All keys of one store must live on one server: not for Redis Cluster.
  */
-export class RedisRunStore implements RunStore {
+export class RedisRunStore implements RunStore, DurationStore {
   private readonly prefix: string;
   private readonly retentionMs: number;
   /** Updates of one run from this process wait for each other: only other replicas can conflict. */
@@ -143,6 +147,28 @@ export class RedisRunStore implements RunStore {
 
   private keysOf(id: string): string[] {
     return [this.runKey(id), this.unfinishedKey, this.finishedKey];
+  }
+
+  async recordDuration(checkId: string, ms: number): Promise<void> {
+    const key = `${this.prefix}durations:${checkId}`;
+    // One block: a list never outgrows DURATIONS_KEPT, whichever replicas push at once.
+    await this.redis.multi().lpush(key, String(ms)).ltrim(key, 0, DURATIONS_KEPT - 1).pexpire(key, DURATIONS_TTL_MS).exec();
+  }
+
+  async recentDurations(checkIds: readonly string[]): Promise<Map<string, number[]>> {
+    const ids = [...new Set(checkIds)];
+    const found = new Map<string, number[]>();
+    if (ids.length === 0) return found;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.lrange(`${this.prefix}durations:${id}`, 0, DURATIONS_KEPT - 1);
+    const answers = (await pipeline.exec()) ?? [];
+    ids.forEach((id, i) => {
+      const [err, list] = answers[i] ?? [];
+      if (err) throw err;
+      const values = (list as string[]).map(Number).filter((n) => Number.isFinite(n));
+      if (values.length > 0) found.set(id, values);
+    });
+    return found;
   }
 
   private runKey(id: string): string {

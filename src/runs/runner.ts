@@ -145,7 +145,8 @@ export class Runner {
     this.options.logger.info({ runId }, 'following run');
     tracker.track(
       run.id,
-      run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId })),
+      // The sessions started just after the run was created: their durations count from then.
+      run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId, startedAt: run.createdAt })),
     );
     const timer = setTimeout(() => void this.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
     timer.unref();

@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { DURATIONS_KEPT, type DurationStore } from './durations';
 import type { RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
 import type { Run } from './types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const FILE_NAME = 'runs.sqlite3';
 
 /**
  * Keeps runs in one SQLite file, so that they survive restarts of a single process. The columns
  * beside `data` (the run as JSON) exist only to find runs; `data` is the truth.
  */
-export class SqliteRunStore implements RunStore {
+export class SqliteRunStore implements RunStore, DurationStore {
   private readonly statements: Statements;
   private readonly readModifyWrite: Database.Transaction<(id: string, change: (run: Run) => void) => Run | undefined>;
 
@@ -80,6 +81,20 @@ export class SqliteRunStore implements RunStore {
     return this.statements.prune.run(finishedBefore).changes;
   }
 
+  async recordDuration(checkId: string, ms: number): Promise<void> {
+    this.statements.recordDuration.run({ check_id: checkId, ms });
+    this.statements.trimDurations.run({ check_id: checkId, kept: DURATIONS_KEPT });
+  }
+
+  async recentDurations(checkIds: readonly string[]): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    for (const id of new Set(checkIds)) {
+      const rows = this.statements.durations.all(id, DURATIONS_KEPT);
+      if (rows.length > 0) found.set(id, rows.map((r) => r.ms));
+    }
+    return found;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -132,6 +147,17 @@ function migrate(db: Database.Database): void {
         CREATE INDEX IF NOT EXISTS runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
       `);
     }
+    if (version < 2) {
+      // Past sessions' durations per check, most recent last (seq), for the tracker's scheduling.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS check_durations (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          check_id TEXT NOT NULL,
+          ms INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS check_durations_by_check ON check_durations (check_id, seq);
+      `);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -151,5 +177,11 @@ function prepare(db: Database.Database) {
     delete: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
     unfinished: db.prepare<[], Pick<RunRow, 'data'>>(`SELECT data FROM runs WHERE ${UNFINISHED} ORDER BY created_at, id`),
     prune: db.prepare<[number]>('DELETE FROM runs WHERE finished_at < ?'),
+    recordDuration: db.prepare<{ check_id: string; ms: number }>('INSERT INTO check_durations (check_id, ms) VALUES (@check_id, @ms)'),
+    trimDurations: db.prepare<{ check_id: string; kept: number }>(
+      `DELETE FROM check_durations WHERE check_id = @check_id AND seq NOT IN
+         (SELECT seq FROM check_durations WHERE check_id = @check_id ORDER BY seq DESC LIMIT @kept)`,
+    ),
+    durations: db.prepare<[string, number], { ms: number }>('SELECT ms FROM check_durations WHERE check_id = ? ORDER BY seq DESC LIMIT ?'),
   };
 }

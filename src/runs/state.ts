@@ -3,13 +3,18 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { BullDispatcher } from './bull-dispatcher';
 import { LocalDispatcher, type Dispatcher } from './dispatch';
+import type { DurationStore } from './durations';
 import { RedisRunStore } from './redis-store';
 import { SqliteRunStore } from './sqlite-store';
 import type { RunStore } from './store';
 
 export interface State {
   store: RunStore;
+  /** Past sessions' durations per check: in the same place as the runs (shared by replicas with Redis). */
+  durations: DurationStore;
   dispatcher: Dispatcher;
+  /** With REDIS_URL: the connection, for whatever else replicas share (the budgets). */
+  redis?: Redis;
   /** Whether the store answers (for /healthz). */
   healthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -48,6 +53,7 @@ function openEmbedded(config: Config, logger: Logger): State {
   const store = SqliteRunStore.open(config.state.dir);
   return {
     store,
+    durations: store,
     dispatcher: new LocalDispatcher(store, logger),
     async healthy() {
       try {
@@ -73,7 +79,9 @@ async function openRedis(config: Config, logger: Logger): Promise<State> {
   const dispatcher = new BullDispatcher({ redis, prefix: config.state.redisPrefix, store, logger });
   return {
     store,
+    durations: store,
     dispatcher,
+    redis,
     async healthy() {
       try {
         return (await redis.ping()) === 'PONG';

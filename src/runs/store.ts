@@ -1,4 +1,5 @@
 import { isRunOver } from './status';
+import { DURATIONS_KEPT, type DurationStore } from './durations';
 import { checkSameId, compareByAge, prunableSince } from './stored-run';
 import type { Run } from './types';
 
@@ -36,8 +37,23 @@ export interface RunStore {
 }
 
 /** Keeps runs in this process only: for tests and as the simplest store. */
-export class MemoryRunStore implements RunStore {
+export class MemoryRunStore implements RunStore, DurationStore {
   private readonly runs = new Map<string, Run>();
+  private readonly durations = new Map<string, number[]>();
+
+  async recordDuration(checkId: string, ms: number): Promise<void> {
+    const list = [ms, ...(this.durations.get(checkId) ?? [])].slice(0, DURATIONS_KEPT);
+    this.durations.set(checkId, list);
+  }
+
+  async recentDurations(checkIds: readonly string[]): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    for (const id of checkIds) {
+      const list = this.durations.get(id);
+      if (list) found.set(id, [...list]);
+    }
+    return found;
+  }
 
   async create(run: Run): Promise<void> {
     if (this.runs.has(run.id)) throw new Error(`run ${run.id} exists already`);

@@ -3,6 +3,7 @@ import { NotFoundError } from '../checkly/errors';
 import { failingResults, firstErrorLine, locationResults } from '../checkly/results';
 import type { CompletedSession } from '../checkly/types';
 import type { Logger } from '../log';
+import type { DurationRange } from './durations';
 import type { ChecklyPort } from './ports';
 import type { LocationResult, SessionStatus } from './types';
 
@@ -25,7 +26,15 @@ export type SessionToTrack =
       checkId?: string;
       /** How long the session is expected to take, from its start (which is about now). */
       expectedDurationMs?: number;
+      /** When the session started, or shortly before (epoch ms; default: now, capped at now). */
+      startedAt?: number;
     };
+
+/** Where the tracker learns how long a check's sessions take, and tells it (TypicalDurations). */
+export interface DurationSource {
+  lookup(checkIds: readonly string[]): Promise<Map<string, DurationRange>>;
+  learn(checkId: string, ms: number): void;
+}
 
 export interface TrackerOptions {
   checkly: Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'>;
@@ -46,6 +55,11 @@ export interface TrackerOptions {
   beforePoll?: () => Promise<void>;
   /** Pause before asking again about a session whose poll failed. */
   retryDelayMs: number;
+  /**
+   * Typical durations per check, from past sessions and Checkly's statuses: a session is then polled
+   * from its check's shortest duration on, and at once when it is overdue against the longest.
+   */
+  durations?: DurationSource;
   logger: Logger;
   now?: () => number;
   onFinal(runId: string, sessionId: string, outcome: SessionOutcome): Promise<void>;
@@ -58,6 +72,12 @@ interface Entry {
   sessionId: string;
   checkId?: string;
   expectedMs?: number;
+  /** The check's shortest and longest sessions, when known (`durations`). */
+  range?: DurationRange;
+  /** Its range is being looked up: not polled until known (or until the lookup gives up). */
+  lookingUp?: boolean;
+  /** When the session started (or shortly before); the range counts from there. */
+  startedAt: number;
   trackedAt: number;
   /** When Checkly last answered about this session; undefined until the first answer. */
   answeredAt?: number;
@@ -75,6 +95,21 @@ interface Choice {
 const MAX_TYPICAL = 5_000;
 /** A session with a known typical duration is watched from this share of it, less a poll's wait. */
 const DUE_FROM = 0.8;
+/**
+ * A session with a known range is watched from this long before its shortest duration: the start
+ * time known is a little early or late (the trigger's round trip), and a poll's answer takes a moment.
+ */
+const RANGE_LEAD_MS = 2_000;
+/**
+ * A poll opened this long before a session's longest duration, less a poll's wait, lasts until just
+ * after it: one request then most likely covers the end, and a poll that waited for a place in the
+ * budget still does.
+ */
+const RANGE_COVER_MS = 3_000;
+/** Past its longest duration by this much, a session is overdue: watched at once, before any other. */
+const OVERDUE_AFTER_MS = 1_000;
+/** A lookup of durations slower than this is not waited for: the sessions are followed without. */
+const LOOKUP_WAIT_MS = 3_000;
 
 /**
  * Follows check sessions until each is final, by long-polling Checkly's completion endpoint: a poll
@@ -84,9 +119,11 @@ const DUE_FROM = 0.8;
  *
  * 1. sessions not asked about for the starvation bound (2 poll waits × followed / open polls): none
  *    waits longer than that, however many there are;
- * 2. sessions expected to finish within a poll's wait (elapsed time against a typical duration,
- *    given per session or learned per check), soonest first; one expected later is not polled until
- *    then (or until the starvation bound), which saves the requests its polls would waste;
+ *    and, with `durations`, sessions overdue: past their check's longest duration;
+ * 2. sessions expected to finish within a poll's wait (elapsed time against the check's shortest
+ *    duration, or a typical duration given per session or learned per check), soonest first; one
+ *    expected later is not polled until then (or until the starvation bound), which saves the
+ *    requests its polls would waste;
  * 3. every other session, least recently answered first: round robin.
  */
 export class SessionTracker {
@@ -116,18 +153,49 @@ export class SessionTracker {
 
   track(runId: string, sessions: readonly SessionToTrack[]): void {
     const now = this.now();
+    const lookups: Entry[] = [];
     for (const s of sessions) {
       const sessionId = typeof s === 'string' ? s : s.sessionId;
       if (this.tracked.has(sessionId)) continue;
-      const entry: Entry = { runId, sessionId, trackedAt: now, state: 'idle' };
+      const entry: Entry = { runId, sessionId, trackedAt: now, startedAt: now, state: 'idle' };
       if (typeof s !== 'string') {
         if (s.checkId !== undefined) entry.checkId = s.checkId;
-        const expected = s.expectedDurationMs ?? (s.checkId !== undefined ? this.typical.get(s.checkId) : undefined);
-        if (expected !== undefined) entry.expectedMs = expected;
+        if (s.startedAt !== undefined) entry.startedAt = Math.min(now, s.startedAt);
+        if (s.expectedDurationMs !== undefined) entry.expectedMs = s.expectedDurationMs;
+        else if (s.checkId !== undefined && this.options.durations) {
+          entry.lookingUp = true;
+          lookups.push(entry);
+        } else if (s.checkId !== undefined) {
+          const learned = this.typical.get(s.checkId);
+          if (learned !== undefined) entry.expectedMs = learned;
+        }
       }
       this.tracked.set(sessionId, entry);
     }
+    if (lookups.length > 0) this.lookUp(lookups);
     this.pump();
+  }
+
+  /** Gives the entries their checks' ranges; after LOOKUP_WAIT_MS they are followed without. */
+  private lookUp(entries: Entry[]): void {
+    const durations = this.options.durations as DurationSource;
+    const settle = (ranges: Map<string, DurationRange>): void => {
+      clearTimeout(timer);
+      for (const entry of entries) {
+        if (!entry.lookingUp) continue;
+        entry.lookingUp = false;
+        const range = entry.checkId !== undefined ? ranges.get(entry.checkId) : undefined;
+        if (range) entry.range = range;
+        else if (entry.checkId !== undefined) {
+          const learned = this.typical.get(entry.checkId);
+          if (learned !== undefined) entry.expectedMs = learned;
+        }
+      }
+      this.pump();
+    };
+    const timer = setTimeout(() => settle(new Map()), LOOKUP_WAIT_MS);
+    timer.unref();
+    durations.lookup([...new Set(entries.map((e) => e.checkId as string))]).then(settle, () => settle(new Map()));
   }
 
   untrackRun(runId: string): void {
@@ -217,13 +285,30 @@ export class SessionTracker {
     let wakeAt = Infinity;
     let eligible = 0;
     for (const entry of this.tracked.values()) {
-      if (entry.state !== 'idle') continue;
+      if (entry.state !== 'idle' || entry.lookingUp) continue;
       const last = entry.answeredAt ?? entry.trackedAt;
+      const overdueAt = entry.range ? entry.startedAt + entry.range.longestMs + OVERDUE_AFTER_MS : Infinity;
       let rank: number;
       let key: number;
-      if (now - last >= bound) {
+      if (now >= overdueAt) {
+        rank = 0;
+        key = overdueAt - bound;
+      } else if (now - last >= bound) {
         rank = 0;
         key = last;
+      } else if (entry.range) {
+        // As early as one poll still lasts past the longest: the same one request, with room to wait
+        // for a place in the budget; never later than just before the shortest.
+        const dueAt = Math.min(
+          entry.startedAt + entry.range.shortestMs - RANGE_LEAD_MS,
+          entry.startedAt + entry.range.longestMs + RANGE_COVER_MS - this.pollWaitMs,
+        );
+        if (now < dueAt) {
+          wakeAt = Math.min(wakeAt, dueAt, last + bound);
+          continue;
+        }
+        rank = 1;
+        key = entry.startedAt + entry.range.shortestMs;
       } else if (entry.expectedMs !== undefined) {
         const dueAt = entry.trackedAt + DUE_FROM * entry.expectedMs - this.pollWaitMs;
         if (now < dueAt) {
@@ -303,6 +388,7 @@ export class SessionTracker {
   /** Remembers how long the check took, for its next sessions. */
   private learn(session: CompletedSession): void {
     if (session.status === 'CANCELLED' || !(session.timeElapsed > 0)) return;
+    this.options.durations?.learn(session.checkId, session.timeElapsed);
     this.typical.delete(session.checkId);
     this.typical.set(session.checkId, session.timeElapsed);
     if (this.typical.size > MAX_TYPICAL) {

@@ -1,3 +1,5 @@
+import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
+import { SharedWindowQueue, type PlaceQueue } from '../budget/shared-window-queue';
 import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
 import { WindowQueue } from '../budget/window-queue';
 
@@ -5,13 +7,20 @@ export interface PostBudgetOptions {
   /** Posts per channel in any `windowMs`: Slack allows about one a second, with short bursts. */
   limit: number;
   windowMs: number;
+  /** Each channel's window in Redis (a sorted set at `key` + channel id), shared by every replica. */
+  shared?: SharedBudgetPlace;
+  /** Redis did not answer a shared budget (it is asked again a second later). */
+  onSharedError?: (err: unknown) => void;
   now?: () => number;
 }
 
 interface Channel {
   window: SlidingWindow;
-  queue: WindowQueue;
+  queue: PlaceQueue;
 }
+
+/** Longest a post may stay unanswered, its client's retries included: a shared place counts that long at most. */
+const POST_OPEN_MS = 60_000;
 
 /** Channels kept before idle ones are forgotten. */
 const PRUNE_ABOVE = 500;
@@ -53,8 +62,17 @@ export class PostBudget {
     let c = this.channels.get(id);
     if (!c) {
       if (this.channels.size >= PRUNE_ABOVE) this.prune();
-      const window = new SlidingWindow(this.options.limit, this.options.windowMs);
-      c = { window, queue: new WindowQueue({ window, reserves: [0, 0], now: this.now }) };
+      const { limit, windowMs, shared } = this.options;
+      const window = new SlidingWindow(limit, windowMs);
+      const queue = shared
+        ? new SharedWindowQueue({
+            window: new RedisSlidingWindow({ redis: shared.redis, key: `${shared.key}${id}`, limit, windowMs, openMs: POST_OPEN_MS }),
+            reserves: [0, 0],
+            now: this.now,
+            onError: this.options.onSharedError,
+          })
+        : new WindowQueue({ window, reserves: [0, 0], now: this.now });
+      c = { window, queue };
       this.channels.set(id, c);
     }
     return c;
@@ -63,7 +81,8 @@ export class PostBudget {
   private prune(): void {
     const now = this.now();
     for (const [id, c] of this.channels) {
-      if (c.queue.waiting === 0 && c.window.used(now) === 0) this.channels.delete(id);
+      // Shared, the window lives in Redis: an idle channel is forgotten once nobody here waits.
+      if (c.queue.waiting === 0 && (this.options.shared !== undefined || c.window.used(now) === 0)) this.channels.delete(id);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
 import type { RunMessages, Unreachable } from '../runs/ports';
 import { failingSessions, isRunOver } from '../runs/status';
@@ -43,6 +44,11 @@ export interface RunMessagesOptions {
   updateShares?: Pick<UpdateBudgetOptions, 'finalReserve' | 'burst'>;
   /** `chat.postMessage` calls per channel (default: 5 in any 5 s, Slack's "one a second, short bursts allowed"). */
   postsPerChannel?: { limit: number; windowMs: number };
+  /**
+   * With several replicas: the update budgets (per workspace) and post budgets (per channel) are kept
+   * in this Redis, under keys starting with `prefix`, and shared by every replica.
+   */
+  sharedBudgets?: { redis: Redis; prefix: string };
   now: () => number;
   logger: Logger;
   /**
@@ -60,6 +66,16 @@ interface MessageState {
   outstanding: number;
   /** `finished` was called: the state goes once nothing is outstanding. */
   over: boolean;
+}
+
+/** The shared window options of one budget, when the budgets are shared. */
+function sharedPlace(options: RunMessagesOptions, what: string): Pick<UpdateBudgetOptions, 'shared' | 'onSharedError'> {
+  const shared = options.sharedBudgets;
+  if (!shared) return {};
+  return {
+    shared: { redis: shared.redis, key: `${shared.prefix}budget:${what}` },
+    onSharedError: (err: unknown) => options.logger.warn({ err: String(err) }, 'a shared Slack budget in Redis did not answer; waiting'),
+  };
 }
 
 /** Tries of one post that Slack answers 429. */
@@ -81,8 +97,13 @@ export class SlackRunMessages implements RunMessages {
       maxUpdatesPerMinute: options.maxUpdatesPerMinute,
       intervalMs: options.intervalMs,
       now: options.now,
+      ...sharedPlace(options, 'slack-updates:'),
     });
-    this.posts = new PostBudget({ ...(options.postsPerChannel ?? { limit: 5, windowMs: 5_000 }), now: options.now });
+    this.posts = new PostBudget({
+      ...(options.postsPerChannel ?? { limit: 5, windowMs: 5_000 }),
+      now: options.now,
+      ...sharedPlace(options, 'slack-posts:'),
+    });
   }
 
   async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {

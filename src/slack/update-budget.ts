@@ -1,4 +1,5 @@
-import { SlidingWindow } from '../budget/sliding-window';
+import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
+import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
 import { TokenBucket } from '../budget/token-bucket';
 
 /** How an update went: Slack's answer decides whether the budget tries again. */
@@ -24,8 +25,20 @@ export interface UpdateBudgetOptions {
   /** Intermediate states that may go at once before they are spread evenly (default: a tenth of the budget). */
   burst?: number;
   windowMs?: number;
+  /**
+   * Each workspace's window in Redis (a sorted set at `key` + team id), shared by every replica: the
+   * budget is then the workspace's, not this process's.
+   */
+  shared?: SharedBudgetPlace;
+  /** Redis did not answer a shared budget (it is asked again a second later). */
+  onSharedError?: (err: unknown) => void;
   now?: () => number;
 }
+
+/** Longest a `chat.update` may stay unanswered, its client's retries included: a shared place counts that long at most. */
+const UPDATE_OPEN_MS = 60_000;
+/** Longest wait before a shared window is asked again (another replica's place may free up early). */
+const SHARED_RECHECK_MS = 250;
 
 interface Pending {
   key: string;
@@ -45,6 +58,10 @@ interface MessageTimes {
 
 interface Workspace {
   window: SlidingWindow;
+  /** With `shared`: the window every replica counts in; `window` then counts this replica's only. */
+  shared?: RedisSlidingWindow;
+  /** A place is being asked of the shared window. */
+  taking: boolean;
   /** Spreads intermediate states evenly over the minute. */
   pace: TokenBucket;
   pending: Map<string, Pending>;
@@ -132,7 +149,12 @@ export class UpdateBudget {
         pending: new Map(),
         messages: new Map(),
         pausedUntil: -Infinity,
+        taking: false,
       };
+      const { shared } = this.options;
+      if (shared) {
+        ws.shared = new RedisSlidingWindow({ redis: shared.redis, key: `${shared.key}${teamId}`, limit, windowMs, openMs: UPDATE_OPEN_MS });
+      }
       this.workspaces.set(teamId, ws);
     }
     return ws;
@@ -141,12 +163,16 @@ export class UpdateBudget {
   private pump(ws: Workspace): void {
     clearTimeout(ws.timer);
     ws.timer = undefined;
-    if (this.stopped) return;
+    if (this.stopped || ws.taking) return;
     for (;;) {
       const now = this.now();
       this.forgetIdle(ws, now);
       if (ws.pending.size === 0) return;
       const next = now < ws.pausedUntil ? { wakeAt: ws.pausedUntil } : this.choose(ws, now);
+      if ('pending' in next && ws.shared) {
+        this.takeShared(ws, ws.shared, next.pending);
+        return;
+      }
       if ('wakeAt' in next) {
         // Infinity: waiting for an update in flight, whose answer pumps again.
         if (Number.isFinite(next.wakeAt)) {
@@ -177,20 +203,53 @@ export class UpdateBudget {
       }
     }
     let wakeAt = readyAt;
+    // Shared, the window is asked in Redis once an update is chosen (takeShared).
+    const windowWait = (reserve: number): number => (ws.shared ? 0 : ws.window.waitMs(now, reserve));
     if (final) {
-      const wait = ws.window.waitMs(now, 0);
+      const wait = windowWait(0);
       if (wait === 0) return { pending: final };
       wakeAt = Math.min(wakeAt, now + wait);
     }
     if (other) {
-      const wait = Math.max(ws.window.waitMs(now, this.finalReserve), ws.pace.waitMs(now));
+      const wait = Math.max(windowWait(this.finalReserve), ws.pace.waitMs(now));
       if (wait === 0) return { pending: other };
       wakeAt = Math.min(wakeAt, now + wait);
     }
     return { wakeAt };
   }
 
-  private send(ws: Workspace, p: Pending): void {
+  /**
+   * Asks the shared window for a place for `p` (finals may use the reserve, others leave it), then
+   * sends whatever is most urgent by then; with no place, looks again when one may free up.
+   */
+  private takeShared(ws: Workspace, shared: RedisSlidingWindow, p: Pending): void {
+    ws.taking = true;
+    const again = (ms: number): void => {
+      ws.taking = false;
+      clearTimeout(ws.timer);
+      ws.timer = setTimeout(() => this.pump(ws), Math.max(1, Math.ceil(ms)));
+      ws.timer.unref();
+    };
+    shared.take(p.final ? 0 : this.finalReserve).then(
+      (taken) => {
+        if ('waitMs' in taken) return again(Math.min(taken.waitMs, SHARED_RECHECK_MS));
+        ws.taking = false;
+        if (this.stopped || ws.pending.get(p.key) === undefined) {
+          taken.ticket.cancel();
+          return this.pump(ws);
+        }
+        // The newest state of the message goes (a newer request replaces the pending one).
+        this.send(ws, ws.pending.get(p.key) as Pending, taken.ticket);
+        this.pump(ws);
+      },
+      (err: unknown) => {
+        this.options.onSharedError?.(err);
+        again(1000);
+      },
+    );
+  }
+
+  private send(ws: Workspace, p: Pending, sharedTicket?: WindowTicket): void {
     ws.pending.delete(p.key);
     if (!p.final) ws.pace.take(this.now());
     let times = ws.messages.get(p.key);
@@ -200,7 +259,19 @@ export class UpdateBudget {
     }
     const messageTimes = times;
     messageTimes.inFlight = true;
-    const ticket = ws.window.open();
+    const local = ws.window.open();
+    const ticket: WindowTicket = sharedTicket
+      ? {
+          settle: (at) => {
+            sharedTicket.settle(at);
+            local.settle(at);
+          },
+          cancel: () => {
+            sharedTicket.cancel();
+            local.cancel();
+          },
+        }
+      : local;
     const done = (result: UpdateResult): void => {
       const at = this.now();
       messageTimes.inFlight = false;

@@ -31,14 +31,14 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 1', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 2', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
       expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unfinished', 'sqlite_autoindex_runs_1']);
     } finally {
@@ -86,15 +86,36 @@ describe('SqliteRunStore', () => {
     }
   });
 
+  it('upgrades a file of schema version 1: its runs stay, durations are kept from then on', async () => {
+    const dir = freshDir();
+    const store = SqliteRunStore.open(dir);
+    await store.create(run('old'));
+    await store.close();
+    const db = new Database(path.join(dir, 'runs.sqlite3'));
+    db.exec('DROP TABLE check_durations');
+    db.pragma('user_version = 1');
+    db.close();
+    const upgraded = SqliteRunStore.open(dir);
+    try {
+      expect((await upgraded.get('old'))?.id).toBe('old');
+      await upgraded.recordDuration('a0000000-0000-4000-8000-000000000001', 1234);
+      expect(await upgraded.recentDurations(['a0000000-0000-4000-8000-000000000001'])).toEqual(
+        new Map([['a0000000-0000-4000-8000-000000000001', [1234]]]),
+      );
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it('refuses a file written by a newer schema, and leaves it alone', async () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 2');
+    db.pragma('user_version = 3');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 2, newer than this app knows (1)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 3, newer than this app knows (2)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    expect(after.pragma('user_version', { simple: true })).toBe(3);
     after.close();
   });
 

@@ -2,7 +2,9 @@ import { NotFoundError, RequestAbortedError, ServerError } from '../../src/check
 import type { CheckResult, CompletedSession } from '../../src/checkly/types';
 import { createLogger } from '../../src/log';
 import type { ChecklyPort } from '../../src/runs/ports';
-import { type SessionOutcome, SessionTracker, type TrackerOptions } from '../../src/runs/tracker';
+import { type DurationRange, TypicalDurations } from '../../src/runs/durations';
+import { MemoryRunStore } from '../../src/runs/store';
+import { type DurationSource, type SessionOutcome, SessionTracker, type TrackerOptions } from '../../src/runs/tracker';
 import {
   type FakeCheckInput,
   type FakeSession,
@@ -313,5 +315,103 @@ describe('SessionTracker', () => {
     expect(port.open).toBe(0);
     expect(port.polls).toHaveLength(3);
     expect(finals).toHaveLength(0);
+  });
+});
+
+describe('SessionTracker with typical durations', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
+  /** A duration source answering from a table, recording what it learns. */
+  function durations(ranges: Record<string, DurationRange>) {
+    const learned: Array<[string, number]> = [];
+    const source: DurationSource = {
+      lookup: async (ids) => new Map(ids.flatMap((id) => (ranges[id] ? [[id, ranges[id]] as const] : []))),
+      learn: (checkId, ms) => learned.push([checkId, ms]),
+    };
+    return { source, learned };
+  }
+
+  test("a session is polled from its check's shortest duration, and one poll catches its end", async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-0000000000a1';
+    const id = port.add('api', { durationMs: 50_000 }, checkId);
+    const { source, learned } = durations({ [checkId]: { shortestMs: 45_000, longestMs: 55_000 } });
+    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 0 }]);
+    await jest.advanceTimersByTimeAsync(60_000);
+    // One poll of 30 s lasting until 3 s past the longest (55 s): opened at 28 s, it holds until the
+    // session ends at 50 s.
+    expect(port.polls.map((p) => p.at)).toEqual([28_000]);
+    expect(finals.map((f) => f.at)).toEqual([50_000]);
+    expect(learned).toEqual([[checkId, 50_000]]);
+  });
+
+  test('the range counts from when the session started, not from when it was tracked', async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-0000000000a2';
+    await jest.advanceTimersByTimeAsync(20_000);
+    const id = port.add('api', { durationMs: 30_000 }, checkId);
+    await jest.advanceTimersByTimeAsync(10_000); // taken over 10 s after it started
+    const { source } = durations({ [checkId]: { shortestMs: 25_000, longestMs: 35_000 } });
+    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 20_000 }]);
+    await jest.advanceTimersByTimeAsync(40_000);
+    // Due at 28 s counted from its start (20 s): polled at once. Counted from 30 s it would wait to 38 s.
+    expect(port.polls.map((p) => p.at)).toEqual([30_000]);
+    expect(finals.map((f) => f.at)).toEqual([50_000]);
+  });
+
+  test('an overdue session is watched at once, before sessions merely due', async () => {
+    const port = new FakePort();
+    const ids = { unknown: 'c0ffee00-0000-4000-8000-000000000001', due: 'c0ffee00-0000-4000-8000-000000000002', late: 'c0ffee00-0000-4000-8000-000000000003' };
+    const unknown = port.add('unknown', { durationMs: 100_000 }, ids.unknown);
+    const due = port.add('due', { durationMs: 100_000 }, ids.due);
+    const late = port.add('late', { durationMs: 100_000 }, ids.late);
+    const { source } = durations({
+      // Due from 38 s (2 s before its shortest).
+      [ids.due]: { shortestMs: 40_000, longestMs: 100_000 },
+      // Due from 28 s (a poll then lasts until 3 s past its longest); never took more than 55 s
+      // before: at 56 s it is overdue.
+      [ids.late]: { shortestMs: 50_000, longestMs: 55_000 },
+    });
+    // One poll of 30 s at a time: the unknown session has it first, the late one at 30 s (the other is
+    // not due yet); at 60 s the late one again, overdue, although the other's shortest comes first.
+    const { tracker } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations: source });
+    tracker.track('run-1', [
+      { sessionId: unknown, checkId: ids.unknown, startedAt: 0 },
+      { sessionId: due, checkId: ids.due, startedAt: 0 },
+      { sessionId: late, checkId: ids.late, startedAt: 0 },
+    ]);
+    await jest.advanceTimersByTimeAsync(61_000);
+    expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([
+      ['unknown', 0],
+      ['late', 30_000],
+      ['late', 60_000],
+    ]);
+    tracker.stop();
+  });
+
+  test('past sessions in the store make the next run of the same check cost one poll, caught at its end', async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-0000000000a3';
+    const store = new MemoryRunStore();
+    const typical = new TypicalDurations({ store, logger });
+    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: typical });
+    const first = port.add('api', { durationMs: 70_000 }, checkId);
+    tracker.track('run-1', [{ sessionId: first, checkId, startedAt: 0 }]);
+    await jest.advanceTimersByTimeAsync(75_000);
+    expect(finals).toHaveLength(1);
+    // Unknown at first: polled from the start, three polls of 30 s.
+    expect(port.polls).toHaveLength(3);
+    expect(await store.recentDurations([checkId])).toEqual(new Map([[checkId, [70_000]]]));
+    // A second tracker (another replica, or after a restart) reading the same store.
+    const next = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: new TypicalDurations({ store, logger }) });
+    const second = port.add('api', { durationMs: 70_000 }, checkId);
+    next.tracker.track('run-2', [{ sessionId: second, checkId, startedAt: Date.now() }]);
+    await jest.advanceTimersByTimeAsync(75_000);
+    // Due at 43 s: one poll then holds until the session ends at 70 s.
+    expect(port.pollsOf('api').slice(3).map((p) => p.at - 75_000)).toEqual([43_000]);
+    expect(next.finals.map((f) => f.at - 75_000)).toEqual([70_000]);
   });
 });

@@ -1,0 +1,130 @@
+import type { Logger } from '../log';
+
+/** How long a check's sessions take: the shortest and the longest seen, in ms. */
+export interface DurationRange {
+  shortestMs: number;
+  longestMs: number;
+}
+
+/**
+ * Past sessions' durations per check, kept by the run store: across restarts (SQLite) and for every
+ * replica (Redis).
+ */
+export interface DurationStore {
+  /** Remembers that a session of `checkId` took `ms` (only the most recent few are kept). */
+  recordDuration(checkId: string, ms: number): Promise<void>;
+  /** The durations remembered per check, most recent first; checks with none are left out. */
+  recentDurations(checkIds: readonly string[]): Promise<Map<string, number[]>>;
+}
+
+/** Sessions remembered per check: enough to follow a check that changed, few enough to forget old ones. */
+export const DURATIONS_KEPT = 10;
+
+/** A check's status as Checkly lists it (GET /v1/check-statuses): the fields used here. */
+export interface StatusDurations {
+  checkId?: string;
+  shortestRun?: number | null;
+  longestRun?: number | null;
+}
+
+export interface TypicalDurationsOptions {
+  store: DurationStore;
+  /** Every check's shortest and longest run, in one request (catalogue.listCheckStatuses). */
+  fetchStatuses?: () => Promise<readonly StatusDurations[]>;
+  /** How old the statuses may get before the next lookup asks again (default 5 minutes). */
+  refreshMs?: number;
+  /** Longest a lookup waits for the first statuses before it answers without them (default 3 s). */
+  firstFetchWaitMs?: number;
+  now?: () => number;
+  logger: Logger;
+}
+
+const DEFAULT_REFRESH_MS = 5 * 60_000;
+
+/**
+ * What the tracker knows of how long a check's sessions take. Past sessions of the check (the store)
+ * come first: they measure exactly that, on this account. For a check never followed before, Checkly's
+ * statuses give its shortest and longest runs ever: one request for every check, asked again only
+ * when a lookup finds them older than `refreshMs`, so an idle app asks nothing.
+ */
+export class TypicalDurations {
+  private statuses = new Map<string, DurationRange>();
+  private fetchedAt = -Infinity;
+  private fetching?: Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TypicalDurationsOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The known range of each check (checks with nothing known are left out). Never rejects. */
+  async lookup(checkIds: readonly string[]): Promise<Map<string, DurationRange>> {
+    const statuses = this.freshStatuses();
+    const past = await this.options.store.recentDurations(checkIds).catch((err: unknown) => {
+      this.options.logger.warn({ err: String(err) }, 'could not read past session durations');
+      return new Map<string, number[]>();
+    });
+    if (checkIds.some((id) => !past.has(id))) await statuses;
+    const ranges = new Map<string, DurationRange>();
+    for (const id of checkIds) {
+      const samples = past.get(id)?.filter((ms) => ms > 0);
+      if (samples && samples.length > 0) ranges.set(id, { shortestMs: Math.min(...samples), longestMs: Math.max(...samples) });
+      else {
+        const range = this.statuses.get(id);
+        if (range) ranges.set(id, range);
+      }
+    }
+    return ranges;
+  }
+
+  /** Remembers a session's duration for the check's next sessions. Never rejects. */
+  learn(checkId: string, ms: number): void {
+    if (!(ms > 0)) return;
+    this.options.store.recordDuration(checkId, Math.round(ms)).catch((err: unknown) => {
+      this.options.logger.warn({ err: String(err) }, 'could not record a session duration');
+    });
+  }
+
+  /** Resolves once the statuses are fresh enough to use, or after `firstFetchWaitMs` at most; never rejects. */
+  private freshStatuses(): Promise<void> {
+    const { fetchStatuses } = this.options;
+    if (!fetchStatuses) return Promise.resolve();
+    const now = this.now();
+    if (!this.fetching && now - this.fetchedAt >= (this.options.refreshMs ?? DEFAULT_REFRESH_MS)) {
+      // Counted as asked even if it fails: a failing Checkly is not asked again at every lookup.
+      this.fetchedAt = now;
+      this.fetching = fetchStatuses()
+        .then((list) => {
+          this.statuses = rangesOf(list);
+        })
+        .catch((err: unknown) => {
+          this.options.logger.warn({ err: String(err) }, 'could not read check statuses; durations from past sessions only');
+        })
+        .finally(() => {
+          this.fetching = undefined;
+        });
+    }
+    // Statuses already known serve while they are refreshed.
+    if (!this.fetching || this.statuses.size > 0) return Promise.resolve();
+    const fetching = this.fetching;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.firstFetchWaitMs ?? 3_000);
+      timer.unref();
+      void fetching.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function rangesOf(list: readonly StatusDurations[]): Map<string, DurationRange> {
+  const ranges = new Map<string, DurationRange>();
+  for (const s of list) {
+    const { checkId, shortestRun, longestRun } = s;
+    if (typeof checkId !== 'string' || typeof longestRun !== 'number' || !(longestRun > 0)) continue;
+    const shortest = typeof shortestRun === 'number' && shortestRun > 0 ? Math.min(shortestRun, longestRun) : longestRun;
+    ranges.set(checkId, { shortestMs: shortest, longestMs: longestRun });
+  }
+  return ranges;
+}
