@@ -320,7 +320,11 @@ export class Runner {
     };
     let inProgress: RerunRef | undefined;
     const claimed = await store.update(parentId, (p) => {
-      inProgress = p.reruns?.find((r) => r.key === key && isClaimLive(r, now()));
+      const at = now();
+      // A claim whose process died before its rerun even had a run would otherwise show
+      // "starting" on the parent forever, the next time the parent is shown.
+      p.reruns = p.reruns?.filter((r) => r.phase !== 'triggering' || isClaimLive(r, at));
+      inProgress = p.reruns?.find((r) => r.key === key && isClaimLive(r, at));
       if (!inProgress) p.reruns = [...(p.reruns ?? []), ref];
     });
     if (!claimed) return { kind: 'unknown' };

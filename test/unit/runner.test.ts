@@ -470,6 +470,18 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
     expect(s.checkly.triggers).toHaveLength(1);
   });
 
+  test('a claim left by a process that died before its rerun had a run is dropped by the next click', async () => {
+    const s = make();
+    await s.start();
+    await finishedParent(s);
+    await s.store.update('parent', (p) => {
+      p.reruns = [{ runId: 'ghost', kind: 'all', key: 'all', requester: 'U9', startedAt: Date.now(), phase: 'triggering', total: 1, passed: 0, failing: 0, running: 1 }];
+    });
+    await jest.advanceTimersByTimeAsync(3 * 60_000);
+    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect((await s.store.get('parent'))?.reruns?.map((r) => r.runId)).toEqual(['run-1']);
+  });
+
   test('the rerun message is posted and recorded before the trigger is sent', async () => {
     const s = make();
     await s.start();
