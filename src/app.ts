@@ -17,7 +17,7 @@ import { registerCommands } from './commands';
 import { registerOptions } from './options';
 import { registerViews } from './views';
 import { loadConfig, type Config } from './config';
-import { boltLogger, createLogger } from './log';
+import { boltLogger, createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
 import { countRuns, meteredSlackFetch } from './metrics-hooks';
 import { operatorRoutes } from './operator-routes';
@@ -35,6 +35,10 @@ const VERSION: string = require('../package.json').version;
 
 /** SIGTERM to exit: well inside the 10 s a platform usually grants. */
 const SHUTDOWN_DEADLINE_MS = 8000;
+/** The Checkly web app, whose links the run messages carry. */
+const CHECKLY_APP = 'https://app.checklyhq.com';
+/** Of which commands and clicks in flight may take this long to record their trigger. */
+const DRAIN_MS = 5000;
 
 /** How long a thread reply waits for its failure details, which wait behind every poll of a running session. */
 const EVIDENCE_WAIT_MS = 20_000;
@@ -45,6 +49,7 @@ const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000
 export interface Running {
   /** The HTTP port Slack's requests arrive at (HTTP mode only). */
   port?: number;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -118,10 +123,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const evidence: EvidenceOptions = { checkly, logger, waitMs: EVIDENCE_WAIT_MS };
   const screenshots = new ScreenshotUploader({ client: app.client, logger, scrub: (text) => redactSecrets(text, secrets) });
+  // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
+  // the account's check sessions, every session of the run among them, rather than its first one.
+  const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;
   const messages = new SlackRunMessages({
     // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
     client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
-    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true }), secrets),
+    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl }), secrets),
     renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
     failureReplies: async (run) => {
       const found = await gatherEvidence(evidenceSessions(run), evidence);
@@ -173,6 +181,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     tracker,
     dispatcher,
     runTimeoutMs: config.runs.timeoutMs,
+    triggerTimeoutMs: config.runs.triggerTimeoutMs,
+    sweepIntervalMs: config.runs.sweepIntervalMs,
     now,
     newId: randomUUID,
     logger,
@@ -226,18 +236,28 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const started = (await app.start(config.slack.port)) as unknown;
   await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
+  // Not only at start: every unsettled run is looked at all the time (see Runner.sweep).
+  void runner.sweep();
+  const sweeper = setInterval(() => void runner!.sweep(), config.runs.sweepIntervalMs);
+  sweeper.unref();
   const port = isServer(started) ? addressPort(started) : undefined;
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
   return {
     port,
-    /** Stops taking work, hands the runs it follows over, and closes the store. */
+    logger,
+    /**
+     * Stops taking work, waits (briefly) for the commands and clicks in flight, hands the runs it
+     * follows over, and closes the store. What it could not finish, the next process's sweep does.
+     */
     async stop() {
       await app.stop();
+      clearInterval(sweeper);
+      await runner?.drain(DRAIN_MS);
+      runner?.stop();
       await dispatcher.stop();
       tracker.stop();
       checklyBudget.stop();
-      runner?.stop();
       messages.stop();
       checkly.close();
       await state.close();
@@ -278,6 +298,19 @@ function addressPort(server: Server): number | undefined {
   return typeof address === 'object' && address !== null ? address.port : undefined;
 }
 
+/**
+ * A fault nobody caught (a store or network error in some callback) is logged, and the app keeps
+ * serving: the sweep finishes whatever it interrupted. Only a broken configuration exits.
+ */
+export function keepServingOnFaults(proc: Pick<NodeJS.Process, 'on'>, logger: Logger): void {
+  proc.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) }, 'unhandled rejection');
+  });
+  proc.on('uncaughtException', (err: Error) => {
+    logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
+  });
+}
+
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const loaded = loadConfig(process.env);
@@ -287,6 +320,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startApp(loaded.config);
+  keepServingOnFaults(process, running.logger);
   const shutdown = () => {
     // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();

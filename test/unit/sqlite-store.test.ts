@@ -31,16 +31,16 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 2', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 3', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
-      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unfinished', 'sqlite_autoindex_runs_1']);
+      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unsettled', 'sqlite_autoindex_runs_1']);
     } finally {
       db.close();
     }
@@ -53,6 +53,7 @@ describe('SqliteRunStore', () => {
     await store.update('r1', (r) => {
       r.phase = 'final';
       r.finishedAt = 1_700_000_060_000;
+      r.settledAt = 1_700_000_061_000;
     });
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
@@ -70,7 +71,7 @@ describe('SqliteRunStore', () => {
     const first = SqliteRunStore.open(dir);
     await first.create(run('r1', { createdAt: 2 }));
     await first.create(run('r2', { createdAt: 1, phase: 'triggering' }));
-    await first.create(run('r3', { phase: 'final', finishedAt: 5 }));
+    await first.create(run('r3', { phase: 'final', finishedAt: 5, settledAt: 5 }));
     await first.update('r1', (r) => {
       r.ts = '1700000000.000100';
     });
@@ -86,14 +87,14 @@ describe('SqliteRunStore', () => {
     }
   });
 
-  it('upgrades a file of schema version 1: its runs stay, durations are kept from then on', async () => {
+  it('upgrades a file of schema version 2: its runs stay, durations are kept from then on', async () => {
     const dir = freshDir();
     const store = SqliteRunStore.open(dir);
     await store.create(run('old'));
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
     db.exec('DROP TABLE check_durations');
-    db.pragma('user_version = 1');
+    db.pragma('user_version = 2');
     db.close();
     const upgraded = SqliteRunStore.open(dir);
     try {
@@ -107,15 +108,43 @@ describe('SqliteRunStore', () => {
     }
   });
 
+  it('migrates a version 1 file: its over runs count as settled, its unfinished ones stay listed', async () => {
+    const dir = freshDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new Database(path.join(dir, 'runs.sqlite3'));
+    db.exec(`
+      CREATE TABLE runs (id TEXT PRIMARY KEY, team_id TEXT NOT NULL, channel TEXT NOT NULL, phase TEXT NOT NULL,
+        created_at INTEGER NOT NULL, finished_at INTEGER, data TEXT NOT NULL);
+      CREATE INDEX runs_unfinished ON runs (created_at, id) WHERE phase IN ('triggering', 'running');
+      CREATE INDEX runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
+    `);
+    const insert = db.prepare('INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const over = run('old-final', { phase: 'final', finishedAt: 50 });
+    const running = run('old-running', { createdAt: 10 });
+    insert.run(over.id, 'T1', 'C1', 'final', over.createdAt, 50, JSON.stringify(over));
+    insert.run(running.id, 'T1', 'C1', 'running', 10, null, JSON.stringify(running));
+    db.pragma('user_version = 1');
+    db.close();
+
+    const store = SqliteRunStore.open(dir);
+    try {
+      expect(await store.get('old-final')).toEqual({ ...over, settledAt: 50 });
+      expect((await store.listUnfinished()).map((r) => r.id)).toEqual(['old-running']);
+      expect(await store.prune(51)).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a file written by a newer schema, and leaves it alone', async () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 3');
+    db.pragma('user_version = 4');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 3, newer than this app knows (2)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 4, newer than this app knows (3)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(3);
+    expect(after.pragma('user_version', { simple: true })).toBe(4);
     after.close();
   });
 
