@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { isRunOver } from './status';
-import type { RunStore } from './store';
+import type { KeyClaims, RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
-import { COMPARE_AND_SET, CREATE, PRUNE, runScript, sha1 } from './redis-scripts';
+import { COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
 import type { Run } from './types';
 
 export interface RedisRunStoreOptions {
@@ -22,12 +22,13 @@ const PRUNE_BATCH = 500;
  * - `run:<id>`: the run as JSON; an over run expires `retentionMs` after it finished;
  * - `runs:unfinished`: sorted set of the ids of unfinished runs, by createdAt;
  * - `runs:finished`: sorted set of the ids of over runs, by finishedAt (see prunableSince), so that
- *   prune finds them without scanning the keyspace.
+ *   prune finds them without scanning the keyspace;
+ * - `key:<key>`: a claimed key (KeyClaims), which Redis expires by itself.
  *
  * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
  * connection. All keys of one store must live on one server: not for Redis Cluster.
  */
-export class RedisRunStore implements RunStore {
+export class RedisRunStore implements RunStore, KeyClaims {
   private readonly prefix: string;
   private readonly retentionMs: number;
   /** Updates of one run from this process wait for each other: only other replicas can conflict. */
@@ -88,6 +89,16 @@ export class RedisRunStore implements RunStore {
       deleted += Number(count);
     }
     return deleted;
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
+    const held = await runScript(this.redis, PUT_IF_ABSENT, [`${this.prefix}key:${key}`], [value, String(Math.max(1, Math.round(ttlMs)))]);
+    // Expired between SET and GET (a ttl of a millisecond): nobody holds it, so ours is as good.
+    return typeof held === 'string' ? held : value;
+  }
+
+  async releaseKey(key: string, value: string): Promise<void> {
+    await runScript(this.redis, RELEASE_KEY, [`${this.prefix}key:${key}`], [value]);
   }
 
   /** Does not quit the connection: the caller made it, may share it, and quits it. */

@@ -6,7 +6,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, unfinishedSessio
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import type { SessionOutcome, SessionTracker } from './tracker';
-import type { RerunKind, RerunRef, Run, RunError, Session, Target } from './types';
+import type { RerunKind, RerunRef, Run, RunError, RunOrigin, Session, Target } from './types';
 
 export interface RunRequest {
   teamId: string;
@@ -14,8 +14,20 @@ export interface RunRequest {
   requester: string;
   target: Target;
   refreshCache: boolean;
-  /** Reruns post their message in the thread of the run they came from. */
+  /** Reruns post their message in the thread of the run they came from; an API run where it is asked. */
   threadTs?: string;
+  /** Default: the requester's slash command. */
+  origin?: RunOrigin;
+  title?: string;
+  link?: string;
+  notify?: string[];
+  /** The run's id, when the caller must know it before the run exists (an idempotency key names it). */
+  id?: string;
+  /**
+   * Told once the run is stored and its message posted, before the trigger is sent: an API caller
+   * answers then, while `start` goes on to trigger.
+   */
+  onPosted?: (run: Run) => void;
 }
 
 export interface RunnerOptions {
@@ -68,7 +80,7 @@ export class Runner {
   async start(request: RunRequest): Promise<StartResult> {
     const { store, messages, checkly, now, logger } = this.options;
     const run: Run = {
-      id: this.options.newId(),
+      id: request.id ?? this.options.newId(),
       teamId: request.teamId,
       channel: request.channel,
       threadTs: request.threadTs,
@@ -78,6 +90,8 @@ export class Runner {
       phase: 'triggering',
       sessions: [],
       createdAt: now(),
+      origin: request.origin ?? { kind: 'command', userId: request.requester },
+      ...optional({ title: request.title, link: request.link, notify: request.notify }),
     };
     await store.create(run);
     const posted = await messages.post(run);
@@ -85,9 +99,10 @@ export class Runner {
       await store.delete(run.id);
       return posted;
     }
-    await store.update(run.id, (r) => {
+    const stored = await store.update(run.id, (r) => {
       r.ts = posted.ts;
     });
+    request.onPosted?.(stored ?? { ...run, ts: posted.ts });
 
     let triggered: TriggeredSession[];
     try {
@@ -247,6 +262,7 @@ export class Runner {
       sessions: triggered.map(toSession),
       createdAt: ref.startedAt,
       parentRunId: parent.id,
+      origin: { kind: 'button', userId: requester },
     };
     if (allSessionsFinal(run.sessions)) {
       run.phase = 'final';
@@ -367,6 +383,11 @@ export function toTriggerRequest(run: Pick<Run, 'target' | 'refreshCache'>) {
     if (checkIds.length > 0) target.checkId = checkIds;
   }
   return { target, refreshCache: run.refreshCache };
+}
+
+/** The fields whose value is defined: a stored run carries no `"title": undefined`. */
+function optional<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function toSession(s: TriggeredSession): Session {

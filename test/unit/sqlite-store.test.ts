@@ -31,14 +31,14 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 1', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 2', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
       expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unfinished', 'sqlite_autoindex_runs_1']);
     } finally {
@@ -90,11 +90,11 @@ describe('SqliteRunStore', () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 2');
+    db.pragma('user_version = 3');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 2, newer than this app knows (1)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 3, newer than this app knows (2)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    expect(after.pragma('user_version', { simple: true })).toBe(3);
     after.close();
   });
 
