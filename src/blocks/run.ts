@@ -6,11 +6,12 @@ import type { Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
-import { escapeTruncated, link, mentionUser } from './escape';
+import { escapeTruncated, link } from './escape';
 import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
 import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
 import { runErrorSummary, runErrorText } from './run-error';
+import { startedBy, titleLine } from './origin';
 import { renderReruns } from './reruns';
 import { renderRows } from './rows';
 import { targetLabel, triggeringLine } from './target-label';
@@ -54,7 +55,8 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
 
 /** Who, how many, when, and how long. */
 function runContext(run: Run, now: number): KnownBlock {
-  const parts = [`Triggered by ${mentionUser(run.requester)}`];
+  const title = titleLine(run);
+  const parts = [...(title !== undefined ? [title] : []), startedBy(run)];
   if (run.sessions.length > 0) parts.push(plural(run.sessions.length, 'check'));
   parts.push(`started ${slackDate(run.createdAt)}`);
   if (run.phase === 'final') parts.push(`took ${formatDuration((run.finishedAt ?? now) - run.createdAt)}`);
