@@ -5,10 +5,14 @@ import { BullDispatcher } from './bull-dispatcher';
 import { LocalDispatcher, type Dispatcher } from './dispatch';
 import { RedisRunStore } from './redis-store';
 import { SqliteRunStore } from './sqlite-store';
-import type { RunStore } from './store';
+import type { KeyClaims, RunStore } from './store';
 
 export interface State {
   store: RunStore;
+  /** Idempotency keys of the HTTP API, kept beside the runs. */
+  claims: KeyClaims;
+  /** The shared Redis connection, when there is one (the HTTP API publishes the end of runs on it). */
+  redis?: Redis;
   dispatcher: Dispatcher;
   /** Whether the store answers (for /healthz). */
   healthy(): Promise<boolean>;
@@ -48,6 +52,7 @@ function openEmbedded(config: Config, logger: Logger): State {
   const store = SqliteRunStore.open(config.state.dir);
   return {
     store,
+    claims: store,
     dispatcher: new LocalDispatcher(store, logger),
     async healthy() {
       try {
@@ -73,6 +78,8 @@ async function openRedis(config: Config, logger: Logger): Promise<State> {
   const dispatcher = new BullDispatcher({ redis, prefix: config.state.redisPrefix, store, logger });
   return {
     store,
+    claims: store,
+    redis,
     dispatcher,
     async healthy() {
       try {
