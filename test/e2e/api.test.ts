@@ -75,3 +75,84 @@ describe('run API, end to end over HTTP', () => {
     expect(triggers()).toHaveLength(1);
   });
 });
+
+describe('run API: threads, notify, and runs started in Slack', () => {
+  let h: Harness;
+  let base: string;
+
+  beforeEach(async () => {
+    h = await startHarness({ env: API_ENV });
+    base = apiBase(h);
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  test('threadTs posts the run under a deploy announcement; notify is mentioned in that thread when anything failed', async () => {
+    h.checkly.addCheck({ name: 'Search', tags: ['web'], durationMs: 200, outcome: 'FAILED' });
+    const announcement = '1700000000.000100';
+    const post = await api(base, 'POST', RUNS, {
+      body: { channel: 'C0FAKE', target: 'web', threadTs: announcement, notify: ['U0BOB', 'S0ONCALL'] },
+    });
+    expect(post.status).toBe(202);
+    const message = post.json.message as { ts: string; permalink: string };
+    expect(message.permalink).toContain(`?thread_ts=${announcement}&cid=C0FAKE`);
+    expect(h.slack.messages.get(`C0FAKE:${message.ts}`)?.thread_ts).toBe(announcement);
+
+    const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
+    expect(final.json).toMatchObject({ status: 'failed', counts: { failed: 1 } });
+    const reply = await waitFor(
+      () => [...h.slack.messages.values()].find((m) => m.thread_ts === announcement && m.ts !== message.ts),
+      10_000,
+      'the failure reply in the thread',
+    );
+    expect(reply.text).toContain('<@U0BOB> <!subteam^S0ONCALL>');
+    expect(reply.text).toContain('Search');
+  });
+
+  test('a passing run mentions nobody', async () => {
+    h.checkly.addCheck({ name: 'Search', tags: ['web'], durationMs: 200 });
+    const post = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'web', notify: ['U0BOB'] } });
+    const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
+    expect(final.json).toMatchObject({ status: 'passed', counts: { passed: 1, failed: 0 } });
+    // The final state is stored before the message is finished: give a reply the time to come, if any did.
+    await new Promise((r) => setTimeout(r, 500));
+    expect([...h.slack.messages.values()].filter((m) => (m.text ?? '').includes('<@U0BOB>'))).toHaveLength(0);
+  });
+
+  test('a run started with /checkly run can be read through the API', async () => {
+    h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 300 });
+    h.checkly.addCheck({ name: 'Pay', tags: ['prod'], durationMs: 300, outcome: 'DEGRADED' });
+    await h.command('run prod');
+    const runId = await waitFor(
+      () => h.logs.map((l) => JSON.parse(l) as { msg?: string; runId?: string }).find((l) => l.msg === 'run triggered')?.runId,
+      10_000,
+      'the run to be triggered',
+    );
+    const read = await api(base, 'GET', `${RUNS}/${runId}?wait=30`);
+    expect(read.status).toBe(200);
+    expect(read.json).toMatchObject({
+      id: runId,
+      status: 'degraded',
+      target: 'prod',
+      title: null,
+      link: null,
+      channel: 'C0FAKE',
+      counts: { passed: 1, degraded: 1, failed: 0, running: 0 },
+    });
+    expect((read.json.message as { permalink: string }).permalink).toMatch(/^https:\/\/fake\.slack\.com\/archives\/C0FAKE\/p\d+$/);
+  });
+
+  test('without wait, GET answers at once with the run as it is', async () => {
+    h.checkly.addCheck({ name: 'Slow', tags: ['slow'], durationMs: 3000 });
+    const post = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'slow' } });
+    const read = await api(base, 'GET', `${RUNS}/${String(post.json.id)}`);
+    expect(read.status).toBe(200);
+    expect(['triggering', 'running']).toContain(read.json.status);
+    expect(read.json.finishedAt).toBeNull();
+    // A short wait that ends before the run does answers the run still running.
+    const waited = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=1`);
+    expect(waited.json.status).toBe('running');
+  });
+});
