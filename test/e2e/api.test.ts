@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { API_ENV, API_TOKENS, api, apiBase } from './api-helpers';
 import { messageText, startHarness, waitFor, type Harness } from './harness';
 
@@ -154,5 +155,27 @@ describe('run API: threads, notify, and runs started in Slack', () => {
     // A short wait that ends before the run does answers the run still running.
     const waited = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=1`);
     expect(waited.json.status).toBe('running');
+  });
+});
+
+describe('run API in Socket Mode', () => {
+  test('is served on the small server beside /healthz', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const h = await startHarness({ socketMode: true, env: { ...API_ENV, PORT: String(port) } });
+    try {
+      await h.slack.waitForSocket();
+      h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 200 });
+      const base = `http://127.0.0.1:${port}`;
+      const post = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'prod' } });
+      expect(post.status).toBe(202);
+      const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
+      expect(final.json).toMatchObject({ status: 'passed', counts: { passed: 1 } });
+      expect((await api(base, 'GET', `${RUNS}/${String(post.json.id)}`, { secret: null })).status).toBe(401);
+    } finally {
+      await h.close();
+    }
   });
 });
