@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { API_ENV, API_TOKENS, api, apiBase, type ApiAnswer } from './api-helpers';
 import { startHarness, waitFor, type Harness } from './harness';
 
@@ -88,8 +89,25 @@ describe('run API errors, end to end over HTTP', () => {
     expect(res.json.message).toContain('invite');
   });
 
-  test('413 payload_too_large: a body over 16 KB', async () => {
+  test('413 payload_too_large: a body over 16 KB, declared or streamed without a length', async () => {
     await expectError(post({ channel: 'C0FAKE', target: 'prod', title: 'x'.repeat(17 * 1024) }), 413, 'payload_too_large');
+    const chunked = new Promise<ApiAnswer>((resolve, reject) => {
+      const req = http.request(`${base}${RUNS}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${API_TOKENS.deploy.secret}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: new Headers(res.headers as Record<string, string>), json: JSON.parse(text) as Record<string, unknown>, text }));
+      });
+      req.on('error', reject);
+      req.write('{"channel":"C0FAKE","target":"prod","title":"');
+      for (let i = 0; i < 20; i++) req.write('y'.repeat(1024));
+      req.end('"}');
+    });
+    await expectError(chunked, 413, 'payload_too_large');
   });
 
   test('404 not_found: an unknown run id; 400 for wait out of range', async () => {
