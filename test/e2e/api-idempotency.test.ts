@@ -73,13 +73,14 @@ describe('Idempotency-Key with the embedded store (SQLite)', () => {
 
 describe('Idempotency-Key and wait across two replicas sharing Redis', () => {
   const prefix = `test:api:${randomUUID()}:`;
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+  let redis: Redis;
   let slack: FakeSlack;
   let checkly: FakeCheckly;
   const apps: Running[] = [];
   const logs: string[][] = [];
 
   beforeAll(async () => {
+    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
     slack = await startFakeSlack({ botToken: SECRETS.botToken });
     checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
     for (let i = 0; i < 2; i++) {
