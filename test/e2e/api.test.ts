@@ -74,6 +74,13 @@ describe('run API, end to end over HTTP', () => {
     expect(h.logs.join('\n')).not.toContain(API_TOKENS.deploy.secret);
     expect(h.logs.some((l) => /"audit":true/.test(l) && /"token":"deploy-web"/.test(l) && /"outcome":"started"/.test(l))).toBe(true);
     expect(triggers()).toHaveLength(1);
+
+    // The token's name in the metrics, never its secret.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('checkly_slack_api_requests_total{token="deploy-web",route="create",code="accepted"} 1');
+    expect(metrics).toContain('checkly_slack_api_requests_total{token="deploy-web",route="read",code="ok"} 1');
+    expect(metrics).toContain('checkly_slack_runs_started_total{kind="api"} 1');
+    expect(metrics).not.toContain(API_TOKENS.deploy.secret);
   });
 });
 
