@@ -88,6 +88,10 @@ async function main(): Promise<void> {
   });
   const post = (channel: string, target: string) => request(host.port, 'POST', '/api/v1/runs', { channel, target });
 
+  // 0. The floor: one POST at a time, nothing else going on (Slack's 20-80 ms included).
+  const quietMs: number[] = [];
+  for (let i = 0; i < 20; i++) quietMs.push((await post(`CQUIET${i}`, 'smoke')).ms);
+
   // 1. POST latency while 20 runs are followed.
   const followed = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CFOLLOW${i % 5}`, 'followed')));
   if (followed.some((a) => a.status !== 202)) throw new Error(`starting the followed runs failed: ${followed.map((a) => a.status).join(',')}`);
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
   const posts = spread(postMs);
   const late = spread(lateMs);
   const beforeSlack = spread(beforeSlackMs);
+  const quiet = spread(quietMs);
   const rows = [
     { what: 'POST /api/v1/runs, 4 × 50 concurrent, 20 runs followed: p99 < 150 ms', value: posts, ok: posts.p99 < 150 },
     { what: 'GET ?wait=60, 100 clients on 20 runs: final → answer p95 < 1 s', value: late, ok: late.p95 < 1000 },
@@ -134,6 +139,7 @@ async function main(): Promise<void> {
     const v = row.value;
     process.stdout.write(`${row.ok ? 'ok  ' : 'MISS'} ${row.what}\n     n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms\n`);
   }
+  process.stdout.write(`     one POST at a time, nothing else running: p50=${quiet.p50} ms p95=${quiet.p95} ms max=${quiet.max} ms\n`);
   process.stdout.write(
     `     of which before Slack received the post: p50=${beforeSlack.p50} ms p95=${beforeSlack.p95} ms p99=${beforeSlack.p99} ms (machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
   );
