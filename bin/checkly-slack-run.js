@@ -237,7 +237,8 @@ async function main(argv, env, out) {
   }
   if (run) out.log(`\n${table(run)}\n`);
   if (timedOut) {
-    out.log(`Timed out after ${options.timeoutMs / 1000} s; the run is ${run?.status ?? 'unknown'}${run?.counts ? ` (${countsLine(run.counts)})` : ''}.`);
+    const counts = run?.counts ? countsLine(run.counts) : '';
+    out.log(`Timed out after ${options.timeoutMs / 1000} s; the run is ${run?.status ?? 'unknown'}${counts ? ` (${counts})` : ''}.`);
     return EXIT.failed;
   }
   out.log(`Run ${run.status}: ${countsLine(run.counts)}${run.error ? `. ${run.error}` : ''}`);

@@ -84,7 +84,8 @@ describe('checkly-slack-run against the app in its own process', () => {
   test('exit 1 when the wait times out', async () => {
     const res = await runClient(['--url', url, '--channel', 'C0FAKE', '--target', 'slow', '--wait', '--timeout', '2']);
     expect(res.code).toBe(1);
-    expect(res.stdout).toContain('Timed out after 2 s; the run is running');
+    // Under load the trigger itself may still be in flight after 2 s.
+    expect(res.stdout).toMatch(/Timed out after 2 s; the run is (triggering|running)/);
   }, 60_000);
 
   test('exit 0 without --wait once the run is started', async () => {
