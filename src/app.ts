@@ -3,6 +3,7 @@ import dotenv from 'dotenv';
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { UsergroupMembership } from './access/usergroups';
+import { startRunApi, type RunApiHandle } from './api';
 import { renderRun } from './blocks/run';
 import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './blocks/evidence';
 import { renderFailureReply } from './blocks/thread';
@@ -67,7 +68,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const metrics = new Metrics();
 
   const state = await openState(config, logger, now);
-  const { store, dispatcher } = state;
+  const { dispatcher } = state;
   // With Redis, every budget is one for all replicas: the account's, the workspace's, the channel's.
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
   const checklyBudget = new ChecklyBudget({
@@ -87,12 +88,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       metrics.checklyResponse(info);
     },
   });
+  // The run API (off without tokens) hears of runs ending through the store the runner writes to.
+  const runApi: RunApiHandle = startRunApi({ config, state, logger, metrics, now, newId: randomUUID });
+  const store = runApi.store;
 
-  const customRoutes = operatorRoutes({
-    metrics,
-    healthy: () => state.healthy(),
-    onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
-  });
+  const customRoutes = [
+    ...operatorRoutes({
+      metrics,
+      healthy: () => state.healthy(),
+      onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
+    }),
+    ...runApi.routes,
+  ];
   const fetch = meteredSlackFetch(metrics);
   const receiver: Receiver = config.slack.appToken
     ? new SocketModeReceiver({
@@ -234,6 +241,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });
 
+  await runApi.ready({ runner, teamId: identity.teamId, workspaceUrl: identity.url });
   const started = (await app.start(config.slack.port)) as unknown;
   await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
   // Not only at start: every unsettled run is looked at all the time (see Runner.sweep).
@@ -260,6 +268,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       checklyBudget.stop();
       messages.stop();
       checkly.close();
+      await runApi.close();
       await state.close();
     },
   };
@@ -273,10 +282,10 @@ function pollRequestsPerMinute(config: Config): number {
   return Math.max(1, Math.floor(config.checkly.maxRequestsPerMinute * 0.8));
 }
 
-async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: string; userId?: string }> {
+async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: string; userId?: string; teamId?: string; url?: string }> {
   try {
     const auth = await client.auth.test();
-    return { botId: auth.bot_id, userId: auth.user_id };
+    return { botId: auth.bot_id, userId: auth.user_id, teamId: auth.team_id, url: auth.url };
   } catch (err) {
     const code = platformError(err);
     throw new Error(code ? `Slack refused SLACK_BOT_TOKEN (${code})` : `Slack could not be reached at SLACK_API_URL`);
@@ -284,7 +293,13 @@ async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: strin
 }
 
 function secretsOf(config: Config): string[] {
-  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.checkly.apiKey].filter(
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.checkly.apiKey,
+    ...config.api.tokens.map((t) => t.secret),
+  ].filter(
     (s): s is string => typeof s === 'string' && s !== '',
   );
 }

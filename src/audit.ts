@@ -27,6 +27,8 @@ export interface AuditEvent {
   reason?: string;
   /** For a rerun, the run it came from. */
   fromRunId?: string;
+  /** For a request through the HTTP API, the name of its token (never the secret). */
+  token?: string;
 }
 
 /** A target is user input: long enough to read, short enough that one line stays one line. */
@@ -49,6 +51,7 @@ export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent): void {
       outcome: event.outcome,
       reason: event.reason,
       fromRunId: event.fromRunId,
+      ...(event.token !== undefined ? { via: 'api', token: event.token } : {}),
     },
     `audit: ${event.action}`,
   );

@@ -3,6 +3,7 @@
  * either a config or one problem per missing or malformed variable, never echoing a secret's value.
  */
 import { loadAccessConfig } from './access/config';
+import { loadApiConfig, type ApiConfig } from './api/config';
 import { OPEN_POLICY, type AccessPolicy } from './access/policy';
 
 export interface Config {
@@ -52,6 +53,8 @@ export interface Config {
   };
   /** Who may run what, where (src/access). */
   access: AccessPolicy;
+  /** The HTTP API for CI (src/api); off while it has no tokens. */
+  api: ApiConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -101,11 +104,15 @@ export function loadConfig(env: Env): ConfigResult {
       redisPrefix: read.optional('REDIS_PREFIX', /^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _.:-') ?? 'checkly-slack:',
     },
     access: OPEN_POLICY,
+    api: { tokens: [], ratePerMinute: 60 },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   const access = loadAccessConfig(env);
   if (access.ok) config.access = access.policy;
   else problems.push(...access.problems);
+  const api = loadApiConfig(env);
+  if (api.ok) config.api = api.api;
+  else problems.push(...api.problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 

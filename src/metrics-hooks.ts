@@ -9,14 +9,14 @@ import { runOutcome } from './metrics';
 import type { RunMessages } from './runs/ports';
 
 /**
- * A run starts when its message is posted (a channel the bot cannot post in starts nothing), and a
- * reran run is one posted in a thread. The runner calls `finished` once per run, when it is over.
+ * A run starts when its message is posted (a channel the bot cannot post in starts nothing); a run
+ * through the API is counted as such, and any other run posted in a thread is a rerun. The runner calls `finished` once per run, when it is over.
  */
 export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStarted' | 'runFinished'>): RunMessages {
   return {
     async post(run) {
       const posted = await messages.post(run);
-      if ('ts' in posted) metrics.runStarted(run.threadTs !== undefined ? 'rerun' : 'command');
+      if ('ts' in posted) metrics.runStarted(run.origin?.kind === 'api' ? 'api' : run.threadTs !== undefined ? 'rerun' : 'command');
       return posted;
     },
     changed(run) {

@@ -7,7 +7,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isFailing } from './runs/status';
 import type { Run } from './runs/types';
 
-export type RunKind = 'command' | 'rerun';
+export type RunKind = 'command' | 'rerun' | 'api';
 export type RunOutcome = 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error' | 'abandoned';
 
 export interface MetricsOptions {
@@ -24,6 +24,7 @@ export class Metrics {
   private readonly checklyRequests: Counter<'operation' | 'status'>;
   private readonly slackCalls: Counter<'method' | 'error'>;
   private readonly refusals: Counter<'rule'>;
+  private readonly apiRequests: Counter<'token' | 'route' | 'code'>;
   private readonly sessionReaders: Array<() => number> = [];
   private readonly queueReaders = new Map<string, () => number>();
 
@@ -44,6 +45,13 @@ export class Metrics {
       registers,
     });
     this.refusals = new Counter({ name: `${PREFIX}access_refusals_total`, help: 'Commands and clicks refused by the access policy, by rule.', labelNames: ['rule'], registers });
+
+    this.apiRequests = new Counter({
+      name: `${PREFIX}api_requests_total`,
+      help: 'Requests to the run API, by token name ("none" when no known token was sent), route (create, read) and answer code.',
+      labelNames: ['token', 'route', 'code'],
+      registers,
+    });
 
     const sessionReaders = this.sessionReaders;
     new Gauge({
@@ -83,6 +91,11 @@ export class Metrics {
   /** `error` is Slack's error code (`not_in_channel`, `ratelimited`, ...), undefined for an ok answer. */
   slackCall(method: string, error: string | undefined): void {
     this.slackCalls.inc({ method, error: error ?? 'none' });
+  }
+
+  /** `token` is a RUN_API_TOKENS name, never a secret: the configured names bound the series. */
+  apiRequest(token: string, route: string, code: string): void {
+    this.apiRequests.inc({ token, route, code });
   }
 
   refused(rule: string): void {

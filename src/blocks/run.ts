@@ -12,6 +12,7 @@ import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
 import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
 import { runErrorSummary, runErrorText } from './run-error';
+import { startedBy, titleLine } from './origin';
 import { renderReruns } from './reruns';
 import { renderRows } from './rows';
 import { targetLabel, triggeringLine } from './target-label';
@@ -58,7 +59,8 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
 
 /** Who, how many, when, and how long. */
 function runContext(run: Run, now: number): KnownBlock {
-  const parts = [`Triggered by ${mentionUser(run.requester)}`];
+  const title = titleLine(run);
+  const parts = [...(title !== undefined ? [title] : []), startedBy(run)];
   if (run.sessions.length > 0) parts.push(plural(run.sessions.length, 'check'));
   parts.push(`started ${slackDate(run.createdAt)}`);
   if (run.phase === 'final') parts.push(`took ${formatDuration((run.finishedAt ?? now) - run.createdAt)}`);

@@ -4,10 +4,11 @@
  */
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
-import { escapeTruncated, mentionUser, oneLine } from './escape';
+import { escapeTruncated, oneLine } from './escape';
 import { plural } from './format';
 import { fallback, section, type SlackMessage } from './message';
 import { orderSessions } from './order';
+import { mentionsFor } from './origin';
 import { countStatuses, formatCountsPlain } from './progress';
 
 const NAMES_SHOWN = 10;
@@ -33,7 +34,7 @@ export function renderFailureReply(run: Run): SlackMessage {
   const names = failing.slice(0, NAMES_SHOWN).map((s) => escapeTruncated(oneLine(s.name) || s.checkId, NAME_MAX));
   const more = failing.length - names.length;
   const list = names.map((n) => `*${n}*`).join(', ') + (more > 0 ? ` and ${more} more` : '');
-  const mention = mentionUser(run.requester);
+  const mention = mentionsFor(run);
   if (failing.length === 0) {
     const counts = formatCountsPlain(countStatuses(run.sessions));
     return { text: fallback(`${mention} nothing failed: ${counts}`), blocks: [section(`${mention} nothing failed: ${counts}`)] };

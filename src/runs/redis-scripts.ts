@@ -83,6 +83,21 @@ end
 return deleted
 `);
 
+/**
+ * KEYS[1] the claimed key; ARGV[1] the value, ARGV[2] its time to live in ms. Sets the key unless it
+ * holds a value (Redis expires it by itself), and returns the value held afterwards.
+ */
+export const PUT_IF_ABSENT = script(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+return redis.call('GET', KEYS[1])
+`);
+
+/** KEYS[1] the claimed key; ARGV[1] the value it must still hold to be deleted. */
+export const RELEASE_KEY = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
 export function sha1(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
 }

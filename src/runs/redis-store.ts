@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { DURATIONS_KEPT, type DurationStore } from './durations';
 import { isSettled } from './status';
-import type { RunStore } from './store';
+import type { KeyClaims, RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
-import { COMPARE_AND_SET, CREATE, PRUNE, runScript, sha1 } from './redis-scripts';
+import { COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
 import type { Run } from './types';
 
 export interface RedisRunStoreOptions {
@@ -27,11 +27,12 @@ const PRUNE_BATCH = 500;
  * - `runs:finished`: sorted set of the ids of settled runs, by finishedAt (see prunableSince), so that
  *   prune finds them without scanning the keyspace;
  * - `durations:<checkId>`: list of the check's last sessions' durations in ms, most recent first.
+ * - `key:<key>`: a claimed key (KeyClaims), which Redis expires by itself.
  *
  * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
  * connection. All keys of one store must live on one server: not for Redis Cluster.
  */
-export class RedisRunStore implements RunStore, DurationStore {
+export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
   private readonly prefix: string;
   private readonly retentionMs: number;
   /** Updates of one run from this process wait for each other: only other replicas can conflict. */
@@ -92,6 +93,16 @@ export class RedisRunStore implements RunStore, DurationStore {
       deleted += Number(count);
     }
     return deleted;
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
+    const held = await runScript(this.redis, PUT_IF_ABSENT, [`${this.prefix}key:${key}`], [value, String(Math.max(1, Math.round(ttlMs)))]);
+    // Expired between SET and GET (a ttl of a millisecond): nobody holds it, so ours is as good.
+    return typeof held === 'string' ? held : value;
+  }
+
+  async releaseKey(key: string, value: string): Promise<void> {
+    await runScript(this.redis, RELEASE_KEY, [`${this.prefix}key:${key}`], [value]);
   }
 
   /** Does not quit the connection: the caller made it, may share it, and quits it. */

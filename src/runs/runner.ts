@@ -7,7 +7,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needs
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText, type SessionOutcome, type SessionTracker } from './tracker';
-import type { RerunKind, RerunRef, Run, RunError, Session, Target } from './types';
+import type { RerunKind, RerunRef, Run, RunError, RunOrigin, Session, Target } from './types';
 
 export interface RunRequest {
   teamId: string;
@@ -15,13 +15,25 @@ export interface RunRequest {
   requester: string;
   target: Target;
   refreshCache: boolean;
-  /** Reruns post their message in the thread of the run they came from. */
+  /** Reruns post their message in the thread of the run they came from; an API run where it is asked. */
   threadTs?: string;
   /**
    * Told as soon as the run's message is posted, or the bot could not post it, before the trigger: a
    * modal must answer Slack within 3 s whether the run can go ahead in its channel.
    */
   onPosted?: (posted: { ts: string } | { unreachable: Unreachable }) => void;
+  /** Default: the requester's slash command. */
+  origin?: RunOrigin;
+  title?: string;
+  link?: string;
+  notify?: string[];
+  /** The run's id, when the caller must know it before the run exists (an idempotency key names it). */
+  id?: string;
+  /**
+   * Told once the run is stored and its message posted and recorded, before the trigger is sent: an
+   * API caller answers then, while `start` goes on to trigger.
+   */
+  onStored?: (run: Run) => void;
 }
 
 export interface RunnerOptions {
@@ -97,7 +109,7 @@ export class Runner {
   private async startRun(request: RunRequest): Promise<StartResult> {
     const { store, messages, checkly, now, logger } = this.options;
     const run: Run = {
-      id: this.options.newId(),
+      id: request.id ?? this.options.newId(),
       teamId: request.teamId,
       channel: request.channel,
       threadTs: request.threadTs,
@@ -107,6 +119,8 @@ export class Runner {
       phase: 'triggering',
       sessions: [],
       createdAt: now(),
+      origin: request.origin ?? { kind: 'command', userId: request.requester },
+      ...optional({ title: request.title, link: request.link, notify: request.notify }),
     };
     this.starting.add(run.id);
     try {
@@ -126,6 +140,7 @@ export class Runner {
       }
       const recorded = await this.recordPosted(run, posted.ts);
       if (!recorded) return { run: { ...run, ts: posted.ts, phase: 'error' } };
+      request.onStored?.(recorded);
       return { run: await this.trigger(recorded) };
     } finally {
       this.starting.delete(run.id);
@@ -352,6 +367,7 @@ export class Runner {
       sessions: [],
       createdAt: ref.startedAt,
       parentRunId: parent.id,
+      origin: { kind: 'button', userId: requester },
     };
     const release = () =>
       store
@@ -638,6 +654,11 @@ export function toTriggerRequest(run: Pick<Run, 'target' | 'refreshCache'>) {
     if (checkIds.length > 0) target.checkId = checkIds;
   }
   return { target, refreshCache: run.refreshCache };
+}
+
+/** The fields whose value is defined: a stored run carries no `"title": undefined`. */
+function optional<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function toSession(s: TriggeredSession): Session {

@@ -2,19 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DURATIONS_KEPT, type DurationStore } from './durations';
-import type { RunStore } from './store';
+import type { KeyClaims, RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
 import type { Run } from './types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const FILE_NAME = 'runs.sqlite3';
 
 /**
  * Keeps runs in one SQLite file, so that they survive restarts of a single process. The columns
  * beside `data` (the run as JSON) exist only to find runs; `data` is the truth.
  */
-export class SqliteRunStore implements RunStore, DurationStore {
+export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
   private readonly statements: Statements;
   private readonly readModifyWrite: Database.Transaction<(id: string, change: (run: Run) => void) => Run | undefined>;
 
@@ -78,6 +78,7 @@ export class SqliteRunStore implements RunStore, DurationStore {
   }
 
   async prune(finishedBefore: number): Promise<number> {
+    this.statements.expireKeys.run(Date.now());
     return this.statements.prune.run(finishedBefore).changes;
   }
 
@@ -93,6 +94,21 @@ export class SqliteRunStore implements RunStore, DurationStore {
       if (rows.length > 0) found.set(id, rows.map((r) => r.ms));
     }
     return found;
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
+    const now = Date.now();
+    // An expired key is taken over, a live one kept; IMMEDIATE keeps another process out in between.
+    return this.db
+      .transaction(() => {
+        const claimed = this.statements.claim.get({ key, value, now, expires_at: now + ttlMs });
+        return claimed?.value ?? this.statements.held.get(key)?.value ?? value;
+      })
+      .immediate();
+  }
+
+  async releaseKey(key: string, value: string): Promise<void> {
+    this.statements.release.run(key, value);
   }
 
   async close(): Promise<void> {
@@ -167,6 +183,17 @@ function migrate(db: Database.Database): void {
         CREATE INDEX IF NOT EXISTS check_durations_by_check ON check_durations (check_id, seq);
       `);
     }
+    if (version < 4) {
+      // Idempotency keys of the HTTP API (KeyClaims).
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS claimed_keys (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS claimed_keys_expiry ON claimed_keys (expires_at);
+      `);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -192,5 +219,14 @@ function prepare(db: Database.Database) {
          (SELECT seq FROM check_durations WHERE check_id = @check_id ORDER BY seq DESC LIMIT @kept)`,
     ),
     durations: db.prepare<[string, number], { ms: number }>('SELECT ms FROM check_durations WHERE check_id = ? ORDER BY seq DESC LIMIT ?'),
+    claim: db.prepare<{ key: string; value: string; now: number; expires_at: number }, { value: string }>(
+      `INSERT INTO claimed_keys (key, value, expires_at) VALUES (@key, @value, @expires_at)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+           WHERE claimed_keys.expires_at <= @now
+         RETURNING value`,
+    ),
+    held: db.prepare<[string], { value: string }>('SELECT value FROM claimed_keys WHERE key = ?'),
+    release: db.prepare<[string, string]>('DELETE FROM claimed_keys WHERE key = ? AND value = ?'),
+    expireKeys: db.prepare<[number]>('DELETE FROM claimed_keys WHERE expires_at <= ?'),
   };
 }

@@ -6,12 +6,14 @@ import { LocalDispatcher, type Dispatcher } from './dispatch';
 import type { DurationStore } from './durations';
 import { RedisRunStore } from './redis-store';
 import { SqliteRunStore } from './sqlite-store';
-import type { RunStore } from './store';
+import type { KeyClaims, RunStore } from './store';
 
 export interface State {
   store: RunStore;
   /** Past sessions' durations per check: in the same place as the runs (shared by replicas with Redis). */
   durations: DurationStore;
+  /** Idempotency keys of the HTTP API, kept beside the runs. */
+  claims: KeyClaims;
   dispatcher: Dispatcher;
   /** With REDIS_URL: the connection, for whatever else replicas share (the budgets). */
   redis?: Redis;
@@ -54,6 +56,7 @@ function openEmbedded(config: Config, logger: Logger): State {
   return {
     store,
     durations: store,
+    claims: store,
     dispatcher: new LocalDispatcher(store, logger),
     async healthy() {
       try {
@@ -80,6 +83,7 @@ async function openRedis(config: Config, logger: Logger): Promise<State> {
   return {
     store,
     durations: store,
+    claims: store,
     dispatcher,
     redis,
     async healthy() {

@@ -39,10 +39,25 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
+/**
+ * Short-lived keys claimed atomically, beside the runs (idempotency keys of the HTTP API): of two
+ * claims of one key at the same moment, in one process or on two replicas, exactly one wins.
+ */
+export interface KeyClaims {
+  /**
+   * Stores `value` under `key` for `ttlMs` unless the key holds a value that has not expired, and
+   * returns the value the key holds afterwards: `value` when this call won, the earlier one otherwise.
+   */
+  putIfAbsent(key: string, value: string, ttlMs: number): Promise<string>;
+  /** Deletes the key, only while it still holds `value` (a later claim is left alone). */
+  releaseKey(key: string, value: string): Promise<void>;
+}
+
 /** Keeps runs in this process only: for tests and as the simplest store. */
-export class MemoryRunStore implements RunStore, DurationStore {
+export class MemoryRunStore implements RunStore, DurationStore, KeyClaims {
   private readonly runs = new Map<string, Run>();
   private readonly durations = new Map<string, number[]>();
+  private readonly keys = new Map<string, { value: string; expiresAt: number }>();
 
   async recordDuration(checkId: string, ms: number): Promise<void> {
     const list = [ms, ...(this.durations.get(checkId) ?? [])].slice(0, DURATIONS_KEPT);
@@ -56,6 +71,17 @@ export class MemoryRunStore implements RunStore, DurationStore {
       if (list) found.set(id, [...list]);
     }
     return found;
+  }
+
+  async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
+    const held = this.keys.get(key);
+    if (held && held.expiresAt > Date.now()) return held.value;
+    this.keys.set(key, { value, expiresAt: Date.now() + ttlMs });
+    return value;
+  }
+
+  async releaseKey(key: string, value: string): Promise<void> {
+    if (this.keys.get(key)?.value === value) this.keys.delete(key);
   }
 
   async create(run: Run): Promise<void> {

@@ -91,6 +91,12 @@ export interface RerunRef {
   running: number;
 }
 
+/**
+ * What started a run: a person's slash command or button click, or a machine through the HTTP API
+ * with one of the tokens of RUN_API_TOKENS (by its name; the secret is never kept).
+ */
+export type RunOrigin = { kind: 'command'; userId: string } | { kind: 'button'; userId: string } | { kind: 'api'; token: string };
+
 /** One trigger and its message. */
 export interface Run {
   id: string;
@@ -134,4 +140,12 @@ export interface Run {
    * sends no update that would show the same again.
    */
   shown?: string;
+  /** What started the run; absent on runs stored before origins were recorded (a person: `requester`). */
+  origin?: RunOrigin;
+  /** What the run is about, as its starter said (`Deploy web@4f2c1a9`): shown in the message. */
+  title?: string;
+  /** A link to what started it (the CI job), shown on the title. */
+  link?: string;
+  /** Slack users (U…, W…) and user groups (S…) to mention in the thread when anything failed. */
+  notify?: string[];
 }

@@ -43,4 +43,20 @@ describe('starting the app', () => {
     expect(result.stderr).toContain('Slack could not be reached at SLACK_API_URL');
     expect(result.stderr + result.stdout).not.toContain('xoxb-refused-token-value');
   });
+
+  test('with a run API secret under 32 characters: names the entry, never prints the secret, exits 1', () => {
+    const result = start({
+      SLACK_BOT_TOKEN: 'xoxb-some-token-value',
+      SLACK_SIGNING_SECRET: 'signing-secret-value',
+      CHECKLY_API_KEY: 'cu_key_value_here',
+      CHECKLY_ACCOUNT_ID: '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f',
+      RUN_API_TOKENS: 'deploy-web:0123456789abcdef0123456789abcdef01,nightly:short-secret-1234',
+      PORT: '0',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('config: RUN_API_TOKENS is malformed: entry 2 of 2 (nightly) has a secret shorter than 32 characters');
+    expect(result.stderr).not.toContain('deploy-web');
+    expect(result.stderr + result.stdout).not.toContain('short-secret-1234');
+    expect(result.stderr + result.stdout).not.toContain('0123456789abcdef0123456789abcdef01');
+  });
 });

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:api`: the run API under load, against the app in its own process (bench/app-host.ts)
+ * and the fakes with realistic latencies and Slack's limits on.
+ *
+ * 1. POST latency: 20 runs of 10 checks are started and followed; then 4 rounds of 50 concurrent
+ *    POST /api/v1/runs (each to its own channel: Slack allows about one post a second per channel,
+ *    and a POST is answered once its message is posted). Target: p99 < 150 ms.
+ * 2. Long polls: 20 more runs, each read by 5 clients with ?wait=60 (100 waiting at once). For each
+ *    answer, the time from the run becoming final (its finishedAt) to the answer. Target: p95 < 1 s.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startFakeCheckly } from '../test/fakes/checkly';
+import { startFakeSlack } from '../test/fakes/slack';
+import { ACCOUNT_ID, SECRETS, fakeEnv } from '../test/e2e/harness';
+import { spread } from './measure';
+import { startHost } from './scenario';
+import { between, CHECKLY_LATENCY_MS, LIMITS } from './scenarios';
+
+const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+/** Slack answers chat.postMessage in 20 to 80 ms here: the POST's answer waits for it. */
+const SLACK_POST_LATENCY_MS = { min: 20, max: 80 };
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+interface Answer {
+  status: number;
+  ms: number;
+  /** Epoch ms: when the request was sent, and when its answer was in. */
+  sentAt: number;
+  at: number;
+  json: Record<string, unknown>;
+}
+
+function request(port: number, method: string, urlPath: string, body?: unknown): Promise<Answer> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string | number> = { Authorization: `Bearer ${SECRET}` };
+  if (text !== undefined) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  return new Promise((resolve, reject) => {
+    const sent = performance.now();
+    const sentAt = Date.now();
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers, agent }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () => {
+        let json: Record<string, unknown> = {};
+        try {
+          json = JSON.parse(data) as Record<string, unknown>;
+        } catch {
+          // not JSON: the status tells
+        }
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - sent, sentAt, at: Date.now(), json });
+      });
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+async function main(): Promise<void> {
+  const slack = await startFakeSlack({
+    botToken: SECRETS.botToken,
+    updatesPerMinute: LIMITS.slackUpdatesPerMinute,
+    postsPerSecondPerChannel: LIMITS.slackPostsPerSecondPerChannel,
+    postBurstSeconds: LIMITS.slackPostBurstSeconds,
+    latencyMs: () => between(Math.random, SLACK_POST_LATENCY_MS),
+  });
+  const checkly = await startFakeCheckly({
+    apiKey: SECRETS.checklyApiKey,
+    accountId: ACCOUNT_ID,
+    latencyMs: () => between(Math.random, CHECKLY_LATENCY_MS),
+  });
+  for (let i = 0; i < 10; i++) checkly.addCheck({ name: `Followed ${i}`, tags: ['followed'], durationMs: between(Math.random, { min: 20_000, max: 40_000 }) });
+  checkly.addCheck({ name: 'Smoke', tags: ['smoke'], durationMs: 5_000 });
+  for (let i = 0; i < 3; i++) checkly.addCheck({ name: `Waited ${i}`, tags: ['waited'], durationMs: between(Math.random, { min: 3_000, max: 12_000 }) });
+
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-bench-api-'));
+  const host = await startHost('api', {
+    ...fakeEnv(slack, checkly),
+    PORT: '0',
+    STATE_DIR: stateDir,
+    LOG_LEVEL: 'warn',
+    RUN_API_TOKENS: `bench:${SECRET}`,
+    RUN_API_RATE_PER_MINUTE: '10000',
+    CHECKLY_MAX_REQUESTS_PER_MINUTE: '3000',
+  });
+  const post = (channel: string, target: string) => request(host.port, 'POST', '/api/v1/runs', { channel, target });
+
+  // 0. The floor: one POST at a time, nothing else going on (Slack's 20-80 ms included).
+  const quietMs: number[] = [];
+  for (let i = 0; i < 20; i++) quietMs.push((await post(`CQUIET${i}`, 'smoke')).ms);
+
+  // 1. POST latency while 20 runs are followed.
+  const followed = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CFOLLOW${i % 5}`, 'followed')));
+  if (followed.some((a) => a.status !== 202)) throw new Error(`starting the followed runs failed: ${followed.map((a) => a.status).join(',')}`);
+  await new Promise((r) => setTimeout(r, 3_000));
+  const postMs: number[] = [];
+  /** Of each POST's time, the part before Slack received its chat.postMessage: the app's own share, mostly. */
+  const beforeSlackMs: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`CPOST${round}X${i}`, 'smoke')));
+    const bad = answers.filter((a) => a.status !== 202);
+    if (bad.length > 0) throw new Error(`${bad.length} POSTs failed: ${bad.map((a) => a.status).join(',')}`);
+    postMs.push(...answers.map((a) => a.ms));
+    answers.forEach((a, i) => {
+      const call = slack.callsTo('chat.postMessage').find((c) => c.args.channel === `CPOST${round}X${i}`);
+      if (call) beforeSlackMs.push(call.at - a.sentAt);
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+
+  // 2. 100 clients waiting on 20 runs.
+  const waited = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CWAIT${i}`, 'waited')));
+  const waits = await Promise.all(
+    waited.flatMap((run) => Array.from({ length: 5 }, () => request(host.port, 'GET', `/api/v1/runs/${String(run.json.id)}?wait=60`))),
+  );
+  const lateMs = waits.map((a) => {
+    if (a.status !== 200 || typeof a.json.finishedAt !== 'string') throw new Error(`a wait answered ${a.status} ${String(a.json.status)}`);
+    return a.at - Date.parse(a.json.finishedAt);
+  });
+
+  const stopped = await host.stop();
+  agent.destroy();
+  await Promise.all([slack.close(), checkly.close()]);
+  rmSync(stateDir, { recursive: true, force: true });
+
+  const posts = spread(postMs);
+  const late = spread(lateMs);
+  const beforeSlack = spread(beforeSlackMs);
+  const quiet = spread(quietMs);
+  const rows = [
+    { what: 'POST /api/v1/runs, 4 × 50 concurrent, 20 runs followed: p99 < 150 ms', value: posts, ok: posts.p99 < 150 },
+    { what: 'GET ?wait=60, 100 clients on 20 runs: final → answer p95 < 1 s', value: late, ok: late.p95 < 1000 },
+  ];
+  process.stdout.write(`\nrun API benchmark (Slack post ${SLACK_POST_LATENCY_MS.min}-${SLACK_POST_LATENCY_MS.max} ms, Checkly ${CHECKLY_LATENCY_MS.min}-${CHECKLY_LATENCY_MS.max} ms; app peak RSS ${stopped.peakRssMb} MB)\n`);
+  for (const row of rows) {
+    const v = row.value;
+    process.stdout.write(`${row.ok ? 'ok  ' : 'MISS'} ${row.what}\n     n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms\n`);
+  }
+  process.stdout.write(`     one POST at a time, nothing else running: p50=${quiet.p50} ms p95=${quiet.p95} ms max=${quiet.max} ms\n`);
+  process.stdout.write(
+    `     of which before Slack received the post: p50=${beforeSlack.p50} ms p95=${beforeSlack.p95} ms p99=${beforeSlack.p99} ms (machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
+  );
+  process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:api failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+/**
+ * The run API as app.ts sees it: routes to serve (none while RUN_API_TOKENS is empty, so that
+ * `/api/*` answers 404), a store to hand the runner (it tells waiting requests when runs end), and
+ * the pieces that exist only once the app does (runner, workspace).
+ */
+import type { CustomRoute } from '@slack/bolt';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { Runner } from '../runs/runner';
+import type { State } from '../runs/state';
+import type { RunStore } from '../runs/store';
+import { RedisRunOverBus, RunEvents, WatchedRunStore } from './run-events';
+import { RunApi, runApiRoutes } from './routes';
+
+export interface RunApiHandle {
+  routes: CustomRoute[];
+  /** The store for the runner: the state's own, watched for runs that end. */
+  store: RunStore;
+  ready(late: { runner: Pick<Runner, 'start'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartRunApiOptions {
+  config: Config;
+  state: State;
+  logger: Logger;
+  metrics: Pick<Metrics, 'apiRequest' | 'refused'>;
+  now: () => number;
+  newId: () => string;
+}
+
+export function startRunApi(options: StartRunApiOptions): RunApiHandle {
+  const { config, state, logger, metrics } = options;
+  if (config.api.tokens.length === 0) {
+    return { routes: [], store: state.store, ready: async () => undefined, close: async () => undefined };
+  }
+  const bus = state.redis ? new RedisRunOverBus(state.redis, config.state.redisPrefix, logger) : undefined;
+  const events = new RunEvents(bus);
+  const store = new WatchedRunStore(state.store, (run) => events.written(run));
+  let api: RunApi | undefined;
+  const common = {
+    tokens: config.api.tokens,
+    ratePerMinute: config.api.ratePerMinute,
+    store: state.store,
+    claims: state.claims,
+    events,
+    policy: config.access,
+    logger,
+    onAnswer: (token: string, route: string, code: string) => metrics.apiRequest(token, route, code),
+    onRefused: (rule: string) => metrics.refused(rule),
+    now: options.now,
+    newId: options.newId,
+  };
+
+  return {
+    routes: runApiRoutes(() => api),
+    store,
+    async ready({ runner, teamId, workspaceUrl }) {
+      await events.start();
+      api = new RunApi({ ...common, runner, teamId: teamId ?? '', workspaceUrl });
+      logger.info({ tokens: config.api.tokens.map((t) => t.name) }, 'run API on /api/v1/runs');
+    },
+    close: () => events.close(),
+  };
+}

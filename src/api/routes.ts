@@ -1,0 +1,326 @@
+/**
+ * POST /api/v1/runs and GET /api/v1/runs/{id} (product.md §8), as Bolt custom routes: served on PORT
+ * beside /slack/events in HTTP mode, and on the small server SocketModeReceiver starts in Socket Mode.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import { decide, type AccessPolicy } from '../access/policy';
+import { audit } from '../audit';
+import type { Logger } from '../log';
+import type { Runner, RunRequest, StartResult } from '../runs/runner';
+import { isRunOver } from '../runs/status';
+import type { KeyClaims, RunStore } from '../runs/store';
+import type { Run } from '../runs/types';
+import { TokenCheck } from './auth';
+import type { ApiToken } from './config';
+import { ApiError, bearer, readBody, sendError, sendJson } from './http';
+import { TokenRate } from './rate';
+import { idempotencyKey, parseRunBody, waitSeconds, type RunBody } from './request';
+import type { RunEvents } from './run-events';
+import { apiStatus, messageRef, runView } from './view';
+
+export const RUNS_PATH = '/api/v1/runs';
+
+/** product.md §8: the same key and token within 24 h answer the same run. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+/** A retry that finds its key taken waits this long at most for the first request's run to be posted. */
+const REPLAY_WAIT_MS = 30_000;
+const REPLAY_POLL_MS = 100;
+/**
+ * A long poll also looks at the store this often, in case the notification of the end was lost
+ * (a Redis subscriber reconnecting): a safety net, not the way answers normally come.
+ */
+export const WAIT_RECHECK_MS = 5_000;
+
+export interface RunApiOptions {
+  tokens: readonly ApiToken[];
+  ratePerMinute: number;
+  runner: Pick<Runner, 'start'>;
+  store: Pick<RunStore, 'get'>;
+  claims: KeyClaims;
+  events: RunEvents;
+  policy: AccessPolicy;
+  /** The workspace of the bot token (auth.test), where API runs are posted. */
+  teamId: string;
+  /** The workspace's URL (auth.test), for permalinks. */
+  workspaceUrl?: string;
+  logger: Logger;
+  /** Counts each answer by token and code (`accepted`, `ok` or the error code). */
+  onAnswer?: (token: string, route: 'create' | 'read', code: string) => void;
+  /** Counts refusals by the access rule, as the Slack listeners do. */
+  onRefused?: (rule: string) => void;
+  now: () => number;
+  newId: () => string;
+}
+
+/**
+ * The routes, served by whichever RunApi `current` gives: the routes must be handed to the receiver
+ * before the runner they start runs with exists. Until then, an answer says the app is starting.
+ */
+export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
+  const starting = (res: ServerResponse) => sendError(res, new ApiError('internal', 'The app is still starting. Try again.'));
+  return [
+    {
+      path: RUNS_PATH,
+      method: 'POST',
+      handler: (req, res) => {
+        const api = current();
+        if (api) void api.serveCreate(req, res);
+        else starting(res);
+      },
+    },
+    {
+      path: `${RUNS_PATH}/:id`,
+      method: ['GET', 'HEAD'],
+      handler: (req, res) => {
+        const api = current();
+        if (api) void api.serveRead(req, res);
+        else starting(res);
+      },
+    },
+  ];
+}
+
+export class RunApi {
+  private readonly tokens: TokenCheck;
+  private readonly rate: TokenRate;
+
+  constructor(private readonly options: RunApiOptions) {
+    this.tokens = new TokenCheck(options.tokens);
+    this.rate = new TokenRate(options.ratePerMinute);
+  }
+
+  /** POST /api/v1/runs */
+  serveCreate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.handle('create', req, res, (token) => this.create(token, req, res));
+  }
+
+  /** GET /api/v1/runs/{id} */
+  serveRead(req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> {
+    return this.handle('read', req, res, (token) => this.read(token, req, res, String(req.params?.id ?? '')));
+  }
+
+  /** Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. */
+  private async handle(
+    route: 'create' | 'read',
+    req: IncomingMessage,
+    res: ServerResponse,
+    serve: (token: string) => Promise<string>,
+  ): Promise<void> {
+    let token = 'none';
+    try {
+      const name = this.tokens.identify(bearer(req));
+      if (name === undefined) {
+        this.auditRefusal(route, req, 'unauthorized');
+        throw new ApiError('unauthorized', 'Send Authorization: Bearer <secret> with a secret of RUN_API_TOKENS.');
+      }
+      token = name;
+      const code = await serve(token);
+      this.options.onAnswer?.(token, route, code);
+    } catch (err) {
+      const error = err instanceof ApiError ? err : this.internal(err, route);
+      // An answer before the body was read leaves it unread: drain it, so the connection can be reused.
+      if (!req.readableEnded) req.resume();
+      sendError(res, error);
+      this.options.onAnswer?.(token, route, error.code);
+    }
+  }
+
+  private internal(err: unknown, route: string): ApiError {
+    this.options.logger.error({ route, err: err instanceof Error ? err.message : String(err) }, 'the run API failed');
+    return new ApiError('internal', 'Something went wrong on our side. Try again with the same Idempotency-Key.');
+  }
+
+  /** A request without a known token: no name to give, so the line says where it came from. */
+  private auditRefusal(route: string, req: IncomingMessage, reason: string): void {
+    this.options.logger.info(
+      { audit: true, action: route === 'create' ? 'trigger' : 'read', via: 'api', outcome: 'refused', reason, remote: req.socket.remoteAddress },
+      'audit: api request refused',
+    );
+  }
+
+  private async create(token: string, req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const { policy, teamId, now } = this.options;
+    const key = idempotencyKey(req.headers['idempotency-key']);
+    const body = parseRunBody(await readBody(req));
+    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
+
+    // People's allow-lists (users, groups) name people; a token is not one. Channels and --all apply.
+    const decision = decide(
+      { ...policy, allowedUsers: undefined, allowedUsergroups: undefined },
+      { action: 'run', userId: who.userId, channelId: body.channel, target: body.target, userGroups: [] },
+    );
+    if (!decision.allowed) {
+      audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: decision.rule });
+      this.options.onRefused?.(decision.rule);
+      throw new ApiError(
+        'forbidden',
+        decision.rule === 'all'
+          ? 'Running every check (--all) is turned off: set ALLOW_RUN_ALL=true, or run by tag or --check.'
+          : `The app does not run checks in ${body.channel}: it is not in ALLOWED_CHANNELS.`,
+      );
+    }
+    const retryAfter = this.rate.take(token, now());
+    if (retryAfter > 0) {
+      audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: 'rate_limited' });
+      throw new ApiError('rate_limited', `This token may start ${this.options.ratePerMinute} runs a minute; try again in ${retryAfter} s.`, {
+        'Retry-After': String(retryAfter),
+      });
+    }
+    if (key === undefined) return this.start(token, body, res);
+    return this.startOnce(token, `api:${token}:${sha256(key)}`, body, res);
+  }
+
+  /**
+   * Starts the run unless another request with this key did: then answers that run, once it is posted.
+   * The key is claimed before anything is triggered, atomically in the store, so that of two
+   * concurrent requests (on two replicas too) exactly one starts a run.
+   */
+  private async startOnce(token: string, claimKey: string, body: RunBody, res: ServerResponse): Promise<string> {
+    const { claims, store, newId } = this.options;
+    const deadline = Date.now() + REPLAY_WAIT_MS;
+    let missingSince: number | undefined;
+    for (;;) {
+      const mine = newId();
+      const held = await claims.putIfAbsent(claimKey, mine, IDEMPOTENCY_TTL_MS);
+      if (held === mine) return this.start(token, body, res, { id: mine, release: () => claims.releaseKey(claimKey, mine) });
+      const run = await store.get(held);
+      if (run?.ts !== undefined) {
+        this.options.logger.info({ runId: run.id, token }, 'idempotent retry: answered the run its key started');
+        this.accepted(res, run);
+        return 'replayed';
+      }
+      // A key whose run never appears lost its process between claim and store: free it for this retry.
+      if (run === undefined) missingSince ??= Date.now();
+      if (missingSince !== undefined && Date.now() - missingSince > REPLAY_WAIT_MS / 2) {
+        await claims.releaseKey(claimKey, held);
+        missingSince = undefined;
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error('the first request with this Idempotency-Key is still starting its run');
+      await sleep(REPLAY_POLL_MS);
+    }
+  }
+
+  /** Starts a run and answers 202 as soon as its message is posted, while the trigger goes on. */
+  private async start(token: string, body: RunBody, res: ServerResponse, claim?: { id: string; release: () => Promise<void> }): Promise<string> {
+    const { runner, teamId, logger } = this.options;
+    let posted!: (run: Run) => void;
+    const whenPosted = new Promise<Run>((resolve) => (posted = resolve));
+    const request: RunRequest = {
+      teamId,
+      channel: body.channel,
+      requester: token,
+      target: body.target,
+      refreshCache: body.refreshCache,
+      origin: { kind: 'api', token },
+      title: body.title,
+      link: body.link,
+      threadTs: body.threadTs,
+      notify: body.notify,
+      id: claim?.id,
+      onStored: posted,
+    };
+    const started = runner.start(request);
+    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
+    void started.then(
+      (result) => {
+        if ('run' in result) {
+          const { run } = result;
+          audit(logger, { action: 'trigger', ...who, runId: run.id, sessions: run.sessions.map((s) => s.sessionId), outcome: run.phase === 'error' ? 'failed' : 'started', reason: run.error?.kind });
+        }
+      },
+      () => undefined,
+    );
+    let first: { run: Run } | { result: StartResult };
+    try {
+      first = await Promise.race([whenPosted.then((run) => ({ run })), started.then((result) => ({ result }))]);
+    } catch (err) {
+      await claim?.release().catch(() => undefined);
+      throw err;
+    }
+    if ('run' in first) {
+      this.accepted(res, first.run);
+      started.catch((err: unknown) => logger.error({ runId: first.run.id, err: err instanceof Error ? err.message : String(err) }, 'an API run failed after its message was posted'));
+      return 'accepted';
+    }
+    const { result } = first;
+    if ('unreachable' in result) {
+      await claim?.release().catch(() => undefined);
+      audit(logger, { action: 'trigger', ...who, sessions: [], outcome: 'unreachable', reason: result.unreachable });
+      throw new ApiError(
+        'not_in_channel',
+        `The bot cannot post in ${body.channel} (${result.unreachable}): invite it with /invite @Checkly there. Nothing was triggered.`,
+      );
+    }
+    // Posted and triggered before the race looked (cannot happen: onStored comes first); answer all the same.
+    this.accepted(res, result.run);
+    return 'accepted';
+  }
+
+  private accepted(res: ServerResponse, run: Run): void {
+    sendJson(res, 202, {
+      id: run.id,
+      status: apiStatus(run),
+      url: `${RUNS_PATH}/${run.id}`,
+      message: messageRef(this.options.workspaceUrl, run),
+    });
+  }
+
+  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string): Promise<string> {
+    const wait = waitSeconds(new URL(req.url ?? '/', 'http://localhost').searchParams.get('wait'));
+    const notFound = () => new ApiError('not_found', 'No run has this id (runs are kept for RUN_RETENTION_DAYS).');
+    if (id === '' || id.length > 100) throw notFound();
+    let run = await this.options.store.get(id);
+    if (!run) throw notFound();
+    if (wait !== undefined && !isRunOver(run)) run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
+    sendJson(res, 200, runView(run, this.options.workspaceUrl));
+    return 'ok';
+  }
+
+  /**
+   * Resolves with the run once it is over, or with the latest state when `ms` pass or the client goes.
+   * Woken by RunEvents rather than by polling; the store is read again only when woken, and every
+   * WAIT_RECHECK_MS in case a notification was lost.
+   */
+  private waitForEnd(id: string, ms: number, res: ServerResponse): Promise<Run | undefined> {
+    const { store, events } = this.options;
+    return new Promise((resolve) => {
+      let latest: Run | undefined;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        stop();
+        clearTimeout(timer);
+        clearInterval(recheck);
+        res.off('close', finish);
+        resolve(latest);
+      };
+      const look = async () => {
+        try {
+          const run = await store.get(id);
+          if (run) latest = run;
+          if (!run || isRunOver(run)) finish();
+        } catch (err) {
+          this.options.logger.warn({ runId: id, err: err instanceof Error ? err.message : String(err) }, 'reading a waited-for run failed');
+        }
+      };
+      // Listen first, then look: an end between the two is then heard, never missed.
+      const stop = events.onOver(id, () => void look());
+      const timer = setTimeout(finish, ms);
+      const recheck = setInterval(() => void look(), WAIT_RECHECK_MS);
+      res.on('close', finish);
+      void look();
+    });
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
