@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { UsergroupMembership } from './access/usergroups';
 import { renderRun } from './blocks/run';
-import { renderFailureReply } from './blocks/thread';
+import { renderFailureReplies } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
 import { registerActions } from './actions';
@@ -100,8 +100,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const messages = new SlackRunMessages({
     // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
     client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
-    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true }), secrets),
-    renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
+    render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, size }), secrets),
+    renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
     now,

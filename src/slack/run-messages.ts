@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
+import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
 import type { RunMessages, Unreachable } from '../runs/ports';
 import { failingSessions, isRunOver } from '../runs/status';
@@ -26,8 +27,10 @@ export interface RunMessagesOptions {
    * instead of being waited out and retried by the client behind their back.
    */
   client: WebClient;
-  render: (run: Run) => SlackMessage;
-  renderFailureReply: (run: Run) => SlackMessage;
+  /** The run message at `size`: 'full' first, smaller when Slack refuses it as too long. */
+  render: (run: Run, size: MessageSize) => SlackMessage;
+  /** The thread replies listing the failed checks from `skip` on, each within `size`'s budget. */
+  renderFailureReplies: (run: Run, opts: { size: MessageSize; skip: number }) => Array<SlackMessage & { listed: number }>;
   /** Least time between two updates of one message. */
   intervalMs: number;
   /** `chat.update` calls per workspace in any 60 s. */
@@ -53,6 +56,8 @@ interface MessageState {
   outstanding: number;
   /** `finished` was called: the state goes once nothing is outstanding. */
   over: boolean;
+  /** The size Slack last took for this message; it stays there (a run only grows). */
+  size: MessageSize;
 }
 
 /** Tries of one post that Slack answers 429. */
@@ -82,21 +87,24 @@ export class SlackRunMessages implements RunMessages {
     // Posting comes right after a command's acknowledgement; in a burst, the other commands'
     // requests are already waiting. They go first: their acknowledgements are due within 3 s.
     await afterPendingIo();
-    const message = this.options.render(run);
     try {
-      const result = await this.postMessage(run.channel, () =>
-        this.options.client.chat.postMessage({
-          channel: run.channel,
-          thread_ts: run.threadTs,
-          text: message.text,
-          blocks: message.blocks as never,
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      );
-      const ts = result.ts as string;
-      const shown = digest(message);
-      this.states.set(run.id, { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false });
+      const { result, size } = await this.smallerWhenTooLong(run, 'full', async (size) => {
+        const message = this.options.render(run, size);
+        const posted = await this.postMessage(run.channel, () =>
+          this.options.client.chat.postMessage({
+            channel: run.channel,
+            thread_ts: run.threadTs,
+            text: message.text,
+            blocks: message.blocks as never,
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
+        return { message, ts: posted.ts as string };
+      });
+      const { ts } = result;
+      const shown = digest(result.message);
+      this.states.set(run.id, { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false, size });
       this.options.onShown?.({ ...run, ts }, shown);
       return { ts };
     } catch (err) {
@@ -133,7 +141,7 @@ export class SlackRunMessages implements RunMessages {
     let state = this.states.get(run.id);
     if (!state) {
       // A run resumed after a restart, or followed by another process before: nothing sent from here yet.
-      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false };
+      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false, size: 'full' };
       this.states.set(run.id, state);
     }
     const current = state;
@@ -153,11 +161,17 @@ export class SlackRunMessages implements RunMessages {
   private async send(state: MessageState): Promise<UpdateResult> {
     const run = state.latest;
     if (!run.ts) return 'unchanged';
-    const message = this.options.render(run);
-    const shown = digest(message);
-    if (shown === state.lastSent) return 'unchanged';
+    const ts = run.ts;
+    const first = this.options.render(run, state.size);
+    if (digest(first) === state.lastSent) return 'unchanged';
     try {
-      await this.options.client.chat.update({ channel: run.channel, ts: run.ts, text: message.text, blocks: message.blocks as never });
+      const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {
+        const message = size === state.size ? first : this.options.render(run, size);
+        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: message.blocks as never });
+        return message;
+      });
+      const shown = digest(message);
+      state.size = size;
       state.lastSent = shown;
       this.options.onShown?.(run, shown);
       return 'sent';
@@ -190,19 +204,54 @@ export class SlackRunMessages implements RunMessages {
     }
   }
 
+  /**
+   * Calls `attempt` at `size`, and again one size smaller each time Slack answers `msg_blocks_too_long`
+   * (its count of a message's text is not ours): a run message is never left behind for being long.
+   * Resolves with the result and the size Slack took; rejects with any other error, or when even the
+   * smallest size is refused.
+   */
+  private async smallerWhenTooLong<T>(run: Run, size: MessageSize, attempt: (size: MessageSize) => Promise<T>): Promise<{ result: T; size: MessageSize }> {
+    for (let current = size; ; ) {
+      try {
+        return { result: await attempt(current), size: current };
+      } catch (err) {
+        const next = platformError(err) === 'msg_blocks_too_long' ? smallerSize(current) : undefined;
+        if (next === undefined) throw err;
+        this.options.logger.warn({ runId: run.id, size: current, next }, 'Slack refused the run message as too long; building it smaller');
+        current = next;
+      }
+    }
+  }
+
+  /** Every failed check, over as many replies as it takes; smaller replies when Slack refuses one as too long. */
   private async replyInThread(run: Run): Promise<void> {
-    const reply = this.options.renderFailureReply(run);
+    let size: MessageSize | undefined = 'full';
+    let listed = 0;
     try {
-      await this.postMessage(run.channel, () =>
-        this.options.client.chat.postMessage({
-          channel: run.channel,
-          thread_ts: run.threadTs ?? run.ts,
-          text: reply.text,
-          blocks: reply.blocks as never,
-        }),
-      );
+      while (size !== undefined) {
+        const [reply] = this.options.renderFailureReplies(run, { size, skip: listed });
+        if (reply === undefined) return;
+        try {
+          await this.postMessage(run.channel, () =>
+            this.options.client.chat.postMessage({
+              channel: run.channel,
+              thread_ts: run.threadTs ?? run.ts,
+              text: reply.text,
+              blocks: reply.blocks as never,
+            }),
+          );
+        } catch (err) {
+          if (platformError(err) !== 'msg_blocks_too_long') throw err;
+          this.options.logger.warn({ runId: run.id, size }, 'Slack refused a failure reply as too long; building it smaller');
+          size = smallerSize(size);
+          continue;
+        }
+        if (reply.listed === 0) return;
+        listed += reply.listed;
+      }
+      throw new Error('Slack refused the failure reply as too long at every size');
     } catch (err) {
-      this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
+      this.options.logger.warn({ runId: run.id, listed, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
     }
   }
 }

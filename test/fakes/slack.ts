@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blocksProblems } from './slack-blocks';
+import { LIMITS, blocksProblems, blocksTextLength } from './slack-blocks';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
 
@@ -110,6 +110,8 @@ export const FAKE_APP_ID = 'A0FAKEAPP';
 /** Slack allows 5 posts to a response_url within 30 minutes. */
 const RESPONSE_URL_POSTS = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
+/** Slack keeps the first 40,000 characters of a message's `text`. */
+const MAX_TEXT = 40_000;
 /** Fields @slack/web-api JSON-encodes in form bodies. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
 
@@ -144,7 +146,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     rejections.push({ method, error, ...(problems ? { problems } : {}) });
     return { ok: false, error, ...extra };
   };
-  /** Slack's answer to a message it will not take, or undefined. */
+  /**
+   * Slack's answer to a message it will not take, or undefined. One rule is ours, stricter than Slack:
+   * blocks without a fallback `text` are refused (product.md §7: always set; Slack would take them and
+   * notify with an empty line), so that a renderer that forgets it fails in tests.
+   */
   const messageProblem = (method: string, args: Args, requireText: boolean): Result | undefined => {
     if (args.blocks !== undefined) {
       const problems = blocksProblems(args.blocks);
@@ -154,6 +160,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
         });
       }
+      if (blocksTextLength(args.blocks) > LIMITS.blocksText) return refuse(method, 'msg_blocks_too_long');
+      if (nonEmptyArray(args.blocks) && (typeof args.text !== 'string' || args.text.trim() === '')) return refuse(method, 'no_text');
     }
     if (requireText && !isNonEmptyString(args.text) && !nonEmptyArray(args.blocks) && !nonEmptyArray(args.attachments)) {
       return refuse(method, 'no_text');
@@ -181,7 +189,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const problem = channelProblem('chat.postMessage', channel) ?? messageProblem('chat.postMessage', args, true);
       if (problem) return problem;
       const ts = nextTs();
-      const text = optStr(args.text);
+      const text = fallbackText(args.text);
       const blocks = Array.isArray(args.blocks) ? args.blocks : undefined;
       const thread_ts = optStr(args.thread_ts);
       messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, thread_ts, versions: [{ text, blocks, at: now() }] });
@@ -203,7 +211,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         return refuse('chat.update', 'no_text');
       }
       // As documented: blocks left out are kept; an empty array removes them.
-      if (args.text !== undefined) message.text = optStr(args.text);
+      if (args.text !== undefined) message.text = fallbackText(args.text);
       if (Array.isArray(args.blocks)) message.blocks = args.blocks;
       message.versions.push({ text: message.text, blocks: message.blocks, at: now() });
       return { ok: true, channel, ts, text: message.text, message: { text: message.text, blocks: message.blocks } };
@@ -408,6 +416,10 @@ function str(value: unknown): string {
 
 function optStr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+function fallbackText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.slice(0, MAX_TEXT) : undefined;
 }
 
 function isNonEmptyString(value: unknown): value is string {

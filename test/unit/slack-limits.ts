@@ -2,7 +2,11 @@
  * Slack's message limits (product.md §7), checked on a message as it would be sent. Takes `unknown`
  * so the end-to-end tests can pass what the fake Slack API received. The numbers are written here
  * again on purpose, not imported from src: a wrong constant in src must not make this check agree.
+ * The text in all the blocks is counted as the fake Slack counts it (one definition for the tests).
  */
+import { blocksTextLength } from '../fakes/slack-blocks';
+
+export { blocksTextLength };
 
 const MAX_BLOCKS = 50;
 const MAX_FALLBACK_TEXT = 40000;
@@ -20,6 +24,10 @@ const MAX_ID = 255;
 const MAX_CONFIRM_TITLE = 100;
 const MAX_CONFIRM_TEXT = 300;
 const MAX_CONFIRM_BUTTON = 30;
+/** Slack's undocumented cap on the text of all blocks together (refused from about 12,000). */
+const MAX_BLOCKS_TEXT = 12_000;
+/** What our messages keep under, leaving room for Slack's count differing from ours. */
+export const RUN_MESSAGE_TEXT_TARGET = 10_000;
 
 type Obj = Record<string, unknown>;
 
@@ -137,6 +145,8 @@ export function slackLimitViolations(message: unknown): string[] {
     } else {
       if (message.blocks.length > MAX_BLOCKS) checker.fail('blocks', `${message.blocks.length} blocks, limit ${MAX_BLOCKS}`);
       message.blocks.forEach((b, i) => checker.block(`blocks[${i}]`, b));
+      const text = blocksTextLength(message.blocks);
+      if (text > MAX_BLOCKS_TEXT) checker.fail('blocks', `${text} characters of text in all, Slack refuses above ${MAX_BLOCKS_TEXT}`);
     }
   }
   return checker.problems;
