@@ -5,7 +5,7 @@ import { startApp, type Running } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
+import { startFakeSlack, type FakeMessage, type FakeSlack, type FakeSlackOptions } from '../fakes/slack';
 
 export const SECRETS = {
   botToken: 'xoxb-e2e-bot-token-0000000001',
@@ -50,10 +50,12 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   socketMode?: boolean;
+  /** How the fake Slack behaves (its tokens are the harness's). */
+  slack?: Omit<FakeSlackOptions, 'botToken' | 'appToken'>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startFakeSlack({ botToken: SECRETS.botToken, appToken: SECRETS.appToken });
+  const slack = await startFakeSlack({ ...options.slack, botToken: SECRETS.botToken, appToken: SECRETS.appToken });
   const checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
   const env: Record<string, string> = {
     ...fakeEnv(slack, checkly),

@@ -27,6 +27,11 @@ export interface FakeSlackOptions {
   now?: () => number;
   /** How long sendSocketEvent waits for an ack (default 5,000 ms). */
   ackTimeoutMs?: number;
+  /**
+   * Characters of text over a message's blocks above which it is refused with `msg_blocks_too_long`
+   * (default 12,000, as Slack; reports say from 11,300). Lower it to play a Slack that counts more.
+   */
+  blocksTextLimit?: number;
 }
 
 export interface SlackCall {
@@ -160,7 +165,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
         });
       }
-      if (blocksTextLength(args.blocks) > LIMITS.blocksText) return refuse(method, 'msg_blocks_too_long');
+      if (blocksTextLength(args.blocks) > (opts.blocksTextLimit ?? LIMITS.blocksText)) return refuse(method, 'msg_blocks_too_long');
       if (nonEmptyArray(args.blocks) && (typeof args.text !== 'string' || args.text.trim() === '')) return refuse(method, 'no_text');
     }
     if (requireText && !isNonEmptyString(args.text) && !nonEmptyArray(args.blocks) && !nonEmptyArray(args.attachments)) {
