@@ -35,6 +35,8 @@ export interface Harness {
   logs: string[];
   /** The app's request URL (HTTP mode). */
   eventsUrl: string;
+  /** The variables the app was started with. */
+  env: Readonly<Record<string, string>>;
   command(text: string, fields?: Partial<SlashCommandFields>): Promise<{ status: number; body: string }>;
   action(payload: object): Promise<{ status: number; body: string }>;
   /**
@@ -82,6 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     app,
     logs,
     eventsUrl,
+    env,
     command: (text, fields = {}) =>
       postSigned(
         eventsUrl,
