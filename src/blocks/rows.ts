@@ -95,12 +95,15 @@ export function renderRows(sessions: readonly Session[], opts: RowsOptions): Sec
   const passedCount = ordered.filter((s) => s.status === 'PASSED').length;
   const foldPassed = ordered.length > FOLD_ABOVE_CHECKS && passedCount > FOLD_ABOVE_PASSED;
   const candidates = foldPassed ? ordered.filter((s) => s.status !== 'PASSED') : ordered;
-  const closing = (leftOut: readonly Session[], anyShown: boolean): string =>
-    closingLines(leftOut, anyShown, opts.moreLink, opts.listedInThread === true);
+  const closing = (leftOut: readonly Session[], anyShown: boolean, moreLink = opts.moreLink): string =>
+    closingLines(leftOut, anyShown, moreLink, opts.listedInThread === true);
 
-  // One block and the longest closing line (everything left out, counts at their largest) stay free.
+  // One block and the longest closing line stay free: everything left out (counts at their largest),
+  // linking the failure with the longest link when there is no run page to link.
   const rowBlocks = opts.maxBlocks - 1;
-  const rowText = opts.maxText - closing(ordered, true).length;
+  const seeLength = (url: string): number => link(url, 'see Checkly').length;
+  const longestLink = ordered.reduce((longest, s) => (seeLength(s.link) > seeLength(longest) ? s.link : longest), '');
+  const rowText = opts.maxText - closing(ordered, true, opts.moreLink ?? longestLink).length;
   const blocks: SectionBlock[] = [];
   let pending: string[] = [];
   let pendingLength = 0;

@@ -387,3 +387,19 @@ describe('a run message holds under 10,000 characters of text, whatever the run'
     }
   });
 });
+
+describe('the closing line has its room kept', () => {
+  it('even when it links a left-out failure whose link is far longer than the first one’s', () => {
+    // No run page: the closing line links the first failure left out. Its link is long; the first row's is short.
+    const sessions = [
+      makeSession({ name: 'A first', status: 'FAILED', link: 'https://x.example/a', error: 'e'.repeat(400) }),
+      ...many(60, (i) => ({ name: `B ${String(i).padStart(2, '0')}`, status: 'FAILED', link: `https://x.example/${'&'.repeat(190)}${i}`, error: 'e'.repeat(400) })),
+    ];
+    for (const phase of ['abandoned', 'running'] as const) {
+      const msg = renderRun(makeRun({ phase, sessions, finishedAt: T0 + 1000 }), { now: T0, interactive: true });
+      assertWithinSlackLimits(msg);
+      expect(allMrkdwn(msg.blocks)).toMatch(/❌ …and \d+ more failed checks: <https:\/\/x\.example\/(&amp;){190}\d+\|see Checkly>/);
+      expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    }
+  });
+});
