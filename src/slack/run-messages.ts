@@ -208,7 +208,8 @@ export class SlackRunMessages implements RunMessages {
    * Calls `attempt` at `size`, and again one size smaller each time Slack answers `msg_blocks_too_long`
    * (its count of a message's text is not ours): a run message is never left behind for being long.
    * Resolves with the result and the size Slack took; rejects with any other error, or when even the
-   * smallest size is refused.
+   * smallest size is refused. An update's extra tries share its one place in the update budget: they
+   * are rare (the renderers keep well under Slack's count) and at most two.
    */
   private async smallerWhenTooLong<T>(run: Run, size: MessageSize, attempt: (size: MessageSize) => Promise<T>): Promise<{ result: T; size: MessageSize }> {
     for (let current = size; ; ) {
