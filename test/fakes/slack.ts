@@ -323,8 +323,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       rejections.push({ method: 'response_url', error: 'used_url' });
       return { status: 404, text: 'used_url' };
     }
+    const body = parseJson(raw) ?? raw;
+    // The same message rules as chat.postMessage (Slack answers a refused response_url post with 400).
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      const problem = messageProblem('response_url', body as Args, true);
+      if (problem) return { status: 400, text: problem.error ?? 'invalid_blocks' };
+    }
     url.posts++;
-    responsePosts.push({ id, body: parseJson(raw) ?? raw, at: now() });
+    responsePosts.push({ id, body, at: now() });
     return { status: 200, text: 'ok' };
   };
 

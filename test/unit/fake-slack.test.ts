@@ -349,6 +349,26 @@ describe('fake Slack response_url', () => {
       await fake.close();
     }
   });
+
+  it('refuses what chat.postMessage refuses, with 400, without using up the URL', async () => {
+    const fake = await startFakeSlack();
+    try {
+      const url = fake.responseUrl('cmd-1');
+      const post = async (body: object) => {
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        return [response.status, await response.text()];
+      };
+      const big = Array.from({ length: 5 }, () => section('x'.repeat(2500)));
+      expect(await post({ text: 'fallback', blocks: big })).toEqual([400, 'msg_blocks_too_long']);
+      expect(await post({ text: 'fallback', blocks: [section('x'.repeat(3001))] })).toEqual([400, 'invalid_blocks']);
+      expect(await post({ blocks: [section('a')] })).toEqual([400, 'no_text']);
+      expect(fake.responsePosts).toEqual([]);
+      expect(fake.rejections.map((r) => r.error)).toEqual(['msg_blocks_too_long', 'invalid_blocks', 'no_text']);
+      for (let i = 0; i < 5; i++) expect(await post({ text: `n${i}`, blocks: [section('ok')] })).toEqual([200, 'ok']);
+    } finally {
+      await fake.close();
+    }
+  });
 });
 
 describe('fake Slack Socket Mode', () => {
