@@ -6,7 +6,7 @@ import { UsergroupMembership } from './access/usergroups';
 import { startRunApi, type RunApiHandle } from './api';
 import { renderRun } from './blocks/run';
 import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './blocks/evidence';
-import { renderFailureReply } from './blocks/thread';
+import { renderFailureReplies, renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
 import { locationResults } from './checkly/results';
@@ -136,11 +136,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const messages = new SlackRunMessages({
     // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
     client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
-    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl }), secrets),
-    renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
+    render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size }), secrets),
+    renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
     failureReplies: async (run) => {
-      const found = await gatherEvidence(evidenceSessions(run), evidence);
-      return renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
+      const sessions = evidenceSessions(run);
+      if (sessions.length === 0) return { replies: [], listed: 0 };
+      const found = await gatherEvidence(sessions, evidence);
+      const replies = renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
+      return { replies, listed: sessions.length };
     },
     afterFailureReply: async (run, threadTs) => {
       const shots = await gatherScreenshots(failingInOrder(run), evidence);

@@ -4,8 +4,9 @@ import { helpUsage } from '../commands/usage';
 import type { Run, Target } from '../runs/types';
 import { codeSpan, escapeMrkdwn, escapeTruncated, link, mentionUser, oneLine } from './escape';
 import { formatDuration, plural } from './format';
-import { LIMITS, fallback, section, type SlackMessage } from './message';
+import { LIMITS, fallback, section, textLength, type SlackMessage } from './message';
 import { countStatuses, formatCounts } from './progress';
+import { SIZE_BUDGETS } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
 /** The examples of product.md §1: what typed tags select. */
@@ -86,12 +87,14 @@ export function renderStatus(runs: readonly Run[], now: number, permalinks: Read
   }
   const lines = inProgress.slice(0, STATUS_LINE_RUNS).map((run) => statusLine(run, now, permalinks[run.id]));
   const blocks: KnownBlock[] = [section(`*${plural(inProgress.length, 'run')} in progress in this channel*`)];
-  // Leave one block for the "more" line.
+  // Leave one block and the room of the "more" line; stay within the text budget of a full message.
   const maxBlocks = LIMITS.blocks - 1;
+  let text = textLength(blocks) + `…and ${plural(inProgress.length, 'more run')}`.length;
   let pending: string[] = [];
   let shown = 0;
   for (const line of lines) {
     const joined = [...pending, line].join('\n');
+    if (text + line.length + 1 > SIZE_BUDGETS.full.text) break;
     if (joined.length <= LIMITS.sectionText) {
       pending.push(line);
     } else {
@@ -99,6 +102,7 @@ export function renderStatus(runs: readonly Run[], now: number, permalinks: Read
       blocks.push(section(pending.join('\n')));
       pending = [line];
     }
+    text += line.length + 1;
     shown += 1;
   }
   if (pending.length > 0) blocks.push(section(pending.join('\n')));

@@ -52,7 +52,7 @@ export function renderEvidenceReplies(run: Run, head: SlackMessage, evidence: Re
   const shown = failing.slice(0, EVIDENCE_CHECKS);
   const sections: KnownBlock[] = shown.map((s, i) => evidenceSection(run.id, s, evidence.get(s.checkId), i));
   const more = failing.length - shown.length;
-  if (more > 0) sections.push(section(`…and ${plural(more, 'more failing check')}: see the run message and Checkly.`));
+  if (more > 0) sections.push(section(`…and ${plural(more, 'more failing check')}: listed below.`));
 
   const messages: SlackMessage[] = [];
   let blocks: KnownBlock[] = [...head.blocks];

@@ -35,6 +35,26 @@ export const LIMITS = {
   fallbackText: 40000,
 } as const;
 
+/**
+ * The text in `blocks` as Slack sums it against its cap on a message's text (product.md §7): the
+ * `text` of every text object, wherever it is (sections, fields, context, headers, buttons, dialogs).
+ */
+export function textLength(blocks: readonly unknown[]): number {
+  let total = 0;
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (typeof x !== 'object' || x === null) return;
+    const o = x as Record<string, unknown>;
+    if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') {
+      total += o.text.length;
+      return;
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(blocks);
+  return total;
+}
+
 export function mrkdwn(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text: text === '' ? ' ' : text };
 }

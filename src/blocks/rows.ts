@@ -1,7 +1,8 @@
 /**
  * One row per check, packed several to a section, within Slack's limits whatever the run's size:
- * failing and running checks first and in full as far as the blocks allow, passed checks folded
- * into one line when there are many, and a closing line counting whatever did not fit.
+ * failing and running checks first and in full as far as the blocks and the text budget allow,
+ * passed checks folded into one line when there are many, and a closing line counting whatever did
+ * not fit.
  */
 import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
@@ -53,8 +54,8 @@ export function formatLocations(locations: readonly string[]): string {
   return more > 0 ? `${shown.join(', ')} +${more} more` : shown.join(', ');
 }
 
-/** One check as mrkdwn: a line, and for a failing check a second line saying where and why. */
-export function renderRow(session: Session): string {
+/** One check as mrkdwn: a line, and for a failing check a second line saying where and why (its error within `errorMax`; 0 leaves the error out). */
+export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   const name = oneLine(session.name) || session.checkId;
   const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, checkTypeLabel(session.checkType)];
   if (session.locations.length > 0) parts.push(formatLocations(session.locations));
@@ -67,7 +68,7 @@ export function renderRow(session: Session): string {
     session.failedLocations.length > 0
       ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}`
       : '';
-  const error = session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, ERROR_MAX) : '';
+  const error = errorMax > 0 && session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : '';
   const detail = [where, error].filter((p) => p !== '').join(': ');
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
 }
@@ -76,6 +77,12 @@ export interface RowsOptions {
   runId: string;
   /** Blocks the rows may take, the closing line included. */
   maxBlocks: number;
+  /** Characters of text the rows may take, the closing line and the row buttons' labels included. */
+  maxText: number;
+  /** Characters of a row's error line (default 400); 0 leaves it out. */
+  errorMax?: number;
+  /** The failed checks left out are listed in the thread reply (a final run): say so rather than link. */
+  listedInThread?: boolean;
   /** Give the first few finally failed rows their own Rerun button. */
   rerunButtons: boolean;
   /** Where "see Checkly" points when rows are left out; else the first left-out failing session. */
@@ -88,12 +95,19 @@ export function renderRows(sessions: readonly Session[], opts: RowsOptions): Sec
   const passedCount = ordered.filter((s) => s.status === 'PASSED').length;
   const foldPassed = ordered.length > FOLD_ABOVE_CHECKS && passedCount > FOLD_ABOVE_PASSED;
   const candidates = foldPassed ? ordered.filter((s) => s.status !== 'PASSED') : ordered;
+  const closing = (leftOut: readonly Session[], anyShown: boolean, moreLink = opts.moreLink): string =>
+    closingLines(leftOut, anyShown, moreLink, opts.listedInThread === true);
 
-  // One block stays free for the closing line in case anything is left out.
+  // One block and the longest closing line stay free: everything left out (counts at their largest),
+  // linking the failure with the longest link when there is no run page to link.
   const rowBlocks = opts.maxBlocks - 1;
+  const seeLength = (url: string): number => link(url, 'see Checkly').length;
+  const longestLink = ordered.reduce((longest, s) => (seeLength(s.link) > seeLength(longest) ? s.link : longest), '');
+  const rowText = opts.maxText - closing(ordered, true, opts.moreLink ?? longestLink).length;
   const blocks: SectionBlock[] = [];
   let pending: string[] = [];
   let pendingLength = 0;
+  let textUsed = 0;
   let shown = 0;
   let buttons = 0;
   const flush = (): void => {
@@ -104,44 +118,54 @@ export function renderRows(sessions: readonly Session[], opts: RowsOptions): Sec
   const blocksUsed = (): number => blocks.length + (pending.length > 0 ? 1 : 0);
 
   for (const session of candidates) {
-    const row = renderRow(session);
+    const row = renderRow(session, opts.errorMax);
     const button =
       opts.rerunButtons && buttons < MAX_ROW_BUTTONS && isFailing(session.status)
         ? rerunCheckButton(opts.runId, session.checkId, buttons)
         : undefined;
     if (button) {
-      if (blocksUsed() + 1 > rowBlocks) break;
+      const cost = row.length + button.text.text.length;
+      if (blocksUsed() + 1 > rowBlocks || textUsed + cost > rowText) break;
       flush();
       blocks.push(section(row, button));
+      textUsed += cost;
       buttons += 1;
     } else if (pending.length > 0 && pendingLength + 1 + row.length <= LIMITS.sectionText) {
+      if (textUsed + 1 + row.length > rowText) break;
       pending.push(row);
       pendingLength += 1 + row.length;
+      textUsed += 1 + row.length;
     } else {
-      if (blocksUsed() + 1 > rowBlocks) break;
+      if (blocksUsed() + 1 > rowBlocks || textUsed + row.length > rowText) break;
       flush();
       pending = [row];
       pendingLength = row.length;
+      textUsed += row.length;
     }
     shown += 1;
   }
   flush();
 
   const leftOut = candidates.slice(shown).concat(foldPassed ? ordered.filter((s) => s.status === 'PASSED') : []);
-  const closing = closingLines(leftOut, shown > 0, opts.moreLink);
-  if (closing !== '') blocks.push(section(closing));
+  const lines = closing(leftOut, shown > 0);
+  if (lines !== '') blocks.push(section(lines));
   return blocks;
 }
 
-/** What was left out, counted: failing with a link to Checkly, then running, cancelled, passed. */
-function closingLines(leftOut: readonly Session[], anyShown: boolean, moreLink: string | undefined): string {
+/**
+ * What was left out, counted: failing (listed in the thread once the run is final, else a link to
+ * Checkly), then running, cancelled, passed.
+ */
+function closingLines(leftOut: readonly Session[], anyShown: boolean, moreLink: string | undefined, listedInThread: boolean): string {
   const failing = leftOut.filter((s) => statusGroup(s.status) === 0);
   const running = leftOut.filter((s) => statusGroup(s.status) === 1).length;
   const cancelled = leftOut.filter((s) => s.status === 'CANCELLED').length;
   const passed = leftOut.filter((s) => s.status === 'PASSED').length;
   const more = anyShown ? 'more ' : '';
   const lines: string[] = [];
-  if (failing.length > 0) {
+  if (failing.length > 0 && listedInThread) {
+    lines.push(`❌ …and ${failing.length} ${more}failed (listed in the thread)`);
+  } else if (failing.length > 0) {
     const url = moreLink ?? failing[0]?.link ?? '';
     lines.push(`❌ …and ${failing.length} ${more}failed ${failing.length === 1 ? 'check' : 'checks'}: ${link(url, 'see Checkly')}`);
   }

@@ -9,12 +9,13 @@ import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './
 import { escapeTruncated, link, mentionUser } from './escape';
 import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
-import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
+import { LIMITS, actions, context, fallback, header, linkButton, section, textLength, type SlackMessage } from './message';
 import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
 import { runErrorSummary, runErrorText } from './run-error';
 import { startedBy, titleLine } from './origin';
 import { renderReruns } from './reruns';
 import { renderRows } from './rows';
+import { SIZE_BUDGETS, type MessageSize } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
 export type { SlackMessage } from './message';
@@ -36,6 +37,8 @@ export interface RenderRunOptions {
   interactive: boolean;
   /** The run's results in the Checkly web app, for the link button and "see Checkly". */
   checklyAppUrl?: string;
+  /** How much to show (default 'full', within 10,000 characters of text); smaller when Slack refused it. */
+  size?: MessageSize;
 }
 
 export const ACTIONS_BLOCK_ID = 'run_actions';
@@ -53,7 +56,10 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const menu = opts.interactive && run.phase !== 'running' ? detailsMenu(run) : undefined;
   if (menu) buttons.push(menu);
   const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
-  const body = runBody(run, counts, opts, LIMITS.blocks - head.length - tail.length);
+  const body = runBody(run, counts, opts, {
+    blocks: LIMITS.blocks - head.length - tail.length,
+    text: SIZE_BUDGETS[opts.size ?? 'full'].text - textLength(head) - textLength(tail),
+  });
   return { text: runFallback(run, counts), blocks: [...head, ...body, ...tail] };
 }
 
@@ -67,8 +73,8 @@ function runContext(run: Run, now: number): KnownBlock {
   return context(parts);
 }
 
-/** Everything between the context and the buttons; at most `maxBlocks` blocks. */
-function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, maxBlocks: number): KnownBlock[] {
+/** Everything between the context and the buttons; within `room` (blocks, characters of text). */
+function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, room: { blocks: number; text: number }): KnownBlock[] {
   switch (run.phase) {
     case 'triggering':
       return [section(triggeringLine(run.target))];
@@ -81,9 +87,13 @@ function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, maxBloc
       const note = run.phase === 'abandoned' ? [section(abandonedText(run, counts, opts))] : [];
       const rows = renderRows(run.sessions, {
         runId: run.id,
-        maxBlocks: maxBlocks - 1 - note.length,
+        maxBlocks: room.blocks - 1 - note.length,
+        maxText: room.text - textLength([progress, ...note]),
+        errorMax: SIZE_BUDGETS[opts.size ?? 'full'].errorMax,
         rerunButtons: opts.interactive && run.phase !== 'running',
         moreLink: opts.checklyAppUrl,
+        // The thread reply lists every failed check of a final run (see thread.ts).
+        listedInThread: run.phase === 'final',
       });
       return [progress, ...rows, ...note];
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
+import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
 import type { FinishOutcome, RunMessages, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
@@ -27,13 +28,16 @@ export interface RunMessagesOptions {
    * instead of being waited out and retried by the client behind their back.
    */
   client: WebClient;
-  render: (run: Run) => SlackMessage;
-  renderFailureReply: (run: Run) => SlackMessage;
+  /** The run message at `size`: 'full' first, smaller when Slack refuses it as too long. */
+  render: (run: Run, size: MessageSize) => SlackMessage;
+  /** The thread replies listing the failed checks from `skip` on, each within `size`'s budget. */
+  renderFailureReplies: (run: Run, opts: { size: MessageSize; skip: number }) => Array<SlackMessage & { listed: number }>;
   /**
-   * The whole thread reply with its failure evidence, possibly several messages (the first one
-   * mentions the requester); replaces `renderFailureReply` when given.
+   * The failure evidence of the first failed checks (details, assertions, links), as the first
+   * replies of the thread (the first one mentions whom the run notifies), and how many failed checks
+   * they cover; the replies listing the rest follow them. Without it, the list alone is the reply.
    */
-  failureReplies?: (run: Run) => Promise<SlackMessage[]>;
+  failureReplies?: (run: Run) => Promise<{ replies: SlackMessage[]; listed: number }>;
   /** After the reply is posted: what else goes into the thread (the failure screenshots). */
   afterFailureReply?: (run: Run, threadTs: string) => Promise<void>;
   /** Least time between two updates of one message. */
@@ -71,6 +75,8 @@ interface MessageState {
   error?: string;
   /** Forgets an idle state: the run's `shown` digest carries what it knew. */
   expiry?: NodeJS.Timeout;
+  /** The size Slack last took for this message; it stays there (a run only grows). */
+  size: MessageSize;
 }
 
 /** The shared window options of one budget, when the budgets are shared. */
@@ -128,21 +134,24 @@ export class SlackRunMessages implements RunMessages {
     // Posting comes right after a command's acknowledgement; in a burst, the other commands'
     // requests are already waiting. They go first: their acknowledgements are due within 3 s.
     await afterPendingIo();
-    const message = this.options.render(run);
     try {
-      const result = await this.postMessage(run.channel, () =>
-        this.options.client.chat.postMessage({
-          channel: run.channel,
-          thread_ts: run.threadTs,
-          text: message.text,
-          blocks: message.blocks as never,
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      );
-      const ts = result.ts as string;
-      const shown = digest(message);
-      const state: MessageState = { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false };
+      const { result, size } = await this.smallerWhenTooLong(run, 'full', async (size) => {
+        const message = this.options.render(run, size);
+        const posted = await this.postMessage(run.channel, () =>
+          this.options.client.chat.postMessage({
+            channel: run.channel,
+            thread_ts: run.threadTs,
+            text: message.text,
+            blocks: message.blocks as never,
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
+        return { message, ts: posted.ts as string };
+      });
+      const { ts } = result;
+      const shown = digest(result.message);
+      const state: MessageState = { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false, size };
       this.states.set(run.id, state);
       this.idle(run.id, state);
       this.options.onShown?.({ ...run, ts }, shown);
@@ -198,7 +207,7 @@ export class SlackRunMessages implements RunMessages {
     let state = this.states.get(run.id);
     if (!state) {
       // A run resumed after a restart, or followed by another process before: nothing sent from here yet.
-      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false };
+      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false, size: 'full' };
       this.states.set(run.id, state);
     }
     const current = state;
@@ -239,11 +248,17 @@ export class SlackRunMessages implements RunMessages {
   private async send(state: MessageState): Promise<UpdateResult> {
     const run = state.latest;
     if (!run.ts) return 'unchanged';
-    const message = this.options.render(run);
-    const shown = digest(message);
-    if (shown === state.lastSent) return 'unchanged';
+    const ts = run.ts;
+    const first = this.options.render(run, state.size);
+    if (digest(first) === state.lastSent) return 'unchanged';
     try {
-      await this.options.client.chat.update({ channel: run.channel, ts: run.ts, text: message.text, blocks: message.blocks as never });
+      const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {
+        const message = size === state.size ? first : this.options.render(run, size);
+        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: message.blocks as never });
+        return message;
+      });
+      const shown = digest(message);
+      state.size = size;
       state.lastSent = shown;
       this.options.onShown?.(run, shown);
       return 'sent';
@@ -277,28 +292,80 @@ export class SlackRunMessages implements RunMessages {
     }
   }
 
-  /** Whether the reply went through (or never will: the channel is gone). */
+  /**
+   * Calls `attempt` at `size`, and again one size smaller each time Slack answers `msg_blocks_too_long`
+   * (its count of a message's text is not ours): a run message is never left behind for being long.
+   * Resolves with the result and the size Slack took; rejects with any other error, or when even the
+   * smallest size is refused. An update's extra tries share its one place in the update budget: they
+   * are rare (the renderers keep well under Slack's count) and at most two.
+   */
+  private async smallerWhenTooLong<T>(run: Run, size: MessageSize, attempt: (size: MessageSize) => Promise<T>): Promise<{ result: T; size: MessageSize }> {
+    for (let current = size; ; ) {
+      try {
+        return { result: await attempt(current), size: current };
+      } catch (err) {
+        const next = platformError(err) === 'msg_blocks_too_long' ? smallerSize(current) : undefined;
+        if (next === undefined) throw err;
+        this.options.logger.warn({ runId: run.id, size: current, next }, 'Slack refused the run message as too long; building it smaller');
+        current = next;
+      }
+    }
+  }
+
+  /**
+   * The failure evidence first (when there is any), then every failed check it did not cover, over as
+   * many replies as it takes, smaller when Slack refuses one as too long. Whether the reply went
+   * through (or never will: the channel is gone); a reply that did not is tried again by the sweep.
+   */
   private async replyInThread(run: Run): Promise<boolean> {
     const threadTs = run.threadTs ?? run.ts;
-    const replies = await this.failureReplies(run);
-    for (const reply of replies) {
-      try {
-        await this.postMessage(run.channel, () =>
-          this.options.client.chat.postMessage({
-            channel: run.channel,
-            thread_ts: threadTs,
-            text: reply.text,
-            blocks: reply.blocks as never,
-            unfurl_links: false,
-            unfurl_media: false,
-          }),
-        );
-      } catch (err) {
-        const code = platformError(err);
-        this.options.logger.warn({ runId: run.id, error: code ?? String(err) }, 'posting the failure reply failed');
-        // A channel the bot can no longer post in will not take it later either.
-        return code !== undefined && GONE.has(code);
+    const post = (reply: SlackMessage) =>
+      this.postMessage(run.channel, () =>
+        this.options.client.chat.postMessage({
+          channel: run.channel,
+          thread_ts: threadTs,
+          text: reply.text,
+          blocks: reply.blocks as never,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      );
+    let listed = 0;
+    let size: MessageSize | undefined = 'full';
+    try {
+      const evidence = await this.failureReplies(run);
+      for (const [i, reply] of evidence.replies.entries()) {
+        try {
+          await post(reply);
+          if (i === 0) listed = evidence.listed;
+        } catch (err) {
+          // The evidence is extra: a part Slack finds too long is left out, and without its first
+          // part (the mention) the list below says everything.
+          if (platformError(err) !== 'msg_blocks_too_long') throw err;
+          this.options.logger.warn({ runId: run.id, part: i }, 'Slack refused failure evidence as too long; leaving it out');
+          if (i === 0) break;
+        }
       }
+      while (size !== undefined) {
+        const [reply] = this.options.renderFailureReplies(run, { size, skip: listed });
+        if (reply === undefined || (listed > 0 && reply.listed === 0)) break;
+        try {
+          await post(reply);
+        } catch (err) {
+          if (platformError(err) !== 'msg_blocks_too_long') throw err;
+          this.options.logger.warn({ runId: run.id, size }, 'Slack refused a failure reply as too long; building it smaller');
+          size = smallerSize(size);
+          continue;
+        }
+        if (reply.listed === 0) break;
+        listed += reply.listed;
+      }
+      if (size === undefined) throw new Error('Slack refused the failure reply as too long at every size');
+    } catch (err) {
+      const code = platformError(err);
+      this.options.logger.warn({ runId: run.id, listed, error: code ?? String(err) }, 'posting the failure reply failed');
+      // A channel the bot can no longer post in will not take it later either.
+      return code !== undefined && GONE.has(code);
     }
     // Screenshots come when they come: the run is over and its reply is out, nothing waits for them.
     if (threadTs !== undefined && this.options.afterFailureReply) {
@@ -309,17 +376,16 @@ export class SlackRunMessages implements RunMessages {
     return true;
   }
 
-  /** The reply with its evidence; the plain reply when gathering the evidence fails. */
-  private async failureReplies(run: Run): Promise<SlackMessage[]> {
+  /** The failure evidence; none when gathering it fails (the list of failed checks says the rest). */
+  private async failureReplies(run: Run): Promise<{ replies: SlackMessage[]; listed: number }> {
     if (this.options.failureReplies) {
       try {
-        const replies = await this.options.failureReplies(run);
-        if (replies.length > 0) return replies;
+        return await this.options.failureReplies(run);
       } catch (err) {
         this.options.logger.warn({ runId: run.id, err: String(err) }, 'rendering the failure evidence failed; replying without it');
       }
     }
-    return [this.options.renderFailureReply(run)];
+    return { replies: [], listed: 0 };
   }
 }
 

@@ -1,12 +1,6 @@
-/**
- * Access control and the audit trail, end to end. PENDING: jest collects `*.test.ts` only; rename this
- * file to `access.test.ts` once src/access is wired into the command and button listeners (see the
- * wiring notes in the security report). Nothing here is skipped: every test must pass once wired.
- */
+/** Access control and the audit trail, end to end. */
 import type { FakeMessage } from '../fakes/slack';
 import { findButton, messageText, startHarness, waitFor, type Harness } from './harness';
-
-const settle = () => new Promise((r) => setTimeout(r, 300));
 
 function triggers(h: Harness) {
   return h.checkly.requests.filter((r) => r.op === 'trigger');
@@ -21,6 +15,16 @@ async function answer(h: Harness, text: string, fields: { user_id?: string; chan
 
 function auditLines(h: Harness): Array<Record<string, unknown>> {
   return h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+}
+
+/**
+ * Waits for `n` audit lines of refusals of `action`: a refused command or click writes its line and
+ * answers, and then has nothing left to do, so once the lines are there a "nothing happened" holds.
+ */
+async function refusalsAudited(h: Harness, action: string, n: number): Promise<void> {
+  const count = () => auditLines(h).filter((l) => l.action === action && l.outcome === 'refused').length;
+  await waitFor(() => count() >= n, 5000, `${n} refused ${action} audit lines`);
+  expect(count()).toBe(n);
 }
 
 async function finalRun(h: Harness, pattern: RegExp, channel = 'C0FAKE'): Promise<FakeMessage> {
@@ -49,7 +53,7 @@ describe('access control, end to end', () => {
     const all = await answer(h, 'run --all', { user_id: 'U0ANYONE' });
     expect(all.response_type).toBe('ephemeral');
     expect(all.text).toContain('Running every check at once (`--all`) is turned off in this workspace, so nothing was triggered.');
-    await settle();
+    await refusalsAudited(h, 'trigger', 1);
     expect(triggers(h)).toHaveLength(1);
     expect(auditLines(h)).toContainEqual(
       expect.objectContaining({ action: 'trigger', userId: 'U0ANYONE', channelId: 'C0FAKE', target: '--all', outcome: 'refused', reason: 'all' }),
@@ -75,7 +79,8 @@ describe('access control, end to end', () => {
     }
     // help is always answered.
     expect((await answer(h, 'help', { channel_id: 'C0FAKE' })).text).toContain('run');
-    await settle();
+    // The refused run is audited; status and help end with their answers, which are in.
+    await refusalsAudited(h, 'trigger', 1);
     expect(h.checkly.requests).toHaveLength(0);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
 
@@ -88,7 +93,7 @@ describe('access control, end to end', () => {
     h.checkly.addCheck({ name: 'Checkout', tags: ['web'], durationMs: 200, outcome: 'FAILED' });
     const refused = await answer(h, 'run web', { user_id: 'U0BOB' });
     expect(refused.text).toContain('You are not on the list of people who may run Checkly checks from Slack, so nothing was done.');
-    await settle();
+    await refusalsAudited(h, 'trigger', 1);
     expect(triggers(h)).toHaveLength(0);
 
     await answer(h, 'run web', { user_id: 'U0ALICE' });
@@ -102,7 +107,7 @@ describe('access control, end to end', () => {
       expect(post.body).toMatchObject({ response_type: 'ephemeral' });
       expect(JSON.stringify(post.body)).toContain('You are not on the list of people who may run Checkly checks');
     }
-    await settle();
+    await refusalsAudited(h, 'rerun', 3);
     expect(triggers(h)).toHaveLength(1);
     expect(auditLines(h).filter((l) => l.action === 'rerun' && l.outcome === 'refused' && l.userId === 'U0BOB')).toHaveLength(3);
   });
@@ -115,7 +120,7 @@ describe('access control, end to end', () => {
     const click = await h.click(running, 'run_cancel', 'U0BOB');
     const post = await waitFor(() => h!.slack.responsePosts.find((p) => p.id === click.responseId), 5000, 'the refusal');
     expect(JSON.stringify(post.body)).toContain('may cancel Checkly runs');
-    await settle();
+    await refusalsAudited(h, 'cancel', 1);
     expect(h.checkly.requests.filter((r) => r.op === 'cancel')).toHaveLength(0);
     expect(h.checkly.sessions.every((s) => s.cancelledAt === undefined)).toBe(true);
   });

@@ -26,6 +26,11 @@ function ephemeralText(h: Harness, responseId: string): string | undefined {
   return post ? JSON.stringify(post.body) : undefined;
 }
 
+/** The audit lines of rerun clicks, oldest first. */
+function rerunAudits(h: Harness): Array<Record<string, unknown>> {
+  return h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.action === 'rerun');
+}
+
 function threadReplies(h: Harness, ts: string): FakeMessage[] {
   return [...h.slack.messages.values()].filter((m) => m.thread_ts === ts);
 }
@@ -107,7 +112,12 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
       'the note to the second clicker',
     );
     expect(notes.filter((t) => t?.includes('already in progress'))).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 500));
+    // Each click writes its audit line once its rerun was started or refused: both done, one started.
+    const audits = await waitFor(() => {
+      const found = rerunAudits(h);
+      return found.length >= 2 ? found : undefined;
+    }, 10_000, 'both clicks audited');
+    expect(audits.map((a) => a.outcome).sort()).toEqual(['in_progress', 'started']);
     expect(triggers(h)).toHaveLength(2); // the run and one rerun
 
     // A third click while the rerun still runs starts nothing either.
@@ -185,6 +195,9 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     const text = await waitFor(() => ephemeralText(h, first.responseId), 5000, 'the explanation');
     expect(text).toContain('did not start');
     expect(text).toContain('Internal failure at Checkly');
+    // The click's audit line says the rerun failed: the click is over.
+    const audit = await waitFor(() => rerunAudits(h)[0], 5000, 'the audit line of the click');
+    expect(audit).toMatchObject({ outcome: 'failed', reason: 'server' });
     // The rerun's message is posted before its trigger (issue 9): it ends saying why, in the thread.
     const rerunMessages = () => threadReplies(h, run.ts).filter((m) => /Checkly run/.test(messageText(m)));
     await waitFor(() => rerunMessages().some((m) => /could not start/.test(messageText(m))), 5000, 'the rerun message showing the error');
@@ -207,11 +220,13 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     const ack = await h.command('status', { response_url: h.slack.responseUrl('status') });
     expect(ack.status).toBe(200);
     const status = await waitFor(() => ephemeralText(h, 'status'), 5000, 'the status answer');
-    expect(status).toContain('ephemeral');
-    expect(status).toMatch(/`?a`?/);
-    expect(status).toContain('b');
-    expect(status).not.toContain('Elsewhere');
-    expect(status.match(/https?:\/\/[^|"]+\/archives\//g)?.length ?? 0).toBe(2);
+    const answer = h.slack.responsePosts.find((p) => p.id === 'status')!.body as { response_type?: string; blocks?: unknown[] };
+    expect(answer.response_type).toBe('ephemeral');
+    // One line per run in this channel: its target, linked to its message, and its progress.
+    const lines = messageText({ blocks: answer.blocks }).split('\n').filter((l) => l.startsWith('• '));
+    const labels = lines.map((l) => /^• \*<https?:\/\/[^|]+\/archives\/C0FAKE\/p\d+\|([^>]+)>\*: /.exec(l)?.[1]);
+    expect(labels.sort()).toEqual(['a', 'b']);
+    expect(status).not.toContain('C0OTHER');
   });
 
   test('a run of 300 checks with 120 failures reruns all 120 from one button', async () => {

@@ -5,7 +5,7 @@ import { startApp, type Running } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
+import { startFakeSlack, type FakeMessage, type FakeSlack, type FakeSlackOptions } from '../fakes/slack';
 
 export const SECRETS = {
   botToken: 'xoxb-e2e-bot-token-0000000001',
@@ -35,6 +35,8 @@ export interface Harness {
   logs: string[];
   /** The app's request URL (HTTP mode). */
   eventsUrl: string;
+  /** The variables the app was started with. */
+  env: Readonly<Record<string, string>>;
   command(text: string, fields?: Partial<SlashCommandFields>): Promise<{ status: number; body: string }>;
   action(payload: object): Promise<{ status: number; body: string }>;
   /**
@@ -50,10 +52,12 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   socketMode?: boolean;
+  /** How the fake Slack behaves (its tokens are the harness's). */
+  slack?: Omit<FakeSlackOptions, 'botToken' | 'appToken'>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startFakeSlack({ botToken: SECRETS.botToken, appToken: SECRETS.appToken });
+  const slack = await startFakeSlack({ ...options.slack, botToken: SECRETS.botToken, appToken: SECRETS.appToken });
   const checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
   const env: Record<string, string> = {
     ...fakeEnv(slack, checkly),
@@ -80,6 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     app,
     logs,
     eventsUrl,
+    env,
     command: (text, fields = {}) =>
       postSigned(
         eventsUrl,

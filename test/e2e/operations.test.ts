@@ -1,7 +1,4 @@
-/**
- * GET /healthz and GET /metrics on the real app. PENDING: rename to `operations.test.ts` once
- * `operatorRoutes` and the metrics are wired into src/app.ts (see the wiring notes in the report).
- */
+/** GET /healthz and GET /metrics on the real app. */
 import { SECRETS, messageText, startHarness, waitFor, type Harness } from './harness';
 
 function sample(text: string, series: string): number | undefined {

@@ -1,7 +1,4 @@
-/**
- * Secrets quoted by outside data. PENDING: rename to `redaction.test.ts` once the run message's
- * renderers are wrapped with `redactSecrets` in src/app.ts (see the wiring notes in the report).
- */
+/** Secrets quoted by outside data (a check's error, Checkly's message) never reach Slack. */
 import { SECRETS, messageText, startHarness, waitFor } from './harness';
 
 test('a check whose error quotes the app’s Checkly key does not put the key in Slack', async () => {

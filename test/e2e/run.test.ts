@@ -128,7 +128,13 @@ describe('/checkly run, end to end over HTTP', () => {
     const explanation = await waitFor(() => h.slack.responsePosts[0], 5000, 'the ephemeral explanation');
     expect(JSON.stringify(explanation.body)).toContain('/invite');
     expect(explanation.body).toMatchObject({ response_type: 'ephemeral' });
-    await new Promise((r) => setTimeout(r, 300));
+    // The audit line is written once the run was given up, before the explanation: nothing is left to trigger.
+    const audit = await waitFor(
+      () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit === true && l.action === 'trigger'),
+      5000,
+      'the audit line of the command',
+    );
+    expect(audit).toMatchObject({ outcome: 'unreachable', reason: 'channel_not_found', sessions: [] });
     expect(h.checkly.requests.filter((r) => r.op === 'trigger')).toHaveLength(0);
   });
 
@@ -141,7 +147,8 @@ describe('/checkly run, end to end over HTTP', () => {
       expect(body.response_type).toBe('ephemeral');
       expect(body.text.length).toBeGreaterThan(0);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Input that does not parse is answered in the acknowledgement, the handler's last step: with
+    // every answer in, these commands have nothing left to run.
     expect(h.checkly.requests).toHaveLength(0);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
@@ -163,7 +170,8 @@ describe('/checkly run, end to end over HTTP', () => {
     const forged = await postSigned(h.eventsUrl, body, 'not-the-signing-secret');
     expect(unsigned.status).toBe(401);
     expect(forged.status).toBe(401);
-    await new Promise((r) => setTimeout(r, 300));
+    // Bolt logs each refusal before it answers 401; no listener ran for either request.
+    expect(h.logs.filter((l) => l.includes('Failed to parse and verify the request data'))).toHaveLength(2);
     expect(h.checkly.requests).toHaveLength(0);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });

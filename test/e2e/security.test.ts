@@ -21,7 +21,15 @@ async function post(url: string, body: string, headers: Record<string, string>):
   return { status: res.status, body: await res.text() };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 300));
+/**
+ * Bolt logs one line for each request whose signature it refuses, before it answers 401: the refusal
+ * is complete, with nothing left to run, once `n` such lines are there.
+ */
+async function refusalsLogged(h: Harness, n: number): Promise<void> {
+  const count = () => h.logs.filter((l) => l.includes('Failed to parse and verify the request data')).length;
+  await waitFor(() => count() >= n, 5000, `${n} signature refusals logged`);
+  expect(count()).toBe(n);
+}
 
 describe('requests that are not from Slack are refused, with no side effect', () => {
   let h: Harness;
@@ -40,14 +48,14 @@ describe('requests that are not from Slack are refused, with no side effect', ()
   test('unsigned', async () => {
     const res = await post(h.eventsUrl, body, {});
     expect(res.status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 1);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
   test('signed with the wrong secret', async () => {
     const res = await post(h.eventsUrl, body, signSlackRequest('not-the-signing-secret', body));
     expect(res.status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 1);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
@@ -55,7 +63,7 @@ describe('requests that are not from Slack are refused, with no side effect', ()
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
     const res = await post(h.eventsUrl, body, signSlackRequest(SECRETS.signingSecret, body, sixMinutesAgo));
     expect(res.status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 1);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
@@ -65,7 +73,7 @@ describe('requests that are not from Slack are refused, with no side effect', ()
     expect(altered).not.toBe(body);
     const res = await post(h.eventsUrl, altered, headers);
     expect(res.status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 1);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
@@ -79,7 +87,7 @@ describe('requests that are not from Slack are refused, with no side effect', ()
       { 'X-Slack-Signature': good['X-Slack-Signature']! },
     ];
     for (const headers of forms) expect((await post(h.eventsUrl, body, headers)).status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 5);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
@@ -87,7 +95,7 @@ describe('requests that are not from Slack are refused, with no side effect', ()
     const click = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', actions: [{ action_id: 'run_rerun_all', value: '{"run":"x"}' }] }) }).toString();
     expect((await post(h.eventsUrl, click, {})).status).toBe(401);
     expect((await post(h.eventsUrl, click, signSlackRequest('wrong-secret', click))).status).toBe(401);
-    await settle();
+    await refusalsLogged(h, 2);
     expect(sideEffects(h)).toEqual(NOTHING);
   });
 
@@ -126,7 +134,8 @@ describe('hostile command text', () => {
     }
     const first = JSON.parse((await h.command(`run ${junk}`)).body) as { text: string };
     expect(first.text).toMatch(/^The command is \d+ characters long; the limit is 1000\. Nothing was triggered\.$/);
-    await settle();
+    // A command that does not parse is answered in its acknowledgement, the handler's last step: once
+    // every answer is in, nothing of these commands is left to run.
     expect(h.checkly.requests).toHaveLength(0);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
@@ -136,7 +145,7 @@ describe('hostile command text', () => {
     const answer = JSON.parse(ack.body) as { response_type: string; text: string };
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toBe('The tag `ap\\u0000i` contains a control character. Nothing was triggered.');
-    await settle();
+    // Answered in the acknowledgement, the handler's last step: nothing is left to run.
     expect(h.checkly.requests).toHaveLength(0);
   });
 });
@@ -187,11 +196,13 @@ describe('secrets never leave the app', () => {
       await command('run prod', { channel_id: 'C0PRIV' });
       await waitFor(() => h.slack.responsePosts.length > 0, 5000, 'the not-in-channel explanation');
 
-      // Malformed input, help and status.
+      // Malformed input and help (answered in their acknowledgements), and status (answered over its
+      // response_url, its last step: the answer is the sign that it is done).
       await command('run "unbalanced');
       await command('help');
+      const postsBefore = h.slack.responsePosts.length;
       await command('status');
-      await settle();
+      await waitFor(() => h.slack.responsePosts.length > postsBefore, 5000, 'the status answer');
 
       const haystacks: Array<[string, string]> = [
         ['logs', h.logs.join('\n')],
@@ -206,7 +217,11 @@ describe('secrets never leave the app', () => {
       expect(h.checkly.requests.some((r) => r.dropped)).toBe(true);
       expect(h.checkly.requests.some((r) => r.status === 401)).toBe(true);
 
-      for (const [secretName, secret] of Object.entries(SECRETS)) {
+      // The secrets the app was given, and only those: in HTTP mode it has no app-level token, so
+      // grepping for one would prove nothing (socket-mode.test.ts greps for it where the app has it).
+      const given = Object.entries(SECRETS).filter(([, secret]) => Object.values(h.env).includes(secret));
+      expect(given.map(([name]) => name).sort()).toEqual(['botToken', 'checklyApiKey', 'signingSecret']);
+      for (const [secretName, secret] of given) {
         // Any 16-character stretch of a secret: a truncated secret is still a leak.
         const stretches = Array.from({ length: secret.length - 15 }, (_, i) => secret.slice(i, i + 16));
         for (const [where, text] of haystacks) {

@@ -1,11 +1,23 @@
+import net from 'node:net';
 import { SLASH_COMMAND_DEFAULTS } from '../fakes/sign';
-import { blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
+import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
+
+/** A port free right now on loopback: the Socket Mode app does not say which port it opened. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('Socket Mode, end to end over a WebSocket', () => {
   let h: Harness;
+  let port: number;
 
   beforeAll(async () => {
-    h = await startHarness({ socketMode: true });
+    port = await freePort();
+    h = await startHarness({ socketMode: true, env: { PORT: String(port) } });
     await h.slack.waitForSocket(5000);
   });
 
@@ -58,7 +70,28 @@ describe('Socket Mode, end to end over a WebSocket', () => {
     expect(h.checkly.requests.filter((r) => r.op === 'trigger').at(-1)!.body).toEqual({ target: { checkId: [check.id] }, refreshCache: false });
   });
 
-  test('HTTP requests are not how Socket Mode works: no port is opened for /slack/events', () => {
+  test('Slack requests come over the socket: the one port opened serves /healthz and /metrics, not /slack/events', async () => {
     expect(h.app.port).toBeUndefined();
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    const events = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'payload=%7B%7D', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(events.status).toBe(404);
+  });
+
+  test('the app-level token it was given never reaches the logs, Slack calls or messages', () => {
+    expect(h.env.SLACK_APP_TOKEN).toBe(SECRETS.appToken);
+    // It was used: the socket was opened with it.
+    expect(h.slack.callsTo('apps.connections.open').map((c) => c.token)).toContain(SECRETS.appToken);
+    const stretches = Array.from({ length: SECRETS.appToken.length - 15 }, (_, i) => SECRETS.appToken.slice(i, i + 16));
+    const haystacks: Array<[string, string]> = [
+      ['logs', h.logs.join('\n')],
+      ['Slack call arguments', JSON.stringify(h.slack.calls.map((c) => c.args))],
+      ['Slack messages', JSON.stringify([...h.slack.messages.values()])],
+      ['response_url posts', JSON.stringify(h.slack.responsePosts)],
+    ];
+    expect(h.logs.length).toBeGreaterThan(10);
+    for (const [where, text] of haystacks) expect({ where, leaked: stretches.find((s) => text.includes(s)) }).toEqual({ where, leaked: undefined });
   });
 });

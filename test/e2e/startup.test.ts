@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startFakeSlack } from '../fakes/slack';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -14,6 +15,32 @@ function start(env: Record<string, string>) {
     timeout: 20_000,
   });
 }
+
+/** As `start`, without blocking this process: for a fake server in this process that must answer. */
+function startAsync(env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'src/app.ts')], {
+    cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-start-')),
+    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
+}
+
+const CREDENTIALS = {
+  SLACK_SIGNING_SECRET: 'signing-secret-value',
+  CHECKLY_API_KEY: 'cu_key_value_here',
+  CHECKLY_ACCOUNT_ID: '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f',
+  PORT: '0',
+};
 
 describe('starting the app', () => {
   test('without credentials: one clear line per missing variable, exit status 1', () => {
@@ -30,18 +57,29 @@ describe('starting the app', () => {
     expect(result.stdout).toBe('');
   });
 
-  test('with a token Slack refuses: says so, without the token, and exits 1', () => {
+  test('with a token Slack refuses (auth.test answers invalid_auth): says so, without the token, and exits 1', async () => {
+    const slack = await startFakeSlack({ botToken: 'xoxb-the-token-slack-knows' });
+    try {
+      const result = await startAsync({ ...CREDENTIALS, SLACK_BOT_TOKEN: 'xoxb-refused-token-value', SLACK_API_URL: slack.apiUrl });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+      expect(result.stderr + result.stdout).not.toContain('xoxb-refused-token-value');
+      // Slack was asked, with the token, and refused it.
+      expect(slack.callsTo('auth.test').map((c) => [c.token, c.error])).toEqual([['xoxb-refused-token-value', 'invalid_auth']]);
+    } finally {
+      await slack.close();
+    }
+  }, 30_000);
+
+  test('with Slack unreachable at SLACK_API_URL: says so, without the token, and exits 1', () => {
     const result = start({
-      SLACK_BOT_TOKEN: 'xoxb-refused-token-value',
-      SLACK_SIGNING_SECRET: 'signing-secret-value',
-      CHECKLY_API_KEY: 'cu_key_value_here',
-      CHECKLY_ACCOUNT_ID: '6a1b0c4e-8f3d-4a52-9a7e-2f1c3b4d5e6f',
+      ...CREDENTIALS,
+      SLACK_BOT_TOKEN: 'xoxb-unchecked-token-value',
       SLACK_API_URL: 'http://127.0.0.1:9/api/', // nothing listens on the discard port
-      PORT: '0',
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Slack could not be reached at SLACK_API_URL');
-    expect(result.stderr + result.stdout).not.toContain('xoxb-refused-token-value');
+    expect(result.stderr + result.stdout).not.toContain('xoxb-unchecked-token-value');
   });
 
   test('with a run API secret under 32 characters: names the entry, never prints the secret, exits 1', () => {

@@ -1,7 +1,7 @@
 /**
  * Block Kit limits the fake Slack enforces, as Slack does (product.md §7): a message that breaks one is
- * refused with `invalid_blocks`, so a renderer that grows past a limit fails in tests, not in a channel.
- * Returns the problems, each with a JSON pointer like Slack's, or an empty list.
+ * refused with `invalid_blocks` (or `msg_blocks_too_long` for the cap on all its text), so a renderer
+ * that grows past a limit fails in tests, not in a channel.
  */
 
 export const LIMITS = {
@@ -21,6 +21,10 @@ export const LIMITS = {
   selectOptions: 100,
   optionText: 75,
   optionValue: 150,
+  confirmButton: 30,
+  contextText: 3000,
+  /** Undocumented: Slack answers `msg_blocks_too_long` from about 12,000 characters of text (see below). */
+  blocksText: 12_000,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -29,10 +33,30 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function textOf(value: unknown): string | undefined {
-  return isObject(value) && typeof value.text === 'string' ? value.text : undefined;
+/**
+ * The text Slack sums against its undocumented cap, as these tests define it: the length, in UTF-16
+ * units as in the JSON, of the `text` of every text object (`plain_text` or `mrkdwn`) anywhere in the
+ * blocks: section text and fields, context elements, headers, button labels, confirm dialogs (title,
+ * text, confirm, deny), options. URLs, values and ids are not text. Slack does not say what it counts;
+ * this counts every piece of text a person can read, so a message under it is under Slack's sum too.
+ * Shared by the fake Slack (which refuses above `LIMITS.blocksText`) and the renderers' unit tests.
+ */
+export function blocksTextLength(blocks: unknown): number {
+  let total = 0;
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!isObject(x)) return;
+    if ((x.type === 'plain_text' || x.type === 'mrkdwn') && typeof x.text === 'string') {
+      total += x.text.length;
+      return;
+    }
+    Object.values(x).forEach(walk);
+  };
+  walk(blocks);
+  return total;
 }
 
+/** The problems, each with a JSON pointer like Slack's, or an empty list (the text cap is separate). */
 export function blocksProblems(blocks: unknown): string[] {
   if (!Array.isArray(blocks)) return ['must be an array [json-pointer:/blocks]'];
   const problems: string[] = [];
@@ -43,6 +67,14 @@ export function blocksProblems(blocks: unknown): string[] {
   };
   const tooLong = (value: unknown, max: number, pointer: string): void => {
     if (typeof value === 'string' && value.length > max) problem(`must be less than ${max + 1} characters`, pointer);
+  };
+  /** A text object: the right type, a non-empty string, within `max`. */
+  const textObject = (value: unknown, max: number, pointer: string, plainOnly = false): void => {
+    if (!isObject(value) || (value.type !== 'plain_text' && (plainOnly || value.type !== 'mrkdwn'))) {
+      return problem(plainOnly ? 'must be a plain_text object' : 'must be a text object', pointer);
+    }
+    if (typeof value.text !== 'string' || value.text.length === 0) return problem('must be more than 0 characters', `${pointer}/text`);
+    tooLong(value.text, max, `${pointer}/text`);
   };
 
   const element = (el: unknown, at: string): void => {
@@ -56,22 +88,24 @@ export function blocksProblems(blocks: unknown): string[] {
       const options = Array.isArray(el.options) ? el.options : [];
       if (options.length === 0 || options.length > LIMITS.selectOptions) problem(`must have 1 to ${LIMITS.selectOptions} items`, `${at}/options`);
       options.forEach((o: unknown, j) => {
-        if (!isObject(o) || !isObject(o.text) || o.text.type !== 'plain_text') return problem('must be a plain_text object', `${at}/options/${j}/text`);
-        tooLong(textOf(o.text), LIMITS.optionText, `${at}/options/${j}/text/text`);
+        if (!isObject(o)) return problem('must be an object', `${at}/options/${j}`);
+        textObject(o.text, LIMITS.optionText, `${at}/options/${j}/text`, true);
         if (typeof o.value !== 'string') problem('must be a string', `${at}/options/${j}/value`);
         tooLong(o.value, LIMITS.optionValue, `${at}/options/${j}/value`);
       });
       return;
     }
     if (el.type !== 'button') return;
-    if (!isObject(el.text) || el.text.type !== 'plain_text') problem('must be a plain_text object', `${at}/text`);
-    tooLong(textOf(el.text), LIMITS.buttonText, `${at}/text/text`);
+    textObject(el.text, LIMITS.buttonText, `${at}/text`, true);
     tooLong(el.value, LIMITS.buttonValue, `${at}/value`);
     tooLong(el.url, LIMITS.buttonUrl, `${at}/url`);
     if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') problem('must be primary or danger', `${at}/style`);
-    if (isObject(el.confirm)) {
-      tooLong(textOf(el.confirm.title), LIMITS.confirmTitle, `${at}/confirm/title/text`);
-      tooLong(textOf(el.confirm.text), LIMITS.confirmText, `${at}/confirm/text/text`);
+    if (el.confirm !== undefined) {
+      if (!isObject(el.confirm)) return problem('must be an object', `${at}/confirm`);
+      if (el.confirm.title !== undefined) textObject(el.confirm.title, LIMITS.confirmTitle, `${at}/confirm/title`, true);
+      textObject(el.confirm.text, LIMITS.confirmText, `${at}/confirm/text`);
+      if (el.confirm.confirm !== undefined) textObject(el.confirm.confirm, LIMITS.confirmButton, `${at}/confirm/confirm`, true);
+      if (el.confirm.deny !== undefined) textObject(el.confirm.deny, LIMITS.confirmButton, `${at}/confirm/deny`, true);
     }
   };
 
@@ -88,15 +122,14 @@ export function blocksProblems(blocks: unknown): string[] {
       case 'section': {
         const fields = Array.isArray(block.fields) ? block.fields : [];
         if (block.text === undefined && fields.length === 0) problem('must have text or fields', at);
-        tooLong(textOf(block.text), LIMITS.sectionText, `${at}/text/text`);
+        if (block.text !== undefined) textObject(block.text, LIMITS.sectionText, `${at}/text`);
         if (fields.length > LIMITS.sectionFields) problem(`must be less than ${LIMITS.sectionFields + 1} items`, `${at}/fields`);
-        fields.forEach((f: unknown, j) => tooLong(textOf(f), LIMITS.sectionField, `${at}/fields/${j}/text`));
+        fields.forEach((f: unknown, j) => textObject(f, LIMITS.sectionField, `${at}/fields/${j}`));
         if (block.accessory !== undefined) element(block.accessory, `${at}/accessory`);
         break;
       }
       case 'header':
-        if (!isObject(block.text) || block.text.type !== 'plain_text') problem('must be a plain_text object', `${at}/text`);
-        tooLong(textOf(block.text), LIMITS.headerText, `${at}/text/text`);
+        textObject(block.text, LIMITS.headerText, `${at}/text`, true);
         break;
       case 'actions':
       case 'context': {
@@ -104,7 +137,11 @@ export function blocksProblems(blocks: unknown): string[] {
         const elements = Array.isArray(block.elements) ? block.elements : [];
         if (elements.length === 0) problem('must have at least 1 item', `${at}/elements`);
         if (elements.length > max) problem(`must be less than ${max + 1} items`, `${at}/elements`);
-        elements.forEach((el: unknown, j) => element(el, `${at}/elements/${j}`));
+        elements.forEach((el: unknown, j) =>
+          block.type === 'context' && isObject(el) && (el.type === 'mrkdwn' || el.type === 'plain_text')
+            ? textObject(el, LIMITS.contextText, `${at}/elements/${j}`)
+            : element(el, `${at}/elements/${j}`),
+        );
         break;
       }
       default:

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blocksProblems } from './slack-blocks';
+import { LIMITS, blocksProblems, blocksTextLength } from './slack-blocks';
 import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
@@ -29,6 +29,11 @@ export interface FakeSlackOptions {
   now?: () => number;
   /** How long sendSocketEvent waits for an ack (default 5,000 ms). */
   ackTimeoutMs?: number;
+  /**
+   * Characters of text over a message's blocks above which it is refused with `msg_blocks_too_long`
+   * (default 12,000, as Slack; reports say from 11,300). Lower it to play a Slack that counts more.
+   */
+  blocksTextLimit?: number;
 }
 
 export interface SlackCall {
@@ -119,6 +124,8 @@ export const FAKE_APP_ID = 'A0FAKEAPP';
 /** Slack allows 5 posts to a response_url within 30 minutes. */
 const RESPONSE_URL_POSTS = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
+/** Slack keeps the first 40,000 characters of a message's `text`. */
+const MAX_TEXT = 40_000;
 /** Fields @slack/web-api JSON-encodes in form bodies. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files'];
 
@@ -156,7 +163,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     rejections.push({ method, error, ...(problems ? { problems } : {}) });
     return { ok: false, error, ...extra };
   };
-  /** Slack's answer to a message it will not take, or undefined. */
+  /**
+   * Slack's answer to a message it will not take, or undefined. One rule is ours, stricter than Slack:
+   * blocks without a fallback `text` are refused (product.md §7: always set; Slack would take them and
+   * notify with an empty line), so that a renderer that forgets it fails in tests.
+   */
   const messageProblem = (method: string, args: Args, requireText: boolean): Result | undefined => {
     if (args.blocks !== undefined) {
       const problems = blocksProblems(args.blocks);
@@ -166,6 +177,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
         });
       }
+      if (blocksTextLength(args.blocks) > (opts.blocksTextLimit ?? LIMITS.blocksText)) return refuse(method, 'msg_blocks_too_long');
+      if (nonEmptyArray(args.blocks) && (typeof args.text !== 'string' || args.text.trim() === '')) return refuse(method, 'no_text');
     }
     if (requireText && !isNonEmptyString(args.text) && !nonEmptyArray(args.blocks) && !nonEmptyArray(args.attachments)) {
       return refuse(method, 'no_text');
@@ -194,7 +207,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const problem = channelProblem('chat.postMessage', channel) ?? messageProblem('chat.postMessage', args, true);
       if (problem) return problem;
       const ts = nextTs();
-      const text = optStr(args.text);
+      const text = fallbackText(args.text);
       const blocks = Array.isArray(args.blocks) ? args.blocks : undefined;
       const thread_ts = optStr(args.thread_ts);
       messages.set(`${channel}:${ts}`, { channel, ts, text, blocks, thread_ts, versions: [{ text, blocks, at: now() }] });
@@ -216,7 +229,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         return refuse('chat.update', 'no_text');
       }
       // As documented: blocks left out are kept; an empty array removes them.
-      if (args.text !== undefined) message.text = optStr(args.text);
+      if (args.text !== undefined) message.text = fallbackText(args.text);
       if (Array.isArray(args.blocks)) message.blocks = args.blocks;
       message.versions.push({ text: message.text, blocks: message.blocks, at: now() });
       return { ok: true, channel, ts, text: message.text, message: { text: message.text, blocks: message.blocks } };
@@ -334,8 +347,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       rejections.push({ method: 'response_url', error: 'used_url' });
       return { status: 404, text: 'used_url' };
     }
+    const body = parseJson(raw) ?? raw;
+    // The same message rules as chat.postMessage (Slack answers a refused response_url post with 400).
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      const problem = messageProblem('response_url', body as Args, true);
+      if (problem) return { status: 400, text: problem.error ?? 'invalid_blocks' };
+    }
     url.posts++;
-    responsePosts.push({ id, body: parseJson(raw) ?? raw, at: now() });
+    responsePosts.push({ id, body, at: now() });
     return { status: 200, text: 'ok' };
   };
 
@@ -448,6 +467,10 @@ function str(value: unknown): string {
 
 function optStr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+function fallbackText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.slice(0, MAX_TEXT) : undefined;
 }
 
 function isNonEmptyString(value: unknown): value is string {

@@ -8,7 +8,7 @@ import {
 } from '../../src/blocks/ephemeral';
 import type { Run } from '../../src/runs/types';
 import { T0, allMrkdwn, bareAmpersands, makeRun, makeSession, mrkdwnOf, strayAngles } from './blocks-fixtures';
-import { assertWithinSlackLimits } from './slack-limits';
+import { RUN_MESSAGE_TEXT_TARGET, assertWithinSlackLimits, blocksTextLength } from './slack-limits';
 
 describe('renderHelp', () => {
   const msg = renderHelp('/checkly');
@@ -123,6 +123,7 @@ describe('renderStatus', () => {
     const permalinks = Object.fromEntries(runs.map((r) => [r.id, `https://team.slack.com/archives/C1/p${'1'.repeat(200)}`]));
     const msg = renderStatus(runs, T0, permalinks);
     assertWithinSlackLimits(msg);
+    expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
     const text = allMrkdwn(msg.blocks);
     expect(strayAngles(text)).toBe(0);
     expect(bareAmpersands(text)).toBe(0);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { renderRun, type RenderRunOptions } from '../../src/blocks/run';
-import { renderFailureReply } from '../../src/blocks/thread';
+import { renderFailureReplies } from '../../src/blocks/thread';
 import type { Run, RunPhase, Session, SessionStatus } from '../../src/runs/types';
 import { T0, allMrkdwn, bareAmpersands, buttonsOf, makeRun, makeSession, mrkdwnOf, strayAngles, textsOf } from './blocks-fixtures';
-import { assertWithinSlackLimits, slackLimitViolations } from './slack-limits';
+import { RUN_MESSAGE_TEXT_TARGET, assertWithinSlackLimits, blocksTextLength, slackLimitViolations } from './slack-limits';
 
 const OPTS: RenderRunOptions = { now: T0 + 60_000, interactive: true, checklyAppUrl: 'https://app.checklyhq.com/accounts/a/runs/1' };
 const LONG_LINK = `https://app.checklyhq.com/checks/${'c'.repeat(300)}/check-sessions/${'s'.repeat(200)}?q=1&r=2`;
@@ -104,8 +104,10 @@ describe('500-check runs stay within every Slack limit', () => {
     const msg = renderRun(run, OPTS);
     assertWithinSlackLimits(msg);
     const shown = listedRows(run);
-    expect(shown).toBeGreaterThan(40);
-    expect(allMrkdwn(msg.blocks)).toContain(`❌ …and ${500 - shown} more failed checks: <${OPTS.checklyAppUrl}|see Checkly>`);
+    // Rows of about 1,300 characters each (long link, name and error): the text budget decides.
+    expect(shown).toBeGreaterThanOrEqual(5);
+    expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    expect(allMrkdwn(msg.blocks)).toContain(`❌ …and ${500 - shown} more failed (listed in the thread)`);
     expect(buttonsOf(msg.blocks).map((b) => b.action_id)).toEqual([
       'run_rerun_check:0',
       'run_rerun_check:1',
@@ -119,12 +121,12 @@ describe('500-check runs stay within every Slack limit', () => {
     expect(buttonsOf(msg.blocks).find((b) => b.action_id === 'run_rerun_failed')?.text).toBe('Rerun failed (500)');
   });
 
-  it('links the first left-out failure when there is no run link', () => {
+  it('links the first left-out failure when there is no run link (an abandoned run gets no thread reply)', () => {
     const sessions = many(500, (i) => ({ name: longName(i), status: 'FAILED', error: longError(i) }));
-    const msg = renderRun(makeRun({ phase: 'final', sessions }), { now: T0, interactive: false });
+    const msg = renderRun(makeRun({ phase: 'abandoned', sessions }), { now: T0, interactive: false });
     assertWithinSlackLimits(msg);
     const line = allMrkdwn(msg.blocks).split('\n').find((l) => l.startsWith('❌ …and '));
-    const shown = listedRows(makeRun({ phase: 'final', sessions }), { now: T0, interactive: false });
+    const shown = listedRows(makeRun({ phase: 'abandoned', sessions }), { now: T0, interactive: false });
     const firstLeftOut = [...sessions].sort((a, b) => (a.name < b.name ? -1 : 1))[shown];
     expect(line).toBe(`❌ …and ${500 - shown} more failed checks: <${firstLeftOut?.link}|see Checkly>`);
   });
@@ -227,10 +229,11 @@ describe('outside text is escaped everywhere', () => {
   });
 
   it('in the thread reply too', () => {
-    const msg = renderFailureReply(hostileRun('final'));
-    for (const text of [...mrkdwnOf(msg.blocks), msg.text]) {
-      expect(strayAngles(text)).toBe(0);
-      expect(bareAmpersands(text)).toBe(0);
+    for (const msg of renderFailureReplies(hostileRun('final'))) {
+      for (const text of [...mrkdwnOf(msg.blocks), msg.text]) {
+        expect(strayAngles(text)).toBe(0);
+        expect(bareAmpersands(text)).toBe(0);
+      }
     }
   });
 });
@@ -266,6 +269,7 @@ describe('any run renders within the limits (property)', () => {
           sizes.push(specs.length);
           const msg = renderRun(run, { ...OPTS, interactive });
           expect(slackLimitViolations(msg)).toEqual([]);
+          expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
           for (const text of mrkdwnOf(msg.blocks)) {
             expect(strayAngles(text)).toBe(0);
             expect(bareAmpersands(text)).toBe(0);
@@ -276,5 +280,126 @@ describe('any run renders within the limits (property)', () => {
     );
     // The property must really have seen large runs.
     expect(Math.max(...sizes)).toBeGreaterThan(300);
+  });
+});
+
+describe('a run message holds under 10,000 characters of text, whatever the run', () => {
+  const error200 = (i: number): string => `E${String(i).padStart(3, '0')} ${'connect ETIMEDOUT 10.0.0.1:443 while waiting for '.repeat(5)}`.slice(0, 200);
+  /** The outage: 120 checks, 80 failing with errors of 200 characters. */
+  const outage = (): Run =>
+    makeRun({
+      phase: 'final',
+      finishedAt: T0 + 90_000,
+      sessions: [
+        ...many(80, (i) => ({
+          name: `API ${String(i).padStart(3, '0')} checkout endpoint`,
+          status: 'FAILED',
+          error: error200(i),
+          locations: ['eu-west-1', 'us-east-1'],
+          failedLocations: ['eu-west-1', 'us-east-1'],
+          timeElapsed: 30_000,
+        })),
+        ...many(40, (i) => ({ name: `Page ${String(i).padStart(3, '0')}`, status: 'PASSED' })),
+      ],
+    });
+
+  it('the outage: failed rows first and in full while they fit, then one line for the rest', () => {
+    const run = outage();
+    const msg = renderRun(run, OPTS);
+    assertWithinSlackLimits(msg);
+    expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    const rows = mrkdwnOf(msg.blocks).flatMap((t) => t.split('\n'));
+    const failedRows = rows.filter((l) => l.startsWith('❌ *<'));
+    expect(failedRows.length).toBeGreaterThanOrEqual(10);
+    // In full: each shown row has its whole 200-character error.
+    const errorLines = rows.filter((l) => l.includes('↳ failed in'));
+    expect(errorLines).toHaveLength(failedRows.length);
+    errorLines.forEach((l, i) => expect(l).toContain(`\`${error200(i)}\``));
+    expect(rows).toContain(`❌ …and ${80 - failedRows.length} more failed (listed in the thread)`);
+    expect(rows).toContain('✅ 40 more checks passed');
+    expect(rows.some((l) => l.startsWith('✅ *<'))).toBe(false);
+    expect(buttonsOf(msg.blocks).find((b) => b.action_id === 'run_rerun_failed')?.text).toBe('Rerun failed (80)');
+    expect(allMrkdwn(msg.blocks)).toContain('✅ 40 passed · ❌ 80 failed');
+  });
+
+  it('the same run while running links to Checkly for the failures left out (no thread reply yet)', () => {
+    const run = { ...outage(), phase: 'running' as const };
+    const msg = renderRun(run, OPTS);
+    expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    expect(allMrkdwn(msg.blocks)).toMatch(/❌ …and \d+ more failed checks: <https:\/\/app\.checklyhq\.com\/accounts\/a\/runs\/1\|see Checkly>/);
+  });
+
+  it.each<RunPhase>(['triggering', 'running', 'final', 'abandoned', 'error'])('500 checks, long everything, phase %s', (phase) => {
+    const statuses: SessionStatus[] = ['FAILED', 'PROGRESS', 'PASSED', 'DEGRADED', 'CANCELLED', 'TIMED_OUT', 'PROGRESS_FAILED'];
+    const run = makeRun({
+      phase,
+      error: { kind: 'bad_request', message: 'x<>&'.repeat(1000) },
+      finishedAt: T0 + 1000,
+      requester: 'U123ABC',
+      reruns: Array.from({ length: 6 }, (_, i) => ({ runId: `r${i}`, kind: 'failed' as const, key: 'failed', startedAt: T0, requester: '<!channel>'.repeat(10), phase: 'final' as const, total: 500, running: 0, passed: 250, failing: 250 })),
+      target: { tags: Array.from({ length: 20 }, (_, g) => Array.from({ length: 20 }, (__, t) => `tag&${g}-${t}`)), checkIds: [], all: false },
+      sessions: many(500, (i) => ({
+        name: `${'&<>'.repeat(60)}${i}`,
+        status: statuses[i % statuses.length],
+        error: '&'.repeat(500),
+        link: LONG_LINK,
+        locations: Array.from({ length: 8 }, () => '&'.repeat(40)),
+        failedLocations: Array.from({ length: 8 }, () => '&'.repeat(40)),
+      })),
+    });
+    for (const interactive of [true, false]) {
+      const msg = renderRun(run, { ...OPTS, interactive });
+      assertWithinSlackLimits(msg);
+      expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    }
+  });
+
+  it('hostile content that grows fivefold when escaped still fits', () => {
+    const run = makeRun({
+      phase: 'final',
+      sessions: many(120, (i) => ({ name: '&'.repeat(200), status: i % 3 ? 'FAILED' : 'PASSED', error: '<'.repeat(200), link: `https://x.example/${'&'.repeat(900)}` })),
+    });
+    const msg = renderRun(run, OPTS);
+    assertWithinSlackLimits(msg);
+    expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    expect(allMrkdwn(msg.blocks)).toContain('more failed (listed in the thread)');
+  });
+
+  it('smaller sizes: fewer rows and shorter errors, then no errors', () => {
+    const run = outage();
+    const full = renderRun(run, OPTS);
+    const compact = renderRun(run, { ...OPTS, size: 'compact' });
+    const minimal = renderRun(run, { ...OPTS, size: 'minimal' });
+    for (const msg of [compact, minimal]) assertWithinSlackLimits(msg);
+    expect(blocksTextLength(compact.blocks)).toBeLessThanOrEqual(6_000);
+    expect(blocksTextLength(minimal.blocks)).toBeLessThanOrEqual(3_000);
+    expect(listedRows(run, { ...OPTS, size: 'compact' })).toBeLessThan(listedRows(run));
+    // Compact errors are cut to 120 characters; minimal rows have none.
+    const compactErrors = allMrkdwn(compact.blocks).match(/`[^`]*`/g) ?? [];
+    expect(compactErrors.length).toBeGreaterThan(0);
+    for (const e of compactErrors) expect(e.length).toBeLessThanOrEqual(120);
+    expect(allMrkdwn(minimal.blocks)).not.toContain('`');
+    // Every size keeps the counts, the closing line and the buttons.
+    for (const msg of [full, compact, minimal]) {
+      expect(allMrkdwn(msg.blocks)).toContain('✅ 40 passed · ❌ 80 failed');
+      expect(allMrkdwn(msg.blocks)).toMatch(/❌ …and \d+ more failed \(listed in the thread\)/);
+      expect(buttonsOf(msg.blocks).map((b) => b.text)).toEqual(expect.arrayContaining(['Rerun failed (80)', 'Rerun all', 'Open in Checkly']));
+    }
+  });
+});
+
+describe('the closing line has its room kept', () => {
+  it('even when it links a left-out failure whose link is far longer than the first one’s', () => {
+    // No run page: the closing line links the first failure left out. Its link is long; the first row's is short.
+    const sessions = [
+      makeSession({ name: 'A first', status: 'FAILED', link: 'https://x.example/a', error: 'e'.repeat(400) }),
+      ...many(60, (i) => ({ name: `B ${String(i).padStart(2, '0')}`, status: 'FAILED', link: `https://x.example/${'&'.repeat(190)}${i}`, error: 'e'.repeat(400) })),
+    ];
+    for (const phase of ['abandoned', 'running'] as const) {
+      const msg = renderRun(makeRun({ phase, sessions, finishedAt: T0 + 1000 }), { now: T0, interactive: true });
+      assertWithinSlackLimits(msg);
+      expect(allMrkdwn(msg.blocks)).toMatch(/❌ …and \d+ more failed checks: <https:\/\/x\.example\/(&amp;){190}\d+\|see Checkly>/);
+      expect(blocksTextLength(msg.blocks)).toBeLessThan(RUN_MESSAGE_TEXT_TARGET);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { isValidSlackRequest } from '@slack/bolt';
 import { SocketModeClient } from '@slack/socket-mode';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { blockActionsBody, postSigned, signSlackRequest, slashCommandBody } from '../fakes/sign';
+import { blocksProblems, blocksTextLength } from '../fakes/slack-blocks';
 import { startFakeSlack, type FakeSlack, FAKE_BOT_ID, FAKE_BOT_USER_ID } from '../fakes/slack';
 
 const BOT = 'xoxb-test';
@@ -21,6 +22,13 @@ async function raw(fake: FakeSlack, method: string, args: object, token = BOT) {
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 const button = (action_id: string, text = 'Rerun', value = 'v') => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value });
+const plain = (text: string) => ({ type: 'plain_text', text });
+const confirm = (over: { title?: string; text?: string; confirm?: string; deny?: string }) => ({
+  title: plain(over.title ?? 'Sure?'),
+  text: plain(over.text ?? 'Really?'),
+  confirm: plain(over.confirm ?? 'Yes'),
+  deny: plain(over.deny ?? 'No'),
+});
 
 describe('fake Slack Web API', () => {
   let fake: FakeSlack;
@@ -113,6 +121,20 @@ describe('fake Slack Web API', () => {
       ['a duplicate block_id', [{ ...section('a'), block_id: 'b' }, { ...section('b'), block_id: 'b' }], 'duplicate block_id b [json-pointer:/blocks/1/block_id]'],
       ['26 action elements', [{ type: 'actions', elements: many(26, (i) => button(`a${i}`)) }], 'must be less than 26 items [json-pointer:/blocks/0/elements]'],
       ['11 context elements', [{ type: 'context', elements: many(11, () => ({ type: 'mrkdwn', text: 'c' })) }], 'must be less than 11 items [json-pointer:/blocks/0/elements]'],
+      ['a section field of 2,001', [{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }], 'must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]'],
+      ['11 section fields', [{ type: 'section', fields: many(11, () => ({ type: 'mrkdwn', text: 'f' })) }], 'must be less than 11 items [json-pointer:/blocks/0/fields]'],
+      ['an empty section text', [section('')], 'must be more than 0 characters [json-pointer:/blocks/0/text/text]'],
+      ['a context text of 3,001', [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'c'.repeat(3001) }] }], 'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/text]'],
+      ['a button url of 3,001', [{ type: 'actions', elements: [{ ...button('a'), url: `https://x.example/${'u'.repeat(2983)}` }] }], 'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/url]'],
+      ['an action_id of 256', [{ type: 'actions', elements: [button('a'.repeat(256))] }], 'must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]'],
+      ['a block_id of 256', [{ ...section('a'), block_id: 'b'.repeat(256) }], 'must be less than 256 characters [json-pointer:/blocks/0/block_id]'],
+      ['a markdown header', [{ type: 'header', text: { type: 'mrkdwn', text: 'h' } }], 'must be a plain_text object [json-pointer:/blocks/0/text]'],
+      ['a confirm title of 101', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ title: 't'.repeat(101) }) }] }], 'must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]'],
+      ['a confirm text of 301', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ text: 't'.repeat(301) }) }] }], 'must be less than 301 characters [json-pointer:/blocks/0/elements/0/confirm/text/text]'],
+      ['a confirm button of 31', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ confirm: 't'.repeat(31) }) }] }], 'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/confirm/text]'],
+      ['a deny button of 31', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ deny: 't'.repeat(31) }) }] }], 'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/deny/text]'],
+      ['a confirm dialog without text', [{ type: 'actions', elements: [{ ...button('a'), confirm: { title: { type: 'plain_text', text: 't' } } }] }], 'must be a text object [json-pointer:/blocks/0/elements/0/confirm/text]'],
+      ['a duplicate action_id across blocks', [{ ...section('a'), accessory: button('x') }, { type: 'actions', elements: [button('x')] }], 'duplicate action_id x [json-pointer:/blocks/1/elements/0/action_id]'],
     ])('refuses %s with invalid_blocks', async (_name, blocks, problem) => {
       const post = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks });
       expect(post.body).toEqual({ ok: false, error: 'invalid_blocks', errors: [problem], response_metadata: { messages: [`[ERROR] ${problem}`] } });
@@ -124,6 +146,52 @@ describe('fake Slack Web API', () => {
         { method: 'chat.update', error: 'invalid_blocks', problems: [problem] },
       ]);
       expect(fake.messages.get(`C1:${posted.ts}`)?.versions).toHaveLength(1);
+    });
+
+    it('refuses more than 12,000 characters of text over all blocks with msg_blocks_too_long', async () => {
+      // 4 × 2,900 of section text, and 400 more spread over every other kind of text: 12,000 exactly.
+      const atCap = [
+        { type: 'header', text: plain('h'.repeat(100)) },
+        ...many(4, (i) => ({ ...section('x'.repeat(2900)), block_id: `s${i}` })),
+        { type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(100) }] },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'c'.repeat(95) }] },
+        { type: 'actions', elements: [{ ...button('a', 'b'.repeat(60)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) }] },
+      ];
+      expect(blocksTextLength(atCap)).toBe(12_000);
+      const ok = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks: atCap });
+      expect(ok.body.ok).toBe(true);
+
+      // One character more anywhere (here in a button's label) is refused, on post and on update.
+      const overByOne = [...atCap.slice(0, -1), { type: 'actions', elements: [{ ...button('a', 'b'.repeat(61)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) }] }];
+      expect(blocksTextLength(overByOne)).toBe(12_001);
+      expect(blocksProblems(overByOne)).toEqual([]);
+      const post = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks: overByOne });
+      expect(post.body).toEqual({ ok: false, error: 'msg_blocks_too_long' });
+      const update = await raw(fake, 'chat.update', { channel: 'C1', ts: ok.body.ts, text: 'fallback', blocks: overByOne });
+      expect(update.body).toEqual({ ok: false, error: 'msg_blocks_too_long' });
+      expect(fake.rejections).toEqual([
+        { method: 'chat.postMessage', error: 'msg_blocks_too_long' },
+        { method: 'chat.update', error: 'msg_blocks_too_long' },
+      ]);
+      expect(fake.messages.get(`C1:${String(ok.body.ts)}`)?.versions).toHaveLength(1);
+    });
+
+    it('counts the text of text objects only: not URLs, values, ids or the fallback', () => {
+      const blocks = [
+        { type: 'section', block_id: 'b'.repeat(200), text: { type: 'mrkdwn', text: 'abc' }, accessory: { ...button('a'.repeat(200), 'Go', 'v'.repeat(1500)), url: `https://x.example/${'u'.repeat(900)}` } },
+      ];
+      expect(blocksTextLength(blocks)).toBe(5);
+      expect(blocksTextLength([])).toBe(0);
+      expect(blocksTextLength('not blocks')).toBe(0);
+    });
+
+    it('refuses blocks without a fallback text, and keeps the first 40,000 characters of one', async () => {
+      expect((await raw(fake, 'chat.postMessage', { channel: 'C1', blocks: [section('a')] })).body).toEqual({ ok: false, error: 'no_text' });
+      expect((await raw(fake, 'chat.postMessage', { channel: 'C1', text: '  ', blocks: [section('a')] })).body).toEqual({ ok: false, error: 'no_text' });
+      const posted = await client.chat.postMessage({ channel: 'C1', text: 'ok', blocks: [section('a')] });
+      expect((await raw(fake, 'chat.update', { channel: 'C1', ts: posted.ts, blocks: [section('b')] })).body).toEqual({ ok: false, error: 'no_text' });
+      const long = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 't'.repeat(40_001) });
+      expect(fake.messages.get(`C1:${String(long.body.ts)}`)?.text).toHaveLength(40_000);
     });
 
     it('takes a message exactly at the limits', async () => {
@@ -299,6 +367,26 @@ describe('fake Slack response_url', () => {
       expect(await post(late, { text: 'late' })).toEqual([404, 'expired_url']);
       expect(await post(`${url}-unknown`, { text: 'x' })).toEqual([404, 'no_such_url']);
       expect(fake.responsePosts).toHaveLength(5);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('refuses what chat.postMessage refuses, with 400, without using up the URL', async () => {
+    const fake = await startFakeSlack();
+    try {
+      const url = fake.responseUrl('cmd-1');
+      const post = async (body: object) => {
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        return [response.status, await response.text()];
+      };
+      const big = Array.from({ length: 5 }, () => section('x'.repeat(2500)));
+      expect(await post({ text: 'fallback', blocks: big })).toEqual([400, 'msg_blocks_too_long']);
+      expect(await post({ text: 'fallback', blocks: [section('x'.repeat(3001))] })).toEqual([400, 'invalid_blocks']);
+      expect(await post({ blocks: [section('a')] })).toEqual([400, 'no_text']);
+      expect(fake.responsePosts).toEqual([]);
+      expect(fake.rejections.map((r) => r.error)).toEqual(['msg_blocks_too_long', 'invalid_blocks', 'no_text']);
+      for (let i = 0; i < 5; i++) expect(await post({ text: `n${i}`, blocks: [section('ok')] })).toEqual([200, 'ok']);
     } finally {
       await fake.close();
     }

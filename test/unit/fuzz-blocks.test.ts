@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { renderParseError, renderStatus, renderTriggering } from '../../src/blocks/ephemeral';
 import type { SlackMessage } from '../../src/blocks/message';
 import { renderRun } from '../../src/blocks/run';
-import { renderFailureReply } from '../../src/blocks/thread';
+import { renderFailureReplies } from '../../src/blocks/thread';
 import type { Run, RunError, RunPhase, Session, SessionStatus } from '../../src/runs/types';
 import { T0, bareAmpersands, foreignTokens, makeRun, makeSession, mrkdwnOf, textsOf } from './blocks-fixtures';
 import { hasLoneSurrogate, hostileText, hugeText } from './hostile';
@@ -111,7 +111,7 @@ describe('rendering hostile runs', () => {
   it('the thread reply stays safe and within limits', () => {
     fc.assert(
       fc.property(fc.array(sessionArb(false), { minLength: 1, maxLength: 40 }), (sessions) => {
-        expectSafe(renderFailureReply(makeRun({ phase: 'final', requester: REQUESTER, sessions })), { lone: false });
+        for (const reply of renderFailureReplies(makeRun({ phase: 'final', requester: REQUESTER, sessions }))) expectSafe(reply, { lone: false });
       }),
       { numRuns: 60, seed: SEED },
     );
@@ -143,7 +143,7 @@ describe('rendering hostile runs', () => {
       fc.property(hostileText(), fc.array(sessionArb(false), { minLength: 1, maxLength: 5 }), (requester, sessions) => {
         fc.pre(!/^[UW][A-Z0-9]{2,20}$/.test(requester));
         const run = makeRun({ phase: 'final', requester, sessions: sessions.map((s) => ({ ...s, status: 'FAILED' as const })) });
-        for (const message of [renderRun(run, { now: T0, interactive: true }), renderFailureReply(run)]) {
+        for (const message of [renderRun(run, { now: T0, interactive: true }), ...renderFailureReplies(run)]) {
           expect(slackLimitViolations(message)).toEqual([]);
           // No requester to allow: any `<@…>` at all is foreign here.
           for (const text of [...mrkdwnOf(message.blocks), message.text]) expect(foreignTokens(text, 'U0NOBODY')).toEqual([]);

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
-import { SlackRunMessages, afterPendingIo, rateLimitRetryMs } from '../../src/slack/run-messages';
+import { SlackRunMessages, afterPendingIo, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
 
 const logger = createLogger({ level: 'silent', secrets: [] });
 
@@ -86,11 +86,14 @@ function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Ru
   };
 }
 
-function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number } = {}) {
+type Replies = RunMessagesOptions['renderFailureReplies'];
+
+function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } = {}) {
   return new SlackRunMessages({
     client: chat.client,
-    render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
-    renderFailureReply: (r) => ({ text: `reply ${r.id}`, blocks: [] }),
+    // The size shows in the text when it is not the full one.
+    render: (r, size) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}${size === 'full' ? '' : ` [${size}]`}`, blocks: [] }),
+    renderFailureReplies: over.renderFailureReplies ?? ((r, { skip }) => (skip > 0 ? [] : [{ text: `reply ${r.id}`, blocks: [], listed: 1 }])),
     intervalMs: 1000,
     maxUpdatesPerMinute: over.maxUpdatesPerMinute ?? 50,
     ...(over.burst ? { updateShares: { burst: over.burst } } : {}),
@@ -190,6 +193,82 @@ describe('SlackRunMessages', () => {
     await jest.advanceTimersByTimeAsync(5000);
     await done;
     expect(chat.of('update')).toHaveLength(1);
+  });
+
+  describe('a message Slack refuses as too long (msg_blocks_too_long) is built smaller and sent again', () => {
+    const tooLong = () => platform('msg_blocks_too_long');
+
+    test('the post, then the updates keep the size Slack took', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      chat.failures.postMessage.push(tooLong());
+      expect(await messages.post(run('r1', ['STARTED', 'STARTED']))).toEqual({ ts: '1700000000.000001' });
+      const done = messages.finished(run('r1', ['PASSED', 'FAILED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      await done;
+      expect(chat.calls.map((c) => [c.method, c.text])).toEqual([
+        ['postMessage', 'r1 running: STARTED,STARTED'],
+        ['postMessage', 'r1 running: STARTED,STARTED [compact]'],
+        ['update', 'r1 final: PASSED,FAILED [compact]'],
+        ['postMessage', 'reply r1'],
+      ]);
+    });
+
+    test('the final update, down to the smallest size; never left behind', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      chat.failures.update.push(tooLong(), tooLong());
+      const done = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      await done;
+      expect(chat.of('update').map((c) => c.text)).toEqual(['r1 final: PASSED', 'r1 final: PASSED [compact]', 'r1 final: PASSED [minimal]']);
+    });
+
+    test('refused at every size: given up, logged, and finished still ends', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      chat.failures.update.push(tooLong(), tooLong(), tooLong(), tooLong());
+      const done = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      await done;
+      expect(chat.of('update')).toHaveLength(3);
+    });
+
+    test('the thread replies go on, smaller, from the first failed check not yet posted', async () => {
+      const chat = new FakeChat();
+      // 10 failed checks: 4 to a full reply, 2 to a compact one.
+      const perReply = { full: 4, compact: 2, minimal: 1 };
+      const messages = setup(chat, {
+        renderFailureReplies: (r, { size, skip }) => {
+          const replies = [];
+          for (let from = skip; from < 10; from += perReply[size]) {
+            const to = Math.min(10, from + perReply[size]);
+            replies.push({ text: `${r.id} ${size} ${from + 1}-${to}`, blocks: [], listed: to - from });
+          }
+          return replies;
+        },
+      });
+      await messages.post(run('r1', ['STARTED']));
+      // The second reply (checks 5-8) is refused.
+      const realPost = chat.client.chat.postMessage.bind(chat.client.chat);
+      let replies = 0;
+      (chat.client.chat as { postMessage: unknown }).postMessage = async (args: { channel: string; text: string; thread_ts?: string }) => {
+        if (args.thread_ts !== undefined && ++replies === 2) chat.failures.postMessage.push(tooLong());
+        return realPost(args as never);
+      };
+      const done = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10_000);
+      await done;
+      expect(chat.of('postMessage').slice(1).map((c) => c.text)).toEqual([
+        'r1 full 1-4',
+        'r1 full 5-8',
+        'r1 compact 5-6',
+        'r1 compact 7-8',
+        'r1 compact 9-10',
+      ]);
+    });
   });
 
   test('posts in one channel keep within its budget; a rate-limited post waits and goes again', async () => {

@@ -2,7 +2,11 @@
  * Slack's message limits (product.md §7), checked on a message as it would be sent. Takes `unknown`
  * so the end-to-end tests can pass what the fake Slack API received. The numbers are written here
  * again on purpose, not imported from src: a wrong constant in src must not make this check agree.
+ * The text in all the blocks is counted as the fake Slack counts it (one definition for the tests).
  */
+import { blocksTextLength } from '../fakes/slack-blocks';
+
+export { blocksTextLength };
 
 const MAX_BLOCKS = 50;
 const MAX_FALLBACK_TEXT = 40000;
@@ -24,6 +28,10 @@ const MAX_SELECT_OPTIONS = 100;
 const MAX_OPTION_TEXT = 75;
 const MAX_OPTION_VALUE = 150;
 const MAX_PLACEHOLDER = 150;
+/** Slack's undocumented cap on the text of all blocks together (refused from about 12,000). */
+const MAX_BLOCKS_TEXT = 12_000;
+/** What our messages keep under, leaving room for Slack's count differing from ours. */
+export const RUN_MESSAGE_TEXT_TARGET = 10_000;
 
 type Obj = Record<string, unknown>;
 
@@ -152,8 +160,18 @@ class Checker {
   }
 }
 
+/** A modal's limits differ from a message's: 100 blocks, and no cumulative text limit is known. */
+const MAX_VIEW_BLOCKS = 100;
+
+export interface LimitOptions {
+  /** 'view' for a modal's blocks (default 'message'). */
+  kind?: 'message' | 'view';
+}
+
 /** Every limit the message breaks, one line each; empty when it is within all of them. */
-export function slackLimitViolations(message: unknown): string[] {
+export function slackLimitViolations(message: unknown, options: LimitOptions = {}): string[] {
+  const view = options.kind === 'view';
+  const maxBlocks = view ? MAX_VIEW_BLOCKS : MAX_BLOCKS;
   const checker = new Checker();
   if (!isObj(message)) return ['message: not an object'];
   if (typeof message.text !== 'string' || message.text.trim() === '') checker.fail('text', 'fallback text missing or blank');
@@ -162,14 +180,16 @@ export function slackLimitViolations(message: unknown): string[] {
     if (!Array.isArray(message.blocks)) {
       checker.fail('blocks', 'not an array');
     } else {
-      if (message.blocks.length > MAX_BLOCKS) checker.fail('blocks', `${message.blocks.length} blocks, limit ${MAX_BLOCKS}`);
+      if (message.blocks.length > maxBlocks) checker.fail('blocks', `${message.blocks.length} blocks, limit ${maxBlocks}`);
       message.blocks.forEach((b, i) => checker.block(`blocks[${i}]`, b));
+      const text = blocksTextLength(message.blocks);
+      if (!view && text > MAX_BLOCKS_TEXT) checker.fail('blocks', `${text} characters of text in all, Slack refuses above ${MAX_BLOCKS_TEXT}`);
     }
   }
   return checker.problems;
 }
 
-export function assertWithinSlackLimits(message: unknown): void {
-  const problems = slackLimitViolations(message);
+export function assertWithinSlackLimits(message: unknown, options: LimitOptions = {}): void {
+  const problems = slackLimitViolations(message, options);
   if (problems.length > 0) throw new Error(`message breaks Slack's limits:\n${problems.join('\n')}`);
 }
