@@ -227,9 +227,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
 }
 
-if (require.main === module) {
+/** The process entry point: `node dist/app.js`, or scripts/start.js (`npm start`) after its build check. */
+export function runMain(): void {
   main().catch((err: unknown) => {
     process.stderr.write(`checkly-slack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runMain();
