@@ -18,8 +18,8 @@ import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
 import { SessionTracker } from './runs/tracker';
-import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
+import { SocketHealth, checkChecklyAccess, slackRefused, slackUnreachable } from './startup-checks';
 
 const VERSION: string = require('../package.json').version;
 
@@ -39,7 +39,12 @@ export interface StartOptions {
   /** Where log lines go (standard output by default); tests read them. */
   logDestination?: { write(line: string): unknown };
   now?: () => number;
+  /** Socket Mode: how long the socket may be down before /healthz says 503 (default 30 s). */
+  socketGraceMs?: number;
 }
+
+/** A reconnect takes seconds; longer than this, Slack's requests are not reaching the app. */
+const SOCKET_GRACE_MS = 30_000;
 
 /** Builds everything from the configuration and starts listening. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<Running> {
@@ -62,11 +67,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     },
   });
   const state = await openState(config, logger, now);
+  const socketHealth = config.slack.appToken ? new SocketHealth(now, options.socketGraceMs ?? SOCKET_GRACE_MS) : undefined;
   const { store, dispatcher } = state;
 
   const customRoutes = operatorRoutes({
     metrics,
-    healthy: () => state.healthy(),
+    healthy: async () => (socketHealth?.ok() ?? true) && (await state.healthy()),
     onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
   });
   const fetch = meteredSlackFetch(metrics);
@@ -86,7 +92,26 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
   // Verified here rather than by Bolt, so that a bad token stops start-up with a clear line.
-  const identity = await verifyBotToken(new webApi.WebClient(config.slack.botToken, clientOptions));
+  let identity: { botId?: string; userId?: string };
+  try {
+    identity = await verifyBotToken(new webApi.WebClient(config.slack.botToken, clientOptions), config.slack.apiUrl);
+    await checkChecklyAccess(
+      // Its own client: one attempt, no budget, so that an unreachable Checkly delays start-up by one timeout at most.
+      new ChecklyClient({
+        baseUrl: config.checkly.apiUrl,
+        apiKey: config.checkly.apiKey,
+        accountId: config.checkly.accountId,
+        userAgent: `checkly-slack/${VERSION}`,
+        timeoutMs: Math.min(config.checkly.requestTimeoutMs, 10_000),
+        retry: { retries: 0 },
+      }),
+      config.checkly.apiUrl,
+      logger,
+    );
+  } catch (err) {
+    await state.close().catch(() => undefined);
+    throw err;
+  }
   const app = new App({
     token: config.slack.botToken,
     botId: identity.botId,
@@ -152,7 +177,19 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });
 
-  const started = (await app.start(config.slack.port)) as unknown;
+  if (socketHealth && receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => socketHealth.connected());
+    for (const down of ['close', 'disconnected', 'reconnecting']) receiver.client.on(down, () => socketHealth.disconnected());
+  }
+  let started: unknown;
+  try {
+    started = (await app.start(config.slack.port)) as unknown;
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    // In Socket Mode, start() opens the socket with the app-level token.
+    throw (config.slack.appToken ? (slackRefused('SLACK_APP_TOKEN', err) ?? maybeUnreachable(config.slack.apiUrl, err)) : undefined) ?? err;
+  }
   await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
   const port = isServer(started) ? addressPort(started) : undefined;
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
@@ -181,14 +218,18 @@ function pollRequestsPerMinute(config: Config): number {
   return Math.max(1, Math.floor(config.checkly.maxRequestsPerMinute * 0.8));
 }
 
-async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: string; userId?: string }> {
+async function verifyBotToken(client: webApi.WebClient, apiUrl: string): Promise<{ botId?: string; userId?: string }> {
   try {
     const auth = await client.auth.test();
     return { botId: auth.bot_id, userId: auth.user_id };
   } catch (err) {
-    const code = platformError(err);
-    throw new Error(code ? `Slack refused SLACK_BOT_TOKEN (${code})` : `Slack could not be reached at SLACK_API_URL`);
+    throw slackRefused('SLACK_BOT_TOKEN', err) ?? slackUnreachable(apiUrl, err);
   }
+}
+
+/** A request that got no answer from Slack, described; other errors stay as they are. */
+function maybeUnreachable(apiUrl: string, err: unknown): Error | undefined {
+  return (err as { code?: unknown }).code === webApi.ErrorCode.RequestError ? slackUnreachable(apiUrl, err) : undefined;
 }
 
 function secretsOf(config: Config): string[] {

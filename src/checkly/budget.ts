@@ -15,6 +15,8 @@ export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   result: 1,
   session: 2,
   completion: 2,
+  // Once, at start-up (the key check).
+  account: 0,
 };
 
 /** A place taken ahead by `reserve` and not used within this long is given back. */

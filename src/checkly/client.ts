@@ -2,7 +2,7 @@ import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, err
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
 import { type HttpAnswer, type HttpRequest, Transport } from './transport';
-import type { CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import type { Account, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 import { isUuid } from './uuid';
 
 export type { ChecklyOperation, RetryOptions };
@@ -107,6 +107,17 @@ export class ChecklyClient {
     const { data } = await this.call({ operation: 'result', method: 'GET', path });
     if (!isRecord(data)) throw this.unexpected('result', path);
     return data as CheckResult;
+  }
+
+  /**
+   * The account the key and account ID open (GET /v1/accounts/me): the cheapest authenticated call,
+   * made once at start-up so that a wrong key shows there rather than at the first run.
+   */
+  async account(): Promise<Account> {
+    const path = '/v1/accounts/me';
+    const { data } = await this.call({ operation: 'account', method: 'GET', path });
+    if (!isRecord(data) || typeof data.id !== 'string') throw this.unexpected('account', path);
+    return data as unknown as Account;
   }
 
   /** Releases idle connections. */

@@ -18,3 +18,14 @@ export type ApiError = Schemas['ApiError'];
 
 export type SessionStatus = CheckSession['status'];
 export type CheckType = CheckSession['checkType'];
+/**
+ * The account a key and account ID open (GET /v1/accounts/me): the fields of the spec's `Account` this
+ * app reads (the generated types cover only the check-session calls; only `id` is required).
+ */
+export interface Account {
+  id: string;
+  name?: string;
+  plan?: string;
+  planDisplayName?: string;
+  runtimeId?: string;
+}

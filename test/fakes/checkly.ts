@@ -21,7 +21,7 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
-import type { SessionStatus } from '../../src/checkly/types';
+import type { Account, SessionStatus } from '../../src/checkly/types';
 
 export { uuid, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
 export type { ChecklyOperation };
@@ -96,6 +96,8 @@ export interface FakeCheckly {
   setDelay(op: ChecklyOperation | 'any', ms: number): void;
   /** Re-evaluates held long polls now (after moving an injected clock). */
   recheck(): void;
+  /** Replaces the account's API key, as revoking one does: requests with the old key get 401. */
+  rotateKey(newKey: string): void;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v2\/check-sessions\/([^/]+)$/, op: 'session' },
   { method: 'POST', pattern: /^\/v1\/check-sessions\/([^/]+)\/cancel$/, op: 'cancel' },
   { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)$/, op: 'result' },
+  { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
 ];
 
 function route(method: string, path: string): Route | undefined {
@@ -150,7 +153,7 @@ function apiError(status: number, message?: string): { statusCode: number; error
 }
 
 class FakeChecklyServer implements FakeCheckly {
-  readonly apiKey: string;
+  apiKey: string;
   readonly accountId: string;
   readonly requests: RecordedRequest[] = [];
   rateLimited = 0;
@@ -232,6 +235,10 @@ class FakeChecklyServer implements FakeCheckly {
     else this.delays.delete(op);
   }
 
+  rotateKey(newKey: string): void {
+    this.apiKey = newKey;
+  }
+
   recheck(): void {
     for (const set of this.waiters.values()) for (const w of [...set]) this.checkWaiter(w);
   }
@@ -301,6 +308,8 @@ class FakeChecklyServer implements FakeCheckly {
         return this.cancel(res, record, first, raw);
       case 'result':
         return this.checkResult(res, record, first, second);
+      case 'account':
+        return this.answer(res, record, 200, accountBody(this.accountId));
     }
   }
 
@@ -496,6 +505,11 @@ class FakeChecklyServer implements FakeCheckly {
     if (s.cancelledAt !== undefined) v.cancelledAt = s.cancelledAt;
     return v;
   }
+}
+
+/** The spec's Account, as GET /v1/accounts/me answers it for the account the headers name. */
+function accountBody(id: string): Account {
+  return { id, name: 'Fake Account', runtimeId: '2025.04', plan: 'team', planDisplayName: 'Team' };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
