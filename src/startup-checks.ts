@@ -53,14 +53,15 @@ export function networkCause(err: unknown): string {
     chain.push(e);
     node = e.original ?? e.cause;
   }
-  const codes = chain.map((e) => e.code).filter((c): c is string => typeof c === 'string');
+  // The system's code, not the wrappers' (slack_webapi_request_error says only "no answer").
+  const code = chain.map((e) => e.code).find((c): c is string => typeof c === 'string' && !c.startsWith('slack_'));
   const messages = chain.map((e) => e.message).filter((m): m is string => typeof m === 'string');
-  const code = codes.find((c) => c !== 'slack_webapi_request_error') ?? codes[0];
   if (code && DNS_CODES.has(code)) return `DNS lookup failed (${code})`;
   if (code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED)';
   if (code && TIMEOUT_CODES.has(code)) return `timed out (${code})`;
   if (code && /CERT|SSL|TLS|EPROTO/.test(code)) return `TLS failed (${code})`;
   if (code === 'ECONNRESET') return 'connection reset (ECONNRESET)';
+  // Anything else as the innermost error says it, e.g. fetch refusing a port browsers block ("bad port").
   const detail = messages[messages.length - 1];
   return code ? `${code}${detail ? `: ${detail}` : ''}` : (detail ?? 'no answer');
 }
