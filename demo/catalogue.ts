@@ -81,6 +81,9 @@ export const DEMO_CHECKS: FakeCheckInput[] = [
   { name: 'Staging · search API', checkType: 'API', tags: ['staging', 'api'], locations: ['us-east-1'], durationMs: 2_600 },
 ];
 
+/** Fails one run in two, as flaky checks do: a "Rerun failed" then shows it passing. */
+export const FLAKY_CHECK = 'Checkout · pay with card';
+
 /** The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms. */
 export function demoChecks(speed: number): FakeCheckInput[] {
   return DEMO_CHECKS.map((c) => ({ ...c, durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)) }));

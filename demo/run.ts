@@ -15,7 +15,7 @@ import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
-import { demoChecks } from './catalogue';
+import { FLAKY_CHECK, demoChecks } from './catalogue';
 import { startWorkspace } from './workspace';
 
 async function main(): Promise<void> {
@@ -35,6 +35,18 @@ async function main(): Promise<void> {
   const realCheckly = Boolean(env.CHECKLY_API_KEY && env.CHECKLY_ACCOUNT_ID);
   const checkly = realCheckly ? undefined : await startFakeCheckly({ apiKey: `cu_demo_${randomBytes(16).toString('hex')}` });
   for (const check of checkly ? demoChecks(speed) : []) checkly!.addCheck(check);
+  const flaky = checkly?.checks.find((c) => c.name === FLAKY_CHECK);
+  // After each session of the flaky check, the next one has the other outcome (a change to a fake
+  // check applies to the sessions triggered after it).
+  let flakySessions = 0;
+  const flakyTimer = setInterval(() => {
+    const sessions = checkly && flaky ? checkly.sessions.filter((s) => s.checkId === flaky.id).length : 0;
+    if (flaky && sessions !== flakySessions) {
+      flaky.outcome = sessions % 2 === 0 ? 'FAILED' : 'PASSED';
+      flakySessions = sessions;
+    }
+  }, 200);
+  flakyTimer.unref();
 
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: botToken,
