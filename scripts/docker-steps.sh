@@ -18,7 +18,8 @@ rm -rf "$build" "$runtime"
 mkdir -p "$build" "$runtime"
 
 # ---- build stage: COPY package*.json, npm ci, COPY tsconfig*.json src, npm run build ----
-(cd "$root" && git ls-files -z --cached --others --exclude-standard) |
+# Exactly what the Dockerfile copies, from the tracked files (a clean copy: no dist/, no local state).
+(cd "$root" && git ls-files -z --cached --others --exclude-standard -- package.json package-lock.json tsconfig.json tsconfig.build.json src) |
   (cd "$root" && xargs -0 -I{} sh -c 'test -e "$1" && mkdir -p "$2/$(dirname "$1")" && cp -p "$1" "$2/$1" || true' _ {} "$build")
 if [ "${REUSE_NODE_MODULES:-}" = 1 ]; then
   ln -s "$root/node_modules" "$build/node_modules"

@@ -77,6 +77,11 @@ test('the Dockerfile and the steps agree: build stage, production install, non-r
   expect(dockerfile).toMatch(/^CMD \["node", "dist\/app\.js"\]$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
   expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+  // The script copies exactly what the build stage copies from the context.
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+  const script = readFileSync(path.join(ROOT, 'scripts/docker-steps.sh'), 'utf8');
+  const scripted = /git ls-files -z --cached --others --exclude-standard -- (.+)\)/.exec(script)?.[1]?.split(' ');
+  expect(scripted).toEqual(copied);
 });
 
 test('started as a non-root user: /healthz answers as the HEALTHCHECK asks, and SIGTERM ends it within 10 s', async () => {
