@@ -13,6 +13,11 @@ const OPERATIONS = [
   ['/v2/check-sessions/{checkSessionId}/completion', 'get'],
   ['/v1/check-sessions/{checkSessionId}/cancel', 'post'],
   ['/v1/check-results/{checkId}/{checkResultId}', 'get'],
+  ['/v1/check-results/{checkId}/{checkResultId}/assets', 'get'],
+  ['/v1/checks', 'get'],
+  ['/v1/checks/{id}', 'get'],
+  ['/v1/check-groups', 'get'],
+  ['/v1/check-statuses', 'get'],
 ];
 
 const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));

@@ -4,11 +4,18 @@ import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import { UsergroupMembership } from './access/usergroups';
 import { renderRun } from './blocks/run';
+import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './blocks/evidence';
 import { renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
-import { registerActions } from './actions';
+import { locationResults } from './checkly/results';
+import { registerActions, registerFindActions } from './actions';
+import { CatalogueCache } from './catalogue/cache';
+import type { FindDeps } from './catalogue/deps';
+import { listCheckGroups, listCheckStatuses, listChecks } from './checkly/catalogue';
 import { registerCommands } from './commands';
+import { registerOptions } from './options';
+import { registerViews } from './views';
 import { loadConfig, type Config } from './config';
 import { boltLogger, createLogger } from './log';
 import { Metrics } from './metrics';
@@ -17,14 +24,19 @@ import { operatorRoutes } from './operator-routes';
 import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
 import { openState } from './runs/state';
-import { SessionTracker } from './runs/tracker';
+import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
+import { SessionTracker, errorText } from './runs/tracker';
 import { SlackRunMessages } from './slack/run-messages';
+import { ScreenshotUploader } from './slack/upload';
 import { SocketHealth, checkChecklyAccess, slackRefused, slackUnreachable } from './startup-checks';
 
 const VERSION: string = require('../package.json').version;
 
 /** SIGTERM to exit: well inside the 10 s a platform usually grants. */
 const SHUTDOWN_DEADLINE_MS = 8000;
+
+/** How long a thread reply waits for its failure details, which wait behind every poll of a running session. */
+const EVIDENCE_WAIT_MS = 20_000;
 
 /** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
 const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
@@ -122,11 +134,21 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     clientOptions,
   });
 
+  const evidence: EvidenceOptions = { checkly, logger, waitMs: EVIDENCE_WAIT_MS };
+  const screenshots = new ScreenshotUploader({ client: app.client, logger, scrub: (text) => redactSecrets(text, secrets) });
   const messages = new SlackRunMessages({
     // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
     client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
     render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true }), secrets),
     renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
+    failureReplies: async (run) => {
+      const found = await gatherEvidence(evidenceSessions(run), evidence);
+      return renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
+    },
+    afterFailureReply: async (run, threadTs) => {
+      const shots = await gatherScreenshots(failingInOrder(run), evidence);
+      await screenshots.upload(run.channel, threadTs, shots);
+    },
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
     now,
@@ -171,8 +193,43 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     policy: config.access,
     usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
   };
-  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics });
-  registerActions(app, { runner, commandName: config.slack.command, logger, access, metrics });
+  const catalogue = new CatalogueCache({
+    source: {
+      listChecks: () => listChecks(checkly),
+      listCheckGroups: () => listCheckGroups(checkly),
+      listCheckStatuses: () => listCheckStatuses(checkly),
+    },
+    ttlMs: config.checkly.catalogueTtlMs,
+    now,
+    onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
+  });
+  const find: FindDeps = {
+    catalogue,
+    checkly,
+    runner,
+    access,
+    commandName: config.slack.command,
+    logger,
+    now,
+    metrics,
+    redact: (value) => redactSecrets(value, secrets),
+  };
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
+  registerActions(app, {
+    runner,
+    commandName: config.slack.command,
+    logger,
+    access,
+    metrics,
+    details: {
+      getCheckResult: (checkId, resultId) => checkly.getCheckResult(checkId, resultId, 'result'),
+      getSessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
+      scrub: (value) => redactSecrets(value, secrets),
+    },
+  });
+  registerFindActions(app, find);
+  registerViews(app, find);
+  registerOptions(app, find);
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

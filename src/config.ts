@@ -29,6 +29,8 @@ export interface Config {
     /** `maxWaitSeconds` of a long poll on a session's completion (1 to 30). */
     pollWaitSeconds: number;
     maxRequestsPerMinute: number;
+    /** How long the list of checks and groups is kept before it is read again (CHECK_CATALOGUE_TTL_SECONDS). */
+    catalogueTtlMs: number;
   };
   runs: {
     /** A run still unfinished after this long stops being followed. */
@@ -80,6 +82,7 @@ export function loadConfig(env: Env): ConfigResult {
       requestTimeoutMs: read.integer('CHECKLY_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000),
       pollWaitSeconds: read.integer('CHECKLY_POLL_WAIT_SECONDS', 30, 1, 30),
       maxRequestsPerMinute: read.integer('CHECKLY_MAX_REQUESTS_PER_MINUTE', 300, 1, 100_000),
+      catalogueTtlMs: read.integer('CHECK_CATALOGUE_TTL_SECONDS', 300, 1, 86_400) * 1000,
     },
     runs: {
       timeoutMs: read.integer('RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600) * 1000,

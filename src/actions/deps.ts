@@ -2,6 +2,7 @@ import type { Access } from '../access/check';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
+import type { DetailsDeps } from './details';
 
 export interface ActionDeps {
   runner: Runner;
@@ -9,4 +10,6 @@ export interface ActionDeps {
   logger: Logger;
   access: Access;
   metrics: Pick<Metrics, 'refused'>;
+  /** The Details modal; without it, Details clicks are only acknowledged. */
+  details?: DetailsDeps;
 }

@@ -30,7 +30,7 @@ export function renderHelp(commandName: string, unknown?: string): SlackMessage 
   const usage = escapeMrkdwn(helpUsage(commandName));
   const examples = EXAMPLES.map(([args, meaning]) => `• ${command(commandName, args)}: ${escapeMrkdwn(meaning)}`);
   return {
-    text: fallback(escapeTruncated(`${commandName} help: run <tags>, run --check <id>, run --all, status, help`, 200)),
+    text: fallback(escapeTruncated(`${commandName} help: ${commandName} alone opens a form; run <tags>, run --check <id>, run --all, checks <words>, failing, status, help`, 300)),
     blocks: [section(intro), section(usage), section(['*Examples*', ...examples].join('\n'))],
   };
 }

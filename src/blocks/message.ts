@@ -1,6 +1,7 @@
 /** The shape every builder returns, and the few Block Kit constructors they share. */
 import type {
   ActionsBlock,
+  ActionsBlockElement,
   Button,
   ContextBlock,
   HeaderBlock,
@@ -51,7 +52,7 @@ export function context(texts: string[]): ContextBlock {
   return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map(mrkdwn) };
 }
 
-export function actions(blockId: string, elements: Button[]): ActionsBlock {
+export function actions(blockId: string, elements: ActionsBlockElement[]): ActionsBlock {
   return { type: 'actions', block_id: blockId, elements: elements.slice(0, LIMITS.actionsElements) };
 }
 

@@ -2,11 +2,12 @@
  * The run message: one per run, re-rendered from the run's state on every change.
  * Top to bottom: header, context, progress, rows, buttons (product.md §2).
  */
-import type { Button, KnownBlock } from '@slack/types';
+import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
 import { escapeTruncated, link, mentionUser } from './escape';
+import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, type SlackMessage } from './message';
 import { countStatuses, formatCounts, formatCountsPlain, progressBar, type StatusCounts } from './progress';
@@ -46,7 +47,10 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
     runContext(run, opts.now),
     ...renderReruns(run.reruns),
   ];
-  const buttons = runButtons(run, counts, opts);
+  const buttons: ActionsBlockElement[] = runButtons(run, counts, opts);
+  // A final run's failing checks: one "Details…" menu rather than a button per row (blocks and text stay small).
+  const menu = opts.interactive && run.phase !== 'running' ? detailsMenu(run) : undefined;
+  if (menu) buttons.push(menu);
   const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
   const body = runBody(run, counts, opts, LIMITS.blocks - head.length - tail.length);
   return { text: runFallback(run, counts), blocks: [...head, ...body, ...tail] };

@@ -7,14 +7,24 @@ import type { ChecklyOperation } from './operation';
 
 /**
  * 0: a person is waiting for it (a trigger from a command or a button, a cancel). 1: a failing row's
- * error line. 2: following sessions, which the long polls do at leisure.
+ * error line, a Details modal someone just opened, and the catalogue (a person waits for it too, but
+ * a cold fetch is 20 pages that must not crowd out a trigger). 2: following sessions, which the long
+ * polls do at leisure. 3: the failure evidence of a finished run's thread reply (results,
+ * screenshots): it must never slow down learning that a running session is final.
  */
 export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   trigger: 0,
   cancel: 0,
   result: 1,
+  checks: 1,
+  check: 1,
+  groups: 1,
+  statuses: 1,
   session: 2,
   completion: 2,
+  evidence: 3,
+  assets: 3,
+  asset: 3,
   // Once, at start-up (the key check).
   account: 0,
 };
@@ -30,7 +40,10 @@ interface Reservation {
 export interface ChecklyBudgetOptions {
   /** Requests in any 60 s, retries included. */
   maxRequestsPerMinute: number;
-  /** Places that following sessions leave free for triggers and cancels (default: a tenth of the budget); error lines leave half as many. */
+  /**
+   * Places that following sessions leave free for triggers and cancels (default: a tenth of the budget);
+   * error lines leave half as many, failure evidence twice as many.
+   */
   reserve?: number;
   /**
    * How long a request counts from its start (default 61 s). Checkly counts a minute from the request's
@@ -64,7 +77,7 @@ export class ChecklyBudget {
     this.now = options.now ?? Date.now;
     this.window = new SlidingWindow(this.limit, options.windowMs ?? 61_000);
     const reserve = Math.min(this.limit - 1, options.reserve ?? Math.ceil(this.limit / 10));
-    this.queue = new WindowQueue({ window: this.window, reserves: [0, Math.ceil(reserve / 2), reserve], now: this.now });
+    this.queue = new WindowQueue({ window: this.window, reserves: [0, Math.ceil(reserve / 2), reserve, Math.min(this.limit - 1, 2 * reserve)], now: this.now });
   }
 
   /** For ChecklyClient's `beforeRequest`: resolves when the attempt may go. */

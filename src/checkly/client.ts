@@ -2,7 +2,7 @@ import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, err
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
 import { type HttpAnswer, type HttpRequest, Transport } from './transport';
-import type { Account, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import type { Account, AssetManifest, AssetType, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 import { isUuid } from './uuid';
 
 export type { ChecklyOperation, RetryOptions };
@@ -28,6 +28,11 @@ export interface ChecklyClientOptions {
   beforeRequest?: (op: ChecklyOperation) => Promise<void>;
   /** Told of every attempt's outcome (metrics, slowing down on 429). Must not throw; if it does, it is ignored. */
   onResponse?: (info: ResponseInfo) => void;
+}
+
+export interface DownloadedAsset {
+  contentType: string | undefined;
+  bytes: Buffer;
 }
 
 /** The spec bounds maxWaitSeconds to 1..30. */
@@ -98,14 +103,18 @@ export class ChecklyClient {
     await this.call({ operation: 'cancel', method: 'POST', path, body: {} });
   }
 
-  /** The full result of one location's run, with its error details. */
-  async getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult> {
+  /**
+   * The full result of one location's run, with its error details. `operation` says why it is asked
+   * for (a row's error line or a Details modal: `result`; a thread reply's evidence: `evidence`), which
+   * sets its place in the request budget.
+   */
+  async getCheckResult(checkId: string, checkResultId: string, operation: 'result' | 'evidence' = 'result', signal?: AbortSignal): Promise<CheckResult> {
     const template = '/v1/check-results/{checkId}/{checkResultId}';
-    this.requireUuid('result', template, 'check ID', checkId);
-    this.requireUuid('result', template, 'check result ID', checkResultId);
+    this.requireUuid(operation, template, 'check ID', checkId);
+    this.requireUuid(operation, template, 'check result ID', checkResultId);
     const path = `/v1/check-results/${checkId}/${checkResultId}`;
-    const { data } = await this.call({ operation: 'result', method: 'GET', path });
-    if (!isRecord(data)) throw this.unexpected('result', path);
+    const { data } = await this.call({ operation, method: 'GET', path, ...(signal ? { signal } : {}) });
+    if (!isRecord(data)) throw this.unexpected(operation, path);
     return data as CheckResult;
   }
 
@@ -118,6 +127,57 @@ export class ChecklyClient {
     const { data } = await this.call({ operation: 'account', method: 'GET', path });
     if (!isRecord(data) || typeof data.id !== 'string') throw this.unexpected('account', path);
     return data as unknown as Account;
+  }
+
+  /** The manifest of a result's downloadable assets, of the given types only. */
+  async getAssets(checkId: string, checkResultId: string, types: readonly AssetType[]): Promise<AssetManifest> {
+    const template = '/v1/check-results/{checkId}/{checkResultId}/assets';
+    this.requireUuid('assets', template, 'check ID', checkId);
+    this.requireUuid('assets', template, 'check result ID', checkResultId);
+    const path = `/v1/check-results/${checkId}/${checkResultId}/assets`;
+    const { data } = await this.call({ operation: 'assets', method: 'GET', path, query: { type: types } });
+    if (!isRecord(data) || !Array.isArray(data.assets)) throw this.unexpected('assets', path);
+    return data as AssetManifest;
+  }
+
+  /**
+   * The bytes of one asset of a manifest, at most `maxBytes`. The asset's URL is an authenticated API
+   * URL: the key goes only to the API's own origin, and a redirect (to storage) is followed without it.
+   */
+  async downloadAsset(url: string, maxBytes: number): Promise<DownloadedAsset> {
+    const path = '/v1/check-results/{checkId}/{checkResultId}/assets (download)';
+    const aborted = (): Error => new RequestAbortedError({ operation: 'asset', path, checklyMessage: 'Request aborted.', neverSent: true });
+    return withRetry(
+      async () => {
+        await this.options.beforeRequest?.('asset');
+        const startedAt = performance.now();
+        let got: Awaited<ReturnType<Transport['download']>>;
+        try {
+          got = await this.transport.download(url, { maxBytes, timeoutMs: this.options.timeoutMs, path });
+        } catch (err) {
+          this.report({ op: 'asset', status: undefined, durationMs: performance.now() - startedAt });
+          throw err;
+        }
+        this.report({ op: 'asset', status: got.status, durationMs: performance.now() - startedAt });
+        if (got.status >= 200 && got.status < 300 && got.bytes) return { contentType: got.contentType, bytes: got.bytes };
+        throw errorForStatus(got.status, { operation: 'asset', path, checklyMessage: `The asset download answered ${got.status}.` });
+      },
+      { options: this.retry, shouldRetry: (err) => isRetryable(err, 'asset'), aborted },
+    );
+  }
+
+  /**
+   * A GET with the same headers, retries and budget as every other call, for the resource modules
+   * (catalogue.ts) that keep their paths and response types beside their calls.
+   */
+  async read(operation: ChecklyOperation, path: string, query?: Record<string, string | number>): Promise<unknown> {
+    const { data } = await this.call({ operation, method: 'GET', path, ...(query ? { query } : {}) });
+    return data;
+  }
+
+  /** For resource modules: refuses a non-UUID before it goes into a path. */
+  checkedUuid(operation: ChecklyOperation, template: string, what: string, value: string): string {
+    return this.requireUuid(operation, template, what, value);
   }
 
   /** Releases idle connections. */

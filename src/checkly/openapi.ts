@@ -127,6 +127,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/check-results/{checkId}/{checkResultId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a normalized asset manifest for a check result
+         * @description Returns a normalized manifest of downloadable assets for the check result.
+         */
+        get: operations["getV1CheckresultsCheckidCheckresultidAssets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List all checks
+         * @description Lists all current checks in your account.
+         */
+        get: operations["getV1Checks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a check
+         * @description Show details of a specific API or browser check
+         */
+        get: operations["getV1ChecksId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/check-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List all check groups
+         * @description Lists all current check groups in your account. The "checks" property is an array of check UUID's for convenient referencing. It is read only and you cannot use it to add checks to a group.
+         */
+        get: operations["getV1Checkgroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/check-statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List all check statuses
+         * @description Shows the current status information for all checks in your account. The check status records are continuously updated as new check results come in.
+         */
+        get: operations["getV1Checkstatuses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -632,6 +732,1964 @@ export interface components {
                 chain?: components["schemas"]["CheckResultFreeformObject"][] | null;
             } | null;
         } | null;
+        AssetManifest: {
+            /** @description Normalized assets for the result. */
+            assets: components["schemas"]["AssetManifestEntry"][];
+            /** @description Whether the manifest omitted entries because the stored archive entry list exceeded the endpoint cap. */
+            truncated?: boolean;
+            /** @description Number of archive entries represented in the response when the manifest is truncated. */
+            entriesReturned?: number;
+            /** @description Total number of manifestable archive entries found in storage when the manifest is truncated. */
+            entriesTotal?: number;
+        };
+        AssetManifestEntry: {
+            /**
+             * @description Normalized asset type.
+             * @enum {string}
+             */
+            type: "log" | "trace" | "video" | "screenshot" | "pcap" | "report" | "file";
+            /** @description Display/download name for the asset. */
+            name: string;
+            /**
+             * Format: uri
+             * @description Authenticated API URL for downloading or redirecting to the asset.
+             */
+            url: string;
+            /** @description Best-effort content type inferred from the asset metadata. */
+            contentType?: string;
+            /** @description Stable source identifiers for correlating the asset to checks and results. */
+            source: {
+                /**
+                 * @description Result endpoint scope that produced this asset entry.
+                 * @enum {string}
+                 */
+                type: "check-result" | "test-session-result";
+                /**
+                 * Format: uuid
+                 * @description Check ID associated with this asset.
+                 */
+                checkId?: string;
+                /** @description Check name associated with this asset. */
+                checkName?: string;
+                /** @description Check type associated with this asset. */
+                checkType?: string;
+                /**
+                 * Format: uuid
+                 * @description Result ID associated with this asset.
+                 */
+                resultId?: string;
+                /**
+                 * Format: uuid
+                 * @description Test session ID associated with this asset.
+                 */
+                testSessionId?: string;
+            };
+            /** @description Present when the asset is an entry inside a ZIP archive. */
+            archive?: {
+                /** @description File path inside the downloadable archive. */
+                entryName: string;
+            };
+        };
+        ChecksV1CheckList: components["schemas"]["ChecksV1Check"][];
+        ChecksV1Check: components["schemas"]["ChecksV1HeartbeatCheck"] | components["schemas"]["ChecksV1PlaywrightCheck"] | components["schemas"]["ChecksV1IcmpMonitor"] | components["schemas"]["ChecksV1TracerouteMonitor"] | components["schemas"]["ChecksV1GrpcMonitor"] | components["schemas"]["ChecksV1SslMonitor"] | components["schemas"]["ChecksV1ApiCheck"] | components["schemas"]["ChecksV1TcpCheck"] | components["schemas"]["ChecksV1UrlMonitor"] | components["schemas"]["ChecksV1DnsMonitor"] | components["schemas"]["ChecksV1BrowserCheck"] | components["schemas"]["ChecksV1MultiStepCheck"] | components["schemas"]["ChecksV1GenericCheck"];
+        ChecksV1HeartbeatCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /** @enum {string} */
+            checkType?: "HEARTBEAT";
+            heartbeat?: components["schemas"]["ChecksV1Heartbeat"];
+        };
+        /**
+         * @default {
+         *       "escalationType": "RUN_BASED",
+         *       "runBasedEscalation": {
+         *         "failedRunThreshold": 1
+         *       },
+         *       "reminders": {
+         *         "amount": 0,
+         *         "interval": 5
+         *       },
+         *       "parallelRunFailureThreshold": {
+         *         "enabled": false,
+         *         "percentage": 10
+         *       }
+         *     }
+         */
+        ChecksV1AlertSettings: {
+            /**
+             * @default RUN_BASED
+             * @enum {string}
+             */
+            escalationType: "RUN_BASED" | "TIME_BASED";
+            reminders?: {
+                /**
+                 * @default 0
+                 * @enum {integer}
+                 */
+                amount: 0 | 1 | 2 | 3 | 4 | 5 | 100000;
+                /**
+                 * @default 5
+                 * @enum {integer}
+                 */
+                interval: 1 | 2 | 3 | 4 | 5 | 10 | 15 | 30;
+            };
+            sslCertificates?: {
+                enabled?: boolean;
+                alertThreshold?: number;
+            };
+            runBasedEscalation?: components["schemas"]["ChecksV1AlertSettingsRunBasedEscalation"];
+            timeBasedEscalation?: components["schemas"]["ChecksV1AlertSettingsTimeBasedEscalation"];
+            parallelRunFailureThreshold?: {
+                /** @default false */
+                enabled: boolean;
+                /**
+                 * @default 10
+                 * @enum {integer}
+                 */
+                percentage: 10 | 20 | 30 | 40 | 50 | 60 | 70 | 80 | 90 | 100;
+            };
+        } | null;
+        ChecksV1AlertSettingsRunBasedEscalation: {
+            /** @enum {integer} */
+            failedRunThreshold?: 1 | 2 | 3 | 4 | 5;
+        };
+        ChecksV1AlertSettingsTimeBasedEscalation: {
+            /** @enum {integer} */
+            minutesFailingThreshold?: 5 | 10 | 15 | 30;
+        };
+        ChecksV1AlertChannelSubscription: {
+            alertChannelId: number;
+            activated: boolean;
+        };
+        ChecksV1TriggerIncident: {
+            /** Format: uuid */
+            serviceId: string;
+            /** @enum {string} */
+            severity: "CRITICAL" | "MAJOR" | "MEDIUM" | "MINOR";
+            name: string;
+            description: string;
+            notifySubscribers: boolean;
+        } | null;
+        ChecksV1AlertChannels: {
+            email?: components["schemas"]["ChecksV1AlertEmail"][];
+            webhook?: components["schemas"]["ChecksV1AlertWebhook"][];
+            slack?: components["schemas"]["ChecksV1AlertSlack"][];
+            sms?: components["schemas"]["ChecksV1AlertSms"][];
+        } | null;
+        ChecksV1AlertEmail: {
+            /** @default  */
+            address: string;
+        };
+        ChecksV1AlertWebhook: {
+            /** @default  */
+            name: string;
+            /** @default  */
+            url: string;
+            /** @default POST */
+            method: string | null;
+            /** @default [] */
+            headers: components["schemas"]["ChecksV1KeyValue"][];
+            /** @default [] */
+            queryParameters: components["schemas"]["ChecksV1KeyValue"][];
+        };
+        ChecksV1KeyValue: {
+            key: string;
+            value: string;
+            /** @default false */
+            locked: boolean;
+        };
+        ChecksV1AlertSlack: {
+            /** @default  */
+            url: string;
+        };
+        ChecksV1AlertSms: {
+            /** @default  */
+            number: string;
+            name: string;
+        };
+        /** @description The project that manages this check, or null when the check is not managed by code. When a check has more than one binding, this reports the preferred one. */
+        ChecksV1CheckProject: {
+            /** @description The ID of the project that manages this check. */
+            id?: string;
+            /** @description The logical ID of the managing project, as declared in code. */
+            logicalId?: string;
+            /** @description The name of the managing project. */
+            name?: string;
+        } | null;
+        /** @description The Checkly CLI projects that manage this resource. `owner` is null and `references` empty when the resource is not managed by code. */
+        ProjectBindingsV1: {
+            owner: components["schemas"]["ProjectBindingOwnerV1"];
+            references: components["schemas"]["ProjectBindingReferencesV1"];
+        };
+        /** @description The project that owns this resource — the one whose deploy can delete it. Null when no project owns it, including when other projects merely reference it. In the rare case that several projects hold an ownership record for one resource, this reports the preferred one and the rest are omitted. */
+        ProjectBindingOwnerV1: {
+            project: components["schemas"]["BindingProjectV1"];
+            binding: components["schemas"]["ProjectBindingDetailsV1"];
+        } | null;
+        /** @description The project this binding is to. */
+        BindingProjectV1: {
+            /** @description The ID of the project. */
+            id: string;
+            /** @description The logical ID of the project, as declared in code. */
+            logicalId: string;
+            /** @description The name of the project. */
+            name: string;
+        };
+        /** @description The resource's side of this binding. */
+        ProjectBindingDetailsV1: {
+            /**
+             * @description The resource's logical ID within this project, as declared in code.
+             * @example homepage-check
+             */
+            logicalId: string;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. */
+            pending: boolean;
+        };
+        /** @description Projects that use this resource without owning it; their deploys leave it alone. Empty when there are none. */
+        ProjectBindingReferencesV1: components["schemas"]["ProjectBindingV1"][];
+        ProjectBindingV1: {
+            project: components["schemas"]["BindingProjectV1"];
+            binding: components["schemas"]["ProjectBindingDetailsV1"];
+        };
+        ChecksV1Heartbeat: {
+            /** @description Interval expected between pings. */
+            period: number;
+            /** @enum {string} */
+            periodUnit: "seconds" | "minutes" | "hours" | "days";
+            /** @description Grace added to the period. */
+            grace: number;
+            /** @enum {string} */
+            graceUnit: "seconds" | "minutes" | "hours" | "days";
+            /** @description UUID token used to build a unique ping URL. */
+            pingToken?: string | null;
+            pingUrl?: string;
+        };
+        ChecksV1PlaywrightCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /** @enum {string} */
+            checkType?: "PLAYWRIGHT";
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            cacheHash?: string | null;
+            playwrightVersion?: string | null;
+            workingDir?: string | null;
+            /** @default npx playwright test */
+            testCommand: string;
+            /** @default  */
+            installCommand: string;
+            /**
+             * @default [
+             *       "chromium"
+             *     ]
+             */
+            browsers: string[];
+            environmentVariables?: components["schemas"]["ChecksV1EnvironmentVariable"][] | null;
+            codeBundlePath: string;
+            /** @default null */
+            engine: ("node" | "bun") | unknown;
+            /** @default null */
+            engineVersion: string | null;
+        };
+        ChecksV1EnvironmentVariable: {
+            key: string;
+            value: string | null;
+            /** @default false */
+            locked: boolean;
+            /** @default false */
+            secret: boolean;
+        };
+        ChecksV1IcmpMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            /** @enum {string} */
+            checkType?: "ICMP";
+            request?: components["schemas"]["ChecksV1IcmpRequest"];
+            degradedPacketLossThreshold?: number | null;
+            maxPacketLossThreshold?: number | null;
+        };
+        ChecksV1RetryStrategy: {
+            /** @enum {string} */
+            type: "FIXED" | "LINEAR" | "EXPONENTIAL" | "SINGLE_RETRY";
+            /** @default 60 */
+            baseBackoffSeconds: number;
+            /** @default true */
+            sameRegion: boolean;
+            maxRetries?: number;
+            maxDurationSeconds?: number;
+            onlyOn?: "NETWORK_ERROR"[];
+        } | null;
+        ChecksV1IcmpRequest: {
+            hostname: string;
+            /**
+             * @default IPv4
+             * @enum {string|null}
+             */
+            ipFamily: "IPv4" | "IPv6" | null;
+            /** @default 10 */
+            pingCount: number | null;
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1IcmpAssertion"][];
+        };
+        ChecksV1IcmpAssertion: {
+            /** @enum {string} */
+            source?: "LATENCY" | "JSON_RESPONSE";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "IS_EMPTY" | "NOT_EMPTY" | "GREATER_THAN" | "LESS_THAN" | "CONTAINS" | "NOT_CONTAINS" | "IS_NULL" | "NOT_NULL";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1TracerouteMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "TRACEROUTE";
+            request?: components["schemas"]["ChecksV1TracerouteRequestRead"];
+        };
+        ChecksV1TracerouteRequestRead: {
+            url?: string;
+            /** @enum {string|null} */
+            protocol?: "TCP" | "ICMP" | "UDP" | "SCTP" | null;
+            port?: number | null;
+            /** @enum {string|null} */
+            ipFamily?: "IPv4" | "IPv6" | null;
+            maxHops?: number | null;
+            maxUnknownHops?: number | null;
+            ptrLookup?: boolean | null;
+            timeout?: number | null;
+            assertions?: components["schemas"]["ChecksV1TracerouteAssertionRead"][];
+        };
+        ChecksV1TracerouteAssertionRead: {
+            /** @enum {string} */
+            source?: "RESPONSE_TIME" | "HOP_COUNT" | "PACKET_LOSS";
+            comparison?: string;
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1GrpcMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "GRPC";
+            request?: components["schemas"]["ChecksV1GrpcRequestRead"];
+        };
+        ChecksV1GrpcRequestRead: {
+            url?: string;
+            port?: number | string;
+            /** @enum {string|null} */
+            ipFamily?: "IPv4" | "IPv6" | null;
+            skipSSL?: boolean;
+            timeout?: number | null;
+            grpcConfig?: components["schemas"]["ChecksV1GrpcConfigRead"];
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1GrpcAssertionRead"][];
+        };
+        ChecksV1GrpcConfigRead: {
+            /** @enum {string} */
+            mode?: "BEHAVIOR" | "HEALTH";
+            tls?: boolean;
+            /** @default [] */
+            metadata: components["schemas"]["ChecksV1GrpcMetadataItem"][];
+            service?: string | null;
+            encoding?: ("PROTOBUF" | "FLATBUFFERS") | "" | unknown;
+            bfbsContent?: string | null;
+            serviceDefinition?: ("REFLECTION" | "PROTO_FILE") | "" | unknown;
+            method?: string | null;
+            protoContent?: string | null;
+            message?: string | null;
+        };
+        ChecksV1GrpcMetadataItem: {
+            key: string;
+            value: string;
+        };
+        ChecksV1GrpcAssertionRead: {
+            /** @enum {string} */
+            source?: "RESPONSE_TIME" | "GRPC_RESPONSE" | "TEXT_BODY" | "GRPC_METADATA" | "GRPC_HEALTHCHECK_STATUS" | "GRPC_STATUS_CODE";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "HAS_KEY" | "NOT_HAS_KEY" | "HAS_VALUE" | "NOT_HAS_VALUE" | "IS_EMPTY" | "NOT_EMPTY" | "GREATER_THAN" | "LESS_THAN" | "CONTAINS" | "NOT_CONTAINS" | "IS_NULL" | "NOT_NULL";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1SslMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "SSL";
+            request?: components["schemas"]["ChecksV1SslRequestRead"];
+        };
+        ChecksV1SslRequestRead: {
+            sslConfig: components["schemas"]["ChecksV1SslConfigRead"];
+            /** Format: uuid */
+            sslClientCertificateId?: string | null;
+            assertions?: components["schemas"]["ChecksV1SslAssertionPatch"][];
+        };
+        ChecksV1SslConfigRead: {
+            hostname: string;
+            port?: number;
+            serverName?: string | "" | unknown;
+            /** @enum {string} */
+            ipFamily?: "IPv4" | "IPv6";
+            skipChainValidation?: boolean;
+            handshakeTimeoutMs?: number;
+            alertDaysBeforeExpiry?: number;
+            securityBaseline?: components["schemas"]["ChecksV1SslSecurityBaselineRead"];
+            /** @enum {string} */
+            clientCertificateMode?: "auto" | "explicit";
+        };
+        ChecksV1SslSecurityBaselineRead: {
+            enabled?: boolean;
+            /** @default {} */
+            minTLSVersion: {
+                /** @enum {string} */
+                value?: "TLS1.2" | "TLS1.3";
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            minKeySizeBits: {
+                value?: number;
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            weakSignatureAlgorithm: {
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            weakCipherSuite: {
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            knownBadCA: {
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            recommendedTLSVersion: {
+                /** @enum {string} */
+                value?: "TLS1.2" | "TLS1.3";
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            recommendedKeySizeBits: {
+                value?: number;
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            ocspMustStapleRespected: {
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+            /** @default {} */
+            sctPresent: {
+                /** @enum {string} */
+                severity?: "fail" | "degrade" | "ignore";
+            };
+        };
+        ChecksV1SslAssertionPatch: {
+            /** @enum {string} */
+            source: "CERTIFICATE" | "CONNECTION" | "RESPONSE_TIME" | "JSON_RESPONSE" | "TEXT_RESPONSE";
+            property?: string;
+            comparison: string;
+            target?: string;
+            regex?: string | null;
+        };
+        ChecksV1ApiCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "API";
+            request?: components["schemas"]["ChecksV1ApiRequest"];
+            /** @default null */
+            tearDownSnippetId: number | null;
+            /** @default null */
+            setupSnippetId: number | null;
+            /** @default null */
+            localSetupScript: string | null;
+            /** @default null */
+            localTearDownScript: string | null;
+        };
+        ChecksV1ApiRequest: {
+            /** @enum {string} */
+            method: "GET" | "POST" | "PUT" | "HEAD" | "DELETE" | "PATCH";
+            url: string;
+            followRedirects?: boolean;
+            /** @default false */
+            skipSSL: boolean;
+            /**
+             * @default IPv4
+             * @enum {string}
+             */
+            ipFamily: "IPv4" | "IPv6";
+            /** @default  */
+            body: string;
+            /**
+             * @default NONE
+             * @enum {string}
+             */
+            bodyType: "JSON" | "FORM" | "RAW" | "GRAPHQL" | "NONE";
+            /** @default [] */
+            headers: components["schemas"]["ChecksV1KeyValue"][];
+            /** @default [] */
+            queryParameters: components["schemas"]["ChecksV1KeyValue"][];
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1ApiAssertion"][];
+            basicAuth?: components["schemas"]["ChecksV1BasicAuth"];
+        };
+        ChecksV1ApiAssertion: {
+            /** @enum {string} */
+            source?: "STATUS_CODE" | "JSON_BODY" | "HEADERS" | "TEXT_BODY" | "RESPONSE_TIME";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "HAS_KEY" | "NOT_HAS_KEY" | "HAS_VALUE" | "NOT_HAS_VALUE" | "IS_EMPTY" | "NOT_EMPTY" | "GREATER_THAN" | "LESS_THAN" | "CONTAINS" | "NOT_CONTAINS" | "IS_NULL" | "NOT_NULL";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1BasicAuth: {
+            username: string;
+            password: string;
+        } | null;
+        ChecksV1TcpCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "TCP";
+            request?: components["schemas"]["ChecksV1TcpRequest"];
+        };
+        ChecksV1TcpRequest: {
+            url?: string;
+            hostname?: string;
+            port: number;
+            /** @default null */
+            body: string | null;
+            /** @default null */
+            data: string | null;
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1TcpAssertion"][];
+            /**
+             * @default IPv4
+             * @enum {string}
+             */
+            ipFamily: "IPv4" | "IPv6";
+        };
+        ChecksV1TcpAssertion: {
+            /** @enum {string} */
+            source?: "RESPONSE_DATA" | "RESPONSE_TIME";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "IS_EMPTY" | "NOT_EMPTY" | "LESS_THAN" | "GREATER_THAN" | "CONTAINS" | "NOT_CONTAINS";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1UrlMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "URL";
+            request?: components["schemas"]["ChecksV1UrlRequest"];
+        };
+        ChecksV1UrlRequest: {
+            /**
+             * @default GET
+             * @enum {string}
+             */
+            method: "GET";
+            url: string;
+            followRedirects?: boolean;
+            /** @default false */
+            skipSSL: boolean;
+            /**
+             * @default IPv4
+             * @enum {string}
+             */
+            ipFamily: "IPv4" | "IPv6";
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1UrlAssertion"][];
+        };
+        ChecksV1UrlAssertion: {
+            /** @enum {string} */
+            source?: "STATUS_CODE";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "LESS_THAN" | "GREATER_THAN";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1DnsMonitor: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            /** @enum {string} */
+            checkType?: "DNS";
+            request?: components["schemas"]["ChecksV1DnsRequest"];
+        };
+        ChecksV1DnsRequest: {
+            query: string;
+            nameServer?: string;
+            port?: number;
+            /** @enum {string} */
+            recordType: "A" | "AAAA" | "CNAME" | "MX" | "TXT" | "SOA" | "NS" | "HTTPS";
+            /** @default [] */
+            assertions: components["schemas"]["ChecksV1DnsAssertion"][];
+            /**
+             * @default UDP
+             * @enum {string}
+             */
+            protocol: "TCP" | "UDP";
+        };
+        ChecksV1DnsAssertion: {
+            /** @enum {string} */
+            source?: "RESPONSE_TIME" | "RESPONSE_CODE" | "TEXT_ANSWER" | "JSON_ANSWER";
+            /** @enum {string} */
+            comparison?: "EQUALS" | "NOT_EQUALS" | "HAS_KEY" | "NOT_HAS_KEY" | "HAS_VALUE" | "NOT_HAS_VALUE" | "IS_EMPTY" | "NOT_EMPTY" | "GREATER_THAN" | "LESS_THAN" | "CONTAINS" | "NOT_CONTAINS" | "IS_NULL" | "NOT_NULL";
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        ChecksV1BrowserCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /** @enum {string} */
+            checkType?: "BROWSER";
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            script: string | null;
+            sslCheckDomain?: string | null;
+            environmentVariables?: components["schemas"]["ChecksV1EnvironmentVariable"][] | null;
+        };
+        ChecksV1MultiStepCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /** @enum {string} */
+            checkType?: "MULTI_STEP";
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            script: string | null;
+            environmentVariables?: components["schemas"]["ChecksV1EnvironmentVariable"][] | null;
+        };
+        ChecksV1GenericCheck: {
+            name: string;
+            /** @default true */
+            activated: boolean;
+            /** @default false */
+            muted: boolean;
+            /** @default true */
+            doubleCheck: boolean;
+            /** @default false */
+            shouldFail: boolean;
+            /** @default [] */
+            locations: ("us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1")[] | null;
+            /** @default [] */
+            tags: string[];
+            alertSettings?: components["schemas"]["ChecksV1AlertSettings"];
+            /** @default true */
+            useGlobalAlertSettings: boolean;
+            /** @default null */
+            groupId: number | null;
+            /** @default null */
+            groupOrder: number | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+            alertChannelSubscriptions?: components["schemas"]["ChecksV1AlertChannelSubscription"][];
+            retryStrategy?: components["schemas"]["ChecksV1RetryStrategy"];
+            triggerIncident?: components["schemas"]["ChecksV1TriggerIncident"];
+            /** @default false */
+            runParallel: boolean;
+            /** @default null */
+            description: string | null;
+            /** @default null */
+            intent: {
+                /** @description The user or system outcome this check protects. */
+                goal: string;
+                /**
+                 * @description Observable outcomes the check must continue to prove.
+                 * @default []
+                 */
+                requiredOutcomes: string[];
+                /**
+                 * @description Guardrails an AI repair must not weaken or bypass.
+                 * @default []
+                 */
+                mustPreserve: string[];
+            } | null;
+            /** @default null */
+            aiAutoRepairEnabled: boolean | null;
+            id?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            alertChannels?: components["schemas"]["ChecksV1AlertChannels"];
+            project?: components["schemas"]["ChecksV1CheckProject"];
+            /** @description The check's logical ID within the managing project, or null when it is not managed by code. */
+            logicalId?: string | null;
+            /** @description True when the project owns this check, false when it merely references a check owned outside the project. Null when not managed by code. The same relationship appears structurally in `projectBindings`: an owning project under `projectBindings.owner`, a referencing one under `projectBindings.references`. */
+            member?: boolean | null;
+            /** @description True when the binding is reserved by an import plan that has not been deployed yet. Null when not managed by code. */
+            pending?: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+            privateLocations?: string[] | null;
+            /**
+             * @default 10
+             * @enum {integer}
+             */
+            frequency: 0 | 1 | 2 | 5 | 10 | 15 | 30 | 60 | 120 | 180 | 360 | 720 | 1440;
+            frequencyOffset?: number;
+            degradedResponseTime?: number | null;
+            maxResponseTime?: number | null;
+            checkType: components["schemas"]["ChecksV1CheckType"];
+            request?: components["schemas"]["ChecksV1ApiRequest"] | components["schemas"]["ChecksV1TcpRequest"] | components["schemas"]["ChecksV1UrlRequest"] | components["schemas"]["ChecksV1DnsRequest"] | components["schemas"]["ChecksV1IcmpRequest"] | components["schemas"]["ChecksV1TracerouteRequestRead"] | components["schemas"]["ChecksV1GrpcRequestRead"] | components["schemas"]["ChecksV1SslRequestRead"] | unknown;
+            heartbeat?: components["schemas"]["ChecksV1Heartbeat"] & unknown;
+            script?: string | null;
+            scriptPath?: string | null;
+            sslCheckDomain?: string | null;
+            environmentVariables?: components["schemas"]["ChecksV1EnvironmentVariable"][] | null;
+            /** @default null */
+            setupSnippetId: number | null;
+            /** @default null */
+            tearDownSnippetId: number | null;
+            /** @default null */
+            localSetupScript: string | null;
+            /** @default null */
+            localTearDownScript: string | null;
+            dependencies?: components["schemas"]["ChecksV1DependencyList"];
+            setupScriptDependencies?: components["schemas"]["ChecksV1DependencyList"];
+            tearDownScriptDependencies?: components["schemas"]["ChecksV1DependencyList"];
+        };
+        /** @enum {string} */
+        ChecksV1CheckType: "AGENTIC" | "API" | "BROWSER" | "HEARTBEAT" | "ICMP" | "MULTI_STEP" | "TCP" | "PLAYWRIGHT" | "TRACEROUTE" | "URL" | "DNS" | "SSL" | "GRPC";
+        ChecksV1DependencyList: components["schemas"]["ChecksV1Dependency"][] | null;
+        ChecksV1Dependency: {
+            path: string;
+            content: string;
+        };
+        CheckGroupList: components["schemas"]["CheckGroupRead"][];
+        CheckGroupRead: {
+            /** @example 1 */
+            id?: number;
+            /**
+             * @description The name of the check group.
+             * @example Check group
+             */
+            name: string;
+            /** @description Determines if the checks in the  group are running or not. */
+            activated: boolean;
+            /** @description Determines if any notifications will be send out when a check in this group fails and/or recovers. */
+            muted?: boolean;
+            tags?: components["schemas"]["CheckGroupTagList"];
+            locations?: components["schemas"]["CheckGroupLocationList"];
+            /**
+             * @description Determines how many checks are invoked concurrently when triggering a check group from CI/CD or through the API.
+             * @default 3
+             */
+            concurrency: number;
+            apiCheckDefaults: components["schemas"]["CheckGroupAPICheckDefaults"];
+            browserCheckDefaults?: string;
+            environmentVariables?: components["schemas"]["EnvironmentVariableList"];
+            /** @description [Deprecated] Retry failed check runs. This property is deprecated, and `retryStrategy` can be used instead. */
+            doubleCheck?: boolean;
+            /** @description When true, the account level alert setting will be used, not the alert setting defined on this check group. */
+            useGlobalAlertSettings?: boolean | null;
+            alertSettings?: components["schemas"]["CheckGroupAlertSettings"];
+            alertChannelSubscriptions?: components["schemas"]["AlertChannelSubscriptionCreateList"];
+            /**
+             * @description An ID reference to a snippet to use in the setup phase of an API check in this group.
+             * @example null
+             */
+            setupSnippetId?: number | null;
+            /**
+             * @description An ID reference to a snippet to use in the teardown phase of an API check in this group.
+             * @example null
+             */
+            tearDownSnippetId?: number | null;
+            /**
+             * @description A valid piece of Node.js code to run in the setup phase of an API check in this group.
+             * @example null
+             */
+            localSetupScript?: string | null;
+            /**
+             * @description A valid piece of Node.js code to run in the teardown phase of an API check in this group.
+             * @example null
+             */
+            localTearDownScript?: string | null;
+            runtimeId?: components["schemas"]["runtimeId"];
+            privateLocations?: components["schemas"]["privateLocations"];
+            /** @description Either a retry strategy object or the literal string "FALLBACK". */
+            retryStrategy?: components["schemas"]["RetryStrategy"] | components["schemas"]["FallbackRetryStrategy"];
+            /** Format: date */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            /**
+             * @description When true, the checks in the group will run in parallel in all selected locations.
+             * @default false
+             */
+            runParallel: boolean | null;
+            projectBindings?: components["schemas"]["ProjectBindingsV1"];
+        };
+        /**
+         * @description Tags for organizing and filtering checks.
+         * @example [
+         *       "production"
+         *     ]
+         */
+        CheckGroupTagList: string[];
+        /**
+         * @description An array of one or more data center locations where to run the checks.
+         * @example [
+         *       "us-east-1",
+         *       "eu-central-1"
+         *     ]
+         */
+        CheckGroupLocationList: components["schemas"]["Model7"][];
+        /** @enum {string} */
+        Model7: "us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "sa-east-1" | "eu-west-1" | "eu-central-1" | "eu-west-2" | "eu-west-3" | "eu-north-1" | "eu-south-1" | "me-south-1" | "ap-southeast-1" | "ap-northeast-1" | "ap-east-1" | "ap-southeast-2" | "ap-southeast-3" | "ap-northeast-2" | "ap-northeast-3" | "ap-south-1" | "af-south-1";
+        CheckGroupAPICheckDefaults: {
+            /**
+             * @description The base url for this group which you can reference with the {{GROUP_BASE_URL}} variable in all group checks.
+             * @default
+             * @example https://api.example.com/v1
+             */
+            url: string | null;
+            headers?: components["schemas"]["HeaderList"];
+            queryParameters?: components["schemas"]["QueryParameterList"];
+            assertions?: components["schemas"]["AssertionList"];
+            basicAuth?: components["schemas"]["BasicAuth"];
+        };
+        /**
+         * @example [
+         *       {
+         *         "key": "Cache-Control",
+         *         "value": "no-store"
+         *       }
+         *     ]
+         */
+        HeaderList: components["schemas"]["KeyValue"][];
+        KeyValue: {
+            key: string;
+            /** @default  */
+            value: string;
+            /** @default false */
+            locked: boolean;
+        };
+        /**
+         * @example [
+         *       {
+         *         "key": "Page",
+         *         "value": "1"
+         *       }
+         *     ]
+         */
+        QueryParameterList: components["schemas"]["KeyValue"][];
+        /**
+         * @description Check the main Checkly documentation on assertions for specific values like regular expressions and JSON path descriptors you can use in the "property" field.
+         * @example [
+         *       {
+         *         "source": "STATUS_CODE",
+         *         "comparison": "NOT_EMPTY",
+         *         "target": "200"
+         *       }
+         *     ]
+         */
+        AssertionList: components["schemas"]["Assertion"][];
+        Assertion: {
+            source?: components["schemas"]["AssertionSource"];
+            comparison?: components["schemas"]["AssertionComparison"];
+            /** @default  */
+            property: string;
+            /** @default  */
+            target: string;
+            /** @default  */
+            regex: string | null;
+        };
+        /** @enum {string} */
+        AssertionSource: "STATUS_CODE" | "JSON_BODY" | "HEADERS" | "TEXT_BODY" | "RESPONSE_TIME";
+        /** @enum {string} */
+        AssertionComparison: "EQUALS" | "NOT_EQUALS" | "HAS_KEY" | "NOT_HAS_KEY" | "HAS_VALUE" | "NOT_HAS_VALUE" | "IS_EMPTY" | "NOT_EMPTY" | "GREATER_THAN" | "LESS_THAN" | "CONTAINS" | "NOT_CONTAINS" | "IS_NULL" | "NOT_NULL";
+        BasicAuth: {
+            /**
+             * @default
+             * @example admin
+             */
+            username: string;
+            /**
+             * @default
+             * @example abc12345
+             */
+            password: string;
+        } | null;
+        EnvironmentVariableList: components["schemas"]["EnvironmentVariableGet"][] | null;
+        EnvironmentVariableGet: {
+            /**
+             * @description The key of the environment variable (this value cannot be changed).
+             * @example API_KEY
+             */
+            key: string;
+            value: string;
+            /**
+             * @description Used only in the UI to hide the value like a password.
+             * @default false
+             */
+            locked: boolean;
+            /**
+             * @description Set an environment variable as secret. Once set, its value cannot be unlocked.
+             * @default false
+             */
+            secret: boolean;
+        };
+        /**
+         * @description Alert settings.
+         * @default {
+         *       "escalationType": "RUN_BASED",
+         *       "runBasedEscalation": {
+         *         "failedRunThreshold": 1
+         *       },
+         *       "reminders": {
+         *         "amount": 0,
+         *         "interval": 5
+         *       },
+         *       "parallelRunFailureThreshold": {
+         *         "enabled": false,
+         *         "percentage": 10
+         *       }
+         *     }
+         */
+        CheckGroupAlertSettings: {
+            escalationType?: components["schemas"]["escalationType"];
+            reminders?: components["schemas"]["AlertSettingsReminders"];
+            sslCertificates?: components["schemas"]["AlertSettingsSSLCertificates"];
+            runBasedEscalation?: components["schemas"]["AlertSettingsRunBasedEscalation"];
+            timeBasedEscalation?: components["schemas"]["AlertSettingsTimeBasedEscalation"];
+            parallelRunFailureThreshold?: components["schemas"]["parallelRunFailureThreshold"];
+        };
+        /**
+         * @description Determines what type of escalation to use.
+         * @default RUN_BASED
+         * @enum {string}
+         */
+        escalationType: "RUN_BASED" | "TIME_BASED";
+        AlertSettingsReminders: {
+            /**
+             * @description How many reminders to send out after the initial alert notification.
+             * @default 0
+             * @enum {number}
+             */
+            amount: 0 | 1 | 2 | 3 | 4 | 5 | 100000;
+            /**
+             * @description At what interval the reminders should be send.
+             * @default 5
+             * @enum {number}
+             */
+            interval: 1 | 2 | 3 | 4 | 5 | 10 | 15 | 30;
+        };
+        /** @description [DEPRECATED] `sslCertificates` is deprecated and is not longer used. Please ignore it, will be removed in a future version. */
+        AlertSettingsSSLCertificates: {
+            /** @description Determines if alert notifications should be send for expiring SSL certificates. */
+            enabled?: boolean;
+            /** @description At what moment in time to start alerting on SSL certificates. */
+            alertThreshold?: number;
+        };
+        AlertSettingsRunBasedEscalation: {
+            /**
+             * @description After how many failed consecutive check runs an alert notification should be send.
+             * @enum {number}
+             */
+            failedRunThreshold?: 1 | 2 | 3 | 4 | 5;
+        };
+        AlertSettingsTimeBasedEscalation: {
+            /**
+             * @description After how many minutes after a check starts failing an alert should be send.
+             * @enum {number}
+             */
+            minutesFailingThreshold?: 5 | 10 | 15 | 30;
+        };
+        parallelRunFailureThreshold: {
+            /**
+             * @description Determines if parallel run threshold is enabled
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * @description The percentage of parallel runs that should fail before an alert is triggered
+             * @default 10
+             * @enum {number}
+             */
+            percentage: 10 | 20 | 30 | 40 | 50 | 60 | 70 | 80 | 90 | 100;
+        };
+        /** @description List of alert channel subscriptions. */
+        AlertChannelSubscriptionCreateList: components["schemas"]["Model8"][];
+        /** @description Alert channel subscription. */
+        Model8: {
+            alertChannelId: number;
+            /** @default true */
+            activated: boolean;
+        };
+        /**
+         * @description The runtime version, i.e. fixed set of runtime dependencies, used to execute checks in this group.
+         * @example null
+         * @enum {string|null}
+         */
+        runtimeId: "2026.04" | "2025.04" | "2024.09" | "2024.02" | "2023.09" | "2023.02" | "2022.10" | null;
+        /**
+         * @description An array of one or more private locations where to run the check.
+         * @example [
+         *       "data-center-eu"
+         *     ]
+         */
+        privateLocations: string[] | null;
+        /** @description The strategy to determine how failed checks are retried. */
+        RetryStrategy: {
+            type: components["schemas"]["RetryStrategyType"];
+            /**
+             * @description The number of seconds to wait before the first retry attempt.
+             * @default 60
+             */
+            baseBackoffSeconds: number;
+            /**
+             * @description Whether retries should be run in the same region as the initial check run.
+             * @default true
+             */
+            sameRegion: boolean;
+            /** @description The maximum number of attempts to retry the check. Not supported for SINGLE_RETRY */
+            maxRetries?: number;
+            /** @description The total amount of time to continue retrying the check. Not supported for SINGLE_RETRY */
+            maxDurationSeconds?: number;
+            onlyOn?: components["schemas"]["RetryOnlyOn"];
+        } | null;
+        /**
+         * @description Determines which type of retry strategy to use.
+         * @enum {string}
+         */
+        RetryStrategyType: "FIXED" | "LINEAR" | "EXPONENTIAL" | "SINGLE_RETRY";
+        RetryOnlyOn: components["schemas"]["RetryOnlyOnValue"][];
+        /**
+         * @description The HTTP request could not be completed due to a network error: no response status code was received
+         * @enum {string}
+         */
+        RetryOnlyOnValue: "NETWORK_ERROR";
+        /** @enum {string} */
+        FallbackRetryStrategy: "FALLBACK";
+        UnauthorizedError: {
+            /** @enum {number} */
+            statusCode: 401;
+            error: components["schemas"]["error"];
+            /** @example Bad Token */
+            message?: string;
+            attributes?: components["schemas"]["attributes"];
+        };
+        /** @enum {string} */
+        error: "Unauthorized";
+        attributes: Record<string, never>;
+        ForbiddenError: {
+            /** @enum {number} */
+            statusCode: 403;
+            error: components["schemas"]["Model1"];
+            /** @example Forbidden */
+            message?: string;
+        };
+        /** @enum {string} */
+        Model1: "Forbidden";
+        TooManyRequestsError: {
+            /** @enum {number} */
+            statusCode: 429;
+            error: components["schemas"]["Model2"];
+            /** @example Too Many Requests */
+            message?: string;
+            attributes?: components["schemas"]["attributes"];
+        };
+        /** @enum {string} */
+        Model2: "Too Many Requests";
+        CheckStatusList: components["schemas"]["CheckStatus"][];
+        CheckStatus: {
+            /**
+             * @description The name of the check.
+             * @example API Check
+             */
+            name: string;
+            /**
+             * @description The ID of check this status belongs to.
+             * @example 1008ca04-d3ca-41fa-b477-9e99b761dbb4
+             */
+            checkId?: string;
+            /**
+             * @description Describes if this check is currently failing. If any of the assertions for an API checkfail this value is true. If a browser check fails for whatever reason, this is true.
+             * @example false
+             */
+            hasFailures?: boolean;
+            /**
+             * @description Describes if due to some error outside of normal operation this check is failing. This should be extremely rare and only when there is an error in the Checkly backend.
+             * @example false
+             */
+            hasErrors?: boolean;
+            /**
+             * @description A check is degraded if it is over the degradation limit set by the "degradedResponseTime" field on the check. Applies only to API checks.
+             * @example true
+             */
+            isDegraded?: boolean;
+            /**
+             * @description The longest ever recorded response time for this check.
+             * @example 10
+             */
+            longestRun?: number | null;
+            /**
+             * @description The shortest ever recorded response time for this check.
+             * @example 5
+             */
+            shortestRun?: number | null;
+            /**
+             * @description What location this check was last run at.
+             * @example us-east-1
+             */
+            lastRunLocation?: string | null;
+            /**
+             * @description The unique incrementing ID for each check run.
+             * @example f10d711f-cd16-4303-91ce-741c92586b4a
+             */
+            lastCheckRunId?: string | null;
+            /**
+             * @description How many days remain till the current SSL certificate expires.
+             * @example 3
+             */
+            sslDaysRemaining?: number | null;
+            /** Format: date */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+        } | null;
+        NotFoundError: {
+            /** @enum {number} */
+            statusCode: 404;
+            error: components["schemas"]["Model4"];
+            /** @example Not Found */
+            message?: string;
+        };
+        /** @enum {string} */
+        Model4: "Not Found";
     };
     responses: never;
     parameters: never;
@@ -1016,6 +3074,353 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getV1CheckresultsCheckidCheckresultidAssets: {
+        parameters: {
+            query?: {
+                /** @description Filter assets by normalized asset type. Repeat the query parameter to include multiple types. */
+                type?: ("log" | "trace" | "video" | "screenshot" | "pcap" | "report" | "file")[];
+                /** @description Glob pattern matched case-insensitively against the asset name and archive entry path. Empty patterns are ignored. */
+                name?: string;
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                /** @description Check ID. */
+                checkId: string;
+                /** @description Check result ID. */
+                checkResultId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetManifest"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getV1Checks: {
+        parameters: {
+            query?: {
+                /** @description Limit the number of results */
+                limit?: number;
+                /** @description Page number */
+                page?: number;
+                /** @description Filters the results by a string contained in the URL of an API check, for instance a domain like "www.myapp.com". Only returns API checks. */
+                apiCheckUrlFilterPattern?: string;
+                /** @description Filters checks by tags. Returns checks that have at least one of the specified tags. */
+                tag?: string[];
+                /** @description Filters checks by type. Returns checks that match the specified type. */
+                checkType?: "AGENTIC" | "API" | "BROWSER" | "HEARTBEAT" | "ICMP" | "MULTI_STEP" | "TCP" | "PLAYWRIGHT" | "TRACEROUTE" | "URL" | "DNS" | "SSL" | "GRPC";
+                /** @description Filters checks by name using a case-insensitive partial match. */
+                search?: string;
+                /** @description Filters checks by current status. */
+                status?: "passing" | "failing" | "degraded";
+                /** @description Checks that belong to a group are returned with group settings applied. */
+                applyGroupSettings?: boolean;
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecksV1CheckList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getV1ChecksId: {
+        parameters: {
+            query?: {
+                /** @description Include check dependencies in the response */
+                includeDependencies?: boolean;
+                /** @description Checks that belong to a group are returned with group settings applied. */
+                applyGroupSettings?: boolean;
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecksV1Check"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getV1Checkgroups: {
+        parameters: {
+            query?: {
+                /** @description Limit the number of results */
+                limit?: number;
+                /** @description Page number */
+                page?: number;
+                /** @description Filters check groups by tags. Returns check groups that have at least one of the specified tags. */
+                tag?: string[];
+                /** @description Filters check groups by exact name match. Accepts one or more names and returns groups that match any of the specified names. */
+                name?: string[];
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckGroupList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    getV1Checkstatuses: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckStatusList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
                 };
             };
         };

@@ -1,2 +1,20 @@
-/** The Checkly calls this app makes; names the call in errors, hooks and metrics. */
-export type ChecklyOperation = 'trigger' | 'session' | 'completion' | 'cancel' | 'result' | 'account';
+/**
+ * The Checkly calls this app makes; names the call in errors, hooks and metrics.
+ */
+export type ChecklyOperation =
+  | 'trigger'
+  | 'session'
+  | 'completion'
+  | 'cancel'
+  | 'result'
+  /** The catalogue (src/checkly/catalogue.ts): a page of checks, one check, check groups, check statuses. */
+  | 'checks'
+  | 'check'
+  | 'groups'
+  | 'statuses'
+  /** The failure evidence of a finished run (a result, its asset manifest, one screenshot): waits behind every poll. */
+  | 'evidence'
+  | 'assets'
+  | 'asset'
+  /** Once, at start-up: the key and account check (GET /v1/accounts/me). */
+  | 'account';

@@ -1,3 +1,4 @@
+import type { LocationResult } from '../runs/types';
 import type { CheckResult, SessionResult } from './types';
 
 /** The final results of a session that failed or degraded, one per location. */
@@ -5,6 +6,22 @@ export function failingResults(results: readonly SessionResult[]): SessionResult
   return results.filter(
     (r) => r.resultType === 'FINAL' && (r.hasFailures || r.hasErrors || r.isDegraded) && !r.isCancelled,
   );
+}
+
+/** Checkly runs a check in at most a few dozen locations; a hostile answer is not kept whole. */
+const MAX_LOCATION_RESULTS = 25;
+
+/** The final result of each location, failing ones first: where the details of a failed session are. */
+export function locationResults(results: readonly SessionResult[]): LocationResult[] {
+  const finals = results.filter((r) => r.resultType === 'FINAL' && !r.isCancelled);
+  const failing = new Set(failingResults(finals));
+  const ordered = [...finals.filter((r) => failing.has(r)), ...finals.filter((r) => !failing.has(r))];
+  return ordered.slice(0, MAX_LOCATION_RESULTS).map((r) => ({
+    resultId: r.checkResultId,
+    location: r.runLocation,
+    link: r.checkResultLink,
+    failing: failing.has(r),
+  }));
 }
 
 const MAX_ERROR_LENGTH = 300;

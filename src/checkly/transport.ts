@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { NetworkError, RequestAbortedError, redact } from './errors';
+import { BadRequestError, NetworkError, RequestAbortedError, redact } from './errors';
 import type { ChecklyOperation } from './operation';
 import { parseRetryAfter } from './retry';
 
@@ -17,7 +17,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   /** Path under the base URL, ids already validated. */
   path: string;
-  query?: Record<string, string | number>;
+  /** An array is sent as the parameter repeated (`type=a&type=b`), as the spec asks. */
+  query?: Record<string, string | number | readonly string[]>;
   body?: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -30,6 +31,13 @@ export interface HttpAnswer {
   data: unknown;
   /** From Retry-After, on the answers where Checkly sends it (429, 503). */
   retryAfterMs?: number;
+}
+
+export interface Download {
+  status: number;
+  contentType: string | undefined;
+  /** Only for a 2xx. */
+  bytes: Buffer | undefined;
 }
 
 /** Errors after which the request certainly never reached the server. */
@@ -47,23 +55,28 @@ export class Transport {
   private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
   private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly secrets: string[];
+  private readonly headers: Record<string, string>;
+  private readonly origin: string | undefined;
 
   constructor(options: TransportOptions) {
     this.secrets = [options.apiKey];
+    this.origin = parseWebUrl(options.baseUrl)?.origin;
+    this.headers = {
+      Authorization: `Bearer ${options.apiKey}`,
+      'X-Checkly-Account': options.accountId,
+      'User-Agent': options.userAgent,
+      Accept: 'application/json',
+    };
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
-      headers: {
-        Authorization: `Bearer ${options.apiKey}`,
-        'X-Checkly-Account': options.accountId,
-        'User-Agent': options.userAgent,
-        Accept: 'application/json',
-      },
+      headers: this.headers,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
       // Statuses are ours to judge; only "no answer" should throw.
       validateStatus: () => true,
       // A redirect would carry the key elsewhere; Checkly's API does not redirect.
       maxRedirects: 0,
+      paramsSerializer: { indexes: null },
     });
   }
 
@@ -93,6 +106,55 @@ export class Transport {
       if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
     }
     return answer;
+  }
+
+  /**
+   * GETs an asset by its absolute URL, as bytes, at most `maxBytes` (more is a BadRequestError). The
+   * manifest's URLs are authenticated API URLs: the key is sent only when the URL is on the API's own
+   * origin (a manifest cannot send it elsewhere), and one redirect, to storage that signs its own URLs,
+   * is followed without any of our headers. The URL never appears in an error: it may be signed.
+   */
+  async download(url: string, opts: { maxBytes: number; timeoutMs: number; path: string }): Promise<Download> {
+    const req: HttpRequest = { operation: 'asset', method: 'GET', path: opts.path, timeoutMs: opts.timeoutMs };
+    const target = parseWebUrl(url);
+    if (!target || target.origin !== this.origin) {
+      throw new BadRequestError({ operation: 'asset', path: opts.path, checklyMessage: 'The asset URL is not on the Checkly API.' });
+    }
+    const first = await this.getBytes(req, target.href, true, opts.maxBytes);
+    if (first.status < 300 || first.status >= 400) return first;
+    const location = typeof first.location === 'string' ? parseWebUrl(new URL(first.location, target).href) : undefined;
+    if (!location) return first;
+    return this.getBytes(req, location.href, false, opts.maxBytes);
+  }
+
+  private async getBytes(req: HttpRequest, url: string, withKey: boolean, maxBytes: number): Promise<Download & { location?: unknown }> {
+    let response;
+    try {
+      response = await axios.request<ArrayBuffer>({
+        method: 'GET',
+        url,
+        headers: withKey ? { ...this.headers, Accept: 'image/*, */*' } : { 'User-Agent': this.headers['User-Agent'], Accept: 'image/*, */*' },
+        responseType: 'arraybuffer',
+        timeout: req.timeoutMs,
+        maxContentLength: maxBytes,
+        maxRedirects: 0,
+        validateStatus: () => true,
+        httpAgent: this.httpAgent,
+        httpsAgent: this.httpsAgent,
+      });
+    } catch (err) {
+      if (/maxContentLength/i.test(messageOf(err))) {
+        throw new BadRequestError({ operation: 'asset', path: req.path, checklyMessage: `The asset is larger than ${maxBytes} bytes.` });
+      }
+      throw this.networkError(req, err);
+    }
+    const type = response.headers['content-type'];
+    return {
+      status: response.status,
+      contentType: typeof type === 'string' ? type : undefined,
+      bytes: response.status >= 200 && response.status < 300 ? Buffer.from(response.data) : undefined,
+      location: response.headers.location,
+    };
   }
 
   /** Frees idle keep-alive sockets, so a stopping process is not held open. */
@@ -134,4 +196,13 @@ function codeOf(err: unknown): string | undefined {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : 'unknown error';
+}
+
+function parseWebUrl(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,6 +18,10 @@ export type ApiError = Schemas['ApiError'];
 
 export type SessionStatus = CheckSession['status'];
 export type CheckType = CheckSession['checkType'];
+/** GET /v1/check-results/{checkId}/{checkResultId}/assets. */
+export type AssetManifest = Schemas['AssetManifest'];
+export type AssetManifestEntry = Schemas['AssetManifestEntry'];
+export type AssetType = AssetManifestEntry['type'];
 /**
  * The account a key and account ID open (GET /v1/accounts/me): the fields of the spec's `Account` this
  * app reads (the generated types cover only the check-session calls; only `id` is required).

@@ -6,7 +6,10 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
 import { errorText } from '../runs/tracker';
+import type { FindDeps } from '../catalogue/deps';
+import { listFailing, listMatches } from './listing';
 import { parseCommand } from './parse';
+import { openPicker } from './pick';
 
 export interface CommandDeps {
   runner: Runner;
@@ -15,6 +18,8 @@ export interface CommandDeps {
   now: () => number;
   access: Access;
   metrics: Pick<Metrics, 'refused'>;
+  /** The picker modal and the listings (`/checkly`, `checks`, `failing`). */
+  find: FindDeps;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -31,8 +36,10 @@ export function checklyCommand(deps: CommandDeps) {
       await ack({ response_type: 'ephemeral', ...renderHelp(deps.commandName) });
       return;
     }
+    // Listings only read; the picker leads to a run, so it is refused up front to whoever may not run.
+    const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing';
     const decision = await checkAccess(deps.access, {
-      action: parsed.kind === 'status' ? 'status' : 'run',
+      action: reads ? 'status' : 'run',
       userId: command.user_id,
       channelId: command.channel_id,
       target: parsed.kind === 'run' ? parsed.target : undefined,
@@ -44,6 +51,19 @@ export function checklyCommand(deps: CommandDeps) {
       if (parsed.kind === 'run') {
         audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(parsed.target), sessions: [], outcome: 'refused', reason: decision.rule });
       }
+      return;
+    }
+    if (parsed.kind === 'pick') {
+      // Slack's 3 s for the trigger_id run from the command's arrival: answer first, open at once.
+      await ack();
+      const note = await openPicker(deps.find, client, command.trigger_id, { channel: command.channel_id });
+      if (note) await respond({ response_type: 'ephemeral', ...note });
+      return;
+    }
+    if (parsed.kind === 'checks' || parsed.kind === 'failing') {
+      await ack();
+      const answer = parsed.kind === 'checks' ? await listMatches(deps.find, parsed.words) : await listFailing(deps.find);
+      await respond({ response_type: 'ephemeral', ...deps.find.redact(answer) });
       return;
     }
     if (parsed.kind === 'status') {

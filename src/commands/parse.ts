@@ -1,6 +1,6 @@
 import type { Target } from '../runs/types';
 import { DASHES, tokenize, type Token } from './tokenize';
-import { DEFAULT_COMMAND, runUsage, statusUsage } from './usage';
+import { DEFAULT_COMMAND, checksUsage, failingUsage, runUsage, statusUsage } from './usage';
 
 /*
  * Limits on `/checkly run`. Checkly documents none, so these bound what a person plausibly types and what
@@ -17,6 +17,8 @@ export const MAX_GROUPS = 20;
 export const MAX_TAGS_PER_GROUP = 20;
 /** Listing checks one by one is for a few; more should share a tag. 20 also fits in MAX_TEXT_LENGTH twice over. */
 export const MAX_CHECK_IDS = 20;
+/** Search words are a few words of a check's name or tags; longer is a paste accident. */
+export const MAX_SEARCH_LENGTH = 100;
 /** How much of an offending piece of input an error message quotes. */
 export const MAX_QUOTED_LENGTH = 50;
 
@@ -24,7 +26,13 @@ export type Command =
   /** `unknown`: the subcommand typed, when it was not one we know (at most MAX_QUOTED_LENGTH characters). */
   | { kind: 'help'; unknown?: string }
   | { kind: 'status' }
-  | { kind: 'run'; target: Target; refreshCache: boolean };
+  | { kind: 'run'; target: Target; refreshCache: boolean }
+  /** `/checkly` alone or `/checkly run` with nothing after it: the picker modal. */
+  | { kind: 'pick' }
+  /** `/checkly checks <words>`: the checks whose name or tags contain the words. */
+  | { kind: 'checks'; words: string }
+  /** `/checkly failing`: the checks failing or degraded right now. */
+  | { kind: 'failing' };
 
 /** `problem` names the offending input (not escaped: the renderer escapes); `usage` shows the right form. */
 export interface ParseError {
@@ -40,7 +48,7 @@ export function isParseError(result: Command | ParseError): result is ParseError
 /** Parses the text after the slash command. `command` is only used in the usage text. */
 export function parseCommand(text: string, command: string = DEFAULT_COMMAND): Command | ParseError {
   const trimmed = text.trim();
-  if (trimmed === '') return { kind: 'help' };
+  if (trimmed === '') return { kind: 'pick' };
   const [word = '', ...rest] = trimmed.split(/\s+/u);
   const subcommand = word.toLowerCase();
   const args = trimmed.slice(word.length);
@@ -52,7 +60,13 @@ export function parseCommand(text: string, command: string = DEFAULT_COMMAND): C
         ? { kind: 'status' }
         : { kind: 'error', problem: `\`status\` takes no arguments, but got ${show(args.trim())}.`, usage: statusUsage(command) };
     case 'run':
-      return parseRun(text, args, command);
+      return args.trim() === '' ? { kind: 'pick' } : parseRun(text, args, command);
+    case 'checks':
+      return parseSearch(args.trim(), command);
+    case 'failing':
+      return rest.length === 0
+        ? { kind: 'failing' }
+        : { kind: 'error', problem: `\`failing\` takes no arguments, but got ${show(args.trim())}.`, usage: failingUsage(command) };
     default:
       return { kind: 'help', unknown: truncate(word) };
   }
@@ -116,6 +130,23 @@ function parseRun(text: string, args: string, command: string): Command | ParseE
     return fail('`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.');
   }
   return { kind: 'run', target: { tags, checkIds, all }, refreshCache };
+}
+
+/** The words of `checks`: required, short, printable. */
+export function searchProblem(words: string): string | undefined {
+  const length = codePoints(words);
+  if (length > MAX_SEARCH_LENGTH) return `The search is ${length} characters long; the limit is ${MAX_SEARCH_LENGTH}.`;
+  if (SEARCH_CONTROL.test(words)) return `The search ${show(words)} contains a control character.`;
+  return undefined;
+}
+
+/** Any control character, tabs and newlines included: a search is one line of words. */
+const SEARCH_CONTROL = /\p{Cc}/u;
+
+function parseSearch(words: string, command: string): Command | ParseError {
+  if (words === '') return { kind: 'error', problem: '`checks` needs words to look for in check names and tags.', usage: checksUsage(command) };
+  const problem = searchProblem(words);
+  return problem === undefined ? { kind: 'checks', words } : { kind: 'error', problem, usage: checksUsage(command) };
 }
 
 /** A flag starts with an unquoted dash; quote a tag that starts with one (`"-beta"`). */

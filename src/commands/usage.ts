@@ -18,6 +18,25 @@ export function statusUsage(command: string = DEFAULT_COMMAND): string {
   return `\`${command} status\` lists the runs still in progress in this channel`;
 }
 
+export function pickUsage(command: string = DEFAULT_COMMAND): string {
+  return `\`${command}\` (or \`${command} run\` alone) opens a form to pick checks by tag, group or name`;
+}
+
+export function checksUsage(command: string = DEFAULT_COMMAND): string {
+  return `\`${command} checks <words>\` lists the checks whose name or tags contain the words, with a Run button each`;
+}
+
+export function failingUsage(command: string = DEFAULT_COMMAND): string {
+  return `\`${command} failing\` lists the checks failing or degraded right now, with Run buttons`;
+}
+
 export function helpUsage(command: string = DEFAULT_COMMAND): string {
-  return [runUsage(command), statusUsage(command), `\`${command} help\` shows this`].join('\n');
+  return [
+    pickUsage(command),
+    runUsage(command),
+    checksUsage(command),
+    failingUsage(command),
+    statusUsage(command),
+    `\`${command} help\` shows this`,
+  ].join('\n');
 }

@@ -16,6 +16,11 @@ export interface RunRequest {
   refreshCache: boolean;
   /** Reruns post their message in the thread of the run they came from. */
   threadTs?: string;
+  /**
+   * Told as soon as the run's message is posted, or the bot could not post it, before the trigger: a
+   * modal must answer Slack within 3 s whether the run can go ahead in its channel.
+   */
+  onPosted?: (posted: { ts: string } | { unreachable: Unreachable }) => void;
 }
 
 export interface RunnerOptions {
@@ -81,6 +86,7 @@ export class Runner {
     };
     await store.create(run);
     const posted = await messages.post(run);
+    request.onPosted?.(posted);
     if ('unreachable' in posted) {
       await store.delete(run.id);
       return posted;

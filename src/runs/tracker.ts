@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { NotFoundError } from '../checkly/errors';
-import { failingResults, firstErrorLine } from '../checkly/results';
+import { failingResults, firstErrorLine, locationResults } from '../checkly/results';
 import type { CompletedSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { ChecklyPort } from './ports';
-import type { SessionStatus } from './types';
+import type { LocationResult, SessionStatus } from './types';
 
 /** What a session's completion tells the run. */
 export interface SessionOutcome {
@@ -12,6 +12,8 @@ export interface SessionOutcome {
   timeElapsed: number;
   failedLocations: string[];
   error?: string;
+  /** Failing sessions only: where each location's result is, for the thread reply and Details. */
+  results?: LocationResult[];
 }
 
 /** A session to follow: its id, or its id with what is known of how long it should take. */
@@ -318,6 +320,7 @@ export class SessionTracker {
       failedLocations: [...new Set(failing.map((r) => r.runLocation))],
     };
     const first = failing[0];
+    if (failing.length > 0) outcome.results = locationResults(session.results);
     if (first) {
       try {
         const result = await this.options.checkly.getCheckResult(session.checkId, first.checkResultId);

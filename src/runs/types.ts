@@ -28,6 +28,18 @@ export interface Session {
   failedLocations: string[];
   /** First line of the first error of a failed or degraded result. */
   error?: string;
+  /** For a failed or degraded session: its final result in each location, failing ones first. */
+  results?: LocationResult[];
+}
+
+/** One location's final result, as the session's completion lists it: where to fetch its details. */
+export interface LocationResult {
+  resultId: string;
+  location: string;
+  /** The result in the Checkly web app. */
+  link: string;
+  /** Failed or degraded in this location. */
+  failing: boolean;
 }
 
 export type RunPhase =

@@ -28,6 +28,13 @@ export interface RunMessagesOptions {
   client: WebClient;
   render: (run: Run) => SlackMessage;
   renderFailureReply: (run: Run) => SlackMessage;
+  /**
+   * The whole thread reply with its failure evidence, possibly several messages (the first one
+   * mentions the requester); replaces `renderFailureReply` when given.
+   */
+  failureReplies?: (run: Run) => Promise<SlackMessage[]>;
+  /** After the reply is posted: what else goes into the thread (the failure screenshots). */
+  afterFailureReply?: (run: Run, threadTs: string) => Promise<void>;
   /** Least time between two updates of one message. */
   intervalMs: number;
   /** `chat.update` calls per workspace in any 60 s. */
@@ -191,19 +198,44 @@ export class SlackRunMessages implements RunMessages {
   }
 
   private async replyInThread(run: Run): Promise<void> {
-    const reply = this.options.renderFailureReply(run);
-    try {
-      await this.postMessage(run.channel, () =>
-        this.options.client.chat.postMessage({
-          channel: run.channel,
-          thread_ts: run.threadTs ?? run.ts,
-          text: reply.text,
-          blocks: reply.blocks as never,
-        }),
-      );
-    } catch (err) {
-      this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
+    const threadTs = run.threadTs ?? run.ts;
+    const replies = await this.failureReplies(run);
+    for (const reply of replies) {
+      try {
+        await this.postMessage(run.channel, () =>
+          this.options.client.chat.postMessage({
+            channel: run.channel,
+            thread_ts: threadTs,
+            text: reply.text,
+            blocks: reply.blocks as never,
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
+      } catch (err) {
+        this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
+        return;
+      }
     }
+    // Screenshots come when they come: the run is over and its reply is out, nothing waits for them.
+    if (threadTs !== undefined && this.options.afterFailureReply) {
+      this.options.afterFailureReply(run, threadTs).catch((err: unknown) => {
+        this.options.logger.warn({ runId: run.id, err: String(err) }, 'adding to the failure reply failed');
+      });
+    }
+  }
+
+  /** The reply with its evidence; the plain reply when gathering the evidence fails. */
+  private async failureReplies(run: Run): Promise<SlackMessage[]> {
+    if (this.options.failureReplies) {
+      try {
+        const replies = await this.options.failureReplies(run);
+        if (replies.length > 0) return replies;
+      } catch (err) {
+        this.options.logger.warn({ runId: run.id, err: String(err) }, 'rendering the failure evidence failed; replying without it');
+      }
+    }
+    return [this.options.renderFailureReply(run)];
   }
 }
 

@@ -86,7 +86,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     command: (text, fields = {}) =>
       postSigned(
         eventsUrl,
-        slashCommandBody({ text, command: '/checkly', response_url: slack.responseUrl(`cmd-${Math.random()}`), ...fields }),
+        slashCommandBody({
+          text,
+          command: '/checkly',
+          response_url: slack.responseUrl(`cmd-${Math.random()}`),
+          // As Slack does: a trigger_id for a modal, good for 3 s, in every command.
+          trigger_id: slack.views.issueTriggerId(fields.user_id ?? 'U0ALICE'),
+          ...fields,
+        }),
         SECRETS.signingSecret,
       ),
     action: (payload) => postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret),
@@ -94,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const found = findButton(message.blocks ?? [], actionId);
       if (!found) throw new Error(`no button ${String(actionId)} on message ${message.ts}`);
       const responseId = `click-${Math.random().toString(36).slice(2)}`;
-      const payload = blockActionsPayload(message, found.button, found.blockId, user, slack.responseUrl(responseId));
+      const payload = blockActionsPayload(message, found.button, found.blockId, user, slack.responseUrl(responseId), slack.views.issueTriggerId(user));
       const res = await postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
       return { status: res.status, responseId };
     },
@@ -162,14 +169,22 @@ export function findButton(blocks: unknown[], actionId: string | RegExp): { butt
 }
 
 /** A block_actions payload as Slack sends it for a click on a button in a channel message. */
-export function blockActionsPayload(message: FakeMessage, button: ButtonElement, blockId: string, user: string, responseUrl: string) {
+export function blockActionsPayload(
+  message: FakeMessage,
+  button: ButtonElement,
+  blockId: string,
+  user: string,
+  responseUrl: string,
+  /** As Slack puts in every click: what views.open needs within 3 s (issued by the fake Slack). */
+  triggerId = `${Date.now()}.1234.abcdef`,
+) {
   return {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0FAKE' },
     api_app_id: 'A0FAKEAPP',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-    trigger_id: `${Date.now()}.1234.abcdef`,
+    trigger_id: triggerId,
     team: { id: 'T0FAKE', domain: 'fake' },
     enterprise: null,
     is_enterprise_install: false,

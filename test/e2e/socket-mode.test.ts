@@ -38,6 +38,26 @@ describe('Socket Mode, end to end over a WebSocket', () => {
     await waitFor(() => h.checkly.requests.filter((r) => r.op === 'trigger').length === 2, 5000, 'the rerun trigger');
   });
 
+  test('the picker modal works over the socket: open, type-ahead, submit', async () => {
+    const check = h.checkly.addCheck({ name: 'Socket search', tags: ['sock'], durationMs: 200 });
+    const before = h.checkly.requests.filter((r) => r.op === 'trigger').length;
+    await h.slack.sendSocketEvent('slash_commands', {
+      ...SLASH_COMMAND_DEFAULTS,
+      command: '/checkly',
+      text: '',
+      trigger_id: h.slack.views.issueTriggerId(),
+      response_url: h.slack.responseUrl('socket-pick'),
+    });
+    const view = await waitFor(() => h.slack.views.last(), 5000, 'the modal');
+    await waitFor(() => /checks/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)) && !/Reading/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)), 5000, 'the catalogue');
+    const answer = (await h.slack.sendSocketEvent('interactive', h.slack.views.blockSuggestion(view.id, 'picker_checks', 'socket'))) as { options: Array<{ value: string }> };
+    expect(answer.options.map((o) => o.value)).toEqual([check.id]);
+    h.slack.views.select(view.id, 'picker_checks', [{ text: { type: 'plain_text', text: 'Socket search' }, value: check.id }]);
+    await h.slack.sendSocketEvent('interactive', h.slack.views.submission(view.id));
+    await waitFor(() => h.checkly.requests.filter((r) => r.op === 'trigger').length === before + 1, 5000, 'the trigger');
+    expect(h.checkly.requests.filter((r) => r.op === 'trigger').at(-1)!.body).toEqual({ target: { checkId: [check.id] }, refreshCache: false });
+  });
+
   test('HTTP requests are not how Socket Mode works: no port is opened for /slack/events', () => {
     expect(h.app.port).toBeUndefined();
   });

@@ -2,6 +2,7 @@
 // Pure functions of (state, now): a session's status is computed from the clock, so thousands of
 // sessions cost no timers.
 import { randomUUID } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import type {
   CheckResult,
   CheckSession,
@@ -35,7 +36,19 @@ export interface FakeCheckInput {
   errorsAsStrings?: boolean;
   /** ATTEMPT results before the FINAL one, per failing location (Checkly retries failed runs). */
   failedAttempts?: number;
+  /** Browser and Playwright checks: bytes of the failure screenshot in the asset manifest (default about 1 KB). */
+  screenshotBytes?: number;
+  /** The check group it belongs to (GET /v1/checks `groupId`). */
+  groupId?: number;
+  /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
+  state?: CheckState;
+  stateSince?: number;
+  /** GET /v1/check-statuses `shortestRun` / `longestRun` in ms; defaults 0.8 × and 1 × durationMs. */
+  shortestRunMs?: number | null;
+  longestRunMs?: number | null;
 }
+
+export type CheckState = 'passing' | 'failing' | 'degraded';
 
 /** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
 export interface FakeCheck {
@@ -51,27 +64,44 @@ export interface FakeCheck {
   activated: boolean;
   errorsAsStrings: boolean;
   failedAttempts: number;
+  screenshotBytes?: number;
+  groupId?: number;
+  createdAt: number;
+  state: CheckState;
+  stateSince: number;
+  shortestRunMs: number | null;
+  longestRunMs: number | null;
+  lastCheckRunId: string | null;
 }
 
 export function uuid(): string {
   return randomUUID();
 }
 
-export function newCheck(input: FakeCheckInput): FakeCheck {
+export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeCheck {
+  const durationMs = input.durationMs ?? 1000;
   const check: FakeCheck = {
     id: input.id ?? uuid(),
     name: input.name,
     tags: input.tags ?? [],
     checkType: input.checkType ?? 'API',
     locations: input.locations ?? ['eu-west-1'],
-    durationMs: input.durationMs ?? 1000,
+    durationMs,
     outcome: input.outcome ?? 'PASSED',
     activated: input.activated ?? true,
     errorsAsStrings: input.errorsAsStrings ?? false,
     failedAttempts: input.failedAttempts ?? 0,
+    createdAt: now,
+    state: input.state ?? 'passing',
+    stateSince: input.stateSince ?? now,
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.8) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? durationMs : input.longestRunMs,
+    lastCheckRunId: uuid(),
   };
+  if (input.groupId !== undefined) check.groupId = input.groupId;
   if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
+  if (input.screenshotBytes !== undefined) check.screenshotBytes = input.screenshotBytes;
   return check;
 }
 
@@ -278,20 +308,26 @@ export function checkResultBody(session: FakeSession, ref: ResultRef): CheckResu
     errorGroupIds: [],
   };
   const errors = failing ? [check.errorMessage ?? DEFAULT_BROWSER_ERROR] : [];
-  const listed = errors.map((message) => (check.errorsAsStrings ? message : { message }));
+  // Browser-like errors carry a stack whose frame names the line of the spec that failed.
+  const listed = errors.map((message) => (check.errorsAsStrings ? message : { message, stack: `${message}\n    at ${SPEC_FRAME}` }));
+  const log = jobLog(check, failing);
   switch (check.checkType) {
     case 'API':
     case 'URL':
       body.apiCheckResult = apiResult(check, failing);
       break;
     case 'BROWSER':
-      body.browserCheckResult = { type: 'PLAYWRIGHT', errors: listed, pages: [], jobLog: [], jobAssets: [], runtimeVersion: '2025.04' };
+      body.browserCheckResult = { type: 'PLAYWRIGHT', errors: listed, pages: [], jobLog: log, jobAssets: [], runtimeVersion: '2025.04' };
       break;
     case 'MULTI_STEP':
-      body.multiStepCheckResult = { errors: listed, jobLog: [], jobAssets: [], runtimeVersion: '2025.04' };
+      body.multiStepCheckResult = { errors: listed, jobLog: log, jobAssets: [], runtimeVersion: '2025.04' };
       break;
     case 'PLAYWRIGHT':
-      body.playwrightCheckResult = { errors: errors.map((message) => ({ message })), playwrightTraceFiles: [] };
+      body.playwrightCheckResult = {
+        errors: errors.map((message) => ({ title: `${check.name} › completes the flow`, message })),
+        playwrightTraceFiles: [],
+        jobLog: log,
+      };
       break;
     case 'AGENTIC':
       body.agenticCheckResult = { assertions: [], suggestions: [], steps: [], errors: errors.map((message) => ({ message })) };
@@ -312,16 +348,94 @@ export function checkResultBody(session: FakeSession, ref: ResultRef): CheckResu
   return body;
 }
 
+export const SPEC_FRAME = '/check/__checks__/flow.spec.ts:14:23';
+/** Log lines a browser-like result carries: more than the 20 the app shows. */
+export const JOB_LOG_LINES = 25;
+
+/** The runner's log: `{time, level, msg}` entries, the error last when the run failed. */
+function jobLog(check: Readonly<FakeCheck>, failing: boolean): Array<{ time: number; level: string; msg: string }> {
+  const lines = Array.from({ length: JOB_LOG_LINES - 1 }, (_, i) => ({ time: 1_700_000_000_000 + i * 100, level: 'INFO', msg: `log line ${i + 1} of ${check.name}` }));
+  lines.push(failing ? { time: 1_700_000_002_500, level: 'ERROR', msg: (check.errorMessage ?? DEFAULT_BROWSER_ERROR).split('\n')[0]! } : { time: 1_700_000_002_500, level: 'INFO', msg: 'done' });
+  return lines;
+}
+
 function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<CheckResult['apiCheckResult']> {
   const status = failing && check.outcome !== 'DEGRADED' ? 500 : 200;
   const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
   const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
   return {
     assertions: [failedAssertion ? { ...statusAssertion, actual: status, error: `Expected ${status} to equal 200` } : statusAssertion],
-    request: { method: 'GET', url: `https://api.example.com/${encodeURIComponent(check.name)}` },
-    response: { status, statusText: status === 200 ? 'OK' : 'Internal Server Error', body: '' },
+    request: {
+      method: 'GET',
+      url: `https://api.example.com/${encodeURIComponent(check.name)}`,
+      headers: { authorization: 'Bearer fake-target-api-token' },
+      data: '',
+    },
+    response: {
+      status,
+      statusText: status === 200 ? 'OK' : 'Internal Server Error',
+      body: '',
+      // Headers are part of the answer Checkly keeps; the app must never show them.
+      headers: { 'content-type': 'application/json', 'set-cookie': 'session=fake-secret-cookie' },
+      timings: { total: 180 },
+    },
     requestError: failing ? (check.errorMessage ?? null) : null,
-    jobLog: null,
+    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET https://api.example.com/${encodeURIComponent(check.name)}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
     jobAssets: null,
   };
+}
+
+// ---- assets ----
+
+/** Whether a result has a failure screenshot: failed browser and Playwright results. */
+export function hasScreenshot(session: FakeSession, ref: ResultRef): boolean {
+  const v = verdict(session, ref);
+  return (session.check.checkType === 'BROWSER' || session.check.checkType === 'PLAYWRIGHT') && v.hasFailures;
+}
+
+/** The normalized asset manifest (spec: AssetManifest); `downloadUrl(i)` is where asset i is served. */
+export function assetManifestBody(session: FakeSession, ref: ResultRef, types: readonly string[], downloadUrl: (i: number) => string) {
+  const source = { type: 'check-result' as const, checkId: session.check.id, checkName: session.check.name, checkType: session.check.checkType, resultId: ref.id };
+  const all = [
+    { type: 'log' as const, name: 'job-log.txt', url: downloadUrl(0), contentType: 'text/plain', source },
+    ...(hasScreenshot(session, ref)
+      ? [
+          { type: 'screenshot' as const, name: 'failure.png', url: downloadUrl(1), contentType: 'image/png', source, archive: { entryName: 'screenshots/failure.png' } },
+          { type: 'trace' as const, name: 'trace.zip', url: downloadUrl(2), contentType: 'application/zip', source },
+        ]
+      : []),
+  ];
+  return { assets: types.length === 0 ? all : all.filter((a) => types.includes(a.type)) };
+}
+
+/** A valid PNG of about `bytes` bytes (a 2×2 image, padded with an ancillary chunk). */
+export function fakePng(bytes = 1024): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0);
+  ihdr.writeUInt32BE(2, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.from([0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 255, 0, 0]);
+  const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw))];
+  const end = chunk('IEND', Buffer.alloc(0));
+  const used = parts.reduce((n, p) => n + p.length, 0) + end.length + 12;
+  if (bytes > used) parts.push(chunk('teXt', Buffer.alloc(bytes - used, 0x61)));
+  return Buffer.concat([...parts, end]);
+}
+
+function crc32(data: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
 }

@@ -1,5 +1,5 @@
 // A fake Checkly Public API over real HTTP on 127.0.0.1, following reference/checkly-openapi.json for
-// the five operations the app calls. Controllable: checks and their outcomes, latency, rate limits,
+// the operations the app calls. Controllable: checks and their outcomes, latency, rate limits,
 // injected faults; observable: every request and every session's timeline.
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +8,11 @@ import {
   type FakeCheck,
   type FakeCheckInput,
   type FakeSession,
+  assetManifestBody,
   checkResultBody,
   completionBody,
+  fakePng,
+  uuid,
   finalAt,
   isFinalStatus,
   matchingChecks,
@@ -21,9 +24,11 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
+import { type FakeGroup, type FakeGroupInput, checkBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
 
-export { uuid, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export type { FakeGroup, FakeGroupInput } from './checkly-catalogue';
 export type { ChecklyOperation };
 
 export interface FakeChecklyOptions {
@@ -83,9 +88,15 @@ export interface FakeCheckly {
   readonly requests: RecordedRequest[];
   /** Requests answered 429 by the rate limit (not by failNext). */
   readonly rateLimited: number;
+  /** Requests to the storage that asset downloads are redirected to. */
+  readonly storageRequests: ReadonlyArray<{ path: string; headers: IncomingHttpHeaders }>;
   /** Completion requests being held right now. */
   readonly heldRequests: number;
   addCheck(input: FakeCheckInput): FakeCheck;
+  /** Deletes a check: it leaves the catalogue, and triggers no longer match it. */
+  removeCheck(id: string): void;
+  readonly groups: readonly FakeGroup[];
+  addGroup(input: FakeGroupInput): FakeGroup;
   session(id: string): SessionView | undefined;
   finalAt(sessionId: string): number | undefined;
   /** Answers the next matching request(s) with `status` and an ApiError body. */
@@ -136,8 +147,17 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v2\/check-sessions\/([^/]+)$/, op: 'session' },
   { method: 'POST', pattern: /^\/v1\/check-sessions\/([^/]+)\/cancel$/, op: 'cancel' },
   { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)$/, op: 'result' },
+  { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)\/assets$/, op: 'assets' },
+  // Not in the spec: where the manifest's "authenticated API URL" of an asset points, in this fake.
+  { method: 'GET', pattern: /^\/v1\/check-results\/([^/]+)\/([^/]+)\/assets\/(\d+)$/, op: 'asset' },
+  { method: 'GET', pattern: /^\/v1\/checks$/, op: 'checks' },
+  { method: 'GET', pattern: /^\/v1\/checks\/([^/]+)$/, op: 'check' },
+  { method: 'GET', pattern: /^\/v1\/check-groups$/, op: 'groups' },
+  { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
   { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
 ];
+
+const ASSET_TYPES = ['log', 'trace', 'video', 'screenshot', 'pcap', 'report', 'file'];
 
 function route(method: string, path: string): Route | undefined {
   for (const r of ROUTES) {
@@ -162,6 +182,7 @@ class FakeChecklyServer implements FakeCheckly {
   private readonly server: http.Server;
   private readonly now: () => number;
   private readonly checkList: FakeCheck[] = [];
+  private readonly groupList: FakeGroup[] = [];
   private readonly sessionList: FakeSession[] = [];
   private readonly sessionsById = new Map<string, FakeSession>();
   private readonly resultsById = new Map<string, { session: FakeSession; ref: FakeSession['results'][number] }>();
@@ -170,6 +191,9 @@ class FakeChecklyServer implements FakeCheckly {
   private readonly faults: Fault[] = [];
   private readonly delays = new Map<ChecklyOperation | 'any', number>();
   private readonly windows = new Map<string, number[]>();
+  private readonly storedAssets = new Map<string, Buffer>();
+  /** Requests to the fake storage behind asset redirects (no Checkly credentials may reach it). */
+  readonly storageRequests: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
   private closed = false;
 
   constructor(private readonly options: FakeChecklyOptions) {
@@ -204,9 +228,29 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   addCheck(input: FakeCheckInput): FakeCheck {
-    const check = newCheck(input);
+    const check = newCheck(input, this.now());
     this.checkList.push(check);
     return check;
+  }
+
+  removeCheck(id: string): void {
+    const i = this.checkList.findIndex((c) => c.id === id);
+    if (i >= 0) this.checkList.splice(i, 1);
+  }
+
+  get groups(): readonly FakeGroup[] {
+    return this.groupList;
+  }
+
+  addGroup(input: FakeGroupInput): FakeGroup {
+    const group: FakeGroup = {
+      id: input.id ?? 1000 + this.groupList.length,
+      name: input.name,
+      tags: input.tags ?? [],
+      activated: input.activated ?? true,
+    };
+    this.groupList.push(group);
+    return group;
   }
 
   session(id: string): SessionView | undefined {
@@ -263,6 +307,7 @@ class FakeChecklyServer implements FakeCheckly {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname.startsWith('/storage/')) return this.storage(req, res, url);
     const matched = route(method, url.pathname);
     const record: RecordedRequest = {
       method,
@@ -310,6 +355,20 @@ class FakeChecklyServer implements FakeCheckly {
         return this.checkResult(res, record, first, second);
       case 'account':
         return this.answer(res, record, 200, accountBody(this.accountId));
+      case 'assets':
+        return this.assets(res, record, first, second, url.searchParams.getAll('type'));
+      case 'asset':
+        return this.asset(res, record, first, second, Number(matched.params[2]));
+      case 'checks':
+        return this.answerValidated(res, record, listChecksBody(this.checkList, url.searchParams));
+      case 'groups':
+        return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
+      case 'statuses':
+        return this.answer(res, record, 200, this.checkList.map(statusBody));
+      case 'check':
+        return this.getCheck(res, record, first);
+      default:
+        return this.answer(res, record, 404, apiError(404));
     }
   }
 
@@ -445,6 +504,18 @@ class FakeChecklyServer implements FakeCheckly {
     this.answer(res, record, 204);
   }
 
+  private answerValidated(res: ServerResponse, record: RecordedRequest, body: { ok: true; value: unknown } | { ok: false; message: string }): void {
+    if (body.ok) this.answer(res, record, 200, body.value);
+    else this.answer(res, record, 400, apiError(400, body.message));
+  }
+
+  private getCheck(res: ServerResponse, record: RecordedRequest, id: string): void {
+    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"id" must be a valid GUID'));
+    const check = this.checkList.find((c) => c.id === id);
+    if (!check) return this.answer(res, record, 404, apiError(404, 'Not Found'));
+    this.answer(res, record, 200, checkBody(check));
+  }
+
   private checkResult(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string): void {
     if (!isUuid(checkId)) return this.answer(res, record, 400, apiError(400, '"checkId" must be a valid GUID'));
     if (!isUuid(resultId)) return this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
@@ -456,6 +527,50 @@ class FakeChecklyServer implements FakeCheckly {
       visibleResults(found.session).includes(found.ref);
     if (!found || !visible) return this.answer(res, record, 404, apiError(404, 'Check result not found.'));
     this.answer(res, record, 200, checkResultBody(found.session, found.ref));
+  }
+
+  /** A final, visible result of `checkId`, or undefined after answering 400/404. */
+  private visibleResult(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string) {
+    if (!isUuid(checkId)) return void this.answer(res, record, 400, apiError(400, '"checkId" must be a valid GUID'));
+    if (!isUuid(resultId)) return void this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
+    const found = this.resultsById.get(resultId);
+    const visible =
+      found &&
+      found.session.check.id === checkId &&
+      isFinalStatus(statusAt(found.session, this.now())) &&
+      visibleResults(found.session).includes(found.ref);
+    if (!found || !visible) return void this.answer(res, record, 404, apiError(404, 'Check result not found.'));
+    return found;
+  }
+
+  private assets(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string, types: string[]): void {
+    const bad = types.find((t) => !ASSET_TYPES.includes(t));
+    if (bad !== undefined) return this.answer(res, record, 400, apiError(400, `"type" must be one of [${ASSET_TYPES.join(', ')}]`));
+    const found = this.visibleResult(res, record, checkId, resultId);
+    if (!found) return;
+    const base = `${this.url}/v1/check-results/${checkId}/${resultId}/assets`;
+    this.answer(res, record, 200, assetManifestBody(found.session, found.ref, types, (i) => `${base}/${i}`));
+  }
+
+  /** The authenticated asset URL: a redirect to storage, whose URL is signed and takes no other credentials. */
+  private asset(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string, index: number): void {
+    const found = this.visibleResult(res, record, checkId, resultId);
+    if (!found) return;
+    const entry = assetManifestBody(found.session, found.ref, [], () => '').assets[index];
+    if (!entry) return this.answer(res, record, 404, apiError(404, 'Asset not found.'));
+    const token = uuid();
+    this.storedAssets.set(token, entry.type === 'screenshot' ? fakePng(found.session.check.screenshotBytes) : Buffer.from(`${entry.name} of ${resultId}`));
+    this.answer(res, record, 302, undefined, { Location: `/storage/${token}?X-Amz-Signature=fake${token.slice(0, 8)}` });
+  }
+
+  private storage(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    this.storageRequests.push({ path: url.pathname, headers: req.headers });
+    // As S3 does: a signed URL takes no Authorization header ("Only one auth mechanism allowed").
+    if (req.headers.authorization !== undefined) return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Only one auth mechanism allowed');
+    const bytes = this.storedAssets.get(url.pathname.slice('/storage/'.length));
+    if (!bytes || !url.searchParams.get('X-Amz-Signature')) return void res.writeHead(403, { 'Content-Type': 'text/plain' }).end('AccessDenied');
+    const type = bytes.subarray(0, 4).toString('latin1') === '\x89PNG' ? 'image/png' : 'application/octet-stream';
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': bytes.length }).end(bytes);
   }
 
   // ---- plumbing ----

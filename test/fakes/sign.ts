@@ -49,7 +49,10 @@ export function slashCommandBody(fields: Partial<SlashCommandFields> = {}): stri
   return new URLSearchParams({ ...SLASH_COMMAND_DEFAULTS, ...fields }).toString();
 }
 
-/** Interactivity payloads (block_actions, view_submission) arrive as `payload=<urlencoded JSON>`. */
+/**
+ * Interactivity payloads (block_actions, view_submission, block_suggestion) arrive as
+ * `payload=<urlencoded JSON>`; test/fakes/slack-views.ts builds the ones about modals.
+ */
 export function blockActionsBody(payload: object): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -18,6 +18,9 @@ export const LIMITS = {
   id: 255,
   confirmTitle: 100,
   confirmText: 300,
+  selectOptions: 100,
+  optionText: 75,
+  optionValue: 150,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -48,6 +51,17 @@ export function blocksProblems(blocks: unknown): string[] {
       tooLong(el.action_id, LIMITS.id, `${at}/action_id`);
       if (actionIds.has(el.action_id)) problem(`duplicate action_id ${el.action_id}`, `${at}/action_id`);
       actionIds.add(el.action_id);
+    }
+    if (el.type === 'static_select') {
+      const options = Array.isArray(el.options) ? el.options : [];
+      if (options.length === 0 || options.length > LIMITS.selectOptions) problem(`must have 1 to ${LIMITS.selectOptions} items`, `${at}/options`);
+      options.forEach((o: unknown, j) => {
+        if (!isObject(o) || !isObject(o.text) || o.text.type !== 'plain_text') return problem('must be a plain_text object', `${at}/options/${j}/text`);
+        tooLong(textOf(o.text), LIMITS.optionText, `${at}/options/${j}/text/text`);
+        if (typeof o.value !== 'string') problem('must be a string', `${at}/options/${j}/value`);
+        tooLong(o.value, LIMITS.optionValue, `${at}/options/${j}/value`);
+      });
+      return;
     }
     if (el.type !== 'button') return;
     if (!isObject(el.text) || el.text.type !== 'plain_text') problem('must be a plain_text object', `${at}/text`);

@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blocksProblems } from './slack-blocks';
+import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
+import { createFakeViews, type FakeViews } from './slack-views';
 
 /**
  * A fake Slack Web API on loopback for end-to-end tests and the benchmark: point Bolt's
@@ -37,6 +39,7 @@ export interface SlackCall {
   at: number;
   /** Filled in once answered. */
   status?: number;
+  answeredAt?: number;
   error?: string;
 }
 
@@ -93,11 +96,17 @@ export interface FakeSlack {
   rejections: Rejection[];
   /** Calls answered with HTTP 429. */
   readonly rateLimited: number;
+  /** External file uploads, by file id (see slack-files.ts). */
+  uploads: Map<string, FakeUpload>;
+  /** Without `files:write`, the upload methods answer `missing_scope`. */
+  setFilesScope(granted: boolean): void;
   /** A response_url on the fake; posts to it land in `responsePosts`. */
   responseUrl(id: string): string;
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
   setChannelError(channel: string, error: ChannelError | undefined): void;
   setUsergroup(id: string, userIds: string[]): void;
+  /** Modals: trigger ids, views.open/update, and the payloads Slack sends about them. */
+  views: FakeViews;
   sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
@@ -115,7 +124,7 @@ export const FAKE_APP_ID = 'A0FAKEAPP';
 const RESPONSE_URL_POSTS = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 /** Fields @slack/web-api JSON-encodes in form bodies. */
-const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files'];
 
 type Args = Record<string, unknown>;
 type Result = { ok: boolean; error?: string } & Record<string, unknown>;
@@ -134,11 +143,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const rejections: Rejection[] = [];
   const channelErrors = new Map<string, ChannelError>();
   const usergroups = new Map<string, string[]>();
+  let origin = '';
   const updateWindow = opts.updatesPerMinute ? new SlidingWindow(opts.updatesPerMinute, 60_000) : undefined;
   const postWindows = new Map<string, SlidingWindow>();
   let rateLimited = 0;
   let tsCounter = 0;
   let socketOpenError: string | undefined;
+  const uploads = new Map<string, FakeUpload>();
+  let filesScope = true;
 
   const nextTs = (): string => {
     tsCounter += 100;
@@ -170,6 +182,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return error ? refuse(method, error) : undefined;
   };
 
+  const views = createFakeViews({ teamId, appId: FAKE_APP_ID, now, refuse });
   const methods: Record<string, (args: Args) => Result> = {
     'auth.test': () => ({
       ok: true,
@@ -236,11 +249,21 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (!messages.has(`${channel}:${ts}`)) return refuse('chat.getPermalink', 'message_not_found');
       return { ok: true, channel, permalink: `https://fake.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
-    'views.open': (args) => {
-      if (!isNonEmptyString(args.trigger_id)) return refuse('views.open', 'invalid_trigger_id');
-      if (typeof args.view !== 'object' || args.view === null) return refuse('views.open', 'invalid_arguments');
-      return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, team_id: teamId, ...args.view } };
-    },
+    ...views.methods,
+    ...fileMethods(
+      {
+        now,
+        origin: () => origin,
+        refuse,
+        channelError: (channel) => channelErrors.get(channel),
+        isThreadParent: (channel, ts) => {
+          const m = messages.get(`${channel}:${ts}`);
+          return m !== undefined && (m.thread_ts === undefined || m.thread_ts === m.ts);
+        },
+        scopeMissing: () => !filesScope,
+      },
+      uploads,
+    ),
     'usergroups.users.list': (args) => {
       const users = usergroups.get(str(args.usergroup));
       return users ? { ok: true, users } : refuse('usergroups.users.list', 'no_such_subteam');
@@ -289,6 +312,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
     const answer = (body: Result, status = 200, headers: Record<string, string> = {}) => {
       call.status = status;
+      call.answeredAt = now();
       if (!body.ok && body.error) call.error = body.error;
       return { status, headers, body };
     };
@@ -326,7 +350,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
-      if (req.method === 'POST' && path.startsWith('/api/')) {
+      if (req.method === 'POST' && path.startsWith('/upload/')) {
+        receiveUpload(uploads, decodeURIComponent(path.slice('/upload/'.length)), Buffer.concat(chunks), req.headers['content-type'] ?? '').then(
+          ({ status, text }) => {
+            res.writeHead(status, { 'Content-Type': 'text/plain' });
+            res.end(text);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { 'Content-Type': 'text/plain' });
+            res.end(String(err));
+          },
+        );
+      } else if (req.method === 'POST' && path.startsWith('/api/')) {
         webApi(path.slice('/api/'.length), req, raw).then(
           ({ status, headers, body }) => {
             res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
@@ -350,7 +385,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const socketLink = attachSocketLink(server, '/link', FAKE_APP_ID);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
   const wsOrigin = `ws://127.0.0.1:${port}`;
 
   return {
@@ -363,6 +398,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     rejections,
     get rateLimited() {
       return rateLimited;
+    },
+    views,
+    uploads,
+    setFilesScope(granted) {
+      filesScope = granted;
     },
     responseUrl(id) {
       if (!responseUrls.has(id)) responseUrls.set(id, { created: now(), posts: 0 });

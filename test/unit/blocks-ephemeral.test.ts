@@ -15,7 +15,7 @@ describe('renderHelp', () => {
   const text = allMrkdwn(msg.blocks);
 
   it('covers every subcommand and flag', () => {
-    for (const piece of ['/checkly run', '--check', '--all', '--refresh-cache', '/checkly status', '/checkly help']) {
+    for (const piece of ['/checkly run', '--check', '--all', '--refresh-cache', '/checkly status', '/checkly help', '/checkly checks &lt;words&gt;', '/checkly failing', 'opens a form']) {
       expect(text).toContain(piece);
     }
   });

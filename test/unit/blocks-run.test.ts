@@ -373,6 +373,13 @@ describe('renderRun: snapshot', () => {
     });
     expect(search?.text?.text.startsWith('⚠️ *<https://app.checklyhq.com/checks/c2/')).toBe(true);
     expect(rest?.text?.text.split('\n')).toHaveLength(2);
+    // The failing checks' Details menu: one element in the actions block, failing rows in row order.
+    const menu = (msg.blocks.at(-1) as unknown as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.type === 'static_select');
+    expect(menu?.action_id).toBe('run_details');
+    expect((menu?.options as Array<{ value: string }>).map((o) => o.value)).toEqual([
+      '{"run":"run-1","check":"check-1"}',
+      '{"run":"run-1","check":"check-2"}',
+    ]);
     expect(msg).toMatchSnapshot();
   });
 });

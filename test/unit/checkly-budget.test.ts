@@ -65,6 +65,28 @@ describe('ChecklyBudget', () => {
     ]);
   });
 
+  test('failure evidence (results, manifests, screenshots) waits behind every poll and leaves twice the reserve free', async () => {
+    const budget = new ChecklyBudget({ maxRequestsPerMinute: 20, reserve: 3, windowMs: 60_000 });
+    const log: Array<{ op: ChecklyOperation; at: number }> = [];
+    // The thread's evidence asks first, then polls of running sessions arrive.
+    const evidence = (['evidence', 'assets', 'asset'] as const).flatMap((op) => Array.from({ length: 5 }, () => go(budget, op, log)));
+    await jest.advanceTimersByTimeAsync(0);
+    // Evidence fills the window only up to 20 less 6: 14 go at once.
+    expect(log).toHaveLength(14);
+    const polls = Array.from({ length: 5 }, () => go(budget, 'completion', log));
+    await jest.advanceTimersByTimeAsync(0);
+    // The polls take what evidence left (up to 20 less 3), though they came later; the last evidence waits.
+    expect(log.slice(14).map((e) => e.op)).toEqual(['completion', 'completion', 'completion']);
+    expect(budget.waiting).toBe(3);
+    const trigger = go(budget, 'trigger', log);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(log.at(-1)).toEqual({ op: 'trigger', at: 0 });
+    await jest.advanceTimersByTimeAsync(61_000);
+    await Promise.all([...evidence, ...polls, trigger]);
+    // When the window frees, the waiting polls go before the waiting evidence.
+    expect(log.slice(18).map((e) => e.op)).toEqual(['completion', 'completion', 'asset']);
+  });
+
   test('a 429 pauses every request for its Retry-After, then the budget runs at half for a window', async () => {
     const budget = new ChecklyBudget({ maxRequestsPerMinute: 10, reserve: 0, windowMs: 60_000 });
     const log: Array<{ op: ChecklyOperation; at: number }> = [];

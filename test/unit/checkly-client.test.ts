@@ -490,3 +490,57 @@ describe('retry helpers', () => {
     expect([1, 2, 3].map((n) => backoffMs(n, options, () => 0.5))).toEqual([750, 1500, 3000]);
   });
 });
+
+describe('ChecklyClient: failure evidence (asset manifest and download)', () => {
+  async function failedBrowserResult(screenshotBytes?: number): Promise<{ checkId: string; resultId: string }> {
+    const check = fake.addCheck({ name: 'Checkout', checkType: 'BROWSER', outcome: 'FAILED', durationMs: 10, ...(screenshotBytes ? { screenshotBytes } : {}) });
+    const [session] = await client().trigger({ target: { checkId: [check.id] }, refreshCache: false });
+    const done = await client().awaitCompletion(session!.checkSessionId, 5);
+    return { checkId: check.id, resultId: done!.results.find((r) => r.resultType === 'FINAL')!.checkResultId };
+  }
+
+  it('asks for the manifest with the type repeated as the spec says, and downloads the PNG: the key to the API only, not to storage', async () => {
+    const { checkId, resultId } = await failedBrowserResult();
+    const rec = recorder();
+    const c = client({}, rec);
+    const manifest = await c.getAssets(checkId, resultId, ['screenshot', 'trace']);
+    expect(fake.requests.at(-1)!.path).toBe(`/v1/check-results/${checkId}/${resultId}/assets`);
+    expect(fake.requests.at(-1)!.query).toEqual({ type: 'trace' }); // the last of the repeated values
+    expect(manifest.assets.map((a) => a.type)).toEqual(['screenshot', 'trace']);
+    const asset = await c.downloadAsset(manifest.assets[0]!.url, 5 * 1024 * 1024);
+    expect(asset.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(asset.contentType).toBe('image/png');
+    expect(fake.requests.filter((r) => r.op === 'asset')[0]!.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+    expect(fake.storageRequests.map((r) => r.headers.authorization)).toEqual([undefined]);
+    // Both go through the budget hook, under their own names.
+    expect(rec.attempts).toEqual(['assets', 'asset']);
+    expect(rec.responses.map((r) => [r.op, r.status])).toEqual([
+      ['assets', 200],
+      ['asset', 200], // the storage's answer, after the API's redirect
+    ]);
+  });
+
+  it('sends the key nowhere but the API: an asset URL on another origin is refused before any request', async () => {
+    const before = fake.requests.length;
+    await expect(client().downloadAsset('https://evil.example/steal', 1000)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(client().downloadAsset('file:///etc/passwd', 1000)).rejects.toBeInstanceOf(BadRequestError);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('refuses an asset larger than asked, and says so without the URL', async () => {
+    const { checkId, resultId } = await failedBrowserResult(6 * 1024 * 1024);
+    const c = client();
+    const [shot] = (await c.getAssets(checkId, resultId, ['screenshot'])).assets;
+    const err = (await c.downloadAsset(shot!.url, 5 * 1024 * 1024).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err.message).toContain('larger than 5242880 bytes');
+    expect(err.message).not.toContain('/storage/');
+    expect(JSON.stringify(err)).not.toContain(fake.apiKey);
+  });
+
+  it('answers a 404 for a result Checkly does not have as NotFoundError', async () => {
+    await expect(client().getAssets(uuid(), uuid(), ['screenshot'])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client().getCheckResult(uuid(), uuid(), 'evidence')).rejects.toBeInstanceOf(NotFoundError);
+    expect(fake.requests.at(-1)!.op).toBe('result');
+  });
+});

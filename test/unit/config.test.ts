@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       apiUrl: 'https://api.checklyhq.com',
       pollWaitSeconds: 30,
       maxRequestsPerMinute: 300,
+      catalogueTtlMs: 300_000,
     });
     expect(result.config.runs.timeoutMs).toBe(1_800_000);
     expect(result.config.logLevel).toBe('info');
@@ -73,6 +74,15 @@ describe('loadConfig', () => {
     ]);
     const all = result.problems.join('\n');
     for (const value of Object.values(env)) expect(all).not.toContain(value);
+  });
+
+  test('CHECK_CATALOGUE_TTL_SECONDS: whole seconds from 1 to a day', () => {
+    const set = loadConfig({ ...BASE, CHECK_CATALOGUE_TTL_SECONDS: '60' });
+    expect(set.ok && set.config.checkly.catalogueTtlMs).toBe(60_000);
+    for (const bad of ['0', '-5', '1.5', 'five', '86401']) {
+      const result = loadConfig({ ...BASE, CHECK_CATALOGUE_TTL_SECONDS: bad });
+      expect(result).toEqual({ ok: false, problems: ['CHECK_CATALOGUE_TTL_SECONDS is malformed: must be a whole number from 1 to 86400'] });
+    }
   });
 
   test('URLs are normalised: Slack with a trailing slash, Checkly without', () => {

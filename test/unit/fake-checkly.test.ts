@@ -456,9 +456,34 @@ describe('fake Checkly: check results', () => {
     fake.addCheck({ name: 'Multi', checkType: 'MULTI_STEP', outcome: 'FAILED', errorMessage: 'step 2 failed', errorsAsStrings: true });
     const [browser, multi] = await finalResults();
     expect((json(await detail(browser!)).browserCheckResult as Json).errors).toEqual([
-      { message: 'Timeout 30000ms\nwaiting for selector' },
+      { message: 'Timeout 30000ms\nwaiting for selector', stack: expect.stringContaining('.spec.ts:14:23') },
     ]);
     expect((json(await detail(multi!)).multiStepCheckResult as Json).errors).toEqual(['step 2 failed']);
+  });
+
+  it('serves an asset manifest as the spec shapes it, filtered by type, and a screenshot behind a signed redirect', async () => {
+    fake.addCheck({ name: 'Checkout', checkType: 'BROWSER', outcome: 'FAILED', screenshotBytes: 4096 });
+    fake.addCheck({ name: 'Fine', checkType: 'BROWSER' });
+    const [failed, fine] = await finalResults();
+    const assets = (r: Json, query = '') => api('GET', `/v1/check-results/${String(r.checkId)}/${String(r.checkResultId)}/assets${query}`);
+    const all = json(await assets(failed!)).assets as Json[];
+    expect(all.map((a) => a.type)).toEqual(['log', 'screenshot', 'trace']);
+    const [shot] = json(await assets(failed!, '?type=screenshot')).assets as Json[];
+    expect(shot).toMatchObject({ type: 'screenshot', name: 'failure.png', contentType: 'image/png', source: { type: 'check-result', resultId: failed!.checkResultId } });
+    expect(json(await assets(fine!, '?type=screenshot')).assets).toEqual([]);
+    expect((await assets(failed!, '?type=picture')).status).toBe(400);
+    expect((await assets({ checkId: failed!.checkId, checkResultId: uuid() })).status).toBe(404);
+
+    // The asset URL needs the key, and redirects to storage that refuses the key.
+    const url = String(shot!.url);
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(401);
+    const redirect = await fetch(url, { headers: headers(), redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    const location = new URL(redirect.headers.get('location')!, fake.url).href;
+    expect((await fetch(location, { headers: headers() })).status).toBe(400);
+    const png = Buffer.from(await (await fetch(location)).arrayBuffer());
+    expect(png.length).toBe(4096);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
   it('reports no error for a passing result', async () => {

@@ -41,7 +41,7 @@ describe('fake Slack Web API', () => {
   it('answers auth.test with the team and bot', async () => {
     const result = await client.auth.test();
     expect(result).toMatchObject({ ok: true, team_id: 'T1', user_id: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID });
-    expect(fake.callsTo('auth.test')).toEqual([{ method: 'auth.test', args: {}, token: BOT, at: clock, status: 200 }]);
+    expect(fake.callsTo('auth.test')).toEqual([{ method: 'auth.test', args: {}, token: BOT, at: clock, status: 200, answeredAt: clock }]);
   });
 
   it('refuses a wrong token, a missing one, and the wrong kind', async () => {
@@ -163,13 +163,35 @@ describe('fake Slack Web API', () => {
     });
     await client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')] });
     expect(fake.ephemerals).toEqual([{ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')], thread_ts: undefined, at: clock }]);
-    expect(await client.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toMatchObject({ ok: true, view: { type: 'modal' } });
+    expect(await client.views.open({ trigger_id: fake.views.issueTriggerId(), view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toMatchObject({ ok: true, view: { type: 'modal' } });
     fake.setUsergroup('S1', ['U1', 'U2']);
     expect((await client.usergroups.users.list({ usergroup: 'S1' })).users).toEqual(['U1', 'U2']);
     expect((await raw(fake, 'usergroups.users.list', { usergroup: 'S9' })).body).toEqual({ ok: false, error: 'no_such_subteam' });
     fake.setChannelError('C3', 'not_in_channel');
     expect((await client.conversations.info({ channel: 'C3' })).channel).toMatchObject({ id: 'C3', is_member: false });
     expect((await client.conversations.info({ channel: 'C1' })).channel).toMatchObject({ id: 'C1', is_member: true });
+  });
+
+  it('external upload: an upload URL on the fake, the bytes of the declared length, completion in a thread of the channel', async () => {
+    const parent = await client.chat.postMessage({ channel: 'C1', text: 'run' });
+    const reply = await client.chat.postMessage({ channel: 'C1', text: 'reply', thread_ts: parent.ts as string });
+    const bytes = Buffer.from('fake png bytes');
+    // The library's own three steps, as the app calls them.
+    await client.filesUploadV2({ channel_id: 'C1', thread_ts: parent.ts as string, file: bytes, filename: 'shot.png', title: 'Shot' });
+    const [upload] = [...fake.uploads.values()];
+    expect(upload).toMatchObject({ filename: 'shot.png', length: bytes.length, title: 'Shot', channel: 'C1', threadTs: parent.ts });
+    expect(upload!.bytes).toEqual(bytes);
+
+    // A thread_ts that is not a thread's parent in that channel, a length that lies, a missing scope.
+    const second = (await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body as { upload_url: string; file_id: string };
+    expect((await fetch(second.upload_url, { method: 'POST', body: 'four' })).status).toBe(400);
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1' })).body).toMatchObject({ ok: false, error: 'file_upload_not_completed' });
+    expect((await fetch(second.upload_url, { method: 'POST', body: 'abc' })).status).toBe(200);
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: reply.ts })).body).toMatchObject({ ok: false, error: 'invalid_thread_ts' });
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: '1.000001' })).body).toMatchObject({ ok: false, error: 'invalid_thread_ts' });
+    expect((await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png' })).body).toMatchObject({ ok: false, error: 'invalid_arguments' });
+    fake.setFilesScope(false);
+    expect((await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body).toMatchObject({ ok: false, error: 'missing_scope', needed: 'files:write' });
   });
 
   it('delays answers by latencyMs', async () => {

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { renderHelp, renderParseError, renderStatus, renderTriggering } from '../../src/blocks/ephemeral';
 import type { SlackMessage } from '../../src/blocks/message';
 import { unescapeSlackText } from '../../src/commands/checkly';
-import { MAX_CHECK_IDS, MAX_GROUPS, MAX_TAG_LENGTH, MAX_TAGS_PER_GROUP, MAX_TEXT_LENGTH, parseCommand, type Command, type ParseError } from '../../src/commands/parse';
+import { renderCheckList, renderFailingList } from '../../src/blocks/listing';
+import { MAX_CHECK_IDS, MAX_GROUPS, MAX_SEARCH_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_GROUP, MAX_TEXT_LENGTH, parseCommand, type Command, type ParseError } from '../../src/commands/parse';
 import { runUsage } from '../../src/commands/usage';
 import { describeTarget } from '../../src/runs/target';
 import type { Target } from '../../src/runs/types';
@@ -31,12 +32,25 @@ function answerFor(parsed: Command | ParseError): SlackMessage {
       return renderStatus([], 0);
     case 'run':
       return renderTriggering(parsed.target);
+    case 'checks':
+      return renderCheckList(parsed.words, [], LISTING);
+    case 'failing':
+      return renderFailingList([], 0, LISTING);
+    case 'pick':
+      // The picker is a modal with no input in it; what the person typed is nothing.
+      return renderHelp(COMMAND);
   }
 }
 
+const LISTING = { now: 0, commandName: COMMAND, catalogueAt: 0, stale: false };
+
 /** A parse result of the right shape; a run only when its target is well-formed (what Checkly would get). */
 function expectWellFormed(parsed: Command | ParseError): void {
-  expect(['help', 'status', 'run', 'error']).toContain(parsed.kind);
+  expect(['help', 'status', 'run', 'error', 'pick', 'checks', 'failing']).toContain(parsed.kind);
+  if (parsed.kind === 'checks') {
+    expect([...parsed.words].length).toBeLessThanOrEqual(MAX_SEARCH_LENGTH);
+    expect(parsed.words).not.toMatch(/\p{Cc}/u);
+  }
   if (parsed.kind === 'error') {
     expect(parsed.problem.trim()).not.toBe('');
     expect(parsed.usage.trim()).not.toBe('');

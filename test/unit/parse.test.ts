@@ -4,12 +4,13 @@ import {
   MAX_GROUPS,
   MAX_TAG_LENGTH,
   MAX_TAGS_PER_GROUP,
+  MAX_SEARCH_LENGTH,
   MAX_TEXT_LENGTH,
   parseCommand,
   type Command,
   type ParseError,
 } from '../../src/commands/parse';
-import { runUsage, statusUsage } from '../../src/commands/usage';
+import { checksUsage, failingUsage, runUsage, statusUsage } from '../../src/commands/usage';
 import type { Target } from '../../src/runs/types';
 import { describeTarget } from '../../src/runs/target';
 
@@ -110,8 +111,13 @@ describe('parseCommand: flags', () => {
 
 describe('parseCommand: subcommands', () => {
   it.each([
-    ['', { kind: 'help' }],
-    [' \n\t ', { kind: 'help' }],
+    ['', { kind: 'pick' }],
+    [' \n\t ', { kind: 'pick' }],
+    ['run', { kind: 'pick' }],
+    ['RUN   ', { kind: 'pick' }],
+    ['failing', { kind: 'failing' }],
+    ['checks login api', { kind: 'checks', words: 'login api' }],
+    ['Checks  "eu west"  ', { kind: 'checks', words: '"eu west"' }],
     ['help', { kind: 'help' }],
     ['HELP run', { kind: 'help' }],
     ['status', { kind: 'status' }],
@@ -132,8 +138,24 @@ describe('parseCommand: subcommands', () => {
     });
   });
 
+  it('refuses arguments to failing, and checks without words, too long or with control characters', () => {
+    expect(parseCommand('failing now')).toEqual({ kind: 'error', problem: '`failing` takes no arguments, but got `now`.', usage: failingUsage() });
+    expect(parseCommand('checks')).toEqual({ kind: 'error', problem: '`checks` needs words to look for in check names and tags.', usage: checksUsage() });
+    expect(parseCommand(`checks ${'a'.repeat(10_000)}`)).toEqual({
+      kind: 'error',
+      problem: `The search is 10000 characters long; the limit is ${MAX_SEARCH_LENGTH}.`,
+      usage: checksUsage(),
+    });
+    expect(parseCommand(`checks ${'a'.repeat(MAX_SEARCH_LENGTH)}`)).toEqual({ kind: 'checks', words: 'a'.repeat(MAX_SEARCH_LENGTH) });
+    expect(parseCommand('checks log\u0000in')).toEqual({
+      kind: 'error',
+      problem: 'The search `log\\u0000in` contains a control character.',
+      usage: checksUsage(),
+    });
+  });
+
   it('names the configured command in the usage', () => {
-    const result = parseCommand('run', '/checkly-staging');
+    const result = parseCommand('run --refresh-cache', '/checkly-staging');
     expect(result.kind === 'error' && result.usage).toBe(runUsage('/checkly-staging'));
     expect(runUsage('/checkly-staging')).toContain('`/checkly-staging run --all`');
     expect(runUsage('/checkly-staging')).not.toContain('/checkly ');
@@ -142,7 +164,6 @@ describe('parseCommand: subcommands', () => {
 
 describe('parseCommand: errors', () => {
   it.each([
-    ['bare run', 'run', '`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.'],
     ['run with only --refresh-cache', 'run --refresh-cache', '`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.'],
     ['an unknown long flag', 'run prod --foo', '`--foo` is not an option of `run`.'],
     ['an unknown short flag', 'run -x prod', '`-x` is not an option of `run`.'],

@@ -20,6 +20,10 @@ const MAX_ID = 255;
 const MAX_CONFIRM_TITLE = 100;
 const MAX_CONFIRM_TEXT = 300;
 const MAX_CONFIRM_BUTTON = 30;
+const MAX_SELECT_OPTIONS = 100;
+const MAX_OPTION_TEXT = 75;
+const MAX_OPTION_VALUE = 150;
+const MAX_PLACEHOLDER = 150;
 
 type Obj = Record<string, unknown>;
 
@@ -54,7 +58,30 @@ class Checker {
     this.blockIds.add(block.block_id);
   }
 
+  actionId(where: string, el: Obj): void {
+    if (typeof el.action_id !== 'string' || el.action_id === '') return this.fail(where, 'element without action_id');
+    if (el.action_id.length > MAX_ID) this.fail(where, `action_id is ${el.action_id.length} characters`);
+    if (this.actionIds.has(el.action_id)) this.fail(where, `action_id ${el.action_id} is not unique`);
+    this.actionIds.add(el.action_id);
+  }
+
+  /** A static select: 1 to 100 options, each with plain text up to 75 and a value up to 150. */
+  select(where: string, el: Obj): void {
+    this.actionId(where, el);
+    if (el.placeholder !== undefined) this.text(`${where}.placeholder`, el.placeholder, MAX_PLACEHOLDER, ['plain_text']);
+    const options = el.options;
+    if (!Array.isArray(options) || options.length < 1 || options.length > MAX_SELECT_OPTIONS) {
+      return this.fail(where, `select needs 1 to ${MAX_SELECT_OPTIONS} options`);
+    }
+    options.forEach((o: unknown, i) => {
+      if (!isObj(o)) return this.fail(`${where}.options[${i}]`, 'not an object');
+      this.text(`${where}.options[${i}].text`, o.text, MAX_OPTION_TEXT, ['plain_text']);
+      if (typeof o.value !== 'string' || o.value.length > MAX_OPTION_VALUE) this.fail(`${where}.options[${i}]`, `value longer than ${MAX_OPTION_VALUE} or not a string`);
+    });
+  }
+
   button(where: string, el: Obj): void {
+    if (el.type === 'static_select') return this.select(where, el);
     if (el.type !== 'button') return this.fail(where, `element type ${String(el.type)} is not checked here`);
     this.text(`${where}.text`, el.text, MAX_BUTTON_TEXT, ['plain_text']);
     if (typeof el.action_id !== 'string' || el.action_id === '') {

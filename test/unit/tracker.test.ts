@@ -143,6 +143,11 @@ describe('SessionTracker', () => {
       timeElapsed: 2500,
       failedLocations: ['us-east-1'],
       error: 'Timeout 30000ms exceeded',
+      // Where each location's result is, failing first: the thread reply and Details fetch them later.
+      results: [
+        { resultId: expect.any(String), location: 'us-east-1', link: expect.stringContaining('/results/'), failing: true },
+        { resultId: expect.any(String), location: 'eu-west-1', link: expect.stringContaining('/results/'), failing: false },
+      ],
     });
     expect(port.polls).toHaveLength(1);
   });

@@ -1,0 +1,168 @@
+/**
+ * The failure evidence in the thread reply: for each of the first failing checks, where it failed,
+ * the error or failed assertion, the response status and time, the attempts, a link to the result
+ * and a Details button. The reply is split into several messages when Slack's budgets require it.
+ */
+import type { Button, KnownBlock, StaticSelect } from '@slack/types';
+import { describeAssertion, type ResultDetail } from '../checkly/evidence';
+import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/evidence';
+import { isFailing } from '../runs/status';
+import type { Run, Session } from '../runs/types';
+import { encodeButtonValue } from './actions';
+import { codeSpan, escapeTruncated, link, oneLine, truncate } from './escape';
+import { formatDuration, plural } from './format';
+import { LIMITS, fallback, section, type SlackMessage } from './message';
+import { STATUS_GLYPH, orderSessions } from './order';
+import { formatLocations } from './rows';
+
+/** The Details button of the n-th failure in a thread reply: `failure_details:<n>`. */
+export const ACTION_FAILURE_DETAILS = 'failure_details';
+export const ACTION_FAILURE_DETAILS_PATTERN = /^failure_details:\d+$/;
+/** The "Details…" menu of the run message. */
+export const ACTION_RUN_DETAILS = 'run_details';
+
+/** All the text of one message's blocks stays under this (Slack refuses from about 11,300). */
+export const MESSAGE_TEXT_BUDGET = 10_000;
+/** Checks the run message's Details menu lists, and how much of each name. */
+const MENU_OPTIONS = 20;
+const MENU_NAME_MAX = 40;
+/** Slack's limit on an option's value. */
+const OPTION_VALUE_MAX = 150;
+const NAME_MAX = 120;
+const ERROR_MAX = 500;
+const URL_MAX = 300;
+
+/** The failing sessions of a run in the order the thread reply lists them. */
+export function failingInOrder(run: Run): Session[] {
+  return orderSessions(run.sessions.filter((s) => isFailing(s.status)));
+}
+
+/** The sessions whose evidence the thread reply shows. */
+export function evidenceSessions(run: Run): Session[] {
+  return failingInOrder(run).slice(0, EVIDENCE_CHECKS);
+}
+
+/**
+ * The thread reply: `head` (the mention and the summary) and one section per failing check, first
+ * EVIDENCE_CHECKS only, then "and N more". Split into as many messages as Slack's limits need; only
+ * the first carries the mention.
+ */
+export function renderEvidenceReplies(run: Run, head: SlackMessage, evidence: ReadonlyMap<string, FailureEvidence>): SlackMessage[] {
+  const failing = failingInOrder(run);
+  const shown = failing.slice(0, EVIDENCE_CHECKS);
+  const sections: KnownBlock[] = shown.map((s, i) => evidenceSection(run.id, s, evidence.get(s.checkId), i));
+  const more = failing.length - shown.length;
+  if (more > 0) sections.push(section(`…and ${plural(more, 'more failing check')}: see the run message and Checkly.`));
+
+  const messages: SlackMessage[] = [];
+  let blocks: KnownBlock[] = [...head.blocks];
+  let chars = blocks.reduce((n, b) => n + blockText(b), 0);
+  for (const block of sections) {
+    const size = blockText(block);
+    if (blocks.length + 1 > LIMITS.blocks || chars + size > MESSAGE_TEXT_BUDGET) {
+      messages.push({ text: messages.length === 0 ? head.text : continuation(run), blocks });
+      blocks = [];
+      chars = 0;
+    }
+    blocks.push(block);
+    chars += size;
+  }
+  if (blocks.length > 0) messages.push({ text: messages.length === 0 ? head.text : continuation(run), blocks });
+  return messages;
+}
+
+function continuation(run: Run): string {
+  return fallback(`More about the failed checks of this run (${plural(failingInOrder(run).length, 'check')})`);
+}
+
+/** One failing check: name, where, why, response, attempts, links; a Details button. */
+export function evidenceSection(runId: string, session: Session, evidence: FailureEvidence | undefined, index: number): KnownBlock {
+  const name = oneLine(session.name) || session.checkId;
+  const degraded = session.status === 'DEGRADED';
+  const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
+  const detail = evidence?.detail;
+  const title = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`];
+  if (where !== '') title.push(where);
+  if (detail?.attempts !== undefined && detail.attempts > 1) title.push(`${detail.attempts} attempts`);
+  const lines = [title.join(' · ')];
+
+  const why = detail ? whyLine(detail) : session.error;
+  if (why !== undefined && oneLine(why) !== '') lines.push(codeSpan(why, ERROR_MAX));
+  if (detail) {
+    const response = responseLine(detail);
+    if (response !== '') lines.push(response);
+  }
+  if (evidence?.problem) lines.push(`_${escapeTruncated(evidence.problem, 200)}_`);
+  if (evidence?.result) lines.push(link(evidence.result.link, `Result in ${evidence.result.location} in Checkly`));
+
+  const button = detailsButton(runId, session.checkId, index);
+  return section(truncate(lines.join('\n'), LIMITS.sectionText), button);
+}
+
+/** The failed assertion (expected and actual) when there is one, else the first error. */
+function whyLine(detail: ResultDetail): string | undefined {
+  const failed = detail.assertions.find((a) => !a.passed);
+  if (failed) {
+    const expected = [failed.comparison, failed.target].filter((p) => p !== '').join(' ');
+    const actual = failed.actual !== undefined ? `, got ${failed.actual}` : '';
+    const what = [failed.source, failed.property].filter((p) => p !== '').join(' ');
+    return `Assertion failed: ${what} expected ${expected}${actual}`;
+  }
+  const first = detail.errors[0]?.split(/\r?\n/).find((l) => l.trim() !== '');
+  return first ?? (detail.assertions.length > 0 ? describeAssertion(detail.assertions[0]!) : undefined);
+}
+
+/** "HTTP 500 Internal Server Error · 1.2s · GET https://…" for API checks; the time alone otherwise. */
+function responseLine(detail: ResultDetail): string {
+  const parts: string[] = [];
+  if (detail.response?.status !== undefined) {
+    const text = detail.response.statusText ? ` ${escapeTruncated(oneLine(detail.response.statusText), 60)}` : '';
+    parts.push(`HTTP ${detail.response.status}${text}`);
+  }
+  if (detail.responseTimeMs !== undefined) parts.push(parts.length > 0 ? formatDuration(detail.responseTimeMs) : `took ${formatDuration(detail.responseTimeMs)}`);
+  if (detail.request) parts.push(codeSpan(`${detail.request.method} ${detail.request.url}`, URL_MAX));
+  return parts.join(' · ');
+}
+
+export function detailsButton(runId: string, checkId: string, index: number): Button | undefined {
+  const value = encodeButtonValue({ run: runId, check: checkId });
+  if (value.length > LIMITS.buttonValue) return undefined;
+  return { type: 'button', action_id: `${ACTION_FAILURE_DETAILS}:${index}`, text: { type: 'plain_text', text: 'Details' }, value };
+}
+
+/**
+ * The run message's "Details…" menu: one option per failing check (the first MENU_OPTIONS, as the rows
+ * list them), in the actions block. One element whatever the run's size, a few hundred characters.
+ */
+export function detailsMenu(run: Run): StaticSelect | undefined {
+  const options = failingInOrder(run)
+    .slice(0, MENU_OPTIONS)
+    .map((s) => ({
+      text: { type: 'plain_text' as const, text: escapeTruncated(oneLine(s.name) || s.checkId, MENU_NAME_MAX) },
+      value: encodeButtonValue({ run: run.id, check: s.checkId }),
+    }))
+    .filter((o) => o.value.length <= OPTION_VALUE_MAX);
+  if (options.length === 0) return undefined;
+  return {
+    type: 'static_select',
+    action_id: ACTION_RUN_DETAILS,
+    placeholder: { type: 'plain_text', text: 'Details…' },
+    options,
+  };
+}
+
+/** Characters of text a block shows (what Slack's undocumented per-message budget counts). */
+export function blockText(block: unknown): number {
+  let n = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'text' && typeof value === 'string') n += value.length;
+        else visit(value);
+      }
+    }
+  };
+  visit(block);
+  return n;
+}

@@ -1,0 +1,191 @@
+/**
+ * What a check result says about a failure, read out of Checkly's wire shape once, for the thread
+ * reply and the Details modal. Checkly keeps errors, assertions and logs in a different place per
+ * check type, mostly as free-form objects; everything here is outside text, to be escaped and scrubbed
+ * where it is shown. Request headers and bodies are never read: they may hold credentials.
+ */
+import type { CheckResult } from './types';
+
+export interface AssertionRow {
+  /** `STATUS_CODE`, `JSON_BODY`, `RESPONSE_TIME`, ... */
+  source: string;
+  property: string;
+  comparison: string;
+  /** What was expected. */
+  target: string;
+  /** What came, when Checkly says. */
+  actual?: string;
+  passed: boolean;
+}
+
+export interface ResultDetail {
+  location: string;
+  outcome: 'failed' | 'degraded' | 'passed' | 'cancelled';
+  /** How many runs it took (1 = no retry). */
+  attempts?: number;
+  /** What the check spent, in ms (the request for API checks, the whole run for browser checks). */
+  responseTimeMs?: number;
+  /** Error messages, first first; each may span lines. */
+  errors: string[];
+  /** API checks: the request line only. */
+  request?: { method: string; url: string };
+  response?: { status?: number; statusText?: string };
+  assertions: AssertionRow[];
+  /** Browser and multi-step checks: the step (test title or source line) that failed, when Checkly says. */
+  failingStep?: string;
+  /** The job log's last lines, oldest first. */
+  logTail: string[];
+}
+
+const MAX_ERRORS = 5;
+const MAX_ERROR_CHARS = 2_000;
+const MAX_ASSERTIONS = 20;
+const MAX_FIELD_CHARS = 300;
+export const LOG_LINES = 20;
+const MAX_LOG_LINE_CHARS = 300;
+
+export function resultDetail(result: CheckResult): ResultDetail {
+  const api = result.apiCheckResult ?? undefined;
+  const browserLike = result.browserCheckResult ?? result.multiStepCheckResult ?? undefined;
+  const playwright = result.playwrightCheckResult ?? undefined;
+  const detail: ResultDetail = {
+    location: str(result.runLocation) ?? 'unknown location',
+    outcome: result.isCancelled ? 'cancelled' : result.hasFailures || result.hasErrors ? 'failed' : result.isDegraded ? 'degraded' : 'passed',
+    errors: [],
+    assertions: [],
+    logTail: [],
+  };
+  if (typeof result.attempts === 'number' && result.attempts > 0) detail.attempts = result.attempts;
+  if (typeof result.responseTime === 'number' && result.responseTime >= 0) detail.responseTimeMs = result.responseTime;
+
+  const errorSources: unknown[] = [];
+  if (api) {
+    errorSources.push(api.requestError);
+    detail.assertions = (api.assertions ?? []).slice(0, MAX_ASSERTIONS).map(assertionRow);
+    for (const failed of detail.assertions.filter((a) => !a.passed)) errorSources.push(`Assertion failed: ${describeAssertion(failed)}`);
+    const method = str(api.request?.method);
+    const url = str(api.request?.url);
+    if (method !== undefined || url !== undefined) detail.request = { method: (method ?? 'GET').toUpperCase(), url: withoutCredentials(url ?? '') };
+    const status = api.response?.status;
+    const statusText = str(api.response?.statusText);
+    if (typeof status === 'number' || statusText !== undefined) {
+      detail.response = {};
+      if (typeof status === 'number') detail.response.status = status;
+      if (statusText !== undefined) detail.response.statusText = statusText;
+    }
+    detail.logTail = logTail(api.jobLog);
+  }
+  if (browserLike) {
+    errorSources.push(...(browserLike.errors ?? []));
+    detail.logTail = logTail(browserLike.jobLog);
+    detail.failingStep = failingStep(browserLike.errors ?? []);
+  }
+  if (playwright) {
+    errorSources.push(...(playwright.errors ?? []));
+    detail.logTail = logTail(playwright.jobLog);
+    detail.failingStep = failingStep(playwright.errors ?? []);
+  }
+  errorSources.push(
+    ...(result.agenticCheckResult?.errors ?? []),
+    result.tracerouteCheckResult?.requestError,
+    result.grpcCheckResult?.requestError,
+    result.sslCheckResult?.requestError,
+  );
+  for (const source of errorSources) {
+    const text = messageOf(source)?.trim();
+    if (text && !detail.errors.includes(text)) detail.errors.push(text.slice(0, MAX_ERROR_CHARS));
+    if (detail.errors.length >= MAX_ERRORS) break;
+  }
+  if (detail.failingStep === undefined) delete detail.failingStep;
+  return detail;
+}
+
+/** "STATUS_CODE EQUALS 200 (got 500)" */
+export function describeAssertion(a: AssertionRow): string {
+  const what = [a.source, a.property, a.comparison, a.target].filter((p) => p !== '').join(' ');
+  return a.actual === undefined ? what : `${what} (got ${a.actual})`;
+}
+
+function assertionRow(raw: unknown): AssertionRow {
+  const a = isRecord(raw) ? raw : {};
+  const row: AssertionRow = {
+    source: field(a.source),
+    property: field(a.property),
+    comparison: field(a.comparison),
+    target: field(a.target),
+    passed: a.error === undefined || a.error === null || a.error === false || a.error === '',
+  };
+  if (a.actual !== undefined && a.actual !== null) row.actual = field(a.actual);
+  return row;
+}
+
+function field(value: unknown): string {
+  const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS - 1)}…` : text;
+}
+
+/** The job log's last lines, whatever its shape: lines, `{msg}` entries, or an object of phases holding either. */
+function logTail(jobLog: unknown): string[] {
+  const lines: string[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > 3) return;
+    if (typeof node === 'string') lines.push(...node.split(/\r?\n/));
+    else if (Array.isArray(node)) for (const item of node) visit(item, depth + 1);
+    else if (isRecord(node)) {
+      const msg = str(node.msg) ?? str(node.message) ?? str(node.text);
+      if (msg !== undefined) lines.push(...msg.split(/\r?\n/));
+      else for (const value of Object.values(node)) visit(value, depth + 1);
+    }
+  };
+  visit(jobLog, 0);
+  return lines
+    .filter((l) => l.trim() !== '')
+    .slice(-LOG_LINES)
+    .map((l) => (l.length > MAX_LOG_LINE_CHARS ? `${l.slice(0, MAX_LOG_LINE_CHARS - 1)}…` : l));
+}
+
+/** The test or step named by the first error that names one, else the first source line of its stack. */
+function failingStep(errors: readonly unknown[]): string | undefined {
+  for (const e of errors) {
+    if (!isRecord(e)) continue;
+    const named = str(e.step) ?? str(e.title) ?? str(e.testTitle);
+    if (named !== undefined && named.trim() !== '') return named.trim().slice(0, MAX_FIELD_CHARS);
+  }
+  for (const e of errors) {
+    const stack = isRecord(e) ? str(e.stack) : undefined;
+    const frame = stack?.split(/\r?\n/).find((l) => /^\s*at .*\.(spec|test)\.[jt]s:\d+/.test(l));
+    if (frame) return frame.trim().slice(0, MAX_FIELD_CHARS);
+  }
+  return undefined;
+}
+
+/** A URL without user:password, which Checkly would otherwise show as the check stores it. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+function messageOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isRecord(value)) {
+    for (const key of ['message', 'error', 'stack']) {
+      if (typeof value[key] === 'string') return value[key] as string;
+    }
+  }
+  return undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,46 @@
+import { auditStart } from '../audit';
+import type { FindDeps } from '../catalogue/deps';
+import { within } from '../catalogue/picker-status';
+import type { Unreachable } from '../runs/ports';
+import type { RunRequest, StartResult } from '../runs/runner';
+import { errorText } from '../runs/tracker';
+import type { Target } from '../runs/types';
+
+export type Posting =
+  | { kind: 'posted' }
+  | { kind: 'unreachable'; why: Unreachable }
+  /** Starting failed before the message was posted (a store error): nothing was triggered. */
+  | { kind: 'failed' }
+  /** Slack has not taken the post within the wait; the run goes on. */
+  | { kind: 'pending' };
+
+/**
+ * Starts a run and waits only until its message is posted (or the bot turned out unable to post),
+ * at most `waitMs`: a modal must answer Slack within 3 s, while the trigger may take longer.
+ */
+export async function startUntilPosted(
+  deps: Pick<FindDeps, 'runner' | 'logger'>,
+  request: Omit<RunRequest, 'onPosted'>,
+  who: { userId: string; teamId: string; channelId: string },
+  target: Target,
+  waitMs: number,
+): Promise<{ posting: Posting; done: Promise<StartResult | undefined> }> {
+  let reportPosted: (posting: Posting) => void = () => undefined;
+  const posted = new Promise<Posting>((resolve) => {
+    reportPosted = resolve;
+  });
+  const done = deps.runner
+    .start({ ...request, onPosted: (p) => reportPosted('unreachable' in p ? { kind: 'unreachable', why: p.unreachable } : { kind: 'posted' }) })
+    .then((result) => {
+      auditStart(deps.logger, who, target, result);
+      return result;
+    })
+    .catch((err: unknown) => {
+      deps.logger.error({ err: errorText(err), channel: request.channel }, 'starting a run from the picker failed');
+      return undefined;
+    });
+  // A start that ends without ever posting failed before its message.
+  const ended = done.then((): Posting => ({ kind: 'failed' }));
+  const posting = (await within(Promise.race([posted, ended]), waitMs)) ?? { kind: 'pending' };
+  return { posting, done };
+}
