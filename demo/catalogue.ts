@@ -81,6 +81,15 @@ export const DEMO_CHECKS: FakeCheckInput[] = [
   { name: 'Staging · search API', checkType: 'API', tags: ['staging', 'api'], locations: ['us-east-1'], durationMs: 2_600 },
 ];
 
+/** Check groups, and the checks in each by the start of their name. */
+export const DEMO_GROUPS: Array<{ name: string; tags: string[]; members: RegExp }> = [
+  { name: 'Checkout', tags: ['checkout'], members: /^(Checkout|Payments API) · / },
+  { name: 'Web', tags: ['web'], members: /^(Web · |Marketing site|Docs site|TLS certificate)/ },
+  { name: 'Public API', tags: ['api'], members: /^(Public API|Auth API|Search API|GraphQL|DNS) · / },
+  { name: 'EU region', tags: ['eu'], members: /^EU · / },
+  { name: 'Staging', tags: ['staging'], members: /^Staging · / },
+];
+
 /** Fails one run in two, as flaky checks do: a "Rerun failed" then shows it passing. */
 export const FLAKY_CHECK = 'Checkout · pay with card';
 

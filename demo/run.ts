@@ -15,7 +15,7 @@ import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
-import { FLAKY_CHECK, demoChecks } from './catalogue';
+import { DEMO_GROUPS, FLAKY_CHECK, demoChecks } from './catalogue';
 import { startWorkspace } from './workspace';
 
 async function main(): Promise<void> {
@@ -34,7 +34,11 @@ async function main(): Promise<void> {
 
   const realCheckly = Boolean(env.CHECKLY_API_KEY && env.CHECKLY_ACCOUNT_ID);
   const checkly = realCheckly ? undefined : await startFakeCheckly({ apiKey: `cu_demo_${randomBytes(16).toString('hex')}` });
-  for (const check of checkly ? demoChecks(speed) : []) checkly!.addCheck(check);
+  const groups = checkly ? DEMO_GROUPS.map((g) => ({ ...g, id: checkly.addGroup({ name: g.name, tags: g.tags }).id })) : [];
+  for (const check of checkly ? demoChecks(speed) : []) {
+    const group = groups.find((g) => g.members.test(check.name));
+    checkly!.addCheck(group ? { ...check, groupId: group.id } : check);
+  }
   const flaky = checkly?.checks.find((c) => c.name === FLAKY_CHECK);
   // After each session of the flaky check, the next one has the other outcome (a change to a fake
   // check applies to the sessions triggered after it).

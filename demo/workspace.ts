@@ -39,8 +39,9 @@ interface Snapshot {
     | { kind: 'message'; ts: string; threadTs?: string; text?: string; blocks?: unknown[]; edits: number; at: number }
     | { kind: 'ephemeral'; id: string; text?: string; blocks?: unknown[]; at: number }
     | { kind: 'typed'; id: string; text: string; at: number }
+    | { kind: 'file'; id: string; threadTs?: string; title: string; image?: string; at: number }
   >;
-  modal?: { id: string; view: unknown };
+  modal?: { id: string; view: unknown; values: unknown };
 }
 
 export async function startWorkspace(options: WorkspaceOptions): Promise<Workspace> {
@@ -67,12 +68,17 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       items.push({ kind: 'ephemeral', id: `r${i}`, text: body.text, blocks: body.blocks, at: p.at });
     });
     for (const a of acks) items.push({ kind: 'ephemeral', ...a });
+    // Files the app shared (screenshots of failed browser checks), shown as Slack shows an image.
+    for (const u of slack.uploads.values()) {
+      if (u.completedAt === undefined || u.channel !== CHANNEL) continue;
+      const image = u.bytes && u.bytes.length < 2_000_000 && /\.(png|jpe?g)$/i.test(u.filename) ? `data:image/${/png$/i.test(u.filename) ? 'png' : 'jpeg'};base64,${u.bytes.toString('base64')}` : undefined;
+      items.push({ kind: 'file', id: u.fileId, ...(u.threadTs ? { threadTs: u.threadTs } : {}), title: u.title ?? u.filename, ...(image ? { image } : {}), at: u.completedAt });
+    }
     for (const t of typed) items.push({ kind: 'typed', ...t });
     items.sort((a, b) => a.at - b.at);
-    const opened = slack.callsTo('views.open').filter((c) => c.status === 200 && !c.error);
-    const last = opened[opened.length - 1];
-    const id = last ? `m${opened.length}` : undefined;
-    const modal = last && id && !closedModals.has(id) ? { id, view: last.args.view } : undefined;
+    // The fake Slack keeps every modal the app opened, as the app last updated it.
+    const last = slack.views.last();
+    const modal = last && !closedModals.has(last.id) ? { id: last.id, view: last.view, values: last.values } : undefined;
     return {
       channel: { id: CHANNEL, name: SLASH_COMMAND_DEFAULTS.channel_name },
       user: { id: USER, name: SLASH_COMMAND_DEFAULTS.user_name },
@@ -103,7 +109,8 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       text,
       command: options.command,
       response_url: slack.responseUrl(`cmd-${id}`),
-      trigger_id: `${Date.now()}.${counter}.demo`,
+      // As Slack does: a trigger_id in every command, so the app can open a modal within 3 s.
+      trigger_id: slack.views.issueTriggerId(USER),
     });
     const res = await postSigned(options.eventsUrl, body, options.signingSecret);
     // An ack with a body is Slack's ephemeral answer to the command.
@@ -115,15 +122,47 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     return { status: res.status };
   };
 
-  const click = async (ts: string, actionId: string): Promise<{ status: number }> => {
+  const click = async (ts: string, actionId: string, selected?: { text: string; value: string }): Promise<{ status: number }> => {
     const message = slack.messages.get(`${CHANNEL}:${ts}`);
     if (!message) return { status: 404 };
-    const found = findButton(message.blocks ?? [], actionId);
-    if (!found) return { status: 404 };
-    const payload = blockActionsPayload(message, found.button, found.blockId, USER, slack.responseUrl(`click-${++counter}`));
-    payload.trigger_id = `${Date.now()}.${counter}.demo`;
+    const responseUrl = slack.responseUrl(`click-${++counter}`);
+    const triggerId = slack.views.issueTriggerId(USER);
+    let payload: object;
+    if (selected) {
+      // A choice in a message's menu (the run's "Details…"): the same payload, with the selected option.
+      const blockId = menuBlockId(message.blocks ?? [], actionId);
+      if (blockId === undefined) return { status: 404 };
+      const base = blockActionsPayload(message, { type: 'button', action_id: actionId, text: { type: 'plain_text', text: '' } }, blockId, USER, responseUrl, triggerId);
+      payload = {
+        ...base,
+        actions: [
+          { type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { text: { type: 'plain_text', text: selected.text }, value: selected.value }, action_ts: `${Date.now() / 1000}` },
+        ],
+      };
+    } else {
+      const found = findButton(message.blocks ?? [], actionId);
+      if (!found) return { status: 404 };
+      payload = blockActionsPayload(message, found.button, found.blockId, USER, responseUrl, triggerId);
+    }
     const res = await postSigned(options.eventsUrl, blockActionsBody(payload), options.signingSecret);
     return { status: res.status };
+  };
+
+  /** What the person does in a modal, as the payloads the fake Slack builds for it. */
+  const inModal = async (action: string, body: Record<string, unknown>): Promise<{ status: number; answer?: unknown }> => {
+    const viewId = String(body.viewId ?? '');
+    if (!slack.views.views.has(viewId)) return { status: 404 };
+    let payload: object;
+    if (action === 'suggest') payload = slack.views.blockSuggestion(viewId, String(body.actionId ?? ''), String(body.value ?? ''));
+    else if (action === 'select') payload = slack.views.select(viewId, String(body.blockId ?? ''), selectedOptions(body.options));
+    else if (action === 'click') payload = slack.views.click(viewId, String(body.actionId ?? ''));
+    else payload = slack.views.submission(viewId);
+    const res = await postSigned(options.eventsUrl, blockActionsBody(payload), options.signingSecret);
+    const answer = res.body.trim() === '' ? undefined : parseJson(res.body);
+    // A submission acknowledged without errors closes the modal, as in Slack.
+    const responseAction = typeof answer === 'object' && answer !== null ? (answer as { response_action?: unknown }).response_action : undefined;
+    if (action === 'submit' && res.status === 200 && (answer === undefined || responseAction === 'clear')) closedModals.add(viewId);
+    return { status: res.status, ...(answer === undefined ? {} : { answer }) };
   };
 
   const server = http.createServer((req, res) => {
@@ -136,12 +175,16 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       clients.add(res);
       res.write(`data: ${JSON.stringify(snapshot())}\n\n`);
       req.on('close', () => clients.delete(res));
-    } else if (req.method === 'POST' && ['/command', '/click', '/close-modal'].includes(url.pathname)) {
-      readJson(req).then(
-        async (body) => {
-          let answer: { status: number };
+    } else if (req.method === 'POST' && ['/command', '/click', '/close-modal', '/view/suggest', '/view/select', '/view/click', '/view/submit'].includes(url.pathname)) {
+      readJson(req)
+        .then(async (body) => {
+          let answer: { status: number; answer?: unknown };
           if (url.pathname === '/command') answer = await command(String(body.text ?? ''));
-          else if (url.pathname === '/click') answer = await click(String(body.ts ?? ''), String(body.actionId ?? ''));
+          else if (url.pathname === '/click') {
+            const selected = selectedOptions(body.selected === undefined ? [] : [body.selected])[0];
+            answer = await click(String(body.ts ?? ''), String(body.actionId ?? ''), selected && { text: selected.text.text, value: selected.value });
+          }
+          else if (url.pathname.startsWith('/view/')) answer = await inModal(url.pathname.slice('/view/'.length), body);
           else {
             closedModals.add(String(body.id ?? ''));
             answer = { status: 200 };
@@ -149,12 +192,13 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
           push(true);
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify(answer));
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
+          // A bad request from the page (or a view that changed under it) answers 400; the demo goes on.
+          if (res.headersSent) return;
           res.writeHead(400, { 'Content-Type': 'text/plain' });
-          res.end(String(err));
-        },
-      );
+          res.end(err instanceof Error ? err.message : String(err));
+        });
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
@@ -174,6 +218,22 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** The block_id of the actions block holding the menu `actionId`. */
+function menuBlockId(blocks: unknown[], actionId: string): string | undefined {
+  for (const [i, block] of (blocks as Array<Record<string, unknown>>).entries()) {
+    const elements = [...((block.elements as unknown[]) ?? []), block.accessory].filter(Boolean) as Array<Record<string, unknown>>;
+    if (elements.some((e) => e.type === 'static_select' && e.action_id === actionId)) return typeof block.block_id === 'string' ? block.block_id : `block-${i}`;
+  }
+  return undefined;
+}
+
+function selectedOptions(value: unknown): Array<{ text: { type: 'plain_text'; text: string }; value: string }> {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((o): o is { text: string; value: string } => typeof o === 'object' && o !== null && typeof o.text === 'string' && typeof o.value === 'string')
+    .map((o) => ({ text: { type: 'plain_text', text: o.text }, value: o.value }));
 }
 
 function parseJson(text: string): unknown {

@@ -46,7 +46,7 @@ beforeAll(async () => {
   // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
   browser = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'checkly-slack-chromium-')), {
     executablePath: CHROMIUM,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: 1040 },
     args: [
       '--headless',
       '--no-sandbox',
@@ -88,6 +88,9 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await runMessage().getByText(/\d+ passed · ❌ 2 failed · ⚠️ 1 degraded/).waitFor();
   expect(await runMessage().getByRole('button', { name: 'Cancel' }).count()).toBe(0);
   await runMessage().locator('[data-testid="thread"]').getByText('@alice').first().waitFor({ timeout: 20_000 });
+  // Everything from the command to the thread reply and its screenshot, for the README.
+  await page.locator('#log [data-testid="file"]').first().waitFor({ timeout: 20_000 });
+  await page.locator('#log').evaluate((log) => log.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath() });
 
   // Rerun failed: a new run message in the thread, for exactly the failed and degraded checks.
@@ -116,9 +119,28 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="ephemeral"]', { hasText: 'Only visible to you' }).last().waitFor({ timeout: 15_000 });
 
-  // Every modal the app opens is shown: none in this version of the app (views.open is never called).
-  expect(await page.locator('[data-testid="modal"]').count()).toBe(0);
-}, 180_000);
+  // The app's modals. Details, from a failure's button in the thread reply, then from the run's menu.
+  const modal = page.locator('[data-testid="modal"]');
+  await runMessage().locator('[data-testid="thread"]').getByRole('button', { name: 'Details' }).first().click();
+  await modal.getByRole('heading', { name: 'Check details' }).waitFor({ timeout: 20_000 });
+  await modal.getByText(/Checkout · pay with card|Public API · create order|Payments API · refunds/).first().waitFor({ timeout: 20_000 });
+  await modal.getByRole('button', { name: 'Close' }).click();
+  expect(await modal.count()).toBe(0);
+  await runMessage().locator('select[data-menu]').first().selectOption({ index: 1 });
+  await modal.getByRole('heading', { name: 'Check details' }).waitFor({ timeout: 20_000 });
+  await modal.getByRole('button', { name: 'Close' }).click();
+
+  // The form (`/checkly` alone): choose a tag from the type-ahead, watch the count follow, run it.
+  await page.getByRole('textbox', { name: 'Message' }).fill('/checkly');
+  await page.keyboard.press('Enter');
+  await modal.getByRole('heading', { name: 'Run Checkly checks' }).waitFor({ timeout: 20_000 });
+  await modal.getByRole('textbox', { name: 'Type a tag' }).click();
+  await modal.getByRole('option', { name: /^staging/ }).first().click({ timeout: 20_000 });
+  await modal.getByText(/4 checks match/).waitFor({ timeout: 20_000 });
+  await modal.getByRole('button', { name: 'Run' }).click();
+  await modal.waitFor({ state: 'detached', timeout: 20_000 });
+  await page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run' }).filter({ hasText: 'staging' }).first().waitFor({ timeout: 20_000 });
+}, 240_000);
 
 function screenshotPath(): string {
   mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
