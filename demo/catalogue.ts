@@ -93,7 +93,14 @@ export const DEMO_GROUPS: Array<{ name: string; tags: string[]; members: RegExp 
 /** Fails one run in two, as flaky checks do: a "Rerun failed" then shows it passing. */
 export const FLAKY_CHECK = 'Checkout · pay with card';
 
-/** The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms. */
+/**
+ * The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms; the ones that
+ * fail or degrade also do so in their scheduled runs (what `/checkly failing` lists).
+ */
 export function demoChecks(speed: number): FakeCheckInput[] {
-  return DEMO_CHECKS.map((c) => ({ ...c, durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)) }));
+  return DEMO_CHECKS.map((c) => ({
+    ...c,
+    durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)),
+    ...(c.outcome === 'FAILED' ? { state: 'failing' as const } : c.outcome === 'DEGRADED' ? { state: 'degraded' as const } : {}),
+  }));
 }

@@ -122,6 +122,18 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     return { status: res.status };
   };
 
+  /** A click on a button of a message only the user sees (a listing's Run buttons): Slack marks it ephemeral. */
+  const clickEphemeral = async (id: string, actionId: string): Promise<{ status: number }> => {
+    const item = snapshot().items.find((i) => i.kind === 'ephemeral' && i.id === id);
+    const blocks = item && item.kind === 'ephemeral' ? (item.blocks ?? []) : [];
+    const found = findButton(blocks, actionId);
+    if (!found) return { status: 404 };
+    const message = { channel: CHANNEL, ts: '1700000000.000001', blocks, versions: [] };
+    const payload = blockActionsPayload(message, found.button, found.blockId, USER, slack.responseUrl(`click-${++counter}`), slack.views.issueTriggerId(USER));
+    const res = await postSigned(options.eventsUrl, blockActionsBody({ ...payload, container: { ...payload.container, is_ephemeral: true } }), options.signingSecret);
+    return { status: res.status };
+  };
+
   const click = async (ts: string, actionId: string, selected?: { text: string; value: string }): Promise<{ status: number }> => {
     const message = slack.messages.get(`${CHANNEL}:${ts}`);
     if (!message) return { status: 404 };
@@ -180,6 +192,7 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
         .then(async (body) => {
           let answer: { status: number; answer?: unknown };
           if (url.pathname === '/command') answer = await command(String(body.text ?? ''));
+          else if (url.pathname === '/click' && typeof body.ephemeral === 'string') answer = await clickEphemeral(body.ephemeral, String(body.actionId ?? ''));
           else if (url.pathname === '/click') {
             const selected = selectedOptions(body.selected === undefined ? [] : [body.selected])[0];
             answer = await click(String(body.ts ?? ''), String(body.actionId ?? ''), selected && { text: selected.text.text, value: selected.value });

@@ -119,6 +119,13 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="ephemeral"]', { hasText: 'Only visible to you' }).last().waitFor({ timeout: 15_000 });
 
+  // A listing only the user sees, with Run buttons: "Run these" starts a run in the channel.
+  const runsBefore = await page.locator('#log > [data-testid="message"]').count();
+  await page.getByRole('textbox', { name: 'Message' }).fill('/checkly failing');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid="ephemeral"]').getByRole('button', { name: /^Run these/ }).last().click({ timeout: 20_000 });
+  await page.locator('#log > [data-testid="message"]').nth(runsBefore).getByText(/Checkly run/).first().waitFor({ timeout: 20_000 });
+
   // The app's modals. Details, from a failure's button in the thread reply, then from the run's menu.
   const modal = page.locator('[data-testid="modal"]');
   await runMessage().locator('[data-testid="thread"]').getByRole('button', { name: 'Details' }).first().click();
