@@ -126,7 +126,7 @@ export class ChecklyClient {
     const path = '/v1/accounts/me';
     const { data } = await this.call({ operation: 'account', method: 'GET', path });
     if (!isRecord(data) || typeof data.id !== 'string') throw this.unexpected('account', path);
-    return data as unknown as Account;
+    return { id: data.id, ...(typeof data.name === 'string' ? { name: data.name } : {}) };
   }
 
   /** The manifest of a result's downloadable assets, of the given types only. */
