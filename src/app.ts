@@ -28,9 +28,9 @@ import { openState } from './runs/state';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
 import { TypicalDurations } from './runs/durations';
 import { SessionTracker, errorText } from './runs/tracker';
-import { platformError } from './slack/errors';
 import { SlackRunMessages } from './slack/run-messages';
 import { ScreenshotUploader } from './slack/upload';
+import { SocketHealth, checkChecklyAccess, slackRefused, slackUnreachable } from './startup-checks';
 
 const VERSION: string = require('../package.json').version;
 
@@ -58,7 +58,12 @@ export interface StartOptions {
   /** Where log lines go (standard output by default); tests read them. */
   logDestination?: { write(line: string): unknown };
   now?: () => number;
+  /** Socket Mode: how long the socket may be down before /healthz says 503 (default 30 s). */
+  socketGraceMs?: number;
 }
+
+/** A reconnect takes seconds; longer than this, Slack's requests are not reaching the app. */
+const SOCKET_GRACE_MS = 30_000;
 
 /** Builds everything from the configuration and starts listening. */
 export async function startApp(config: Config, options: StartOptions = {}): Promise<Running> {
@@ -91,11 +96,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
   const runApi: RunApiHandle = startRunApi({ config, state, logger, metrics, now, newId: randomUUID });
   const store = runApi.store;
+  const socketHealth = config.slack.appToken ? new SocketHealth(now, options.socketGraceMs ?? SOCKET_GRACE_MS) : undefined;
 
   const customRoutes = [
     ...operatorRoutes({
       metrics,
-      healthy: () => state.healthy(),
+      healthy: async () => (socketHealth?.ok() ?? true) && (await state.healthy()),
       onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
     }),
     ...runApi.routes,
@@ -117,7 +123,27 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
   // Verified here rather than by Bolt, so that a bad token stops start-up with a clear line.
-  const identity = await verifyBotToken(new webApi.WebClient(config.slack.botToken, clientOptions));
+  let identity: Awaited<ReturnType<typeof verifyBotToken>>;
+  try {
+    identity = await verifyBotToken(new webApi.WebClient(config.slack.botToken, clientOptions), config.slack.apiUrl);
+    await checkChecklyAccess(
+      // Its own client: one attempt, no budget, so that an unreachable Checkly delays start-up by one timeout at most.
+      new ChecklyClient({
+        baseUrl: config.checkly.apiUrl,
+        apiKey: config.checkly.apiKey,
+        accountId: config.checkly.accountId,
+        userAgent: `checkly-slack/${VERSION}`,
+        timeoutMs: Math.min(config.checkly.requestTimeoutMs, 10_000),
+        retry: { retries: 0 },
+      }),
+      config.checkly.apiUrl,
+      logger,
+    );
+  } catch (err) {
+    await runApi.close().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    throw err;
+  }
   const app = new App({
     token: config.slack.botToken,
     botId: identity.botId,
@@ -245,7 +271,20 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   });
 
   await runApi.ready({ runner, teamId: identity.teamId, workspaceUrl: identity.url });
-  const started = (await app.start(config.slack.port)) as unknown;
+  if (socketHealth && receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => socketHealth.connected());
+    for (const down of ['close', 'disconnected', 'reconnecting']) receiver.client.on(down, () => socketHealth.disconnected());
+  }
+  let started: unknown;
+  try {
+    started = (await app.start(config.slack.port)) as unknown;
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    await runApi.close().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    // In Socket Mode, start() opens the socket with the app-level token.
+    throw (config.slack.appToken ? (slackRefused('SLACK_APP_TOKEN', err) ?? maybeUnreachable(config.slack.apiUrl, err)) : undefined) ?? err;
+  }
   await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
   // Not only at start: every unsettled run is looked at all the time (see Runner.sweep).
   void runner.sweep();
@@ -285,14 +324,18 @@ function pollRequestsPerMinute(config: Config): number {
   return Math.max(1, Math.floor(config.checkly.maxRequestsPerMinute * 0.8));
 }
 
-async function verifyBotToken(client: webApi.WebClient): Promise<{ botId?: string; userId?: string; teamId?: string; url?: string }> {
+async function verifyBotToken(client: webApi.WebClient, apiUrl: string): Promise<{ botId?: string; userId?: string; teamId?: string; url?: string }> {
   try {
     const auth = await client.auth.test();
     return { botId: auth.bot_id, userId: auth.user_id, teamId: auth.team_id, url: auth.url };
   } catch (err) {
-    const code = platformError(err);
-    throw new Error(code ? `Slack refused SLACK_BOT_TOKEN (${code})` : `Slack could not be reached at SLACK_API_URL`);
+    throw slackRefused('SLACK_BOT_TOKEN', err) ?? slackUnreachable(apiUrl, err);
   }
+}
+
+/** A request that got no answer from Slack, described; other errors stay as they are. */
+function maybeUnreachable(apiUrl: string, err: unknown): Error | undefined {
+  return (err as { code?: unknown }).code === webApi.ErrorCode.RequestError ? slackUnreachable(apiUrl, err) : undefined;
 }
 
 function secretsOf(config: Config): string[] {
@@ -351,9 +394,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
 }
 
-if (require.main === module) {
+/** The process entry point: `node dist/app.js`, or scripts/start.js (`npm start`) after its build check. */
+export function runMain(): void {
   main().catch((err: unknown) => {
     process.stderr.write(`checkly-slack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runMain();

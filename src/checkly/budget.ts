@@ -27,6 +27,8 @@ export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   evidence: 3,
   assets: 3,
   asset: 3,
+  // Once, at start-up (the key check).
+  account: 0,
 };
 
 /** A place taken ahead by `reserve` and not used within this long is given back. */

@@ -2,7 +2,7 @@ import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, err
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
 import { type HttpAnswer, type HttpRequest, Transport } from './transport';
-import type { AssetManifest, AssetType, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import type { Account, AssetManifest, AssetType, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 import { isUuid } from './uuid';
 
 export type { ChecklyOperation, RetryOptions };
@@ -116,6 +116,17 @@ export class ChecklyClient {
     const { data } = await this.call({ operation, method: 'GET', path, ...(signal ? { signal } : {}) });
     if (!isRecord(data)) throw this.unexpected(operation, path);
     return data as CheckResult;
+  }
+
+  /**
+   * The account the key and account ID open (GET /v1/accounts/me): the cheapest authenticated call,
+   * made once at start-up so that a wrong key shows there rather than at the first run.
+   */
+  async account(): Promise<Account> {
+    const path = '/v1/accounts/me';
+    const { data } = await this.call({ operation: 'account', method: 'GET', path });
+    if (!isRecord(data) || typeof data.id !== 'string') throw this.unexpected('account', path);
+    return { id: data.id, ...(typeof data.name === 'string' ? { name: data.name } : {}) };
   }
 
   /** The manifest of a result's downloadable assets, of the given types only. */

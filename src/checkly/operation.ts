@@ -15,4 +15,6 @@ export type ChecklyOperation =
   /** The failure evidence of a finished run (a result, its asset manifest, one screenshot): waits behind every poll. */
   | 'evidence'
   | 'assets'
-  | 'asset';
+  | 'asset'
+  /** Once, at start-up: the key and account check (GET /v1/accounts/me). */
+  | 'account';

@@ -22,3 +22,14 @@ export type CheckType = CheckSession['checkType'];
 export type AssetManifest = Schemas['AssetManifest'];
 export type AssetManifestEntry = Schemas['AssetManifestEntry'];
 export type AssetType = AssetManifestEntry['type'];
+/**
+ * The account a key and account ID open (GET /v1/accounts/me): the fields of the spec's `Account` this
+ * app reads (the generated types cover only the check-session calls; only `id` is required).
+ */
+export interface Account {
+  id: string;
+  name?: string;
+  plan?: string;
+  planDisplayName?: string;
+  runtimeId?: string;
+}

@@ -76,6 +76,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (!loaded.ok) throw new Error(`bad test config: ${loaded.problems.join('; ')}`);
   const logs: string[] = [];
   const app = await startApp(loaded.config, { logDestination: { write: (line: string) => logs.push(line) } });
+  // The start-up key check (startup-checks.test.ts) is not caused by a test's own actions: forget it.
+  const probe = checkly.requests.findIndex((r) => r.op === 'account');
+  if (probe >= 0) checkly.requests.splice(probe, 1);
   const eventsUrl = `http://127.0.0.1:${app.port}/slack/events`;
 
   return {

@@ -25,7 +25,7 @@ import {
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
 import { type FakeGroup, type FakeGroupInput, checkBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
-import type { SessionStatus } from '../../src/checkly/types';
+import type { Account, SessionStatus } from '../../src/checkly/types';
 
 export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
 export type { FakeGroup, FakeGroupInput } from './checkly-catalogue';
@@ -107,6 +107,8 @@ export interface FakeCheckly {
   setDelay(op: ChecklyOperation | 'any', ms: number): void;
   /** Re-evaluates held long polls now (after moving an injected clock). */
   recheck(): void;
+  /** Replaces the account's API key, as revoking one does: requests with the old key get 401. */
+  rotateKey(newKey: string): void;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v1\/checks\/([^/]+)$/, op: 'check' },
   { method: 'GET', pattern: /^\/v1\/check-groups$/, op: 'groups' },
   { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
+  { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
 ];
 
 const ASSET_TYPES = ['log', 'trace', 'video', 'screenshot', 'pcap', 'report', 'file'];
@@ -170,7 +173,7 @@ function apiError(status: number, message?: string): { statusCode: number; error
 }
 
 class FakeChecklyServer implements FakeCheckly {
-  readonly apiKey: string;
+  apiKey: string;
   readonly accountId: string;
   readonly requests: RecordedRequest[] = [];
   rateLimited = 0;
@@ -276,6 +279,10 @@ class FakeChecklyServer implements FakeCheckly {
     else this.delays.delete(op);
   }
 
+  rotateKey(newKey: string): void {
+    this.apiKey = newKey;
+  }
+
   recheck(): void {
     for (const set of this.waiters.values()) for (const w of [...set]) this.checkWaiter(w);
   }
@@ -348,6 +355,8 @@ class FakeChecklyServer implements FakeCheckly {
         return this.cancel(res, record, first, raw);
       case 'result':
         return this.checkResult(res, record, first, second);
+      case 'account':
+        return this.answer(res, record, 200, accountBody(this.accountId));
       case 'assets':
         return this.assets(res, record, first, second, url.searchParams.getAll('type'));
       case 'asset':
@@ -642,6 +651,11 @@ class FakeChecklyServer implements FakeCheckly {
     if (s.cancelledAt !== undefined) v.cancelledAt = s.cancelledAt;
     return v;
   }
+}
+
+/** The spec's Account, as GET /v1/accounts/me answers it for the account the headers name. */
+function accountBody(id: string): Account {
+  return { id, name: 'Fake Account', runtimeId: '2025.04', plan: 'team', planDisplayName: 'Team' };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -15,6 +15,8 @@ export interface SocketLink {
   /** Open connections, that is, clients that got `hello`. */
   connections(): number;
   waitForConnection(timeoutMs: number): Promise<void>;
+  /** Cuts every open connection without a close handshake, as a network failure does. */
+  dropConnections(): void;
   close(): void;
 }
 
@@ -89,6 +91,9 @@ export function attachSocketLink(server: Server, path: string, appId: string): S
         };
         waiters.add(wake);
       });
+    },
+    dropConnections() {
+      for (const ws of wss.clients) ws.terminate();
     },
     close() {
       for (const [, waiting] of pending) {

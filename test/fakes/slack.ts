@@ -115,6 +115,10 @@ export interface FakeSlack {
   sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
+  /** Cuts every Socket Mode connection, as a network failure does. */
+  dropSockets(): void;
+  /** Makes apps.connections.open answer this error (Slack having trouble); `undefined` clears it. */
+  setSocketOpenError(error: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -151,6 +155,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const postWindows = new Map<string, SlidingWindow>();
   let rateLimited = 0;
   let tsCounter = 0;
+  let socketOpenError: string | undefined;
   const uploads = new Map<string, FakeUpload>();
   let filesScope = true;
 
@@ -285,7 +290,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         channel: { id: channel, name: `channel-${channel.toLowerCase()}`, is_channel: true, is_private: false, is_member: error === undefined },
       };
     },
-    'apps.connections.open': () => ({ ok: true, url: `${wsOrigin}/link` }),
+    'apps.connections.open': () => (socketOpenError ? refuse('apps.connections.open', socketOpenError) : { ok: true, url: `${wsOrigin}/link` }),
   };
 
   /** The token each method needs; apps.connections.open is the only one for the app-level token. */
@@ -431,6 +436,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     sendSocketEvent: (type, payload) => socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000),
     socketConnections: () => socketLink.connections(),
+    dropSockets: () => socketLink.dropConnections(),
+    setSocketOpenError(error) {
+      socketOpenError = error;
+    },
     waitForSocket: (timeoutMs = 5000) => socketLink.waitForConnection(timeoutMs),
     close() {
       socketLink.close();

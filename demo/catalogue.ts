@@ -1,0 +1,106 @@
+/**
+ * The simulated Checkly account of `npm run demo`: about 30 checks a real team might have, with tags,
+ * groups (shown in the name, as Checkly lists a group's checks), locations and durations from 2 s to
+ * 2 minutes; a few fail or degrade, the way real ones do.
+ */
+import type { FakeCheckInput } from '../test/fakes/checkly';
+
+const EU = ['eu-west-1', 'eu-central-1'];
+const US = ['us-east-1', 'us-west-2'];
+const WORLD = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
+
+export const DEMO_CHECKS: FakeCheckInput[] = [
+  // Checkout group
+  { name: 'Checkout · add to cart', checkType: 'BROWSER', tags: ['prod', 'web', 'checkout'], locations: EU, durationMs: 38_000 },
+  {
+    name: 'Checkout · pay with card',
+    checkType: 'BROWSER',
+    tags: ['prod', 'web', 'checkout', 'eu'],
+    locations: EU,
+    durationMs: 74_000,
+    outcome: 'FAILED',
+    failingLocations: ['eu-central-1'],
+    failedAttempts: 1,
+    errorMessage: 'TimeoutError: locator.click: Timeout 30000ms exceeded.\nwaiting for getByRole(\'button\', { name: \'Pay now\' })',
+  },
+  { name: 'Checkout · apply voucher', checkType: 'BROWSER', tags: ['prod', 'web', 'checkout'], locations: EU, durationMs: 52_000 },
+  { name: 'Checkout · guest checkout', checkType: 'MULTI_STEP', tags: ['prod', 'checkout', 'api'], locations: WORLD, durationMs: 21_000 },
+  { name: 'Payments API · create intent', checkType: 'API', tags: ['prod', 'api', 'checkout'], locations: WORLD, durationMs: 2_400 },
+  {
+    name: 'Payments API · refunds',
+    checkType: 'API',
+    tags: ['prod', 'api', 'checkout'],
+    locations: US,
+    durationMs: 3_100,
+    outcome: 'DEGRADED',
+    errorMessage: 'Response time 2,840 ms is over the degraded threshold of 2,000 ms',
+  },
+  // Web group
+  { name: 'Web · home page', checkType: 'BROWSER', tags: ['prod', 'web'], locations: WORLD, durationMs: 14_000 },
+  { name: 'Web · sign in', checkType: 'BROWSER', tags: ['prod', 'web', 'eu'], locations: EU, durationMs: 19_000 },
+  { name: 'Web · search results', checkType: 'BROWSER', tags: ['prod', 'web'], locations: US, durationMs: 26_000 },
+  { name: 'Web · product page', checkType: 'BROWSER', tags: ['prod', 'web'], locations: WORLD, durationMs: 17_000 },
+  { name: 'Web · account settings', checkType: 'BROWSER', tags: ['prod', 'web'], locations: EU, durationMs: 120_000 },
+  { name: 'Marketing site', checkType: 'URL', tags: ['prod', 'web'], locations: WORLD, durationMs: 2_000 },
+  { name: 'Docs site', checkType: 'URL', tags: ['prod', 'web'], locations: US, durationMs: 2_200 },
+  // API group
+  { name: 'Public API · health', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_000 },
+  { name: 'Public API · list orders', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 3_600 },
+  {
+    name: 'Public API · create order',
+    checkType: 'API',
+    tags: ['prod', 'api', 'eu'],
+    locations: EU,
+    durationMs: 4_800,
+    outcome: 'FAILED',
+    errorMessage: 'Expected status code 201 but received 503 Service Unavailable',
+  },
+  { name: 'Public API · webhooks', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 5_200 },
+  { name: 'Auth API · token refresh', checkType: 'API', tags: ['prod', 'api', 'eu'], locations: EU, durationMs: 2_300 },
+  { name: 'Search API · suggestions', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_800 },
+  { name: 'GraphQL · product query', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 6_500 },
+  { name: 'Inventory sync job', checkType: 'HEARTBEAT', tags: ['prod', 'api'], locations: ['eu-west-1'], durationMs: 2_000 },
+  { name: 'Status page', checkType: 'URL', tags: ['prod'], locations: WORLD, durationMs: 2_100 },
+  { name: 'TLS certificate · shop.example.com', checkType: 'SSL', tags: ['prod', 'web'], locations: ['eu-west-1'], durationMs: 2_500 },
+  { name: 'DNS · api.example.com', checkType: 'DNS', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_000 },
+  // EU region group
+  { name: 'EU · cookie banner', checkType: 'BROWSER', tags: ['prod', 'web', 'eu'], locations: EU, durationMs: 12_000 },
+  { name: 'EU · VAT calculation', checkType: 'API', tags: ['prod', 'api', 'eu', 'checkout'], locations: EU, durationMs: 3_300 },
+  // Staging
+  { name: 'Staging · home page', checkType: 'BROWSER', tags: ['staging', 'web'], locations: ['eu-west-1'], durationMs: 15_000 },
+  { name: 'Staging · public API health', checkType: 'API', tags: ['staging', 'api'], locations: ['eu-west-1'], durationMs: 2_000 },
+  {
+    name: 'Staging · checkout smoke test',
+    checkType: 'MULTI_STEP',
+    tags: ['staging', 'checkout'],
+    locations: ['eu-west-1'],
+    durationMs: 45_000,
+    outcome: 'FAILED',
+    errorMessage: 'AssertionError: expected order total 41.90 to equal 41.80',
+  },
+  { name: 'Staging · search API', checkType: 'API', tags: ['staging', 'api'], locations: ['us-east-1'], durationMs: 2_600 },
+];
+
+/** Check groups, and the checks in each by the start of their name. */
+export const DEMO_GROUPS: Array<{ name: string; tags: string[]; members: RegExp }> = [
+  { name: 'Checkout', tags: ['checkout'], members: /^(Checkout|Payments API) · / },
+  { name: 'Web', tags: ['web'], members: /^(Web · |Marketing site|Docs site|TLS certificate)/ },
+  { name: 'Public API', tags: ['api'], members: /^(Public API|Auth API|Search API|GraphQL|DNS) · / },
+  { name: 'EU region', tags: ['eu'], members: /^EU · / },
+  { name: 'Staging', tags: ['staging'], members: /^Staging · / },
+];
+
+/** Fails one run in two, as flaky checks do: a "Rerun failed" then shows it passing. */
+export const FLAKY_CHECK = 'Checkout · pay with card';
+
+/**
+ * The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms; the ones that
+ * fail or degrade also do so in their scheduled runs (what `/checkly failing` lists).
+ */
+export function demoChecks(speed: number): FakeCheckInput[] {
+  return DEMO_CHECKS.map((c) => ({
+    ...c,
+    durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)),
+    ...(c.outcome === 'FAILED' ? { state: 'failing' as const } : c.outcome === 'DEGRADED' ? { state: 'degraded' as const } : {}),
+  }));
+}

@@ -1,0 +1,133 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack';
+import { ACCOUNT_ID, SECRETS, fakeEnv, waitFor } from './harness';
+
+/**
+ * The Dockerfile's recipe, exercised where Docker is not: scripts/docker-steps.sh builds a clean copy
+ * and installs production dependencies only; this test starts the result as a non-root user with the
+ * Dockerfile's CMD, asks /healthz as its HEALTHCHECK does, and stops it with SIGTERM.
+ */
+const ROOT = path.join(__dirname, '../..');
+const asRoot = process.getuid?.() === 0;
+
+let dest: string;
+let runtime: string;
+let slack: FakeSlack;
+let checkly: FakeCheckly;
+
+beforeAll(() => {
+  dest = mkdtempSync(path.join(tmpdir(), 'checkly-slack-docker-'));
+  runtime = execFileSync('bash', [path.join(ROOT, 'scripts/docker-steps.sh'), dest], {
+    env: { ...process.env, REUSE_NODE_MODULES: '1' },
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
+}, 180_000);
+
+beforeEach(async () => {
+  slack = await startFakeSlack({ botToken: SECRETS.botToken, appToken: SECRETS.appToken });
+  checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
+});
+afterEach(async () => {
+  await Promise.all([slack.close(), checkly.close()]);
+});
+afterAll(() => rmSync(dest, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** As `USER node` + `CMD ["node", "dist/app.js"]`: setpriv execs node itself, so signals reach it. */
+function asUser(command: string[]): string[] {
+  return asRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...command] : command;
+}
+
+function run(args: string[], env: Record<string, string>): ChildProcess {
+  const [file, ...rest] = args;
+  return spawn(file!, rest, { cwd: runtime, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env } });
+}
+
+test('the runtime stage has dist/ and production dependencies only', () => {
+  expect(existsSync(path.join(runtime, 'dist/app.js'))).toBe(true);
+  expect(existsSync(path.join(runtime, 'src'))).toBe(false);
+  for (const dev of ['typescript', 'ts-node', 'jest', 'ts-jest', 'fast-check']) {
+    expect(existsSync(path.join(runtime, 'node_modules', dev))).toBe(false);
+  }
+  expect(existsSync(path.join(runtime, 'node_modules/better-sqlite3'))).toBe(true);
+});
+
+test('the Dockerfile and the steps agree: build stage, production install, non-root user, CMD, HEALTHCHECK', () => {
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^RUN npm ci$/m);
+  expect(dockerfile).toMatch(/^RUN npm run build$/m);
+  expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+  expect(dockerfile).toMatch(/^USER node$/m);
+  expect(dockerfile).toMatch(/^CMD \["node", "dist\/app\.js"\]$/m);
+  expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
+  expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+  // The script copies exactly what the build stage copies from the context.
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+  const script = readFileSync(path.join(ROOT, 'scripts/docker-steps.sh'), 'utf8');
+  const scripted = /git ls-files -z --cached --others --exclude-standard -- (.+)\)/.exec(script)?.[1]?.split(' ');
+  expect(scripted).toEqual(copied);
+});
+
+test('started as a non-root user: /healthz answers as the HEALTHCHECK asks, and SIGTERM ends it within 10 s', async () => {
+  const port = await freePort();
+  const env = {
+    ...fakeEnv(slack, checkly),
+    PORT: String(port),
+    STATE_DIR: path.join(dest, 'data'),
+    LOG_LEVEL: 'info',
+  };
+  const app = run(asUser(['node', 'dist/app.js']), env);
+  let output = '';
+  app.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  app.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => app.on('exit', resolve));
+  try {
+    await waitFor(() => output.includes('checkly-slack started') || app.exitCode !== null, 30_000, 'the app to start');
+    expect(output).toContain('checkly-slack started');
+
+    // The HEALTHCHECK's own command, run as the same user.
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const healthScript = /CMD \["node", "-e", "(.*)"\]/.exec(dockerfile)?.[1];
+    expect(healthScript).toBeDefined();
+    const probe = run(asUser(['node', '-e', healthScript!.replace(/\\"/g, '"')]), { PORT: String(port) });
+    expect(await new Promise((resolve) => probe.on('exit', resolve))).toBe(0);
+
+    if (asRoot) {
+      // It runs as nobody, and its store was written where STATE_DIR points.
+      const uid = execFileSync('ps', ['-o', 'uid=', '-p', String(app.pid)], { encoding: 'utf8' }).trim();
+      expect(uid).toBe('65534');
+    }
+    expect(existsSync(path.join(dest, 'data'))).toBe(true);
+
+    const signalledAt = Date.now();
+    app.kill('SIGTERM');
+    const status = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+    expect(status).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+  } finally {
+    if (app.exitCode === null) app.kill('SIGKILL');
+  }
+}, 60_000);
+
+test('the HEALTHCHECK fails when nothing answers', async () => {
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const healthScript = /CMD \["node", "-e", "(.*)"\]/.exec(dockerfile)![1]!;
+  const probe = run(['node', '-e', healthScript.replace(/\\"/g, '"')], { PORT: String(await freePort()) });
+  expect(await new Promise((resolve) => probe.on('exit', resolve))).toBe(1);
+});
