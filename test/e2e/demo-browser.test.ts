@@ -11,7 +11,7 @@ import { waitFor } from './harness';
 /**
  * `npm run demo` in a real browser (Debian's chromium, which scripts/ensure-services.sh installs):
  * the page sends a signed slash command to the real app, the run message goes from running to final
- * live, Rerun failed and a confirmed Cancel work through signed block_actions. Writes docs/demo.png.
+ * live, Rerun failed and a confirmed Cancel work through signed block_actions. Writes docs/demo.png with DEMO_SCREENSHOT=1.
  */
 const ROOT = path.join(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -149,7 +149,9 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run' }).filter({ hasText: 'staging' }).first().waitFor({ timeout: 20_000 });
 }, 240_000);
 
+/** docs/demo.png when asked for (`DEMO_SCREENSHOT=1`, to refresh the README's picture); a temporary file otherwise, so a test run leaves the tree clean. */
 function screenshotPath(): string {
-  mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  return path.join(ROOT, 'docs/demo.png');
+  const dir = process.env.DEMO_SCREENSHOT === '1' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(tmpdir(), 'demo-shot-'));
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, 'demo.png');
 }
