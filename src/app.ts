@@ -5,7 +5,8 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@s
 import { UsergroupMembership } from './access/usergroups';
 import { startRunApi, type RunApiHandle } from './api';
 import { renderRun } from './blocks/run';
-import { evidenceSessions, failingInOrder, renderEvidenceReplies } from './blocks/evidence';
+import { evidenceSessions, renderEvidenceReplies } from './blocks/evidence';
+import { failingInOrder } from './blocks/order';
 import { renderFailureReplies, renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
@@ -27,10 +28,11 @@ import { Runner } from './runs/runner';
 import { openState } from './runs/state';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
 import { TypicalDurations } from './runs/durations';
-import { SessionTracker, errorText } from './runs/tracker';
+import { SessionTracker } from './runs/tracker';
 import { SlackRunMessages } from './slack/run-messages';
 import { ScreenshotUploader } from './slack/upload';
 import { SocketHealth, checkChecklyAccess, slackRefused, slackUnreachable } from './startup-checks';
+import { errorMessage, errorText } from './shared/error-text';
 
 const VERSION: string = require('../package.json').version;
 
@@ -365,7 +367,7 @@ function addressPort(server: Server): number | undefined {
  */
 export function keepServingOnFaults(proc: Pick<NodeJS.Process, 'on'>, logger: Logger): void {
   proc.on('unhandledRejection', (reason: unknown) => {
-    logger.error({ err: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) }, 'unhandled rejection');
+    logger.error({ err: errorText(reason) }, 'unhandled rejection');
   });
   proc.on('uncaughtException', (err: Error) => {
     logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
@@ -397,7 +399,7 @@ async function main(): Promise<void> {
 /** The process entry point: `node dist/app.js`, or scripts/start.js (`npm start`) after its build check. */
 export function runMain(): void {
   main().catch((err: unknown) => {
-    process.stderr.write(`checkly-slack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`checkly-slack failed to start: ${errorMessage(err)}\n`);
     process.exit(1);
   });
 }

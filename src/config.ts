@@ -3,6 +3,7 @@
  * either a config or one problem per missing or malformed variable, never echoing a secret's value.
  */
 import { loadAccessConfig } from './access/config';
+import { UUID } from './shared/uuid';
 import { loadApiConfig, type ApiConfig } from './api/config';
 import { OPEN_POLICY, type AccessPolicy } from './access/policy';
 
@@ -116,7 +117,6 @@ export function loadConfig(env: Env): ConfigResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads variables and records a problem for each bad one. Messages name the variable, never its value. */
 class Reader {

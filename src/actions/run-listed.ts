@@ -8,7 +8,7 @@ import type { FindDeps } from '../catalogue/deps';
 import { getCheck } from '../checkly/catalogue';
 import { NotFoundError, toRunError } from '../checkly/errors';
 import type { Target } from '../runs/types';
-import { errorText } from '../runs/tracker';
+import { errorText } from '../shared/error-text';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -19,6 +19,7 @@ import { TokenRate } from './rate';
 import { idempotencyKey, parseRunBody, waitSeconds, type RunBody } from './request';
 import type { RunEvents } from './run-events';
 import { apiStatus, messageRef, runView } from './view';
+import { errorMessage } from '../shared/error-text';
 
 export const RUNS_PATH = '/api/v1/runs';
 
@@ -128,7 +129,7 @@ export class RunApi {
   }
 
   private internal(err: unknown, route: string): ApiError {
-    this.options.logger.error({ route, err: err instanceof Error ? err.message : String(err) }, 'the run API failed');
+    this.options.logger.error({ route, err: errorMessage(err) }, 'the run API failed');
     return new ApiError('internal', 'Something went wrong on our side. Try again with the same Idempotency-Key.');
   }
 
@@ -242,7 +243,7 @@ export class RunApi {
     }
     if ('run' in first) {
       this.accepted(res, first.run);
-      started.catch((err: unknown) => logger.error({ runId: first.run.id, err: err instanceof Error ? err.message : String(err) }, 'an API run failed after its message was posted'));
+      started.catch((err: unknown) => logger.error({ runId: first.run.id, err: errorMessage(err) }, 'an API run failed after its message was posted'));
       return 'accepted';
     }
     const { result } = first;
@@ -304,7 +305,7 @@ export class RunApi {
           if (run) latest = run;
           if (!run || isRunOver(run)) finish();
         } catch (err) {
-          this.options.logger.warn({ runId: id, err: err instanceof Error ? err.message : String(err) }, 'reading a waited-for run failed');
+          this.options.logger.warn({ runId: id, err: errorMessage(err) }, 'reading a waited-for run failed');
         }
       };
       // Listen first, then look: an end between the two is then heard, never missed.

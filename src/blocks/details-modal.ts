@@ -6,7 +6,8 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { AssertionRow, ResultDetail } from '../checkly/evidence';
 import type { LocationResult, Session } from '../runs/types';
-import { escapeMrkdwn, escapeTruncated, link, oneLine, truncate } from './escape';
+import { escapeMrkdwn, escapeTruncated, link, oneLine } from './escape';
+import { truncate } from '../shared/truncate';
 import { formatDuration } from './format';
 import { context, header, section } from './message';
 import { STATUS_GLYPH } from './order';

@@ -15,17 +15,6 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
 }
 
-/** At most `max` UTF-16 units, cut between code points, with `…` at the end when cut. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  if (max <= 0) return '';
-  let out = '';
-  for (const codePoint of s) {
-    if (out.length + codePoint.length + ELLIPSIS.length > max) break;
-    out += codePoint;
-  }
-  return out + ELLIPSIS;
-}
 
 /**
  * Escapes, then keeps the result within `max`: the cut falls between source code points, so it never

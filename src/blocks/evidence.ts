@@ -6,13 +6,13 @@
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describeAssertion, type ResultDetail } from '../checkly/evidence';
 import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/evidence';
-import { isFailing } from '../runs/status';
 import type { Run, Session } from '../runs/types';
 import { encodeButtonValue } from './actions';
-import { codeSpan, escapeTruncated, link, oneLine, truncate } from './escape';
+import { codeSpan, escapeTruncated, link, oneLine } from './escape';
+import { truncate } from '../shared/truncate';
 import { formatDuration, plural } from './format';
-import { LIMITS, fallback, section, type SlackMessage } from './message';
-import { STATUS_GLYPH, orderSessions } from './order';
+import { LIMITS, fallback, section, textLength, type SlackMessage } from './message';
+import { STATUS_GLYPH, failingInOrder } from './order';
 import { formatLocations } from './rows';
 
 /** The Details button of the n-th failure in a thread reply: `failure_details:<n>`. */
@@ -31,11 +31,6 @@ const OPTION_VALUE_MAX = 150;
 const NAME_MAX = 120;
 const ERROR_MAX = 500;
 const URL_MAX = 300;
-
-/** The failing sessions of a run in the order the thread reply lists them. */
-export function failingInOrder(run: Run): Session[] {
-  return orderSessions(run.sessions.filter((s) => isFailing(s.status)));
-}
 
 /** The sessions whose evidence the thread reply shows. */
 export function evidenceSessions(run: Run): Session[] {
@@ -56,9 +51,9 @@ export function renderEvidenceReplies(run: Run, head: SlackMessage, evidence: Re
 
   const messages: SlackMessage[] = [];
   let blocks: KnownBlock[] = [...head.blocks];
-  let chars = blocks.reduce((n, b) => n + blockText(b), 0);
+  let chars = textLength(blocks);
   for (const block of sections) {
-    const size = blockText(block);
+    const size = textLength(block);
     if (blocks.length + 1 > LIMITS.blocks || chars + size > MESSAGE_TEXT_BUDGET) {
       messages.push({ text: messages.length === 0 ? head.text : continuation(run), blocks });
       blocks = [];
@@ -151,18 +146,3 @@ export function detailsMenu(run: Run): StaticSelect | undefined {
   };
 }
 
-/** Characters of text a block shows (what Slack's undocumented per-message budget counts). */
-export function blockText(block: unknown): number {
-  let n = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'text' && typeof value === 'string') n += value.length;
-        else visit(value);
-      }
-    }
-  };
-  visit(block);
-  return n;
-}

@@ -5,6 +5,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { CheckCondition, CheckEntry } from '../catalogue/catalogue';
 import type { RunError } from '../runs/types';
+import { isUuid } from '../shared/uuid';
 import { codeSpan, escapeTruncated, oneLine } from './escape';
 import { formatDuration, plural, slackDate } from './format';
 import { actions, context, fallback, section, type SlackMessage } from './message';
@@ -16,7 +17,6 @@ export const ACTION_RUN_ALL_LISTED = 'find_run_all';
 /** Rows shown at most: 20 rows of about 300 characters stay far inside a message's text budget. */
 export const MAX_ROWS = 20;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ListedRow {
   check: CheckEntry;
@@ -49,7 +49,7 @@ export function parseRunValue(raw: string | undefined): string[] | undefined {
   }
   const checks = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).checks : undefined;
   if (!Array.isArray(checks) || checks.length === 0 || checks.length > MAX_ROWS) return undefined;
-  return checks.every((c): c is string => typeof c === 'string' && UUID.test(c)) ? checks.map((c) => c.toLowerCase()) : undefined;
+  return checks.every(isUuid) ? checks.map((c) => c.toLowerCase()) : undefined;
 }
 
 function runButton(actionId: string, text: string, checkIds: readonly string[], primary = false): Button {

@@ -9,7 +9,8 @@ import type {
   MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
-import { isWebUrl, oneLine, truncate } from './escape';
+import { isWebUrl, oneLine } from './escape';
+import { truncate } from '../shared/truncate';
 
 export interface SlackMessage {
   /** One-line plain fallback: notifications, screen readers, clients without blocks. */
@@ -38,8 +39,9 @@ export const LIMITS = {
 /**
  * The text in `blocks` as Slack sums it against its cap on a message's text (product.md §7): the
  * `text` of every text object, wherever it is (sections, fields, context, headers, buttons, dialogs).
+ * Takes a list of blocks or one block.
  */
-export function textLength(blocks: readonly unknown[]): number {
+export function textLength(blocks: unknown): number {
   let total = 0;
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) return x.forEach(walk);

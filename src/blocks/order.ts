@@ -1,5 +1,6 @@
 /** Where a session's row goes and what it starts with: its glyph, its group, the order of rows. */
-import type { Session, SessionStatus } from '../runs/types';
+import { isFailing } from '../runs/status';
+import type { Run, Session, SessionStatus } from '../runs/types';
 
 export const STATUS_GLYPH: Readonly<Record<SessionStatus, string>> = {
   STARTED: '⏳',
@@ -45,4 +46,9 @@ export function orderSessions(sessions: readonly Session[]): Session[] {
       compareText(a.name, b.name) ||
       compareText(a.checkId, b.checkId),
   );
+}
+
+/** The failed checks of a run in the order the run message, the thread reply and its evidence list them. */
+export function failingInOrder(run: Run): Session[] {
+  return orderSessions(run.sessions.filter((s) => isFailing(s.status)));
 }

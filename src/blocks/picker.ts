@@ -6,7 +6,8 @@
 import type { InputBlock, ModalView, MultiExternalSelect, PlainTextOption } from '@slack/types';
 import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/catalogue';
 import type { Choice, Resolved } from '../catalogue/choice';
-import { codeSpan, oneLine, truncate } from './escape';
+import { codeSpan, oneLine } from './escape';
+import { truncate } from '../shared/truncate';
 import { plural, slackDate } from './format';
 import { context, section } from './message';
 

@@ -18,18 +18,6 @@ import { renderRows } from './rows';
 import { SIZE_BUDGETS, type MessageSize } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
-export type { SlackMessage } from './message';
-export {
-  ACTION_CANCEL,
-  ACTION_OPEN,
-  ACTION_RERUN_ALL,
-  ACTION_RERUN_CHECK,
-  ACTION_RERUN_CHECK_PATTERN,
-  ACTION_RERUN_FAILED,
-  parseButtonValue,
-  type ButtonValue,
-} from './actions';
-
 export interface RenderRunOptions {
   /** Epoch milliseconds; stands in for `finishedAt` when a final run lacks one. */
   now: number;

@@ -9,7 +9,7 @@ import type { Run, Session } from '../runs/types';
 import { escapeTruncated, link, oneLine } from './escape';
 import { plural } from './format';
 import { LIMITS, fallback, section, type SlackMessage } from './message';
-import { STATUS_GLYPH, orderSessions } from './order';
+import { STATUS_GLYPH, failingInOrder } from './order';
 import { mentionsFor } from './origin';
 import { countStatuses, formatCountsPlain } from './progress';
 import { SIZE_BUDGETS, type MessageSize } from './size';
@@ -33,11 +33,6 @@ export interface FailureReplyOptions {
 /** Whether the run deserves a reply: anything failed, degraded or timed out. */
 export function needsFailureReply(run: Run): boolean {
   return run.sessions.some((s) => isFailing(s.status));
-}
-
-/** The failed checks in the order the replies list them (the run message's order). */
-function failingInOrder(run: Run): Session[] {
-  return orderSessions(run.sessions.filter((s) => isFailing(s.status)));
 }
 
 /** One failed check: its status and its name, linked to its session in Checkly. */

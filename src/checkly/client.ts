@@ -1,9 +1,10 @@
-import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, errorForStatus, redact, truncate } from './errors';
+import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, errorForStatus, redact } from './errors';
+import { truncate } from '../shared/truncate';
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
 import { type HttpAnswer, type HttpRequest, Transport } from './transport';
 import type { Account, AssetManifest, AssetType, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
-import { isUuid } from './uuid';
+import { isUuid } from '../shared/uuid';
 
 export type { ChecklyOperation, RetryOptions };
 

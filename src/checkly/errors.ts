@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { RunError } from '../runs/types';
 import type { ChecklyOperation } from './operation';
+import { truncate } from '../shared/truncate';
 
 export type { ChecklyOperation };
 export type ChecklyErrorKind = RunError['kind'];
@@ -154,7 +155,7 @@ export function errorForStatus(
 export function apiErrorMessage(body: unknown, status: number, secrets: readonly string[]): string {
   const said = isRecord(body) ? messageText(body.message) : undefined;
   const text = said && said.trim() !== '' ? said : (STATUS_CODES[status] ?? `HTTP ${status}`);
-  return truncate(redact(text, secrets));
+  return truncate(redact(text, secrets), MAX_MESSAGE_LENGTH);
 }
 
 function messageText(message: unknown): string | undefined {
@@ -172,9 +173,6 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-export function truncate(text: string, max = MAX_MESSAGE_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

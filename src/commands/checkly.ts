@@ -5,7 +5,7 @@ import { audit, auditTarget } from '../audit';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
-import { errorText } from '../runs/tracker';
+import { errorText } from '../shared/error-text';
 import type { FindDeps } from '../catalogue/deps';
 import { listFailing, listMatches } from './listing';
 import { parseCommand } from './parse';

@@ -1,4 +1,6 @@
 import type { Target } from '../runs/types';
+import { UUID } from '../shared/uuid';
+import { truncate } from '../shared/truncate';
 import { DASHES, tokenize, type Token } from './tokenize';
 import { DEFAULT_COMMAND, checksUsage, failingUsage, runUsage, statusUsage } from './usage';
 
@@ -41,10 +43,6 @@ export interface ParseError {
   usage: string;
 }
 
-export function isParseError(result: Command | ParseError): result is ParseError {
-  return result.kind === 'error';
-}
-
 /** Parses the text after the slash command. `command` is only used in the usage text. */
 export function parseCommand(text: string, command: string = DEFAULT_COMMAND): Command | ParseError {
   const trimmed = text.trim();
@@ -68,11 +66,10 @@ export function parseCommand(text: string, command: string = DEFAULT_COMMAND): C
         ? { kind: 'failing' }
         : { kind: 'error', problem: `\`failing\` takes no arguments, but got ${show(args.trim())}.`, usage: failingUsage(command) };
     default:
-      return { kind: 'help', unknown: truncate(word) };
+      return { kind: 'help', unknown: truncate(word, MAX_QUOTED_LENGTH, 'codePoint') };
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Control characters other than whitespace, which the tokenizer has already treated as separators. */
 const CONTROL = /(?![\t\n\v\f\r])\p{Cc}/u;
 
@@ -217,15 +214,9 @@ function codePoints(text: string): number {
   return n;
 }
 
-function truncate(text: string): string {
-  const chars = [...text.slice(0, MAX_QUOTED_LENGTH * 2)];
-  const cut = chars.length > MAX_QUOTED_LENGTH || codePoints(text) > chars.length;
-  return cut ? `${chars.slice(0, MAX_QUOTED_LENGTH - 1).join('')}…` : text;
-}
-
 /** Quotes a piece of input for a problem message: truncated, invisible characters made visible. */
 function show(piece: string): string {
-  const visible = truncate(piece).replace(
+  const visible = truncate(piece, MAX_QUOTED_LENGTH, 'codePoint').replace(
     /[\p{Cc}]/gu,
     (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
   );

@@ -8,7 +8,7 @@ import { NotFoundError } from '../checkly/errors';
 import { resultDetail, type ResultDetail } from '../checkly/evidence';
 import type { AssetManifest, AssetType, CheckResult } from '../checkly/types';
 import type { Logger } from '../log';
-import { errorText } from './tracker';
+import { errorText } from '../shared/error-text';
 import type { CheckType, LocationResult, Session } from './types';
 
 /** Failing checks whose result the thread reply details. */

@@ -6,7 +6,8 @@ import type { ChecklyPort, RunMessages, Unreachable } from './ports';
 import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needsReply, unfinishedSessions } from './status';
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
-import { errorText, type SessionOutcome, type SessionTracker } from './tracker';
+import { errorText } from '../shared/error-text';
+import type { SessionOutcome, SessionTracker } from './tracker';
 import type { RerunKind, RerunRef, Run, RunError, RunOrigin, Session, Target } from './types';
 
 export interface RunRequest {

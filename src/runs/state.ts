@@ -7,6 +7,7 @@ import type { DurationStore } from './durations';
 import { RedisRunStore } from './redis-store';
 import { SqliteRunStore } from './sqlite-store';
 import type { KeyClaims, RunStore } from './store';
+import { errorMessage } from '../shared/error-text';
 
 export interface State {
   store: RunStore;
@@ -36,7 +37,7 @@ export async function openState(config: Config, logger: Logger, now: () => numbe
       const pruned = await state.store.prune(now() - config.runs.retentionMs);
       if (pruned > 0) logger.info({ pruned }, 'pruned finished runs past their retention');
     } catch (err) {
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'pruning finished runs failed');
+      logger.warn({ err: errorMessage(err) }, 'pruning finished runs failed');
     }
   };
   await prune();

@@ -4,6 +4,7 @@ import { failingResults, firstErrorLine, locationResults } from '../checkly/resu
 import type { CompletedSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { DurationRange } from './durations';
+import { errorText } from '../shared/error-text';
 import type { ChecklyPort } from './ports';
 import type { LocationResult, SessionStatus } from './types';
 
@@ -447,8 +448,4 @@ export class SessionTracker {
     }
     return outcome;
   }
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
+import type { SlackMessage } from '../blocks/message';
 import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
 import type { FinishOutcome, RunMessages, Unreachable } from '../runs/ports';
@@ -15,11 +16,6 @@ type WebClient = webApi.WebClient;
 /** A short fingerprint of a message: enough to tell whether it changed. */
 function digest(message: SlackMessage): string {
   return createHash('sha1').update(JSON.stringify(message)).digest('base64url');
-}
-
-export interface SlackMessage {
-  text: string;
-  blocks: unknown[];
 }
 
 export interface RunMessagesOptions {

@@ -3,7 +3,7 @@ import type { FindDeps } from '../catalogue/deps';
 import { within } from '../catalogue/picker-status';
 import type { Unreachable } from '../runs/ports';
 import type { RunRequest, StartResult } from '../runs/runner';
-import { errorText } from '../runs/tracker';
+import { errorText } from '../shared/error-text';
 import type { Target } from '../runs/types';
 
 export type Posting =

@@ -1,25 +1,11 @@
 import type { FakeMessage } from '../fakes/slack';
 import { JOB_LOG_LINES, SPEC_FRAME } from '../fakes/checkly-model';
-import { assertWithinSlackLimits } from '../unit/slack-limits';
+import { assertWithinSlackLimits, blocksTextLength as textLength } from '../unit/slack-limits';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
 
 /** The budget Slack's undocumented per-message text limit leaves us (product.md §7). */
 const TEXT_BUDGET = 10_000;
 
-function textLength(blocks: unknown[]): number {
-  let n = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'text' && typeof value === 'string') n += value.length;
-        else visit(value);
-      }
-    }
-  };
-  visit(blocks);
-  return n;
-}
 
 async function runToFinal(h: Harness, text: string, pattern: RegExp, timeoutMs = 20_000): Promise<FakeMessage> {
   const before = new Set(h.runMessages().map((m) => m.ts));

@@ -1,4 +1,5 @@
-import { codeSpan, escapeMrkdwn, escapeTruncated, isWebUrl, link, mentionUser, oneLine, truncate } from '../../src/blocks/escape';
+import { codeSpan, escapeMrkdwn, escapeTruncated, isWebUrl, link, mentionUser, oneLine } from '../../src/blocks/escape';
+import { truncate } from '../../src/shared/truncate';
 
 describe('escapeMrkdwn', () => {
   it('escapes the three characters Slack gives a meaning', () => {

@@ -6,9 +6,8 @@ import {
   ACTION_RERUN_CHECK_PATTERN,
   ACTION_RERUN_FAILED,
   parseButtonValue,
-  renderRun,
-  type RenderRunOptions,
-} from '../../src/blocks/run';
+} from '../../src/blocks/actions';
+import { renderRun, type RenderRunOptions } from '../../src/blocks/run';
 import { renderRow } from '../../src/blocks/rows';
 import type { Run, RunError } from '../../src/runs/types';
 import { T0, allMrkdwn, buttonsOf, makeRun, makeSession, mrkdwnOf } from './blocks-fixtures';

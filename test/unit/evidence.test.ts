@@ -1,5 +1,6 @@
 import { renderDetailsModal, renderLoadingModal, type LocationDetail } from '../../src/blocks/details-modal';
-import { blockText, evidenceSessions, renderEvidenceReplies } from '../../src/blocks/evidence';
+import { evidenceSessions, renderEvidenceReplies } from '../../src/blocks/evidence';
+import { textLength as blockText } from '../../src/blocks/message';
 import { renderFailureReply } from '../../src/blocks/thread';
 import { NotFoundError } from '../../src/checkly/errors';
 import { resultDetail, type ResultDetail } from '../../src/checkly/evidence';
