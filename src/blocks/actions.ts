@@ -5,6 +5,7 @@
 import type { Button, ConfirmationDialog } from '@slack/types';
 import { plural } from './format';
 import { LIMITS } from './message';
+import { parseJsonObject } from '../shared/json';
 
 export const ACTION_CANCEL = 'run_cancel';
 export const ACTION_RERUN_FAILED = 'run_rerun_failed';
@@ -25,15 +26,9 @@ export function encodeButtonValue(value: ButtonValue): string {
 
 /** The value back from a click; undefined when it is not one of ours. */
 export function parseButtonValue(raw: string | undefined): ButtonValue | undefined {
-  if (raw === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { run, check } = parsed as Record<string, unknown>;
+  const parsed = parseJsonObject(raw);
+  if (parsed === undefined) return undefined;
+  const { run, check } = parsed;
   if (typeof run !== 'string' || run === '') return undefined;
   if (check === undefined) return { run };
   return typeof check === 'string' && check !== '' ? { run, check } : undefined;

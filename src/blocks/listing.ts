@@ -5,6 +5,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { CheckCondition, CheckEntry } from '../catalogue/catalogue';
 import type { RunError } from '../runs/types';
+import { parseJsonObject } from '../shared/json';
 import { isUuid } from '../shared/uuid';
 import { codeSpan, escapeTruncated, oneLine } from './escape';
 import { formatDuration, plural, slackDate } from './format';
@@ -40,14 +41,7 @@ export function encodeRunValue(checkIds: readonly string[]): string {
 }
 
 export function parseRunValue(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const checks = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).checks : undefined;
+  const checks = parseJsonObject(raw)?.checks;
   if (!Array.isArray(checks) || checks.length === 0 || checks.length > MAX_ROWS) return undefined;
   return checks.every(isUuid) ? checks.map((c) => c.toLowerCase()) : undefined;
 }
