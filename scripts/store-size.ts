@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteRunStore } from '../src/runs/sqlite-store';
+import { SqliteRunStore } from '../src/store/sqlite';
 import type { Run, Session } from '../src/runs/types';
 
 const RUNS = 10_000;

@@ -25,7 +25,7 @@ import { countRuns, meteredSlackFetch } from './metrics-hooks';
 import { operatorRoutes } from './operator-routes';
 import { redactSecrets } from './secrets';
 import { Runner } from './runs/runner';
-import { openState } from './runs/state';
+import { openState } from './store/open';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from './runs/evidence';
 import { TypicalDurations } from './runs/durations';
 import { SessionTracker } from './runs/tracker';
@@ -74,7 +74,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
 
-  const state = await openState(config, logger, now);
+  const state = await openState({ ...config.state, retentionMs: config.runs.retentionMs }, logger, now);
   const { dispatcher } = state;
   // With Redis, every budget is one for all replicas: the account's, the workspace's, the channel's.
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
-import type { State } from '../runs/state';
+import type { State } from '../store/open';
 import type { RunStore } from '../runs/store';
 import { RedisRunOverBus, RunEvents, WatchedRunStore } from './run-events';
 import { RunApi, runApiRoutes } from './routes';

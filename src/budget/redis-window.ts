@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { runScript, sha1, type Script } from '../runs/redis-scripts';
+import { runScript, sha1, type Script } from '../store/redis-scripts';
 import type { WindowTicket } from './sliding-window';
 
 /**

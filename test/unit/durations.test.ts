@@ -7,8 +7,8 @@ import { listCheckStatuses } from '../../src/checkly/catalogue';
 import { ChecklyClient } from '../../src/checkly/client';
 import { createLogger } from '../../src/log';
 import { DURATIONS_KEPT, type DurationStore, type StatusDurations, TypicalDurations } from '../../src/runs/durations';
-import { RedisRunStore } from '../../src/runs/redis-store';
-import { SqliteRunStore } from '../../src/runs/sqlite-store';
+import { RedisRunStore } from '../../src/store/redis';
+import { SqliteRunStore } from '../../src/store/sqlite';
 import { MemoryRunStore } from '../../src/runs/store';
 import { startFakeCheckly } from '../fakes/checkly';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisRunStore } from '../../src/runs/redis-store';
-import { SqliteRunStore } from '../../src/runs/sqlite-store';
+import { RedisRunStore } from '../../src/store/redis';
+import { SqliteRunStore } from '../../src/store/sqlite';
 import { MemoryRunStore, type KeyClaims, type RunStore } from '../../src/runs/store';
 
 type ClaimStore = KeyClaims & RunStore;

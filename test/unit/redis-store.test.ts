@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisRunStore } from '../../src/runs/redis-store';
+import { RedisRunStore } from '../../src/store/redis';
 import type { Run } from '../../src/runs/types';
 import { aSession, runStoreContract } from './run-store-contract';
 

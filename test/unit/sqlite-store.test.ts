@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteRunStore } from '../../src/runs/sqlite-store';
+import { SqliteRunStore } from '../../src/store/sqlite';
 import type { Run } from '../../src/runs/types';
 import { aSession, runStoreContract } from './run-store-contract';
 
@@ -157,7 +157,7 @@ describe('SqliteRunStore', () => {
     // Every update sets the same counter in all ten sessions and prints it once committed.
     const script = `
       require('ts-node/register/transpile-only');
-      const { SqliteRunStore } = require(${JSON.stringify(path.resolve(__dirname, '../../src/runs/sqlite-store.ts'))});
+      const { SqliteRunStore } = require(${JSON.stringify(path.resolve(__dirname, '../../src/store/sqlite.ts'))});
       const store = SqliteRunStore.open(${JSON.stringify(dir)});
       (async () => {
         for (let n = 1; ; n++) {

@@ -1,8 +1,8 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from '../log';
-import type { Dispatcher, FollowRun } from './dispatch';
-import type { RunStore } from './store';
+import type { Dispatcher, FollowRun } from '../runs/dispatch';
+import type { RunStore } from '../runs/store';
 
 export interface BullDispatcherOptions {
   redis: Redis;

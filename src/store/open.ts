@@ -1,12 +1,11 @@
 import Redis from 'ioredis';
-import type { Config } from '../config';
 import type { Logger } from '../log';
 import { BullDispatcher } from './bull-dispatcher';
-import { LocalDispatcher, type Dispatcher } from './dispatch';
-import type { DurationStore } from './durations';
-import { RedisRunStore } from './redis-store';
-import { SqliteRunStore } from './sqlite-store';
-import type { KeyClaims, RunStore } from './store';
+import { LocalDispatcher, type Dispatcher } from '../runs/dispatch';
+import type { DurationStore } from '../runs/durations';
+import { RedisRunStore } from './redis';
+import { SqliteRunStore } from './sqlite';
+import type { KeyClaims, RunStore } from '../runs/store';
 import { errorMessage } from '../shared/error-text';
 
 export interface State {
@@ -23,6 +22,18 @@ export interface State {
   close(): Promise<void>;
 }
 
+/** Where the state lives: plain values, so that scripts and tests can open one without a whole Config. */
+export interface StoreOptions {
+  /** The SQLite store's folder (used without `redisUrl`). */
+  dir: string;
+  /** When set, replicas share their state through this Redis. */
+  redisUrl?: string;
+  /** Key prefix in Redis. */
+  redisPrefix: string;
+  /** How long finished runs are kept. */
+  retentionMs: number;
+}
+
 /** How often finished runs past their retention are pruned. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -30,11 +41,11 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * Where runs live and who follows them: an embedded SQLite store and this process by default; with
  * REDIS_URL, a store and a follow queue shared by every replica.
  */
-export async function openState(config: Config, logger: Logger, now: () => number): Promise<State> {
-  const state = config.state.redisUrl ? await openRedis(config, logger) : openEmbedded(config, logger);
+export async function openState(options: StoreOptions, logger: Logger, now: () => number): Promise<State> {
+  const state = options.redisUrl ? await openRedis(options.redisUrl, options, logger) : openEmbedded(options, logger);
   const prune = async () => {
     try {
-      const pruned = await state.store.prune(now() - config.runs.retentionMs);
+      const pruned = await state.store.prune(now() - options.retentionMs);
       if (pruned > 0) logger.info({ pruned }, 'pruned finished runs past their retention');
     } catch (err) {
       logger.warn({ err: errorMessage(err) }, 'pruning finished runs failed');
@@ -52,8 +63,8 @@ export async function openState(config: Config, logger: Logger, now: () => numbe
   };
 }
 
-function openEmbedded(config: Config, logger: Logger): State {
-  const store = SqliteRunStore.open(config.state.dir);
+function openEmbedded(options: StoreOptions, logger: Logger): State {
+  const store = SqliteRunStore.open(options.dir);
   return {
     store,
     durations: store,
@@ -71,16 +82,16 @@ function openEmbedded(config: Config, logger: Logger): State {
   };
 }
 
-async function openRedis(config: Config, logger: Logger): Promise<State> {
-  const redis = new Redis(config.state.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 3 });
+async function openRedis(url: string, options: StoreOptions, logger: Logger): Promise<State> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   try {
     await redis.connect();
   } catch {
     throw new Error('Redis could not be reached at REDIS_URL');
   }
-  const store = new RedisRunStore(redis, { prefix: config.state.redisPrefix, retentionMs: config.runs.retentionMs });
-  const dispatcher = new BullDispatcher({ redis, prefix: config.state.redisPrefix, store, logger });
+  const store = new RedisRunStore(redis, { prefix: options.redisPrefix, retentionMs: options.retentionMs });
+  const dispatcher = new BullDispatcher({ redis, prefix: options.redisPrefix, store, logger });
   return {
     store,
     durations: store,

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { DURATIONS_KEPT, type DurationStore } from './durations';
-import { isSettled } from './status';
-import type { KeyClaims, RunStore } from './store';
-import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
+import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
+import { isSettled } from '../runs/status';
+import type { KeyClaims, RunStore } from '../runs/store';
+import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
 import { COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
-import type { Run } from './types';
+import type { Run } from '../runs/types';
 
 export interface RedisRunStoreOptions {
   /** Put before every key; default 'checkly-slack:'. */

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DURATIONS_KEPT, type DurationStore } from './durations';
-import type { KeyClaims, RunStore } from './store';
-import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
-import type { Run } from './types';
+import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
+import type { KeyClaims, RunStore } from '../runs/store';
+import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
+import type { Run } from '../runs/types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
 const SCHEMA_VERSION = 4;
