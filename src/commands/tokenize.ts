@@ -1,6 +1,6 @@
 /**
  * Splits command text into whitespace-separated tokens, keeping quoted parts whole.
- * Shared with `describeTarget`, which must quote exactly what this tokenizer would split.
+ * Shared with `describeTarget` (describe.ts), which must quote exactly what this tokenizer would split.
  */
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../../src/commands/parse';
 import { checksUsage, failingUsage, runUsage, statusUsage } from '../../src/commands/usage';
 import type { Target } from '../../src/runs/types';
-import { describeTarget } from '../../src/runs/target';
+import { describeTarget } from '../../src/commands/describe';
 
 const A = '3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60';
 const B = 'b8c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e';
@@ -347,6 +347,22 @@ describe('properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('a parsed target described and parsed again is the same target (parse, then describe)', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(grammarText, (text) => {
+        const first = parseCommand(text);
+        if (first.kind !== 'run') return;
+        runs++;
+        const again = parseCommand(`run ${describeTarget(first.target)}`);
+        expect(again).toEqual({ kind: 'run', target: first.target, refreshCache: false });
+      }),
+      { numRuns: 1000 },
+    );
+    // The grammar texts must reach the run branch often enough for the property to mean something.
+    expect(runs).toBeGreaterThan(20);
   });
 
   const wordArb = fc.oneof(

@@ -1,5 +1,5 @@
-import { DASHES, DOUBLE_QUOTES, isWhitespace, quoteFamily } from '../commands/tokenize';
-import type { Target } from './types';
+import { DASHES, DOUBLE_QUOTES, isWhitespace, quoteFamily } from './tokenize';
+import type { Target } from '../runs/types';
 
 /**
  * The target in `/checkly run` form, so that `parseCommand('run ' + describeTarget(t))` gives `t` back:
