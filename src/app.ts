@@ -11,6 +11,7 @@ import { renderFailureReplies, renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
 import { locationResults } from './checkly/results';
+import { sessionStarter } from './checkly/sessions';
 import { registerActions, registerFindActions } from './actions';
 import { CatalogueCache } from './catalogue/cache';
 import type { FindDeps } from './catalogue/deps';
@@ -214,7 +215,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
   runner = new Runner({
     store,
-    checkly,
+    checkly: sessionStarter(checkly),
     messages: countRuns(messages, metrics),
     tracker,
     dispatcher,

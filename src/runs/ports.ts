@@ -1,12 +1,20 @@
-import type { CheckResult, CompletedSession, TriggerRequest, TriggeredSession } from '../checkly/types';
-import type { Run } from './types';
+import type { CheckResult, CompletedSession } from '../checkly/types';
+import type { Run, Session, Target } from './types';
 
-/** What the run domain needs of Checkly (implemented by ChecklyClient). */
+/**
+ * What the runner needs of Checkly: start a target's sessions, cancel one. Both fail with a
+ * `RunFailure` (implemented in checkly/sessions.ts, over ChecklyClient).
+ */
+export interface SessionStarter {
+  /** Starts the sessions of every check the target matches, as the run records them. */
+  start(target: Target, refreshCache: boolean): Promise<Session[]>;
+  cancel(sessionId: string): Promise<void>;
+}
+
+/** What the tracker needs of Checkly while it follows sessions (implemented by ChecklyClient). */
 export interface ChecklyPort {
-  trigger(request: TriggerRequest): Promise<TriggeredSession[]>;
   awaitCompletion(sessionId: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<CompletedSession | null>;
   getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult>;
-  cancel(sessionId: string): Promise<void>;
 }
 
 export type Unreachable = 'not_in_channel' | 'channel_not_found';

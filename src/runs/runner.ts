@@ -1,14 +1,12 @@
 import pRetry from 'p-retry';
-import { toRunError } from '../checkly/errors';
-import type { TriggeredSession } from '../checkly/types';
 import type { Logger } from '../log';
-import type { ChecklyPort, RunMessages, Unreachable } from './ports';
+import type { RunMessages, SessionStarter, Unreachable } from './ports';
 import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needsReply, unfinishedSessions } from './status';
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
 import type { SessionOutcome, SessionTracker } from './tracker';
-import type { RerunKind, RerunRef, Run, RunError, RunOrigin, Session, Target } from './types';
+import { runErrorOf, type RerunKind, type RerunRef, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
 
 export interface RunRequest {
   teamId: string;
@@ -39,7 +37,7 @@ export interface RunRequest {
 
 export interface RunnerOptions {
   store: RunStore;
-  checkly: ChecklyPort;
+  checkly: SessionStarter;
   messages: RunMessages;
   tracker: SessionTracker;
   dispatcher: Dispatcher;
@@ -183,11 +181,11 @@ export class Runner {
    */
   private async trigger(run: Run): Promise<Run> {
     const { store, checkly, now, logger } = this.options;
-    let triggered: TriggeredSession[];
+    let triggered: Session[];
     try {
-      triggered = await checkly.trigger(toTriggerRequest(run));
+      triggered = await checkly.start(run.target, run.refreshCache);
     } catch (err) {
-      const error = toRunError(err);
+      const error = runErrorOf(err);
       logger.info({ runId: run.id, error: error.kind, status: error.status }, 'trigger failed');
       const failed = await this.retryStore(() =>
         store.update(run.id, (r) => {
@@ -206,7 +204,7 @@ export class Runner {
     const running = await this.retryStore(() => store.update(run.id, (r) => {
       // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
       // sessions did start, so they are followed after all and the message tells the truth.
-      r.sessions = triggered.map(toSession);
+      r.sessions = structuredClone(triggered);
       r.error = undefined;
       r.finishedAt = undefined;
       r.settledAt = undefined;
@@ -417,7 +415,7 @@ export class Runner {
     const results = await Promise.allSettled(pending.map((s) => checkly.cancel(s.sessionId)));
     const cancelled = results.filter((r) => r.status === 'fulfilled').length;
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) return { kind: 'failed', error: toRunError(failure.reason), run, cancelled };
+    if (failure) return { kind: 'failed', error: runErrorOf(failure.reason), run, cancelled };
     return { kind: 'cancelled', count: cancelled };
   }
 
@@ -647,31 +645,7 @@ function summarize(run: Run): Pick<RerunRef, 'phase' | 'total' | 'passed' | 'fai
   };
 }
 
-export function toTriggerRequest(run: Pick<Run, 'target' | 'refreshCache'>) {
-  const { tags, checkIds, all } = run.target;
-  const target: { matchTags?: string[][]; checkId?: string[] } = {};
-  if (!all) {
-    if (tags.length > 0) target.matchTags = tags;
-    if (checkIds.length > 0) target.checkId = checkIds;
-  }
-  return { target, refreshCache: run.refreshCache };
-}
-
 /** The fields whose value is defined: a stored run carries no `"title": undefined`. */
 function optional<T extends object>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-function toSession(s: TriggeredSession): Session {
-  return {
-    sessionId: s.checkSessionId,
-    checkId: s.checkId,
-    name: s.name ?? s.checkId,
-    checkType: s.checkType,
-    link: s.checkSessionLink,
-    status: s.status,
-    locations: s.runLocations,
-    failedLocations: [],
-    ...(isFinal(s.status) ? { timeElapsed: s.timeElapsed } : {}),
-  };
 }

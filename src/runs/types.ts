@@ -71,6 +71,22 @@ export interface RunError {
   status?: number;
 }
 
+/**
+ * A call to Checkly that failed, as the domain sees it: the ports to Checkly throw it, so that the
+ * runner never needs to know Checkly's error classes or HTTP statuses.
+ */
+export class RunFailure extends Error {
+  constructor(readonly error: RunError) {
+    super(error.message);
+    this.name = 'RunFailure';
+  }
+}
+
+/** What a failure says on a run; anything not from a port is not described (it may hold anything). */
+export function runErrorOf(err: unknown): RunError {
+  return err instanceof RunFailure ? err.error : { kind: 'network', message: 'Unexpected error while talking to Checkly.' };
+}
+
 /** What a rerun button reruns. */
 export type RerunKind = 'failed' | 'all' | 'check';
 

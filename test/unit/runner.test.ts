@@ -7,6 +7,8 @@ import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../s
 import { ServerError } from '../../src/checkly/errors';
 import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
+import type { SessionCalls } from '../../src/checkly/sessions';
+import { sessionStarter } from '../../src/checkly/sessions';
 import type { ChecklyPort, FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunRequest } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
@@ -79,7 +81,7 @@ class FakeMessages implements RunMessages {
 }
 
 /** Checkly: triggers answer at once or when released; sessions finish when told. */
-class FakeCheckly implements ChecklyPort {
+class FakeCheckly implements ChecklyPort, SessionCalls {
   triggers: TriggerRequest[] = [];
   triggerFailure?: Error;
   /** When set, triggers wait for `release()`. */
@@ -156,7 +158,7 @@ function setup() {
   let id = 0;
   runner = new Runner({
     store,
-    checkly,
+    checkly: sessionStarter(checkly),
     messages,
     tracker,
     dispatcher,
