@@ -11,7 +11,7 @@ import { renderFailureReplies, renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
 import { locationResults } from './checkly/results';
-import { sessionStarter } from './checkly/sessions';
+import { sessionStarter, sessionWatcher } from './checkly/sessions';
 import { registerActions, registerFindActions } from './actions';
 import { CatalogueCache } from './catalogue/cache';
 import type { FindDeps } from './catalogue/deps';
@@ -193,7 +193,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   });
   let runner: Runner | undefined;
   const tracker = new SessionTracker({
-    checkly,
+    checkly: sessionWatcher(checkly),
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
     beforePoll: () => checklyBudget.reserve('completion'),

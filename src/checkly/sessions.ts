@@ -3,18 +3,21 @@
  * sessions it answers with as the run records them, and Checkly's errors as the domain's failures.
  */
 import { isFinal } from '../runs/status';
-import { RunFailure, type Session, type Target } from '../runs/types';
-import type { SessionStarter } from '../runs/ports';
-import { toRunError } from './errors';
-import type { TriggerRequest, TriggeredSession } from './types';
+import { RunFailure, SessionGone, type FinalSession, type Session, type Target } from '../runs/types';
+import type { SessionStarter, SessionWatcher } from '../runs/ports';
+import { NotFoundError, toRunError } from './errors';
+import { failingResults, firstErrorLine, locationResults } from './results';
+import type { CheckResult, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 
-/** The calls the port needs (ChecklyClient has them). */
-export interface SessionCalls {
+/** The calls of ChecklyClient the run ports are built on (tests fake them). */
+export interface ChecklyPort {
   trigger(request: TriggerRequest): Promise<TriggeredSession[]>;
+  awaitCompletion(sessionId: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<CompletedSession | null>;
+  getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult>;
   cancel(sessionId: string): Promise<void>;
 }
 
-export function sessionStarter(calls: SessionCalls): SessionStarter {
+export function sessionStarter(calls: Pick<ChecklyPort, 'trigger' | 'cancel'>): SessionStarter {
   return {
     async start(target, refreshCache) {
       let triggered: TriggeredSession[];
@@ -32,6 +35,33 @@ export function sessionStarter(calls: SessionCalls): SessionStarter {
         throw new RunFailure(toRunError(err));
       }
     },
+  };
+}
+
+export function sessionWatcher(calls: Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'>): SessionWatcher {
+  return {
+    async awaitFinal(sessionId, maxWaitSeconds, signal) {
+      let completed: CompletedSession | null;
+      try {
+        completed = await calls.awaitCompletion(sessionId, maxWaitSeconds, signal);
+      } catch (err) {
+        throw err instanceof NotFoundError ? new SessionGone(sessionId) : err;
+      }
+      return completed && toFinalSession(completed);
+    },
+    async errorLine(checkId, resultId) {
+      return firstErrorLine(await calls.getCheckResult(checkId, resultId));
+    },
+  };
+}
+
+function toFinalSession(session: CompletedSession): FinalSession {
+  return {
+    checkId: session.checkId,
+    status: session.status,
+    timeElapsed: session.timeElapsed,
+    failedLocations: [...new Set(failingResults(session.results).map((r) => r.runLocation))],
+    results: locationResults(session.results),
   };
 }
 

@@ -1,5 +1,4 @@
-import type { CheckResult, CompletedSession } from '../checkly/types';
-import type { Run, Session, Target } from './types';
+import type { FinalSession, Run, Session, Target } from './types';
 
 /**
  * What the runner needs of Checkly: start a target's sessions, cancel one. Both fail with a
@@ -11,10 +10,15 @@ export interface SessionStarter {
   cancel(sessionId: string): Promise<void>;
 }
 
-/** What the tracker needs of Checkly while it follows sessions (implemented by ChecklyClient). */
-export interface ChecklyPort {
-  awaitCompletion(sessionId: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<CompletedSession | null>;
-  getCheckResult(checkId: string, checkResultId: string): Promise<CheckResult>;
+/** What the tracker needs of Checkly while it follows sessions (implemented in checkly/sessions.ts). */
+export interface SessionWatcher {
+  /**
+   * The session once final, or null when it is still running after `maxWaitSeconds`. Fails with
+   * `SessionGone` when Checkly no longer knows the session.
+   */
+  awaitFinal(sessionId: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<FinalSession | null>;
+  /** The first line of the first error in one location's result. */
+  errorLine(checkId: string, resultId: string): Promise<string | undefined>;
 }
 
 export type Unreachable = 'not_in_channel' | 'channel_not_found';

@@ -1,12 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { NotFoundError } from '../checkly/errors';
-import { failingResults, firstErrorLine, locationResults } from '../checkly/results';
-import type { CompletedSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { DurationRange } from './durations';
 import { errorText } from '../shared/error-text';
-import type { ChecklyPort } from './ports';
-import type { LocationResult, SessionStatus } from './types';
+import type { SessionWatcher } from './ports';
+import { SessionGone, type FinalSession, type LocationResult, type SessionStatus } from './types';
 
 /** What a session's completion tells the run. */
 export interface SessionOutcome {
@@ -38,7 +35,7 @@ export interface DurationSource {
 }
 
 export interface TrackerOptions {
-  checkly: Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'>;
+  checkly: SessionWatcher;
   /** `maxWaitSeconds` of each long poll. */
   pollWaitSeconds: number;
   /**
@@ -349,9 +346,9 @@ export class SessionTracker {
     const { checkly, logger } = this.options;
     entry.state = 'polling';
     this.active += 1;
-    let completed: CompletedSession | null;
+    let completed: FinalSession | null;
     try {
-      completed = await checkly.awaitCompletion(entry.sessionId, this.options.pollWaitSeconds, this.abort.signal);
+      completed = await checkly.awaitFinal(entry.sessionId, this.options.pollWaitSeconds, this.abort.signal);
     } catch (err) {
       this.active -= 1;
       this.failed(entry, err);
@@ -369,7 +366,7 @@ export class SessionTracker {
     entry.state = 'finishing';
     this.learn(completed);
     this.pump();
-    entry.outcome = await this.describe(completed);
+    entry.outcome = await this.describe(entry.sessionId, completed);
     await this.finish(entry);
   }
 
@@ -399,7 +396,7 @@ export class SessionTracker {
   private failed(entry: Entry, err: unknown): void {
     const { logger } = this.options;
     if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
-    if (err instanceof NotFoundError) {
+    if (err instanceof SessionGone) {
       // Checkly no longer knows the session: asking again cannot help; the run timeout ends the run.
       logger.warn({ runId: entry.runId, sessionId: entry.sessionId }, 'session not found at Checkly; no longer followed');
       this.tracked.delete(entry.sessionId);
@@ -416,7 +413,7 @@ export class SessionTracker {
   }
 
   /** Remembers how long the check took, for its next sessions. */
-  private learn(session: CompletedSession): void {
+  private learn(session: FinalSession): void {
     if (session.status === 'CANCELLED' || !(session.timeElapsed > 0)) return;
     this.options.durations?.learn(session.checkId, session.timeElapsed);
     this.typical.delete(session.checkId);
@@ -428,22 +425,20 @@ export class SessionTracker {
   }
 
   /** The outcome of a final session, with the first error of its first failing location. */
-  private async describe(session: CompletedSession): Promise<SessionOutcome> {
-    const failing = failingResults(session.results);
+  private async describe(sessionId: string, session: FinalSession): Promise<SessionOutcome> {
     const outcome: SessionOutcome = {
       status: session.status,
       timeElapsed: session.timeElapsed,
-      failedLocations: [...new Set(failing.map((r) => r.runLocation))],
+      failedLocations: session.failedLocations,
     };
-    const first = failing[0];
-    if (failing.length > 0) outcome.results = locationResults(session.results);
+    const first = session.results.find((r) => r.failing);
+    if (session.failedLocations.length > 0) outcome.results = session.results;
     if (first) {
       try {
-        const result = await this.options.checkly.getCheckResult(session.checkId, first.checkResultId);
-        outcome.error = firstErrorLine(result);
+        outcome.error = await this.options.checkly.errorLine(session.checkId, first.resultId);
       } catch (err) {
         // The row still shows the failure and its locations; the error line is a nicety.
-        this.options.logger.warn({ sessionId: session.checkSessionId, err: errorText(err) }, 'could not fetch the check result');
+        this.options.logger.warn({ sessionId, err: errorText(err) }, 'could not fetch the check result');
       }
     }
     return outcome;

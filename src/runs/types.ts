@@ -82,6 +82,25 @@ export class RunFailure extends Error {
   }
 }
 
+/** Checkly no longer knows a session: asking again cannot help. */
+export class SessionGone extends Error {
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} is gone`);
+    this.name = 'SessionGone';
+  }
+}
+
+/** A session that reached its final status, as the tracker needs it. */
+export interface FinalSession {
+  checkId: string;
+  status: SessionStatus;
+  timeElapsed: number;
+  /** Every location that failed or degraded, once each. */
+  failedLocations: string[];
+  /** Each location's final result, failing ones first. */
+  results: LocationResult[];
+}
+
 /** What a failure says on a run; anything not from a port is not described (it may hold anything). */
 export function runErrorOf(err: unknown): RunError {
   return err instanceof RunFailure ? err.error : { kind: 'network', message: 'Unexpected error while talking to Checkly.' };

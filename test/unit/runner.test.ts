@@ -7,9 +7,8 @@ import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../s
 import { ServerError } from '../../src/checkly/errors';
 import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
-import type { SessionCalls } from '../../src/checkly/sessions';
-import { sessionStarter } from '../../src/checkly/sessions';
-import type { ChecklyPort, FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
+import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
+import type { FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunRequest } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
 import { MemoryRunStore } from '../../src/runs/store';
@@ -81,7 +80,7 @@ class FakeMessages implements RunMessages {
 }
 
 /** Checkly: triggers answer at once or when released; sessions finish when told. */
-class FakeCheckly implements ChecklyPort, SessionCalls {
+class FakeCheckly implements ChecklyPort {
   triggers: TriggerRequest[] = [];
   triggerFailure?: Error;
   /** When set, triggers wait for `release()`. */
@@ -148,7 +147,7 @@ function setup() {
   const dispatcher = new LocalDispatcher(store, logger);
   let runner: Runner | undefined;
   const tracker = new SessionTracker({
-    checkly,
+    checkly: sessionWatcher(checkly),
     pollWaitSeconds: 1,
     pollRequestsPerMinute: 6000,
     retryDelayMs: 200,

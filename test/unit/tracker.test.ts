@@ -1,7 +1,7 @@
 import { NotFoundError, RequestAbortedError, ServerError } from '../../src/checkly/errors';
 import type { CheckResult, CompletedSession } from '../../src/checkly/types';
 import { createLogger } from '../../src/log';
-import type { ChecklyPort } from '../../src/runs/ports';
+import { sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import { type DurationRange, TypicalDurations } from '../../src/runs/durations';
 import { MemoryRunStore } from '../../src/runs/store';
 import { type DurationSource, type SessionOutcome, SessionTracker, type TrackerOptions } from '../../src/runs/tracker';
@@ -91,7 +91,7 @@ interface Final {
 function setup(port: FakePort, over: Partial<TrackerOptions> = {}) {
   const finals: Final[] = [];
   const tracker = new SessionTracker({
-    checkly: port,
+    checkly: sessionWatcher(port),
     pollWaitSeconds: 5,
     pollRequestsPerMinute: 48, // 4 polls of 5 s open at once
     retryDelayMs: 1000,
@@ -255,7 +255,7 @@ describe('SessionTracker', () => {
     const b = port.add('b', { durationMs: 2000 });
     const finals: Array<[string, number]> = [];
     const tracker = new SessionTracker({
-      checkly: port,
+      checkly: sessionWatcher(port),
       pollWaitSeconds: 5,
       pollRequestsPerMinute: 1200,
       maxConcurrentPolls: 1,
