@@ -10,6 +10,7 @@ import { failingInOrder } from './blocks/order';
 import { renderFailureReplies, renderFailureReply } from './blocks/thread';
 import { ChecklyBudget } from './checkly/budget';
 import { ChecklyClient } from './checkly/client';
+import { evidencePort } from './checkly/evidence';
 import { locationResults } from './checkly/results';
 import { sessionStarter, sessionWatcher } from './checkly/sessions';
 import { registerActions, registerFindActions } from './actions';
@@ -157,7 +158,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     clientOptions,
   });
 
-  const evidence: EvidenceOptions = { checkly, logger, waitMs: EVIDENCE_WAIT_MS };
+  const evidence: EvidenceOptions = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
   const screenshots = new ScreenshotUploader({ client: app.client, logger, scrub: (text) => redactSecrets(text, secrets) });
   // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
   // the account's check sessions, every session of the run among them, rather than its first one.

@@ -4,7 +4,7 @@
  * result and the check in Checkly. A "loading" view first (Slack's trigger expires in 3 s), then this.
  */
 import type { KnownBlock, ModalView } from '@slack/types';
-import type { AssertionRow, ResultDetail } from '../checkly/evidence';
+import type { AssertionRow, ResultDetail } from '../runs/types';
 import type { LocationResult, Session } from '../runs/types';
 import { escapeMrkdwn, escapeTruncated, link, oneLine } from './escape';
 import { truncate } from '../shared/truncate';

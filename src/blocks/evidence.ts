@@ -4,7 +4,8 @@
  * and a Details button. The reply is split into several messages when Slack's budgets require it.
  */
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
-import { describeAssertion, type ResultDetail } from '../checkly/evidence';
+import { describeAssertion } from '../checkly/evidence';
+import type { ResultDetail } from '../runs/types';
 import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/evidence';
 import type { Run, Session } from '../runs/types';
 import { encodeButtonValue } from './actions';

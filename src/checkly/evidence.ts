@@ -4,38 +4,11 @@
  * check type, mostly as free-form objects; everything here is outside text, to be escaped and scrubbed
  * where it is shown. Request headers and bodies are never read: they may hold credentials.
  */
-import type { CheckResult } from './types';
-
-export interface AssertionRow {
-  /** `STATUS_CODE`, `JSON_BODY`, `RESPONSE_TIME`, ... */
-  source: string;
-  property: string;
-  comparison: string;
-  /** What was expected. */
-  target: string;
-  /** What came, when Checkly says. */
-  actual?: string;
-  passed: boolean;
-}
-
-export interface ResultDetail {
-  location: string;
-  outcome: 'failed' | 'degraded' | 'passed' | 'cancelled';
-  /** How many runs it took (1 = no retry). */
-  attempts?: number;
-  /** What the check spent, in ms (the request for API checks, the whole run for browser checks). */
-  responseTimeMs?: number;
-  /** Error messages, first first; each may span lines. */
-  errors: string[];
-  /** API checks: the request line only. */
-  request?: { method: string; url: string };
-  response?: { status?: number; statusText?: string };
-  assertions: AssertionRow[];
-  /** Browser and multi-step checks: the step (test title or source line) that failed, when Checkly says. */
-  failingStep?: string;
-  /** The job log's last lines, oldest first. */
-  logTail: string[];
-}
+import type { AssertionRow, ResultDetail } from '../runs/types';
+import type { AssetManifest, AssetType, CheckResult } from './types';
+import { ResultGone } from '../runs/types';
+import type { EvidencePort } from '../runs/ports';
+import { NotFoundError } from './errors';
 
 const MAX_ERRORS = 5;
 const MAX_ERROR_CHARS = 2_000;
@@ -188,4 +161,34 @@ function str(value: unknown): string | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The calls of ChecklyClient the evidence port is built on (tests fake them). */
+export interface EvidenceSource {
+  getCheckResult(checkId: string, checkResultId: string, operation: 'evidence', signal?: AbortSignal): Promise<CheckResult>;
+  getAssets(checkId: string, checkResultId: string, types: readonly AssetType[]): Promise<AssetManifest>;
+  downloadAsset(url: string, maxBytes: number): Promise<{ contentType: string | undefined; bytes: Buffer }>;
+}
+
+/** The evidence port (runs/ports.ts) over the wire: results read into details, screenshots found in manifests. */
+export function evidencePort(source: EvidenceSource): EvidencePort {
+  return {
+    async resultDetail(checkId, resultId, signal) {
+      let result: CheckResult;
+      try {
+        result = await source.getCheckResult(checkId, resultId, 'evidence', signal);
+      } catch (err) {
+        throw err instanceof NotFoundError ? new ResultGone(resultId, err) : err;
+      }
+      return resultDetail(result);
+    },
+    async screenshot(checkId, resultId, maxBytes) {
+      const manifest = await source.getAssets(checkId, resultId, ['screenshot']);
+      const entry = manifest.assets.find(
+        (a) => a.type === 'screenshot' && (a.contentType === 'image/png' || /\.png$/i.test(a.archive?.entryName ?? a.name)),
+      );
+      if (!entry) return undefined;
+      return (await source.downloadAsset(entry.url, maxBytes)).bytes;
+    },
+  };
 }

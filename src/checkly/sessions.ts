@@ -7,7 +7,16 @@ import { RunFailure, SessionGone, type FinalSession, type Session, type Target }
 import type { SessionStarter, SessionWatcher } from '../runs/ports';
 import { NotFoundError, toRunError } from './errors';
 import { failingResults, firstErrorLine, locationResults } from './results';
-import type { CheckResult, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import type { CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
+import type { CheckType, SessionStatus } from '../runs/types';
+
+// The domain names Checkly's statuses and check types itself; these fail to compile when a regenerated
+// spec adds or drops one, so that the two lists never drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statusesMatch: Same<CheckSession['status'], SessionStatus> = true;
+const checkTypesMatch: Same<CheckSession['checkType'], CheckType> = true;
+void statusesMatch;
+void checkTypesMatch;
 
 /** The calls of ChecklyClient the run ports are built on (tests fake them). */
 export interface ChecklyPort {

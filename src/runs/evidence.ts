@@ -4,12 +4,10 @@
  * fetches, 3 screenshots), and every request goes through the Checkly budget behind the polls of
  * running sessions; anything that does not come in time is simply left out of the reply.
  */
-import { NotFoundError } from '../checkly/errors';
-import { resultDetail, type ResultDetail } from '../checkly/evidence';
-import type { AssetManifest, AssetType, CheckResult } from '../checkly/types';
 import type { Logger } from '../log';
 import { errorText } from '../shared/error-text';
-import type { CheckType, LocationResult, Session } from './types';
+import type { EvidencePort } from './ports';
+import { ResultGone, type CheckType, type LocationResult, type ResultDetail, type Session } from './types';
 
 /** Failing checks whose result the thread reply details. */
 export const EVIDENCE_CHECKS = 10;
@@ -38,14 +36,8 @@ export interface Screenshot {
   bytes: Buffer;
 }
 
-export interface EvidenceSource {
-  getCheckResult(checkId: string, checkResultId: string, operation: 'evidence', signal?: AbortSignal): Promise<CheckResult>;
-  getAssets(checkId: string, checkResultId: string, types: readonly AssetType[]): Promise<AssetManifest>;
-  downloadAsset(url: string, maxBytes: number): Promise<{ contentType: string | undefined; bytes: Buffer }>;
-}
-
 export interface EvidenceOptions {
-  checkly: EvidenceSource;
+  checkly: EvidencePort;
   logger: Logger;
   /** How long the reply waits for the details (they wait behind polls); later ones are left out. */
   waitMs: number;
@@ -71,12 +63,12 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
       const evidence: FailureEvidence = { checkId: session.checkId, result };
       out.set(session.checkId, evidence);
       try {
-        const got = await beforeAbort(opts.checkly.getCheckResult(session.checkId, result.resultId, 'evidence', late.signal), late.signal);
-        if (got !== undefined) evidence.detail = resultDetail(got);
+        const got = await beforeAbort(opts.checkly.resultDetail(session.checkId, result.resultId, late.signal), late.signal);
+        if (got !== undefined) evidence.detail = got;
       } catch (err) {
         if (late.signal.aborted) return;
         evidence.problem =
-          err instanceof NotFoundError
+          err instanceof ResultGone
             ? 'Checkly no longer has this result (404): open it in Checkly.'
             : 'Checkly did not give the details of this result: open it in Checkly.';
         opts.logger.warn({ checkId: session.checkId, err: errorText(err) }, 'could not fetch a result for the thread reply');
@@ -99,13 +91,9 @@ export async function gatherScreenshots(sessions: readonly Session[], opts: Evid
     candidates.map(async (session): Promise<Screenshot | undefined> => {
       const result = failingResult(session)!;
       try {
-        const manifest = await opts.checkly.getAssets(session.checkId, result.resultId, ['screenshot']);
-        const entry = manifest.assets.find(
-          (a) => a.type === 'screenshot' && (a.contentType === 'image/png' || /\.png$/i.test(a.archive?.entryName ?? a.name)),
-        );
-        if (!entry) return undefined;
-        const asset = await opts.checkly.downloadAsset(entry.url, SCREENSHOT_MAX_BYTES);
-        if (!asset.bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
+        const bytes = await opts.checkly.screenshot(session.checkId, result.resultId, SCREENSHOT_MAX_BYTES);
+        if (!bytes) return undefined;
+        if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
           opts.logger.warn({ checkId: session.checkId }, 'the failure screenshot is not a PNG; not uploaded');
           return undefined;
         }
@@ -114,7 +102,7 @@ export async function gatherScreenshots(sessions: readonly Session[], opts: Evid
           name: session.name,
           location: result.location,
           filename: `${safeFileName(session.name)}-${safeFileName(result.location)}.png`,
-          bytes: asset.bytes,
+          bytes,
         };
       } catch (err) {
         opts.logger.warn({ checkId: session.checkId, err: errorText(err) }, 'could not fetch the failure screenshot');

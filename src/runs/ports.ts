@@ -1,4 +1,4 @@
-import type { FinalSession, Run, Session, Target } from './types';
+import type { FinalSession, ResultDetail, Run, Session, Target } from './types';
 
 /**
  * What the runner needs of Checkly: start a target's sessions, cancel one. Both fail with a
@@ -19,6 +19,14 @@ export interface SessionWatcher {
   awaitFinal(sessionId: string, maxWaitSeconds: number, signal?: AbortSignal): Promise<FinalSession | null>;
   /** The first line of the first error in one location's result. */
   errorLine(checkId: string, resultId: string): Promise<string | undefined>;
+}
+
+/** What the failure evidence needs of Checkly (implemented in checkly/evidence.ts). */
+export interface EvidencePort {
+  /** What one result says about its failure; fails with `ResultGone` when Checkly no longer has it. */
+  resultDetail(checkId: string, resultId: string, signal?: AbortSignal): Promise<ResultDetail>;
+  /** The bytes (at most `maxBytes`) of a result's PNG screenshot, or undefined when it has none. */
+  screenshot(checkId: string, resultId: string, maxBytes: number): Promise<Buffer | undefined>;
 }
 
 export type Unreachable = 'not_in_channel' | 'channel_not_found';

@@ -1,6 +1,30 @@
-import type { CheckType, SessionStatus } from '../checkly/types';
+/** A session's status, Checkly's words (checkly/sessions.ts checks at compile time that they match the spec). */
+export type SessionStatus =
+  | 'STARTED'
+  | 'PROGRESS'
+  | 'FAILED'
+  | 'PASSED'
+  | 'DEGRADED'
+  | 'PROGRESS_FAILED'
+  | 'PROGRESS_DEGRADED'
+  | 'TIMED_OUT'
+  | 'CANCELLED';
 
-export type { CheckType, SessionStatus };
+/** The kinds of check Checkly runs (checked against the spec like SessionStatus). */
+export type CheckType =
+  | 'AGENTIC'
+  | 'API'
+  | 'BROWSER'
+  | 'HEARTBEAT'
+  | 'ICMP'
+  | 'MULTI_STEP'
+  | 'TCP'
+  | 'PLAYWRIGHT'
+  | 'URL'
+  | 'DNS'
+  | 'SSL'
+  | 'GRPC'
+  | 'TRACEROUTE';
 
 /** What a run triggers: the tag expression and/or check IDs of `/checkly run`, or everything. */
 export interface Target {
@@ -79,6 +103,50 @@ export class RunFailure extends Error {
   constructor(readonly error: RunError) {
     super(error.message);
     this.name = 'RunFailure';
+  }
+}
+
+/** What a check result says about a failure (read out of Checkly's result in checkly/evidence.ts). */
+export interface AssertionRow {
+  /** `STATUS_CODE`, `JSON_BODY`, `RESPONSE_TIME`, ... */
+  source: string;
+  property: string;
+  comparison: string;
+  /** What was expected. */
+  target: string;
+  /** What came, when Checkly says. */
+  actual?: string;
+  passed: boolean;
+}
+
+export interface ResultDetail {
+  location: string;
+  outcome: 'failed' | 'degraded' | 'passed' | 'cancelled';
+  /** How many runs it took (1 = no retry). */
+  attempts?: number;
+  /** What the check spent, in ms (the request for API checks, the whole run for browser checks). */
+  responseTimeMs?: number;
+  /** Error messages, first first; each may span lines. */
+  errors: string[];
+  /** API checks: the request line only. */
+  request?: { method: string; url: string };
+  response?: { status?: number; statusText?: string };
+  assertions: AssertionRow[];
+  /** Browser and multi-step checks: the step (test title or source line) that failed, when Checkly says. */
+  failingStep?: string;
+  /** The job log's last lines, oldest first. */
+  logTail: string[];
+}
+
+/** Checkly no longer has a check result. */
+export class ResultGone extends Error {
+  constructor(
+    readonly resultId: string,
+    /** What Checkly answered, for the log line. */
+    readonly reason: Error,
+  ) {
+    super(reason.message);
+    this.name = reason.name;
   }
 }
 

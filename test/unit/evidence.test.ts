@@ -3,10 +3,11 @@ import { evidenceSessions, renderEvidenceReplies } from '../../src/blocks/eviden
 import { textLength as blockText } from '../../src/blocks/message';
 import { renderFailureReply } from '../../src/blocks/thread';
 import { NotFoundError } from '../../src/checkly/errors';
-import { resultDetail, type ResultDetail } from '../../src/checkly/evidence';
+import { evidencePort, resultDetail, type EvidenceSource } from '../../src/checkly/evidence';
+import type { ResultDetail } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { createLogger } from '../../src/log';
-import { gatherEvidence, gatherScreenshots, type EvidenceSource, type FailureEvidence } from '../../src/runs/evidence';
+import { gatherEvidence, gatherScreenshots, type FailureEvidence } from '../../src/runs/evidence';
 import type { Session } from '../../src/runs/types';
 import { fakePng } from '../fakes/checkly-model';
 import { makeRun, makeSession } from './blocks-fixtures';
@@ -122,7 +123,7 @@ function source(over: Partial<EvidenceSource> = {}): EvidenceSource & { calls: s
 describe('gathering the evidence of a run: bounded whatever its size', () => {
   test('100 failing checks cost 10 result fetches (as evidence), of the failing location each', async () => {
     const src = source();
-    const found = await gatherEvidence(failing(100), { checkly: src, logger, waitMs: 1000 });
+    const found = await gatherEvidence(failing(100), { checkly: evidencePort(src), logger, waitMs: 1000 });
     expect(src.calls).toHaveLength(10);
     expect(src.calls.every((c) => c.startsWith('evidence:00000000-'))).toBe(true);
     expect(found.size).toBe(10);
@@ -140,7 +141,7 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
       },
     });
     const started = Date.now();
-    const found = await gatherEvidence([gone!, slow!], { checkly: src, logger, waitMs: 50 });
+    const found = await gatherEvidence([gone!, slow!], { checkly: evidencePort(src), logger, waitMs: 50 });
     expect(Date.now() - started).toBeLessThan(1000);
     // The fetch still queued is called off, so it costs Checkly nothing once the reply has gone.
     expect(slowSignal?.aborted).toBe(true);
@@ -151,14 +152,14 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
   test('100 failed browser checks cost 3 manifests and 3 downloads; degraded ones and API checks have none; a non-PNG is refused', async () => {
     const src = source();
     const sessions = [...failing(1, { status: 'DEGRADED', checkType: 'BROWSER' }), ...failing(1, { checkType: 'API' }), ...failing(100, { checkType: 'BROWSER' })];
-    const shots = await gatherScreenshots(sessions, { checkly: src, logger, waitMs: 1000 });
+    const shots = await gatherScreenshots(sessions, { checkly: evidencePort(src), logger, waitMs: 1000 });
     expect(shots).toHaveLength(3);
     expect(src.calls.filter((c) => c.startsWith('assets:'))).toHaveLength(3);
     expect(src.calls.filter((c) => c.startsWith('download:'))).toHaveLength(3);
     expect(shots[0]!.filename).toMatch(/^Check-\d{3}-eu-west-1\.png$/);
 
     const html = source({ downloadAsset: async () => ({ contentType: 'text/html', bytes: Buffer.from('<html>') }) });
-    expect(await gatherScreenshots(failing(1, { checkType: 'PLAYWRIGHT' }), { checkly: html, logger, waitMs: 1000 })).toEqual([]);
+    expect(await gatherScreenshots(failing(1, { checkType: 'PLAYWRIGHT' }), { checkly: evidencePort(html), logger, waitMs: 1000 })).toEqual([]);
   });
 });
 
