@@ -60,8 +60,11 @@ export interface TrackerOptions {
   durations?: DurationSource;
   logger: Logger;
   now?: () => number;
-  onFinal(runId: string, sessionId: string, outcome: SessionOutcome): Promise<void>;
+  /** Where final outcomes go; or set later with `deliverFinalsTo`, once their receiver exists. */
+  onFinal?: FinalHandler;
 }
+
+export type FinalHandler = (runId: string, sessionId: string, outcome: SessionOutcome) => Promise<void>;
 
 type EntryState = 'idle' | 'polling' | 'retrying' | 'finishing';
 
@@ -142,13 +145,23 @@ export class SessionTracker {
   private wakeAt = Infinity;
   private stopped = false;
 
+  private onFinal: FinalHandler | undefined;
+
   constructor(private readonly options: TrackerOptions) {
+    this.onFinal = options.onFinal;
     this.now = options.now ?? Date.now;
     this.pollWaitMs = options.pollWaitSeconds * 1000;
     const affordable = Math.max(1, Math.floor((options.pollRequestsPerMinute * options.pollWaitSeconds) / 60));
     this.concurrency = Math.max(1, Math.min(affordable, options.maxConcurrentPolls ?? Infinity));
     // Every open poll listens on the one stop signal: a hundred of them is expected, not a leak.
     setMaxListeners(0, this.abort.signal);
+  }
+  /**
+   * Sends final outcomes to `handler` (the runner, which itself needs this tracker: the cycle is
+   * closed here, after both are built). An outcome that comes before is kept and tried again.
+   */
+  deliverFinalsTo(handler: FinalHandler): void {
+    this.onFinal = handler;
   }
 
   track(runId: string, sessions: readonly SessionToTrack[]): void {
@@ -379,7 +392,8 @@ export class SessionTracker {
     if (this.stopped || this.tracked.get(entry.sessionId) !== entry || !entry.outcome) return;
     entry.state = 'finishing';
     try {
-      await this.options.onFinal(entry.runId, entry.sessionId, entry.outcome);
+      if (!this.onFinal) throw new Error('no receiver for final outcomes yet');
+      await this.onFinal(entry.runId, entry.sessionId, entry.outcome);
     } catch (err) {
       if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
       logger.warn({ runId: entry.runId, sessionId: entry.sessionId, err: errorText(err) }, 'recording a final session failed; will try again');

@@ -1,0 +1,60 @@
+/** The Checkly client the app works with, behind the account's request budget; and the start-up probe's. */
+import type { Redis } from 'ioredis';
+import { ChecklyBudget } from '../checkly/budget';
+import { ChecklyClient } from '../checkly/client';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+
+export const VERSION: string = require('../../package.json').version;
+
+/** With Redis, every budget is one for all replicas: the account's, the workspace's, the channel's. */
+export interface SharedBudgets {
+  redis: Redis;
+  prefix: string;
+}
+
+export function buildChecklyClient(
+  config: Config,
+  deps: { logger: Logger; metrics: Metrics; sharedBudgets?: SharedBudgets },
+): { checkly: ChecklyClient; budget: ChecklyBudget } {
+  const { logger, metrics, sharedBudgets } = deps;
+  const budget = new ChecklyBudget({
+    maxRequestsPerMinute: config.checkly.maxRequestsPerMinute,
+    logger,
+    ...(sharedBudgets && { shared: { redis: sharedBudgets.redis, key: `${sharedBudgets.prefix}budget:checkly:${config.checkly.accountId}` } }),
+  });
+  const checkly = new ChecklyClient({
+    baseUrl: config.checkly.apiUrl,
+    apiKey: config.checkly.apiKey,
+    accountId: config.checkly.accountId,
+    userAgent: `checkly-slack/${VERSION}`,
+    timeoutMs: config.checkly.requestTimeoutMs,
+    beforeRequest: budget.beforeRequest,
+    onResponse: (info) => {
+      budget.onResponse(info);
+      metrics.checklyResponse(info);
+    },
+  });
+  return { checkly, budget };
+}
+
+/** Its own client: one attempt, no budget, so that an unreachable Checkly delays start-up by one timeout at most. */
+export function buildProbeClient(config: Config): ChecklyClient {
+  return new ChecklyClient({
+    baseUrl: config.checkly.apiUrl,
+    apiKey: config.checkly.apiKey,
+    accountId: config.checkly.accountId,
+    userAgent: `checkly-slack/${VERSION}`,
+    timeoutMs: Math.min(config.checkly.requestTimeoutMs, 10_000),
+    retry: { retries: 0 },
+  });
+}
+
+/**
+ * What the long polls may spend of the Checkly budget: four fifths, leaving the rest to triggers,
+ * cancels and error lines (the budget itself still caps everything together).
+ */
+export function pollRequestsPerMinute(config: Config): number {
+  return Math.max(1, Math.floor(config.checkly.maxRequestsPerMinute * 0.8));
+}

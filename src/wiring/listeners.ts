@@ -1,0 +1,77 @@
+/** Every listener on the Bolt app: the slash command, buttons, the picker form, its type-ahead; and who may use them. */
+import type { App } from '@slack/bolt';
+import { UsergroupMembership } from '../access/usergroups';
+import { registerActions, registerFindActions } from '../actions';
+import { CatalogueCache } from '../catalogue/cache';
+import type { FindDeps } from '../catalogue/deps';
+import { listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
+import type { ChecklyClient } from '../checkly/client';
+import { locationResults } from '../checkly/results';
+import { registerCommands } from '../commands';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { registerOptions } from '../options';
+import type { Runner } from '../runs/runner';
+import { redactSecrets } from '../secrets';
+import { errorText } from '../shared/error-text';
+import { registerViews } from '../views';
+
+export interface ListenerWiring {
+  config: Config;
+  secrets: string[];
+  checkly: ChecklyClient;
+  runner: Runner;
+  metrics: Metrics;
+  now: () => number;
+  logger: Logger;
+}
+
+export function registerListeners(app: App, w: ListenerWiring): void {
+  const { config, secrets, checkly, runner, metrics, now, logger } = w;
+  const groups = config.access.allowedUsergroups;
+  const access = {
+    policy: config.access,
+    usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
+  };
+  const catalogue = new CatalogueCache({
+    source: {
+      listChecks: () => listChecks(checkly),
+      listCheckGroups: () => listCheckGroups(checkly),
+      listCheckStatuses: () => listCheckStatuses(checkly),
+    },
+    ttlMs: config.checkly.catalogueTtlMs,
+    now,
+    onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
+  });
+  const find: FindDeps = {
+    catalogue,
+    checkly,
+    runner,
+    access,
+    commandName: config.slack.command,
+    logger,
+    now,
+    metrics,
+    redact: (value) => redactSecrets(value, secrets),
+  };
+  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
+  registerActions(app, {
+    runner,
+    commandName: config.slack.command,
+    logger,
+    access,
+    metrics,
+    details: {
+      getCheckResult: (checkId, resultId) => checkly.getCheckResult(checkId, resultId, 'result'),
+      getSessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
+      scrub: (value) => redactSecrets(value, secrets),
+    },
+  });
+  registerFindActions(app, find);
+  registerViews(app, find);
+  registerOptions(app, find);
+  app.error(async (error) => {
+    logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
+  });
+}

@@ -1,0 +1,130 @@
+/** The run domain put together: the run messages over Slack, the session tracker and the runner. */
+import { webApi } from '@slack/bolt';
+import type { ChecklyBudget } from '../checkly/budget';
+import type { ChecklyClient } from '../checkly/client';
+import { listCheckStatuses } from '../checkly/catalogue';
+import { evidencePort } from '../checkly/evidence';
+import { sessionStarter, sessionWatcher } from '../checkly/sessions';
+import { evidenceSessions, renderEvidenceReplies } from '../blocks/evidence';
+import { failingInOrder } from '../blocks/order';
+import { renderRun } from '../blocks/run';
+import { renderFailureReplies, renderFailureReply } from '../blocks/thread';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { countRuns } from '../metrics-hooks';
+import type { Dispatcher } from '../runs/dispatch';
+import { TypicalDurations, type DurationStore } from '../runs/durations';
+import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
+import { Runner } from '../runs/runner';
+import type { RunStore } from '../runs/store';
+import { SessionTracker } from '../runs/tracker';
+import { redactSecrets } from '../secrets';
+import { SlackRunMessages } from '../slack/run-messages';
+import { ScreenshotUploader } from '../slack/upload';
+import { pollRequestsPerMinute, type SharedBudgets } from './checkly';
+
+/** The Checkly web app, whose links the run messages carry. */
+const CHECKLY_APP = 'https://app.checklyhq.com';
+/** How long a thread reply waits for its failure details, which wait behind every poll of a running session. */
+const EVIDENCE_WAIT_MS = 20_000;
+
+export interface RunWiring {
+  config: Config;
+  secrets: string[];
+  checkly: ChecklyClient;
+  checklyBudget: ChecklyBudget;
+  store: RunStore;
+  durations: DurationStore;
+  dispatcher: Dispatcher;
+  sharedBudgets?: SharedBudgets;
+  /** The Bolt app's client (uploads) and the options for the messages' own client. */
+  slackClient: webApi.WebClient;
+  clientOptions: webApi.WebClientOptions;
+  metrics: Metrics;
+  now: () => number;
+  newId: () => string;
+  logger: Logger;
+}
+
+/**
+ * The run messages: rendered (and scrubbed of secrets) from a run's state, with the failure reply,
+ * its evidence and screenshots; what a message shows is recorded on the run.
+ */
+export function buildRunMessages(w: RunWiring): SlackRunMessages {
+  const { config, secrets, checkly, store, now, logger } = w;
+  const evidence: EvidenceOptions = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
+  const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => redactSecrets(text, secrets) });
+  // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
+  // the account's check sessions, every session of the run among them, rather than its first one.
+  const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;
+  return new SlackRunMessages({
+    // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
+    client: new webApi.WebClient(config.slack.botToken, { ...w.clientOptions, rejectRateLimitedCalls: true }),
+    render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size }), secrets),
+    renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
+    failureReplies: async (run) => {
+      const sessions = evidenceSessions(run);
+      if (sessions.length === 0) return { replies: [], listed: 0 };
+      const found = await gatherEvidence(sessions, evidence);
+      const replies = renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
+      return { replies, listed: sessions.length };
+    },
+    afterFailureReply: async (run, threadTs) => {
+      const shots = await gatherScreenshots(failingInOrder(run), evidence);
+      await screenshots.upload(run.channel, threadTs, shots);
+    },
+    intervalMs: config.slack.updateIntervalMs,
+    maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
+    sharedBudgets: w.sharedBudgets,
+    now,
+    logger,
+    onShown: (run, shown) => {
+      store
+        .update(run.id, (r) => {
+          r.shown = shown;
+        })
+        .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message shows'));
+    },
+  });
+}
+
+/** The tracker follows sessions and tells the runner of each final one; the runner starts, cancels and shows runs. */
+export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; tracker: SessionTracker } {
+  const { config, checkly, checklyBudget, metrics, now, logger } = w;
+  const tracker = new SessionTracker({
+    checkly: sessionWatcher(checkly),
+    pollWaitSeconds: config.checkly.pollWaitSeconds,
+    pollRequestsPerMinute: pollRequestsPerMinute(config),
+    beforePoll: () => checklyBudget.reserve('completion'),
+    durations: new TypicalDurations({
+      store: w.durations,
+      // One request for every check's shortest and longest run, asked again after five minutes at most.
+      fetchStatuses: async () => (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : [])),
+      now,
+      logger,
+    }),
+    retryDelayMs: 1000,
+    logger,
+  });
+  const runner = new Runner({
+    store: w.store,
+    checkly: sessionStarter(checkly),
+    messages: countRuns(messages, metrics),
+    tracker,
+    dispatcher: w.dispatcher,
+    runTimeoutMs: config.runs.timeoutMs,
+    triggerTimeoutMs: config.runs.triggerTimeoutMs,
+    sweepIntervalMs: config.runs.sweepIntervalMs,
+    now,
+    newId: w.newId,
+    logger,
+  });
+  tracker.deliverFinalsTo((runId, sessionId, outcome) => runner.sessionFinal(runId, sessionId, outcome));
+  metrics.observeSessionsFollowed(() => tracker.size);
+  metrics.observeQueueDepth('checkly_requests', () => checklyBudget.waiting);
+  metrics.observeQueueDepth('session_polls', () => tracker.waiting);
+  metrics.observeQueueDepth('slack_updates', () => messages.waiting.updates);
+  metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
+  return { runner, tracker };
+}

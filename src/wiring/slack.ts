@@ -1,0 +1,93 @@
+/** How Slack's requests reach the app (HTTP or Socket Mode), the Web API client options, and the bot's identity. */
+import type { Server } from 'node:http';
+import { HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import type { Config } from '../config';
+import { boltLogger, type Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { meteredSlackFetch } from '../metrics-hooks';
+import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
+
+/** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
+const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
+/** A reconnect takes seconds; longer than this, Slack's requests are not reaching the app. */
+const SOCKET_GRACE_MS = 30_000;
+
+type CustomRoutes = NonNullable<ConstructorParameters<typeof HTTPReceiver>[0]['customRoutes']>;
+
+export interface SlackEntrance {
+  receiver: Receiver;
+  clientOptions: webApi.WebClientOptions;
+  /** Socket Mode only: whether the socket is up (for /healthz). */
+  socketHealth?: SocketHealth;
+}
+
+export function buildReceiver(
+  config: Config,
+  deps: { logger: Logger; metrics: Metrics; now: () => number; socketGraceMs?: number; routes: (socketHealth?: SocketHealth) => CustomRoutes },
+): SlackEntrance {
+  const { logger, metrics, now } = deps;
+  const socketHealth = config.slack.appToken ? new SocketHealth(now, deps.socketGraceMs ?? SOCKET_GRACE_MS) : undefined;
+  const customRoutes = deps.routes(socketHealth);
+  const fetch = meteredSlackFetch(metrics);
+  const receiver: Receiver = config.slack.appToken
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken,
+        logger: boltLogger(logger),
+        customRoutes,
+        // In Socket Mode, Bolt serves the custom routes on their own small HTTP server, on PORT.
+        installerOptions: { port: config.slack.port, clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, fetch } },
+      })
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        endpoints: '/slack/events',
+        customRoutes,
+        logger: boltLogger(logger),
+      });
+  const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
+  return { receiver, clientOptions, ...(socketHealth && { socketHealth }) };
+}
+
+/** Socket Mode: the socket's ups and downs, for /healthz. */
+export function watchSocket(entrance: SlackEntrance): void {
+  const { socketHealth, receiver } = entrance;
+  if (socketHealth && receiver instanceof SocketModeReceiver) {
+    receiver.client.on('connected', () => socketHealth.connected());
+    for (const down of ['close', 'disconnected', 'reconnecting']) receiver.client.on(down, () => socketHealth.disconnected());
+  }
+}
+
+export interface BotIdentity {
+  botId?: string;
+  userId?: string;
+  teamId?: string;
+  url?: string;
+}
+
+/** Verified here rather than by Bolt, so that a bad token stops start-up with a clear line. */
+export async function verifyBotToken(config: Config, clientOptions: webApi.WebClientOptions): Promise<BotIdentity> {
+  const client = new webApi.WebClient(config.slack.botToken, clientOptions);
+  try {
+    const auth = await client.auth.test();
+    return { botId: auth.bot_id, userId: auth.user_id, teamId: auth.team_id, url: auth.url };
+  } catch (err) {
+    throw slackRefused('SLACK_BOT_TOKEN', err) ?? slackUnreachable(config.slack.apiUrl, err);
+  }
+}
+
+/** Why `app.start` failed, said plainly when Slack refused the app-level token or could not be reached. */
+export function startFailure(config: Config, err: unknown): unknown {
+  // In Socket Mode, start() opens the socket with the app-level token.
+  return (config.slack.appToken ? (slackRefused('SLACK_APP_TOKEN', err) ?? maybeUnreachable(config.slack.apiUrl, err)) : undefined) ?? err;
+}
+
+/** A request that got no answer from Slack, described; other errors stay as they are. */
+function maybeUnreachable(apiUrl: string, err: unknown): Error | undefined {
+  return (err as { code?: unknown }).code === webApi.ErrorCode.RequestError ? slackUnreachable(apiUrl, err) : undefined;
+}
+
+/** The port the HTTP receiver listens on, when `app.start` answered with its server. */
+export function listeningPort(started: unknown): number | undefined {
+  if (typeof started !== 'object' || started === null || !('address' in started)) return undefined;
+  const address = (started as Server).address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}
