@@ -218,6 +218,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     SLACK_MAX_UPDATES_PER_MINUTE: '1000',
     SLACK_UPDATE_INTERVAL_MS: '200',
     RUN_TIMEOUT_SECONDS: String(runTimeoutSeconds),
+    // Recovery looks often, and a trigger cut off by a kill is resolved within seconds (the default
+    // 90 s would outlast the quiet period).
+    RUN_SWEEP_INTERVAL_MS: '1000',
+    RUN_TRIGGER_TIMEOUT_MS: '8000',
     ...(options.mode === 'redis'
       ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' }
       : { STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-chaos-')) }),
