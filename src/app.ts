@@ -10,7 +10,7 @@ import { ChecklyClient } from './checkly/client';
 import { registerActions } from './actions';
 import { registerCommands } from './commands';
 import { loadConfig, type Config } from './config';
-import { boltLogger, createLogger } from './log';
+import { boltLogger, createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
 import { countRuns, meteredSlackFetch } from './metrics-hooks';
 import { operatorRoutes } from './operator-routes';
@@ -25,6 +25,10 @@ const VERSION: string = require('../package.json').version;
 
 /** SIGTERM to exit: well inside the 10 s a platform usually grants. */
 const SHUTDOWN_DEADLINE_MS = 8000;
+/** The Checkly web app, whose links the run messages carry. */
+const CHECKLY_APP = 'https://app.checklyhq.com';
+/** Of which commands and clicks in flight may take this long to record their trigger. */
+const DRAIN_MS = 5000;
 
 /** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
 const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
@@ -32,6 +36,7 @@ const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000
 export interface Running {
   /** The HTTP port Slack's requests arrive at (HTTP mode only). */
   port?: number;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -97,10 +102,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     clientOptions,
   });
 
+  // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
+  // the account's check sessions, every session of the run among them, rather than its first one.
+  const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;
   const messages = new SlackRunMessages({
     // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
     client: new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true }),
-    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true }), secrets),
+    render: (run) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl }), secrets),
     renderFailureReply: (run) => redactSecrets(renderFailureReply(run), secrets),
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
@@ -136,6 +144,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     tracker,
     dispatcher,
     runTimeoutMs: config.runs.timeoutMs,
+    triggerTimeoutMs: config.runs.triggerTimeoutMs,
+    sweepIntervalMs: config.runs.sweepIntervalMs,
     now,
     newId: randomUUID,
     logger,
@@ -154,18 +164,28 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const started = (await app.start(config.slack.port)) as unknown;
   await dispatcher.start((runId, signal) => runner!.follow(runId, signal));
+  // Not only at start: every unsettled run is looked at all the time (see Runner.sweep).
+  void runner.sweep();
+  const sweeper = setInterval(() => void runner!.sweep(), config.runs.sweepIntervalMs);
+  sweeper.unref();
   const port = isServer(started) ? addressPort(started) : undefined;
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
   return {
     port,
-    /** Stops taking work, hands the runs it follows over, and closes the store. */
+    logger,
+    /**
+     * Stops taking work, waits (briefly) for the commands and clicks in flight, hands the runs it
+     * follows over, and closes the store. What it could not finish, the next process's sweep does.
+     */
     async stop() {
       await app.stop();
+      clearInterval(sweeper);
+      await runner?.drain(DRAIN_MS);
+      runner?.stop();
       await dispatcher.stop();
       tracker.stop();
       checklyBudget.stop();
-      runner?.stop();
       messages.stop();
       checkly.close();
       await state.close();
@@ -215,6 +235,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startApp(loaded.config);
+  // A fault nobody caught (a store or network error in some callback) is logged, and the app keeps
+  // serving: the sweep finishes whatever it interrupted. Only a broken configuration exits.
+  process.on('unhandledRejection', (reason) => {
+    running.logger.error({ err: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) }, 'unhandled rejection');
+  });
+  process.on('uncaughtException', (err) => {
+    running.logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
+  });
   const shutdown = () => {
     // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();

@@ -35,6 +35,10 @@ export interface Config {
     timeoutMs: number;
     /** Finished runs are kept this long (their buttons keep working), then pruned. */
     retentionMs: number;
+    /** How often every unsettled run is looked at (see Runner.sweep). */
+    sweepIntervalMs: number;
+    /** A trigger unanswered this long lost its process: its run ends with an honest note. */
+    triggerTimeoutMs: number;
   };
   state: {
     /** Folder of the embedded store (SQLite), used when no Redis is configured. */
@@ -84,6 +88,9 @@ export function loadConfig(env: Env): ConfigResult {
     runs: {
       timeoutMs: read.integer('RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600) * 1000,
       retentionMs: read.integer('RUN_RETENTION_DAYS', 7, 1, 365) * 24 * 3600 * 1000,
+      sweepIntervalMs: read.integer('RUN_SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
+      // Longer than a trigger can take with its retries (60 s) and a slow last attempt.
+      triggerTimeoutMs: read.integer('RUN_TRIGGER_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     },
     state: {
       dir: read.optional('STATE_DIR') ?? './data',

@@ -23,8 +23,9 @@ export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStar
       messages.changed(run);
     },
     async finished(run) {
-      metrics.runFinished(runOutcome(run));
-      await messages.finished(run);
+      // A final state Slack refused is tried again (by this process or the next): count the first try.
+      if (run.finalTriedAt === undefined) metrics.runFinished(runOutcome(run));
+      return messages.finished(run);
     },
   };
 }

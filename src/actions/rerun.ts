@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { checkAccess, renderRefusal } from '../access/check';
 import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
-import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderUnknownRun } from '../blocks/clicks';
+import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderRerunNotPosted, renderUnknownRun } from '../blocks/clicks';
 import type { RerunKind } from '../runs/types';
 import type { ActionDeps } from './deps';
 
@@ -45,6 +45,8 @@ export function rerunAction(deps: ActionDeps, kind: RerunKind) {
     });
     if (result.kind === 'unknown') {
       await respond({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun(deps.commandName) });
+    } else if (result.kind === 'not_posted') {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRerunNotPosted() });
     } else if (result.kind === 'nothing_to_rerun') {
       await respond({ response_type: 'ephemeral', replace_original: false, ...renderNothingToRerun() });
     } else if (result.kind === 'in_progress') {

@@ -25,6 +25,10 @@ export function renderNothingToRerun(): SlackMessage {
   return note('Nothing in this run failed, so there is nothing to rerun. Use *Rerun all* to run every check again.');
 }
 
+export function renderRerunNotPosted(): SlackMessage {
+  return note('*The rerun did not start:* its message could not be posted in this channel, so nothing was triggered. You can click again.');
+}
+
 export function renderRunNotRunning(): SlackMessage {
   return note('This run has finished already: there is nothing left to cancel.');
 }

@@ -14,6 +14,19 @@ interface ErrorText {
 
 function explain(error: RunError | undefined, target: Target): ErrorText {
   switch (error?.kind) {
+    case 'interrupted':
+      return {
+        advice:
+          'The app restarted while it was asking Checkly to start these checks. ' +
+          '*Checkly may have started them*, and the app cannot know which: see Checkly for their results, ' +
+          'or rerun them from here.',
+        summary: 'the app restarted while starting this run; Checkly may have started these checks',
+      };
+    case 'not_started':
+      return {
+        advice: 'The app restarted before it asked Checkly to start these checks: *nothing was started*. Run them again.',
+        summary: 'the app restarted before starting this run; nothing was started',
+      };
     case 'not_found': {
       const expression = target.all ? '--all' : describeTarget(target);
       return {
@@ -70,6 +83,9 @@ function explain(error: RunError | undefined, target: Target): ErrorText {
 
 /** The error as mrkdwn lines for one section. */
 export function runErrorText(error: RunError | undefined, target: Target): string {
+  if (error?.kind === 'interrupted' || error?.kind === 'not_started') {
+    return ['⚠️ *This run was cut off while starting.*', explain(error, target).advice].join('\n');
+  }
   const lines = ['❌ *Checkly could not start this run.*', explain(error, target).advice];
   if (error !== undefined && error.message.trim() !== '') {
     const status = error.status !== undefined ? ` (HTTP ${error.status})` : '';

@@ -103,7 +103,9 @@ function runButtons(run: Run, counts: StatusCounts, opts: RenderRunOptions): But
   if (opts.interactive && run.phase === 'running' && counts.running > 0) {
     buttons.push(cancelButton(run.id, counts.running));
   }
-  if (opts.interactive && (run.phase === 'final' || run.phase === 'abandoned')) {
+  // A run cut off while starting may or may not have started its checks: a Rerun starts them afresh.
+  const cutOff = run.phase === 'error' && (run.error?.kind === 'interrupted' || run.error?.kind === 'not_started');
+  if (opts.interactive && (run.phase === 'final' || run.phase === 'abandoned' || cutOff)) {
     const failed = run.sessions.filter((s) => isFailing(s.status)).length;
     if (failed > 0) buttons.push(rerunFailedButton(run.id, failed));
     buttons.push(rerunAllButton(run.id));

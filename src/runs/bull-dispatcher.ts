@@ -14,7 +14,10 @@ export interface BullDispatcherOptions {
    * after at most lockMs + lockMs (the stalled check's interval): 20 s with the default.
    */
   lockMs?: number;
-  /** Runs one replica follows at once. */
+  /**
+   * Runs one replica follows at once; more wait in the queue (never dropped) until a place frees
+   * or another replica takes them. Following is cheap (the tracker polls), so this is generous.
+   */
   concurrency?: number;
 }
 
@@ -32,27 +35,42 @@ const QUEUE = 'follow';
 export class BullDispatcher implements Dispatcher {
   private readonly queue: Queue<FollowJob>;
   private worker?: Worker<FollowJob>;
-  private readonly shutdown = new AbortController();
+  private stopping = false;
+  private active = 0;
 
   constructor(private readonly options: BullDispatcherOptions) {
     this.queue = new Queue<FollowJob>(QUEUE, { connection: options.redis, prefix: trimColon(options.prefix) });
   }
 
+  private get concurrency(): number {
+    return this.options.concurrency ?? 500;
+  }
+
   async start(follow: FollowRun): Promise<void> {
     const { redis, prefix, logger } = this.options;
     const lockMs = this.options.lockMs ?? 10_000;
-    this.worker = new Worker<FollowJob>(QUEUE, (job, token) => this.process(job, token, follow), {
+    const concurrency = this.concurrency;
+    // The processor takes the job's own signal (three parameters): aborted when this replica lost
+    // the job's lock (another one follows it now) or is stopping.
+    this.worker = new Worker<FollowJob>(QUEUE, (job, token, signal) => this.process(job, token, signal, follow), {
       // Workers block on Redis: they need a connection of their own, which BullMQ makes from this one.
       connection: redis.duplicate({ maxRetriesPerRequest: null }),
       prefix: trimColon(prefix),
-      concurrency: this.options.concurrency ?? 500,
+      concurrency,
       lockDuration: lockMs,
       stalledInterval: lockMs,
       // A run may outlive several replicas: never give up on it for having stalled.
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       autorun: true,
     });
-    this.worker.on('error', (err) => logger.warn({ err: err.message }, 'follow worker error'));
+    const worker = this.worker;
+    worker.on('error', (err) => logger.warn({ err: err.message }, 'follow worker error'));
+    // A lock not renewed (Redis away too long) means another replica may follow the run now: stop at once.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const id of jobIds) worker.cancelJob(id, 'lock lost');
+      logger.warn({ runs: jobIds.length }, 'lost the lock of runs followed here; another replica takes them');
+    });
+
     await this.worker.waitUntilReady();
     // Runs whose starter died between trigger and dispatch have no job yet: queue them (ids dedupe).
     for (const run of await this.options.store.listUnfinished()) await this.dispatch(run.id);
@@ -66,17 +84,30 @@ export class BullDispatcher implements Dispatcher {
     );
   }
 
-  private async process(job: Job<FollowJob>, token: string | undefined, follow: FollowRun): Promise<void> {
-    await follow(job.data.runId, this.shutdown.signal);
-    if (this.shutdown.signal.aborted) {
+  private async process(job: Job<FollowJob>, token: string | undefined, signal: AbortSignal | undefined, follow: FollowRun): Promise<void> {
+    const own = signal ?? new AbortController().signal;
+    this.active += 1;
+    // Runs beyond the concurrency wait in the queue, never dropped: say so, the operator may want more replicas.
+    if (this.active === this.concurrency) {
+      this.options.logger.warn({ concurrency: this.concurrency }, 'following as many runs as allowed; more wait in the queue');
+    }
+    try {
+      await follow(job.data.runId, own);
+    } finally {
+      this.active -= 1;
+    }
+    if (this.stopping) {
       // Not over, but this replica is stopping: put the run back for whoever comes next, at once.
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
+    // Lock lost: another replica holds the job now; this attempt just ends.
+    if (own.aborted) throw new Error('lock lost: the run is followed elsewhere');
   }
 
   async stop(): Promise<void> {
-    this.shutdown.abort();
+    this.stopping = true;
+    this.worker?.cancelAllJobs('stopping');
     await this.worker?.close();
     await this.queue.close();
   }

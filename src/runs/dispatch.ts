@@ -20,6 +20,7 @@ export interface Dispatcher {
 /** One process: it follows every run itself, and on start picks up the unfinished runs in the store. */
 export class LocalDispatcher implements Dispatcher {
   private follow?: FollowRun;
+  private stopped = false;
   private readonly active = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
   constructor(
@@ -36,7 +37,8 @@ export class LocalDispatcher implements Dispatcher {
 
   async dispatch(runId: string): Promise<void> {
     if (!this.follow) throw new Error('dispatcher not started');
-    if (this.active.has(runId)) return;
+    // Stopping: the next process follows it.
+    if (this.stopped || this.active.has(runId)) return;
     const abort = new AbortController();
     const done = this.follow(runId, abort.signal)
       .catch((err: unknown) => {
@@ -47,6 +49,7 @@ export class LocalDispatcher implements Dispatcher {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const following = [...this.active.values()];
     for (const { abort } of following) abort.abort();
     await Promise.all(following.map((f) => f.done));

@@ -17,6 +17,20 @@ export interface RunMessages {
   post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }>;
   /** The run changed: show it, when the update budget allows. */
   changed(run: Run): void;
-  /** The run is over: show its final state at once, then tell the requester if anything failed. */
-  finished(run: Run): Promise<void>;
+  /**
+   * The run is over: show its final state at once, then tell the requester if anything failed (unless
+   * `run.repliedAt` says that was done). One try of each: the runner records what went through and
+   * tries the rest again later. Never rejects.
+   */
+  finished(run: Run): Promise<FinishOutcome>;
+}
+
+export interface FinishOutcome {
+  /**
+   * The message shows the final state now (true), not yet (false: Slack failed, or the app is
+   * stopping), or never can ('gone': the message or its channel is gone, or has no ts).
+   */
+  shown: boolean | 'gone';
+  /** The failure reply was posted now, or none is due. */
+  replied: boolean;
 }

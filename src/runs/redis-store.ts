@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isRunOver } from './status';
+import { isSettled } from './status';
 import type { RunStore } from './store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run';
 import { COMPARE_AND_SET, CREATE, PRUNE, runScript, sha1 } from './redis-scripts';
@@ -20,8 +20,8 @@ const PRUNE_BATCH = 500;
 /**
  * Keeps runs in Redis, shared by every replica. Keys (after the prefix):
  * - `run:<id>`: the run as JSON; an over run expires `retentionMs` after it finished;
- * - `runs:unfinished`: sorted set of the ids of unfinished runs, by createdAt;
- * - `runs:finished`: sorted set of the ids of over runs, by finishedAt (see prunableSince), so that
+ * - `runs:unfinished`: sorted set of the ids of runs not settled (see isSettled), by createdAt;
+ * - `runs:finished`: sorted set of the ids of settled runs, by finishedAt (see prunableSince), so that
  *   prune finds them without scanning the keyspace.
  *
  * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
@@ -71,7 +71,7 @@ export class RedisRunStore implements RunStore {
     if (ids.length === 0) return [];
     const jsons = await this.redis.mget(ids.map((id) => this.runKey(id)));
     // A run may have finished or vanished between the two reads; prune drops vanished entries.
-    return jsons.flatMap((json) => (json === null ? [] : [parseRun(json)])).filter((run) => !isRunOver(run));
+    return jsons.flatMap((json) => (json === null ? [] : [parseRun(json)])).filter((run) => !isSettled(run));
   }
 
   async prune(finishedBefore: number): Promise<number> {

@@ -2,10 +2,10 @@ import { toRunError } from '../checkly/errors';
 import type { TriggeredSession } from '../checkly/types';
 import type { Logger } from '../log';
 import type { ChecklyPort, RunMessages, Unreachable } from './ports';
-import { allSessionsFinal, failingSessions, isFinal, isRunOver, unfinishedSessions } from './status';
+import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needsReply, unfinishedSessions } from './status';
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
-import type { SessionOutcome, SessionTracker } from './tracker';
+import { errorText, type SessionOutcome, type SessionTracker } from './tracker';
 import type { RerunKind, RerunRef, Run, RunError, Session, Target } from './types';
 
 export interface RunRequest {
@@ -26,6 +26,13 @@ export interface RunnerOptions {
   dispatcher: Dispatcher;
   /** A run still unfinished after this long stops being followed. */
   runTimeoutMs: number;
+  /**
+   * A trigger unanswered this long (from when its run was created, or its request sent) lost its
+   * process: longer than a trigger with all its retries can take.
+   */
+  triggerTimeoutMs: number;
+  /** How often `sweep` runs (it backs off final states Slack refused from this). */
+  sweepIntervalMs: number;
   now: () => number;
   newId: () => string;
   logger: Logger;
@@ -35,6 +42,7 @@ export type StartResult = { run: Run } | { unreachable: Unreachable };
 
 export type RerunResult =
   | { kind: 'started'; run: Run }
+  | { kind: 'not_posted' }
   | { kind: 'in_progress'; rerun: RerunRef; parent: Run }
   | { kind: 'unknown' }
   | { kind: 'nothing_to_rerun' }
@@ -48,24 +56,39 @@ export type CancelResult =
 
 /** A rerun claim whose process died before it triggered anything stops blocking the button. */
 const STALE_CLAIM_MS = 2 * 60_000;
-/**
- * A run still 'triggering' this long after it was created lost its process mid-trigger (retries
- * end well before): nobody knows whether Checkly started its sessions, so it ends with a note.
- */
-const STALE_TRIGGER_MS = 2 * 60_000;
+/** Longest pause between two tries of a final state Slack refused. */
+const MAX_FINAL_BACKOFF_MS = 5 * 60_000;
+/** A final state Slack still refuses this long after the run ended is given up on (and logged). */
+const GIVE_UP_MS = 24 * 3_600_000;
 
 /**
- * The life of a run: post its message, trigger, follow every session to a final status, finish.
- * Posting comes before triggering, so that a channel the bot cannot post in triggers nothing.
+ * The life of a run: post its message, trigger, follow every session to a final status, show it.
+ * Each step is recorded before its side effect (the run before its post, its message before its
+ * trigger), so that `sweep`, which looks at every unsettled run all the time, can finish whatever a
+ * process left: a trigger cut off is resolved honestly, a final state not shown is shown, a run
+ * nobody follows is followed. Posting comes before triggering, so that a channel the bot cannot
+ * post in triggers nothing.
  */
 export class Runner {
   private readonly timeouts = new Map<string, NodeJS.Timeout>();
   /** Runs this process follows, each with what ends its follow. */
   private readonly following = new Map<string, () => void>();
+  /** Runs this process is starting (posting or triggering): the sweep leaves them alone. */
+  private readonly starting = new Set<string>();
+  /** Runs whose final state this process is showing right now. */
+  private readonly showing = new Set<string>();
+  /** Commands and clicks in flight: `drain` waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private sweeping = false;
+  private stopped = false;
 
   constructor(private readonly options: RunnerOptions) {}
 
-  async start(request: RunRequest): Promise<StartResult> {
+  start(request: RunRequest): Promise<StartResult> {
+    return this.track(this.startRun(request));
+  }
+
+  private async startRun(request: RunRequest): Promise<StartResult> {
     const { store, messages, checkly, now, logger } = this.options;
     const run: Run = {
       id: this.options.newId(),
@@ -79,16 +102,37 @@ export class Runner {
       sessions: [],
       createdAt: now(),
     };
-    await store.create(run);
-    const posted = await messages.post(run);
-    if ('unreachable' in posted) {
-      await store.delete(run.id);
-      return posted;
+    this.starting.add(run.id);
+    try {
+      await store.create(run);
+      let posted: Awaited<ReturnType<RunMessages['post']>>;
+      try {
+        posted = await messages.post(run);
+      } catch (err) {
+        // Nothing was triggered: leave no 'triggering' row behind (the command answers the error).
+        await this.deleteQuietly(run.id);
+        throw err;
+      }
+      if ('unreachable' in posted) {
+        await this.deleteQuietly(run.id);
+        return posted;
+      }
+      const recorded = await store.update(run.id, (r) => {
+        r.ts = posted.ts;
+        r.triggerSentAt = now();
+      });
+      return { run: await this.trigger(recorded ?? { ...run, ts: posted.ts }) };
+    } finally {
+      this.starting.delete(run.id);
     }
-    await store.update(run.id, (r) => {
-      r.ts = posted.ts;
-    });
+  }
 
+  /**
+   * Triggers a run whose message is posted and recorded, records its sessions, and has it followed
+   * (or shows it final). A trigger that fails ends the run with Checkly's error on its message.
+   */
+  private async trigger(run: Run): Promise<Run> {
+    const { store, checkly, now, logger } = this.options;
     let triggered: TriggeredSession[];
     try {
       triggered = await checkly.trigger(toTriggerRequest(run));
@@ -96,76 +140,99 @@ export class Runner {
       const error = toRunError(err);
       logger.info({ runId: run.id, error: error.kind, status: error.status }, 'trigger failed');
       const failed = await store.update(run.id, (r) => {
+        if (r.phase !== 'triggering') return;
         r.phase = 'error';
         r.error = error;
         r.finishedAt = now();
       });
-      if (failed) await messages.finished(failed);
-      return { run: failed ?? run };
+      // A rerun's parent is left as it was: rerun() releases its claim.
+      if (failed) await this.showFinal(failed);
+      return failed ?? run;
     }
 
     const running = await store.update(run.id, (r) => {
+      // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
+      // sessions did start, so they are followed after all and the message tells the truth.
       r.sessions = triggered.map(toSession);
+      r.error = undefined;
+      r.finishedAt = undefined;
+      r.settledAt = undefined;
       r.phase = allSessionsFinal(r.sessions) ? 'final' : 'running';
       if (r.phase === 'final') r.finishedAt = now();
     });
-    if (!running) return { run };
+    if (!running) return run;
     logger.info(
       { runId: run.id, teamId: run.teamId, channel: run.channel, sessions: running.sessions.map((s) => s.sessionId) },
-      'run triggered',
+      run.parentRunId ? 'rerun triggered' : 'run triggered',
     );
-    if (running.phase === 'final') await messages.finished(running);
-    else await this.options.dispatcher.dispatch(running.id);
-    return { run: running };
+    if (running.phase === 'final') await Promise.all([this.showFinal(running), this.showInParent(running)]);
+    else await this.dispatchQuietly(running.id);
+    return running;
   }
 
   /**
    * Follows a run's unfinished sessions until each is final or the run times out; the dispatcher
    * calls this in exactly one process at a time. Resolves when the run is over, or early when
-   * `signal` hands the run over to another process.
+   * `signal` (the run's own: shutdown, or a replica losing the run) hands the run over.
    */
   async follow(runId: string, signal: AbortSignal): Promise<void> {
     const { store, tracker, messages, now, runTimeoutMs } = this.options;
     const run = await store.get(runId);
-    if (!run || isRunOver(run) || signal.aborted) return;
-    if (run.phase === 'triggering') {
-      if (now() - run.createdAt >= STALE_TRIGGER_MS) await this.interrupted(run);
-      return;
-    }
+    // A run still triggering is the starter's, or the sweep's once its trigger is overdue.
+    if (!run || isRunOver(run) || run.phase === 'triggering' || signal.aborted || this.following.has(runId)) return;
+    let end = (): void => {};
     const over = new Promise<void>((resolve) => {
-      this.following.set(runId, resolve);
-      signal.addEventListener('abort', () => resolve(), { once: true });
+      end = resolve;
     });
-    this.options.logger.info({ runId }, 'following run');
-    tracker.track(
-      run.id,
-      run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId })),
-    );
-    const timer = setTimeout(() => void this.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
-    timer.unref();
-    this.timeouts.set(run.id, timer);
-    // This process may be the first to show the run (or the first since a restart): render it.
-    messages.changed(run);
-    await this.showInParent(run);
-    await over;
-    this.following.delete(runId);
-    tracker.untrackRun(runId);
-    this.forget(runId);
+    const onAbort = (): void => end();
+    this.following.set(runId, end);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.options.logger.info({ runId }, 'following run');
+      tracker.track(
+        run.id,
+        run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId })),
+      );
+      const timer = setTimeout(() => void this.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
+      timer.unref();
+      this.timeouts.set(run.id, timer);
+      // This process may be the first to show the run (or the first since a restart): render it.
+      messages.changed(run);
+      await this.showInParent(run);
+      await over;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.following.delete(runId);
+      tracker.untrackRun(runId);
+      this.forget(runId);
+    }
   }
 
-  /** A run whose process died while triggering: say so rather than show "triggering" forever. */
+  /**
+   * A run whose process died while starting it: say so rather than show "Triggering…" forever.
+   * With its message posted, Checkly may have started its checks (the trigger was sent) and the app
+   * cannot know which; without, nothing was triggered and its message still has to be posted.
+   */
   private async interrupted(run: Run): Promise<void> {
-    const { store, messages, now } = this.options;
+    const { store, now, logger } = this.options;
     const ended = await store.update(run.id, (r) => {
       if (r.phase !== 'triggering') return;
       r.phase = 'error';
-      r.error = { kind: 'network', message: 'The app restarted while starting this run: check Checkly for its sessions.' };
+      r.error =
+        r.ts !== undefined
+          ? { kind: 'interrupted', message: 'The app restarted while starting this run.' }
+          : { kind: 'not_started', message: 'The app restarted before starting this run.' };
       r.finishedAt = now();
     });
-    if (ended?.phase === 'error') await messages.finished(ended);
+    if (ended?.phase !== 'error') return;
+    logger.warn({ runId: run.id, error: ended.error?.kind }, 'run cut off while starting');
+    await Promise.all([this.showFinal(ended), this.showInParent(ended)]);
   }
 
-  /** Called by the tracker when a session reaches a final status. */
+  /**
+   * Called by the tracker when a session reaches a final status. Rejects only when the store did
+   * not record it: the tracker then tries again.
+   */
   async sessionFinal(runId: string, sessionId: string, outcome: SessionOutcome): Promise<void> {
     const { store, messages, now } = this.options;
     let finishedNow = false;
@@ -184,8 +251,8 @@ export class Runner {
     if (!run) return;
     if (finishedNow) {
       this.forget(runId);
-      await Promise.all([messages.finished(run), this.showInParent(run)]);
       this.following.get(runId)?.();
+      await Promise.all([this.showFinal(run), this.showInParent(run)]);
     } else {
       messages.changed(run);
       await this.showInParent(run);
@@ -196,8 +263,12 @@ export class Runner {
    * Reruns what a button names: the failed checks, everything, or one check. Two clicks at the same
    * moment claim the same key on the parent run atomically, so only one of them triggers.
    */
-  async rerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
-    const { store, checkly, messages, now, logger } = this.options;
+  rerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
+    return this.track(this.startRerun(parentId, kind, requester, checkId));
+  }
+
+  private async startRerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
+    const { store, messages, now, logger } = this.options;
     const parent = await store.get(parentId);
     if (!parent) return { kind: 'unknown' };
     const target = rerunTarget(parent, kind, checkId);
@@ -224,17 +295,9 @@ export class Runner {
     if (!claimed) return { kind: 'unknown' };
     if (inProgress) return { kind: 'in_progress', rerun: inProgress, parent: claimed };
 
-    let triggered: TriggeredSession[];
-    try {
-      triggered = await checkly.trigger(toTriggerRequest({ target, refreshCache: parent.refreshCache }));
-    } catch (err) {
-      // Nothing started: release the claim so the button works again, and leave the message as it was.
-      await store.update(parentId, (p) => {
-        p.reruns = p.reruns?.filter((r) => r.runId !== ref.runId);
-      });
-      return { kind: 'failed', error: toRunError(err), parent };
-    }
-
+    // The rerun's message is posted (and recorded) before anything is triggered: a message that
+    // cannot be posted triggers nothing, and a process that dies after the trigger leaves a message
+    // the sweep can finish.
     const run: Run = {
       id: ref.runId,
       teamId: parent.teamId,
@@ -243,28 +306,46 @@ export class Runner {
       requester,
       target,
       refreshCache: parent.refreshCache,
-      phase: 'running',
-      sessions: triggered.map(toSession),
+      phase: 'triggering',
+      sessions: [],
       createdAt: ref.startedAt,
       parentRunId: parent.id,
     };
-    if (allSessionsFinal(run.sessions)) {
-      run.phase = 'final';
-      run.finishedAt = now();
+    const release = () =>
+      store
+        .update(parentId, (p) => {
+          p.reruns = p.reruns?.filter((r) => r.runId !== ref.runId);
+        })
+        .catch((err: unknown) => logger.warn({ runId: parentId, err: errorText(err) }, 'could not release a rerun claim'));
+    this.starting.add(run.id);
+    try {
+      let posted: Awaited<ReturnType<RunMessages['post']>> | undefined;
+      try {
+        await store.create(run);
+        posted = await messages.post(run);
+      } catch (err) {
+        logger.warn({ runId: run.id, parentRunId: parent.id, err: errorText(err) }, 'posting a rerun failed; nothing triggered');
+      }
+      if (!posted || 'unreachable' in posted) {
+        await this.deleteQuietly(run.id);
+        await release();
+        return { kind: 'not_posted' };
+      }
+      const ts = posted.ts;
+      const recorded = await store.update(run.id, (r) => {
+        r.ts = ts;
+        r.triggerSentAt = now();
+      });
+      const started = await this.trigger(recorded ?? { ...run, ts });
+      if (started.phase === 'error') {
+        // Nothing started: the button works again at once; the rerun's message says why.
+        await release();
+        return { kind: 'failed', error: started.error ?? { kind: 'network', message: 'The rerun did not start.' }, parent };
+      }
+      return { kind: 'started', run: started };
+    } finally {
+      this.starting.delete(run.id);
     }
-    await store.create(run);
-    logger.info({ runId: run.id, parentRunId: parent.id, kind, sessions: run.sessions.map((s) => s.sessionId) }, 'rerun triggered');
-    const posted = await messages.post(run);
-    const current =
-      'ts' in posted
-        ? await store.update(run.id, (r) => {
-            r.ts = posted.ts;
-          })
-        : run;
-    const started = current ?? run;
-    if (started.phase === 'final') await Promise.all([messages.finished(started), this.showInParent(started)]);
-    else await this.options.dispatcher.dispatch(started.id);
-    return { kind: 'started', run: started };
   }
 
   /** Cancels every session of a run that is not final yet; the tracker then sees them CANCELLED. */
@@ -299,26 +380,130 @@ export class Runner {
   /** The runs still in progress in a channel, oldest first. */
   async unfinishedIn(teamId: string, channel: string): Promise<Run[]> {
     const runs = await this.options.store.listUnfinished();
-    return runs.filter((r) => r.teamId === teamId && r.channel === channel && r.ts !== undefined);
+    // Over runs whose final state is still to be shown are not in progress.
+    return runs.filter((r) => !isRunOver(r) && r.teamId === teamId && r.channel === channel && r.ts !== undefined);
   }
 
+  /**
+   * Ends a run past its timeout. Results the tracker holds but could not record yet are recorded
+   * with it: a run whose every session did finish is final, not abandoned. Never rejects: a store
+   * that fails now leaves the run to the next sweep.
+   */
   private async abandon(runId: string): Promise<void> {
-    const { store, messages, tracker, now, logger } = this.options;
+    const { store, tracker, now, logger } = this.options;
+    const held = tracker.heldOutcomes(runId);
     let abandonedNow = false;
-    const run = await store.update(runId, (r) => {
-      abandonedNow = false; // the store may apply a change more than once
-      if (isRunOver(r)) return;
-      r.phase = 'abandoned';
-      r.finishedAt = now();
-      abandonedNow = true;
-    });
-    this.timeouts.delete(runId);
-    tracker.untrackRun(runId);
-    if (run && abandonedNow) {
-      logger.warn({ runId, unfinished: run.sessions.filter((s) => !isFinal(s.status)).length }, 'run timed out');
-      await Promise.all([messages.finished(run), this.showInParent(run)]);
+    let run: Run | undefined;
+    try {
+      run = await store.update(runId, (r) => {
+        abandonedNow = false; // the store may apply a change more than once
+        if (isRunOver(r) || r.phase === 'triggering') return;
+        for (const s of r.sessions) {
+          const outcome = held.get(s.sessionId);
+          if (outcome && !isFinal(s.status)) Object.assign(s, outcome);
+        }
+        r.phase = allSessionsFinal(r.sessions) ? 'final' : 'abandoned';
+        r.finishedAt = now();
+        abandonedNow = true;
+      });
+    } catch (err) {
+      logger.warn({ runId, err: errorText(err) }, 'could not end a run past its timeout; the sweep tries again');
+      return;
     }
+    this.forget(runId);
+    tracker.untrackRun(runId);
     this.following.get(runId)?.();
+    if (run && abandonedNow) {
+      if (run.phase === 'abandoned') logger.warn({ runId, unfinished: unfinishedSessions(run).length }, 'run timed out');
+      await Promise.all([this.showFinal(run), this.showInParent(run)]);
+    }
+  }
+
+  /**
+   * Shows an over run's final state (posting its message first when it has none) and records what
+   * went through; what did not is tried again by the sweep, backing off. Never rejects.
+   */
+  private async showFinal(run: Run): Promise<void> {
+    const { store, messages, now, logger } = this.options;
+    if (this.showing.has(run.id) || this.stopped) return;
+    this.showing.add(run.id);
+    try {
+      let current = run;
+      if (current.ts === undefined) {
+        const posted = await messages.post(current);
+        if ('unreachable' in posted) {
+          // Nowhere to show it: nothing was triggered, nothing is left to do.
+          await store.delete(current.id);
+          return;
+        }
+        current = (await store.update(current.id, (r) => void (r.ts = posted.ts))) ?? { ...current, ts: posted.ts };
+      }
+      const outcome = await messages.finished(current);
+      if (this.stopped && outcome.shown === false) return; // the next process shows it
+      const at = now();
+      await store.update(current.id, (r) => {
+        if (outcome.replied && needsReply(r)) r.repliedAt ??= at;
+        const done = outcome.shown !== false && (outcome.replied || !needsReply(r));
+        const givenUp = at - (r.finishedAt ?? r.createdAt) >= GIVE_UP_MS;
+        if (done || givenUp) {
+          r.settledAt = at;
+        } else {
+          r.finalTriedAt = at;
+          r.finalTries = (r.finalTries ?? 0) + 1;
+        }
+      });
+      if (outcome.shown === 'gone') logger.warn({ runId: run.id }, 'the run message is gone: its final state cannot be shown');
+    } catch (err) {
+      logger.warn({ runId: run.id, err: errorText(err) }, 'showing a final state failed; the sweep tries again');
+    } finally {
+      this.showing.delete(run.id);
+    }
+  }
+
+  /**
+   * Looks at every unsettled run and finishes what nobody is doing: a trigger past its bound is
+   * resolved honestly, a final state not shown is shown (backing off), a run nobody follows is
+   * followed, a run past its timeout is ended. Safe to run in several replicas at once: every step
+   * is an atomic, guarded change of the stored run, and dispatching is idempotent. Never rejects.
+   */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    const { store, now, logger, runTimeoutMs, triggerTimeoutMs } = this.options;
+    try {
+      const runs = await store.listUnfinished();
+      for (const run of runs) {
+        if (this.stopped) return;
+        try {
+          if (isSettled(run) || this.starting.has(run.id) || this.showing.has(run.id)) continue;
+          const at = now();
+          if (isRunOver(run)) {
+            if (this.finalDue(run, at)) await this.showFinal(run);
+          } else if (run.phase === 'triggering') {
+            if (at - (run.triggerSentAt ?? run.createdAt) >= triggerTimeoutMs) await this.interrupted(run);
+          } else if (at - run.createdAt >= runTimeoutMs + this.options.sweepIntervalMs) {
+            // Its follower's timer did not end it (the store failed then, or nobody follows it).
+            await this.abandon(run.id);
+          } else if (!this.following.has(run.id)) {
+            await this.options.dispatcher.dispatch(run.id);
+          }
+        } catch (err) {
+          logger.warn({ runId: run.id, err: errorText(err) }, 'sweeping a run failed; next sweep tries again');
+        }
+      }
+    } catch (err) {
+      logger.warn({ err: errorText(err) }, 'the sweep could not list the unsettled runs');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Whether a final state Slack refused is due another try: backs off from the sweep's interval. */
+  private finalDue(run: Run, at: number): boolean {
+    if (run.finalTriedAt === undefined) return true;
+    const tries = run.finalTries ?? 1;
+    const wait = Math.min(MAX_FINAL_BACKOFF_MS, this.options.sweepIntervalMs * 2 ** Math.min(tries - 1, 20));
+    return at - run.finalTriedAt >= wait;
   }
 
   private forget(runId: string): void {
@@ -326,7 +511,51 @@ export class Runner {
     this.timeouts.delete(runId);
   }
 
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async deleteQuietly(runId: string): Promise<void> {
+    try {
+      await this.options.store.delete(runId);
+    } catch (err) {
+      // The sweep resolves the row (nothing was triggered).
+      this.options.logger.warn({ runId, err: errorText(err) }, 'could not delete a run that never started');
+    }
+  }
+
+  private async dispatchQuietly(runId: string): Promise<void> {
+    try {
+      await this.options.dispatcher.dispatch(runId);
+    } catch (err) {
+      this.options.logger.warn({ runId, err: errorText(err) }, 'could not hand a run to a follower; the sweep tries again');
+    }
+  }
+
+  /**
+   * Waits for the commands and clicks in flight (their triggers recorded), at most `timeoutMs`:
+   * what is still in flight then is finished by the next process's sweep.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    clearTimeout(timer);
+  }
+
+  /** Commands and clicks in flight (for tests and metrics). */
+  get handling(): number {
+    return this.inFlight.size;
+  }
+
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timeouts.values()) clearTimeout(timer);
     this.timeouts.clear();
   }

@@ -6,7 +6,7 @@ import { checkSameId, parseRun, prunableSince, serializeRun } from './stored-run
 import type { Run } from './types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const FILE_NAME = 'runs.sqlite3';
 
 /**
@@ -91,7 +91,7 @@ interface RunRow {
   channel: string;
   phase: string;
   created_at: number;
-  /** Set only for over runs: what `prune` goes by (see prunableSince). */
+  /** Set only for settled runs: what `prune` goes by (see prunableSince). */
   finished_at: number | null;
   data: string;
 }
@@ -108,8 +108,9 @@ function toRow(run: Run): RunRow {
   };
 }
 
-// The complement of isRunOver; the partial index below serves only queries that repeat it verbatim.
-const UNFINISHED = `phase IN ('triggering', 'running')`;
+// Runs not settled (see isSettled): finished_at is set exactly for the settled ones. The partial
+// index below serves only queries that repeat this verbatim.
+const UNFINISHED = `finished_at IS NULL`;
 
 function migrate(db: Database.Database): void {
   db.transaction(() => {
@@ -128,8 +129,16 @@ function migrate(db: Database.Database): void {
           finished_at INTEGER,
           data TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS runs_unfinished ON runs (created_at, id) WHERE ${UNFINISHED};
         CREATE INDEX IF NOT EXISTS runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
+      `);
+    }
+    if (version < 2) {
+      // Version 1 listed runs by phase, and had no settledAt: its over runs were shown as final
+      // then (or never will be), so they count as settled when they finished.
+      db.exec(`
+        DROP INDEX IF EXISTS runs_unfinished;
+        UPDATE runs SET data = json_set(data, '$.settledAt', finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS runs_unsettled ON runs (created_at, id) WHERE ${UNFINISHED};
       `);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

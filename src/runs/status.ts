@@ -17,6 +17,20 @@ export function isRunOver(run: Run): boolean {
   return run.phase === 'final' || run.phase === 'error' || run.phase === 'abandoned';
 }
 
+/** A final run with failing checks: its requester is told in the thread. */
+export function needsReply(run: Run): boolean {
+  return run.phase === 'final' && failingSessions(run).length > 0;
+}
+
+/**
+ * A run is settled once nothing is left to do for it: it is over, its message was seen showing its
+ * final state and the failure reply (if any) was posted, or the app gave up on Slack. Until then,
+ * stores list it as unfinished and never prune it, so that some process finishes the job.
+ */
+export function isSettled(run: Run): boolean {
+  return isRunOver(run) && run.settledAt !== undefined;
+}
+
 export function allSessionsFinal(sessions: readonly Session[]): boolean {
   return sessions.every((s) => isFinal(s.status));
 }

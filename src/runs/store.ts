@@ -1,4 +1,4 @@
-import { isRunOver } from './status';
+import { isSettled } from './status';
 import { checkSameId, compareByAge, prunableSince } from './stored-run';
 import type { Run } from './types';
 
@@ -24,12 +24,15 @@ export interface RunStore {
   update(id: string, change: (run: Run) => void): Promise<Run | undefined>;
   /** Does nothing when no run has this id. */
   delete(id: string): Promise<void>;
-  /** Runs that are not over (phase 'triggering' or 'running'; see isRunOver), oldest first by createdAt. */
+  /**
+   * Runs not settled (see isSettled): not over, or over with their final state not yet shown;
+   * oldest first by createdAt.
+   */
   listUnfinished(): Promise<Run[]>;
   /**
-   * Deletes the runs that are over (phase 'final', 'error' or 'abandoned') and finished before
-   * `finishedBefore` (epoch ms; an over run without `finishedAt` counts as finished at its
-   * `createdAt`), and returns how many it deleted.
+   * Deletes the runs that are settled (see isSettled) and finished before `finishedBefore` (epoch
+   * ms; a settled run without `finishedAt` counts as finished at its `createdAt`), and returns how
+   * many it deleted.
    */
   prune(finishedBefore: number): Promise<number>;
   close(): Promise<void>;
@@ -65,7 +68,7 @@ export class MemoryRunStore implements RunStore {
 
   async listUnfinished(): Promise<Run[]> {
     return [...this.runs.values()]
-      .filter((r) => !isRunOver(r))
+      .filter((r) => !isSettled(r))
       .sort(compareByAge)
       .map((r) => structuredClone(r));
   }

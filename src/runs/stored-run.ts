@@ -1,4 +1,4 @@
-import { isRunOver } from './status';
+import { isSettled } from './status';
 import type { Run } from './types';
 
 /**
@@ -6,11 +6,11 @@ import type { Run } from './types';
  */
 
 /**
- * When an over run counts as finished for `prune`; undefined while it can still change. An over run
- * without `finishedAt` counts as finished when it was created, so that none is kept forever.
+ * When a settled run counts as finished for `prune`; undefined while something is left to do for
+ * it (see isSettled). A settled run without `finishedAt` counts as finished when it was created.
  */
 export function prunableSince(run: Run): number | undefined {
-  if (!isRunOver(run)) return undefined;
+  if (!isSettled(run)) return undefined;
   return run.finishedAt ?? run.createdAt;
 }
 

@@ -60,6 +60,8 @@ interface Entry {
   /** When Checkly last answered about this session; undefined until the first answer. */
   answeredAt?: number;
   state: EntryState;
+  /** The session's final outcome, once known: kept until the run has recorded it. */
+  outcome?: SessionOutcome;
 }
 
 /** What to poll next (or nothing before `wakeAt`), and how many sessions could be polled now. */
@@ -126,6 +128,16 @@ export class SessionTracker {
       this.tracked.set(sessionId, entry);
     }
     this.pump();
+  }
+
+  /**
+   * Final outcomes of a run's sessions known here but not recorded yet (recording failed and will
+   * be tried again): whoever ends the run records them with it.
+   */
+  heldOutcomes(runId: string): Map<string, SessionOutcome> {
+    const held = new Map<string, SessionOutcome>();
+    for (const entry of this.tracked.values()) if (entry.runId === runId && entry.outcome) held.set(entry.sessionId, entry.outcome);
+    return held;
   }
 
   untrackRun(runId: string): void {
@@ -269,14 +281,31 @@ export class SessionTracker {
     entry.state = 'finishing';
     this.learn(completed);
     this.pump();
-    const outcome = await this.describe(completed);
-    if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
-    this.tracked.delete(entry.sessionId);
+    entry.outcome = await this.describe(completed);
+    await this.finish(entry);
+  }
+
+  /**
+   * Hands a final outcome to the run. The entry stays until that succeeds: when recording fails
+   * (the store is down), it is tried again after `retryDelayMs`, never lost.
+   */
+  private async finish(entry: Entry): Promise<void> {
+    const { logger } = this.options;
+    if (this.stopped || this.tracked.get(entry.sessionId) !== entry || !entry.outcome) return;
+    entry.state = 'finishing';
     try {
-      await this.options.onFinal(entry.runId, entry.sessionId, outcome);
+      await this.options.onFinal(entry.runId, entry.sessionId, entry.outcome);
     } catch (err) {
-      logger.warn({ runId: entry.runId, sessionId: entry.sessionId, err: errorText(err) }, 'recording a final session failed');
+      if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
+      logger.warn({ runId: entry.runId, sessionId: entry.sessionId, err: errorText(err) }, 'recording a final session failed; will try again');
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        void this.finish(entry);
+      }, this.options.retryDelayMs);
+      this.retryTimers.add(timer);
+      return;
     }
+    if (this.tracked.get(entry.sessionId) === entry) this.tracked.delete(entry.sessionId);
   }
 
   private failed(entry: Entry, err: unknown): void {

@@ -38,8 +38,14 @@ export type RunPhase =
   | 'abandoned'; // stopped following after the run timeout; some sessions never became final
 
 export interface RunError {
-  /** Which class of Checkly error: lets renderers say what to do next. */
+  /**
+   * Which class of Checkly error: lets renderers say what to do next. 'interrupted': the app lost
+   * its process while triggering, so whether Checkly started the checks is unknown; 'not_started':
+   * the app lost its process before triggering, so nothing was started.
+   */
   kind:
+    | 'interrupted'
+    | 'not_started'
     | 'bad_request'
     | 'unauthorized'
     | 'payment_required'
@@ -95,6 +101,22 @@ export interface Run {
   parentRunId?: string;
   /** Reruns started from this run's message, oldest first. */
   reruns?: RerunRef[];
+  /**
+   * Epoch ms when the run's trigger request was sent (after its message was posted): a run still
+   * 'triggering' well after this lost its process mid-trigger.
+   */
+  triggerSentAt?: number;
+  /** Epoch ms of the last try to show the final state that did not go through (retries back off from it). */
+  finalTriedAt?: number;
+  /** Tries to show the final state that did not go through. */
+  finalTries?: number;
+  /** Epoch ms when the failure reply was posted in the thread (so that it is posted once). */
+  repliedAt?: number;
+  /**
+   * Epoch ms when the run was settled (see isSettled): its final state seen on the message and
+   * its reply posted, or given up on. Unsettled over runs are shown again by the sweep.
+   */
+  settledAt?: number;
   /**
    * A digest of what the run's message shows, as last sent: a process that takes the run over
    * sends no update that would show the same again.

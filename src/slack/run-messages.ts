@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../log';
-import type { RunMessages, Unreachable } from '../runs/ports';
-import { failingSessions, isRunOver } from '../runs/status';
+import type { FinishOutcome, RunMessages, Unreachable } from '../runs/ports';
+import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
 import { platformError } from './errors';
 import { PostBudget } from './post-budget';
@@ -53,7 +53,25 @@ interface MessageState {
   outstanding: number;
   /** `finished` was called: the state goes once nothing is outstanding. */
   over: boolean;
+  /** How the last update went, and Slack's error code when it failed: `finished` reports them. */
+  result?: UpdateResult;
+  error?: string;
+  /** Forgets an idle state: the run's `shown` digest carries what it knew. */
+  expiry?: NodeJS.Timeout;
 }
+
+/** A message state unused this long is forgotten (runs followed elsewhere, parents of reruns). */
+const IDLE_STATE_MS = 60_000;
+
+/** Slack's answers to chat.update that no retry can change. */
+const GONE: ReadonlySet<string> = new Set([
+  'message_not_found',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+  'cant_update_message',
+  'edit_window_closed',
+]);
 
 /** Tries of one post that Slack answers 429. */
 const POST_ATTEMPTS = 4;
@@ -96,7 +114,9 @@ export class SlackRunMessages implements RunMessages {
       );
       const ts = result.ts as string;
       const shown = digest(message);
-      this.states.set(run.id, { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false });
+      const state: MessageState = { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false };
+      this.states.set(run.id, state);
+      this.idle(run.id, state);
       this.options.onShown?.({ ...run, ts }, shown);
       return { ts };
     } catch (err) {
@@ -110,10 +130,18 @@ export class SlackRunMessages implements RunMessages {
     void this.request(run, isRunOver(run));
   }
 
-  async finished(run: Run): Promise<void> {
+  async finished(run: Run): Promise<FinishOutcome> {
+    const existing = this.states.get(run.id);
+    if (existing) existing.result = existing.error = undefined;
     const state = await this.request(run, true, true);
     if (state.latest === run) this.drop(run.id, state);
-    if (run.phase === 'final' && failingSessions(run).length > 0) await this.replyInThread(run);
+    const { result, error } = state;
+    const shown =
+      !run.ts || (error !== undefined && GONE.has(error))
+        ? 'gone'
+        : result === 'sent' || result === 'unchanged';
+    const replied = needsReply(run) && run.repliedAt === undefined ? await this.replyInThread(run) : true;
+    return { shown, replied };
   }
 
   /** Updates and posts waiting for the budget (for metrics). */
@@ -121,11 +149,20 @@ export class SlackRunMessages implements RunMessages {
     return { updates: this.updates.waiting, posts: this.posts.waiting };
   }
 
-  /** Drops pending updates: on shutdown, the next process to follow a run renders it afresh. */
+  /**
+   * Drops pending updates (their `finished` answer "not shown"): on shutdown, the next process to
+   * follow a run renders it afresh, and shows the final states this one could not.
+   */
   stop(): void {
     this.updates.stop();
     this.posts.stop();
+    for (const state of this.states.values()) clearTimeout(state.expiry);
     this.states.clear();
+  }
+
+  /** Message states kept (for tests: none stays for a run that is over). */
+  get kept(): number {
+    return this.states.size;
   }
 
   /** Asks the budget to show `run`; resolves, with the message's state, once an update after this request was answered. */
@@ -137,17 +174,38 @@ export class SlackRunMessages implements RunMessages {
       this.states.set(run.id, state);
     }
     const current = state;
+    clearTimeout(current.expiry);
     current.latest = run;
     if (finishing) current.over = true;
     current.outstanding += 1;
-    await this.updates.request(run.teamId, run.id, { final, send: () => this.send(current) });
+    await this.updates.request(run.teamId, run.id, {
+      final,
+      send: async () => {
+        current.error = undefined;
+        current.result = await this.send(current);
+        return current.result;
+      },
+    });
     current.outstanding -= 1;
-    if (current.over && current.outstanding === 0) this.drop(run.id, current);
+    if (current.outstanding === 0) {
+      if (current.over || isRunOver(current.latest)) this.drop(run.id, current);
+      else this.idle(run.id, current);
+    }
     return current;
   }
 
   private drop(runId: string, state: MessageState): void {
+    clearTimeout(state.expiry);
     if (this.states.get(runId) === state) this.states.delete(runId);
+  }
+
+  /** A state nothing waits on goes after a while: this process may never hear of its run again. */
+  private idle(runId: string, state: MessageState): void {
+    clearTimeout(state.expiry);
+    state.expiry = setTimeout(() => {
+      if (state.outstanding === 0) this.drop(runId, state);
+    }, IDLE_STATE_MS);
+    state.expiry.unref();
   }
 
   private async send(state: MessageState): Promise<UpdateResult> {
@@ -167,6 +225,7 @@ export class SlackRunMessages implements RunMessages {
         this.options.logger.warn({ runId: run.id, teamId: run.teamId, retryAfterMs }, 'Slack rate-limited chat.update; pausing the workspace');
         return { retryAfterMs };
       }
+      state.error = platformError(err);
       this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'updating the run message failed');
       return 'failed';
     }
@@ -190,7 +249,8 @@ export class SlackRunMessages implements RunMessages {
     }
   }
 
-  private async replyInThread(run: Run): Promise<void> {
+  /** Whether the reply went through. */
+  private async replyInThread(run: Run): Promise<boolean> {
     const reply = this.options.renderFailureReply(run);
     try {
       await this.postMessage(run.channel, () =>
@@ -201,8 +261,12 @@ export class SlackRunMessages implements RunMessages {
           blocks: reply.blocks as never,
         }),
       );
+      return true;
     } catch (err) {
-      this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'posting the failure reply failed');
+      const code = platformError(err);
+      this.options.logger.warn({ runId: run.id, error: code ?? String(err) }, 'posting the failure reply failed');
+      // A channel the bot can no longer post in will not take it later either.
+      return code !== undefined && GONE.has(code);
     }
   }
 }

@@ -108,12 +108,18 @@ export class UpdateBudget {
     return this.workspaces.get(teamId)?.window.used(this.now()) ?? 0;
   }
 
-  /** Drops whatever waits: on shutdown the next process renders afresh. Waiting requests never resolve. */
+  /**
+   * Drops whatever waits, and resolves its requests without sending: on shutdown the next process
+   * renders afresh. A waiting final state must not hold up shutdown, nor be taken for shown: its
+   * requester learns it was not sent (see SlackRunMessages.finished).
+   */
   stop(): void {
     this.stopped = true;
     for (const ws of this.workspaces.values()) {
       clearTimeout(ws.timer);
+      const waiting = [...ws.pending.values()];
       ws.pending.clear();
+      for (const p of waiting) for (const resolve of p.waiters) resolve();
     }
   }
 

@@ -105,7 +105,10 @@ describe('countRuns', () => {
         return run.channel === 'C0NOPE' ? { unreachable: 'not_in_channel' } : { ts: '1.1' };
       },
       changed: (run) => void seen.push(`changed ${run.id}`),
-      finished: async (run) => void seen.push(`finished ${run.id}`),
+      finished: async (run) => {
+        seen.push(`finished ${run.id}`);
+        return { shown: true, replied: true };
+      },
     };
     const messages = countRuns(inner, metrics);
     await expect(messages.post(makeRun({ id: 'a' }))).resolves.toEqual({ ts: '1.1' });

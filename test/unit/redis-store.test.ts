@@ -67,6 +67,7 @@ describe('RedisRunStore', () => {
     await store.update('r1', (r) => {
       r.phase = 'final';
       r.finishedAt = now;
+      r.settledAt = now;
     });
     expect(await redis.zscore(`${prefix}runs:unfinished`, 'r1')).toBeNull();
     expect(await redis.zscore(`${prefix}runs:finished`, 'r1')).toBe(String(now));
@@ -89,7 +90,7 @@ describe('RedisRunStore', () => {
   it('counts runs Redis expired already as not pruned, and forgets them', async () => {
     const prefix = freshPrefix();
     const store = new RedisRunStore(redis, { prefix, retentionMs: 50 });
-    await store.create(run('r1', { phase: 'final', finishedAt: Date.now() }));
+    await store.create(run('r1', { phase: 'final', finishedAt: Date.now(), settledAt: Date.now() }));
     for (let i = 0; i < 100 && (await redis.exists(`${prefix}run:r1`)) === 1; i++) await sleep(20);
     expect(await store.get('r1')).toBeUndefined();
     expect(await redis.zcard(`${prefix}runs:finished`)).toBe(1);
@@ -184,6 +185,7 @@ describe('RedisRunStore', () => {
     await store.update('r2', (r) => {
       r.phase = 'final';
       r.finishedAt = now - 10;
+      r.settledAt = now - 10;
     });
     expect(await redis.exists(`${keyPrefix}app:run:r1`)).toBe(1);
     expect(await redis.zrange(`${keyPrefix}app:runs:unfinished`, 0, '-1')).toEqual(['r1']);

@@ -178,10 +178,19 @@ export function runStoreContract(name: string, open: () => Promise<RunStore>): v
         run.phase = 'final';
         run.finishedAt = now;
       });
-      expect((await store.listUnfinished()).map((r) => [r.id, r.phase])).toEqual([['r1', 'running']]);
+      // Over but not settled: its final state is still to be shown.
+      expect((await store.listUnfinished()).map((r) => [r.id, r.phase])).toEqual([
+        ['r1', 'running'],
+        ['r2', 'final'],
+      ]);
+      expect(await store.prune(now + hour)).toBe(0);
+      await store.update('r2', (run) => {
+        run.settledAt = now;
+      });
       await store.update('r1', (run) => {
         run.phase = 'abandoned';
         run.finishedAt = now;
+        run.settledAt = now;
       });
       expect(await store.listUnfinished()).toEqual([]);
     });
@@ -211,6 +220,10 @@ export function runStoreContract(name: string, open: () => Promise<RunStore>): v
         run.phase = 'final';
         run.finishedAt = now - 2 * hour;
       });
+      expect(await store.prune(now - hour)).toBe(0);
+      await store.update('r1', (run) => {
+        run.settledAt = now - 2 * hour;
+      });
       expect(await store.prune(now - hour)).toBe(1);
       expect(await store.get('r1')).toBeUndefined();
     });
@@ -223,8 +236,11 @@ export function runStoreContract(name: string, open: () => Promise<RunStore>): v
       expect((await store.get('new'))?.id).toBe('new');
     });
 
+    /** Over runs are settled unless said otherwise: the contract is about what stores keep. */
     function aRun(overrides: Partial<Run> & { id: string }): Run {
+      const over = overrides.phase === 'final' || overrides.phase === 'error' || overrides.phase === 'abandoned';
       return {
+        ...(over ? { settledAt: overrides.finishedAt ?? overrides.createdAt ?? now - 1000 } : {}),
         teamId: 'T1',
         channel: 'C1',
         requester: 'U1',

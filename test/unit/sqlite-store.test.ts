@@ -31,16 +31,16 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 1', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 2', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
-      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unfinished', 'sqlite_autoindex_runs_1']);
+      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unsettled', 'sqlite_autoindex_runs_1']);
     } finally {
       db.close();
     }
@@ -53,6 +53,7 @@ describe('SqliteRunStore', () => {
     await store.update('r1', (r) => {
       r.phase = 'final';
       r.finishedAt = 1_700_000_060_000;
+      r.settledAt = 1_700_000_061_000;
     });
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
@@ -70,7 +71,7 @@ describe('SqliteRunStore', () => {
     const first = SqliteRunStore.open(dir);
     await first.create(run('r1', { createdAt: 2 }));
     await first.create(run('r2', { createdAt: 1, phase: 'triggering' }));
-    await first.create(run('r3', { phase: 'final', finishedAt: 5 }));
+    await first.create(run('r3', { phase: 'final', finishedAt: 5, settledAt: 5 }));
     await first.update('r1', (r) => {
       r.ts = '1700000000.000100';
     });
@@ -90,11 +91,11 @@ describe('SqliteRunStore', () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 2');
+    db.pragma('user_version = 3');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 2, newer than this app knows (1)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 3, newer than this app knows (2)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    expect(after.pragma('user_version', { simple: true })).toBe(3);
     after.close();
   });
 

@@ -1,0 +1,541 @@
+/**
+ * The run lifecycle (issue 9, causes 1 to 8): a Runner over an in-memory store that fails on demand,
+ * fake Slack messages and a fake Checkly, on jest's fake clock. Each test names the cause it covers.
+ */
+import { getEventListeners } from 'node:events';
+import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../src/checkly/types';
+import { ServerError } from '../../src/checkly/errors';
+import { createLogger } from '../../src/log';
+import { LocalDispatcher } from '../../src/runs/dispatch';
+import type { ChecklyPort, FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
+import { Runner, type RunRequest } from '../../src/runs/runner';
+import { isSettled } from '../../src/runs/status';
+import { MemoryRunStore } from '../../src/runs/store';
+import { SessionTracker } from '../../src/runs/tracker';
+import type { Run, SessionStatus } from '../../src/runs/types';
+
+const SWEEP_MS = 1000;
+const TRIGGER_TIMEOUT_MS = 5000;
+const RUN_TIMEOUT_MS = 60_000;
+
+/** A store whose operations fail while told to. */
+class FaultyStore extends MemoryRunStore {
+  failing = new Set<'create' | 'get' | 'update' | 'delete' | 'list'>();
+  private fail(op: 'create' | 'get' | 'update' | 'delete' | 'list'): void {
+    if (this.failing.has(op)) throw new Error(`store ${op} failed (SQLITE_IOERR)`);
+  }
+  override async create(run: Run): Promise<void> {
+    this.fail('create');
+    return super.create(run);
+  }
+  override async get(id: string): Promise<Run | undefined> {
+    this.fail('get');
+    return super.get(id);
+  }
+  override async update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
+    this.fail('update');
+    return super.update(id, change);
+  }
+  override async delete(id: string): Promise<void> {
+    this.fail('delete');
+    return super.delete(id);
+  }
+  override async listUnfinished(): Promise<Run[]> {
+    this.fail('list');
+    return super.listUnfinished();
+  }
+}
+
+/** Slack as the runner sees it: posts, updates and final states, failing on demand. */
+class FakeMessages implements RunMessages {
+  posts: Run[] = [];
+  changes: Run[] = [];
+  finals: Run[] = [];
+  postFailure?: Error | Unreachable;
+  /** Answers of the next `finished` calls (shown and replied by default). */
+  finishAnswers: FinishOutcome[] = [];
+  private seq = 0;
+
+  async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
+    const failure = this.postFailure;
+    if (typeof failure === 'string') return { unreachable: failure };
+    if (failure) throw failure;
+    this.posts.push(structuredClone(run));
+    this.seq += 1;
+    return { ts: `1700000000.${String(this.seq).padStart(6, '0')}` };
+  }
+  changed(run: Run): void {
+    this.changes.push(structuredClone(run));
+  }
+  async finished(run: Run): Promise<FinishOutcome> {
+    this.finals.push(structuredClone(run));
+    return this.finishAnswers.shift() ?? { shown: true, replied: true };
+  }
+}
+
+/** Checkly: triggers answer at once or when released; sessions finish when told. */
+class FakeCheckly implements ChecklyPort {
+  triggers: TriggerRequest[] = [];
+  triggerFailure?: Error;
+  /** When set, triggers wait for `release()`. */
+  hold = false;
+  private held: Array<() => void> = [];
+  private readonly completions = new Map<string, (s: CompletedSession | null) => void>();
+  private n = 0;
+
+  async trigger(request: TriggerRequest): Promise<TriggeredSession[]> {
+    this.triggers.push(request);
+    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+    if (this.triggerFailure) throw this.triggerFailure;
+    const ids = request.target?.checkId ?? ['c1', 'c2'];
+    return ids.map((checkId) => {
+      this.n += 1;
+      return {
+        checkSessionId: `s${this.n}`,
+        checkId,
+        name: `Check ${checkId}`,
+        checkType: 'API',
+        checkSessionLink: `https://app.checklyhq.com/s${this.n}`,
+        status: 'STARTED',
+        runLocations: ['eu-west-1'],
+      } as TriggeredSession;
+    });
+  }
+  release(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+  awaitCompletion(sessionId: string): Promise<CompletedSession | null> {
+    return new Promise((resolve) => {
+      this.completions.set(sessionId, resolve);
+      setTimeout(() => resolve(null), 1000);
+    });
+  }
+  finish(sessionId: string, status: SessionStatus): void {
+    this.completions.get(sessionId)?.({
+      checkSessionId: sessionId,
+      checkId: 'c',
+      status,
+      timeElapsed: 100,
+      results: [],
+    } as unknown as CompletedSession);
+  }
+  async getCheckResult(): Promise<never> {
+    throw new Error('not needed');
+  }
+  async cancel(): Promise<void> {}
+}
+
+const logger = createLogger({ level: 'silent', secrets: [] });
+const request: RunRequest = {
+  teamId: 'T1',
+  channel: 'C1',
+  requester: 'U1',
+  target: { tags: [['prod']], checkIds: [], all: false },
+  refreshCache: false,
+};
+
+function setup() {
+  const store = new FaultyStore();
+  const messages = new FakeMessages();
+  const checkly = new FakeCheckly();
+  const dispatcher = new LocalDispatcher(store, logger);
+  let runner: Runner | undefined;
+  const tracker = new SessionTracker({
+    checkly,
+    pollWaitSeconds: 1,
+    pollRequestsPerMinute: 6000,
+    retryDelayMs: 200,
+    logger,
+    onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),
+  });
+  let id = 0;
+  runner = new Runner({
+    store,
+    checkly,
+    messages,
+    tracker,
+    dispatcher,
+    runTimeoutMs: RUN_TIMEOUT_MS,
+    triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
+    sweepIntervalMs: SWEEP_MS,
+    now: Date.now,
+    newId: () => `run-${++id}`,
+    logger,
+  });
+  const r = runner;
+  return { store, messages, checkly, dispatcher, tracker, runner: r, start: () => dispatcher.start((runId, signal) => r.follow(runId, signal)) };
+}
+
+type Setup = ReturnType<typeof setup>;
+let current: Setup | undefined;
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
+});
+
+afterEach(async () => {
+  if (current) {
+    current.runner.stop();
+    await current.dispatcher.stop();
+    current.tracker.stop();
+    current = undefined;
+  }
+  jest.useRealTimers();
+});
+
+function make(): Setup {
+  current = setup();
+  return current;
+}
+
+function aRun(over: Partial<Run> & { id: string }): Run {
+  return {
+    teamId: 'T1',
+    channel: 'C1',
+    requester: 'U1',
+    target: { tags: [['prod']], checkIds: [], all: false },
+    refreshCache: false,
+    phase: 'running',
+    sessions: [],
+    createdAt: Date.now(),
+    ...over,
+  };
+}
+
+describe('cause 1: a run caught in triggering by a restart', () => {
+  test('with its message posted: the sweep ends it honestly after the trigger bound, with no second trigger', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    // What a process killed mid-trigger leaves: message posted, trigger sent, no answer recorded.
+    await store.create(aRun({ id: 'cut', phase: 'triggering', ts: '1700000000.000001', triggerSentAt: Date.now() }));
+    await runner.sweep();
+    expect((await store.get('cut'))?.phase).toBe('triggering'); // not yet: the trigger may still answer
+    await jest.advanceTimersByTimeAsync(TRIGGER_TIMEOUT_MS);
+    await runner.sweep();
+    const ended = await store.get('cut');
+    expect(ended?.phase).toBe('error');
+    expect(ended?.error?.kind).toBe('interrupted');
+    expect(isSettled(ended!)).toBe(true);
+    expect(messages.finals.map((r) => [r.id, r.error?.kind])).toEqual([['cut', 'interrupted']]);
+    expect(checkly.triggers).toHaveLength(0);
+    expect(await store.listUnfinished()).toEqual([]);
+  });
+
+  test('without its message: nothing was triggered, and a message says so', async () => {
+    const { store, messages, runner, start } = make();
+    await start();
+    await store.create(aRun({ id: 'unposted', phase: 'triggering' }));
+    await jest.advanceTimersByTimeAsync(TRIGGER_TIMEOUT_MS);
+    await runner.sweep();
+    const ended = await store.get('unposted');
+    expect(ended?.error?.kind).toBe('not_started');
+    expect(ended?.ts).toBeDefined();
+    expect(messages.posts.map((r) => [r.id, r.phase])).toEqual([['unposted', 'error']]);
+    expect(isSettled(ended!)).toBe(true);
+  });
+
+  test('a trigger still in flight in this process is left alone by the sweep', async () => {
+    const { store, checkly, runner, start } = make();
+    await start();
+    checkly.hold = true;
+    const started = runner.start(request);
+    await jest.advanceTimersByTimeAsync(TRIGGER_TIMEOUT_MS * 2);
+    await runner.sweep();
+    expect((await store.get('run-1'))?.phase).toBe('triggering');
+    checkly.release();
+    const { run } = (await started) as { run: Run };
+    expect(run.phase).toBe('running');
+  });
+
+  test('drain waits for a command in flight until its trigger is recorded', async () => {
+    const { store, checkly, runner, start } = make();
+    await start();
+    checkly.hold = true;
+    void runner.start(request);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(runner.handling).toBe(1);
+    let drained = false;
+    const drain = runner.drain(5000).then(() => (drained = true));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(drained).toBe(false);
+    checkly.release();
+    await drain;
+    expect((await store.get('run-1'))?.phase).toBe('running');
+  });
+
+  test('drain gives up at its deadline', async () => {
+    const { checkly, runner, start } = make();
+    await start();
+    checkly.hold = true;
+    void runner.start(request);
+    let drained = false;
+    const drain = runner.drain(5000).then(() => (drained = true));
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(drained).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await drain;
+    checkly.release();
+  });
+
+  test('a running run nobody follows is followed by the next sweep', async () => {
+    const { store, checkly, runner, tracker, start } = make();
+    await start();
+    await store.create(
+      aRun({
+        id: 'orphan',
+        ts: '1700000000.000009',
+        sessions: [{ sessionId: 'sx', checkId: 'c1', name: 'X', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }],
+      }),
+    );
+    expect(tracker.size).toBe(0);
+    await runner.sweep();
+    await jest.advanceTimersByTimeAsync(10);
+    expect(tracker.size).toBe(1);
+    checkly.finish('sx', 'PASSED');
+    await jest.advanceTimersByTimeAsync(10);
+    expect((await store.get('orphan'))?.phase).toBe('final');
+  });
+
+  test('runs that settle are pruned; /checkly status never lists over runs', async () => {
+    const { store, messages, runner, start } = make();
+    await start();
+    messages.finishAnswers.push({ shown: false, replied: true });
+    await store.create(aRun({ id: 'over', ts: '1', phase: 'final', finishedAt: Date.now() }));
+    expect(await runner.unfinishedIn('T1', 'C1')).toEqual([]);
+    expect(await store.prune(Date.now() + 1)).toBe(0); // its final state is not shown yet
+    await runner.sweep();
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    expect(isSettled((await store.get('over'))!)).toBe(true);
+    expect(await store.prune(Date.now() + 1)).toBe(1);
+  });
+});
+
+describe('cause 2: a final state Slack did not take is shown later', () => {
+  test('a failed final update is retried with backoff until Slack takes it; the reply is posted once', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    checkly.triggerFailure = new ServerError({ operation: 'trigger', path: '/v2/check-sessions/trigger', status: 500, checklyMessage: 'boom' });
+    messages.finishAnswers.push({ shown: false, replied: true }, { shown: false, replied: true });
+    await runner.start(request);
+    let run = await store.get('run-1');
+    expect(run?.phase).toBe('error');
+    expect(isSettled(run!)).toBe(false);
+    expect(run?.finalTries).toBe(1);
+
+    await runner.sweep(); // too early: backs off one interval
+    expect(messages.finals).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    expect(messages.finals).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(SWEEP_MS); // the second failure doubles the wait
+    await runner.sweep();
+    expect(messages.finals).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    expect(messages.finals).toHaveLength(3);
+    run = await store.get('run-1');
+    expect(isSettled(run!)).toBe(true);
+  });
+
+  test('a thread reply that failed is posted by a later try, and never twice', async () => {
+    const { store, messages, runner, start } = make();
+    await start();
+    const failing = aRun({
+      id: 'failed',
+      ts: '1',
+      phase: 'final',
+      finishedAt: Date.now(),
+      sessions: [{ sessionId: 's', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+    });
+    await store.create(failing);
+    messages.finishAnswers.push({ shown: true, replied: false });
+    await runner.sweep();
+    let run = await store.get('failed');
+    expect(run?.repliedAt).toBeUndefined();
+    expect(isSettled(run!)).toBe(false);
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    run = await store.get('failed');
+    expect(run?.repliedAt).toBeDefined();
+    expect(isSettled(run!)).toBe(true);
+    // The port is told the reply is done: a third try (there is none) would not post it again.
+    expect(messages.finals.map((r) => r.repliedAt)).toEqual([undefined, undefined]);
+  });
+
+  test('a run over while its follower stopped is shown by whoever comes next', async () => {
+    const { store, runner, messages, start } = make();
+    await start();
+    await store.create(aRun({ id: 'late', ts: '1', phase: 'abandoned', finishedAt: Date.now() }));
+    await runner.sweep();
+    expect(messages.finals.map((r) => r.id)).toEqual(['late']);
+  });
+});
+
+describe('cause 3: a store error when the run timeout fires', () => {
+  test('is logged, not an unhandled rejection; the sweep ends the run once the store is back', async () => {
+    const { store, messages, runner, start } = make();
+    await start();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      await runner.start(request);
+      store.failing.add('update');
+      await jest.advanceTimersByTimeAsync(RUN_TIMEOUT_MS);
+      await new Promise((r) => setImmediate(r));
+      expect(rejections).toEqual([]);
+      expect((await store.get('run-1'))?.phase).toBe('running');
+      store.failing.delete('update');
+      await jest.advanceTimersByTimeAsync(SWEEP_MS);
+      await runner.sweep();
+      expect((await store.get('run-1'))?.phase).toBe('abandoned');
+      expect(messages.finals.map((r) => r.phase)).toEqual(['abandoned']);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
+
+describe('cause 4: a result the store could not record', () => {
+  test('is recorded when the store is back, not lost, and the run is final, not abandoned', async () => {
+    const { store, checkly, tracker, start, runner } = make();
+    await start();
+    await runner.start(request);
+    await jest.advanceTimersByTimeAsync(10);
+    store.failing.add('update');
+    checkly.finish('s1', 'PASSED');
+    checkly.finish('s2', 'FAILED');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(tracker.size).toBe(2); // kept, not dropped
+    store.failing.delete('update');
+    await jest.advanceTimersByTimeAsync(500);
+    const run = await store.get('run-1');
+    expect(run?.sessions.map((s) => s.status)).toEqual(['PASSED', 'FAILED']);
+    expect(run?.phase).toBe('final');
+    expect(tracker.size).toBe(0);
+  });
+
+  test('a result held when the run times out is recorded with it: final, not a false "abandoned"', async () => {
+    const { store, checkly, start, runner } = make();
+    await start();
+    await runner.start(request);
+    await jest.advanceTimersByTimeAsync(10);
+    store.failing.add('update');
+    checkly.finish('s1', 'PASSED');
+    checkly.finish('s2', 'PASSED');
+    await jest.advanceTimersByTimeAsync(10);
+    // The store comes back just before the run times out (at +60 000), and the tracker's next try
+    // (every 200 ms from +10, so at +60 010) comes after the timeout.
+    await jest.advanceTimersByTimeAsync(RUN_TIMEOUT_MS - 30);
+    store.failing.delete('update');
+    await jest.advanceTimersByTimeAsync(15);
+    const run = await store.get('run-1');
+    expect(run?.phase).toBe('final');
+    expect(run?.sessions.map((s) => s.status)).toEqual(['PASSED', 'PASSED']);
+  });
+});
+
+describe('cause 5: a rerun posts its message before it triggers', () => {
+  async function finishedParent(s: Setup): Promise<Run> {
+    const parent = aRun({
+      id: 'parent',
+      ts: '1700000000.000100',
+      phase: 'final',
+      finishedAt: Date.now(),
+      settledAt: Date.now(),
+      sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+    });
+    await s.store.create(parent);
+    return parent;
+  }
+
+  test('when the post fails, nothing is triggered, no row is left, and the button works again', async () => {
+    const s = make();
+    await s.start();
+    await finishedParent(s);
+    s.messages.postFailure = Object.assign(new Error('An API error occurred: internal_error'), { data: { error: 'internal_error' } });
+    const result = await s.runner.rerun('parent', 'failed', 'U2');
+    expect(result.kind).toBe('not_posted');
+    expect(s.checkly.triggers).toHaveLength(0);
+    expect(await s.store.get('run-1')).toBeUndefined();
+    expect((await s.store.get('parent'))?.reruns ?? []).toEqual([]);
+    s.messages.postFailure = undefined;
+    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect(s.checkly.triggers).toHaveLength(1);
+  });
+
+  test('the rerun message is posted and recorded before the trigger is sent', async () => {
+    const s = make();
+    await s.start();
+    await finishedParent(s);
+    s.checkly.hold = true;
+    const pending = s.runner.rerun('parent', 'failed', 'U2');
+    await jest.advanceTimersByTimeAsync(10);
+    expect(s.checkly.triggers).toHaveLength(1);
+    const recorded = await s.store.get('run-1');
+    expect(recorded?.phase).toBe('triggering');
+    expect(recorded?.ts).toBeDefined();
+    expect(recorded?.threadTs).toBe('1700000000.000100');
+    s.checkly.release();
+    expect((await pending).kind).toBe('started');
+  });
+});
+
+describe('cause 6: following a run', () => {
+  test('leaves no listener on the signal it was given, whatever the number of runs', async () => {
+    const { runner, store, checkly } = make();
+    const signal = new AbortController().signal;
+    for (const id of ['a', 'b', 'c']) {
+      await store.create(
+        aRun({ id, ts: '1', sessions: [{ sessionId: `s-${id}`, checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+      );
+    }
+    const follows = ['a', 'b', 'c'].map((id) => runner.follow(id, signal));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(3);
+    for (const id of ['a', 'b', 'c']) checkly.finish(`s-${id}`, 'PASSED');
+    await jest.advanceTimersByTimeAsync(10);
+    await Promise.all(follows);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  test("stops at once when the run's own signal aborts (the replica lost it)", async () => {
+    const { runner, store, tracker } = make();
+    await store.create(
+      aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+    );
+    const lost = new AbortController();
+    const follow = runner.follow('a', lost.signal);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(tracker.size).toBe(1);
+    lost.abort();
+    await follow;
+    expect(tracker.size).toBe(0);
+  });
+});
+
+describe('cause 8: smaller leaks', () => {
+  test('a post failure other than not-in-channel leaves no triggering row, and triggers nothing', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    messages.postFailure = Object.assign(new Error('An API error occurred: internal_error'), { data: { error: 'internal_error' } });
+    await expect(runner.start(request)).rejects.toThrow('internal_error');
+    expect(await store.listUnfinished()).toEqual([]);
+    expect(checkly.triggers).toHaveLength(0);
+  });
+
+  test('a follow that fails leaks no timer and no tracker entry', async () => {
+    const { runner, store, tracker, messages } = make();
+    await store.create(
+      aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+    );
+    jest.spyOn(messages, 'changed').mockImplementation(() => {
+      throw new Error('render failed');
+    });
+    await expect(runner.follow('a', new AbortController().signal)).rejects.toThrow('render failed');
+    expect(tracker.size).toBe(0);
+    await jest.advanceTimersByTimeAsync(1000); // the fake poll's own wait ends
+    expect(jest.getTimerCount()).toBe(0); // no run timeout left behind
+  });
+});
