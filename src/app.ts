@@ -226,6 +226,19 @@ function addressPort(server: Server): number | undefined {
   return typeof address === 'object' && address !== null ? address.port : undefined;
 }
 
+/**
+ * A fault nobody caught (a store or network error in some callback) is logged, and the app keeps
+ * serving: the sweep finishes whatever it interrupted. Only a broken configuration exits.
+ */
+export function keepServingOnFaults(proc: Pick<NodeJS.Process, 'on'>, logger: Logger): void {
+  proc.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) }, 'unhandled rejection');
+  });
+  proc.on('uncaughtException', (err: Error) => {
+    logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
+  });
+}
+
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const loaded = loadConfig(process.env);
@@ -235,14 +248,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startApp(loaded.config);
-  // A fault nobody caught (a store or network error in some callback) is logged, and the app keeps
-  // serving: the sweep finishes whatever it interrupted. Only a broken configuration exits.
-  process.on('unhandledRejection', (reason) => {
-    running.logger.error({ err: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) }, 'unhandled rejection');
-  });
-  process.on('uncaughtException', (err) => {
-    running.logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
-  });
+  keepServingOnFaults(process, running.logger);
   const shutdown = () => {
     // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();

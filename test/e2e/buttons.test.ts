@@ -174,19 +174,22 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
-  test('a click that hits a Checkly 500 explains, leaves the message unchanged, and can be clicked again', async () => {
+  test('a click that hits a Checkly 500 explains, leaves the run message unchanged, and can be clicked again', async () => {
     h.checkly.addCheck({ name: 'Checkout', tags: ['web'], durationMs: 200, outcome: 'FAILED' });
     const run = await runToFinal(h, 'run web', /1 failed/);
-    const updatesBefore = h.slack.callsTo('chat.update').length;
+    const parentUpdates = () => h.slack.callsTo('chat.update').filter((c) => c.args.ts === run.ts).length;
+    const updatesBefore = parentUpdates();
     h.checkly.failNext('trigger', 500, { message: 'Internal failure at Checkly' });
 
     const first = await h.click(run, 'run_rerun_failed');
     const text = await waitFor(() => ephemeralText(h, first.responseId), 5000, 'the explanation');
     expect(text).toContain('did not start');
     expect(text).toContain('Internal failure at Checkly');
-    await new Promise((r) => setTimeout(r, 400));
-    expect(h.slack.callsTo('chat.update')).toHaveLength(updatesBefore);
-    expect(threadReplies(h, run.ts).filter((m) => /Checkly run/.test(messageText(m)))).toHaveLength(0);
+    // The rerun's message is posted before its trigger (issue 9): it ends saying why, in the thread.
+    const rerunMessages = () => threadReplies(h, run.ts).filter((m) => /Checkly run/.test(messageText(m)));
+    await waitFor(() => rerunMessages().some((m) => /could not start/.test(messageText(m))), 5000, 'the rerun message showing the error');
+    expect(rerunMessages()).toHaveLength(1);
+    expect(parentUpdates()).toBe(updatesBefore);
 
     await h.click(run, 'run_rerun_failed');
     await waitFor(() => triggers(h).length === 2, 5000, 'the second, successful click');

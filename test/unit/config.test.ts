@@ -25,7 +25,21 @@ describe('loadConfig', () => {
       maxRequestsPerMinute: 300,
     });
     expect(result.config.runs.timeoutMs).toBe(1_800_000);
+    expect(result.config.runs.sweepIntervalMs).toBe(15_000);
+    expect(result.config.runs.triggerTimeoutMs).toBe(90_000);
     expect(result.config.logLevel).toBe('info');
+  });
+
+  test('the sweep interval and trigger timeout are read, and bad values named', () => {
+    const result = loadConfig({ ...BASE, RUN_SWEEP_INTERVAL_MS: '250', RUN_TRIGGER_TIMEOUT_MS: '3000' });
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config.runs).toMatchObject({ sweepIntervalMs: 250, triggerTimeoutMs: 3000 });
+    const bad = loadConfig({ ...BASE, RUN_SWEEP_INTERVAL_MS: '5', RUN_TRIGGER_TIMEOUT_MS: 'soon' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.problems.some((p) => p.startsWith('RUN_SWEEP_INTERVAL_MS'))).toBe(true);
+      expect(bad.problems.some((p) => p.startsWith('RUN_TRIGGER_TIMEOUT_MS'))).toBe(true);
+    }
   });
 
   test('nothing set: one line per missing variable, in HTTP mode the signing secret too', () => {

@@ -244,3 +244,72 @@ describe('afterPendingIo', () => {
     expect(order).toEqual(['a', 'pending', 'b', 'c', 'later']);
   });
 });
+
+
+describe('SlackRunMessages lifecycle (issue 9)', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+    test('finished says whether the final state went through: a failed update is "not shown", a gone message "gone"', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      chat.failures.update.push(platform('internal_error'));
+      const failed = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await failed).toEqual({ shown: false, replied: true });
+      await jest.advanceTimersByTimeAsync(1000);
+      const again = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await again).toEqual({ shown: true, replied: true });
+
+      await messages.post(run('r2', ['STARTED']));
+      chat.failures.update.push(platform('message_not_found'));
+      const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await gone).toEqual({ shown: 'gone', replied: true });
+    });
+
+    test('a failed thread reply is reported, and not posted again once recorded', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      chat.failures.postMessage.push(platform('internal_error'));
+      const first = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await first).toEqual({ shown: true, replied: false });
+      const recorded = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001', repliedAt: 5 }));
+      await jest.advanceTimersByTimeAsync(1500);
+      expect(await recorded).toEqual({ shown: true, replied: true });
+      expect(chat.of('postMessage')).toHaveLength(2); // the run message and the one failed reply
+    });
+
+    test('stop answers a final state waiting for its turn "not shown" at once, instead of never', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      messages.changed(run('r1', ['PASSED', 'STARTED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      const waiting = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10); // within the message's interval: it waits
+      messages.stop();
+      expect(await waiting).toEqual({ shown: false, replied: true });
+    });
+
+    test('keeps no state for runs that are over, nor for runs it only posted or saw change', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('posted-here', ['STARTED'])); // followed by another replica
+      await messages.post(run('over', ['STARTED']));
+      const done = messages.finished(run('over', ['PASSED'], { ts: '1700000000.000002' }));
+      await jest.advanceTimersByTimeAsync(10);
+      await done;
+      // A parent whose rerun line changes, over already: its state goes once its update is answered.
+      messages.changed(run('parent', ['FAILED'], { ts: '1700000000.000003', reruns: [] }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(messages.kept).toBe(1);
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(messages.kept).toBe(0);
+      messages.stop();
+    });
+  });
