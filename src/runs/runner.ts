@@ -362,15 +362,23 @@ export class Runner {
     return { kind: 'cancelled', count: cancelled };
   }
 
-  /** Keeps the line about a rerun on its parent's message current. */
+  /**
+   * Keeps the line about a rerun on its parent's message current. A rerun's last line on a parent
+   * that is over belongs to the parent's final state: the parent is unsettled until it is shown, so
+   * that the sweep shows it when this process cannot (a plain change is dropped at shutdown).
+   */
   private async showInParent(run: Run): Promise<void> {
     if (!run.parentRunId) return;
     const counts = summarize(run);
+    const last = isRunOver(run);
     const parent = await this.options.store.update(run.parentRunId, (p) => {
       const ref = p.reruns?.find((r) => r.runId === run.id);
       if (ref) Object.assign(ref, counts);
+      if (last && isRunOver(p)) p.settledAt = undefined;
     });
-    if (parent) this.options.messages.changed(parent);
+    if (!parent) return;
+    if (last && isRunOver(parent)) await this.showFinal(parent);
+    else this.options.messages.changed(parent);
   }
 
   get(runId: string): Promise<Run | undefined> {

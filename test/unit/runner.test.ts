@@ -539,3 +539,40 @@ describe('cause 8: smaller leaks', () => {
     expect(jest.getTimerCount()).toBe(0); // no run timeout left behind
   });
 });
+
+describe("a rerun's last line on its parent (found by the chaos run)", () => {
+  test("is part of the parent's final state: shown as such, and shown again by the sweep when Slack did not take it", async () => {
+    const s = make();
+    await s.start();
+    await s.store.create(
+      aRun({
+        id: 'parent',
+        ts: '1700000000.000100',
+        phase: 'final',
+        finishedAt: Date.now(),
+        settledAt: Date.now(),
+        sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+      }),
+    );
+    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    await jest.advanceTimersByTimeAsync(10);
+    // Slack does not take the parent's update this time (a shutdown dropped it, or an internal_error).
+    let refusals = 1;
+    const finished = s.messages.finished.bind(s.messages);
+    jest.spyOn(s.messages, 'finished').mockImplementation(async (run) => {
+      if (run.id === 'parent' && refusals-- > 0) return { shown: false, replied: true };
+      return finished(run);
+    });
+    s.checkly.finish('s1', 'PASSED');
+    await jest.advanceTimersByTimeAsync(10);
+    expect((await s.store.get('run-1'))?.phase).toBe('final');
+    expect(isSettled((await s.store.get('parent'))!)).toBe(false);
+
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await s.runner.sweep();
+    const parent = (await s.store.get('parent'))!;
+    expect(isSettled(parent)).toBe(true);
+    const shown = s.messages.finals.filter((r) => r.id === 'parent');
+    expect(shown.at(-1)?.reruns?.map((r) => [r.runId, r.phase, r.passed])).toEqual([['run-1', 'final', 1]]);
+  });
+});
