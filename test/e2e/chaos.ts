@@ -61,6 +61,8 @@ export interface ChaosReport {
   clicks: number;
   finalAndRight: number;
   honestErrors: number;
+  /** Of the honest errors: runs that timed out ("Stopped following"). */
+  abandoned: number;
   stuck: number;
   /** Final-looking messages whose rows do not match Checkly. */
   wrong: number;
@@ -128,19 +130,28 @@ export function isRunMessage(m: FakeMessage): boolean {
 }
 
 /** What a run message shows: its rows (session id and glyph), and whether anything in it is still moving. */
-export function readRunMessage(m: FakeMessage): { rows: Array<{ sessionId: string; glyph: string }>; unfinished: string[]; error: boolean; final: boolean } {
+export function readRunMessage(m: FakeMessage): {
+  rows: Array<{ sessionId: string; glyph: string }>;
+  unfinished: string[];
+  error: boolean;
+  abandoned: boolean;
+  final: boolean;
+} {
   const text = messageText(m);
   const rows = [...text.matchAll(ROW)].map((r) => ({ glyph: r[1]!, sessionId: r[2]! }));
   const unique = new Map(rows.map((r) => [r.sessionId, r]));
   const unfinished: string[] = [];
+  // A run that timed out says so ("Stopped following…: N checks still had no final result. See
+  // Checkly."); its rows keep the last status it knew, which is honest.
+  const abandoned = /Stopped following/.test(text);
   if (/Triggering/.test(text)) unfinished.push('"Triggering…"');
   const running = [...unique.values()].filter((r) => RUNNING_GLYPHS.has(r.glyph)).length;
-  if (running > 0) unfinished.push(`${running} running row(s)`);
+  if (running > 0 && !abandoned) unfinished.push(`${running} running row(s)`);
   if (findButton(m.blocks ?? [], 'run_cancel')) unfinished.push('a Cancel button');
   if (STALE_RERUN_LINE.test(text)) unfinished.push('a rerun line still in progress');
-  const error = /could not start this run|Stopped following|restarted while/i.test(text);
+  const error = abandoned || /could not start this run|restarted while/i.test(text);
   const final = unfinished.length === 0 && (error || findButton(m.blocks ?? [], 'run_rerun_all') !== undefined);
-  return { rows: [...unique.values()], unfinished, error, final };
+  return { rows: [...unique.values()], unfinished, error, abandoned, final };
 }
 
 class Cluster {
@@ -200,7 +211,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const say = options.progress ?? (() => undefined);
   const [phaseLo, phaseHi] = options.phaseMs ?? [1200, 3000];
-  const runTimeoutSeconds = options.runTimeoutSeconds ?? 20;
+  // Longer than a replica takes to lose a dead replica's runs (BullMQ lock and stalled check, 20 s),
+  // so that a run ends by being followed, not by timing out.
+  const runTimeoutSeconds = options.runTimeoutSeconds ?? 45;
   const quietMs = options.quietMs ?? 40_000;
 
   const slack = await startFakeSlack({ botToken: SECRETS.botToken });
@@ -486,6 +499,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     return lines.slice(-12).join('\n');
   };
+  const quietAt = Date.now();
+  const history = (m: FakeMessage): string => {
+    const updates = slack.calls.filter((c) => c.method === 'chat.update' && c.args.channel === m.channel && c.args.ts === m.ts);
+    const last = m.versions[m.versions.length - 1]!;
+    return `${m.versions.length} versions, the last ${((quietAt - last.at) / 1000).toFixed(1)} s before the end; ${updates.length} updates sent, ${updates.filter((c) => c.error).length} failed`;
+  };
   const runIdsIn = (m: FakeMessage): string[] => [...new Set([...JSON.stringify(m.blocks ?? []).matchAll(/\\"run\\":\\"([0-9a-f-]{36})\\"/g)].map((r) => r[1]!))];
   const triggersOf = (action: Action): RecordedRequest[] => {
     const family = action.family.actions;
@@ -497,10 +516,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   let finalAndRight = 0;
   let honestErrors = 0;
+  let abandoned = 0;
   let stuck = 0;
   let wrong = 0;
   let duplicates = 0;
   const countedMessages = new Set<string>();
+  const reportedStuck = new Set<string>();
   for (const action of actions.filter(acked)) {
     const messages = runMessagesOf(action);
     for (const m of messages) countedMessages.add(`${m.channel}:${m.ts}`);
@@ -525,10 +546,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     } else {
       const read = readRunMessage(message);
       if (!read.final) {
+        reportedStuck.add(`${message.channel}:${message.ts}`);
         outcome = 'stuck';
-        why = `the message shows ${read.unfinished.join(', ') || 'no final state'}`;
+        why = `the message shows ${read.unfinished.join(', ') || 'no final state'} (${history(message)})`;
       } else if (read.error) {
         outcome = 'error';
+        if (read.abandoned) abandoned++;
       } else {
         const shown = new Map(read.rows.map((r) => [r.sessionId, r.glyph]));
         const mismatches = created.filter((id) => {
@@ -556,13 +579,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const m of slack.messages.values()) {
     if (!isRunMessage(m)) continue;
     const read = readRunMessage(m);
-    if (read.final) continue;
+    if (read.final || reportedStuck.has(`${m.channel}:${m.ts}`)) continue;
     const user = /Triggered by <@(U0CHAOS\d+)>/.exec(messageText(m))?.[1];
     const action = user !== undefined ? actionOfUser.get(user) : undefined;
-    if (action && acked(action) && countedMessages.has(`${m.channel}:${m.ts}`) && !STALE_RERUN_LINE.test(messageText(m))) continue;
     stuck++;
     problems.push(
-      `STUCK message ${m.ts} (${action ? `action #${action.id}` : 'no action'}): shows ${read.unfinished.join(', ')}` +
+      `STUCK message ${m.channel} ${m.ts} (${action ? `action #${action.id}` : 'no action'}): shows ${read.unfinished.join(', ')} (${history(m)})` +
         (action ? `\n${evidence(action, runIdsIn(m), [])}` : ''),
     );
   }
@@ -573,6 +595,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cluster.processes.forEach((p, i) => {
       writeFileSync(path.join(options.logDir!, `proc-${i}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n') + '\n' + p.stderr.join(''));
     });
+    const calls = slack.calls.map((c) => JSON.stringify({ at: c.at, method: c.method, channel: c.args.channel, ts: c.args.ts, status: c.status, error: c.error, text: c.args.text }));
+    writeFileSync(path.join(options.logDir, 'slack-calls.log'), calls.join('\n') + '\n');
+    const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
+    writeFileSync(path.join(options.logDir, 'checkly-requests.log'), requests.join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'actions.log'), actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n') + '\n');
   }
   await Promise.all([slack.close(), checkly.close()]);
   if (redis) {
@@ -595,6 +622,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     clicks: actions.filter((a) => acked(a) && a.kind === 'click').length,
     finalAndRight,
     honestErrors,
+    abandoned,
     stuck,
     wrong,
     duplicates,
@@ -612,7 +640,7 @@ export function formatReport(r: ChaosReport): string {
     `  acknowledged:     ${r.acknowledged} of ${r.sent} sent (${r.commands} commands, ${r.clicks} rerun clicks)`,
     `  faults injected:  ${r.slackFaults} Slack, ${r.checklyFaults} Checkly`,
     `  final and right:  ${r.finalAndRight}`,
-    `  honest errors:    ${r.honestErrors}`,
+    `  honest errors:    ${r.honestErrors} (${r.abandoned} runs timed out)`,
     `  stuck:            ${r.stuck} (must be 0)`,
     `  wrong:            ${r.wrong} (must be 0)`,
     `  duplicates:       ${r.duplicates} (must be 0)`,
