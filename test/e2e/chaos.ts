@@ -522,6 +522,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let duplicates = 0;
   const countedMessages = new Set<string>();
   const reportedStuck = new Set<string>();
+  const outcomes: string[] = [];
   for (const action of actions.filter(acked)) {
     const messages = runMessagesOf(action);
     for (const m of messages) countedMessages.add(`${m.channel}:${m.ts}`);
@@ -565,6 +566,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         } else outcome = 'final';
       }
     }
+    outcomes.push(JSON.stringify({ action: action.id, kind: action.kind, outcome, why, text: message?.text ?? slack.responsePosts.find((p) => p.id === action.responseId)?.body }));
     if (outcome === 'final') finalAndRight++;
     else if (outcome === 'error') honestErrors++;
     else if (outcome === 'stuck') {
@@ -599,6 +601,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     writeFileSync(path.join(options.logDir, 'slack-calls.log'), calls.join('\n') + '\n');
     const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
     writeFileSync(path.join(options.logDir, 'checkly-requests.log'), requests.join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'outcomes.log'), outcomes.join('\n') + '\n');
     writeFileSync(path.join(options.logDir, 'actions.log'), actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n') + '\n');
   }
   await Promise.all([slack.close(), checkly.close()]);
