@@ -602,6 +602,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
     writeFileSync(path.join(options.logDir, 'checkly-requests.log'), requests.join('\n') + '\n');
     writeFileSync(path.join(options.logDir, 'outcomes.log'), outcomes.join('\n') + '\n');
+    const shown = [...slack.messages.values()].map((m) => JSON.stringify({ channel: m.channel, ts: m.ts, thread_ts: m.thread_ts, versions: m.versions.length, text: messageText(m) }));
+    writeFileSync(path.join(options.logDir, 'messages.log'), shown.join('\n') + '\n');
     writeFileSync(path.join(options.logDir, 'actions.log'), actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n') + '\n');
   }
   await Promise.all([slack.close(), checkly.close()]);
