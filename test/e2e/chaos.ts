@@ -149,7 +149,7 @@ export function readRunMessage(m: FakeMessage): {
   if (running > 0 && !abandoned) unfinished.push(`${running} running row(s)`);
   if (findButton(m.blocks ?? [], 'run_cancel')) unfinished.push('a Cancel button');
   if (STALE_RERUN_LINE.test(text)) unfinished.push('a rerun line still in progress');
-  const error = abandoned || /could not start this run|restarted while/i.test(text);
+  const error = abandoned || /could not start this run|cut off while starting/i.test(text);
   const final = unfinished.length === 0 && (error || findButton(m.blocks ?? [], 'run_rerun_all') !== undefined);
   return { rows: [...unique.values()], unfinished, error, abandoned, final };
 }
@@ -550,6 +550,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         reportedStuck.add(`${message.channel}:${message.ts}`);
         outcome = 'stuck';
         why = `the message shows ${read.unfinished.join(', ') || 'no final state'} (${history(message)})`;
+      } else if (read.error && /nothing was started/i.test(messageText(message)) && created.length > 0) {
+        outcome = 'wrong';
+        why = `the message says nothing was started, yet ${created.length} session(s) started at Checkly`;
       } else if (read.error) {
         outcome = 'error';
         if (read.abandoned) abandoned++;

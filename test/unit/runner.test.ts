@@ -576,3 +576,31 @@ describe("a rerun's last line on its parent (found by the chaos run)", () => {
     expect(shown.at(-1)?.reruns?.map((r) => [r.runId, r.phase, r.passed])).toEqual([['run-1', 'final', 1]]);
   });
 });
+
+describe("a rerun's last line on its parent, when the rerun ended in a process that then stopped", () => {
+  test('the sweep that shows the rerun shows its last line on the parent too', async () => {
+    const s = make();
+    const failed = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] } as const;
+    const passed = { ...failed, sessionId: 'r1', status: 'PASSED' } as const;
+    // What a process stopping at the wrong moment leaves: the rerun recorded as final, not shown yet,
+    // and its line on the (settled) parent still "running".
+    await s.store.create(
+      aRun({
+        id: 'parent',
+        ts: '1700000000.000100',
+        phase: 'final',
+        finishedAt: Date.now(),
+        settledAt: Date.now(),
+        sessions: [{ ...failed }],
+        reruns: [{ runId: 'rerun', kind: 'failed', key: 'failed', requester: 'U2', startedAt: Date.now(), phase: 'running', total: 1, passed: 0, failing: 0, running: 1 }],
+      }),
+    );
+    await s.store.create(aRun({ id: 'rerun', ts: '1700000000.000200', threadTs: '1700000000.000100', parentRunId: 'parent', phase: 'final', finishedAt: Date.now(), sessions: [{ ...passed }] }));
+    await s.runner.sweep();
+    expect(isSettled((await s.store.get('rerun'))!)).toBe(true);
+    const parent = (await s.store.get('parent'))!;
+    expect(parent.reruns?.map((r) => [r.phase, r.passed, r.running])).toEqual([['final', 1, 0]]);
+    expect(isSettled(parent)).toBe(true);
+    expect(s.messages.finals.filter((r) => r.id === 'parent').at(-1)?.reruns?.[0]?.phase).toBe('final');
+  });
+});
