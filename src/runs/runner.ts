@@ -436,6 +436,8 @@ export class Runner {
     if (this.showing.has(run.id) || this.stopped) return;
     this.showing.add(run.id);
     try {
+      // A rerun's last line on its parent first: once this run is settled, nothing would show it.
+      if (run.parentRunId) await this.showInParent(run);
       let current = run;
       if (current.ts === undefined) {
         const posted = await messages.post(current);

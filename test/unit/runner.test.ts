@@ -12,7 +12,7 @@ import { Runner, type RunRequest } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionTracker } from '../../src/runs/tracker';
-import type { Run, SessionStatus } from '../../src/runs/types';
+import type { Run, Session, SessionStatus } from '../../src/runs/types';
 
 const SWEEP_MS = 1000;
 const TRIGGER_TIMEOUT_MS = 5000;
@@ -580,8 +580,8 @@ describe("a rerun's last line on its parent (found by the chaos run)", () => {
 describe("a rerun's last line on its parent, when the rerun ended in a process that then stopped", () => {
   test('the sweep that shows the rerun shows its last line on the parent too', async () => {
     const s = make();
-    const failed = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] } as const;
-    const passed = { ...failed, sessionId: 'r1', status: 'PASSED' } as const;
+    const failed: Session = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    const passed: Session = { ...failed, sessionId: 'r1', status: 'PASSED' };
     // What a process stopping at the wrong moment leaves: the rerun recorded as final, not shown yet,
     // and its line on the (settled) parent still "running".
     await s.store.create(
