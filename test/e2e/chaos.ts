@@ -260,6 +260,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let sigterms = 0;
   let killsMidTrigger = 0;
   let slowExits = 0;
+  const killLog: string[] = [];
 
   const newFamily = (): Family => {
     const id = families.length + 1;
@@ -462,6 +463,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (signal === 'SIGKILL') sigkills++;
       else sigterms++;
       if (midTrigger) killsMidTrigger++;
+      killLog.push(JSON.stringify({ at: signalledAt, signal, slot: victim.slot, midTrigger, afterAction: actions.length }));
       say(`kill ${k + 1}/${options.kills}: ${signal} replica ${victim.slot}${midTrigger ? ' mid-trigger' : ''} (${actions.length} actions so far)`);
       // The other replica keeps serving while this one stops and starts again.
       const others = options.mode === 'redis' ? traffic(plan.othersMs) : Promise.resolve();
@@ -605,6 +607,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
     writeFileSync(path.join(options.logDir, 'checkly-requests.log'), requests.join('\n') + '\n');
     writeFileSync(path.join(options.logDir, 'outcomes.log'), outcomes.join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'kills.log'), killLog.join('\n') + '\n');
     const shown = [...slack.messages.values()].map((m) => JSON.stringify({ channel: m.channel, ts: m.ts, thread_ts: m.thread_ts, versions: m.versions.length, text: messageText(m) }));
     writeFileSync(path.join(options.logDir, 'messages.log'), shown.join('\n') + '\n');
     writeFileSync(path.join(options.logDir, 'actions.log'), actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n') + '\n');
