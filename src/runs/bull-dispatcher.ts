@@ -37,6 +37,9 @@ export class BullDispatcher implements Dispatcher {
   private worker?: Worker<FollowJob>;
   private stopping = false;
   private active = 0;
+  private readonly processing = new Set<Promise<void>>();
+  private connection?: Redis;
+  private stopped?: Promise<void>;
 
   constructor(private readonly options: BullDispatcherOptions) {
     this.queue = new Queue<FollowJob>(QUEUE, { connection: options.redis, prefix: trimColon(options.prefix) });
@@ -50,11 +53,12 @@ export class BullDispatcher implements Dispatcher {
     const { redis, prefix, logger } = this.options;
     const lockMs = this.options.lockMs ?? 10_000;
     const concurrency = this.concurrency;
+    // Workers block on Redis: they need a connection of their own, which BullMQ makes from this one.
+    this.connection = redis.duplicate({ maxRetriesPerRequest: null });
     // The processor takes the job's own signal (three parameters): aborted when this replica lost
     // the job's lock (another one follows it now) or is stopping.
-    this.worker = new Worker<FollowJob>(QUEUE, (job, token, signal) => this.process(job, token, signal, follow), {
-      // Workers block on Redis: they need a connection of their own, which BullMQ makes from this one.
-      connection: redis.duplicate({ maxRetriesPerRequest: null }),
+    this.worker = new Worker<FollowJob>(QUEUE, (job, token, signal) => this.handing(this.process(job, token, signal, follow)), {
+      connection: this.connection,
       prefix: trimColon(prefix),
       concurrency,
       lockDuration: lockMs,
@@ -105,11 +109,31 @@ export class BullDispatcher implements Dispatcher {
     if (own.aborted) throw new Error('lock lost: the run is followed elsewhere');
   }
 
-  async stop(): Promise<void> {
+  /** Keeps the runs being processed, so that stop can wait for them to be handed back. */
+  private handing(work: Promise<void>): Promise<void> {
+    this.processing.add(work);
+    const done = () => this.processing.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= this.close();
+    return this.stopped;
+  }
+
+  private async close(): Promise<void> {
     this.stopping = true;
     this.worker?.cancelAllJobs('stopping');
-    await this.worker?.close();
+    // Every run handed back to the queue before the worker closes: closing first can leave the
+    // hand-back waiting on a connection that is going away, and the close waiting on it.
+    await Promise.allSettled([...this.processing]);
+    // Nothing is left to wait for: a graceful close would also wait for the blocking fetch of the
+    // next job, which can outlast the shutdown deadline.
+    await this.worker?.close(true);
     await this.queue.close();
+    // Made here, so closed here (a worker leaves a connection it was given open).
+    await this.connection?.quit().catch(() => undefined);
   }
 }
 

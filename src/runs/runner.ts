@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { toRunError } from '../checkly/errors';
 import type { TriggeredSession } from '../checkly/types';
 import type { Logger } from '../log';
@@ -117,14 +118,41 @@ export class Runner {
         await this.deleteQuietly(run.id);
         return posted;
       }
-      const recorded = await store.update(run.id, (r) => {
-        r.ts = posted.ts;
-        r.triggerSentAt = now();
-      });
-      return { run: await this.trigger(recorded ?? { ...run, ts: posted.ts }) };
+      const recorded = await this.recordPosted(run, posted.ts);
+      if (!recorded) return { run: { ...run, ts: posted.ts, phase: 'error' } };
+      return { run: await this.trigger(recorded) };
     } finally {
       this.starting.delete(run.id);
     }
+  }
+
+  /**
+   * Records a run's posted message before its trigger. When the store will not take it (even after a
+   * few tries), nothing is triggered and the message says so at once: the sweep, which would not
+   * know its ts, must not be left to post a second one.
+   */
+  private async recordPosted(run: Run, ts: string): Promise<Run | undefined> {
+    const { store, messages, now, logger } = this.options;
+    try {
+      const recorded = await this.retryStore(() =>
+        store.update(run.id, (r) => {
+          r.ts = ts;
+          r.triggerSentAt = now();
+        }),
+      );
+      if (recorded) return recorded;
+    } catch (err) {
+      logger.warn({ runId: run.id, err: errorText(err) }, 'could not record a posted run; nothing triggered');
+    }
+    const ended: Run = { ...run, ts, phase: 'error', error: { kind: 'not_started', message: 'The app could not save this run.' }, finishedAt: now() };
+    await messages.finished(ended).catch(() => undefined);
+    await this.deleteQuietly(run.id);
+    return undefined;
+  }
+
+  /** A write that must not be lost to a short store outage: tried a few times over about 3 s. */
+  private retryStore<T>(write: () => Promise<T>): Promise<T> {
+    return pRetry(write, { retries: 4, minTimeout: 200, factor: 2, randomize: false });
   }
 
   /**
@@ -139,18 +167,21 @@ export class Runner {
     } catch (err) {
       const error = toRunError(err);
       logger.info({ runId: run.id, error: error.kind, status: error.status }, 'trigger failed');
-      const failed = await store.update(run.id, (r) => {
-        if (r.phase !== 'triggering') return;
-        r.phase = 'error';
-        r.error = error;
-        r.finishedAt = now();
-      });
+      const failed = await this.retryStore(() =>
+        store.update(run.id, (r) => {
+          if (r.phase !== 'triggering') return;
+          r.phase = 'error';
+          r.error = error;
+          r.finishedAt = now();
+        }),
+      );
       // A rerun's parent is left as it was: rerun() releases its claim.
       if (failed) await this.showFinal(failed);
       return failed ?? run;
     }
 
-    const running = await store.update(run.id, (r) => {
+    // Checkly started the sessions: recording them must outlast a short store outage.
+    const running = await this.retryStore(() => store.update(run.id, (r) => {
       // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
       // sessions did start, so they are followed after all and the message tells the truth.
       r.sessions = triggered.map(toSession);
@@ -159,7 +190,7 @@ export class Runner {
       r.settledAt = undefined;
       r.phase = allSessionsFinal(r.sessions) ? 'final' : 'running';
       if (r.phase === 'final') r.finishedAt = now();
-    });
+    }));
     if (!running) return run;
     logger.info(
       { runId: run.id, teamId: run.teamId, channel: run.channel, sessions: running.sessions.map((s) => s.sessionId) },
@@ -289,7 +320,11 @@ export class Runner {
     };
     let inProgress: RerunRef | undefined;
     const claimed = await store.update(parentId, (p) => {
-      inProgress = p.reruns?.find((r) => r.key === key && isClaimLive(r, now()));
+      const at = now();
+      // A claim whose process died before its rerun even had a run would otherwise show
+      // "starting" on the parent forever, the next time the parent is shown.
+      p.reruns = p.reruns?.filter((r) => r.phase !== 'triggering' || isClaimLive(r, at));
+      inProgress = p.reruns?.find((r) => r.key === key && isClaimLive(r, at));
       if (!inProgress) p.reruns = [...(p.reruns ?? []), ref];
     });
     if (!claimed) return { kind: 'unknown' };
@@ -331,12 +366,12 @@ export class Runner {
         await release();
         return { kind: 'not_posted' };
       }
-      const ts = posted.ts;
-      const recorded = await store.update(run.id, (r) => {
-        r.ts = ts;
-        r.triggerSentAt = now();
-      });
-      const started = await this.trigger(recorded ?? { ...run, ts });
+      const recorded = await this.recordPosted(run, posted.ts);
+      if (!recorded) {
+        await release();
+        return { kind: 'not_posted' };
+      }
+      const started = await this.trigger(recorded);
       if (started.phase === 'error') {
         // Nothing started: the button works again at once; the rerun's message says why.
         await release();

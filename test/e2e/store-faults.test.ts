@@ -119,8 +119,8 @@ describe('store faults mid-run', () => {
     const redis = await OwnRedis.start();
     try {
       checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
-      checkly.addCheck({ name: 'During the outage', tags: ['prod'], durationMs: 3000, outcome: 'FAILED', errorMessage: 'boom' });
-      checkly.addCheck({ name: 'After', tags: ['prod'], durationMs: 9000 });
+      checkly.addCheck({ name: 'During the outage', tags: ['prod'], durationMs: 2000, outcome: 'FAILED', errorMessage: 'boom' });
+      checkly.addCheck({ name: 'After', tags: ['prod'], durationMs: 6000 });
       const app = await launch({ REDIS_URL: redis.url, REDIS_PREFIX: 'faults:', STATE_DIR: '/nonexistent-unused' }).started();
       await command(app, 'run prod');
       const message = await waitFor(() => {
@@ -129,7 +129,7 @@ describe('store faults mid-run', () => {
       }, 15_000, 'the run under way');
 
       await redis.down();
-      await new Promise((r) => setTimeout(r, 4000)); // 'During the outage' finishes now
+      await new Promise((r) => setTimeout(r, 3000)); // 'During the outage' finishes now
       expect(app.exitCode).toBeUndefined();
       await redis.up();
 

@@ -18,11 +18,16 @@ const SWEEP_MS = 1000;
 const TRIGGER_TIMEOUT_MS = 5000;
 const RUN_TIMEOUT_MS = 60_000;
 
-/** A store whose operations fail while told to. */
+type StoreOp = 'create' | 'get' | 'update' | 'delete' | 'list';
+
+/** A store whose operations fail while told to, or the next n times. */
 class FaultyStore extends MemoryRunStore {
-  failing = new Set<'create' | 'get' | 'update' | 'delete' | 'list'>();
-  private fail(op: 'create' | 'get' | 'update' | 'delete' | 'list'): void {
-    if (this.failing.has(op)) throw new Error(`store ${op} failed (SQLITE_IOERR)`);
+  failing = new Set<StoreOp>();
+  failTimes = new Map<StoreOp, number>();
+  private fail(op: StoreOp): void {
+    const times = this.failTimes.get(op) ?? 0;
+    if (times > 0) this.failTimes.set(op, times - 1);
+    if (this.failing.has(op) || times > 0) throw new Error(`store ${op} failed (SQLITE_IOERR)`);
   }
   override async create(run: Run): Promise<void> {
     this.fail('create');
@@ -465,6 +470,18 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
     expect(s.checkly.triggers).toHaveLength(1);
   });
 
+  test('a claim left by a process that died before its rerun had a run is dropped by the next click', async () => {
+    const s = make();
+    await s.start();
+    await finishedParent(s);
+    await s.store.update('parent', (p) => {
+      p.reruns = [{ runId: 'ghost', kind: 'all', key: 'all', requester: 'U9', startedAt: Date.now(), phase: 'triggering', total: 1, passed: 0, failing: 0, running: 1 }];
+    });
+    await jest.advanceTimersByTimeAsync(3 * 60_000);
+    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect((await s.store.get('parent'))?.reruns?.map((r) => r.runId)).toEqual(['run-1']);
+  });
+
   test('the rerun message is posted and recorded before the trigger is sent', async () => {
     const s = make();
     await s.start();
@@ -512,6 +529,34 @@ describe('cause 6: following a run', () => {
     lost.abort();
     await follow;
     expect(tracker.size).toBe(0);
+  });
+});
+
+describe('store faults while starting a run', () => {
+  test('a short outage while recording the triggered sessions is bridged: the run is followed, not cut off', async () => {
+    const { store, checkly, runner, start } = make();
+    await start();
+    checkly.hold = true;
+    const started = runner.start(request);
+    await jest.advanceTimersByTimeAsync(10);
+    store.failTimes.set('update', 2);
+    checkly.release();
+    await jest.advanceTimersByTimeAsync(1000);
+    const { run } = (await started) as { run: Run };
+    expect(run.phase).toBe('running');
+    expect((await store.get(run.id))?.sessions).toHaveLength(2);
+  });
+
+  test('a message posted whose run cannot be recorded triggers nothing and says so at once', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    store.failing.add('update');
+    const started = runner.start(request);
+    await jest.advanceTimersByTimeAsync(5000);
+    await started;
+    expect(checkly.triggers).toHaveLength(0);
+    expect(messages.finals.map((r) => [r.ts, r.error?.kind])).toEqual([[messages.posts[0] && '1700000000.000001', 'not_started']]);
+    expect(await store.listUnfinished()).toEqual([]);
   });
 });
 

@@ -87,6 +87,34 @@ describe('SqliteRunStore', () => {
     }
   });
 
+  it('migrates a version 1 file: its over runs count as settled, its unfinished ones stay listed', async () => {
+    const dir = freshDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new Database(path.join(dir, 'runs.sqlite3'));
+    db.exec(`
+      CREATE TABLE runs (id TEXT PRIMARY KEY, team_id TEXT NOT NULL, channel TEXT NOT NULL, phase TEXT NOT NULL,
+        created_at INTEGER NOT NULL, finished_at INTEGER, data TEXT NOT NULL);
+      CREATE INDEX runs_unfinished ON runs (created_at, id) WHERE phase IN ('triggering', 'running');
+      CREATE INDEX runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
+    `);
+    const insert = db.prepare('INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const over = run('old-final', { phase: 'final', finishedAt: 50 });
+    const running = run('old-running', { createdAt: 10 });
+    insert.run(over.id, 'T1', 'C1', 'final', over.createdAt, 50, JSON.stringify(over));
+    insert.run(running.id, 'T1', 'C1', 'running', 10, null, JSON.stringify(running));
+    db.pragma('user_version = 1');
+    db.close();
+
+    const store = SqliteRunStore.open(dir);
+    try {
+      expect(await store.get('old-final')).toEqual({ ...over, settledAt: 50 });
+      expect((await store.listUnfinished()).map((r) => r.id)).toEqual(['old-running']);
+      expect(await store.prune(51)).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a file written by a newer schema, and leaves it alone', async () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
