@@ -5,7 +5,7 @@ import { formatReport, runChaos, type ChaosMode } from './chaos';
 const SEED = Number(process.env.CHAOS_SEED ?? 20261127);
 
 async function chaos(mode: ChaosMode) {
-  const report = await runChaos({ seed: SEED, kills: 6, mode, phaseMs: [1000, 2200], quietMs: 35_000 });
+  const report = await runChaos({ seed: SEED, kills: 6, mode, phaseMs: [700, 1500], quietMs: 30_000 });
   process.stdout.write(`${formatReport(report)}\n${report.problems.join('\n')}\n`);
   // The run did what it says, so that the zeros below mean something.
   expect(report.kills).toBe(6);

@@ -234,7 +234,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Recovery looks often, and a trigger cut off by a kill is resolved within seconds (the default
     // 90 s would outlast the quiet period).
     RUN_SWEEP_INTERVAL_MS: '1000',
-    RUN_TRIGGER_TIMEOUT_MS: '8000',
+    RUN_TRIGGER_TIMEOUT_MS: '5000',
     ...(options.mode === 'redis'
       ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' }
       : { STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-chaos-')) }),
