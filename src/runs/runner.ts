@@ -405,14 +405,18 @@ export class Runner {
   private async showInParent(run: Run): Promise<void> {
     if (!run.parentRunId) return;
     const counts = summarize(run);
-    const last = isRunOver(run);
+    // Not while the rerun is starting here: a rerun whose trigger failed releases its claim instead.
+    const last = isRunOver(run) && !this.starting.has(run.id);
+    let listed = false;
     const parent = await this.options.store.update(run.parentRunId, (p) => {
       const ref = p.reruns?.find((r) => r.runId === run.id);
+      listed = ref !== undefined; // the store may apply a change more than once
       if (ref) Object.assign(ref, counts);
-      if (last && isRunOver(p)) p.settledAt = undefined;
+      if (ref && last && isRunOver(p)) p.settledAt = undefined;
     });
     if (!parent) return;
-    if (last && isRunOver(parent)) await this.showFinal(parent);
+    // A rerun the parent does not list (a claim released when its trigger failed) changes nothing there.
+    if (listed && last && isRunOver(parent)) await this.showFinal(parent);
     else this.options.messages.changed(parent);
   }
 

@@ -532,9 +532,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const created = triggers.flatMap((t) => t.sessionIds ?? []);
     const what = `${action.kind} #${action.id} (${action.user}, family ${action.family.id}${action.clicked ? `, ${action.clicked.actionId}` : ''}, replica ${action.replica})`;
     const runIds = messages.flatMap(runIdsIn);
-    if (triggers.length > 1 || messages.length > 1) {
+    // The failure reply in the thread names the requester first; a run of at most 3 checks needs one.
+    const replies = [...slack.messages.values()].filter(
+      (m) => m.channel === action.family.channel && m.thread_ts !== undefined && !isRunMessage(m) && (m.text ?? '').startsWith(`<@${action.user}>`),
+    );
+    if (triggers.length > 1 || messages.length > 1 || replies.length > 1) {
       duplicates++;
-      problems.push(`DUPLICATE ${what}: ${triggers.length} triggers, ${messages.length} run messages\n${evidence(action, runIds, created)}`);
+      problems.push(
+        `DUPLICATE ${what}: ${triggers.length} triggers, ${messages.length} run messages, ${replies.length} failure replies\n${evidence(action, runIds, created)}`,
+      );
       continue;
     }
     let outcome: Outcome;
