@@ -59,6 +59,11 @@ export type CancelResult =
 const STALE_CLAIM_MS = 2 * 60_000;
 /** Longest pause between two tries of a final state Slack refused. */
 const MAX_FINAL_BACKOFF_MS = 5 * 60_000;
+/**
+ * A final state nobody has tried to show yet belongs this long to the process that just recorded
+ * it: a sweep in another replica showing it at the same moment would post the thread reply twice.
+ */
+const FINAL_GRACE_MS = 10_000;
 /** A final state Slack still refuses this long after the run ended is given up on (and logged). */
 const GIVE_UP_MS = 24 * 3_600_000;
 
@@ -549,7 +554,7 @@ export class Runner {
 
   /** Whether a final state Slack refused is due another try: backs off from the sweep's interval. */
   private finalDue(run: Run, at: number): boolean {
-    if (run.finalTriedAt === undefined) return true;
+    if (run.finalTriedAt === undefined) return at - (run.finishedAt ?? run.createdAt) >= FINAL_GRACE_MS;
     const tries = run.finalTries ?? 1;
     const wait = Math.min(MAX_FINAL_BACKOFF_MS, this.options.sweepIntervalMs * 2 ** Math.min(tries - 1, 20));
     return at - run.finalTriedAt >= wait;

@@ -17,6 +17,8 @@ import type { Run, Session, SessionStatus } from '../../src/runs/types';
 const SWEEP_MS = 1000;
 const TRIGGER_TIMEOUT_MS = 5000;
 const RUN_TIMEOUT_MS = 60_000;
+/** How long the sweep leaves a final state just recorded to the process that recorded it. */
+const FINAL_GRACE_MS = 10_000;
 
 type StoreOp = 'create' | 'get' | 'update' | 'delete' | 'list';
 
@@ -305,7 +307,7 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     const { store, messages, runner, start } = make();
     await start();
     messages.finishAnswers.push({ shown: false, replied: true });
-    await store.create(aRun({ id: 'over', ts: '1', phase: 'final', finishedAt: Date.now() }));
+    await store.create(aRun({ id: 'over', ts: '1', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS }));
     expect(await runner.unfinishedIn('T1', 'C1')).toEqual([]);
     expect(await store.prune(Date.now() + 1)).toBe(0); // its final state is not shown yet
     await runner.sweep();
@@ -350,7 +352,7 @@ describe('cause 2: a final state Slack did not take is shown later', () => {
       id: 'failed',
       ts: '1',
       phase: 'final',
-      finishedAt: Date.now(),
+      finishedAt: Date.now() - FINAL_GRACE_MS,
       sessions: [{ sessionId: 's', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
     });
     await store.create(failing);
@@ -371,9 +373,25 @@ describe('cause 2: a final state Slack did not take is shown later', () => {
   test('a run over while its follower stopped is shown by whoever comes next', async () => {
     const { store, runner, messages, start } = make();
     await start();
-    await store.create(aRun({ id: 'late', ts: '1', phase: 'abandoned', finishedAt: Date.now() }));
+    await store.create(aRun({ id: 'late', ts: '1', phase: 'abandoned', finishedAt: Date.now() - FINAL_GRACE_MS }));
     await runner.sweep();
     expect(messages.finals.map((r) => r.id)).toEqual(['late']);
+  });
+
+  test('a final state just recorded by another replica is left to it for a while: one thread reply, not two (chaos run, Redis)', async () => {
+    const { store, runner, messages, start } = make();
+    await start();
+    const failed: Session = { sessionId: 's1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    // What another replica's sessionFinal has just written, before its own showFinal has answered.
+    await store.create(aRun({ id: 'just-over', ts: '1', phase: 'final', finishedAt: Date.now(), sessions: [failed] }));
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    expect(messages.finals).toEqual([]);
+    // That replica settles it: nothing is left for the sweep.
+    await store.update('just-over', (r) => void (r.settledAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(FINAL_GRACE_MS);
+    await runner.sweep();
+    expect(messages.finals).toEqual([]);
   });
 });
 
@@ -640,7 +658,9 @@ describe("a rerun's last line on its parent, when the rerun ended in a process t
         reruns: [{ runId: 'rerun', kind: 'failed', key: 'failed', requester: 'U2', startedAt: Date.now(), phase: 'running', total: 1, passed: 0, failing: 0, running: 1 }],
       }),
     );
-    await s.store.create(aRun({ id: 'rerun', ts: '1700000000.000200', threadTs: '1700000000.000100', parentRunId: 'parent', phase: 'final', finishedAt: Date.now(), sessions: [{ ...passed }] }));
+    await s.store.create(
+      aRun({ id: 'rerun', ts: '1700000000.000200', threadTs: '1700000000.000100', parentRunId: 'parent', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS, sessions: [{ ...passed }] }),
+    );
     await s.runner.sweep();
     expect(isSettled((await s.store.get('rerun'))!)).toBe(true);
     const parent = (await s.store.get('parent'))!;
