@@ -26,6 +26,8 @@ interface FollowJob {
 }
 
 const QUEUE = 'follow';
+/** A run handed back on stop is due this long after: picked up by another replica, not this one. */
+const HAND_BACK_DELAY_MS = 1000;
 
 /**
  * Several replicas on one Redis: each run to follow is a BullMQ job whose id is the run's id, so a
@@ -96,13 +98,15 @@ export class BullDispatcher implements Dispatcher {
       this.options.logger.warn({ concurrency: this.concurrency }, 'following as many runs as allowed; more wait in the queue');
     }
     try {
-      await follow(job.data.runId, own);
+      // A job fetched while this replica stops is handed back without being followed.
+      if (!this.stopping) await follow(job.data.runId, own);
     } finally {
       this.active -= 1;
     }
     if (this.stopping) {
-      // Not over, but this replica is stopping: put the run back for whoever comes next, at once.
-      await job.moveToDelayed(Date.now(), token);
+      // Not over, but this replica is stopping: put the run back for whoever comes next. Due in a
+      // moment rather than now: due now, this worker's own fetch in flight would take it again.
+      await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
       throw new DelayedError();
     }
     // Lock lost: another replica holds the job now; this attempt just ends.
@@ -124,6 +128,8 @@ export class BullDispatcher implements Dispatcher {
 
   private async close(): Promise<void> {
     this.stopping = true;
+    // Paused first: a run handed back must not be fetched again by this very worker.
+    await this.worker?.pause(true);
     this.worker?.cancelAllJobs('stopping');
     // Every run handed back to the queue before the worker closes: closing first can leave the
     // hand-back waiting on a connection that is going away, and the close waiting on it.
