@@ -532,7 +532,7 @@ export class Runner {
           if (isSettled(run) || this.starting.has(run.id) || this.showing.has(run.id)) continue;
           const at = now();
           if (isRunOver(run)) {
-            if (this.finalDue(run, at)) await this.showFinal(run);
+            if (this.finalDue(run, at) && (await this.claimFinalTry(run, at))) await this.showFinal(run);
           } else if (run.phase === 'triggering') {
             if (at - (run.triggerSentAt ?? run.createdAt) >= triggerTimeoutMs) await this.interrupted(run);
           } else if (at - run.createdAt >= runTimeoutMs + this.options.sweepIntervalMs) {
@@ -550,6 +550,21 @@ export class Runner {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /**
+   * Claims the next try at showing a run's final state: the sweeps of two replicas that find it due
+   * at the same moment would otherwise both show it, and post its thread reply twice.
+   */
+  private async claimFinalTry(run: Run, at: number): Promise<boolean> {
+    let claimed = false;
+    await this.options.store.update(run.id, (r) => {
+      claimed = false; // the store may apply a change more than once
+      if (isSettled(r) || r.finalTriedAt !== run.finalTriedAt) return;
+      r.finalTriedAt = at;
+      claimed = true;
+    });
+    return claimed;
   }
 
   /** Whether a final state Slack refused is due another try: backs off from the sweep's interval. */

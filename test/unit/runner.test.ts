@@ -669,3 +669,30 @@ describe("a rerun's last line on its parent, when the rerun ended in a process t
     expect(s.messages.finals.filter((r) => r.id === 'parent').at(-1)?.reruns?.[0]?.phase).toBe('final');
   });
 });
+
+describe('two replicas sweeping at the same moment (found by the chaos run, Redis)', () => {
+  test('show a final state nobody showed once: one thread reply, not two', async () => {
+    const s = make();
+    // A second replica on the same store and the same Slack.
+    const other = new Runner({
+      store: s.store,
+      checkly: s.checkly,
+      messages: s.messages,
+      tracker: s.tracker,
+      dispatcher: s.dispatcher,
+      runTimeoutMs: RUN_TIMEOUT_MS,
+      triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
+      sweepIntervalMs: SWEEP_MS,
+      now: Date.now,
+      newId: () => 'other',
+      logger,
+    });
+    const failed: Session = { sessionId: 's1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    // Recorded final by a follower that died before showing it.
+    await s.store.create(aRun({ id: 'orphan', ts: '1', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS, sessions: [failed] }));
+    await Promise.all([s.runner.sweep(), other.sweep()]);
+    expect(s.messages.finals.map((r) => r.id)).toEqual(['orphan']);
+    expect(isSettled((await s.store.get('orphan'))!)).toBe(true);
+    other.stop();
+  });
+});
