@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     progress: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`\n${formatReport(report)}\n`);
+  if (report.notes.length > 0) process.stdout.write(`\nnotes:\n${report.notes.join('\n')}\n`);
   if (report.problems.length > 0) process.stdout.write(`\nproblems:\n${report.problems.join('\n')}\n`);
   process.exit(report.problems.length === 0 && report.slowExits === 0 ? 0 : 1);
 }

@@ -6,7 +6,7 @@ const SEED = Number(process.env.CHAOS_SEED ?? 20261127);
 
 async function chaos(mode: ChaosMode) {
   const report = await runChaos({ seed: SEED, kills: 6, mode, phaseMs: [700, 1500], quietMs: 30_000 });
-  process.stdout.write(`${formatReport(report)}\n${report.problems.join('\n')}\n`);
+  process.stdout.write(`${formatReport(report)}\n${[...report.notes, ...report.problems].join('\n')}\n`);
   // The run did what it says, so that the zeros below mean something.
   expect(report.kills).toBe(6);
   expect(report.killsMidTrigger).toBeGreaterThanOrEqual(1);
