@@ -4,6 +4,7 @@
  * fetches, 3 screenshots), and every request goes through the Checkly budget behind the polls of
  * running sessions; anything that does not come in time is simply left out of the reply.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
 import { errorText } from '../shared/error-text';
 import type { EvidencePort } from './ports';
@@ -54,6 +55,8 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
   const out = new Map<string, FailureEvidence>();
   // Past the wait, the fetches still queued behind polls are called off: the reply has gone without them.
   const late = new AbortController();
+  // One listener per request in flight (up to EVIDENCE_CHECKS, and their retries): not a leak.
+  setMaxListeners(0, late.signal);
   const timer = setTimeout(() => late.abort(), opts.waitMs);
   timer.unref();
   await Promise.all(

@@ -75,6 +75,11 @@ export type CancelResult =
 const STALE_CLAIM_MS = 2 * 60_000;
 /** Longest pause between two tries of a final state Slack refused. */
 const MAX_FINAL_BACKOFF_MS = 5 * 60_000;
+/**
+ * A final state nobody has tried to show yet belongs this long to the process that just recorded
+ * it: a sweep in another replica showing it at the same moment would post the thread reply twice.
+ */
+const FINAL_GRACE_MS = 10_000;
 /** A final state Slack still refuses this long after the run ended is given up on (and logged). */
 const GIVE_UP_MS = 24 * 3_600_000;
 
@@ -419,15 +424,27 @@ export class Runner {
     return { kind: 'cancelled', count: cancelled };
   }
 
-  /** Keeps the line about a rerun on its parent's message current. */
+  /**
+   * Keeps the line about a rerun on its parent's message current. A rerun's last line on a parent
+   * that is over belongs to the parent's final state: the parent is unsettled until it is shown, so
+   * that the sweep shows it when this process cannot (a plain change is dropped at shutdown).
+   */
   private async showInParent(run: Run): Promise<void> {
     if (!run.parentRunId) return;
     const counts = summarize(run);
+    // Not while the rerun is starting here: a rerun whose trigger failed releases its claim instead.
+    const last = isRunOver(run) && !this.starting.has(run.id);
+    let listed = false;
     const parent = await this.options.store.update(run.parentRunId, (p) => {
       const ref = p.reruns?.find((r) => r.runId === run.id);
+      listed = ref !== undefined; // the store may apply a change more than once
       if (ref) Object.assign(ref, counts);
+      if (ref && last && isRunOver(p)) p.settledAt = undefined;
     });
-    if (parent) this.options.messages.changed(parent);
+    if (!parent) return;
+    // A rerun the parent does not list (a claim released when its trigger failed) changes nothing there.
+    if (listed && last && isRunOver(parent)) await this.showFinal(parent);
+    else this.options.messages.changed(parent);
   }
 
   get(runId: string): Promise<Run | undefined> {
@@ -485,6 +502,8 @@ export class Runner {
     if (this.showing.has(run.id) || this.stopped) return;
     this.showing.add(run.id);
     try {
+      // A rerun's last line on its parent first: once this run is settled, nothing would show it.
+      if (run.parentRunId) await this.showInParent(run);
       let current = run;
       if (current.ts === undefined) {
         const posted = await messages.post(current);
@@ -535,7 +554,7 @@ export class Runner {
           if (isSettled(run) || this.starting.has(run.id) || this.showing.has(run.id)) continue;
           const at = now();
           if (isRunOver(run)) {
-            if (this.finalDue(run, at)) await this.showFinal(run);
+            if (this.finalDue(run, at) && (await this.claimFinalTry(run, at))) await this.showFinal(run);
           } else if (run.phase === 'triggering') {
             if (at - (run.triggerSentAt ?? run.createdAt) >= triggerTimeoutMs) await this.interrupted(run);
           } else if (at - run.createdAt >= runTimeoutMs + this.options.sweepIntervalMs) {
@@ -555,9 +574,24 @@ export class Runner {
     }
   }
 
+  /**
+   * Claims the next try at showing a run's final state: the sweeps of two replicas that find it due
+   * at the same moment would otherwise both show it, and post its thread reply twice.
+   */
+  private async claimFinalTry(run: Run, at: number): Promise<boolean> {
+    let claimed = false;
+    await this.options.store.update(run.id, (r) => {
+      claimed = false; // the store may apply a change more than once
+      if (isSettled(r) || r.finalTriedAt !== run.finalTriedAt) return;
+      r.finalTriedAt = at;
+      claimed = true;
+    });
+    return claimed;
+  }
+
   /** Whether a final state Slack refused is due another try: backs off from the sweep's interval. */
   private finalDue(run: Run, at: number): boolean {
-    if (run.finalTriedAt === undefined) return true;
+    if (run.finalTriedAt === undefined) return at - (run.finishedAt ?? run.createdAt) >= FINAL_GRACE_MS;
     const tries = run.finalTries ?? 1;
     const wait = Math.min(MAX_FINAL_BACKOFF_MS, this.options.sweepIntervalMs * 2 ** Math.min(tries - 1, 20));
     return at - run.finalTriedAt >= wait;

@@ -58,6 +58,8 @@ export interface RecordedRequest {
   at: number;
   answeredAt?: number;
   dropped?: boolean;
+  /** A trigger that created sessions: their ids (set even when the client had gone before the answer). */
+  sessionIds?: string[];
 }
 
 export interface SessionView {
@@ -459,6 +461,7 @@ class FakeChecklyServer implements FakeCheckly {
       for (const ref of session.results) this.resultsById.set(ref.id, { session, ref });
       return session;
     });
+    record.sessionIds = sessions.map((s) => s.id);
     this.answer(res, record, 201, { sessions: sessions.map(triggeredBody) });
   }
 

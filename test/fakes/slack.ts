@@ -88,6 +88,12 @@ export interface Rejection {
 
 export type ChannelError = 'not_in_channel' | 'channel_not_found';
 
+/**
+ * A failure Slack may answer any call with, for fault tests: `{ ok: false, error }` (HTTP 200, as Slack
+ * answers `internal_error`), `ratelimited` (HTTP 429 with Retry-After), or an HTTP 5xx status.
+ */
+export type SlackFault = { error: string; retryAfterSeconds?: number } | { status: number };
+
 export interface FakeSlack {
   /** With the trailing slash @slack/web-api expects. */
   apiUrl: string;
@@ -112,6 +118,13 @@ export interface FakeSlack {
   setUsergroup(id: string, userIds: string[]): void;
   /** Modals: trigger ids, views.open/update, and the payloads Slack sends about them. */
   views: FakeViews;
+  /**
+   * Answers the next `times` calls of `method` (default 1) with `fault` before doing anything, so
+   * nothing is posted or changed. Faults are not `rejections` (those are refusals of bad calls).
+   */
+  failNext(method: string, fault: SlackFault, opts?: { times?: number }): void;
+  /** Calls answered with an injected fault. */
+  readonly faulted: number;
   sendSocketEvent(type: SocketEventType, payload: object): Promise<unknown>;
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
@@ -158,6 +171,16 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   let socketOpenError: string | undefined;
   const uploads = new Map<string, FakeUpload>();
   let filesScope = true;
+  const faults: Array<{ method: string; fault: SlackFault; remaining: number }> = [];
+  let faulted = 0;
+  const takeFault = (method: string): SlackFault | undefined => {
+    const i = faults.findIndex((f) => f.method === method);
+    if (i < 0) return undefined;
+    const found = faults[i]!;
+    found.remaining -= 1;
+    if (found.remaining <= 0) faults.splice(i, 1);
+    return found.fault;
+  };
 
   const nextTs = (): string => {
     tsCounter += 100;
@@ -333,6 +356,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (!handler) return answer(refuse(method, 'unknown_method', { req_method: method }));
     const auth = authError(method, token);
     if (auth) return answer(refuse(method, auth));
+    const fault = takeFault(method);
+    if (fault) {
+      faulted++;
+      if ('status' in fault) return answer({ ok: false, error: `http_${fault.status}` }, fault.status);
+      if (fault.error === 'ratelimited') {
+        return answer({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
+      }
+      return answer({ ok: false, error: fault.error });
+    }
     const wait = retryAfter(method, args);
     if (wait !== undefined) {
       rateLimited++;
@@ -433,6 +465,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     setUsergroup(id, userIds) {
       usergroups.set(id, [...userIds]);
+    },
+    failNext(method, fault, opts = {}) {
+      faults.push({ method, fault, remaining: opts.times ?? 1 });
+    },
+    get faulted() {
+      return faulted;
     },
     sendSocketEvent: (type, payload) => socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000),
     socketConnections: () => socketLink.connections(),

@@ -161,6 +161,26 @@ describe('fake Checkly: trigger', () => {
     expect(fake.sessions.map((v) => v.id)).toEqual([s!.checkSessionId]);
   });
 
+  it('records the sessions a trigger created, even when the client hung up before the (slow) answer', async () => {
+    clock = Date.now();
+    fake.setDelay('trigger', 300);
+    const gone = new AbortController();
+    const request = fetch(`${fake.url}/v2/check-sessions/trigger`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ target: { checkId: [a] }, refreshCache: false }),
+      signal: gone.signal,
+    });
+    setTimeout(() => gone.abort(), 50);
+    await expect(request).rejects.toThrow();
+    const [record] = fake.requests.filter((r) => r.op === 'trigger');
+    expect(record!.sessionIds).toBeUndefined(); // not processed yet: the delay comes first, as at a slow Checkly
+    await new Promise((r) => setTimeout(r, 400));
+    expect(record!.sessionIds).toEqual(fake.sessions.map((v) => v.id));
+    expect(record!.sessionIds).toHaveLength(1);
+    expect(record!.status).toBeUndefined(); // nobody was there to answer
+  });
+
   it.each([
     ['a non-object body', [1]],
     ['matchTags not nested', { target: { matchTags: ['prod'] }, refreshCache: false }],

@@ -272,6 +272,25 @@ describe('fake Slack Web API', () => {
       await slow.close();
     }
   });
+
+  it('fails the next calls of a method on demand, changing nothing, then answers normally', async () => {
+    fake.failNext('chat.postMessage', { error: 'internal_error' });
+    fake.failNext('chat.update', { error: 'ratelimited', retryAfterSeconds: 2 });
+    fake.failNext('chat.update', { status: 503 }, { times: 2 });
+    expect((await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'x' })).body).toEqual({ ok: false, error: 'internal_error' });
+    expect(fake.messages.size).toBe(0);
+    const posted = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'x' });
+    expect(posted.body.ok).toBe(true);
+    const update = { channel: 'C1', ts: posted.body.ts, text: 'y' };
+    expect(await raw(fake, 'chat.update', update)).toMatchObject({ status: 429, retryAfter: '2', body: { ok: false, error: 'ratelimited' } });
+    expect((await raw(fake, 'chat.update', update)).status).toBe(503);
+    expect((await raw(fake, 'chat.update', update)).status).toBe(503);
+    expect([...fake.messages.values()][0]!.text).toBe('x');
+    expect((await raw(fake, 'chat.update', update)).body.ok).toBe(true);
+    expect([...fake.messages.values()][0]!.text).toBe('y');
+    expect(fake.faulted).toBe(4);
+    expect(fake.rejections).toEqual([]);
+  });
 });
 
 describe('fake Slack rate limits', () => {

@@ -13,11 +13,13 @@ import { Runner, type RunRequest } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionTracker } from '../../src/runs/tracker';
-import type { Run, SessionStatus } from '../../src/runs/types';
+import type { Run, Session, SessionStatus } from '../../src/runs/types';
 
 const SWEEP_MS = 1000;
 const TRIGGER_TIMEOUT_MS = 5000;
 const RUN_TIMEOUT_MS = 60_000;
+/** How long the sweep leaves a final state just recorded to the process that recorded it. */
+const FINAL_GRACE_MS = 10_000;
 
 type StoreOp = 'create' | 'get' | 'update' | 'delete' | 'list';
 
@@ -306,7 +308,7 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     const { store, messages, runner, start } = make();
     await start();
     messages.finishAnswers.push({ shown: false, replied: true });
-    await store.create(aRun({ id: 'over', ts: '1', phase: 'final', finishedAt: Date.now() }));
+    await store.create(aRun({ id: 'over', ts: '1', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS }));
     expect(await runner.unfinishedIn('T1', 'C1')).toEqual([]);
     expect(await store.prune(Date.now() + 1)).toBe(0); // its final state is not shown yet
     await runner.sweep();
@@ -351,7 +353,7 @@ describe('cause 2: a final state Slack did not take is shown later', () => {
       id: 'failed',
       ts: '1',
       phase: 'final',
-      finishedAt: Date.now(),
+      finishedAt: Date.now() - FINAL_GRACE_MS,
       sessions: [{ sessionId: 's', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
     });
     await store.create(failing);
@@ -372,9 +374,25 @@ describe('cause 2: a final state Slack did not take is shown later', () => {
   test('a run over while its follower stopped is shown by whoever comes next', async () => {
     const { store, runner, messages, start } = make();
     await start();
-    await store.create(aRun({ id: 'late', ts: '1', phase: 'abandoned', finishedAt: Date.now() }));
+    await store.create(aRun({ id: 'late', ts: '1', phase: 'abandoned', finishedAt: Date.now() - FINAL_GRACE_MS }));
     await runner.sweep();
     expect(messages.finals.map((r) => r.id)).toEqual(['late']);
+  });
+
+  test('a final state just recorded by another replica is left to it for a while: one thread reply, not two (chaos run, Redis)', async () => {
+    const { store, runner, messages, start } = make();
+    await start();
+    const failed: Session = { sessionId: 's1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    // What another replica's sessionFinal has just written, before its own showFinal has answered.
+    await store.create(aRun({ id: 'just-over', ts: '1', phase: 'final', finishedAt: Date.now(), sessions: [failed] }));
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await runner.sweep();
+    expect(messages.finals).toEqual([]);
+    // That replica settles it: nothing is left for the sweep.
+    await store.update('just-over', (r) => void (r.settledAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(FINAL_GRACE_MS);
+    await runner.sweep();
+    expect(messages.finals).toEqual([]);
   });
 });
 
@@ -583,5 +601,99 @@ describe('cause 8: smaller leaks', () => {
     expect(tracker.size).toBe(0);
     await jest.advanceTimersByTimeAsync(1000); // the fake poll's own wait ends
     expect(jest.getTimerCount()).toBe(0); // no run timeout left behind
+  });
+});
+
+describe("a rerun's last line on its parent (found by the chaos run)", () => {
+  test("is part of the parent's final state: shown as such, and shown again by the sweep when Slack did not take it", async () => {
+    const s = make();
+    await s.start();
+    await s.store.create(
+      aRun({
+        id: 'parent',
+        ts: '1700000000.000100',
+        phase: 'final',
+        finishedAt: Date.now(),
+        settledAt: Date.now(),
+        sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+      }),
+    );
+    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    await jest.advanceTimersByTimeAsync(10);
+    // Slack does not take the parent's update this time (a shutdown dropped it, or an internal_error).
+    let refusals = 1;
+    const finished = s.messages.finished.bind(s.messages);
+    jest.spyOn(s.messages, 'finished').mockImplementation(async (run) => {
+      if (run.id === 'parent' && refusals-- > 0) return { shown: false, replied: true };
+      return finished(run);
+    });
+    s.checkly.finish('s1', 'PASSED');
+    await jest.advanceTimersByTimeAsync(10);
+    expect((await s.store.get('run-1'))?.phase).toBe('final');
+    expect(isSettled((await s.store.get('parent'))!)).toBe(false);
+
+    await jest.advanceTimersByTimeAsync(SWEEP_MS);
+    await s.runner.sweep();
+    const parent = (await s.store.get('parent'))!;
+    expect(isSettled(parent)).toBe(true);
+    const shown = s.messages.finals.filter((r) => r.id === 'parent');
+    expect(shown.at(-1)?.reruns?.map((r) => [r.runId, r.phase, r.passed])).toEqual([['run-1', 'final', 1]]);
+  });
+});
+
+describe("a rerun's last line on its parent, when the rerun ended in a process that then stopped", () => {
+  test('the sweep that shows the rerun shows its last line on the parent too', async () => {
+    const s = make();
+    const failed: Session = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    const passed: Session = { ...failed, sessionId: 'r1', status: 'PASSED' };
+    // What a process stopping at the wrong moment leaves: the rerun recorded as final, not shown yet,
+    // and its line on the (settled) parent still "running".
+    await s.store.create(
+      aRun({
+        id: 'parent',
+        ts: '1700000000.000100',
+        phase: 'final',
+        finishedAt: Date.now(),
+        settledAt: Date.now(),
+        sessions: [{ ...failed }],
+        reruns: [{ runId: 'rerun', kind: 'failed', key: 'failed', requester: 'U2', startedAt: Date.now(), phase: 'running', total: 1, passed: 0, failing: 0, running: 1 }],
+      }),
+    );
+    await s.store.create(
+      aRun({ id: 'rerun', ts: '1700000000.000200', threadTs: '1700000000.000100', parentRunId: 'parent', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS, sessions: [{ ...passed }] }),
+    );
+    await s.runner.sweep();
+    expect(isSettled((await s.store.get('rerun'))!)).toBe(true);
+    const parent = (await s.store.get('parent'))!;
+    expect(parent.reruns?.map((r) => [r.phase, r.passed, r.running])).toEqual([['final', 1, 0]]);
+    expect(isSettled(parent)).toBe(true);
+    expect(s.messages.finals.filter((r) => r.id === 'parent').at(-1)?.reruns?.[0]?.phase).toBe('final');
+  });
+});
+
+describe('two replicas sweeping at the same moment (found by the chaos run, Redis)', () => {
+  test('show a final state nobody showed once: one thread reply, not two', async () => {
+    const s = make();
+    // A second replica on the same store and the same Slack.
+    const other = new Runner({
+      store: s.store,
+      checkly: sessionStarter(s.checkly),
+      messages: s.messages,
+      tracker: s.tracker,
+      dispatcher: s.dispatcher,
+      runTimeoutMs: RUN_TIMEOUT_MS,
+      triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
+      sweepIntervalMs: SWEEP_MS,
+      now: Date.now,
+      newId: () => 'other',
+      logger,
+    });
+    const failed: Session = { sessionId: 's1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+    // Recorded final by a follower that died before showing it.
+    await s.store.create(aRun({ id: 'orphan', ts: '1', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS, sessions: [failed] }));
+    await Promise.all([s.runner.sweep(), other.sweep()]);
+    expect(s.messages.finals.map((r) => r.id)).toEqual(['orphan']);
+    expect(isSettled((await s.store.get('orphan'))!)).toBe(true);
+    other.stop();
   });
 });
