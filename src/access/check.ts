@@ -1,6 +1,4 @@
 /** The access check a listener runs: the policy, with group memberships looked up only when they matter. */
-import type { SlackMessage } from '../blocks/message';
-import { fallback, section } from '../blocks/message';
 import { decide, needsUsergroups, type AccessDecision, type AccessPolicy, type AccessRequest } from './policy';
 import type { UsergroupMembership } from './usergroups';
 
@@ -14,9 +12,4 @@ export async function checkAccess(access: Access, request: Omit<AccessRequest, '
   const userGroups =
     access.usergroups !== undefined && needsUsergroups(access.policy, request) ? await access.usergroups.groupsOf(request.userId) : [];
   return decide(access.policy, { ...request, userGroups });
-}
-
-/** The ephemeral answer to a refused command or click. `reason` is the decision's (already mrkdwn). */
-export function renderRefusal(reason: string): SlackMessage {
-  return { text: fallback(reason), blocks: [section(reason)] };
 }

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { checkAccess, renderRefusal } from '../access/check';
+import { checkAccess } from '../access/check';
+import { renderRefusal } from '../blocks/refusal';
 import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
 import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderRerunNotPosted, renderUnknownRun } from '../blocks/clicks';

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { checkAccess, renderRefusal } from '../access/check';
+import { checkAccess } from '../access/check';
+import { renderRefusal } from '../blocks/refusal';
 import { audit, auditStart, auditTarget } from '../audit';
 import { renderNotInChannel, renderStartFailed } from '../blocks/ephemeral';
 import { renderCatalogueUnavailable, renderChecksGone, parseRunValue } from '../blocks/listing';

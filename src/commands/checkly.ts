@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed } from '../blocks/ephemeral';
-import { checkAccess, renderRefusal, type Access } from '../access/check';
+import { checkAccess, type Access } from '../access/check';
+import { renderRefusal } from '../blocks/refusal';
 import { audit, auditTarget } from '../audit';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';

@@ -1,4 +1,5 @@
-import { checkAccess, renderRefusal } from '../../src/access/check';
+import { checkAccess } from '../../src/access/check';
+import { renderRefusal } from '../../src/blocks/refusal';
 import { OPEN_POLICY, decide, needsUsergroups, type AccessPolicy, type AccessRequest } from '../../src/access/policy';
 import type { Target } from '../../src/runs/types';
 import { assertWithinSlackLimits } from './slack-limits';
