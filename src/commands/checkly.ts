@@ -9,7 +9,7 @@ import type { Runner } from '../runs/runner';
 import { errorText } from '../shared/error-text';
 import type { FindDeps } from '../catalogue/deps';
 import { listFailing, listMatches } from './listing';
-import { parseCommand } from './parse';
+import { parseCommand } from '../grammar/parse';
 import { openPicker } from './pick';
 
 export interface CommandDeps {

@@ -3,7 +3,7 @@ import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } 
 import { searchChecks } from '../catalogue/catalogue';
 import type { FindDeps } from '../catalogue/deps';
 import { within } from '../catalogue/picker-status';
-import { searchProblem } from '../commands/parse';
+import { searchProblem } from '../grammar/parse';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
 
