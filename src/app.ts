@@ -52,7 +52,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets });
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
-  const runApi = startRunApi({ config, state, logger, metrics, now, newId: randomUUID });
+  const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID });
   const slack = buildReceiver(config, {
     logger,
     metrics,

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } from '../blocks/picker';
 import { searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { within } from '../catalogue/picker-status';
 import { searchProblem } from '../grammar/parse';
 
