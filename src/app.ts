@@ -3,27 +3,20 @@
  * and stops. What a part does lives with it; this file only says what is connected to what.
  */
 import { randomUUID } from 'node:crypto';
-import dotenv from 'dotenv';
-import { App } from '@slack/bolt';
 import { startRunApi } from './api';
-import { loadConfig, type Config } from './config';
-import { boltLogger, createLogger, type Logger } from './log';
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
 import { operatorRoutes } from './operator-routes';
-import { errorMessage } from './shared/error-text';
 import { checkChecklyAccess } from './startup-checks';
 import { openState } from './store/open';
 import { VERSION, buildChecklyClient, buildProbeClient } from './wiring/checkly';
 import { registerListeners } from './wiring/listeners';
-import { keepServingOnFaults, secretsOf } from './wiring/process';
-import { buildRunMessages, buildRunner } from './wiring/runs';
-import { buildReceiver, listeningPort, startFailure, verifyBotToken, watchSocket, type BotIdentity } from './wiring/slack';
+import { runProcess, secretsOf } from './wiring/process';
+import { buildRunMessages, buildRunner, sweepEvery } from './wiring/runs';
+import { buildApp, buildReceiver, listeningPort, startFailure, verifyBotToken, watchSocket, type BotIdentity } from './wiring/slack';
 
-export { keepServingOnFaults };
-
-/** SIGTERM to exit: well inside the 10 s a platform usually grants. */
-const SHUTDOWN_DEADLINE_MS = 8000;
-/** Of which commands and clicks in flight may take this long to record their trigger. */
+/** Of the shutdown deadline, commands and clicks in flight may take this long to record their trigger. */
 const DRAIN_MS = 5000;
 
 export interface Running {
@@ -52,12 +45,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets });
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
-  const runApi = startRunApi({ config, state, logger, metrics, now, newId: randomUUID });
+  const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID });
+  const closeStores = async () => {
+    await runApi.close().catch(() => undefined);
+    await state.close().catch(() => undefined);
+  };
   const slack = buildReceiver(config, {
-    logger,
-    metrics,
-    now,
-    socketGraceMs: options.socketGraceMs,
+    logger, metrics, now, socketGraceMs: options.socketGraceMs,
     routes: (socketHealth) => [
       ...operatorRoutes({
         metrics,
@@ -72,19 +66,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     identity = await verifyBotToken(config, slack.clientOptions);
     await checkChecklyAccess(buildProbeClient(config), config.checkly.apiUrl, logger);
   } catch (err) {
-    await runApi.close().catch(() => undefined);
-    await state.close().catch(() => undefined);
+    await closeStores();
     throw err;
   }
-  const app = new App({
-    token: config.slack.botToken,
-    botId: identity.botId,
-    botUserId: identity.userId,
-    tokenVerificationEnabled: false,
-    receiver: slack.receiver,
-    logger: boltLogger(logger),
-    clientOptions: slack.clientOptions,
-  });
+  const app = buildApp(config, slack, identity, logger);
 
   const wiring = {
     config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
@@ -101,15 +86,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     started = (await app.start(config.slack.port)) as unknown;
   } catch (err) {
     await app.stop().catch(() => undefined);
-    await runApi.close().catch(() => undefined);
-    await state.close().catch(() => undefined);
+    await closeStores();
     throw startFailure(config, err);
   }
   await state.dispatcher.start((runId, signal) => runner.follow(runId, signal));
-  // Not only at start: every unsettled run is looked at all the time (see Runner.sweep).
-  void runner.sweep();
-  const sweeper = setInterval(() => void runner.sweep(), config.runs.sweepIntervalMs);
-  sweeper.unref();
+  const sweeper = sweepEvery(runner, config.runs.sweepIntervalMs);
   const port = listeningPort(started);
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
@@ -136,34 +117,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
 }
 
-async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
-    for (const problem of loaded.problems) process.stderr.write(`config: ${problem}\n`);
-    process.stderr.write('See .env.example and the README for every variable.\n');
-    process.exit(1);
-  }
-  const running = await startApp(loaded.config);
-  keepServingOnFaults(process, running.logger);
-  const shutdown = () => {
-    // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    void running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
 /** The process entry point: `node dist/app.js`, or scripts/start.js (`npm start`) after its build check. */
 export function runMain(): void {
-  main().catch((err: unknown) => {
-    process.stderr.write(`checkly-slack failed to start: ${errorMessage(err)}\n`);
-    process.exit(1);
-  });
+  runProcess(startApp);
 }
 
 if (require.main === module) runMain();

@@ -4,7 +4,7 @@
  * the logger scrubs every line besides.
  */
 import type { Logger } from './log';
-import { describeTarget } from './commands/describe';
+import { describeTarget } from './grammar/describe';
 import type { StartResult } from './runs/runner';
 import type { Target } from './runs/types';
 

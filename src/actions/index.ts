@@ -3,7 +3,7 @@ import { ACTION_CANCEL, ACTION_OPEN, ACTION_RERUN_ALL, ACTION_RERUN_CHECK_PATTER
 import { ACTION_FAILURE_DETAILS_PATTERN, ACTION_RUN_DETAILS } from '../blocks/evidence';
 import { ACTION_RUN_ALL_LISTED, ACTION_RUN_LISTED_PATTERN } from '../blocks/listing';
 import { ACTION_RELOAD, PICKER_INPUT_ACTIONS } from '../blocks/picker';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { cancelAction } from './cancel';
 import type { ActionDeps } from './deps';
 import { detailsAction } from './details';

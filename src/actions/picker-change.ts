@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { choiceFromState, parseMetadata, renderPicker, type PickerStatus } from '../blocks/picker';
+import { choiceFromState, parseMetadata, renderPicker } from '../blocks/picker';
 import { toRunError } from '../checkly/errors';
-import type { FindDeps } from '../catalogue/deps';
-import { readyStatus, within } from '../catalogue/picker-status';
+import type { FindDeps } from '../listener-deps';
+import { readyStatus, within, type PickerStatus } from '../catalogue/picker-status';
 import { platformError } from '../slack/errors';
 
 type ChangeArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;

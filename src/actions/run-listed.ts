@@ -5,7 +5,7 @@ import { audit, auditStart, auditTarget } from '../audit';
 import { renderNotInChannel, renderStartFailed } from '../blocks/ephemeral';
 import { renderCatalogueUnavailable, renderChecksGone, parseRunValue } from '../blocks/listing';
 import { renderUnknownRun } from '../blocks/clicks';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { getCheck } from '../checkly/catalogue';
 import { NotFoundError, toRunError } from '../checkly/errors';
 import type { Target } from '../runs/types';

@@ -4,12 +4,13 @@
  * the pieces that exist only once the app does (runner, workspace).
  */
 import type { CustomRoute } from '@slack/bolt';
-import type { Config } from '../config';
+import type { AccessPolicy } from '../access/policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
 import type { State } from '../store/open';
 import type { RunStore } from '../runs/store';
+import type { ApiConfig } from './config';
 import { RedisRunOverBus, RunEvents, WatchedRunStore } from './run-events';
 import { RunApi, runApiRoutes } from './routes';
 
@@ -21,8 +22,12 @@ export interface RunApiHandle {
   close(): Promise<void>;
 }
 
+/** Plain options, not the app's Config: config.ts loads ApiConfig from api/, so api/ must not import it back. */
 export interface StartRunApiOptions {
-  config: Config;
+  api: ApiConfig;
+  policy: AccessPolicy;
+  /** Where the replicas tell each other that a run ended (with Redis state). */
+  redisPrefix: string;
   state: State;
   logger: Logger;
   metrics: Pick<Metrics, 'apiRequest' | 'refused'>;
@@ -31,21 +36,21 @@ export interface StartRunApiOptions {
 }
 
 export function startRunApi(options: StartRunApiOptions): RunApiHandle {
-  const { config, state, logger, metrics } = options;
-  if (config.api.tokens.length === 0) {
+  const { api: apiConfig, state, logger, metrics } = options;
+  if (apiConfig.tokens.length === 0) {
     return { routes: [], store: state.store, ready: async () => undefined, close: async () => undefined };
   }
-  const bus = state.redis ? new RedisRunOverBus(state.redis, config.state.redisPrefix, logger) : undefined;
+  const bus = state.redis ? new RedisRunOverBus(state.redis, options.redisPrefix, logger) : undefined;
   const events = new RunEvents(bus);
   const store = new WatchedRunStore(state.store, (run) => events.written(run));
   let api: RunApi | undefined;
   const common = {
-    tokens: config.api.tokens,
-    ratePerMinute: config.api.ratePerMinute,
+    tokens: apiConfig.tokens,
+    ratePerMinute: apiConfig.ratePerMinute,
     store: state.store,
     claims: state.claims,
     events,
-    policy: config.access,
+    policy: options.policy,
     logger,
     onAnswer: (token: string, route: string, code: string) => metrics.apiRequest(token, route, code),
     onRefused: (rule: string) => metrics.refused(rule),
@@ -59,7 +64,7 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
     async ready({ runner, teamId, workspaceUrl }) {
       await events.start();
       api = new RunApi({ ...common, runner, teamId: teamId ?? '', workspaceUrl });
-      logger.info({ tokens: config.api.tokens.map((t) => t.name) }, 'run API on /api/v1/runs');
+      logger.info({ tokens: apiConfig.tokens.map((t) => t.name) }, 'run API on /api/v1/runs');
     },
     close: () => events.close(),
   };

@@ -2,7 +2,7 @@
  * What a POST /api/v1/runs body must be (product.md §8), checked field by field: a bad body gets the
  * first problem found, named so that a pipeline's author can fix it, and changes nothing.
  */
-import { parseCommand } from '../commands/parse';
+import { parseCommand } from '../grammar/parse';
 import type { Target } from '../runs/types';
 import { ApiError } from './http';
 

@@ -1,7 +1,7 @@
 /** A run as the HTTP API answers it (product.md §8): plain JSON, stable names, no Slack markup. */
 import { runOutcome } from '../metrics';
 import { isFinal } from '../runs/status';
-import { describeTarget } from '../commands/describe';
+import { describeTarget } from '../grammar/describe';
 import type { Run, SessionStatus } from '../runs/types';
 
 export type ApiRunStatus = 'triggering' | 'running' | 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error';

@@ -1,6 +1,6 @@
 /** Answers only the person who typed the command sees: help, input errors, "triggering…", status. */
 import type { KnownBlock } from '@slack/types';
-import { helpUsage } from '../commands/usage';
+import { helpUsage } from '../grammar/usage';
 import type { Run, Target } from '../runs/types';
 import { codeSpan, escapeMrkdwn, escapeTruncated, link, mentionUser, oneLine } from './escape';
 import { formatDuration, plural } from './format';

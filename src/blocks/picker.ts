@@ -5,7 +5,8 @@
  */
 import type { InputBlock, ModalView, MultiExternalSelect, PlainTextOption } from '@slack/types';
 import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/catalogue';
-import type { Choice, Resolved } from '../catalogue/choice';
+import type { Choice } from '../catalogue/choice';
+import type { PickerStatus } from '../catalogue/picker-status';
 import { codeSpan, oneLine } from './escape';
 import { truncate } from '../shared/truncate';
 import { plural, slackDate } from './format';
@@ -48,12 +49,6 @@ export function parseMetadata(raw: string | undefined): PickerMetadata | undefin
     return undefined;
   }
 }
-
-/** What the count line says. */
-export type PickerStatus =
-  | { kind: 'loading' }
-  | { kind: 'unavailable'; said: string }
-  | { kind: 'ready'; total: number; catalogueAt: number; stale: boolean; resolved: Resolved };
 
 export function countLine(status: PickerStatus): string {
   switch (status.kind) {

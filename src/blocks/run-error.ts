@@ -1,6 +1,6 @@
 /** What the run message says when the trigger failed: what Checkly said, and what to do about it. */
 import type { RunError, Target } from '../runs/types';
-import { describeTarget } from '../commands/describe';
+import { describeTarget } from '../grammar/describe';
 import { codeSpan } from './escape';
 
 const SAID_MAX = 500;

@@ -1,5 +1,5 @@
 /** How a run's target reads: in the header, the fallback text and the "Triggering…" line. */
-import { describeTarget } from '../commands/describe';
+import { describeTarget } from '../grammar/describe';
 import type { Run, Target } from '../runs/types';
 import { codeSpan, oneLine } from './escape';
 import { plural } from './format';

@@ -1,7 +1,12 @@
-import type { PickerStatus } from '../blocks/picker';
 import type { Served } from './cache';
 import type { Catalogue } from './catalogue';
-import { resolveChoice, type Choice } from './choice';
+import { resolveChoice, type Choice, type Resolved } from './choice';
+
+/** What the picker's count line says: the catalogue is loading, unavailable, or ready with a resolved choice. */
+export type PickerStatus =
+  | { kind: 'loading' }
+  | { kind: 'unavailable'; said: string }
+  | { kind: 'ready'; total: number; catalogueAt: number; stale: boolean; resolved: Resolved };
 
 /** The count line's status for a choice over a served catalogue. */
 export function readyStatus(served: Served<Catalogue>, choice: Choice): PickerStatus {

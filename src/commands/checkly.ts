@@ -7,9 +7,9 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Runner } from '../runs/runner';
 import { errorText } from '../shared/error-text';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { listFailing, listMatches } from './listing';
-import { parseCommand } from './parse';
+import { parseCommand } from '../grammar/parse';
 import { openPicker } from './pick';
 
 export interface CommandDeps {

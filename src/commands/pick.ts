@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { renderPicker, type PickerMetadata } from '../blocks/picker';
 import { section, fallback, type SlackMessage } from '../blocks/message';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { readyStatus } from '../catalogue/picker-status';
 import { toRunError } from '../checkly/errors';
 import { platformError } from '../slack/errors';

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { PICKER_INPUT_ACTIONS } from '../blocks/picker';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { pickerOptions } from './picker-options';
 
 /** External selects ask here for their options (block_suggestion). */

@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } from '../blocks/picker';
 import { searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { within } from '../catalogue/picker-status';
-import { searchProblem } from '../commands/parse';
+import { searchProblem } from '../grammar/parse';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
 

@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { checkAccess } from '../access/check';
 import { audit, auditTarget } from '../audit';
-import { choiceErrors, choiceFromState, modalError, parseMetadata, type PickerStatus } from '../blocks/picker';
-import type { FindDeps } from '../catalogue/deps';
-import { readyStatus, within } from '../catalogue/picker-status';
+import { choiceErrors, choiceFromState, modalError, parseMetadata } from '../blocks/picker';
+import type { FindDeps } from '../listener-deps';
+import { readyStatus, within, type PickerStatus } from '../catalogue/picker-status';
 import { startUntilPosted } from './start-until-posted';
 import { toRunError } from '../checkly/errors';
 import type { Unreachable } from '../runs/ports';

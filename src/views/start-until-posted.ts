@@ -1,5 +1,5 @@
 import { auditStart } from '../audit';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { within } from '../catalogue/picker-status';
 import type { Unreachable } from '../runs/ports';
 import type { RunRequest, StartResult } from '../runs/runner';

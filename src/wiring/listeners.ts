@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import { UsergroupMembership } from '../access/usergroups';
 import { registerActions, registerFindActions } from '../actions';
 import { CatalogueCache } from '../catalogue/cache';
-import type { FindDeps } from '../catalogue/deps';
+import type { FindDeps } from '../listener-deps';
 import { listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
 import { locationResults } from '../checkly/results';

@@ -1,7 +1,14 @@
-/** The process around the app: the secrets to keep out of logs, and what a stray fault does. */
-import type { Config } from '../config';
+/**
+ * The process around the app: reading the environment, the secrets to keep out of logs, what a stray
+ * fault does, and stopping on a signal.
+ */
+import dotenv from 'dotenv';
+import { loadConfig, type Config } from '../config';
 import type { Logger } from '../log';
-import { errorText } from '../shared/error-text';
+import { errorMessage, errorText } from '../shared/error-text';
+
+/** SIGTERM to exit: well inside the 10 s a platform usually grants. */
+const SHUTDOWN_DEADLINE_MS = 8000;
 
 export function secretsOf(config: Config): string[] {
   return [
@@ -26,4 +33,43 @@ export function keepServingOnFaults(proc: Pick<NodeJS.Process, 'on'>, logger: Lo
   proc.on('uncaughtException', (err: Error) => {
     logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
   });
+}
+
+/** What the process needs of the started app: where to log, and how to stop. */
+export interface StoppableApp {
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * The process's life: reads `.env` and the environment (a broken configuration lists every problem
+ * and exits 1), starts the app, keeps serving on stray faults, stops on SIGTERM or SIGINT.
+ */
+export function runProcess(start: (config: Config) => Promise<StoppableApp>): void {
+  live(start).catch((err: unknown) => {
+    process.stderr.write(`checkly-slack failed to start: ${errorMessage(err)}\n`);
+    process.exit(1);
+  });
+}
+
+async function live(start: (config: Config) => Promise<StoppableApp>): Promise<void> {
+  dotenv.config({ quiet: true });
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) process.stderr.write(`config: ${problem}\n`);
+    process.stderr.write('See .env.example and the README for every variable.\n');
+    process.exit(1);
+  }
+  const running = await start(loaded.config);
+  keepServingOnFaults(process, running.logger);
+  const shutdown = () => {
+    // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    void running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }

@@ -128,3 +128,11 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
   metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
   return { runner, tracker };
 }
+
+/** Sweeps now and then every `intervalMs`: not only at start, every unsettled run is looked at all the time (see Runner.sweep). */
+export function sweepEvery(runner: Pick<Runner, 'sweep'>, intervalMs: number): NodeJS.Timeout {
+  void runner.sweep();
+  const sweeper = setInterval(() => void runner.sweep(), intervalMs);
+  sweeper.unref();
+  return sweeper;
+}

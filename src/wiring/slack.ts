@@ -1,6 +1,6 @@
 /** How Slack's requests reach the app (HTTP or Socket Mode), the Web API client options, and the bot's identity. */
 import type { Server } from 'node:http';
-import { HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { Config } from '../config';
 import { boltLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -72,6 +72,19 @@ export async function verifyBotToken(config: Config, clientOptions: webApi.WebCl
   } catch (err) {
     throw slackRefused('SLACK_BOT_TOKEN', err) ?? slackUnreachable(config.slack.apiUrl, err);
   }
+}
+
+/** The Bolt app on the entrance, with the identity already verified (Bolt does not verify it again). */
+export function buildApp(config: Config, entrance: SlackEntrance, identity: BotIdentity, logger: Logger): App {
+  return new App({
+    token: config.slack.botToken,
+    botId: identity.botId,
+    botUserId: identity.userId,
+    tokenVerificationEnabled: false,
+    receiver: entrance.receiver,
+    logger: boltLogger(logger),
+    clientOptions: entrance.clientOptions,
+  });
 }
 
 /** Why `app.start` failed, said plainly when Slack refused the app-level token or could not be reached. */

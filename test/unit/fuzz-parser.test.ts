@@ -7,9 +7,9 @@ import { renderHelp, renderParseError, renderStatus, renderTriggering } from '..
 import type { SlackMessage } from '../../src/blocks/message';
 import { unescapeSlackText } from '../../src/commands/checkly';
 import { renderCheckList, renderFailingList } from '../../src/blocks/listing';
-import { MAX_CHECK_IDS, MAX_GROUPS, MAX_SEARCH_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_GROUP, MAX_TEXT_LENGTH, parseCommand, type Command, type ParseError } from '../../src/commands/parse';
-import { runUsage } from '../../src/commands/usage';
-import { describeTarget } from '../../src/commands/describe';
+import { MAX_CHECK_IDS, MAX_GROUPS, MAX_SEARCH_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_GROUP, MAX_TEXT_LENGTH, parseCommand, type Command, type ParseError } from '../../src/grammar/parse';
+import { runUsage } from '../../src/grammar/usage';
+import { describeTarget } from '../../src/grammar/describe';
 import type { Target } from '../../src/runs/types';
 import { bareAmpersands, mrkdwnOf, strayAngles } from './blocks-fixtures';
 import { GRAMMAR_PIECES, MRKDWN_PIECES, hostileText, hugeText } from './hostile';

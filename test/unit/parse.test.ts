@@ -9,10 +9,10 @@ import {
   parseCommand,
   type Command,
   type ParseError,
-} from '../../src/commands/parse';
-import { checksUsage, failingUsage, runUsage, statusUsage } from '../../src/commands/usage';
+} from '../../src/grammar/parse';
+import { checksUsage, failingUsage, runUsage, statusUsage } from '../../src/grammar/usage';
 import type { Target } from '../../src/runs/types';
-import { describeTarget } from '../../src/commands/describe';
+import { describeTarget } from '../../src/grammar/describe';
 
 const A = '3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60';
 const B = 'b8c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e';

@@ -9,7 +9,7 @@ const ROOT = path.join(__dirname, '../..');
 
 function runChild(install: boolean): { status: number | null; stdout: string } {
   const script = `
-    const { keepServingOnFaults } = require(${JSON.stringify(path.join(ROOT, 'src/app.ts'))});
+    const { keepServingOnFaults } = require(${JSON.stringify(path.join(ROOT, 'src/wiring/process.ts'))});
     const { createLogger } = require(${JSON.stringify(path.join(ROOT, 'src/log.ts'))});
     if (${install}) keepServingOnFaults(process, createLogger({ level: 'info', secrets: [] }));
     Promise.reject(new Error('store write failed'));
