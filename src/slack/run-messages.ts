@@ -56,6 +56,12 @@ export interface RunMessagesOptions {
    * the run: a process that takes the run over then knows what is on screen and sends no duplicate.
    */
   onShown?: (run: Run, digest: string) => void;
+  /**
+   * Keeps, before an update of a run still in progress is sent, the digest it will show: a process
+   * killed between Slack taking the update and `onShown` leaves the next follower nothing to resend.
+   * Should Slack not take it, the run's next state (its final state at the latest) is sent anyway.
+   */
+  beforeShow?: (run: Run, digest: string) => Promise<void>;
 }
 
 interface MessageState {
@@ -246,7 +252,9 @@ export class SlackRunMessages implements RunMessages {
     if (!run.ts) return 'unchanged';
     const ts = run.ts;
     const first = this.options.render(run, state.size);
-    if (digest(first) === state.lastSent) return 'unchanged';
+    const intended = digest(first);
+    if (intended === state.lastSent) return 'unchanged';
+    if (!isRunOver(run)) await this.options.beforeShow?.(run, intended);
     try {
       const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {
         const message = size === state.size ? first : this.options.render(run, size);

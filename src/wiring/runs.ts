@@ -79,6 +79,13 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
     sharedBudgets: w.sharedBudgets,
     now,
     logger,
+    beforeShow: async (run, shown) => {
+      await store
+        .update(run.id, (r) => {
+          r.shown = shown;
+        })
+        .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message will show'));
+    },
     onShown: (run, shown) => {
       store
         .update(run.id, (r) => {

@@ -129,6 +129,40 @@ describe('SlackRunMessages', () => {
     messages.stop();
   });
 
+  test('an update of a run in progress is recorded before it is sent (a kill in between leaves nothing to resend); a final one only once Slack took it', async () => {
+    const chat = new FakeChat();
+    const events: string[] = [];
+    const messages = new SlackRunMessages({
+      client: chat.client,
+      render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
+      renderFailureReplies: () => [],
+      intervalMs: 1000,
+      maxUpdatesPerMinute: 50,
+      now: Date.now,
+      logger,
+      beforeShow: async (r) => {
+        events.push(`before ${r.sessions.map((s) => s.status).join(',')} (updates sent: ${chat.of('update').length})`);
+      },
+      onShown: (r) => {
+        events.push(`shown ${r.sessions.map((s) => s.status).join(',')} (updates sent: ${chat.of('update').length})`);
+      },
+    });
+    await messages.post(run('r1', ['STARTED', 'STARTED']));
+    const ts = '1700000000.000001';
+    messages.changed(run('r1', ['PASSED', 'STARTED'], { ts }));
+    await jest.advanceTimersByTimeAsync(10);
+    const done = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts }));
+    await jest.advanceTimersByTimeAsync(1500);
+    await done;
+    expect(events).toEqual([
+      'shown STARTED,STARTED (updates sent: 0)',
+      'before PASSED,STARTED (updates sent: 0)',
+      'shown PASSED,STARTED (updates sent: 1)',
+      'shown PASSED,PASSED (updates sent: 2)',
+    ]);
+    messages.stop();
+  });
+
   test('finished shows the final state, then replies in the thread when something failed', async () => {
     const chat = new FakeChat();
     const messages = setup(chat);
