@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from './harness';
+import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
+import { blockActionsBody, postSigned, slashCommandBody } from '../fakes/sign';
+import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
+import { ACCOUNT_ID, SECRETS, blockActionsPayload, fakeEnv, findButton, waitFor } from './harness';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -64,4 +67,41 @@ export class AppProcess {
     await waitFor(() => this.exitCode !== undefined, timeoutMs, 'the app to exit');
     return this.exitCode!;
   }
+}
+
+/**
+ * Fresh fakes before each test of a file and app processes started against them with `defaults`
+ * (and the test's own variables); after each test every process still running is killed and the
+ * fakes are closed. With the signed command and click a test sends to one of the processes.
+ */
+export function childApps(defaults: Record<string, string>) {
+  const apps: AppProcess[] = [];
+  const fixture = {
+    slack: undefined as unknown as FakeSlack,
+    checkly: undefined as unknown as FakeCheckly,
+    launch(env: Record<string, string> = {}): AppProcess {
+      const app = new AppProcess({ ...fakeEnv(fixture.slack, fixture.checkly), PORT: '0', LOG_LEVEL: 'info', ...defaults, ...env });
+      apps.push(app);
+      return app;
+    },
+    command(app: AppProcess, text: string) {
+      const body = slashCommandBody({ text, command: '/checkly', response_url: fixture.slack.responseUrl(`cmd-${Math.random()}`) });
+      return postSigned(app.eventsUrl, body, SECRETS.signingSecret);
+    },
+    click(app: AppProcess, message: FakeMessage, actionId: string) {
+      const found = findButton(message.blocks ?? [], actionId);
+      if (!found) throw new Error(`no ${actionId} button`);
+      const payload = blockActionsPayload(message, found.button, found.blockId, 'U0BOB', fixture.slack.responseUrl(`click-${Math.random()}`));
+      return postSigned(app.eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
+    },
+  };
+  beforeEach(async () => {
+    fixture.slack = await startFakeSlack({ botToken: SECRETS.botToken });
+    fixture.checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) if (app.exitCode === undefined) app.kill('SIGKILL');
+    await Promise.all([fixture.slack.close(), fixture.checkly.close()]);
+  });
+  return fixture;
 }

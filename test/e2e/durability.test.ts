@@ -2,60 +2,23 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
-import { blockActionsBody, postSigned, slashCommandBody } from '../fakes/sign';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
-import { AppProcess } from './child';
-import { ACCOUNT_ID, SECRETS, blockActionsPayload, fakeEnv, findButton, messageText, waitFor } from './harness';
+import type { FakeMessage } from '../fakes/slack';
+import { childApps } from './child';
+import { findButton, messageText, waitFor } from './harness';
 
-let slack: FakeSlack;
-let checkly: FakeCheckly;
-const apps: AppProcess[] = [];
-
-beforeEach(async () => {
-  slack = await startFakeSlack({ botToken: SECRETS.botToken });
-  checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
-});
-
-afterEach(async () => {
-  for (const app of apps.splice(0)) if (app.exitCode === undefined) app.kill('SIGKILL');
-  await Promise.all([slack.close(), checkly.close()]);
-});
-
-function launch(env: Record<string, string>): AppProcess {
-  const app = new AppProcess({
-    ...fakeEnv(slack, checkly),
-    CHECKLY_POLL_WAIT_SECONDS: '2',
-    SLACK_UPDATE_INTERVAL_MS: '200',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  apps.push(app);
-  return app;
-}
-
-function command(app: AppProcess, text: string) {
-  return postSigned(app.eventsUrl, slashCommandBody({ text, command: '/checkly', response_url: slack.responseUrl(`cmd-${Math.random()}`) }), SECRETS.signingSecret);
-}
-
-function click(app: AppProcess, message: FakeMessage, actionId: string) {
-  const found = findButton(message.blocks ?? [], actionId);
-  if (!found) throw new Error(`no ${actionId} button`);
-  const payload = blockActionsPayload(message, found.button, found.blockId, 'U0BOB', slack.responseUrl(`click-${Math.random()}`));
-  return postSigned(app.eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
-}
+const fx = childApps({ CHECKLY_POLL_WAIT_SECONDS: '2', SLACK_UPDATE_INTERVAL_MS: '200' });
+const { launch, command, click } = fx;
 
 function runMessage(): FakeMessage | undefined {
-  return [...slack.messages.values()].find((m) => m.thread_ts === undefined);
+  return [...fx.slack.messages.values()].find((m) => m.thread_ts === undefined);
 }
 
 function current(message: FakeMessage): FakeMessage {
-  return slack.messages.get(`${message.channel}:${message.ts}`)!;
+  return fx.slack.messages.get(`${message.channel}:${message.ts}`)!;
 }
 
 function triggers(): number {
-  return checkly.requests.filter((r) => r.op === 'trigger' && r.status === 201).length;
+  return fx.checkly.requests.filter((r) => r.op === 'trigger' && r.status === 201).length;
 }
 
 const isFinal = (m: FakeMessage) => findButton(m.blocks ?? [], 'run_rerun_all') !== undefined;
@@ -63,8 +26,8 @@ const isFinal = (m: FakeMessage) => findButton(m.blocks ?? [], 'run_rerun_all') 
 describe('runs survive restarts (embedded store)', () => {
   test('killed with SIGKILL mid-run, started again: the run reaches its final state and its buttons work', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-restart-'));
-    checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
-    checkly.addCheck({ name: 'Slow and failing', tags: ['prod'], durationMs: 6000, outcome: 'FAILED', errorMessage: 'boom' });
+    fx.checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
+    fx.checkly.addCheck({ name: 'Slow and failing', tags: ['prod'], durationMs: 6000, outcome: 'FAILED', errorMessage: 'boom' });
 
     const first = await launch({ STATE_DIR: stateDir }).started();
     await command(first, 'run prod');
@@ -89,7 +52,7 @@ describe('runs survive restarts (embedded store)', () => {
 
   test('SIGTERM: exits within 10 s, and the next start finishes the run', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-sigterm-'));
-    checkly.addCheck({ name: 'Slow', tags: ['prod'], durationMs: 5000 });
+    fx.checkly.addCheck({ name: 'Slow', tags: ['prod'], durationMs: 5000 });
     const first = await launch({ STATE_DIR: stateDir }).started();
     await command(first, 'run prod');
     const message = await waitFor(() => {
@@ -128,7 +91,7 @@ describe('several replicas on one Redis', () => {
   test('a command to one and a click to the other work as one; when the follower dies, the other finishes the run', async () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' };
     for (let i = 0; i < 5; i++) {
-      checkly.addCheck({ name: `Check ${i}`, tags: ['prod'], durationMs: 1000 + i * 3000, outcome: i === 4 ? 'FAILED' : 'PASSED' });
+      fx.checkly.addCheck({ name: `Check ${i}`, tags: ['prod'], durationMs: 1000 + i * 3000, outcome: i === 4 ? 'FAILED' : 'PASSED' });
     }
     const a = await launch(env).started();
     const b = await launch(env).started();
@@ -154,7 +117,7 @@ describe('several replicas on one Redis', () => {
     process.stdout.write(`replica takeover after SIGKILL: ${takeoverMs} ms\n`);
 
     // No duplicate updates: no update repeats the one before it, and the final state was sent once.
-    const updates = slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).map((c) => JSON.stringify(c.args.blocks));
+    const updates = fx.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).map((c) => JSON.stringify(c.args.blocks));
     for (let i = 1; i < updates.length; i++) expect(updates[i]).not.toBe(updates[i - 1]);
     expect(updates.filter((u) => u === JSON.stringify(final.blocks))).toHaveLength(1);
 

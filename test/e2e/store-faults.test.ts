@@ -9,56 +9,25 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
-import { postSigned, slashCommandBody } from '../fakes/sign';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack';
-import { AppProcess } from './child';
-import { ACCOUNT_ID, SECRETS, fakeEnv, findButton, messageText, waitFor } from './harness';
+import type { FakeMessage } from '../fakes/slack';
+import { childApps } from './child';
+import { findButton, messageText, waitFor } from './harness';
 
-let slack: FakeSlack;
-let checkly: FakeCheckly;
-const apps: AppProcess[] = [];
-
-beforeEach(async () => {
-  slack = await startFakeSlack({ botToken: SECRETS.botToken });
-  checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
-});
-
-afterEach(async () => {
-  for (const app of apps.splice(0)) if (app.exitCode === undefined) app.kill('SIGKILL');
-  await Promise.all([slack.close(), checkly.close()]);
-});
-
-function launch(env: Record<string, string>): AppProcess {
-  const app = new AppProcess({
-    ...fakeEnv(slack, checkly),
-    CHECKLY_POLL_WAIT_SECONDS: '1',
-    SLACK_UPDATE_INTERVAL_MS: '200',
-    RUN_SWEEP_INTERVAL_MS: '500',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ...env,
-  });
-  apps.push(app);
-  return app;
-}
-
-function command(app: AppProcess, text: string) {
-  return postSigned(app.eventsUrl, slashCommandBody({ text, command: '/checkly', response_url: slack.responseUrl(`cmd-${Math.random()}`) }), SECRETS.signingSecret);
-}
+const fx = childApps({ CHECKLY_POLL_WAIT_SECONDS: '1', SLACK_UPDATE_INTERVAL_MS: '200', RUN_SWEEP_INTERVAL_MS: '500' });
+const { launch, command } = fx;
 
 function runMessage(): FakeMessage | undefined {
-  return [...slack.messages.values()].find((m) => m.thread_ts === undefined);
+  return [...fx.slack.messages.values()].find((m) => m.thread_ts === undefined);
 }
 
 function current(message: FakeMessage): FakeMessage {
-  return slack.messages.get(`${message.channel}:${message.ts}`)!;
+  return fx.slack.messages.get(`${message.channel}:${message.ts}`)!;
 }
 
 const isFinal = (m: FakeMessage) => findButton(m.blocks ?? [], 'run_rerun_all') !== undefined;
 
 function triggers(): number {
-  return checkly.requests.filter((r) => r.op === 'trigger' && r.status === 201).length;
+  return fx.checkly.requests.filter((r) => r.op === 'trigger' && r.status === 201).length;
 }
 
 async function freePort(): Promise<number> {
@@ -118,9 +87,9 @@ describe('store faults mid-run', () => {
   test('Redis stopped while a check finishes, then started again: the result is shown, the app never exits', async () => {
     const redis = await OwnRedis.start();
     try {
-      checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
-      checkly.addCheck({ name: 'During the outage', tags: ['prod'], durationMs: 2000, outcome: 'FAILED', errorMessage: 'boom' });
-      checkly.addCheck({ name: 'After', tags: ['prod'], durationMs: 6000 });
+      fx.checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
+      fx.checkly.addCheck({ name: 'During the outage', tags: ['prod'], durationMs: 2000, outcome: 'FAILED', errorMessage: 'boom' });
+      fx.checkly.addCheck({ name: 'After', tags: ['prod'], durationMs: 6000 });
       const app = await launch({ REDIS_URL: redis.url, REDIS_PREFIX: 'faults:', STATE_DIR: '/nonexistent-unused' }).started();
       await command(app, 'run prod');
       const message = await waitFor(() => {
@@ -147,8 +116,8 @@ describe('store faults mid-run', () => {
 
   test('SQLite refusing writes (busy) while a check finishes: the result is recorded later, the app never exits', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-busy-'));
-    checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
-    checkly.addCheck({ name: 'While busy', tags: ['prod'], durationMs: 2500, outcome: 'FAILED', errorMessage: 'boom' });
+    fx.checkly.addCheck({ name: 'Fast', tags: ['prod'], durationMs: 300 });
+    fx.checkly.addCheck({ name: 'While busy', tags: ['prod'], durationMs: 2500, outcome: 'FAILED', errorMessage: 'boom' });
     const app = await launch({ STATE_DIR: stateDir }).started();
     await command(app, 'run prod');
     const message = await waitFor(() => {
