@@ -1,6 +1,6 @@
 import type { RedisSlidingWindow } from './redis-window';
 import type { WindowTicket } from './sliding-window';
-import { QueueStoppedError, type WindowQueue } from './window-queue';
+import { PlaceWaiters, type Waiter, type WindowQueue } from './window-queue';
 
 /** What the budgets need of a queue, local or shared. */
 export type PlaceQueue = Pick<WindowQueue, 'acquire' | 'pauseUntil' | 'restrict' | 'waiting' | 'stop'>;
@@ -20,12 +20,6 @@ export interface SharedWindowQueueOptions {
   now?: () => number;
 }
 
-interface Waiter {
-  priority: number;
-  resolve(ticket: WindowTicket): void;
-  reject(err: Error): void;
-}
-
 /**
  * WindowQueue over a window kept in Redis for every replica: the same order (most urgent first,
  * first come first served within a priority) and the same reserves, so finals and triggers still go
@@ -33,55 +27,16 @@ interface Waiter {
  * waiter asks Redis for a place; when there is none it asks again when the window says one frees up,
  * or after `recheckMs` at most.
  */
-export class SharedWindowQueue implements PlaceQueue {
-  private readonly waiters: Waiter[] = [];
-  private readonly now: () => number;
-  private pausedUntil = -Infinity;
-  private restriction?: { limit: number; until: number };
-  private timer?: NodeJS.Timeout;
+export class SharedWindowQueue extends PlaceWaiters implements PlaceQueue {
   private pumping = false;
   private again = false;
-  private stopped = false;
 
   constructor(private readonly options: SharedWindowQueueOptions) {
-    this.now = options.now ?? Date.now;
-    for (let i = 1; i < options.reserves.length; i += 1) {
-      if ((options.reserves[i] as number) < (options.reserves[i - 1] as number)) throw new RangeError('reserves must not decrease');
-    }
-  }
-
-  acquire(priority: number): Promise<WindowTicket> {
-    if (this.stopped) return Promise.reject(new QueueStoppedError('stopped'));
-    return new Promise<WindowTicket>((resolve, reject) => {
-      let i = this.waiters.length;
-      while (i > 0 && (this.waiters[i - 1] as Waiter).priority > priority) i -= 1;
-      this.waiters.splice(i, 0, { priority, resolve, reject });
-      this.pump();
-    });
-  }
-
-  pauseUntil(at: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, at);
-    this.pump();
-  }
-
-  restrict(limit: number, until: number): void {
-    this.restriction = { limit: Math.max(1, Math.min(limit, this.options.window.limit)), until };
-    this.pump();
-  }
-
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new QueueStoppedError('stopped'));
+    super(options.reserves, options.window.limit, options.now);
   }
 
   /** One pump at a time: a call while one runs makes it go round once more. */
-  private pump(): void {
+  protected override pump(): void {
     if (this.pumping) {
       this.again = true;
       return;

@@ -15,32 +15,33 @@ export class QueueStoppedError extends Error {
   override readonly name = 'QueueStoppedError';
 }
 
-interface Waiter {
+export interface Waiter {
   priority: number;
-  seq: number;
   resolve(ticket: WindowTicket): void;
   reject(err: Error): void;
 }
 
 /**
- * Hands out places in a sliding window, most urgent first and first come first served within a
- * priority. Less urgent work leaves `reserves` places free, so that urgent work arriving while the
- * window is busy still goes at once. Since reserves never decrease with the priority number, work
- * that cannot go now holds up only less urgent work behind it, never more urgent work.
+ * The waiting line of a window, local or shared: most urgent first and first come first served
+ * within a priority, a pause and a restriction after a server's 429, and a stop. What a place costs
+ * and when the head may have one is the subclass's `pump`.
  */
-export class WindowQueue {
-  private readonly waiters: Waiter[] = [];
-  private readonly now: () => number;
-  private seq = 0;
-  private pausedUntil = -Infinity;
-  private restriction?: { limit: number; until: number };
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+export abstract class PlaceWaiters {
+  protected readonly waiters: Waiter[] = [];
+  protected readonly now: () => number;
+  protected pausedUntil = -Infinity;
+  protected restriction?: { limit: number; until: number };
+  protected timer?: NodeJS.Timeout;
+  protected stopped = false;
 
-  constructor(private readonly options: WindowQueueOptions) {
-    this.now = options.now ?? Date.now;
-    for (let i = 1; i < options.reserves.length; i += 1) {
-      if ((options.reserves[i] as number) < (options.reserves[i - 1] as number)) throw new RangeError('reserves must not decrease');
+  constructor(
+    reserves: readonly number[],
+    private readonly windowLimit: number,
+    now?: () => number,
+  ) {
+    this.now = now ?? Date.now;
+    for (let i = 1; i < reserves.length; i += 1) {
+      if ((reserves[i] as number) < (reserves[i - 1] as number)) throw new RangeError('reserves must not decrease');
     }
   }
 
@@ -48,10 +49,9 @@ export class WindowQueue {
   acquire(priority: number): Promise<WindowTicket> {
     if (this.stopped) return Promise.reject(new QueueStoppedError('stopped'));
     return new Promise<WindowTicket>((resolve, reject) => {
-      const waiter: Waiter = { priority, seq: this.seq++, resolve, reject };
       let i = this.waiters.length;
       while (i > 0 && (this.waiters[i - 1] as Waiter).priority > priority) i -= 1;
-      this.waiters.splice(i, 0, waiter);
+      this.waiters.splice(i, 0, { priority, resolve, reject });
       this.pump();
     });
   }
@@ -64,7 +64,7 @@ export class WindowQueue {
 
   /** Until `until`, fill the window to `limit` at most instead of the window's own limit. */
   restrict(limit: number, until: number): void {
-    this.restriction = { limit: Math.max(1, Math.min(limit, this.options.window.limit)), until };
+    this.restriction = { limit: Math.max(1, Math.min(limit, this.windowLimit)), until };
     this.pump();
   }
 
@@ -80,7 +80,22 @@ export class WindowQueue {
     for (const waiter of this.waiters.splice(0)) waiter.reject(new QueueStoppedError('stopped'));
   }
 
-  private pump(): void {
+  /** Hands places to the head of the line while it may have one. */
+  protected abstract pump(): void;
+}
+
+/**
+ * Hands out places in a sliding window, most urgent first and first come first served within a
+ * priority. Less urgent work leaves `reserves` places free, so that urgent work arriving while the
+ * window is busy still goes at once. Since reserves never decrease with the priority number, work
+ * that cannot go now holds up only less urgent work behind it, never more urgent work.
+ */
+export class WindowQueue extends PlaceWaiters {
+  constructor(private readonly options: WindowQueueOptions) {
+    super(options.reserves, options.window.limit, options.now);
+  }
+
+  protected override pump(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (!this.stopped && this.waiters.length > 0) {
