@@ -76,10 +76,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     sharedBudgets, slackClient: app.client, clientOptions: slack.clientOptions, metrics, now, newId: randomUUID, logger,
   };
   const messages = buildRunMessages(wiring);
-  const { runner, tracker } = buildRunner(wiring, messages);
-  registerListeners(app, { config, secrets, checkly, runner, metrics, now, logger });
+  const { runner, tracker, runs } = buildRunner(wiring, messages);
+  registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 
-  await runApi.ready({ runner, teamId: identity.teamId, workspaceUrl: identity.url });
+  await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });
   watchSocket(slack);
   let started: unknown;
   try {

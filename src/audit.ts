@@ -6,7 +6,7 @@
 import type { Logger } from './log';
 import { describeTarget } from './grammar/describe';
 import type { StartResult } from './runs/runner';
-import type { Target } from './runs/types';
+import type { RunOrigin, Target } from './runs/types';
 
 export type AuditAction = 'trigger' | 'rerun' | 'cancel';
 
@@ -27,6 +27,8 @@ export interface AuditEvent {
   reason?: string;
   /** For a rerun, the run it came from. */
   fromRunId?: string;
+  /** The entrance: a slash command, a button, the picker form, or the HTTP API (implied by `token`). */
+  via?: RunOrigin['kind'];
   /** For a request through the HTTP API, the name of its token (never the secret). */
   token?: string;
 }
@@ -51,7 +53,7 @@ export function audit(logger: Pick<Logger, 'info'>, event: AuditEvent): void {
       outcome: event.outcome,
       reason: event.reason,
       fromRunId: event.fromRunId,
-      ...(event.token !== undefined ? { via: 'api', token: event.token } : {}),
+      ...(event.token !== undefined ? { via: 'api', token: event.token } : event.via !== undefined ? { via: event.via } : {}),
     },
     `audit: ${event.action}`,
   );
@@ -70,7 +72,7 @@ function clip(text: string): string {
 /** The audit line of a trigger that got as far as Runner.start: started, failed, or unreachable. */
 export function auditStart(
   logger: Pick<Logger, 'info'>,
-  who: Pick<AuditEvent, 'userId' | 'teamId' | 'channelId'>,
+  who: Pick<AuditEvent, 'userId' | 'teamId' | 'channelId' | 'via'>,
   target: Target,
   started: StartResult,
 ): void {

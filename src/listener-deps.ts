@@ -2,7 +2,7 @@ import type { Access } from './access/check';
 import type { CatalogueReader } from './checkly/catalogue';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
-import type { Runner } from './runs/runner';
+import type { RunService } from './runs/service';
 import type { CatalogueCache } from './catalogue/cache';
 
 /**
@@ -13,7 +13,7 @@ export interface FindDeps {
   catalogue: CatalogueCache;
   /** For looking a check up again when its Run button is clicked (deleted since?). */
   checkly: CatalogueReader;
-  runner: Runner;
+  runs: RunService;
   access: Access;
   commandName: string;
   logger: Logger;

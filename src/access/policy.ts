@@ -3,7 +3,6 @@
  * everyone, so an app with nothing configured works for every person in every channel it is in;
  * `--all` is the exception and stays off until allowed, since one click would run every check.
  */
-import { escapeMrkdwn } from '../blocks/escape';
 import type { Target } from '../runs/types';
 
 export interface AccessPolicy {
@@ -39,38 +38,40 @@ export interface AccessRequest {
 /** Which rule refused: for the audit line and the refusals metric. */
 export type AccessRule = 'channel' | 'user' | 'all';
 
-/** `reason` is mrkdwn, ready for an ephemeral answer: why, and whom to ask. */
-export type AccessDecision = { allowed: true } | { allowed: false; rule: AccessRule; reason: string };
+/**
+ * A refusal says what was refused and by which rule, with what an answer needs to say where the app
+ * does run checks and whom to ask (blocks/refusal.ts words it).
+ */
+export interface Refusal {
+  allowed: false;
+  rule: AccessRule;
+  action: AccessAction;
+  /** For the channel rule: the channels the app runs checks in. */
+  channels?: readonly string[];
+  /** Who to ask for access, as configured (plain text). */
+  contact?: string;
+}
+
+export type AccessDecision = { allowed: true } | Refusal;
 
 /** The policy of an app with nothing configured. */
 export const OPEN_POLICY: AccessPolicy = { allowAll: false };
 
-const CHANNELS_SHOWN = 5;
-
 export function decide(policy: AccessPolicy, request: AccessRequest): AccessDecision {
   const action = request.action ?? 'run';
-  const refuse = (rule: AccessRule, ...sentences: string[]): AccessDecision => ({
+  const refuse = (rule: AccessRule): Refusal => ({
     allowed: false,
     rule,
-    reason: ['⛔', ...sentences.filter((s) => s !== ''), askLine(policy)].join(' '),
+    action,
+    ...(rule === 'channel' && policy.allowedChannels !== undefined ? { channels: [...policy.allowedChannels] } : {}),
+    ...(policy.contact !== undefined ? { contact: policy.contact } : {}),
   });
 
-  if (policy.allowedChannels !== undefined && !policy.allowedChannels.has(request.channelId)) {
-    return refuse('channel', 'The Checkly app does not run checks in this conversation, so nothing was done.', whereAllowed(policy.allowedChannels));
-  }
+  if (policy.allowedChannels !== undefined && !policy.allowedChannels.has(request.channelId)) return refuse('channel');
   if (action === 'status') return { allowed: true };
 
-  if (!mayRunChecks(policy, request)) {
-    const verb = action === 'cancel' ? 'cancel Checkly runs' : 'run Checkly checks';
-    return refuse('user', `You are not on the list of people who may ${verb} from Slack, so nothing was done.`);
-  }
-  if ((action === 'run' || action === 'rerun') && request.target?.all === true && !policy.allowAll) {
-    return refuse(
-      'all',
-      'Running every check at once (`--all`) is turned off in this workspace, so nothing was triggered.',
-      'Run the checks you need by tag, or with `--check &lt;uuid&gt;`.',
-    );
-  }
+  if (!mayRunChecks(policy, request)) return refuse('user');
+  if ((action === 'run' || action === 'rerun') && request.target?.all === true && !policy.allowAll) return refuse('all');
   return { allowed: true };
 }
 
@@ -91,19 +92,4 @@ export function needsUsergroups(policy: AccessPolicy, request: Omit<AccessReques
   if (policy.allowedChannels !== undefined && !policy.allowedChannels.has(request.channelId)) return false;
   if ((request.action ?? 'run') === 'status') return false;
   return !(policy.allowedUsers?.has(request.userId) ?? false);
-}
-
-/** `<#C…>` renders as the channel's name for those who may see it; ids are validated at start-up. */
-function whereAllowed(channels: ReadonlySet<string>): string {
-  const ids = [...channels].filter((id) => /^[CG][A-Z0-9]+$/.test(id));
-  if (ids.length === 0) return '';
-  const shown = ids.slice(0, CHANNELS_SHOWN).map((id) => `<#${id}>`).join(', ');
-  const more = ids.length > CHANNELS_SHOWN ? ` and ${ids.length - CHANNELS_SHOWN} more` : '';
-  return `It runs checks in ${shown}${more}.`;
-}
-
-function askLine(policy: AccessPolicy): string {
-  return policy.contact !== undefined
-    ? `To change this, ask ${escapeMrkdwn(policy.contact)}.`
-    : 'To change this, ask whoever runs the Checkly app for your workspace.';
 }

@@ -4,7 +4,6 @@ import { renderRefusal } from '../blocks/refusal';
 import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
 import { renderCancelled, renderClickFailed, renderRunNotRunning, renderUnknownRun } from '../blocks/clicks';
-import { isFinal } from '../runs/status';
 import type { ActionDeps } from './deps';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -14,19 +13,18 @@ export function cancelAction(deps: ActionDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const value = parseButtonValue(action.value);
-    const run = value ? await deps.runner.get(value.run) : undefined;
+    const run = value ? await deps.runs.read(value.run) : undefined;
     const channelId = body.channel?.id ?? run?.channel ?? '';
-    const who = { userId: body.user.id, teamId: body.team?.id ?? run?.teamId ?? '', channelId, runId: run?.id, target: run ? auditTarget(run.target) : '' };
+    const who = { userId: body.user.id, teamId: body.team?.id ?? run?.teamId ?? '', channelId, runId: run?.id, target: run ? auditTarget(run.target) : '', via: 'button' as const };
     const decision = await checkAccess(deps.access, { action: 'cancel', userId: body.user.id, channelId });
     if (!decision.allowed) {
       deps.metrics.refused(decision.rule);
       audit(deps.logger, { action: 'cancel', ...who, sessions: [], outcome: 'refused', reason: decision.rule });
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRefusal(decision.reason) });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRefusal(decision) });
       return;
     }
-    const result = value ? await deps.runner.cancel(value.run) : ({ kind: 'unknown' } as const);
-    const pending = run?.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId) ?? [];
-    audit(deps.logger, { action: 'cancel', ...who, sessions: result.kind === 'cancelled' || result.kind === 'failed' ? pending : [], outcome: result.kind });
+    const result = run ? await deps.runs.cancel(run) : ({ kind: 'unknown' } as const);
+    audit(deps.logger, { action: 'cancel', ...who, sessions: result.kind === 'cancelled' || result.kind === 'failed' ? result.pending : [], outcome: result.kind });
     const answer =
       result.kind === 'unknown'
         ? renderUnknownRun(deps.commandName)

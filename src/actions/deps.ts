@@ -1,11 +1,11 @@
 import type { Access } from '../access/check';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { Runner } from '../runs/runner';
+import type { RunService } from '../runs/service';
 import type { DetailsDeps } from './details';
 
 export interface ActionDeps {
-  runner: Runner;
+  runs: RunService;
   commandName: string;
   logger: Logger;
   access: Access;

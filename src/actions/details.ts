@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, BlockButtonAction, BlockStaticSele
 import type { View } from '@slack/types';
 import { checkAccess } from '../access/check';
 import { encodeButtonValue, parseButtonValue } from '../blocks/actions';
+import { refusalText } from '../blocks/refusal';
 import { MODAL_LOCATIONS, renderDetailsModal, renderDetailsProblem, renderDetailsRefusal, renderLoadingModal, type LocationDetail } from '../blocks/details-modal';
 import { NotFoundError, toRunError } from '../checkly/errors';
 import { resultDetail } from '../checkly/evidence';
@@ -63,14 +64,14 @@ async function detailsView(
   metadata: string,
 ): Promise<View> {
   if (!value?.check) return renderDetailsProblem('This button is not one of ours, or it is too old to say which check it means.', metadata);
-  const run = await deps.runner.get(value.run);
+  const run = await deps.runs.read(value.run);
   if (!run) return renderDetailsProblem('This app no longer knows that run (it may be older than the retention period): see Checkly.', metadata);
   const channelId = body.channel?.id ?? run.channel;
   // Details only read, like /checkly status: the channel rule applies.
   const decision = await checkAccess(deps.access, { action: 'status', userId: body.user.id, channelId });
   if (!decision.allowed) {
     deps.metrics.refused(decision.rule);
-    return renderDetailsRefusal(decision.reason, metadata);
+    return renderDetailsRefusal(refusalText(decision), metadata);
   }
   const session = run.sessions.find((s) => s.checkId === value.check);
   if (!session) return renderDetailsProblem('That check is not part of this run.', metadata);

@@ -3,7 +3,9 @@ import { checkAccess } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
 import { audit, auditTarget } from '../audit';
 import { parseButtonValue } from '../blocks/actions';
+import type { SlackMessage } from '../blocks/message';
 import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderRerunNotPosted, renderUnknownRun } from '../blocks/clicks';
+import type { RerunOutcome } from '../runs/service';
 import type { RerunKind } from '../runs/types';
 import type { ActionDeps } from './deps';
 
@@ -11,16 +13,17 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 
 /** Rerun failed / Rerun all / a row's Rerun: acknowledged at once, then a new run in the thread. */
 export function rerunAction(deps: ActionDeps, kind: RerunKind) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
+    const answer = (message: object) => respond({ response_type: 'ephemeral', replace_original: false, ...message });
     const value = parseButtonValue(action.value);
     if (!value || (kind === 'check' && !value.check)) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun(deps.commandName) });
+      await answer(renderUnknownRun(deps.commandName));
       return;
     }
-    const parent = await deps.runner.get(value.run);
+    const parent = await deps.runs.read(value.run);
     const channelId = body.channel?.id ?? parent?.channel ?? '';
-    const who = { userId: body.user.id, teamId: body.team?.id ?? parent?.teamId ?? '', channelId, fromRunId: value.run };
+    const who = { userId: body.user.id, teamId: body.team?.id ?? parent?.teamId ?? '', channelId, fromRunId: value.run, via: 'button' as const };
     const decision = await checkAccess(deps.access, {
       action: 'rerun',
       userId: body.user.id,
@@ -31,10 +34,10 @@ export function rerunAction(deps: ActionDeps, kind: RerunKind) {
     if (!decision.allowed) {
       deps.metrics.refused(decision.rule);
       audit(deps.logger, { action: 'rerun', ...who, target: parent ? auditTarget(parent.target) : '', sessions: [], outcome: 'refused', reason: decision.rule });
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRefusal(decision.reason) });
+      await answer(renderRefusal(decision));
       return;
     }
-    const result = await deps.runner.rerun(value.run, kind, body.user.id, value.check);
+    const result = parent ? await deps.runs.rerun({ parent, kind, checkId: value.check, requester: body.user.id }) : ({ kind: 'unknown' } as const);
     audit(deps.logger, {
       action: 'rerun',
       ...who,
@@ -44,28 +47,28 @@ export function rerunAction(deps: ActionDeps, kind: RerunKind) {
       outcome: result.kind,
       reason: result.kind === 'failed' ? result.error.kind : undefined,
     });
-    if (result.kind === 'unknown') {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun(deps.commandName) });
-    } else if (result.kind === 'not_posted') {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRerunNotPosted() });
-    } else if (result.kind === 'nothing_to_rerun') {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderNothingToRerun() });
-    } else if (result.kind === 'in_progress') {
-      const rerun = await deps.runner.get(result.rerun.runId);
-      const permalink = rerun?.ts
-        ? await client.chat
-            .getPermalink({ channel: rerun.channel, message_ts: rerun.ts })
-            .then((r) => r.permalink)
-            .catch(() => undefined)
-        : undefined;
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderRerunInProgress(result.rerun, permalink) });
-    } else if (result.kind === 'failed') {
+    if (result.kind === 'failed') {
       deps.logger.warn({ runId: value.run, error: result.error.kind, status: result.error.status }, 'rerun failed to start');
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        ...renderClickFailed('rerun', result.error, result.parent.target),
-      });
     }
+    const reply = rerunReply(result, deps.commandName);
+    if (reply) await answer(reply);
   };
+}
+
+/** What the clicker is told; a rerun that started says so in its own message, in the thread. */
+function rerunReply(result: RerunOutcome | { kind: 'unknown' }, commandName: string): SlackMessage | undefined {
+  switch (result.kind) {
+    case 'unknown':
+      return renderUnknownRun(commandName);
+    case 'not_posted':
+      return renderRerunNotPosted();
+    case 'nothing_to_rerun':
+      return renderNothingToRerun();
+    case 'in_progress':
+      return renderRerunInProgress(result.rerun, result.permalink);
+    case 'failed':
+      return renderClickFailed('rerun', result.error, result.parent.target);
+    case 'started':
+      return undefined;
+  }
 }

@@ -29,12 +29,12 @@ export function runListedAction(deps: FindDeps) {
       return;
     }
     const target: Target = { tags: [], checkIds, all: false };
-    const who = { userId: body.user.id, teamId: body.team?.id ?? '', channelId: channel };
+    const who = { userId: body.user.id, teamId: body.team?.id ?? '', channelId: channel, via: 'button' as const };
     const decision = await checkAccess(deps.access, { action: 'run', userId: body.user.id, channelId: channel, target });
     if (!decision.allowed) {
       deps.metrics.refused(decision.rule);
       audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(target), sessions: [], outcome: 'refused', reason: decision.rule });
-      await note(renderRefusal(decision.reason));
+      await note(renderRefusal(decision));
       return;
     }
     const looked = await Promise.allSettled(checkIds.map((id) => getCheck(deps.checkly, id)));
@@ -53,7 +53,7 @@ export function runListedAction(deps: FindDeps) {
       return;
     }
     try {
-      const started = await deps.runner.start({ teamId: who.teamId, channel, requester: body.user.id, target, refreshCache: false });
+      const started = await deps.runs.start({ teamId: who.teamId, channel, requester: body.user.id, target, refreshCache: false, origin: { kind: 'button', userId: body.user.id } });
       auditStart(deps.logger, who, target, started);
       if ('unreachable' in started) await note(renderNotInChannel(deps.commandName, started.unreachable));
     } catch (err) {

@@ -1,13 +1,13 @@
 /**
  * The run API as app.ts sees it: routes to serve (none while RUN_API_TOKENS is empty, so that
  * `/api/*` answers 404), a store to hand the runner (it tells waiting requests when runs end), and
- * the pieces that exist only once the app does (runner, workspace).
+ * the pieces that exist only once the app does (the run service, workspace).
  */
 import type { CustomRoute } from '@slack/bolt';
 import type { AccessPolicy } from '../access/policy';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { Runner } from '../runs/runner';
+import type { RunService } from '../runs/service';
 import type { State } from '../store/open';
 import type { RunStore } from '../runs/store';
 import type { ApiConfig } from './config';
@@ -18,7 +18,7 @@ export interface RunApiHandle {
   routes: CustomRoute[];
   /** The store for the runner: the state's own, watched for runs that end. */
   store: RunStore;
-  ready(late: { runner: Pick<Runner, 'start'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
+  ready(late: { runs: Pick<RunService, 'start'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,9 +61,9 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
   return {
     routes: runApiRoutes(() => api),
     store,
-    async ready({ runner, teamId, workspaceUrl }) {
+    async ready({ runs, teamId, workspaceUrl }) {
       await events.start();
-      api = new RunApi({ ...common, runner, teamId: teamId ?? '', workspaceUrl });
+      api = new RunApi({ ...common, runs, teamId: teamId ?? '', workspaceUrl });
       logger.info({ tokens: apiConfig.tokens.map((t) => t.name) }, 'run API on /api/v1/runs');
     },
     close: () => events.close(),

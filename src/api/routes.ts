@@ -8,7 +8,7 @@ import type { CustomRoute } from '@slack/bolt';
 import { decide, type AccessPolicy } from '../access/policy';
 import { audit } from '../audit';
 import type { Logger } from '../log';
-import type { Runner, RunRequest, StartResult } from '../runs/runner';
+import type { RunRequest, RunService, StartResult } from '../runs/service';
 import { isRunOver } from '../runs/status';
 import type { KeyClaims, RunStore } from '../runs/store';
 import type { Run } from '../runs/types';
@@ -37,7 +37,7 @@ export const WAIT_RECHECK_MS = 5_000;
 export interface RunApiOptions {
   tokens: readonly ApiToken[];
   ratePerMinute: number;
-  runner: Pick<Runner, 'start'>;
+  runs: Pick<RunService, 'start'>;
   store: Pick<RunStore, 'get'>;
   claims: KeyClaims;
   events: RunEvents;
@@ -57,7 +57,7 @@ export interface RunApiOptions {
 
 /**
  * The routes, served by whichever RunApi `current` gives: the routes must be handed to the receiver
- * before the runner they start runs with exists. Until then, an answer says the app is starting.
+ * before the run service they start runs with exists. Until then, an answer says the app is starting.
  */
 export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
   const starting = (res: ServerResponse) => sendError(res, new ApiError('internal', 'The app is still starting. Try again.'));
@@ -206,7 +206,7 @@ export class RunApi {
 
   /** Starts a run and answers 202 as soon as its message is posted, while the trigger goes on. */
   private async start(token: string, body: RunBody, res: ServerResponse, claim?: { id: string; release: () => Promise<void> }): Promise<string> {
-    const { runner, teamId, logger } = this.options;
+    const { runs, teamId, logger } = this.options;
     let posted!: (run: Run) => void;
     const whenPosted = new Promise<Run>((resolve) => (posted = resolve));
     const request: RunRequest = {
@@ -223,7 +223,7 @@ export class RunApi {
       id: claim?.id,
       onStored: posted,
     };
-    const started = runner.start(request);
+    const started = runs.start(request);
     const who = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
     void started.then(
       (result) => {

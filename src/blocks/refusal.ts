@@ -1,7 +1,45 @@
-/** The ephemeral answer to a refused command or click. */
+/** The ephemeral answer to a refused command or click: why, where the app does run checks, and whom to ask. */
+import type { Refusal } from '../access/policy';
+import { escapeMrkdwn } from './escape';
 import { fallback, section, type SlackMessage } from './message';
 
-/** `reason` is the access decision's (already mrkdwn). */
-export function renderRefusal(reason: string): SlackMessage {
+const CHANNELS_SHOWN = 5;
+
+export function renderRefusal(refusal: Refusal): SlackMessage {
+  const reason = refusalText(refusal);
   return { text: fallback(reason), blocks: [section(reason)] };
+}
+
+/** The refusal as one mrkdwn paragraph. */
+export function refusalText(refusal: Refusal): string {
+  return ['⛔', ...whyRefused(refusal).filter((s) => s !== ''), askLine(refusal.contact)].join(' ');
+}
+
+function whyRefused(refusal: Refusal): string[] {
+  switch (refusal.rule) {
+    case 'channel':
+      return ['The Checkly app does not run checks in this conversation, so nothing was done.', whereAllowed(refusal.channels ?? [])];
+    case 'user': {
+      const verb = refusal.action === 'cancel' ? 'cancel Checkly runs' : 'run Checkly checks';
+      return [`You are not on the list of people who may ${verb} from Slack, so nothing was done.`];
+    }
+    case 'all':
+      return [
+        'Running every check at once (`--all`) is turned off in this workspace, so nothing was triggered.',
+        'Run the checks you need by tag, or with `--check &lt;uuid&gt;`.',
+      ];
+  }
+}
+
+/** `<#C…>` renders as the channel's name for those who may see it; ids are validated at start-up. */
+function whereAllowed(channels: readonly string[]): string {
+  const ids = channels.filter((id) => /^[CG][A-Z0-9]+$/.test(id));
+  if (ids.length === 0) return '';
+  const shown = ids.slice(0, CHANNELS_SHOWN).map((id) => `<#${id}>`).join(', ');
+  const more = ids.length > CHANNELS_SHOWN ? ` and ${ids.length - CHANNELS_SHOWN} more` : '';
+  return `It runs checks in ${shown}${more}.`;
+}
+
+function askLine(contact: string | undefined): string {
+  return contact !== undefined ? `To change this, ask ${escapeMrkdwn(contact)}.` : 'To change this, ask whoever runs the Checkly app for your workspace.';
 }

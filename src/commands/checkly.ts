@@ -2,10 +2,10 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed } from '../blocks/ephemeral';
 import { checkAccess, type Access } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
-import { audit, auditTarget } from '../audit';
+import { audit, auditStart, auditTarget } from '../audit';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { Runner } from '../runs/runner';
+import type { RunService } from '../runs/service';
 import { errorText } from '../shared/error-text';
 import type { FindDeps } from '../listener-deps';
 import { listFailing, listMatches } from './listing';
@@ -13,7 +13,7 @@ import { parseCommand } from '../grammar/parse';
 import { openPicker } from './pick';
 
 export interface CommandDeps {
-  runner: Runner;
+  runs: RunService;
   commandName: string;
   logger: Logger;
   now: () => number;
@@ -45,9 +45,9 @@ export function checklyCommand(deps: CommandDeps) {
       channelId: command.channel_id,
       target: parsed.kind === 'run' ? parsed.target : undefined,
     });
-    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command' as const };
     if (!decision.allowed) {
-      await ack({ response_type: 'ephemeral', ...renderRefusal(decision.reason) });
+      await ack({ response_type: 'ephemeral', ...renderRefusal(decision) });
       deps.metrics.refused(decision.rule);
       if (parsed.kind === 'run') {
         audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(parsed.target), sessions: [], outcome: 'refused', reason: decision.rule });
@@ -69,34 +69,21 @@ export function checklyCommand(deps: CommandDeps) {
     }
     if (parsed.kind === 'status') {
       await ack();
-      const runs = await deps.runner.unfinishedIn(command.team_id, command.channel_id);
-      const permalinks: Record<string, string> = {};
-      await Promise.all(
-        runs.map(async (run) => {
-          const found = await client.chat.getPermalink({ channel: run.channel, message_ts: run.ts! }).catch(() => undefined);
-          if (found?.permalink) permalinks[run.id] = found.permalink;
-        }),
-      );
+      const { runs, permalinks } = await deps.runs.status(command.team_id, command.channel_id);
       await respond({ response_type: 'ephemeral', ...renderStatus(runs, deps.now(), permalinks) });
       return;
     }
     await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });
     try {
-      const started = await deps.runner.start({
+      const started = await deps.runs.start({
         teamId: command.team_id,
         channel: command.channel_id,
         requester: command.user_id,
         target: parsed.target,
         refreshCache: parsed.refreshCache,
+        origin: { kind: 'command', userId: command.user_id },
       });
-      audit(deps.logger, {
-        action: 'trigger',
-        ...who,
-        target: auditTarget(parsed.target),
-        ...('run' in started
-          ? { runId: started.run.id, sessions: started.run.sessions.map((s) => s.sessionId), outcome: started.run.phase === 'error' ? 'failed' : 'started', reason: started.run.error?.kind }
-          : { sessions: [], outcome: 'unreachable', reason: started.unreachable }),
-      });
+      auditStart(deps.logger, who, parsed.target, started);
       if ('unreachable' in started) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });
       }

@@ -31,6 +31,12 @@ export interface EvidencePort {
 
 export type Unreachable = 'not_in_channel' | 'channel_not_found';
 
+/** Links to run messages, for answers that point at one (implemented over Slack's chat.getPermalink). */
+export interface Permalinks {
+  /** The message's permalink, or undefined when the chat cannot give one now. Never rejects. */
+  of(channel: string, ts: string): Promise<string | undefined>;
+}
+
 /** What the run domain needs of the chat: the run's message (implemented over Slack). */
 export interface RunMessages {
   /** Posts the run's first message; says so when the bot may not post in the channel. */

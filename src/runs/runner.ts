@@ -58,18 +58,18 @@ export interface RunnerOptions {
 export type StartResult = { run: Run } | { unreachable: Unreachable };
 
 export type RerunResult =
-  | { kind: 'started'; run: Run }
-  | { kind: 'not_posted' }
+  | { kind: 'started'; run: Run; parent: Run }
+  | { kind: 'not_posted'; parent: Run }
   | { kind: 'in_progress'; rerun: RerunRef; parent: Run }
   | { kind: 'unknown' }
-  | { kind: 'nothing_to_rerun' }
+  | { kind: 'nothing_to_rerun'; parent: Run }
   | { kind: 'failed'; error: RunError; parent: Run };
 
+/** `pending`: the sessions the cancel was for (those not final when it was asked). */
 export type CancelResult =
-  | { kind: 'cancelled'; count: number }
-  | { kind: 'unknown' }
-  | { kind: 'not_running' }
-  | { kind: 'failed'; error: RunError; run: Run; cancelled: number };
+  | { kind: 'cancelled'; count: number; run: Run; pending: string[] }
+  | { kind: 'not_running'; run: Run }
+  | { kind: 'failed'; error: RunError; run: Run; cancelled: number; pending: string[] };
 
 /** A rerun claim whose process died before it triggered anything stops blocking the button. */
 const STALE_CLAIM_MS = 2 * 60_000;
@@ -320,16 +320,15 @@ export class Runner {
    * Reruns what a button names: the failed checks, everything, or one check. Two clicks at the same
    * moment claim the same key on the parent run atomically, so only one of them triggers.
    */
-  rerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
-    return this.track(this.startRerun(parentId, kind, requester, checkId));
+  rerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
+    return this.track(this.startRerun(parent, kind, requester, checkId));
   }
 
-  private async startRerun(parentId: string, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
+  private async startRerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
     const { store, messages, now, logger } = this.options;
-    const parent = await store.get(parentId);
-    if (!parent) return { kind: 'unknown' };
+    const parentId = parent.id;
     const target = rerunTarget(parent, kind, checkId);
-    if (!target) return { kind: 'nothing_to_rerun' };
+    if (!target) return { kind: 'nothing_to_rerun', parent };
 
     const key = kind === 'check' ? `check:${checkId}` : kind;
     const ref: RerunRef = {
@@ -391,12 +390,12 @@ export class Runner {
       if (!posted || 'unreachable' in posted) {
         await this.deleteQuietly(run.id);
         await release();
-        return { kind: 'not_posted' };
+        return { kind: 'not_posted', parent };
       }
       const recorded = await this.recordPosted(run, posted.ts);
       if (!recorded) {
         await release();
-        return { kind: 'not_posted' };
+        return { kind: 'not_posted', parent };
       }
       const started = await this.trigger(recorded);
       if (started.phase === 'error') {
@@ -404,24 +403,22 @@ export class Runner {
         await release();
         return { kind: 'failed', error: started.error ?? { kind: 'network', message: 'The rerun did not start.' }, parent };
       }
-      return { kind: 'started', run: started };
+      return { kind: 'started', run: started, parent };
     } finally {
       this.starting.delete(run.id);
     }
   }
 
   /** Cancels every session of a run that is not final yet; the tracker then sees them CANCELLED. */
-  async cancel(runId: string): Promise<CancelResult> {
-    const { store, checkly } = this.options;
-    const run = await store.get(runId);
-    if (!run) return { kind: 'unknown' };
-    const pending = run.phase === 'running' ? run.sessions.filter((s) => !isFinal(s.status)) : [];
-    if (pending.length === 0) return { kind: 'not_running' };
-    const results = await Promise.allSettled(pending.map((s) => checkly.cancel(s.sessionId)));
+  async cancel(run: Run): Promise<CancelResult> {
+    const { checkly } = this.options;
+    const pending = run.phase === 'running' ? run.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId) : [];
+    if (pending.length === 0) return { kind: 'not_running', run };
+    const results = await Promise.allSettled(pending.map((sessionId) => checkly.cancel(sessionId)));
     const cancelled = results.filter((r) => r.status === 'fulfilled').length;
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) return { kind: 'failed', error: runErrorOf(failure.reason), run, cancelled };
-    return { kind: 'cancelled', count: cancelled };
+    if (failure) return { kind: 'failed', error: runErrorOf(failure.reason), run, cancelled, pending };
+    return { kind: 'cancelled', count: cancelled, run, pending };
   }
 
   /**

@@ -195,10 +195,14 @@ export interface RerunRef {
 }
 
 /**
- * What started a run: a person's slash command or button click, or a machine through the HTTP API
+ * What started a run: a person's slash command, button click or picker form, or a machine through the HTTP API
  * with one of the tokens of RUN_API_TOKENS (by its name; the secret is never kept).
  */
-export type RunOrigin = { kind: 'command'; userId: string } | { kind: 'button'; userId: string } | { kind: 'api'; token: string };
+export type RunOrigin =
+  | { kind: 'command'; userId: string }
+  | { kind: 'button'; userId: string }
+  | { kind: 'modal'; userId: string }
+  | { kind: 'api'; token: string };
 
 /** One trigger and its message. */
 export interface Run {

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { checkAccess } from '../access/check';
 import { audit, auditTarget } from '../audit';
 import { choiceErrors, choiceFromState, modalError, parseMetadata } from '../blocks/picker';
+import { refusalText } from '../blocks/refusal';
 import type { FindDeps } from '../listener-deps';
 import { readyStatus, within, type PickerStatus } from '../catalogue/picker-status';
 import { startUntilPosted } from './start-until-posted';
@@ -46,19 +47,26 @@ export function pickerSubmit(deps: FindDeps) {
       return;
     }
     const { target } = status.resolved;
-    const who = { userId: body.user.id, teamId: body.team?.id ?? view.team_id, channelId: meta.channel };
+    const who = { userId: body.user.id, teamId: body.team?.id ?? view.team_id, channelId: meta.channel, via: 'modal' as const };
     const decision = await checkAccess(deps.access, { action: 'run', userId: who.userId, channelId: meta.channel, target });
     if (!decision.allowed) {
       deps.metrics.refused(decision.rule);
       audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(target), sessions: [], outcome: 'refused', reason: decision.rule });
       // The reason is mrkdwn for a message; a modal error is plain text.
-      await ack({ response_action: 'errors', errors: modalError(decision.reason.replace(/[*_`]/g, '')) });
+      await ack({ response_action: 'errors', errors: modalError(refusalText(decision).replace(/[*_`]/g, '')) });
       return;
     }
 
     // The run posts its message before triggering: wait for that much, so that a channel the bot
     // cannot post in is said here, while the modal is still open.
-    const request = { teamId: who.teamId, channel: meta.channel, requester: who.userId, target, refreshCache: choice.refreshCache };
+    const request = {
+      teamId: who.teamId,
+      channel: meta.channel,
+      requester: who.userId,
+      target,
+      refreshCache: choice.refreshCache,
+      origin: { kind: 'modal' as const, userId: who.userId },
+    };
     const { posting, done } = await startUntilPosted(deps, request, who, target, POST_WAIT_MS);
     if (posting.kind === 'unreachable') {
       await ack({ response_action: 'errors', errors: modalError(UNREACHABLE[posting.why]) });

@@ -19,9 +19,9 @@ export type Posting =
  * at most `waitMs`: a modal must answer Slack within 3 s, while the trigger may take longer.
  */
 export async function startUntilPosted(
-  deps: Pick<FindDeps, 'runner' | 'logger'>,
+  deps: Pick<FindDeps, 'runs' | 'logger'>,
   request: Omit<RunRequest, 'onPosted'>,
-  who: { userId: string; teamId: string; channelId: string },
+  who: Parameters<typeof auditStart>[1],
   target: Target,
   waitMs: number,
 ): Promise<{ posting: Posting; done: Promise<StartResult | undefined> }> {
@@ -29,7 +29,7 @@ export async function startUntilPosted(
   const posted = new Promise<Posting>((resolve) => {
     reportPosted = resolve;
   });
-  const done = deps.runner
+  const done = deps.runs
     .start({ ...request, onPosted: (p) => reportPosted('unreachable' in p ? { kind: 'unreachable', why: p.unreachable } : { kind: 'posted' }) })
     .then((result) => {
       auditStart(deps.logger, who, target, result);

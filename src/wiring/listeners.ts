@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { registerOptions } from '../options';
-import type { Runner } from '../runs/runner';
+import type { RunService } from '../runs/service';
 import { redactSecrets } from '../secrets';
 import { errorText } from '../shared/error-text';
 import { registerViews } from '../views';
@@ -21,14 +21,14 @@ export interface ListenerWiring {
   config: Config;
   secrets: string[];
   checkly: ChecklyClient;
-  runner: Runner;
+  runs: RunService;
   metrics: Metrics;
   now: () => number;
   logger: Logger;
 }
 
 export function registerListeners(app: App, w: ListenerWiring): void {
-  const { config, secrets, checkly, runner, metrics, now, logger } = w;
+  const { config, secrets, checkly, runs, metrics, now, logger } = w;
   const groups = config.access.allowedUsergroups;
   const access = {
     policy: config.access,
@@ -47,7 +47,7 @@ export function registerListeners(app: App, w: ListenerWiring): void {
   const find: FindDeps = {
     catalogue,
     checkly,
-    runner,
+    runs,
     access,
     commandName: config.slack.command,
     logger,
@@ -55,9 +55,9 @@ export function registerListeners(app: App, w: ListenerWiring): void {
     metrics,
     redact: (value) => redactSecrets(value, secrets),
   };
-  registerCommands(app, { runner, commandName: config.slack.command, logger, now, access, metrics, find });
+  registerCommands(app, { runs, commandName: config.slack.command, logger, now, access, metrics, find });
   registerActions(app, {
-    runner,
+    runs,
     commandName: config.slack.command,
     logger,
     access,

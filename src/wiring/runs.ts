@@ -1,4 +1,4 @@
-/** The run domain put together: the run messages over Slack, the session tracker and the runner. */
+/** The run domain put together: the run messages over Slack, the session tracker, the runner and the run service. */
 import { webApi } from '@slack/bolt';
 import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
@@ -17,9 +17,11 @@ import type { Dispatcher } from '../runs/dispatch';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
 import { Runner } from '../runs/runner';
+import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';
 import { SessionTracker } from '../runs/tracker';
 import { redactSecrets } from '../secrets';
+import { slackPermalinks } from '../slack/permalinks';
 import { SlackRunMessages } from '../slack/run-messages';
 import { ScreenshotUploader } from '../slack/upload';
 import { pollRequestsPerMinute, type SharedBudgets } from './checkly';
@@ -96,8 +98,11 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
   });
 }
 
-/** The tracker follows sessions and tells the runner of each final one; the runner starts, cancels and shows runs. */
-export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; tracker: SessionTracker } {
+/**
+ * The tracker follows sessions and tells the runner of each final one; the runner starts, cancels and
+ * shows runs; the run service is the door every entrance goes through.
+ */
+export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; tracker: SessionTracker; runs: RunService } {
   const { config, checkly, checklyBudget, metrics, now, logger } = w;
   const tracker = new SessionTracker({
     checkly: sessionWatcher(checkly),
@@ -133,7 +138,7 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
   metrics.observeQueueDepth('session_polls', () => tracker.waiting);
   metrics.observeQueueDepth('slack_updates', () => messages.waiting.updates);
   metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
-  return { runner, tracker };
+  return { runner, tracker, runs: new RunService({ runner, permalinks: slackPermalinks(w.slackClient) }) };
 }
 
 /** Sweeps now and then every `intervalMs`: not only at start, every unsettled run is looked at all the time (see Runner.sweep). */

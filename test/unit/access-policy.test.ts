@@ -1,8 +1,14 @@
 import { checkAccess } from '../../src/access/check';
-import { renderRefusal } from '../../src/blocks/refusal';
-import { OPEN_POLICY, decide, needsUsergroups, type AccessPolicy, type AccessRequest } from '../../src/access/policy';
+import { refusalText, renderRefusal } from '../../src/blocks/refusal';
+import { OPEN_POLICY, decide as decideRule, needsUsergroups, type AccessDecision, type AccessPolicy, type AccessRequest } from '../../src/access/policy';
 import type { Target } from '../../src/runs/types';
 import { assertWithinSlackLimits } from './slack-limits';
+
+/** The decision with its refusal worded as the answer shows it (blocks/refusal.ts). */
+function decide(policy: AccessPolicy, req: AccessRequest): { allowed: true } | { allowed: false; rule: string; reason: string } {
+  const decision: AccessDecision = decideRule(policy, req);
+  return decision.allowed ? decision : { allowed: false, rule: decision.rule, reason: refusalText(decision) };
+}
 
 const TAGS: Target = { tags: [['prod']], checkIds: [], all: false };
 const ALL: Target = { tags: [], checkIds: [], all: true };
@@ -125,9 +131,10 @@ describe('the refusal text', () => {
   });
 
   it('renders as one section within Slack limits', () => {
-    const decision = decide(RESTRICTED, request({ channelId: 'C0X' }));
-    if (decision.allowed) throw new Error('expected a refusal');
-    const message = renderRefusal(decision.reason);
+    const refusal = decideRule(RESTRICTED, request({ channelId: 'C0X' }));
+    if (refusal.allowed) throw new Error('expected a refusal');
+    const decision = { reason: refusalText(refusal) };
+    const message = renderRefusal(refusal);
     assertWithinSlackLimits(message);
     expect(message.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: decision.reason } }]);
     expect(message.text).toBe(decision.reason);

@@ -14,7 +14,7 @@ function setup(run: Run | undefined, details: Partial<DetailsDeps> = {}, allowed
   const order: string[] = [];
   const views: Array<{ method: string; view: { blocks: unknown[]; private_metadata?: string } }> = [];
   const deps: ActionDeps = {
-    runner: { get: async () => run } as unknown as ActionDeps['runner'],
+    runs: { read: async () => run } as unknown as ActionDeps['runs'],
     commandName: '/checkly',
     logger,
     access: { policy: { allowAll: false, ...(allowedChannels ? { allowedChannels } : {}) } },

@@ -3,176 +3,12 @@
  * fake Slack messages and a fake Checkly, on jest's fake clock. Each test names the cause it covers.
  */
 import { getEventListeners } from 'node:events';
-import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../src/checkly/types';
 import { ServerError } from '../../src/checkly/errors';
-import { createLogger } from '../../src/log';
-import { LocalDispatcher } from '../../src/runs/dispatch';
-import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
-import type { FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
-import { Runner, type RunRequest } from '../../src/runs/runner';
+import { sessionStarter } from '../../src/checkly/sessions';
+import { Runner } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
-import { MemoryRunStore } from '../../src/runs/store';
-import { SessionTracker } from '../../src/runs/tracker';
-import type { Run, Session, SessionStatus } from '../../src/runs/types';
-
-const SWEEP_MS = 1000;
-const TRIGGER_TIMEOUT_MS = 5000;
-const RUN_TIMEOUT_MS = 60_000;
-/** How long the sweep leaves a final state just recorded to the process that recorded it. */
-const FINAL_GRACE_MS = 10_000;
-
-type StoreOp = 'create' | 'get' | 'update' | 'delete' | 'list';
-
-/** A store whose operations fail while told to, or the next n times. */
-class FaultyStore extends MemoryRunStore {
-  failing = new Set<StoreOp>();
-  failTimes = new Map<StoreOp, number>();
-  private fail(op: StoreOp): void {
-    const times = this.failTimes.get(op) ?? 0;
-    if (times > 0) this.failTimes.set(op, times - 1);
-    if (this.failing.has(op) || times > 0) throw new Error(`store ${op} failed (SQLITE_IOERR)`);
-  }
-  override async create(run: Run): Promise<void> {
-    this.fail('create');
-    return super.create(run);
-  }
-  override async get(id: string): Promise<Run | undefined> {
-    this.fail('get');
-    return super.get(id);
-  }
-  override async update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
-    this.fail('update');
-    return super.update(id, change);
-  }
-  override async delete(id: string): Promise<void> {
-    this.fail('delete');
-    return super.delete(id);
-  }
-  override async listUnfinished(): Promise<Run[]> {
-    this.fail('list');
-    return super.listUnfinished();
-  }
-}
-
-/** Slack as the runner sees it: posts, updates and final states, failing on demand. */
-class FakeMessages implements RunMessages {
-  posts: Run[] = [];
-  changes: Run[] = [];
-  finals: Run[] = [];
-  postFailure?: Error | Unreachable;
-  /** Answers of the next `finished` calls (shown and replied by default). */
-  finishAnswers: FinishOutcome[] = [];
-  private seq = 0;
-
-  async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
-    const failure = this.postFailure;
-    if (typeof failure === 'string') return { unreachable: failure };
-    if (failure) throw failure;
-    this.posts.push(structuredClone(run));
-    this.seq += 1;
-    return { ts: `1700000000.${String(this.seq).padStart(6, '0')}` };
-  }
-  changed(run: Run): void {
-    this.changes.push(structuredClone(run));
-  }
-  async finished(run: Run): Promise<FinishOutcome> {
-    this.finals.push(structuredClone(run));
-    return this.finishAnswers.shift() ?? { shown: true, replied: true };
-  }
-}
-
-/** Checkly: triggers answer at once or when released; sessions finish when told. */
-class FakeCheckly implements ChecklyPort {
-  triggers: TriggerRequest[] = [];
-  triggerFailure?: Error;
-  /** When set, triggers wait for `release()`. */
-  hold = false;
-  private held: Array<() => void> = [];
-  private readonly completions = new Map<string, (s: CompletedSession | null) => void>();
-  private n = 0;
-
-  async trigger(request: TriggerRequest): Promise<TriggeredSession[]> {
-    this.triggers.push(request);
-    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
-    if (this.triggerFailure) throw this.triggerFailure;
-    const ids = request.target?.checkId ?? ['c1', 'c2'];
-    return ids.map((checkId) => {
-      this.n += 1;
-      return {
-        checkSessionId: `s${this.n}`,
-        checkId,
-        name: `Check ${checkId}`,
-        checkType: 'API',
-        checkSessionLink: `https://app.checklyhq.com/s${this.n}`,
-        status: 'STARTED',
-        runLocations: ['eu-west-1'],
-      } as TriggeredSession;
-    });
-  }
-  release(): void {
-    for (const resolve of this.held.splice(0)) resolve();
-  }
-  awaitCompletion(sessionId: string): Promise<CompletedSession | null> {
-    return new Promise((resolve) => {
-      this.completions.set(sessionId, resolve);
-      setTimeout(() => resolve(null), 1000);
-    });
-  }
-  finish(sessionId: string, status: SessionStatus): void {
-    this.completions.get(sessionId)?.({
-      checkSessionId: sessionId,
-      checkId: 'c',
-      status,
-      timeElapsed: 100,
-      results: [],
-    } as unknown as CompletedSession);
-  }
-  async getCheckResult(): Promise<never> {
-    throw new Error('not needed');
-  }
-  async cancel(): Promise<void> {}
-}
-
-const logger = createLogger({ level: 'silent', secrets: [] });
-const request: RunRequest = {
-  teamId: 'T1',
-  channel: 'C1',
-  requester: 'U1',
-  target: { tags: [['prod']], checkIds: [], all: false },
-  refreshCache: false,
-};
-
-function setup() {
-  const store = new FaultyStore();
-  const messages = new FakeMessages();
-  const checkly = new FakeCheckly();
-  const dispatcher = new LocalDispatcher(store, logger);
-  let runner: Runner | undefined;
-  const tracker = new SessionTracker({
-    checkly: sessionWatcher(checkly),
-    pollWaitSeconds: 1,
-    pollRequestsPerMinute: 6000,
-    retryDelayMs: 200,
-    logger,
-    onFinal: (runId, sessionId, outcome) => runner!.sessionFinal(runId, sessionId, outcome),
-  });
-  let id = 0;
-  runner = new Runner({
-    store,
-    checkly: sessionStarter(checkly),
-    messages,
-    tracker,
-    dispatcher,
-    runTimeoutMs: RUN_TIMEOUT_MS,
-    triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
-    sweepIntervalMs: SWEEP_MS,
-    now: Date.now,
-    newId: () => `run-${++id}`,
-    logger,
-  });
-  const r = runner;
-  return { store, messages, checkly, dispatcher, tracker, runner: r, start: () => dispatcher.start((runId, signal) => r.follow(runId, signal)) };
-}
+import type { Run, Session } from '../../src/runs/types';
+import { FINAL_GRACE_MS, RUN_TIMEOUT_MS, SWEEP_MS, TRIGGER_TIMEOUT_MS, aRun, logger, request, setup } from './runner-fixture';
 
 type Setup = ReturnType<typeof setup>;
 let current: Setup | undefined;
@@ -196,19 +32,6 @@ function make(): Setup {
   return current;
 }
 
-function aRun(over: Partial<Run> & { id: string }): Run {
-  return {
-    teamId: 'T1',
-    channel: 'C1',
-    requester: 'U1',
-    target: { tags: [['prod']], checkIds: [], all: false },
-    refreshCache: false,
-    phase: 'running',
-    sessions: [],
-    createdAt: Date.now(),
-    ...over,
-  };
-}
 
 describe('cause 1: a run caught in triggering by a restart', () => {
   test('with its message posted: the sweep ends it honestly after the trigger bound, with no second trigger', async () => {
@@ -479,13 +302,13 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
     await s.start();
     await finishedParent(s);
     s.messages.postFailure = Object.assign(new Error('An API error occurred: internal_error'), { data: { error: 'internal_error' } });
-    const result = await s.runner.rerun('parent', 'failed', 'U2');
+    const result = await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2');
     expect(result.kind).toBe('not_posted');
     expect(s.checkly.triggers).toHaveLength(0);
     expect(await s.store.get('run-1')).toBeUndefined();
     expect((await s.store.get('parent'))?.reruns ?? []).toEqual([]);
     s.messages.postFailure = undefined;
-    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
     expect(s.checkly.triggers).toHaveLength(1);
   });
 
@@ -497,7 +320,7 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
       p.reruns = [{ runId: 'ghost', kind: 'all', key: 'all', requester: 'U9', startedAt: Date.now(), phase: 'triggering', total: 1, passed: 0, failing: 0, running: 1 }];
     });
     await jest.advanceTimersByTimeAsync(3 * 60_000);
-    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
     expect((await s.store.get('parent'))?.reruns?.map((r) => r.runId)).toEqual(['run-1']);
   });
 
@@ -506,7 +329,7 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
     await s.start();
     await finishedParent(s);
     s.checkly.hold = true;
-    const pending = s.runner.rerun('parent', 'failed', 'U2');
+    const pending = s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2');
     await jest.advanceTimersByTimeAsync(10);
     expect(s.checkly.triggers).toHaveLength(1);
     const recorded = await s.store.get('run-1');
@@ -618,7 +441,7 @@ describe("a rerun's last line on its parent (found by the chaos run)", () => {
         sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
       }),
     );
-    expect((await s.runner.rerun('parent', 'failed', 'U2')).kind).toBe('started');
+    expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
     await jest.advanceTimersByTimeAsync(10);
     // Slack does not take the parent's update this time (a shutdown dropped it, or an internal_error).
     let refusals = 1;
