@@ -127,7 +127,7 @@ export class FakeCheckly implements ChecklyPort {
   async getCheckResult(): Promise<never> {
     throw new Error('not needed');
   }
-  async cancel(): Promise<void> {}
+  async cancel(_sessionId: string): Promise<void> {}
 }
 
 export const logger = createLogger({ level: 'silent', secrets: [] });
