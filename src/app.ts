@@ -76,7 +76,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     sharedBudgets, slackClient: app.client, clientOptions: slack.clientOptions, metrics, now, newId: randomUUID, logger,
   };
   const messages = buildRunMessages(wiring);
-  const { runner, tracker, runs } = buildRunner(wiring, messages);
+  const { runner, follower, runs } = buildRunner(wiring, messages);
   registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 
   await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });
@@ -107,7 +107,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       await runner.drain(DRAIN_MS);
       runner.stop();
       await state.dispatcher.stop();
-      tracker.stop();
+      follower.stop();
       checklyBudget.stop();
       messages.stop();
       checkly.close();

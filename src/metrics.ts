@@ -102,7 +102,7 @@ export class Metrics {
     this.refusals.inc({ rule });
   }
 
-  /** Adds a source of "sessions followed" (a tracker's size); the gauge shows the sum when scraped. */
+  /** Adds a source of "sessions followed" (a follower's size); the gauge shows the sum when scraped. */
   observeSessionsFollowed(read: () => number): void {
     this.sessionReaders.push(read);
   }

@@ -109,7 +109,7 @@ export class ChecklyBudget {
   };
 
   /**
-   * Takes a place for the next request of `op`, in its turn, before that request exists: the tracker
+   * Takes a place for the next request of `op`, in its turn, before that request exists: the follower
    * waits here and only then picks which session to poll, so that the place goes to the session most
    * worth it at the moment it can be spent, not when the poll was queued. Unused, it is given back.
    */

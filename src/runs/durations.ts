@@ -42,7 +42,7 @@ export interface TypicalDurationsOptions {
 const DEFAULT_REFRESH_MS = 5 * 60_000;
 
 /**
- * What the tracker knows of how long a check's sessions take. Past sessions of the check (the store)
+ * What the follower knows of how long a check's sessions take. Past sessions of the check (the store)
  * come first: they measure exactly that, on this account. For a check never followed before, Checkly's
  * statuses give its shortest and longest runs ever: one request for every check, asked again only
  * when a lookup finds them older than `refreshMs`, so an idle app asks nothing.

@@ -10,7 +10,7 @@ export interface SessionStarter {
   cancel(sessionId: string): Promise<void>;
 }
 
-/** What the tracker needs of Checkly while it follows sessions (implemented in checkly/sessions.ts). */
+/** What the follower needs of Checkly while it follows sessions (implemented in checkly/sessions.ts). */
 export interface SessionWatcher {
   /**
    * The session once final, or null when it is still running after `maxWaitSeconds`. Fails with

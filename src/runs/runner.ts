@@ -5,7 +5,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needs
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
-import type { SessionOutcome, SessionTracker } from './tracker';
+import type { SessionOutcome, SessionFollower } from './follower';
 import { runErrorOf, type RerunKind, type RerunRef, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
 
 export interface RunRequest {
@@ -39,7 +39,7 @@ export interface RunnerOptions {
   store: RunStore;
   checkly: SessionStarter;
   messages: RunMessages;
-  tracker: SessionTracker;
+  follower: SessionFollower;
   dispatcher: Dispatcher;
   /** A run still unfinished after this long stops being followed. */
   runTimeoutMs: number;
@@ -107,7 +107,7 @@ export class Runner {
   constructor(private readonly options: RunnerOptions) {}
 
   start(request: RunRequest): Promise<StartResult> {
-    return this.track(this.startRun(request));
+    return this.whileInFlight(this.startRun(request));
   }
 
   private async startRun(request: RunRequest): Promise<StartResult> {
@@ -232,7 +232,7 @@ export class Runner {
    * `signal` (the run's own: shutdown, or a replica losing the run) hands the run over.
    */
   async follow(runId: string, signal: AbortSignal): Promise<void> {
-    const { store, tracker, messages, now, runTimeoutMs } = this.options;
+    const { store, follower, messages, now, runTimeoutMs } = this.options;
     const run = await store.get(runId);
     // A run still triggering is the starter's, or the sweep's once its trigger is overdue.
     if (!run || isRunOver(run) || run.phase === 'triggering' || signal.aborted || this.following.has(runId)) return;
@@ -245,7 +245,7 @@ export class Runner {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       this.options.logger.info({ runId }, 'following run');
-      tracker.track(
+      follower.follow(
         run.id,
         // The sessions started just after the run was created: their durations count from then.
         run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId, startedAt: run.createdAt })),
@@ -260,7 +260,7 @@ export class Runner {
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.following.delete(runId);
-      tracker.untrackRun(runId);
+      follower.unfollowRun(runId);
       this.forget(runId);
     }
   }
@@ -287,8 +287,8 @@ export class Runner {
   }
 
   /**
-   * Called by the tracker when a session reaches a final status. Rejects only when the store did
-   * not record it: the tracker then tries again.
+   * Called by the follower when a session reaches a final status. Rejects only when the store did
+   * not record it: the follower then tries again.
    */
   async sessionFinal(runId: string, sessionId: string, outcome: SessionOutcome): Promise<void> {
     const { store, messages, now } = this.options;
@@ -321,7 +321,7 @@ export class Runner {
    * moment claim the same key on the parent run atomically, so only one of them triggers.
    */
   rerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
-    return this.track(this.startRerun(parent, kind, requester, checkId));
+    return this.whileInFlight(this.startRerun(parent, kind, requester, checkId));
   }
 
   private async startRerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
@@ -409,7 +409,7 @@ export class Runner {
     }
   }
 
-  /** Cancels every session of a run that is not final yet; the tracker then sees them CANCELLED. */
+  /** Cancels every session of a run that is not final yet; the follower then sees them CANCELLED. */
   async cancel(run: Run): Promise<CancelResult> {
     const { checkly } = this.options;
     const pending = run.phase === 'running' ? run.sessions.filter((s) => !isFinal(s.status)).map((s) => s.sessionId) : [];
@@ -456,13 +456,13 @@ export class Runner {
   }
 
   /**
-   * Ends a run past its timeout. Results the tracker holds but could not record yet are recorded
+   * Ends a run past its timeout. Results the follower holds but could not record yet are recorded
    * with it: a run whose every session did finish is final, not abandoned. Never rejects: a store
    * that fails now leaves the run to the next sweep.
    */
   private async abandon(runId: string): Promise<void> {
-    const { store, tracker, now, logger } = this.options;
-    const held = tracker.heldOutcomes(runId);
+    const { store, follower, now, logger } = this.options;
+    const held = follower.heldOutcomes(runId);
     let abandonedNow = false;
     let run: Run | undefined;
     try {
@@ -482,7 +482,7 @@ export class Runner {
       return;
     }
     this.forget(runId);
-    tracker.untrackRun(runId);
+    follower.unfollowRun(runId);
     this.following.get(runId)?.();
     if (run && abandonedNow) {
       if (run.phase === 'abandoned') logger.warn({ runId, unfinished: unfinishedSessions(run).length }, 'run timed out');
@@ -599,7 +599,7 @@ export class Runner {
     this.timeouts.delete(runId);
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
+  private whileInFlight<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     const done = () => this.inFlight.delete(work);
     work.then(done, done);

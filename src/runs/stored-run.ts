@@ -32,6 +32,10 @@ export function serializeRun(run: Run): string {
 export function parseRun(json: string): Run {
   const value: unknown = JSON.parse(json);
   if (!isRunShaped(value)) throw new Error('stored run is not a run');
+  // Runs stored before the digest had its own name called it `shown`.
+  const legacy = value as Run & { shown?: unknown };
+  if (typeof legacy.shown === 'string' && legacy.shownDigest === undefined) legacy.shownDigest = legacy.shown;
+  delete legacy.shown;
   return value;
 }
 

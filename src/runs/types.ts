@@ -158,7 +158,7 @@ export class SessionGone extends Error {
   }
 }
 
-/** A session that reached its final status, as the tracker needs it. */
+/** A session that reached its final status, as the follower needs it. */
 export interface FinalSession {
   checkId: string;
   status: SessionStatus;
@@ -246,7 +246,7 @@ export interface Run {
    * A digest of what the run's message shows, as last sent: a process that takes the run over
    * sends no update that would show the same again.
    */
-  shown?: string;
+  shownDigest?: string;
   /** What started the run; absent on runs stored before origins were recorded (a person: `requester`). */
   origin?: RunOrigin;
   /** What the run is about, as its starter said (`Deploy web@4f2c1a9`): shown in the message. */

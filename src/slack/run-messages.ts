@@ -209,7 +209,7 @@ export class SlackRunMessages implements RunMessages {
     let state = this.states.get(run.id);
     if (!state) {
       // A run resumed after a restart, or followed by another process before: nothing sent from here yet.
-      state = { latest: run, lastSent: run.shown, outstanding: 0, over: false, size: 'full' };
+      state = { latest: run, lastSent: run.shownDigest, outstanding: 0, over: false, size: 'full' };
       this.states.set(run.id, state);
     }
     const current = state;

@@ -16,7 +16,7 @@ export interface BullDispatcherOptions {
   lockMs?: number;
   /**
    * Runs one replica follows at once; more wait in the queue (never dropped) until a place frees
-   * or another replica takes them. Following is cheap (the tracker polls), so this is generous.
+   * or another replica takes them. Following is cheap (the follower polls), so this is generous.
    */
   concurrency?: number;
 }

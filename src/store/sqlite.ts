@@ -173,7 +173,7 @@ function migrate(db: Database.Database): void {
       `);
     }
     if (version < 3) {
-      // Past sessions' durations per check, most recent last (seq), for the tracker's scheduling.
+      // Past sessions' durations per check, most recent last (seq), for the follower's scheduling.
       db.exec(`
         CREATE TABLE IF NOT EXISTS check_durations (
           seq INTEGER PRIMARY KEY AUTOINCREMENT,

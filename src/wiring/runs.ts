@@ -1,4 +1,4 @@
-/** The run domain put together: the run messages over Slack, the session tracker, the runner and the run service. */
+/** The run domain put together: the run messages over Slack, the session follower, the runner and the run service. */
 import { webApi } from '@slack/bolt';
 import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
@@ -19,7 +19,7 @@ import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs
 import { Runner } from '../runs/runner';
 import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';
-import { SessionTracker } from '../runs/tracker';
+import { SessionFollower } from '../runs/follower';
 import { redactSecrets } from '../secrets';
 import { slackPermalinks } from '../slack/permalinks';
 import { SlackRunMessages } from '../slack/run-messages';
@@ -84,14 +84,14 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
     beforeShow: async (run, shown) => {
       await store
         .update(run.id, (r) => {
-          r.shown = shown;
+          r.shownDigest = shown;
         })
         .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message will show'));
     },
     onShown: (run, shown) => {
       store
         .update(run.id, (r) => {
-          r.shown = shown;
+          r.shownDigest = shown;
         })
         .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message shows'));
     },
@@ -99,12 +99,12 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
 }
 
 /**
- * The tracker follows sessions and tells the runner of each final one; the runner starts, cancels and
+ * The follower follows sessions and tells the runner of each final one; the runner starts, cancels and
  * shows runs; the run service is the door every entrance goes through.
  */
-export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; tracker: SessionTracker; runs: RunService } {
+export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; follower: SessionFollower; runs: RunService } {
   const { config, checkly, checklyBudget, metrics, now, logger } = w;
-  const tracker = new SessionTracker({
+  const follower = new SessionFollower({
     checkly: sessionWatcher(checkly),
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
@@ -123,7 +123,7 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
     store: w.store,
     checkly: sessionStarter(checkly),
     messages: countRuns(messages, metrics),
-    tracker,
+    follower,
     dispatcher: w.dispatcher,
     runTimeoutMs: config.runs.timeoutMs,
     triggerTimeoutMs: config.runs.triggerTimeoutMs,
@@ -132,13 +132,13 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
     newId: w.newId,
     logger,
   });
-  tracker.deliverFinalsTo((runId, sessionId, outcome) => runner.sessionFinal(runId, sessionId, outcome));
-  metrics.observeSessionsFollowed(() => tracker.size);
+  follower.deliverFinalsTo((runId, sessionId, outcome) => runner.sessionFinal(runId, sessionId, outcome));
+  metrics.observeSessionsFollowed(() => follower.size);
   metrics.observeQueueDepth('checkly_requests', () => checklyBudget.waiting);
-  metrics.observeQueueDepth('session_polls', () => tracker.waiting);
+  metrics.observeQueueDepth('session_polls', () => follower.waiting);
   metrics.observeQueueDepth('slack_updates', () => messages.waiting.updates);
   metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
-  return { runner, tracker, runs: new RunService({ runner, permalinks: slackPermalinks(w.slackClient) }) };
+  return { runner, follower, runs: new RunService({ runner, permalinks: slackPermalinks(w.slackClient) }) };
 }
 
 /** Sweeps now and then every `intervalMs`: not only at start, every unsettled run is looked at all the time (see Runner.sweep). */

@@ -18,7 +18,7 @@ afterEach(async () => {
   if (current) {
     current.runner.stop();
     await current.dispatcher.stop();
-    current.tracker.stop();
+    current.follower.stop();
     current = undefined;
   }
   jest.useRealTimers();

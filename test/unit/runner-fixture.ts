@@ -9,7 +9,7 @@ import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/chec
 import type { FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
-import { SessionTracker } from '../../src/runs/tracker';
+import { SessionFollower } from '../../src/runs/follower';
 import type { Run, SessionStatus } from '../../src/runs/types';
 
 export const SWEEP_MS = 1000;
@@ -145,7 +145,7 @@ export function setup() {
   const checkly = new FakeCheckly();
   const dispatcher = new LocalDispatcher(store, logger);
   let runner: Runner | undefined;
-  const tracker = new SessionTracker({
+  const follower = new SessionFollower({
     checkly: sessionWatcher(checkly),
     pollWaitSeconds: 1,
     pollRequestsPerMinute: 6000,
@@ -158,7 +158,7 @@ export function setup() {
     store,
     checkly: sessionStarter(checkly),
     messages,
-    tracker,
+    follower,
     dispatcher,
     runTimeoutMs: RUN_TIMEOUT_MS,
     triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
@@ -168,7 +168,7 @@ export function setup() {
     logger,
   });
   const r = runner;
-  return { store, messages, checkly, dispatcher, tracker, runner: r, start: () => dispatcher.start((runId, signal) => r.follow(runId, signal)) };
+  return { store, messages, checkly, dispatcher, follower, runner: r, start: () => dispatcher.start((runId, signal) => r.follow(runId, signal)) };
 }
 
 export function aRun(over: Partial<Run> & { id: string }): Run {

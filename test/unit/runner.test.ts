@@ -21,7 +21,7 @@ afterEach(async () => {
   if (current) {
     current.runner.stop();
     await current.dispatcher.stop();
-    current.tracker.stop();
+    current.follower.stop();
     current = undefined;
   }
   jest.useRealTimers();
@@ -109,7 +109,7 @@ describe('cause 1: a run caught in triggering by a restart', () => {
   });
 
   test('a running run nobody follows is followed by the next sweep', async () => {
-    const { store, checkly, runner, tracker, start } = make();
+    const { store, checkly, runner, follower, start } = make();
     await start();
     await store.create(
       aRun({
@@ -118,10 +118,10 @@ describe('cause 1: a run caught in triggering by a restart', () => {
         sessions: [{ sessionId: 'sx', checkId: 'c1', name: 'X', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }],
       }),
     );
-    expect(tracker.size).toBe(0);
+    expect(follower.size).toBe(0);
     await runner.sweep();
     await jest.advanceTimersByTimeAsync(10);
-    expect(tracker.size).toBe(1);
+    expect(follower.size).toBe(1);
     checkly.finish('sx', 'PASSED');
     await jest.advanceTimersByTimeAsync(10);
     expect((await store.get('orphan'))?.phase).toBe('final');
@@ -246,7 +246,7 @@ describe('cause 3: a store error when the run timeout fires', () => {
 
 describe('cause 4: a result the store could not record', () => {
   test('is recorded when the store is back, not lost, and the run is final, not abandoned', async () => {
-    const { store, checkly, tracker, start, runner } = make();
+    const { store, checkly, follower, start, runner } = make();
     await start();
     await runner.start(request);
     await jest.advanceTimersByTimeAsync(10);
@@ -254,13 +254,13 @@ describe('cause 4: a result the store could not record', () => {
     checkly.finish('s1', 'PASSED');
     checkly.finish('s2', 'FAILED');
     await jest.advanceTimersByTimeAsync(10);
-    expect(tracker.size).toBe(2); // kept, not dropped
+    expect(follower.size).toBe(2); // kept, not dropped
     store.failing.delete('update');
     await jest.advanceTimersByTimeAsync(500);
     const run = await store.get('run-1');
     expect(run?.sessions.map((s) => s.status)).toEqual(['PASSED', 'FAILED']);
     expect(run?.phase).toBe('final');
-    expect(tracker.size).toBe(0);
+    expect(follower.size).toBe(0);
   });
 
   test('a result held when the run times out is recorded with it: final, not a false "abandoned"', async () => {
@@ -272,7 +272,7 @@ describe('cause 4: a result the store could not record', () => {
     checkly.finish('s1', 'PASSED');
     checkly.finish('s2', 'PASSED');
     await jest.advanceTimersByTimeAsync(10);
-    // The store comes back just before the run times out (at +60 000), and the tracker's next try
+    // The store comes back just before the run times out (at +60 000), and the follower's next try
     // (every 200 ms from +10, so at +60 010) comes after the timeout.
     await jest.advanceTimersByTimeAsync(RUN_TIMEOUT_MS - 30);
     store.failing.delete('update');
@@ -360,17 +360,17 @@ describe('cause 6: following a run', () => {
   });
 
   test("stops at once when the run's own signal aborts (the replica lost it)", async () => {
-    const { runner, store, tracker } = make();
+    const { runner, store, follower } = make();
     await store.create(
       aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
     );
     const lost = new AbortController();
     const follow = runner.follow('a', lost.signal);
     await jest.advanceTimersByTimeAsync(10);
-    expect(tracker.size).toBe(1);
+    expect(follower.size).toBe(1);
     lost.abort();
     await follow;
-    expect(tracker.size).toBe(0);
+    expect(follower.size).toBe(0);
   });
 });
 
@@ -412,8 +412,8 @@ describe('cause 8: smaller leaks', () => {
     expect(checkly.triggers).toHaveLength(0);
   });
 
-  test('a follow that fails leaks no timer and no tracker entry', async () => {
-    const { runner, store, tracker, messages } = make();
+  test('a follow that fails leaks no timer and no follower entry', async () => {
+    const { runner, store, follower, messages } = make();
     await store.create(
       aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
     );
@@ -421,7 +421,7 @@ describe('cause 8: smaller leaks', () => {
       throw new Error('render failed');
     });
     await expect(runner.follow('a', new AbortController().signal)).rejects.toThrow('render failed');
-    expect(tracker.size).toBe(0);
+    expect(follower.size).toBe(0);
     await jest.advanceTimersByTimeAsync(1000); // the fake poll's own wait ends
     expect(jest.getTimerCount()).toBe(0); // no run timeout left behind
   });
@@ -502,7 +502,7 @@ describe('two replicas sweeping at the same moment (found by the chaos run, Redi
       store: s.store,
       checkly: sessionStarter(s.checkly),
       messages: s.messages,
-      tracker: s.tracker,
+      follower: s.follower,
       dispatcher: s.dispatcher,
       runTimeoutMs: RUN_TIMEOUT_MS,
       triggerTimeoutMs: TRIGGER_TIMEOUT_MS,

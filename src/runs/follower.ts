@@ -16,11 +16,11 @@ export interface SessionOutcome {
 }
 
 /** A session to follow: its id, or its id with what is known of how long it should take. */
-export type SessionToTrack =
+export type SessionToFollow =
   | string
   | {
       sessionId: string;
-      /** Lets the tracker use what it learned from earlier sessions of the same check. */
+      /** Lets the follower use what it learned from earlier sessions of the same check. */
       checkId?: string;
       /** How long the session is expected to take, from its start (which is about now). */
       expectedDurationMs?: number;
@@ -28,13 +28,13 @@ export type SessionToTrack =
       startedAt?: number;
     };
 
-/** Where the tracker learns how long a check's sessions take, and tells it (TypicalDurations). */
+/** Where the follower learns how long a check's sessions take, and tells it (TypicalDurations). */
 export interface DurationSource {
   lookup(checkIds: readonly string[]): Promise<Map<string, DurationRange>>;
   learn(checkId: string, ms: number): void;
 }
 
-export interface TrackerOptions {
+export interface FollowerOptions {
   checkly: SessionWatcher;
   /** `maxWaitSeconds` of each long poll. */
   pollWaitSeconds: number;
@@ -46,7 +46,7 @@ export interface TrackerOptions {
   /** A cap on open polls whatever the budget. */
   maxConcurrentPolls?: number;
   /**
-   * Resolves when the request budget has a place for a poll (ChecklyBudget.reserve). The tracker
+   * Resolves when the request budget has a place for a poll (ChecklyBudget.reserve). The follower
    * then picks the session most worth it at that moment, rather than queueing polls of sessions
    * chosen earlier. Without it, polls go at once.
    */
@@ -79,7 +79,7 @@ interface Entry {
   lookingUp?: boolean;
   /** When the session started (or shortly before); the range counts from there. */
   startedAt: number;
-  trackedAt: number;
+  followedAt: number;
   /** When Checkly last answered about this session; undefined until the first answer. */
   answeredAt?: number;
   state: EntryState;
@@ -129,8 +129,8 @@ const LOOKUP_WAIT_MS = 3_000;
  *    requests its polls would waste;
  * 3. every other session, least recently answered first: round robin.
  */
-export class SessionTracker {
-  private readonly tracked = new Map<string, Entry>();
+export class SessionFollower {
+  private readonly followed = new Map<string, Entry>();
   private readonly typical = new Map<string, number>();
   private readonly abort = new AbortController();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -147,7 +147,7 @@ export class SessionTracker {
 
   private onFinal: FinalHandler | undefined;
 
-  constructor(private readonly options: TrackerOptions) {
+  constructor(private readonly options: FollowerOptions) {
     this.onFinal = options.onFinal;
     this.now = options.now ?? Date.now;
     this.pollWaitMs = options.pollWaitSeconds * 1000;
@@ -157,20 +157,20 @@ export class SessionTracker {
     setMaxListeners(0, this.abort.signal);
   }
   /**
-   * Sends final outcomes to `handler` (the runner, which itself needs this tracker: the cycle is
+   * Sends final outcomes to `handler` (the runner, which itself needs this follower: the cycle is
    * closed here, after both are built). An outcome that comes before is kept and tried again.
    */
   deliverFinalsTo(handler: FinalHandler): void {
     this.onFinal = handler;
   }
 
-  track(runId: string, sessions: readonly SessionToTrack[]): void {
+  follow(runId: string, sessions: readonly SessionToFollow[]): void {
     const now = this.now();
     const lookups: Entry[] = [];
     for (const s of sessions) {
       const sessionId = typeof s === 'string' ? s : s.sessionId;
-      if (this.tracked.has(sessionId)) continue;
-      const entry: Entry = { runId, sessionId, trackedAt: now, startedAt: now, state: 'idle' };
+      if (this.followed.has(sessionId)) continue;
+      const entry: Entry = { runId, sessionId, followedAt: now, startedAt: now, state: 'idle' };
       if (typeof s !== 'string') {
         if (s.checkId !== undefined) entry.checkId = s.checkId;
         if (s.startedAt !== undefined) entry.startedAt = Math.min(now, s.startedAt);
@@ -183,7 +183,7 @@ export class SessionTracker {
           if (learned !== undefined) entry.expectedMs = learned;
         }
       }
-      this.tracked.set(sessionId, entry);
+      this.followed.set(sessionId, entry);
     }
     if (lookups.length > 0) this.lookUp(lookups);
     this.pump();
@@ -217,31 +217,31 @@ export class SessionTracker {
    */
   heldOutcomes(runId: string): Map<string, SessionOutcome> {
     const held = new Map<string, SessionOutcome>();
-    for (const entry of this.tracked.values()) if (entry.runId === runId && entry.outcome) held.set(entry.sessionId, entry.outcome);
+    for (const entry of this.followed.values()) if (entry.runId === runId && entry.outcome) held.set(entry.sessionId, entry.outcome);
     return held;
   }
 
-  untrackRun(runId: string): void {
-    for (const [sessionId, entry] of this.tracked) {
-      if (entry.runId === runId) this.tracked.delete(sessionId);
+  unfollowRun(runId: string): void {
+    for (const [sessionId, entry] of this.followed) {
+      if (entry.runId === runId) this.followed.delete(sessionId);
     }
     this.pump();
   }
 
   /** Sessions being followed. */
   get size(): number {
-    return this.tracked.size;
+    return this.followed.size;
   }
 
   /** Sessions followed but not being polled right now (for metrics). */
   get waiting(): number {
     let n = 0;
-    for (const entry of this.tracked.values()) if (entry.state === 'idle' || entry.state === 'retrying') n += 1;
+    for (const entry of this.followed.values()) if (entry.state === 'idle' || entry.state === 'retrying') n += 1;
     return n;
   }
 
   /** The longest a session goes unasked while this many are followed. */
-  starvationBoundMs(followed = this.tracked.size): number {
+  starvationBoundMs(followed = this.followed.size): number {
     return 2 * this.pollWaitMs * Math.max(1, Math.ceil(followed / this.concurrency));
   }
 
@@ -307,9 +307,9 @@ export class SessionTracker {
     let bestKey = Infinity;
     let wakeAt = Infinity;
     let eligible = 0;
-    for (const entry of this.tracked.values()) {
+    for (const entry of this.followed.values()) {
       if (entry.state !== 'idle' || entry.lookingUp) continue;
-      const last = entry.answeredAt ?? entry.trackedAt;
+      const last = entry.answeredAt ?? entry.followedAt;
       const overdueAt = entry.range ? entry.startedAt + entry.range.longestMs + OVERDUE_AFTER_MS : Infinity;
       let rank: number;
       let key: number;
@@ -333,17 +333,17 @@ export class SessionTracker {
         rank = 1;
         key = entry.startedAt + entry.range.shortestMs;
       } else if (entry.expectedMs !== undefined) {
-        const dueAt = entry.trackedAt + DUE_FROM * entry.expectedMs - this.pollWaitMs;
+        const dueAt = entry.followedAt + DUE_FROM * entry.expectedMs - this.pollWaitMs;
         if (now < dueAt) {
           wakeAt = Math.min(wakeAt, dueAt, last + bound);
           continue;
         }
         rank = 1;
-        key = entry.trackedAt + entry.expectedMs;
+        key = entry.followedAt + entry.expectedMs;
       } else {
         rank = 2;
         // Never answered first (oldest first), then least recently answered.
-        key = entry.answeredAt ?? entry.trackedAt - 1e15;
+        key = entry.answeredAt ?? entry.followedAt - 1e15;
       }
       eligible += 1;
       if (rank < bestRank || (rank === bestRank && key < bestKey)) {
@@ -370,7 +370,7 @@ export class SessionTracker {
     }
     this.active -= 1;
     entry.answeredAt = this.now();
-    if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return this.pump();
+    if (this.stopped || this.followed.get(entry.sessionId) !== entry) return this.pump();
     if (!completed) {
       entry.state = 'idle';
       return this.pump();
@@ -389,13 +389,13 @@ export class SessionTracker {
    */
   private async finish(entry: Entry): Promise<void> {
     const { logger } = this.options;
-    if (this.stopped || this.tracked.get(entry.sessionId) !== entry || !entry.outcome) return;
+    if (this.stopped || this.followed.get(entry.sessionId) !== entry || !entry.outcome) return;
     entry.state = 'finishing';
     try {
       if (!this.onFinal) throw new Error('no receiver for final outcomes yet');
       await this.onFinal(entry.runId, entry.sessionId, entry.outcome);
     } catch (err) {
-      if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
+      if (this.stopped || this.followed.get(entry.sessionId) !== entry) return;
       logger.warn({ runId: entry.runId, sessionId: entry.sessionId, err: errorText(err) }, 'recording a final session failed; will try again');
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
@@ -404,16 +404,16 @@ export class SessionTracker {
       this.retryTimers.add(timer);
       return;
     }
-    if (this.tracked.get(entry.sessionId) === entry) this.tracked.delete(entry.sessionId);
+    if (this.followed.get(entry.sessionId) === entry) this.followed.delete(entry.sessionId);
   }
 
   private failed(entry: Entry, err: unknown): void {
     const { logger } = this.options;
-    if (this.stopped || this.tracked.get(entry.sessionId) !== entry) return;
+    if (this.stopped || this.followed.get(entry.sessionId) !== entry) return;
     if (err instanceof SessionGone) {
       // Checkly no longer knows the session: asking again cannot help; the run timeout ends the run.
       logger.warn({ runId: entry.runId, sessionId: entry.sessionId }, 'session not found at Checkly; no longer followed');
-      this.tracked.delete(entry.sessionId);
+      this.followed.delete(entry.sessionId);
       return;
     }
     logger.warn({ runId: entry.runId, sessionId: entry.sessionId, err: errorText(err) }, 'polling a session failed; will ask again');

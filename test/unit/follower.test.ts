@@ -4,7 +4,7 @@ import { createLogger } from '../../src/log';
 import { sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import { type DurationRange, TypicalDurations } from '../../src/runs/durations';
 import { MemoryRunStore } from '../../src/runs/store';
-import { type DurationSource, type SessionOutcome, SessionTracker, type TrackerOptions } from '../../src/runs/tracker';
+import { type DurationSource, type SessionOutcome, SessionFollower, type FollowerOptions } from '../../src/runs/follower';
 import {
   type FakeCheckInput,
   type FakeSession,
@@ -88,9 +88,9 @@ interface Final {
   outcome: SessionOutcome;
 }
 
-function setup(port: FakePort, over: Partial<TrackerOptions> = {}) {
+function setup(port: FakePort, over: Partial<FollowerOptions> = {}) {
   const finals: Final[] = [];
-  const tracker = new SessionTracker({
+  const follower = new SessionFollower({
     checkly: sessionWatcher(port),
     pollWaitSeconds: 5,
     pollRequestsPerMinute: 48, // 4 polls of 5 s open at once
@@ -101,25 +101,25 @@ function setup(port: FakePort, over: Partial<TrackerOptions> = {}) {
     },
     ...over,
   });
-  return { tracker, finals };
+  return { follower, finals };
 }
 
-describe('SessionTracker', () => {
+describe('SessionFollower', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
   test('keeps as many polls open as the budget pays for, and follows every session to its final status', async () => {
     const port = new FakePort();
     const ids = Array.from({ length: 12 }, (_, i) => port.add(`c${i}`, { durationMs: 1000 * (i + 1) }));
-    const { tracker, finals } = setup(port);
-    expect(tracker.concurrency).toBe(4);
-    tracker.track('run-1', ids);
-    expect(tracker.size).toBe(12);
+    const { follower, finals } = setup(port);
+    expect(follower.concurrency).toBe(4);
+    follower.follow('run-1', ids);
+    expect(follower.size).toBe(12);
     await jest.advanceTimersByTimeAsync(60_000);
     expect(finals.map((f) => f.name).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`).sort());
     expect(finals.every((f) => f.runId === 'run-1' && f.outcome.status === 'PASSED')).toBe(true);
     expect(port.maxOpen).toBe(4);
-    expect(tracker.size).toBe(0);
+    expect(follower.size).toBe(0);
     // Nothing is asked about once final.
     const pollsAfter = port.polls.length;
     await jest.advanceTimersByTimeAsync(60_000);
@@ -135,8 +135,8 @@ describe('SessionTracker', () => {
       failingLocations: ['us-east-1'],
       errorMessage: 'Timeout 30000ms exceeded\n  at spec.ts:1',
     });
-    const { tracker, finals } = setup(port);
-    tracker.track('run-1', [id]);
+    const { follower, finals } = setup(port);
+    follower.follow('run-1', [id]);
     await jest.advanceTimersByTimeAsync(3000);
     expect(finals).toHaveLength(1);
     expect(finals[0]!.at).toBe(2500);
@@ -157,20 +157,20 @@ describe('SessionTracker', () => {
   test('round robin: no session goes unasked longer than the starvation bound', async () => {
     const port = new FakePort();
     const ids = Array.from({ length: 20 }, (_, i) => port.add(`c${i}`, { durationMs: 500_000 }));
-    const { tracker } = setup(port, { maxConcurrentPolls: 2 });
-    expect(tracker.concurrency).toBe(2);
-    tracker.track('run-1', ids);
-    const bound = tracker.starvationBoundMs();
+    const { follower } = setup(port, { maxConcurrentPolls: 2 });
+    expect(follower.concurrency).toBe(2);
+    follower.follow('run-1', ids);
+    const bound = follower.starvationBoundMs();
     expect(bound).toBe(2 * 5000 * 10);
     await jest.advanceTimersByTimeAsync(300_000);
-    // The first twenty polls ask about each session once, in the order they were tracked.
+    // The first twenty polls ask about each session once, in the order they were followed.
     expect(port.polls.slice(0, 20).map((p) => port.names.get(p.session))).toEqual(ids.map((_, i) => `c${i}`));
     for (const id of ids) {
       const times = [0, ...port.polls.filter((p) => p.session === id).map((p) => p.at)];
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       expect(Math.max(...gaps)).toBeLessThanOrEqual(bound);
     }
-    tracker.stop();
+    follower.stop();
   });
 
   test('sessions expected to finish soon are polled first; one expected later not until it is due', async () => {
@@ -178,8 +178,8 @@ describe('SessionTracker', () => {
     const late = port.add('late', { durationMs: 30_000 });
     const plain = port.add('plain', { durationMs: 9000 });
     const soon = port.add('soon', { durationMs: 3000 });
-    const { tracker, finals } = setup(port, { maxConcurrentPolls: 1 });
-    tracker.track('run-1', [
+    const { follower, finals } = setup(port, { maxConcurrentPolls: 1 });
+    follower.follow('run-1', [
       { sessionId: late, expectedDurationMs: 30_000 },
       plain,
       { sessionId: soon, expectedDurationMs: 3000 },
@@ -201,14 +201,14 @@ describe('SessionTracker', () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-000000000001';
     const first = port.add('api', { durationMs: 40_000 }, checkId);
-    const { tracker, finals } = setup(port, { maxConcurrentPolls: 2 });
-    tracker.track('run-1', [first]);
+    const { follower, finals } = setup(port, { maxConcurrentPolls: 2 });
+    follower.follow('run-1', [first]);
     await jest.advanceTimersByTimeAsync(40_000);
     expect(finals).toHaveLength(1);
 
     const second = port.add('api', { durationMs: 40_000 }, checkId);
     const other = port.add('other', { durationMs: 40_000 });
-    tracker.track('run-2', [{ sessionId: second, checkId }, other]);
+    follower.follow('run-2', [{ sessionId: second, checkId }, other]);
     await jest.advanceTimersByTimeAsync(41_000);
     expect(finals.map((f) => [f.name, f.at])).toEqual([
       ['api', 40_000],
@@ -225,25 +225,25 @@ describe('SessionTracker', () => {
     const port = new FakePort();
     const id = port.add('flaky', { durationMs: 4000 });
     port.failures.set(id, [new ServerError({ operation: 'completion', path: '/x', status: 502, checklyMessage: 'Bad Gateway' })]);
-    const { tracker, finals } = setup(port);
-    tracker.track('run-1', [id, 'not-a-known-session']);
+    const { follower, finals } = setup(port);
+    follower.follow('run-1', [id, 'not-a-known-session']);
     await jest.advanceTimersByTimeAsync(500);
-    expect(tracker.size).toBe(1);
+    expect(follower.size).toBe(1);
     expect(port.pollsOf('flaky').map((p) => p.at)).toEqual([0]);
     await jest.advanceTimersByTimeAsync(4000);
     expect(port.pollsOf('flaky').map((p) => p.at)).toEqual([0, 1000]);
     expect(finals.map((f) => [f.name, f.at])).toEqual([['flaky', 4000]]);
   });
 
-  test('untracking a run stops following it, and nothing is reported for it', async () => {
+  test('unfollowing a run stops following it, and nothing is reported for it', async () => {
     const port = new FakePort();
     const a = port.add('a', { durationMs: 3000 });
     const b = port.add('b', { durationMs: 3000 });
-    const { tracker, finals } = setup(port);
-    tracker.track('run-a', [a]);
-    tracker.track('run-b', [b]);
+    const { follower, finals } = setup(port);
+    follower.follow('run-a', [a]);
+    follower.follow('run-b', [b]);
     await jest.advanceTimersByTimeAsync(1000);
-    tracker.untrackRun('run-a');
+    follower.unfollowRun('run-a');
     await jest.advanceTimersByTimeAsync(10_000);
     expect(finals.map((f) => f.runId)).toEqual(['run-b']);
     expect(port.pollsOf('a')).toHaveLength(1);
@@ -254,7 +254,7 @@ describe('SessionTracker', () => {
     const a = port.add('a', { durationMs: 1000 });
     const b = port.add('b', { durationMs: 2000 });
     const finals: Array<[string, number]> = [];
-    const tracker = new SessionTracker({
+    const follower = new SessionFollower({
       checkly: sessionWatcher(port),
       pollWaitSeconds: 5,
       pollRequestsPerMinute: 1200,
@@ -266,7 +266,7 @@ describe('SessionTracker', () => {
         await new Promise((r) => setTimeout(r, 10_000));
       },
     });
-    tracker.track('run-1', [a, b]);
+    follower.follow('run-1', [a, b]);
     await jest.advanceTimersByTimeAsync(3000);
     expect(finals).toEqual([
       ['a', 1000],
@@ -282,16 +282,16 @@ describe('SessionTracker', () => {
     // One place every 4 s.
     const waiting: Array<() => void> = [];
     const gate = setInterval(() => waiting.shift()?.(), 4000);
-    const { tracker } = setup(port, {
+    const { follower } = setup(port, {
       beforePoll: () => new Promise<void>((resolve) => waiting.push(resolve)),
       maxConcurrentPolls: 5,
     });
-    tracker.track('run-1', [a, b]);
+    follower.follow('run-1', [a, b]);
     await jest.advanceTimersByTimeAsync(100);
     expect(waiting).toHaveLength(2); // two sessions, two places asked for, no more
-    tracker.track('run-2', [{ sessionId: c, expectedDurationMs: 1000 }]);
+    follower.follow('run-2', [{ sessionId: c, expectedDurationMs: 1000 }]);
     await jest.advanceTimersByTimeAsync(4000);
-    // The first place goes to c, tracked after the places were asked for, but due now.
+    // The first place goes to c, followed after the places were asked for, but due now.
     expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([['c', 4000]]);
     await jest.advanceTimersByTimeAsync(8000);
     expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([
@@ -300,17 +300,17 @@ describe('SessionTracker', () => {
       ['b', 12_000],
     ]);
     clearInterval(gate);
-    tracker.stop();
+    follower.stop();
   });
 
   test('stop ends the open polls and asks nothing more', async () => {
     const port = new FakePort();
     const ids = Array.from({ length: 3 }, (_, i) => port.add(`c${i}`, { durationMs: 60_000 }));
-    const { tracker, finals } = setup(port);
-    tracker.track('run-1', ids);
+    const { follower, finals } = setup(port);
+    follower.follow('run-1', ids);
     await jest.advanceTimersByTimeAsync(1000);
     expect(port.open).toBe(3);
-    tracker.stop();
+    follower.stop();
     await jest.advanceTimersByTimeAsync(120_000);
     expect(port.open).toBe(0);
     expect(port.polls).toHaveLength(3);
@@ -318,7 +318,7 @@ describe('SessionTracker', () => {
   });
 });
 
-describe('SessionTracker with typical durations', () => {
+describe('SessionFollower with typical durations', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
@@ -337,8 +337,8 @@ describe('SessionTracker with typical durations', () => {
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a1';
     const id = port.add('api', { durationMs: 50_000 }, checkId);
     const { source, learned } = durations({ [checkId]: { shortestMs: 45_000, longestMs: 55_000 } });
-    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
-    tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 0 }]);
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    follower.follow('run-1', [{ sessionId: id, checkId, startedAt: 0 }]);
     await jest.advanceTimersByTimeAsync(60_000);
     // One poll of 30 s lasting until 3 s past the longest (55 s): opened at 28 s, it holds until the
     // session ends at 50 s.
@@ -347,15 +347,15 @@ describe('SessionTracker with typical durations', () => {
     expect(learned).toEqual([[checkId, 50_000]]);
   });
 
-  test('the range counts from when the session started, not from when it was tracked', async () => {
+  test('the range counts from when the session started, not from when it was followed', async () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a2';
     await jest.advanceTimersByTimeAsync(20_000);
     const id = port.add('api', { durationMs: 30_000 }, checkId);
     await jest.advanceTimersByTimeAsync(10_000); // taken over 10 s after it started
     const { source } = durations({ [checkId]: { shortestMs: 25_000, longestMs: 35_000 } });
-    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
-    tracker.track('run-1', [{ sessionId: id, checkId, startedAt: 20_000 }]);
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    follower.follow('run-1', [{ sessionId: id, checkId, startedAt: 20_000 }]);
     await jest.advanceTimersByTimeAsync(40_000);
     // Due at 28 s counted from its start (20 s): polled at once. Counted from 30 s it would wait to 38 s.
     expect(port.polls.map((p) => p.at)).toEqual([30_000]);
@@ -377,8 +377,8 @@ describe('SessionTracker with typical durations', () => {
     });
     // One poll of 30 s at a time: the unknown session has it first, the late one at 30 s (the other is
     // not due yet); at 60 s the late one again, overdue, although the other's shortest comes first.
-    const { tracker } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations: source });
-    tracker.track('run-1', [
+    const { follower } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations: source });
+    follower.follow('run-1', [
       { sessionId: unknown, checkId: ids.unknown, startedAt: 0 },
       { sessionId: due, checkId: ids.due, startedAt: 0 },
       { sessionId: late, checkId: ids.late, startedAt: 0 },
@@ -389,7 +389,7 @@ describe('SessionTracker with typical durations', () => {
       ['late', 30_000],
       ['late', 60_000],
     ]);
-    tracker.stop();
+    follower.stop();
   });
 
   test('past sessions in the store make the next run of the same check cost one poll, caught at its end', async () => {
@@ -397,18 +397,18 @@ describe('SessionTracker with typical durations', () => {
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a3';
     const store = new MemoryRunStore();
     const typical = new TypicalDurations({ store, logger });
-    const { tracker, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: typical });
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: typical });
     const first = port.add('api', { durationMs: 70_000 }, checkId);
-    tracker.track('run-1', [{ sessionId: first, checkId, startedAt: 0 }]);
+    follower.follow('run-1', [{ sessionId: first, checkId, startedAt: 0 }]);
     await jest.advanceTimersByTimeAsync(75_000);
     expect(finals).toHaveLength(1);
     // Unknown at first: polled from the start, three polls of 30 s.
     expect(port.polls).toHaveLength(3);
     expect(await store.recentDurations([checkId])).toEqual(new Map([[checkId, [70_000]]]));
-    // A second tracker (another replica, or after a restart) reading the same store.
+    // A second follower (another replica, or after a restart) reading the same store.
     const next = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: new TypicalDurations({ store, logger }) });
     const second = port.add('api', { durationMs: 70_000 }, checkId);
-    next.tracker.track('run-2', [{ sessionId: second, checkId, startedAt: Date.now() }]);
+    next.follower.follow('run-2', [{ sessionId: second, checkId, startedAt: Date.now() }]);
     await jest.advanceTimersByTimeAsync(75_000);
     // Due at 43 s: one poll then holds until the session ends at 70 s.
     expect(port.pollsOf('api').slice(3).map((p) => p.at - 75_000)).toEqual([43_000]);

@@ -1,0 +1,31 @@
+import { parseRun, serializeRun } from '../../src/runs/stored-run';
+import type { Run } from '../../src/runs/types';
+
+const RUN: Run = {
+  id: 'r1',
+  teamId: 'T1',
+  channel: 'C1',
+  requester: 'U1',
+  target: { tags: [['prod']], checkIds: [], all: false },
+  refreshCache: false,
+  phase: 'running',
+  sessions: [],
+  createdAt: 1_700_000_000_000,
+  shownDigest: 'abc',
+};
+
+describe('stored runs', () => {
+  test('read back as written', () => {
+    expect(parseRun(serializeRun(RUN))).toEqual(RUN);
+  });
+
+  test('a run stored when the digest was called `shown` keeps its digest', () => {
+    const { shownDigest, ...rest } = RUN;
+    const legacy = JSON.stringify({ ...rest, shown: shownDigest });
+    expect(parseRun(legacy)).toEqual(RUN);
+  });
+
+  test('anything else is refused', () => {
+    expect(() => parseRun(JSON.stringify({ id: 'x' }))).toThrow('stored run is not a run');
+  });
+});
