@@ -6,7 +6,7 @@ import { codeSpan, escapeMrkdwn, escapeTruncated, link, mentionUser, oneLine } f
 import { formatDuration, plural } from './format';
 import { LIMITS, fallback, section, textLength, type SlackMessage } from './message';
 import { countStatuses, formatCounts } from './progress';
-import { SIZE_BUDGETS } from './size';
+import { SIZE_CAPS } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
 /** The examples of product.md §1: what typed tags select. */
@@ -87,14 +87,14 @@ export function renderStatus(runs: readonly Run[], now: number, permalinks: Read
   }
   const lines = inProgress.slice(0, STATUS_LINE_RUNS).map((run) => statusLine(run, now, permalinks[run.id]));
   const blocks: KnownBlock[] = [section(`*${plural(inProgress.length, 'run')} in progress in this channel*`)];
-  // Leave one block and the room of the "more" line; stay within the text budget of a full message.
+  // Leave one block and the room of the "more" line; stay within the text cap of a full message.
   const maxBlocks = LIMITS.blocks - 1;
   let text = textLength(blocks) + `…and ${plural(inProgress.length, 'more run')}`.length;
   let pending: string[] = [];
   let shown = 0;
   for (const line of lines) {
     const joined = [...pending, line].join('\n');
-    if (text + line.length + 1 > SIZE_BUDGETS.full.text) break;
+    if (text + line.length + 1 > SIZE_CAPS.full.text) break;
     if (joined.length <= LIMITS.sectionText) {
       pending.push(line);
     } else {

@@ -1,7 +1,7 @@
 /**
  * The failure evidence in the thread reply: for each of the first failing checks, where it failed,
  * the error or failed assertion, the response status and time, the attempts, a link to the result
- * and a Details button. The reply is split into several messages when Slack's budgets require it.
+ * and a Details button. The reply is split into several messages when Slack's limits require it.
  */
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describeAssertion } from '../checkly/evidence';
@@ -23,7 +23,7 @@ export const ACTION_FAILURE_DETAILS_PATTERN = /^failure_details:\d+$/;
 export const ACTION_RUN_DETAILS = 'run_details';
 
 /** All the text of one message's blocks stays under this (Slack refuses from about 11,300). */
-export const MESSAGE_TEXT_BUDGET = 10_000;
+export const MESSAGE_TEXT_CAP = 10_000;
 /** Checks the run message's Details menu lists, and how much of each name. */
 const MENU_OPTIONS = 20;
 const MENU_NAME_MAX = 40;
@@ -55,7 +55,7 @@ export function renderEvidenceReplies(run: Run, head: SlackMessage, evidence: Re
   let chars = textLength(blocks);
   for (const block of sections) {
     const size = textLength(block);
-    if (blocks.length + 1 > LIMITS.blocks || chars + size > MESSAGE_TEXT_BUDGET) {
+    if (blocks.length + 1 > LIMITS.blocks || chars + size > MESSAGE_TEXT_CAP) {
       messages.push({ text: messages.length === 0 ? head.text : continuation(run), blocks });
       blocks = [];
       chars = 0;

@@ -15,7 +15,7 @@ import { actions, context, fallback, section, type SlackMessage } from './messag
 export const ACTION_RUN_LISTED = 'find_run';
 export const ACTION_RUN_LISTED_PATTERN = /^find_run:\d+$/;
 export const ACTION_RUN_ALL_LISTED = 'find_run_all';
-/** Rows shown at most: 20 rows of about 300 characters stay far inside a message's text budget. */
+/** Rows shown at most: 20 rows of about 300 characters stay far inside a message's text cap. */
 export const MAX_ROWS = 20;
 
 

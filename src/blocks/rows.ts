@@ -1,6 +1,6 @@
 /**
  * One row per check, packed several to a section, within Slack's limits whatever the run's size:
- * failing and running checks first and in full as far as the blocks and the text budget allow,
+ * failing and running checks first and in full as far as the blocks and the text cap allow,
  * passed checks folded into one line when there are many, and a closing line counting whatever did
  * not fit.
  */
@@ -21,7 +21,7 @@ const FOLD_ABOVE_CHECKS = 20;
 const FOLD_ABOVE_PASSED = 10;
 const MAX_LOCATIONS_SHOWN = 5;
 
-// Per-part budgets, in escaped characters: a row stays well under a section's 3,000 however hostile.
+// Per-part caps, in escaped characters: a row stays well under a section's 3,000 however hostile.
 const NAME_MAX = 150;
 const LOCATION_MAX = 40;
 const ERROR_MAX = 400;

@@ -15,7 +15,7 @@ import { runErrorSummary, runErrorText } from './run-error';
 import { startedBy, titleLine } from './origin';
 import { renderReruns } from './reruns';
 import { renderRows } from './rows';
-import { SIZE_BUDGETS, type MessageSize } from './size';
+import { SIZE_CAPS, type MessageSize } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
 export interface RenderRunOptions {
@@ -33,7 +33,7 @@ export const ACTIONS_BLOCK_ID = 'run_actions';
 
 export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const counts = countStatuses(run.sessions);
-  // Blocks added under the context (a line about reruns) go into `head`: the rows' budget follows.
+  // Blocks added under the context (a line about reruns) go into `head`: the rows' cap follows.
   const head: KnownBlock[] = [
     header(`Checkly run: ${targetLabel(run)}`),
     runContext(run, opts.now),
@@ -46,7 +46,7 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
   const body = runBody(run, counts, opts, {
     blocks: LIMITS.blocks - head.length - tail.length,
-    text: SIZE_BUDGETS[opts.size ?? 'full'].text - textLength(head) - textLength(tail),
+    text: SIZE_CAPS[opts.size ?? 'full'].text - textLength(head) - textLength(tail),
   });
   return { text: runFallback(run, counts), blocks: [...head, ...body, ...tail] };
 }
@@ -77,7 +77,7 @@ function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, room: {
         runId: run.id,
         maxBlocks: room.blocks - 1 - note.length,
         maxText: room.text - textLength([progress, ...note]),
-        errorMax: SIZE_BUDGETS[opts.size ?? 'full'].errorMax,
+        errorMax: SIZE_CAPS[opts.size ?? 'full'].errorMax,
         rerunButtons: opts.interactive && run.phase !== 'running',
         moreLink: opts.checklyAppUrl,
         // The thread reply lists every failed check of a final run (see thread.ts).

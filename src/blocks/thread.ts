@@ -1,7 +1,7 @@
 /**
  * The thread reply under a finished run that went wrong. Editing the run message notifies nobody,
  * so this reply is what tells the requester. It lists every failed check, in the run message's order;
- * a long list goes over several replies, each within the text budget and Slack's block limits.
+ * a long list goes over several replies, each within the text cap and Slack's block limits.
  */
 import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
@@ -12,7 +12,7 @@ import { LIMITS, fallback, section, type SlackMessage } from './message';
 import { STATUS_GLYPH, failingInOrder } from './order';
 import { mentionsFor } from './origin';
 import { countStatuses, formatCountsPlain } from './progress';
-import { SIZE_BUDGETS, type MessageSize } from './size';
+import { SIZE_CAPS, type MessageSize } from './size';
 
 /** Names in the notification's fallback text; the blocks list them all. */
 const NAMES_IN_FALLBACK = 10;
@@ -24,7 +24,7 @@ export interface FailureReply extends SlackMessage {
 }
 
 export interface FailureReplyOptions {
-  /** Text budget of each reply (default 'full'). */
+  /** Text cap of each reply (default 'full'). */
   size?: MessageSize;
   /** Failed checks already listed by replies posted before: the replies go on from the next one. */
   skip?: number;
@@ -83,7 +83,7 @@ function continuedLine(from: number, to: number, of: number): string {
 
 /**
  * The replies listing every failed check (from `skip` on): the first mentions the requester and says
- * how many failed; each holds as many checks as its text budget and Slack's limits allow.
+ * how many failed; each holds as many checks as its text cap and Slack's limits allow.
  */
 export function renderFailureReplies(run: Run, opts: FailureReplyOptions = {}): FailureReply[] {
   const failing = failingInOrder(run);
@@ -91,14 +91,14 @@ export function renderFailureReplies(run: Run, opts: FailureReplyOptions = {}): 
     const line = nothingFailed(run);
     return [{ text: fallback(line), blocks: [section(line)], listed: 0 }];
   }
-  const budget = SIZE_BUDGETS[opts.size ?? 'full'].text;
+  const cap = SIZE_CAPS[opts.size ?? 'full'].text;
   const lines = failing.map(failureLine);
   const replies: FailureReply[] = [];
   for (let from = opts.skip ?? 0; from < failing.length; ) {
     const first = from === 0;
     // The first line's longest form is reserved: the end of the range is known only once packed.
     const head = first ? `${summary(run, failing)}:` : continuedLine(from + 1, failing.length, failing.length);
-    const packed = pack(lines.slice(from), head.length, budget);
+    const packed = pack(lines.slice(from), head.length, cap);
     const to = from + packed.length;
     const top = first ? head : continuedLine(from + 1, to, failing.length);
     replies.push({
@@ -111,8 +111,8 @@ export function renderFailureReplies(run: Run, opts: FailureReplyOptions = {}): 
   return replies;
 }
 
-/** As many lines as fit one reply after a first line of `headLength`: at least one, within `budget` and 50 blocks. */
-function pack(lines: readonly string[], headLength: number, budget: number): string[] {
+/** As many lines as fit one reply after a first line of `headLength`: at least one, within `cap` and 50 blocks. */
+function pack(lines: readonly string[], headLength: number, cap: number): string[] {
   const taken: string[] = [];
   let text = headLength;
   let sectionLength = headLength;
@@ -120,7 +120,7 @@ function pack(lines: readonly string[], headLength: number, budget: number): str
   for (const line of lines) {
     const joined = sectionLength + 1 + line.length <= LIMITS.sectionText;
     const cost = joined ? 1 + line.length : line.length;
-    if (taken.length > 0 && (text + cost > budget || (!joined && blocks + 1 > LIMITS.blocks))) break;
+    if (taken.length > 0 && (text + cost > cap || (!joined && blocks + 1 > LIMITS.blocks))) break;
     if (!joined) blocks += 1;
     sectionLength = joined ? sectionLength + 1 + line.length : line.length;
     text += cost;

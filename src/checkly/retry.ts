@@ -103,7 +103,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
           const retryAfterMs = retryAfterOf(failure);
           const waitMs = Math.max(backoffMs(attemptNumber, options, random), retryAfterMs ?? 0);
           const remainingMs = options.maxRetryTimeMs - (Date.now() - startedAt);
-          // Waiting past the budget would only delay the same failure; a RateLimitedError keeps its retryAfterMs.
+          // Waiting past the retry deadline would only delay the same failure; a RateLimitedError keeps its retryAfterMs.
           if (waitMs > remainingMs) throw new AttemptFailed(failure);
           try {
             await sleep(waitMs, signal, policy.aborted);
