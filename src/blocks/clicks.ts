@@ -1,5 +1,5 @@
 /** Ephemeral answers to clicks on a run message's buttons: only the clicker sees them. */
-import type { RerunRef, RunError, Target } from '../runs/types';
+import type { RerunSummary, RunError, Target } from '../runs/types';
 import { codeSpan, mentionUser } from './escape';
 import { fallback, section, type SlackMessage } from './message';
 import { runErrorText } from './run-error';
@@ -9,7 +9,7 @@ function note(text: string): SlackMessage {
   return { text: fallback(text.replace(/[*`]/g, '')), blocks: [section(text)] };
 }
 
-export function renderRerunInProgress(ref: RerunRef, permalink?: string): SlackMessage {
+export function renderRerunInProgress(ref: RerunSummary, permalink?: string): SlackMessage {
   const where = permalink ? `<${permalink}|See it in the thread>` : 'See it in the thread';
   return note(`That rerun is already in progress, started by ${mentionUser(ref.requester)}. ${where}.\n${rerunLine(ref)}`);
 }

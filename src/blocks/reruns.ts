@@ -1,6 +1,6 @@
 /** The line under a run's context that shows the reruns started from its buttons, live. */
 import type { KnownBlock } from '@slack/types';
-import type { RerunRef } from '../runs/types';
+import type { RerunSummary } from '../runs/types';
 import { mentionUser } from './escape';
 import { plural } from './format';
 import { context } from './message';
@@ -8,7 +8,7 @@ import { context } from './message';
 /** Only the latest reruns are shown; older ones live in the thread. */
 const SHOWN = 3;
 
-export function renderReruns(reruns: readonly RerunRef[] | undefined): KnownBlock[] {
+export function renderReruns(reruns: readonly RerunSummary[] | undefined): KnownBlock[] {
   if (!reruns || reruns.length === 0) return [];
   const lines = reruns.slice(-SHOWN).map(rerunLine);
   const older = reruns.length - SHOWN;
@@ -16,11 +16,11 @@ export function renderReruns(reruns: readonly RerunRef[] | undefined): KnownBloc
   return [context(lines)];
 }
 
-export function rerunLine(ref: RerunRef): string {
+export function rerunLine(ref: RerunSummary): string {
   return `↻ ${what(ref)} by ${mentionUser(ref.requester)}: ${state(ref)}`;
 }
 
-function what(ref: RerunRef): string {
+function what(ref: RerunSummary): string {
   switch (ref.kind) {
     case 'failed':
       return ref.total > 0 ? `Rerun of ${plural(ref.total, 'failed check')}` : 'Rerun of the failed checks';
@@ -31,7 +31,7 @@ function what(ref: RerunRef): string {
   }
 }
 
-function state(ref: RerunRef): string {
+function state(ref: RerunSummary): string {
   switch (ref.phase) {
     case 'triggering':
       return '⏳ starting';

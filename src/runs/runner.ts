@@ -6,7 +6,7 @@ import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
 import type { SessionOutcome, SessionFollower } from './follower';
-import { runErrorOf, type RerunKind, type RerunRef, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
+import { runErrorOf, type RerunKind, type RerunSummary, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
 
 export interface RunRequest {
   teamId: string;
@@ -60,7 +60,7 @@ export type StartResult = { run: Run } | { unreachable: Unreachable };
 export type RerunResult =
   | { kind: 'started'; run: Run; parent: Run }
   | { kind: 'not_posted'; parent: Run }
-  | { kind: 'in_progress'; rerun: RerunRef; parent: Run }
+  | { kind: 'in_progress'; rerun: RerunSummary; parent: Run }
   | { kind: 'unknown' }
   | { kind: 'nothing_to_rerun'; parent: Run }
   | { kind: 'failed'; error: RunError; parent: Run };
@@ -331,7 +331,7 @@ export class Runner {
     if (!target) return { kind: 'nothing_to_rerun', parent };
 
     const key = kind === 'check' ? `check:${checkId}` : kind;
-    const ref: RerunRef = {
+    const ref: RerunSummary = {
       runId: this.options.newId(),
       kind,
       key,
@@ -343,7 +343,7 @@ export class Runner {
       failing: 0,
       running: target.checkIds.length,
     };
-    let inProgress: RerunRef | undefined;
+    let inProgress: RerunSummary | undefined;
     const claimed = await store.update(parentId, (p) => {
       const at = now();
       // A claim whose process died before its rerun even had a run would otherwise show
@@ -649,7 +649,7 @@ export class Runner {
   }
 }
 
-function isClaimLive(ref: RerunRef, now: number): boolean {
+function isClaimLive(ref: RerunSummary, now: number): boolean {
   if (ref.phase === 'running') return true;
   return ref.phase === 'triggering' && now - ref.startedAt < STALE_CLAIM_MS;
 }
@@ -666,7 +666,7 @@ export function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Tar
   return checkIds.length > 0 ? { tags: [], checkIds, all: false } : undefined;
 }
 
-function summarize(run: Run): Pick<RerunRef, 'phase' | 'total' | 'passed' | 'failing' | 'running'> {
+function summarize(run: Run): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running'> {
   return {
     phase: run.phase,
     total: run.sessions.length,

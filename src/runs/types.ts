@@ -178,7 +178,7 @@ export function runErrorOf(err: unknown): RunError {
 export type RerunKind = 'failed' | 'all' | 'check';
 
 /** A rerun started from a run's message, as that message shows it. */
-export interface RerunRef {
+export interface RerunSummary {
   runId: string;
   kind: RerunKind;
   /** One rerun of the same thing at a time: `failed`, `all` or `check:<checkId>`. */
@@ -225,7 +225,7 @@ export interface Run {
   /** For a rerun: the run whose button started it. */
   parentRunId?: string;
   /** Reruns started from this run's message, oldest first. */
-  reruns?: RerunRef[];
+  reruns?: RerunSummary[];
   /**
    * Epoch ms when the run's trigger request was sent (after its message was posted): a run still
    * 'triggering' well after this lost its process mid-trigger.
