@@ -1,6 +1,6 @@
 /** Every listener on the Bolt app: the slash command, buttons, the picker form, its type-ahead; and who may use them. */
 import type { App } from '@slack/bolt';
-import { UsergroupMembership } from '../access/usergroups';
+import { UsergroupMembership } from '../slack/usergroups';
 import { registerActions, registerFindActions } from '../actions';
 import { CatalogueCache } from '../catalogue/cache';
 import type { FindDeps } from '../listener-deps';

@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import { UsergroupMembership, type UsergroupsClient } from '../../src/access/usergroups';
+import { UsergroupMembership, type UsergroupsClient } from '../../src/slack/usergroups';
 import { createLogger } from '../../src/log';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 

@@ -4,7 +4,7 @@
  * share one call, so a burst of commands costs one call per group, not one per command.
  */
 import type { Logger } from '../log';
-import { platformError } from '../slack/errors';
+import { platformError } from './errors';
 
 /** The one Web API method this needs; Bolt's `app.client` fits. */
 export interface UsergroupsClient {

@@ -1,0 +1,146 @@
+/**
+ * The shape of src/ (issue 10), read from the import lines: the run domain speaks only the domain,
+ * Checkly's wire maps to the domain without reaching into it, and no two folders import each other
+ * through any path.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const SRC = path.join(__dirname, '../../src');
+
+/** Every .ts file under src/, relative to it. */
+function sourceFiles(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return name.endsWith('.ts') ? [path.relative(SRC, full)] : [];
+  });
+}
+
+/** The folder (or root file) a path under src/ belongs to: `runs`, `store`, or `app.ts`. */
+function unitOf(relative: string): string {
+  return relative.split(path.sep)[0]!;
+}
+
+/** The src/-relative files a file imports (relative imports only; packages are listed apart). */
+function importsOf(relative: string): { local: string[]; packages: string[] } {
+  const text = readFileSync(path.join(SRC, relative), 'utf8');
+  const specs = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|require\('([^']+)'\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  const local: string[] = [];
+  const packages: string[] = [];
+  for (const spec of specs) {
+    if (spec.startsWith('.')) local.push(path.relative(SRC, path.resolve(path.dirname(path.join(SRC, relative)), spec)));
+    else packages.push(spec);
+  }
+  return { local, packages };
+}
+
+const files = sourceFiles();
+
+/** Folder → the folders it imports from. */
+function folderGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of files) {
+    const from = unitOf(file);
+    if (!graph.has(from)) graph.set(from, new Set());
+    for (const target of importsOf(file).local) {
+      const to = unitOf(target);
+      if (to !== from) graph.get(from)!.add(to);
+    }
+  }
+  return graph;
+}
+
+/** Strongly connected components of more than one folder: each is a cycle. */
+function cycles(graph: Map<string, Set<string>>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    indices.set(v, index);
+    low.set(v, index);
+    index += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, indices.get(w)!));
+      }
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!indices.has(v)) visit(v);
+  return found;
+}
+
+describe('the layers of src/', () => {
+  test('the files are found and their imports read (the checks below see something)', () => {
+    expect(files.length).toBeGreaterThan(50);
+    expect(importsOf(path.join('runs', 'runner.ts')).local).toContain(path.join('runs', 'ports'));
+    expect(folderGraph().get('app.ts')?.has('wiring')).toBe(true);
+  });
+
+  test('runs/ imports only itself, shared/ and the logger, and no package but p-retry', () => {
+    const outside = files
+      .filter((f) => unitOf(f) === 'runs')
+      .flatMap((f) => {
+        const { local, packages } = importsOf(f);
+        return [
+          ...local.filter((t) => !['runs', 'shared', 'log.ts'].includes(unitOf(t)) && t !== 'log').map((t) => `${f} → ${t}`),
+          ...packages.filter((p) => !['p-retry', 'node:events', 'node:crypto'].includes(p)).map((p) => `${f} → ${p}`),
+        ];
+      });
+    expect(outside).toEqual([]);
+  });
+
+  // runs/status holds the domain's own word on which statuses are final: the adapter asks it rather than keep a copy.
+  test("checkly/ takes from runs/ only the domain's types, ports and status rules it maps to", () => {
+    const reached = files
+      .filter((f) => unitOf(f) === 'checkly')
+      .flatMap((f) => importsOf(f).local.filter((t) => unitOf(t) === 'runs'))
+      .filter((t) => ![path.join('runs', 'types'), path.join('runs', 'ports'), path.join('runs', 'status')].includes(t));
+    expect(reached).toEqual([]);
+  });
+
+  test('the grammar, the access policy and the storage adapters know nothing of Slack or HTTP', () => {
+    const offending = files
+      .filter((f) => ['grammar', 'store', 'runs'].includes(unitOf(f)) || f === path.join('access', 'policy.ts'))
+      .flatMap((f) => {
+        const { local, packages } = importsOf(f);
+        return [
+          ...local.filter((t) => ['slack', 'blocks', 'api', 'commands', 'actions', 'views', 'options'].includes(unitOf(t))).map((t) => `${f} → ${t}`),
+          ...packages.filter((p) => p.startsWith('@slack/') || p === 'node:http' || p === 'axios').map((p) => `${f} → ${p}`),
+        ];
+      });
+    expect(offending).toEqual([]);
+  });
+
+  test('no folder-level import cycle', () => {
+    expect(cycles(folderGraph())).toEqual([]);
+  });
+
+  test('the cycle finder finds a cycle when there is one', () => {
+    const graph = new Map([
+      ['a', new Set(['b'])],
+      ['b', new Set(['c'])],
+      ['c', new Set(['a'])],
+      ['d', new Set(['a'])],
+    ]);
+    expect(cycles(graph)).toEqual([['a', 'b', 'c']]);
+  });
+});
