@@ -7,14 +7,13 @@ import { startRunApi } from './api';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
-import { operatorRoutes } from './operator-routes';
-import { checkChecklyAccess } from './startup-checks';
 import { openState } from './store/open';
-import { VERSION, buildChecklyClient, buildProbeClient } from './wiring/checkly';
+import { VERSION, buildChecklyClient } from './wiring/checkly';
+import { verifyCredentials } from './wiring/credentials';
 import { registerListeners } from './wiring/listeners';
 import { runProcess, secretsOf } from './wiring/process';
 import { buildRunMessages, buildRunner, sweepEvery } from './wiring/runs';
-import { buildApp, buildReceiver, listeningPort, startFailure, verifyBotToken, watchSocket, type BotIdentity } from './wiring/slack';
+import { buildApp, buildReceiver, listen } from './wiring/slack';
 
 /** Of the shutdown deadline, commands and clicks in flight may take this long to record their trigger. */
 const DRAIN_MS = 5000;
@@ -46,29 +45,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets });
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
   const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID });
-  const closeStores = async () => {
-    await runApi.close().catch(() => undefined);
-    await state.close().catch(() => undefined);
-  };
-  const slack = buildReceiver(config, {
-    logger, metrics, now, socketGraceMs: options.socketGraceMs,
-    routes: (socketHealth) => [
-      ...operatorRoutes({
-        metrics,
-        healthy: async () => (socketHealth?.ok() ?? true) && (await state.healthy()),
-        onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
-      }),
-      ...runApi.routes,
-    ],
-  });
-  let identity: BotIdentity;
-  try {
-    identity = await verifyBotToken(config, slack.clientOptions);
-    await checkChecklyAccess(buildProbeClient(config), config.checkly.apiUrl, logger);
-  } catch (err) {
-    await closeStores();
-    throw err;
-  }
+  /** A start-up step that fails closes the stores before the failure goes on. */
+  const orClose = <T>(step: Promise<T>): Promise<T> =>
+    step.catch(async (err: unknown) => {
+      await runApi.close().catch(() => undefined);
+      await state.close().catch(() => undefined);
+      throw err;
+    });
+  const slack = buildReceiver(config, { logger, metrics, now, socketGraceMs: options.socketGraceMs, storeHealthy: () => state.healthy(), routes: runApi.routes });
+  const identity = await orClose(verifyCredentials(config, slack.clientOptions, logger));
   const app = buildApp(config, slack, identity, logger);
 
   const wiring = {
@@ -80,18 +65,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 
   await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });
-  watchSocket(slack);
-  let started: unknown;
-  try {
-    started = (await app.start(config.slack.port)) as unknown;
-  } catch (err) {
-    await app.stop().catch(() => undefined);
-    await closeStores();
-    throw startFailure(config, err);
-  }
+  const port = await orClose(listen(app, config));
   await state.dispatcher.start((runId, signal) => runner.follow(runId, signal));
   const sweeper = sweepEvery(runner, config.runs.sweepIntervalMs);
-  const port = listeningPort(started);
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
   return {

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { boltLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { meteredSlackFetch } from '../metrics-hooks';
+import { operatorRoutes } from '../operator-routes';
 import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
 
 /** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
@@ -21,13 +22,29 @@ export interface SlackEntrance {
   socketHealth?: SocketHealth;
 }
 
-export function buildReceiver(
-  config: Config,
-  deps: { logger: Logger; metrics: Metrics; now: () => number; socketGraceMs?: number; routes: (socketHealth?: SocketHealth) => CustomRoutes },
-): SlackEntrance {
+export interface ReceiverDeps {
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+  socketGraceMs?: number;
+  /** Whether the store answers, for /healthz (with the socket's state in Socket Mode). */
+  storeHealthy: () => Promise<boolean>;
+  /** Served beside /healthz and /metrics (the run API). */
+  routes: CustomRoutes;
+}
+
+/** Slack's entrance, serving /healthz, /metrics and `routes` too; in Socket Mode, the socket is watched for /healthz. */
+export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance {
   const { logger, metrics, now } = deps;
   const socketHealth = config.slack.appToken ? new SocketHealth(now, deps.socketGraceMs ?? SOCKET_GRACE_MS) : undefined;
-  const customRoutes = deps.routes(socketHealth);
+  const customRoutes = [
+    ...operatorRoutes({
+      metrics,
+      healthy: async () => (socketHealth?.ok() ?? true) && (await deps.storeHealthy()),
+      onUnhealthy: (why) => logger.warn({ why }, 'health check failed'),
+    }),
+    ...deps.routes,
+  ];
   const fetch = meteredSlackFetch(metrics);
   const receiver: Receiver = config.slack.appToken
     ? new SocketModeReceiver({
@@ -44,11 +61,13 @@ export function buildReceiver(
         logger: boltLogger(logger),
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
-  return { receiver, clientOptions, ...(socketHealth && { socketHealth }) };
+  const entrance = { receiver, clientOptions, ...(socketHealth && { socketHealth }) };
+  watchSocket(entrance);
+  return entrance;
 }
 
 /** Socket Mode: the socket's ups and downs, for /healthz. */
-export function watchSocket(entrance: SlackEntrance): void {
+function watchSocket(entrance: SlackEntrance): void {
   const { socketHealth, receiver } = entrance;
   if (socketHealth && receiver instanceof SocketModeReceiver) {
     receiver.client.on('connected', () => socketHealth.connected());
@@ -88,7 +107,20 @@ export function buildApp(config: Config, entrance: SlackEntrance, identity: BotI
 }
 
 /** Why `app.start` failed, said plainly when Slack refused the app-level token or could not be reached. */
-export function startFailure(config: Config, err: unknown): unknown {
+/**
+ * Starts the app listening (HTTP) or connected (Socket Mode): the HTTP port, when there is one. A
+ * failure stops the app again and is described (a refused app-level token, Slack out of reach).
+ */
+export async function listen(app: App, config: Config): Promise<number | undefined> {
+  try {
+    return listeningPort((await app.start(config.slack.port)) as unknown);
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    throw startFailure(config, err);
+  }
+}
+
+function startFailure(config: Config, err: unknown): unknown {
   // In Socket Mode, start() opens the socket with the app-level token.
   return (config.slack.appToken ? (slackRefused('SLACK_APP_TOKEN', err) ?? maybeUnreachable(config.slack.apiUrl, err)) : undefined) ?? err;
 }
@@ -99,7 +131,7 @@ function maybeUnreachable(apiUrl: string, err: unknown): Error | undefined {
 }
 
 /** The port the HTTP receiver listens on, when `app.start` answered with its server. */
-export function listeningPort(started: unknown): number | undefined {
+function listeningPort(started: unknown): number | undefined {
   if (typeof started !== 'object' || started === null || !('address' in started)) return undefined;
   const address = (started as Server).address();
   return typeof address === 'object' && address !== null ? address.port : undefined;
