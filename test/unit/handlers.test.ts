@@ -16,30 +16,14 @@ import type { FindDeps } from '../../src/listener-deps';
 import { createLogger } from '../../src/log';
 import { RunService } from '../../src/runs/service';
 import type { Session } from '../../src/runs/types';
-import { aRun, setup } from './runner-fixture';
+import { aRun, useRunnerFixture } from './runner-fixture';
 
-type Setup = ReturnType<typeof setup>;
-let current: Setup | undefined;
-
-beforeEach(() => {
-  jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
-});
-
-afterEach(async () => {
-  if (current) {
-    current.runner.stop();
-    await current.dispatcher.stop();
-    current.follower.stop();
-    current = undefined;
-  }
-  jest.useRealTimers();
-});
+const makeRunner = useRunnerFixture();
 
 const PERMALINK = 'https://example.slack.com/archives/C1/p1700000000000001';
 
 function make(policy: AccessPolicy = { allowAll: false }) {
-  current = setup();
-  const s = current;
+  const s = makeRunner();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: 'info', secrets: [], destination: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) } });
   const runs = new RunService({ runner: s.runner, permalinks: { of: async () => PERMALINK } });

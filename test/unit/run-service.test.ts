@@ -5,24 +5,9 @@
 import type { Permalinks } from '../../src/runs/ports';
 import { RunService } from '../../src/runs/service';
 import type { Session } from '../../src/runs/types';
-import { aRun, request, setup } from './runner-fixture';
+import { aRun, request, useRunnerFixture } from './runner-fixture';
 
-type Setup = ReturnType<typeof setup>;
-let current: Setup | undefined;
-
-beforeEach(() => {
-  jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
-});
-
-afterEach(async () => {
-  if (current) {
-    current.runner.stop();
-    await current.dispatcher.stop();
-    current.follower.stop();
-    current = undefined;
-  }
-  jest.useRealTimers();
-});
+const makeRunner = useRunnerFixture();
 
 /** Links as Slack gives them; a message in `broken` gets none (Slack failed). */
 class FakePermalinks implements Permalinks {
@@ -35,10 +20,10 @@ class FakePermalinks implements Permalinks {
 }
 
 function make() {
-  current = setup();
+  const s = makeRunner();
   const permalinks = new FakePermalinks();
-  const service = new RunService({ runner: current.runner, permalinks });
-  return { ...current, permalinks, service };
+  const service = new RunService({ runner: s.runner, permalinks });
+  return { ...s, permalinks, service };
 }
 
 const FAILED_SESSION: Session = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };

@@ -1,5 +1,6 @@
 import type { RunStore } from '../../src/runs/store';
 import type { Run, RunPhase, Session } from '../../src/runs/types';
+import { aRun as runOf } from './runner-fixture';
 
 /**
  * The expectations every RunStore meets, run against each implementation. `open` gives a fresh,
@@ -239,18 +240,11 @@ export function runStoreContract(name: string, open: () => Promise<RunStore>): v
     /** Over runs are settled unless said otherwise: the contract is about what stores keep. */
     function aRun(overrides: Partial<Run> & { id: string }): Run {
       const over = overrides.phase === 'final' || overrides.phase === 'error' || overrides.phase === 'abandoned';
-      return {
+      return runOf({
         ...(over ? { settledAt: overrides.finishedAt ?? overrides.createdAt ?? now - 1000 } : {}),
-        teamId: 'T1',
-        channel: 'C1',
-        requester: 'U1',
-        target: { tags: [['prod']], checkIds: [], all: false },
-        refreshCache: false,
-        phase: 'running',
-        sessions: [],
         createdAt: now - 1000,
         ...overrides,
-      };
+      });
     }
   });
 }

@@ -184,3 +184,29 @@ export function aRun(over: Partial<Run> & { id: string }): Run {
     ...over,
   };
 }
+
+export type Setup = ReturnType<typeof setup>;
+
+/**
+ * For a test file: jest's fake clock around every test, and the teardown of what the returned `make`
+ * built. Call at the top level of the file.
+ */
+export function useRunnerFixture(): () => Setup {
+  let current: Setup | undefined;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
+  });
+  afterEach(async () => {
+    if (current) {
+      current.runner.stop();
+      await current.dispatcher.stop();
+      current.follower.stop();
+      current = undefined;
+    }
+    jest.useRealTimers();
+  });
+  return () => {
+    current = setup();
+    return current;
+  };
+}

@@ -8,30 +8,9 @@ import { sessionStarter } from '../../src/checkly/sessions';
 import { Runner } from '../../src/runs/runner';
 import { isSettled } from '../../src/runs/status';
 import type { Run, Session } from '../../src/runs/types';
-import { FINAL_GRACE_MS, RUN_TIMEOUT_MS, SWEEP_MS, TRIGGER_TIMEOUT_MS, aRun, logger, request, setup } from './runner-fixture';
+import { FINAL_GRACE_MS, RUN_TIMEOUT_MS, SWEEP_MS, TRIGGER_TIMEOUT_MS, aRun, logger, request, useRunnerFixture, type Setup } from './runner-fixture';
 
-type Setup = ReturnType<typeof setup>;
-let current: Setup | undefined;
-
-beforeEach(() => {
-  jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
-});
-
-afterEach(async () => {
-  if (current) {
-    current.runner.stop();
-    await current.dispatcher.stop();
-    current.follower.stop();
-    current = undefined;
-  }
-  jest.useRealTimers();
-});
-
-function make(): Setup {
-  current = setup();
-  return current;
-}
-
+const make = useRunnerFixture();
 
 describe('cause 1: a run caught in triggering by a restart', () => {
   test('with its message posted: the sweep ends it honestly after the trigger bound, with no second trigger', async () => {

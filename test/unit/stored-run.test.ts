@@ -1,18 +1,8 @@
 import { parseRun, serializeRun } from '../../src/runs/stored-run';
 import type { Run } from '../../src/runs/types';
+import { aRun } from './runner-fixture';
 
-const RUN: Run = {
-  id: 'r1',
-  teamId: 'T1',
-  channel: 'C1',
-  requester: 'U1',
-  target: { tags: [['prod']], checkIds: [], all: false },
-  refreshCache: false,
-  phase: 'running',
-  sessions: [],
-  createdAt: 1_700_000_000_000,
-  shownDigest: 'abc',
-};
+const RUN: Run = aRun({ id: 'r1', createdAt: 1_700_000_000_000, shownDigest: 'abc' });
 
 describe('stored runs', () => {
   test('read back as written', () => {
