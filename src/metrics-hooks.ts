@@ -14,8 +14,8 @@ import type { RunMessages } from './runs/ports';
  */
 export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStarted' | 'runFinished'>): RunMessages {
   return {
-    async post(run) {
-      const posted = await messages.post(run);
+    async post(run, options) {
+      const posted = await messages.post(run, options);
       if ('ts' in posted) metrics.runStarted(run.origin?.kind === 'api' ? 'api' : run.threadTs !== undefined ? 'rerun' : 'command');
       return posted;
     },

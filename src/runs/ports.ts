@@ -37,10 +37,18 @@ export interface Permalinks {
   of(channel: string, ts: string): Promise<string | undefined>;
 }
 
+export interface PostOptions {
+  /**
+   * The caller answers only once the message is posted (the HTTP API): post at once, rather than
+   * after the requests already waiting, which commands let go first.
+   */
+  answerWaits?: boolean;
+}
+
 /** What the run domain needs of the chat: the run's message (implemented over Slack). */
 export interface RunMessages {
   /** Posts the run's first message; says so when the bot may not post in the channel. */
-  post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }>;
+  post(run: Run, options?: PostOptions): Promise<{ ts: string } | { unreachable: Unreachable }>;
   /** The run changed: show it, when the update budget allows. */
   changed(run: Run): void;
   /**

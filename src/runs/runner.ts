@@ -5,6 +5,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needs
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
+import { afterPendingIo } from '../shared/turns';
 import type { SessionOutcome, SessionFollower } from './follower';
 import { runErrorOf, type RerunKind, type RerunSummary, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
 
@@ -131,7 +132,7 @@ export class Runner {
       await store.create(run);
       let posted: Awaited<ReturnType<RunMessages['post']>>;
       try {
-        posted = await messages.post(run);
+        posted = await messages.post(run, { answerWaits: request.onStored !== undefined });
       } catch (err) {
         // Nothing was triggered: leave no 'triggering' row behind (the command answers the error).
         await this.deleteQuietly(run.id);
@@ -144,7 +145,12 @@ export class Runner {
       }
       const recorded = await this.recordPosted(run, posted.ts);
       if (!recorded) return { run: { ...run, ts: posted.ts, phase: 'error' } };
-      request.onStored?.(recorded);
+      if (request.onStored) {
+        request.onStored(recorded);
+        // The caller has its answer; the trigger is the background now. In a burst of API requests,
+        // the requests already waiting are answered first (they wait for their own posts).
+        await afterPendingIo();
+      }
       return { run: await this.trigger(recorded) };
     } finally {
       this.starting.delete(run.id);

@@ -4,9 +4,10 @@ import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
 import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
-import type { FinishOutcome, RunMessages, Unreachable } from '../runs/ports';
+import type { FinishOutcome, PostOptions, RunMessages, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
+import { afterPendingIo } from '../shared/turns';
 import { platformError } from './errors';
 import { PostBudget } from './post-budget';
 import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
@@ -132,10 +133,11 @@ export class SlackRunMessages implements RunMessages {
     });
   }
 
-  async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
+  async post(run: Run, options: PostOptions = {}): Promise<{ ts: string } | { unreachable: Unreachable }> {
     // Posting comes right after a command's acknowledgement; in a burst, the other commands'
     // requests are already waiting. They go first: their acknowledgements are due within 3 s.
-    await afterPendingIo();
+    // A post whose caller answers only once it is out (the HTTP API) is that acknowledgement.
+    if (!options.answerWaits) await afterPendingIo();
     try {
       const { result, size } = await this.smallerWhenTooLong(run, 'full', async (size) => {
         const message = this.options.render(run, size);
@@ -391,24 +393,6 @@ export class SlackRunMessages implements RunMessages {
     }
     return { replies: [], listed: 0 };
   }
-}
-
-const turns: Array<() => void> = [];
-
-/**
- * Resolves after the I/O already pending (requests that arrived, answers that came), one waiter per
- * turn of the event loop, so that a burst of posts never holds up the requests behind it for long.
- */
-export function afterPendingIo(): Promise<void> {
-  return new Promise((resolve) => {
-    turns.push(resolve);
-    if (turns.length === 1) setImmediate(nextTurn);
-  });
-}
-
-function nextTurn(): void {
-  turns.shift()?.();
-  if (turns.length > 0) setImmediate(nextTurn);
 }
 
 /** Milliseconds Slack asked to wait, when `err` is the Web API client's rate-limit error. */

@@ -1,7 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
-import { SlackRunMessages, afterPendingIo, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
+import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
+import { afterPendingIo } from '../../src/shared/turns';
 
 const logger = createLogger({ level: 'silent', secrets: [] });
 
@@ -106,6 +107,19 @@ describe('SlackRunMessages', () => {
   // Posts wait a turn of the event loop (afterPendingIo); only the clock is faked.
   beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
+
+  test('a post waits for the requests already pending, unless an answer waits for it (the HTTP API)', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    const order: string[] = [];
+    setImmediate(() => order.push('pending'));
+    const later = messages.post(run('r1', [])).then(() => order.push('command post'));
+    const atOnce = messages.post(run('r2', []), { answerWaits: true }).then(() => order.push('api post'));
+    await Promise.all([later, atOnce]);
+    expect(order).toEqual(['api post', 'pending', 'command post']);
+    expect(chat.of('postMessage').map((c) => c.text)).toEqual(['r2 running: ', 'r1 running: ']);
+    messages.stop();
+  });
 
   test('changes are coalesced: at most one update per interval, showing the latest state, none when nothing changed', async () => {
     const chat = new FakeChat();

@@ -6,7 +6,7 @@ import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../s
 import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
-import type { FinishOutcome, RunMessages, Unreachable } from '../../src/runs/ports';
+import type { FinishOutcome, PostOptions, RunMessages, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionFollower } from '../../src/runs/follower';
@@ -54,6 +54,8 @@ export class FaultyStore extends MemoryRunStore {
 /** Slack as the runner sees it: posts, updates and final states, failing on demand. */
 export class FakeMessages implements RunMessages {
   posts: Run[] = [];
+  /** The options of each post, in order. */
+  postOptions: Array<PostOptions | undefined> = [];
   changes: Run[] = [];
   finals: Run[] = [];
   postFailure?: Error | Unreachable;
@@ -61,7 +63,8 @@ export class FakeMessages implements RunMessages {
   finishAnswers: FinishOutcome[] = [];
   private seq = 0;
 
-  async post(run: Run): Promise<{ ts: string } | { unreachable: Unreachable }> {
+  async post(run: Run, options?: PostOptions): Promise<{ ts: string } | { unreachable: Unreachable }> {
+    this.postOptions.push(options);
     const failure = this.postFailure;
     if (typeof failure === 'string') return { unreachable: failure };
     if (failure) throw failure;

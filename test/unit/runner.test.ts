@@ -262,6 +262,34 @@ describe('cause 4: a result the store could not record', () => {
   });
 });
 
+describe('a run whose caller waits for its post (the HTTP API)', () => {
+  test('is posted at once, answered once recorded, and triggered only after the I/O pending then', async () => {
+    const { runner, messages, checkly, store } = make();
+    const order: string[] = [];
+    const started = runner.start({
+      ...request,
+      onStored: (run) => {
+        order.push(`answered ${run.ts}`);
+        // A request that arrived meanwhile, waiting for its turn of the event loop.
+        setImmediate(() => order.push('pending request'));
+      },
+    });
+    await jest.advanceTimersByTimeAsync(10);
+    await started;
+    order.push(...checkly.triggers.map(() => 'triggered'));
+    expect(messages.postOptions).toEqual([{ answerWaits: true }]);
+    expect(order).toEqual(['answered 1700000000.000001', 'pending request', 'triggered']);
+    expect((await store.get('run-1'))?.phase).toBe('running');
+  });
+
+  test('a command run is posted after the requests already waiting, and triggered at once', async () => {
+    const { runner, messages, checkly } = make();
+    await runner.start(request);
+    expect(messages.postOptions).toEqual([{ answerWaits: false }]);
+    expect(checkly.triggers).toHaveLength(1);
+  });
+});
+
 describe('cause 5: a rerun posts its message before it triggers', () => {
   async function finishedParent(s: Setup): Promise<Run> {
     const parent = aRun({
