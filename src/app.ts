@@ -87,6 +87,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       checklyBudget.stop();
       messages.stop();
       checkly.close();
+      slack.close();
       await runApi.close();
       await state.close();
     },

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { boltLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { meteredSlackFetch } from '../metrics-hooks';
+import { slackHttpFetch } from '../slack/http-fetch';
 import { operatorRoutes } from '../operator-routes';
 import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
 
@@ -20,6 +21,8 @@ export interface SlackEntrance {
   clientOptions: webApi.WebClientOptions;
   /** Socket Mode only: whether the socket is up (for /healthz). */
   socketHealth?: SocketHealth;
+  /** Closes the Web API clients' idle connections. */
+  close(): void;
 }
 
 export interface ReceiverDeps {
@@ -45,7 +48,8 @@ export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance
     }),
     ...deps.routes,
   ];
-  const fetch = meteredSlackFetch(metrics);
+  const slackHttp = slackHttpFetch();
+  const fetch = meteredSlackFetch(metrics, slackHttp.fetch);
   const receiver: Receiver = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
@@ -61,7 +65,7 @@ export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance
         logger: boltLogger(logger),
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
-  const entrance = { receiver, clientOptions, ...(socketHealth && { socketHealth }) };
+  const entrance = { receiver, clientOptions, ...(socketHealth && { socketHealth }), close: () => slackHttp.close() };
   watchSocket(entrance);
   return entrance;
 }
