@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { API_ENV, API_TOKENS, api, apiBase, type ApiAnswer } from './api-helpers';
-import { startHarness, waitFor, type Harness } from './harness';
+import { messageText, startHarness, waitFor, type Harness } from './harness';
 
 const RUNS = '/api/v1/runs';
 
@@ -118,9 +118,11 @@ describe('run API errors, end to end over HTTP', () => {
   });
 
   test('429 rate_limited: beyond the runs a token may start in a minute, with Retry-After; other tokens unaffected', async () => {
+    const started: ApiAnswer[] = [];
     for (let i = 0; i < 3; i++) {
       const ok = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'prod' }, secret: API_TOKENS.other.secret });
       expect(ok.status).toBe(202);
+      started.push(ok);
     }
     // 202 comes before the trigger returns: let the three triggers land before counting.
     await waitFor(() => triggers() === 3, 10_000, 'three triggers');
@@ -134,7 +136,15 @@ describe('run API errors, end to end over HTTP', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     // Another token has its own minute.
-    expect((await post({ channel: 'C0FAKE', target: 'prod' })).status).toBe(202);
+    const other = await post({ channel: 'C0FAKE', target: 'prod' });
+    expect(other.status).toBe(202);
+    started.push(other);
+    // Nothing left in flight for the app's stop: a Slack call cut off by the fake's close would be
+    // retried for seconds by the Web API client, holding jest open after the run.
+    for (const run of started) {
+      const ts = (run.json.message as { ts: string }).ts;
+      await waitFor(() => /took/.test(messageText(h.slack.messages.get(`C0FAKE:${ts}`) ?? {})), 10_000, 'the final message');
+    }
   });
 });
 
