@@ -367,7 +367,8 @@ interface Host {
 /** Starts the app in its own process and waits until it listens. */
 export function startHost(name: string, env: Record<string, string>): Promise<Host> {
   const child: ChildProcess = fork(path.join(__dirname, 'app-host.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    // BENCH_APP_NODE_OPTIONS: more flags for the app's process (`--cpu-prof --cpu-prof-dir=…` to profile it).
+    execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env.BENCH_APP_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const send = (message: HostRequest): void => {

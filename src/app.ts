@@ -7,6 +7,7 @@ import { startRunApi } from './api';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
+import { Foreground } from './shared/foreground';
 import { openState } from './store/open';
 import { VERSION, buildChecklyClient } from './wiring/checkly';
 import { verifyCredentials } from './wiring/credentials';
@@ -44,7 +45,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets });
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
-  const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID });
+  const foreground = new Foreground();
+  const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID, foreground });
   /** A start-up step that fails closes the stores before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (err: unknown) => {
@@ -58,7 +60,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const wiring = {
     config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
-    sharedBudgets, slackClient: app.client, clientOptions: slack.clientOptions, metrics, now, newId: randomUUID, logger,
+    sharedBudgets, slackClient: app.client, clientOptions: slack.clientOptions, metrics, now, newId: randomUUID, logger, foreground,
   };
   const messages = buildRunMessages(wiring);
   const { runner, follower, runs } = buildRunner(wiring, messages);

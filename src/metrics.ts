@@ -27,6 +27,7 @@ export class Metrics {
   private readonly apiRequests: Counter<'token' | 'route' | 'code'>;
   private readonly sessionReaders: Array<() => number> = [];
   private readonly queueReaders = new Map<string, () => number>();
+  private apiInProgress: () => number = () => 0;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -60,6 +61,15 @@ export class Metrics {
       registers,
       collect() {
         this.set(sessionReaders.reduce((sum, read) => sum + safeRead(read), 0));
+      },
+    });
+    const readApiInProgress = () => safeRead(this.apiInProgress);
+    new Gauge({
+      name: `${PREFIX}api_requests_in_progress`,
+      help: 'Run API requests being answered now (their runs trigger once none is, or after a second).',
+      registers,
+      collect() {
+        this.set(readApiInProgress());
       },
     });
     const queueReaders = this.queueReaders;
@@ -105,6 +115,11 @@ export class Metrics {
   /** Adds a source of "sessions followed" (a follower's size); the gauge shows the sum when scraped. */
   observeSessionsFollowed(read: () => number): void {
     this.sessionReaders.push(read);
+  }
+
+  /** The run API's requests in progress, read when scraped. */
+  observeApiInProgress(read: () => number): void {
+    this.apiInProgress = read;
   }
 
   /** Names a queue whose depth is read when scraped. */

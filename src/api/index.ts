@@ -13,6 +13,7 @@ import type { RunStore } from '../runs/store';
 import type { ApiConfig } from './config';
 import { RedisRunOverBus, RunEvents, WatchedRunStore } from './run-events';
 import { RunApi, runApiRoutes } from './routes';
+import type { Foreground } from '../shared/foreground';
 
 export interface RunApiHandle {
   routes: CustomRoute[];
@@ -30,9 +31,11 @@ export interface StartRunApiOptions {
   redisPrefix: string;
   state: State;
   logger: Logger;
-  metrics: Pick<Metrics, 'apiRequest' | 'refused'>;
+  metrics: Pick<Metrics, 'apiRequest' | 'refused' | 'observeApiInProgress'>;
   now: () => number;
   newId: () => string;
+  /** Held by each request until it is answered (shared/foreground.ts). */
+  foreground?: Foreground;
 }
 
 export function startRunApi(options: StartRunApiOptions): RunApiHandle {
@@ -44,6 +47,8 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
   const events = new RunEvents(bus);
   const store = new WatchedRunStore(state.store, (run) => events.written(run));
   let api: RunApi | undefined;
+  const foreground = options.foreground;
+  if (foreground) metrics.observeApiInProgress(() => foreground.size);
   const common = {
     tokens: apiConfig.tokens,
     ratePerMinute: apiConfig.ratePerMinute,
@@ -54,6 +59,7 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
     logger,
     onAnswer: (token: string, route: string, code: string) => metrics.apiRequest(token, route, code),
     onRefused: (rule: string) => metrics.refused(rule),
+    foreground: options.foreground,
     now: options.now,
     newId: options.newId,
   };

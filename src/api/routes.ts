@@ -9,6 +9,7 @@ import { decide, type AccessPolicy } from '../access/policy';
 import { audit } from '../audit';
 import type { Logger } from '../log';
 import type { RunRequest, RunService, StartResult } from '../runs/service';
+import type { Foreground } from '../shared/foreground';
 import { isRunOver } from '../runs/status';
 import type { KeyClaims, RunStore } from '../runs/store';
 import type { Run } from '../runs/types';
@@ -51,6 +52,8 @@ export interface RunApiOptions {
   onAnswer?: (token: string, route: 'create' | 'read', code: string) => void;
   /** Counts refusals by the access rule, as the Slack listeners do. */
   onRefused?: (rule: string) => void;
+  /** Held by each request until it is answered: its run's trigger waits for the burst's answers. */
+  foreground?: Foreground;
   now: () => number;
   newId: () => string;
 }
@@ -110,6 +113,7 @@ export class RunApi {
     serve: (token: string) => Promise<string>,
   ): Promise<void> {
     let token = 'none';
+    const answered = this.options.foreground?.begin();
     try {
       const name = this.tokens.identify(bearer(req));
       if (name === undefined) {
@@ -125,6 +129,8 @@ export class RunApi {
       if (!req.readableEnded) req.resume();
       sendError(res, error);
       this.options.onAnswer?.(token, route, error.code);
+    } finally {
+      answered?.();
     }
   }
 

@@ -54,6 +54,11 @@ export interface RunnerOptions {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  /**
+   * Resolves once the requests waiting for an answer have theirs (shared/foreground.ts): a run whose
+   * caller was answered on `onStored` triggers after that. Default: after the I/O already pending.
+   */
+  afterAnswers?: () => Promise<void>;
 }
 
 export type StartResult = { run: Run } | { unreachable: Unreachable };
@@ -148,8 +153,8 @@ export class Runner {
       if (request.onStored) {
         request.onStored(recorded);
         // The caller has its answer; the trigger is the background now. In a burst of API requests,
-        // the requests already waiting are answered first (they wait for their own posts).
-        await afterPendingIo();
+        // the requests still waiting are answered first (they wait for their own posts).
+        await (this.options.afterAnswers ?? afterPendingIo)();
       }
       return { run: await this.trigger(recorded) };
     } finally {

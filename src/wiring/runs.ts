@@ -21,6 +21,7 @@ import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';
 import { SessionFollower } from '../runs/follower';
 import { redactSecrets } from '../secrets';
+import type { Foreground } from '../shared/foreground';
 import { slackPermalinks } from '../slack/permalinks';
 import { SlackRunMessages } from '../slack/run-messages';
 import { ScreenshotUploader } from '../slack/upload';
@@ -47,7 +48,12 @@ export interface RunWiring {
   now: () => number;
   newId: () => string;
   logger: Logger;
+  /** The run API's requests being answered: an API run's trigger waits for them. */
+  foreground: Foreground;
 }
+
+/** The longest an API run's trigger waits for a burst of requests to be answered. */
+const TRIGGER_YIELD_MS = 1000;
 
 /**
  * The run messages: rendered (and scrubbed of secrets) from a run's state, with the failure reply,
@@ -131,6 +137,7 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
     now,
     newId: w.newId,
     logger,
+    afterAnswers: () => w.foreground.quiet(TRIGGER_YIELD_MS),
   });
   follower.deliverFinalsTo((runId, sessionId, outcome) => runner.sessionFinal(runId, sessionId, outcome));
   metrics.observeSessionsFollowed(() => follower.size);

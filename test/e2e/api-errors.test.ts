@@ -117,6 +117,15 @@ describe('run API errors, end to end over HTTP', () => {
     await expectError(api(base, 'GET', `${RUNS}/00000000-0000-4000-8000-000000000000?wait=soon`), 400, 'invalid_request');
   });
 
+  test('every answer, error or not, ends its request: none is left in progress to hold triggers back', async () => {
+    await post('{"channel": ', { headers: { 'Content-Type': 'application/json' } });
+    await post({ channel: 'C0FAKE', target: 'prod' }, { secret: null });
+    await api(base, 'GET', `${RUNS}/nope`);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^checkly_slack_api_requests_in_progress 0$/m);
+    expect(metrics).toMatch(/^checkly_slack_api_requests_total\{token="none",route="create",code="unauthorized"\} \d+$/m);
+  });
+
   test('429 rate_limited: beyond the runs a token may start in a minute, with Retry-After; other tokens unaffected', async () => {
     const started: ApiAnswer[] = [];
     for (let i = 0; i < 3; i++) {

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import type { FinishOutcome, PostOptions, RunMessages, Unreachable } from '../../src/runs/ports';
-import { Runner, type RunRequest } from '../../src/runs/runner';
+import { Runner, type RunnerOptions, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionFollower } from '../../src/runs/follower';
 import type { Run, SessionStatus } from '../../src/runs/types';
@@ -142,7 +142,8 @@ export const request: RunRequest = {
   refreshCache: false,
 };
 
-export function setup() {
+/** `over`: runner options other than the fixture's. */
+export function setup(over: Partial<RunnerOptions> = {}) {
   const store = new FaultyStore();
   const messages = new FakeMessages();
   const checkly = new FakeCheckly();
@@ -169,6 +170,7 @@ export function setup() {
     now: Date.now,
     newId: () => `run-${++id}`,
     logger,
+    ...over,
   });
   const r = runner;
   return { store, messages, checkly, dispatcher, follower, runner: r, start: () => dispatcher.start((runId, signal) => r.follow(runId, signal)) };
@@ -194,7 +196,7 @@ export type Setup = ReturnType<typeof setup>;
  * For a test file: jest's fake clock around every test, and the teardown of what the returned `make`
  * built. Call at the top level of the file.
  */
-export function useRunnerFixture(): () => Setup {
+export function useRunnerFixture(): (over?: Partial<RunnerOptions>) => Setup {
   let current: Setup | undefined;
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });
@@ -208,8 +210,8 @@ export function useRunnerFixture(): () => Setup {
     }
     jest.useRealTimers();
   });
-  return () => {
-    current = setup();
+  return (over) => {
+    current = setup(over);
     return current;
   };
 }

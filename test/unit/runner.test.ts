@@ -6,6 +6,7 @@ import { getEventListeners } from 'node:events';
 import { ServerError } from '../../src/checkly/errors';
 import { sessionStarter } from '../../src/checkly/sessions';
 import { Runner } from '../../src/runs/runner';
+import { Foreground } from '../../src/shared/foreground';
 import { isSettled } from '../../src/runs/status';
 import type { Run, Session } from '../../src/runs/types';
 import { FINAL_GRACE_MS, RUN_TIMEOUT_MS, SWEEP_MS, TRIGGER_TIMEOUT_MS, aRun, logger, request, useRunnerFixture, type Setup } from './runner-fixture';
@@ -280,6 +281,21 @@ describe('a run whose caller waits for its post (the HTTP API)', () => {
     expect(messages.postOptions).toEqual([{ answerWaits: true }]);
     expect(order).toEqual(['answered 1700000000.000001', 'pending request', 'triggered']);
     expect((await store.get('run-1'))?.phase).toBe('running');
+  });
+
+  test('with a foreground to wait for, is triggered only once the answers being prepared are out', async () => {
+    const foreground = new Foreground();
+    const otherRequest = foreground.begin();
+    const { runner, checkly } = make({ afterAnswers: () => foreground.quiet(1000) });
+    let answered = false;
+    const started = runner.start({ ...request, onStored: () => (answered = true) });
+    await jest.advanceTimersByTimeAsync(10);
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(true);
+    expect(checkly.triggers).toHaveLength(0); // another request is still being answered
+    otherRequest();
+    await started;
+    expect(checkly.triggers).toHaveLength(1);
   });
 
   test('a command run is posted after the requests already waiting, and triggered at once', async () => {
