@@ -16,8 +16,8 @@ export interface OperatorRoutesOptions {
   onUnhealthy?: (why: string) => void;
 }
 
-export const HEALTHZ_PATH = '/healthz';
-export const METRICS_PATH = '/metrics';
+const HEALTHZ_PATH = '/healthz';
+const METRICS_PATH = '/metrics';
 
 export function operatorRoutes(options: OperatorRoutesOptions): CustomRoute[] {
   const timeoutMs = options.healthTimeoutMs ?? 2000;

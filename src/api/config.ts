@@ -21,7 +21,7 @@ export type ApiConfigResult = { ok: true; api: ApiConfig } | { ok: false; proble
 
 type Env = Record<string, string | undefined>;
 
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DEFAULT_RATE = 60;
 

@@ -23,9 +23,9 @@ const CHANNEL = /^[CGD][A-Z0-9]{2,20}$/;
 const TS = /^\d{9,11}\.\d{6}$/;
 const MENTIONABLE = /^[UWS][A-Z0-9]{2,20}$/;
 /** The header's 150 characters are the run's limit; a title is one line beside it. */
-export const MAX_TITLE_LENGTH = 150;
-export const MAX_LINK_LENGTH = 1000;
-export const MAX_NOTIFY = 20;
+const MAX_TITLE_LENGTH = 150;
+const MAX_LINK_LENGTH = 1000;
+const MAX_NOTIFY = 20;
 /** An idempotency key is the pipeline's own id (a run id and attempt, a UUID): printable, short. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 

@@ -22,10 +22,10 @@ import type { RunEvents } from './run-events';
 import { apiStatus, messageRef, runView } from './view';
 import { errorMessage } from '../shared/error-text';
 
-export const RUNS_PATH = '/api/v1/runs';
+const RUNS_PATH = '/api/v1/runs';
 
 /** product.md §8: the same key and token within 24 h answer the same run. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** A retry that finds its key taken waits this long at most for the first request's run to be posted. */
 const REPLAY_WAIT_MS = 30_000;
 const REPLAY_POLL_MS = 100;

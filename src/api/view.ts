@@ -65,11 +65,11 @@ export function apiStatus(run: Run): ApiRunStatus {
   }
 }
 
-export function isApiFinal(status: ApiRunStatus): boolean {
+function isApiFinal(status: ApiRunStatus): boolean {
   return status !== 'triggering' && status !== 'running';
 }
 
-export function checkStatus(status: SessionStatus): ApiCheckStatus {
+function checkStatus(status: SessionStatus): ApiCheckStatus {
   switch (status) {
     case 'PASSED':
       return 'passed';

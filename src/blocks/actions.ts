@@ -10,7 +10,7 @@ import { parseJsonObject } from '../shared/json';
 export const ACTION_CANCEL = 'run_cancel';
 export const ACTION_RERUN_FAILED = 'run_rerun_failed';
 export const ACTION_RERUN_ALL = 'run_rerun_all';
-export const ACTION_RERUN_CHECK = 'run_rerun_check';
+const ACTION_RERUN_CHECK = 'run_rerun_check';
 export const ACTION_OPEN = 'run_open';
 /** Per-row rerun buttons are `run_rerun_check:<n>`: action ids must be unique within a message. */
 export const ACTION_RERUN_CHECK_PATTERN = /^run_rerun_check:\d+$/;

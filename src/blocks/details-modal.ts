@@ -12,7 +12,7 @@ import { formatDuration } from './format';
 import { context, header, section } from './message';
 import { STATUS_GLYPH } from './order';
 
-export const DETAILS_CALLBACK_ID = 'failure_details';
+const DETAILS_CALLBACK_ID = 'failure_details';
 /** Slack's modal limits (product.md §7). */
 export const MODAL_LIMITS = { blocks: 100, title: 24, privateMetadata: 3000 } as const;
 /** Locations detailed in one modal; the rest are counted. */

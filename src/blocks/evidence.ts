@@ -17,13 +17,13 @@ import { STATUS_GLYPH, failingInOrder } from './order';
 import { formatLocations } from './rows';
 
 /** The Details button of the n-th failure in a thread reply: `failure_details:<n>`. */
-export const ACTION_FAILURE_DETAILS = 'failure_details';
+const ACTION_FAILURE_DETAILS = 'failure_details';
 export const ACTION_FAILURE_DETAILS_PATTERN = /^failure_details:\d+$/;
 /** The "Details…" menu of the run message. */
 export const ACTION_RUN_DETAILS = 'run_details';
 
 /** All the text of one message's blocks stays under this (Slack refuses from about 11,300). */
-export const MESSAGE_TEXT_CAP = 10_000;
+const MESSAGE_TEXT_CAP = 10_000;
 /** Checks the run message's Details menu lists, and how much of each name. */
 const MENU_OPTIONS = 20;
 const MENU_NAME_MAX = 40;
@@ -72,7 +72,7 @@ function continuation(run: Run): string {
 }
 
 /** One failing check: name, where, why, response, attempts, links; a Details button. */
-export function evidenceSection(runId: string, session: Session, evidence: FailureEvidence | undefined, index: number): KnownBlock {
+function evidenceSection(runId: string, session: Session, evidence: FailureEvidence | undefined, index: number): KnownBlock {
   const name = oneLine(session.name) || session.checkId;
   const degraded = session.status === 'DEGRADED';
   const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
@@ -120,7 +120,7 @@ function responseLine(detail: ResultDetail): string {
   return parts.join(' · ');
 }
 
-export function detailsButton(runId: string, checkId: string, index: number): Button | undefined {
+function detailsButton(runId: string, checkId: string, index: number): Button | undefined {
   const value = encodeButtonValue({ run: runId, check: checkId });
   if (value.length > LIMITS.buttonValue) return undefined;
   return { type: 'button', action_id: `${ACTION_FAILURE_DETAILS}:${index}`, text: { type: 'plain_text', text: 'Details' }, value };

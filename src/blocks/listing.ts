@@ -12,7 +12,7 @@ import { formatDuration, plural, slackDate } from './format';
 import { actions, context, fallback, section, type SlackMessage } from './message';
 
 /** Per-row Run buttons are `find_run:<n>` (action ids are unique within a message). */
-export const ACTION_RUN_LISTED = 'find_run';
+const ACTION_RUN_LISTED = 'find_run';
 export const ACTION_RUN_LISTED_PATTERN = /^find_run:\d+$/;
 export const ACTION_RUN_ALL_LISTED = 'find_run_all';
 /** Rows shown at most: 20 rows of about 300 characters stay far inside a message's text cap. */
@@ -36,7 +36,7 @@ export interface ListingContext {
 }
 
 /** The checks a Run button starts, as it carries them. */
-export function encodeRunValue(checkIds: readonly string[]): string {
+function encodeRunValue(checkIds: readonly string[]): string {
   return JSON.stringify({ checks: checkIds });
 }
 

@@ -13,16 +13,16 @@ import { plural, slackDate } from './format';
 import { context, section } from './message';
 
 export const CALLBACK_PICKER = 'checkly_picker';
-export const BLOCK_COUNT = 'picker_count';
-export const BLOCK_TAGS = 'picker_tags';
-export const BLOCK_GROUPS = 'picker_groups';
-export const BLOCK_CHECKS = 'picker_checks';
-export const BLOCK_REFRESH = 'picker_refresh';
+const BLOCK_COUNT = 'picker_count';
+const BLOCK_TAGS = 'picker_tags';
+const BLOCK_GROUPS = 'picker_groups';
+const BLOCK_CHECKS = 'picker_checks';
+const BLOCK_REFRESH = 'picker_refresh';
 /** Each input's element has the action id of its block: one name per input. */
-export const ACTION_TAGS = BLOCK_TAGS;
+const ACTION_TAGS = BLOCK_TAGS;
 export const ACTION_GROUPS = BLOCK_GROUPS;
 export const ACTION_CHECKS = BLOCK_CHECKS;
-export const ACTION_REFRESH = BLOCK_REFRESH;
+const ACTION_REFRESH = BLOCK_REFRESH;
 /** Reads the account's checks again (a check created since the list was read). */
 export const ACTION_RELOAD = 'picker_reload';
 export const PICKER_INPUT_ACTIONS = [ACTION_TAGS, ACTION_GROUPS, ACTION_CHECKS] as const;
@@ -36,7 +36,7 @@ export interface PickerMetadata {
   channel: string;
 }
 
-export function encodeMetadata(meta: PickerMetadata): string {
+function encodeMetadata(meta: PickerMetadata): string {
   return JSON.stringify({ channel: meta.channel });
 }
 

@@ -14,7 +14,7 @@ import { LIMITS, section } from './message';
 import { STATUS_GLYPH, orderSessions, statusGroup } from './order';
 
 /** Rows with their own Rerun button each take a whole section, so only the first few get one. */
-export const MAX_ROW_BUTTONS = 5;
+const MAX_ROW_BUTTONS = 5;
 /** Passed checks are folded when the run has more than this many checks... */
 const FOLD_ABOVE_CHECKS = 20;
 /** ...and more than this many of them passed. */

@@ -29,7 +29,7 @@ export interface RenderRunOptions {
   size?: MessageSize;
 }
 
-export const ACTIONS_BLOCK_ID = 'run_actions';
+const ACTIONS_BLOCK_ID = 'run_actions';
 
 export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const counts = countStatuses(run.sessions);

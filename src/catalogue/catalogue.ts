@@ -101,7 +101,7 @@ export function conditions(statuses: readonly CheckStatus[]): Map<string, CheckC
 }
 
 /** Lower-cased words of a search; empty words dropped. */
-export function searchWords(query: string): string[] {
+function searchWords(query: string): string[] {
   return query
     .toLowerCase()
     .split(/\s+/u)

@@ -27,7 +27,7 @@ export type Resolved =
       target: Target;
     };
 
-export function isEmptyChoice(choice: Choice): boolean {
+function isEmptyChoice(choice: Choice): boolean {
   return choice.tags.length === 0 && choice.groupIds.length === 0 && choice.checkIds.length === 0;
 }
 

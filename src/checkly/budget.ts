@@ -14,7 +14,7 @@ import type { ChecklyOperation } from './operation';
  * polls do at leisure. 3: the failure evidence of a finished run's thread reply (results,
  * screenshots): it must never slow down learning that a running session is final.
  */
-export const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
+const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   trigger: 0,
   cancel: 0,
   result: 1,

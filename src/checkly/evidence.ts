@@ -14,7 +14,7 @@ const MAX_ERRORS = 5;
 const MAX_ERROR_CHARS = 2_000;
 const MAX_ASSERTIONS = 20;
 const MAX_FIELD_CHARS = 300;
-export const LOG_LINES = 20;
+const LOG_LINES = 20;
 const MAX_LOG_LINE_CHARS = 300;
 
 export function resultDetail(result: CheckResult): ResultDetail {

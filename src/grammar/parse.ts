@@ -22,7 +22,7 @@ export const MAX_CHECK_IDS = 20;
 /** Search words are a few words of a check's name or tags; longer is a paste accident. */
 export const MAX_SEARCH_LENGTH = 100;
 /** How much of an offending piece of input an error message quotes. */
-export const MAX_QUOTED_LENGTH = 50;
+const MAX_QUOTED_LENGTH = 50;
 
 export type Command =
   /** `unknown`: the subcommand typed, when it was not one we know (at most MAX_QUOTED_LENGTH characters). */

@@ -8,7 +8,7 @@
  * both ends, so any quote of a family closes a quote opened by any other of the same family.
  */
 export const DOUBLE_QUOTES = '"\u201C\u201D'; // " “ ”
-export const SINGLE_QUOTES = "'\u2018\u2019"; // ' ‘ ’
+const SINGLE_QUOTES = "'\u2018\u2019"; // ' ‘ ’
 /** macOS and iOS turn a typed `--` into an en or em dash, so a flag may arrive as `—all`. */
 export const DASHES = '-\u2013\u2014'; // - – —
 

@@ -18,7 +18,7 @@ export function statusUsage(command: string = DEFAULT_COMMAND): string {
   return `\`${command} status\` lists the runs still in progress in this channel`;
 }
 
-export function pickUsage(command: string = DEFAULT_COMMAND): string {
+function pickUsage(command: string = DEFAULT_COMMAND): string {
   return `\`${command}\` (or \`${command} run\` alone) opens a form to pick checks by tag, group or name`;
 }
 

@@ -13,9 +13,9 @@ import { ResultGone, type CheckType, type LocationResult, type ResultDetail, typ
 /** Failing checks whose result the thread reply details. */
 export const EVIDENCE_CHECKS = 10;
 /** Screenshots uploaded per run. */
-export const SCREENSHOTS_PER_RUN = 3;
+const SCREENSHOTS_PER_RUN = 3;
 /** Slack takes far bigger files; a failure screenshot is a few hundred KB, and this caps what we hold. */
-export const SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024;
+const SCREENSHOT_MAX_BYTES = 5 * 1024 * 1024;
 const SCREENSHOT_TYPES: ReadonlySet<CheckType> = new Set(['BROWSER', 'PLAYWRIGHT']);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -45,7 +45,7 @@ export interface EvidenceOptions {
 }
 
 /** The first failing location's result of a session, where its evidence is. */
-export function failingResult(session: Session): LocationResult | undefined {
+function failingResult(session: Session): LocationResult | undefined {
   return session.results?.find((r) => r.failing);
 }
 

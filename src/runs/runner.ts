@@ -666,7 +666,7 @@ function isClaimLive(ref: RerunSummary, now: number): boolean {
 }
 
 /** The target of a rerun, or undefined when there is nothing to rerun. */
-export function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Target | undefined {
+function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Target | undefined {
   if (kind === 'all') return parent.target;
   const checkIds =
     kind === 'failed'

@@ -35,8 +35,8 @@ interface Members {
   fetchedAt: number;
 }
 
-export const DEFAULT_USERGROUPS_TTL_MS = 5 * 60 * 1000;
-export const DEFAULT_USERGROUPS_TIMEOUT_MS = 1500;
+const DEFAULT_USERGROUPS_TTL_MS = 5 * 60 * 1000;
+const DEFAULT_USERGROUPS_TIMEOUT_MS = 1500;
 const NOBODY: ReadonlySet<string> = new Set();
 
 export class UsergroupMembership {
