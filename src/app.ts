@@ -47,14 +47,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
   const foreground = new Foreground();
   const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID, foreground });
-  /** A start-up step that fails closes the stores before the failure goes on. */
+  const slack = buildReceiver(config, { logger, metrics, now, socketGraceMs: options.socketGraceMs, storeHealthy: () => state.healthy(), routes: runApi.routes });
+  /** A start-up step that fails closes the stores and Slack's connections before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (err: unknown) => {
+      slack.close();
       await runApi.close().catch(() => undefined);
       await state.close().catch(() => undefined);
       throw err;
     });
-  const slack = buildReceiver(config, { logger, metrics, now, socketGraceMs: options.socketGraceMs, storeHealthy: () => state.healthy(), routes: runApi.routes });
   const identity = await orClose(verifyCredentials(config, slack.clientOptions, logger));
   const app = buildApp(config, slack, identity, logger);
 
