@@ -256,6 +256,12 @@ export class SlackRunMessages implements RunMessages {
     const first = this.options.render(run, state.size);
     const intended = digest(first);
     if (intended === state.lastSent) return 'unchanged';
+    // What the store says is on screen: another process may have shown this state since this one
+    // last sent (a replica that followed the run, then died, and this one posted it or followed it before).
+    if (intended === run.shownDigest) {
+      state.lastSent = intended;
+      return 'unchanged';
+    }
     if (!isRunOver(run)) await this.options.beforeShow?.(run, intended);
     try {
       const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {

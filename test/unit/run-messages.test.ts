@@ -177,6 +177,44 @@ describe('SlackRunMessages', () => {
     messages.stop();
   });
 
+  test('a process that shows a run again sends nothing the store says another process showed since (a replica that followed it, then died)', async () => {
+    const chat = new FakeChat();
+    let stored: string | undefined;
+    const replica = () =>
+      new SlackRunMessages({
+        client: chat.client,
+        render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
+        renderFailureReplies: () => [],
+        intervalMs: 1000,
+        maxUpdatesPerMinute: 50,
+        now: Date.now,
+        logger,
+        beforeShow: async (_r, d) => {
+          stored = d;
+        },
+        onShown: (_r, d) => {
+          stored = d;
+        },
+      });
+    const poster = replica();
+    const follower = replica();
+    const ts = '1700000000.000001';
+    await poster.post(run('r1', ['STARTED', 'STARTED'])); // the poster keeps what it posted
+    follower.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(chat.of('update').map((c) => c.text)).toEqual(['r1 running: PASSED,STARTED']);
+    follower.stop(); // killed
+
+    // The poster takes the run over: the store's digest, not its own memory of the post, says what is on screen.
+    poster.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }));
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(chat.of('update')).toHaveLength(1);
+    poster.changed(run('r1', ['PASSED', 'FAILED'], { ts, phase: 'running', shownDigest: stored }));
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(chat.of('update').map((c) => c.text)).toEqual(['r1 running: PASSED,STARTED', 'r1 running: PASSED,FAILED']);
+    poster.stop();
+  });
+
   test('finished shows the final state, then replies in the thread when something failed', async () => {
     const chat = new FakeChat();
     const messages = setup(chat);
