@@ -7,6 +7,7 @@ import type { webApi } from '@slack/bolt';
 import type { Metrics } from './metrics';
 import { runOutcome } from './metrics';
 import type { RunMessages } from './runs/ports';
+import { bufferedBody } from './slack/http-fetch';
 
 /**
  * A run starts when its message is posted (a channel the bot cannot post in starts nothing); a run
@@ -33,10 +34,12 @@ export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStar
 /** Slack method names look like `chat.postMessage`; anything else is not a label worth a series. */
 const METHOD = /^[a-z]+(\.[a-zA-Z]+){1,3}$/;
 const ERROR_CODE = /^[a-z_]{1,64}$/;
+const OK_PREFIX = Buffer.from('{"ok":true');
 
 /**
  * For `clientOptions.fetch`: counts each HTTP attempt (retries too) by method and by Slack's error
- * code, reading a copy of the answer so the client still reads the original.
+ * code, reading the bytes `slackHttpFetch` kept (or else a copy of the answer), so the client still
+ * reads the original.
  */
 export function meteredSlackFetch(metrics: Pick<Metrics, 'slackCall'>, base: typeof fetch = globalThis.fetch): webApi.FetchFunction {
   return async (url, init) => {
@@ -64,7 +67,10 @@ async function errorOf(response: Response): Promise<string | undefined> {
   if (response.status !== 200) return `http_${response.status}`;
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
   try {
-    const body = (await response.clone().json()) as unknown;
+    const bytes = bufferedBody(response);
+    // Slack's answers start with "ok": a success is seen without parsing the echo of the message.
+    if (bytes !== undefined && bytes.subarray(0, OK_PREFIX.length).equals(OK_PREFIX)) return undefined;
+    const body = (bytes !== undefined ? JSON.parse(bytes.toString('utf8')) : await response.clone().json()) as unknown;
     if (typeof body !== 'object' || body === null) return 'invalid_response';
     const { ok, error } = body as { ok?: unknown; error?: unknown };
     if (ok === true) return undefined;

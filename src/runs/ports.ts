@@ -45,10 +45,19 @@ export interface PostOptions {
   answerWaits?: boolean;
 }
 
+/**
+ * A run's message, just posted: its ts, and a digest of what it shows, which the caller keeps with
+ * the run in the same write as the ts (the process that follows the run then sends no duplicate).
+ */
+export interface Posted {
+  ts: string;
+  shownDigest?: string;
+}
+
 /** What the run domain needs of the chat: the run's message (implemented over Slack). */
 export interface RunMessages {
   /** Posts the run's first message; says so when the bot may not post in the channel. */
-  post(run: Run, options?: PostOptions): Promise<{ ts: string } | { unreachable: Unreachable }>;
+  post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable }>;
   /** The run changed: show it, when the update budget allows. */
   changed(run: Run): void;
   /**

@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../log';
-import type { RunMessages, SessionStarter, Unreachable } from './ports';
+import type { Posted, RunMessages, SessionStarter, Unreachable } from './ports';
 import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needsReply, unfinishedSessions } from './status';
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
@@ -21,7 +21,7 @@ export interface RunRequest {
    * Told as soon as the run's message is posted, or the bot could not post it, before the trigger: a
    * modal must answer Slack within 3 s whether the run can go ahead in its channel.
    */
-  onPosted?: (posted: { ts: string } | { unreachable: Unreachable }) => void;
+  onPosted?: (posted: Posted | { unreachable: Unreachable }) => void;
   /** Default: the requester's slash command. */
   origin?: RunOrigin;
   title?: string;
@@ -148,7 +148,7 @@ export class Runner {
         await this.deleteQuietly(run.id);
         return posted;
       }
-      const recorded = await this.recordPosted(run, posted.ts);
+      const recorded = await this.recordPosted(run, posted);
       if (!recorded) return { run: { ...run, ts: posted.ts, phase: 'error' } };
       if (request.onStored) {
         request.onStored(recorded);
@@ -167,12 +167,14 @@ export class Runner {
    * few tries), nothing is triggered and the message says so at once: the sweep, which would not
    * know its ts, must not be left to post a second one.
    */
-  private async recordPosted(run: Run, ts: string): Promise<Run | undefined> {
+  private async recordPosted(run: Run, posted: Posted): Promise<Run | undefined> {
     const { store, messages, now, logger } = this.options;
+    const { ts, shownDigest } = posted;
     try {
       const recorded = await this.retryStore(() =>
         store.update(run.id, (r) => {
           r.ts = ts;
+          r.shownDigest = shownDigest;
           r.triggerSentAt = now();
         }),
       );
@@ -403,7 +405,7 @@ export class Runner {
         await release();
         return { kind: 'not_posted', parent };
       }
-      const recorded = await this.recordPosted(run, posted.ts);
+      const recorded = await this.recordPosted(run, posted);
       if (!recorded) {
         await release();
         return { kind: 'not_posted', parent };
@@ -520,7 +522,11 @@ export class Runner {
           await store.delete(current.id);
           return;
         }
-        current = (await store.update(current.id, (r) => void (r.ts = posted.ts))) ?? { ...current, ts: posted.ts };
+        current =
+          (await store.update(current.id, (r) => {
+            r.ts = posted.ts;
+            r.shownDigest = posted.shownDigest;
+          })) ?? { ...current, ts: posted.ts };
       }
       const outcome = await messages.finished(current);
       if (this.stopped && outcome.shown === false) return; // the next process shows it

@@ -15,6 +15,14 @@ export interface SlackHttp {
   close(): void;
 }
 
+/** The bytes of each answer this fetch made, so a reader of the answer needs no copy of its stream. */
+const bodies = new WeakMap<Response, Buffer>();
+
+/** The body of an answer `slackHttpFetch` made (undefined for any other Response). */
+export function bufferedBody(response: Response): Buffer | undefined {
+  return bodies.get(response);
+}
+
 /** Statuses whose answer has no body (a Response refuses one). */
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -38,7 +46,10 @@ export function slackHttpFetch(fallback: typeof fetch = globalThis.fetch): Slack
             }
             const status = res.statusCode ?? 0;
             try {
-              resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: answerHeaders }));
+              const body = Buffer.concat(chunks);
+              const response = new Response(NO_BODY.has(status) ? null : body, { status, statusText: res.statusMessage ?? '', headers: answerHeaders });
+              bodies.set(response, body);
+              resolve(response);
             } catch (err) {
               reject(err);
             }

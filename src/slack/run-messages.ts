@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
 import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
-import type { FinishOutcome, PostOptions, RunMessages, Unreachable } from '../runs/ports';
+import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
 import { afterPendingIo } from '../shared/turns';
@@ -15,6 +15,15 @@ import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './upd
 type WebClient = webApi.WebClient;
 
 /** A short fingerprint of a message: enough to tell whether it changed. */
+/**
+ * Blocks as the JSON text Slack receives in the form anyway. Given objects, the client also copies
+ * them deeply and serialises them for a debug line it builds whatever the log level: about a sixth
+ * of a millisecond of CPU on every post and update, which a burst of API runs waits on.
+ */
+function wireBlocks(blocks: SlackMessage['blocks']): never {
+  return JSON.stringify(blocks) as never;
+}
+
 function digest(message: SlackMessage): string {
   return createHash('sha1').update(JSON.stringify(message)).digest('base64url');
 }
@@ -53,8 +62,9 @@ export interface RunMessagesOptions {
   now: () => number;
   logger: Logger;
   /**
-   * Called with a digest of what a run's message shows after each post or update, to be kept with
-   * the run: a process that takes the run over then knows what is on screen and sends no duplicate.
+   * Called with a digest of what a run's message shows after each update, to be kept with the run: a
+   * process that takes the run over then knows what is on screen and sends no duplicate. (A post
+   * returns its digest instead, for the caller to keep with the message's ts.)
    */
   onShown?: (run: Run, digest: string) => void;
   /**
@@ -133,7 +143,7 @@ export class SlackRunMessages implements RunMessages {
     });
   }
 
-  async post(run: Run, options: PostOptions = {}): Promise<{ ts: string } | { unreachable: Unreachable }> {
+  async post(run: Run, options: PostOptions = {}): Promise<Posted | { unreachable: Unreachable }> {
     // Posting comes right after a command's acknowledgement; in a burst, the other commands'
     // requests are already waiting. They go first: their acknowledgements are due within 3 s.
     // A post whose caller answers only once it is out (the HTTP API) is that acknowledgement.
@@ -146,7 +156,7 @@ export class SlackRunMessages implements RunMessages {
             channel: run.channel,
             thread_ts: run.threadTs,
             text: message.text,
-            blocks: message.blocks as never,
+            blocks: wireBlocks(message.blocks),
             unfurl_links: false,
             unfurl_media: false,
           }),
@@ -158,8 +168,7 @@ export class SlackRunMessages implements RunMessages {
       const state: MessageState = { latest: { ...run, ts }, lastSent: shown, outstanding: 0, over: false, size };
       this.states.set(run.id, state);
       this.idle(run.id, state);
-      this.options.onShown?.({ ...run, ts }, shown);
-      return { ts };
+      return { ts, shownDigest: shown };
     } catch (err) {
       const code = platformError(err);
       if (code === 'not_in_channel' || code === 'channel_not_found') return { unreachable: code };
@@ -266,7 +275,7 @@ export class SlackRunMessages implements RunMessages {
     try {
       const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {
         const message = size === state.size ? first : this.options.render(run, size);
-        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: message.blocks as never });
+        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: wireBlocks(message.blocks) });
         return message;
       });
       const shown = digest(message);
@@ -337,7 +346,7 @@ export class SlackRunMessages implements RunMessages {
           channel: run.channel,
           thread_ts: threadTs,
           text: reply.text,
-          blocks: reply.blocks as never,
+          blocks: wireBlocks(reply.blocks),
           unfurl_links: false,
           unfurl_media: false,
         }),

@@ -4,6 +4,7 @@ import { webApi, type CustomRoute } from '@slack/bolt';
 import { Metrics, runOutcome } from '../../src/metrics';
 import { countRuns, meteredSlackFetch } from '../../src/metrics-hooks';
 import { operatorRoutes } from '../../src/operator-routes';
+import { slackHttpFetch } from '../../src/slack/http-fetch';
 import type { RunMessages } from '../../src/runs/ports';
 import type { Run, SessionStatus } from '../../src/runs/types';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
@@ -133,12 +134,17 @@ describe('meteredSlackFetch with the real Web API client', () => {
     await slack.close();
   });
 
-  it('counts every call by method and Slack error, and the client still gets its answers', async () => {
+  // The platform's fetch (the answer is read from a copy), and the app's own (from the bytes it kept).
+  it.each([
+    ['the platform fetch', () => ({ fetch: globalThis.fetch, close: () => undefined })],
+    ['slackHttpFetch', () => slackHttpFetch()],
+  ])('counts every call by method and Slack error, and the client still gets its answers (over %s)', async (_name, base) => {
     const metrics = new Metrics({ defaultMetrics: false });
+    const http = base();
     const client = new webApi.WebClient('xoxb-metrics-test', {
       slackApiUrl: slack.apiUrl,
       retryConfig: { retries: 0 },
-      fetch: meteredSlackFetch(metrics),
+      fetch: meteredSlackFetch(metrics, http.fetch),
     });
     slack.setChannelError('C0PRIV', 'channel_not_found');
     const posted = await client.chat.postMessage({ channel: 'C0OPS', text: 'hello' });
@@ -150,6 +156,7 @@ describe('meteredSlackFetch with the real Web API client', () => {
     expect(sample(text, 'checkly_slack_slack_calls_total{method="chat.postMessage",error="none"}')).toBe(1);
     expect(sample(text, 'checkly_slack_slack_calls_total{method="chat.postMessage",error="channel_not_found"}')).toBe(1);
     expect(sample(text, 'checkly_slack_slack_calls_total{method="auth.test",error="none"}')).toBe(1);
+    http.close();
   });
 
   it('counts a 429, an unreachable API and an odd URL without inventing series', async () => {

@@ -6,7 +6,7 @@ import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../s
 import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
-import type { FinishOutcome, PostOptions, RunMessages, Unreachable } from '../../src/runs/ports';
+import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunnerOptions, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionFollower } from '../../src/runs/follower';
@@ -24,12 +24,15 @@ export type StoreOp = 'create' | 'get' | 'update' | 'delete' | 'list';
 export class FaultyStore extends MemoryRunStore {
   failing = new Set<StoreOp>();
   failTimes = new Map<StoreOp, number>();
+  /** Writes so far (create, update, delete), failed ones included. */
+  writes = 0;
   private fail(op: StoreOp): void {
     const times = this.failTimes.get(op) ?? 0;
     if (times > 0) this.failTimes.set(op, times - 1);
     if (this.failing.has(op) || times > 0) throw new Error(`store ${op} failed (SQLITE_IOERR)`);
   }
   override async create(run: Run): Promise<void> {
+    this.writes += 1;
     this.fail('create');
     return super.create(run);
   }
@@ -38,10 +41,12 @@ export class FaultyStore extends MemoryRunStore {
     return super.get(id);
   }
   override async update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
+    this.writes += 1;
     this.fail('update');
     return super.update(id, change);
   }
   override async delete(id: string): Promise<void> {
+    this.writes += 1;
     this.fail('delete');
     return super.delete(id);
   }
@@ -63,14 +68,14 @@ export class FakeMessages implements RunMessages {
   finishAnswers: FinishOutcome[] = [];
   private seq = 0;
 
-  async post(run: Run, options?: PostOptions): Promise<{ ts: string } | { unreachable: Unreachable }> {
+  async post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable }> {
     this.postOptions.push(options);
     const failure = this.postFailure;
     if (typeof failure === 'string') return { unreachable: failure };
     if (failure) throw failure;
     this.posts.push(structuredClone(run));
     this.seq += 1;
-    return { ts: `1700000000.${String(this.seq).padStart(6, '0')}` };
+    return { ts: `1700000000.${String(this.seq).padStart(6, '0')}`, shownDigest: `posted ${run.id}` };
   }
   changed(run: Run): void {
     this.changes.push(structuredClone(run));

@@ -41,6 +41,7 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     const ended = await store.get('unposted');
     expect(ended?.error?.kind).toBe('not_started');
     expect(ended?.ts).toBeDefined();
+    expect(ended?.shownDigest).toBe('posted unposted'); // kept with the ts
     expect(messages.posts.map((r) => [r.id, r.phase])).toEqual([['unposted', 'error']]);
     expect(isSettled(ended!)).toBe(true);
   });
@@ -267,10 +268,12 @@ describe('a run whose caller waits for its post (the HTTP API)', () => {
   test('is posted at once, answered once recorded, and triggered only after the I/O pending then', async () => {
     const { runner, messages, checkly, store } = make();
     const order: string[] = [];
+    let writesBeforeAnswer = 0;
     const started = runner.start({
       ...request,
       onStored: (run) => {
-        order.push(`answered ${run.ts}`);
+        writesBeforeAnswer = store.writes;
+        order.push(`answered ${run.ts} showing ${run.shownDigest}`);
         // A request that arrived meanwhile, waiting for its turn of the event loop.
         setImmediate(() => order.push('pending request'));
       },
@@ -279,7 +282,9 @@ describe('a run whose caller waits for its post (the HTTP API)', () => {
     await started;
     order.push(...checkly.triggers.map(() => 'triggered'));
     expect(messages.postOptions).toEqual([{ answerWaits: true }]);
-    expect(order).toEqual(['answered 1700000000.000001', 'pending request', 'triggered']);
+    expect(order).toEqual(['answered 1700000000.000001 showing posted run-1', 'pending request', 'triggered']);
+    // The run, then its message's ts with what it shows, in one write: two writes before the answer.
+    expect(writesBeforeAnswer).toBe(2);
     expect((await store.get('run-1'))?.phase).toBe('running');
   });
 
