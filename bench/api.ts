@@ -7,7 +7,12 @@
  *    and a POST is answered once its message is posted). Target: p99 < 150 ms.
  * 2. Long polls: 20 more runs, each read by 5 clients with ?wait=60 (100 waiting at once). For each
  *    answer, the time from the run becoming final (its finishedAt) to the answer. Target: p95 < 1 s.
+ *
+ * First, the floor (bench/floor-app.ts): the same 4 × 50 POSTs against a bare node:http server that
+ * only posts the message and answers, in its own process, against the same fake Slack: what this
+ * machine and Slack's latency leave to the app. Compare the two in one run, not across runs.
  */
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,7 @@ import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
 import { ACCOUNT_ID, SECRETS, fakeEnv } from '../test/e2e/harness';
 import { spread } from './measure';
+import type { FloorReport } from './floor-app';
 import { startHost } from './scenario';
 import { between, CHECKLY_LATENCY_MS, LIMITS } from './scenarios';
 
@@ -59,6 +65,59 @@ function request(port: number, method: string, urlPath: string, body?: unknown):
   });
 }
 
+interface Bursts {
+  ms: number[];
+  /** Per round: the server's event-loop busy time from the burst's start to its last answer, per POST. */
+  busyPerPostMs: number[];
+}
+
+/** 4 rounds of 50 concurrent POSTs (each to its own channel), a second apart. */
+async function bursts(post: (channel: string) => Promise<Answer>, busyMs: () => Promise<number>, prefix: string): Promise<Bursts> {
+  const result: Bursts = { ms: [], busyPerPostMs: [] };
+  for (let round = 0; round < 4; round++) {
+    const busyBefore = await busyMs();
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`${prefix}${round}X${i}`)));
+    result.busyPerPostMs.push(((await busyMs()) - busyBefore) / 50);
+    const bad = answers.filter((a) => a.status !== 202);
+    if (bad.length > 0) throw new Error(`${bad.length} POSTs failed: ${bad.map((a) => a.status).join(',')}`);
+    result.ms.push(...answers.map((a) => a.ms));
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return result;
+}
+
+/** The floor server in its own process, through the same bursts. */
+async function floor(slackApiUrl: string): Promise<Bursts> {
+  const child = fork(path.join(__dirname, 'floor-app.ts'), [slackApiUrl, SECRETS.botToken], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends FloorReport['type']>(type: T): Promise<Extract<FloorReport, { type: T }>> =>
+    new Promise((resolve) => {
+      const on = (m: FloorReport): void => {
+        if (m.type !== type) return;
+        child.off('message', on);
+        resolve(m as Extract<FloorReport, { type: T }>);
+      };
+      child.on('message', on);
+    });
+  const { port } = await next('started');
+  const busyMs = async () => {
+    const answer = next('busy');
+    child.send({ type: 'busy' });
+    return (await answer).activeMs;
+  };
+  const post = (channel: string) => request(port, 'POST', '/', { channel, target: 'smoke' });
+  try {
+    // Warmed as the app is before its bursts: 20 POSTs one at a time, then 20 at once.
+    for (let i = 0; i < 20; i++) await post(`CFLOORWARM${i}`);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CFLOORWARM${20 + i}`)));
+    return await bursts(post, busyMs, 'CFLOOR');
+  } finally {
+    child.send({ type: 'stop' });
+  }
+}
+
 async function main(): Promise<void> {
   const slack = await startFakeSlack({
     botToken: SECRETS.botToken,
@@ -75,6 +134,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 10; i++) checkly.addCheck({ name: `Followed ${i}`, tags: ['followed'], durationMs: between(Math.random, { min: 20_000, max: 40_000 }) });
   checkly.addCheck({ name: 'Smoke', tags: ['smoke'], durationMs: 5_000 });
   for (let i = 0; i < 3; i++) checkly.addCheck({ name: `Waited ${i}`, tags: ['waited'], durationMs: between(Math.random, { min: 3_000, max: 12_000 }) });
+  const floored = await floor(slack.apiUrl);
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-bench-api-'));
   const host = await startHost('api', {
@@ -96,20 +156,23 @@ async function main(): Promise<void> {
   const followed = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CFOLLOW${i % 5}`, 'followed')));
   if (followed.some((a) => a.status !== 202)) throw new Error(`starting the followed runs failed: ${followed.map((a) => a.status).join(',')}`);
   await new Promise((r) => setTimeout(r, 3_000));
-  const postMs: number[] = [];
   /** Of each POST's time, the part before Slack received its chat.postMessage: the app's own share, mostly. */
-  const beforeSlackMs: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`CPOST${round}X${i}`, 'smoke')));
-    const bad = answers.filter((a) => a.status !== 202);
-    if (bad.length > 0) throw new Error(`${bad.length} POSTs failed: ${bad.map((a) => a.status).join(',')}`);
-    postMs.push(...answers.map((a) => a.ms));
-    answers.forEach((a, i) => {
-      const call = slack.callsTo('chat.postMessage').find((c) => c.args.channel === `CPOST${round}X${i}`);
-      if (call) beforeSlackMs.push(call.at - a.sentAt);
+  const sentAt = new Map<string, number>();
+  const app = await bursts(
+    async (channel) => {
+      const answer = await post(channel, 'smoke');
+      sentAt.set(channel, answer.sentAt);
+      return answer;
+    },
+    () => host.busyMs(),
+    'CPOST',
+  );
+  const beforeSlackMs = slack
+    .callsTo('chat.postMessage')
+    .flatMap((c) => {
+      const sent = sentAt.get(String(c.args.channel));
+      return sent === undefined ? [] : [c.at - sent];
     });
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
 
   // 2. 100 clients waiting on 20 runs.
   const waited = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CWAIT${i}`, 'waited')));
@@ -126,7 +189,8 @@ async function main(): Promise<void> {
   await Promise.all([slack.close(), checkly.close()]);
   rmSync(stateDir, { recursive: true, force: true });
 
-  const posts = spread(postMs);
+  const posts = spread(app.ms);
+  const floorPosts = spread(floored.ms);
   const late = spread(lateMs);
   const beforeSlack = spread(beforeSlackMs);
   const quiet = spread(quietMs);
@@ -134,15 +198,23 @@ async function main(): Promise<void> {
     { what: 'POST /api/v1/runs, 4 × 50 concurrent, 20 runs followed: p99 < 150 ms', value: posts, ok: posts.p99 < 150 },
     { what: 'GET ?wait=60, 100 clients on 20 runs: final → answer p95 < 1 s', value: late, ok: late.p95 < 1000 },
   ];
-  process.stdout.write(`\nrun API benchmark (Slack post ${SLACK_POST_LATENCY_MS.min}-${SLACK_POST_LATENCY_MS.max} ms, Checkly ${CHECKLY_LATENCY_MS.min}-${CHECKLY_LATENCY_MS.max} ms; app peak RSS ${stopped.peakRssMb} MB)\n`);
-  for (const row of rows) {
-    const v = row.value;
-    process.stdout.write(`${row.ok ? 'ok  ' : 'MISS'} ${row.what}\n     n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms\n`);
-  }
-  process.stdout.write(`     one POST at a time, nothing else running: p50=${quiet.p50} ms p95=${quiet.p95} ms max=${quiet.max} ms\n`);
+  const line = (v: ReturnType<typeof spread>) => `n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms`;
+  const perPost = (b: Bursts) => b.busyPerPostMs.map((ms) => ms.toFixed(2)).join(', ');
+  const details: Record<string, string[]> = {
+    [rows[0]!.what]: [
+      `of which before Slack received the post: p50=${beforeSlack.p50} ms p95=${beforeSlack.p95} ms p99=${beforeSlack.p99} ms`,
+      `one POST at a time, nothing else running: p50=${quiet.p50} ms p95=${quiet.p95} ms max=${quiet.max} ms`,
+      `floor (bare node:http posting the message, no store, no client library; same bursts, same fake Slack): ${line(floorPosts)}`,
+      `event loop busy per POST in each burst: app ${perPost(app)} ms; floor ${perPost(floored)} ms`,
+    ],
+  };
   process.stdout.write(
-    `     of which before Slack received the post: p50=${beforeSlack.p50} ms p95=${beforeSlack.p95} ms p99=${beforeSlack.p99} ms (machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
+    `\nrun API benchmark (Slack post ${SLACK_POST_LATENCY_MS.min}-${SLACK_POST_LATENCY_MS.max} ms, Checkly ${CHECKLY_LATENCY_MS.min}-${CHECKLY_LATENCY_MS.max} ms; app peak RSS ${stopped.peakRssMb} MB; machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
   );
+  for (const row of rows) {
+    process.stdout.write(`${row.ok ? 'ok  ' : 'MISS'} ${row.what}\n     ${line(row.value)}\n`);
+    for (const detail of details[row.what] ?? []) process.stdout.write(`     ${detail}\n`);
+  }
   process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
 }
 

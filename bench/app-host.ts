@@ -9,8 +9,12 @@ import { Session } from 'node:inspector/promises';
 import { startApp, type Running } from '../src/app';
 import { loadConfig } from '../src/config';
 
-export type HostRequest = { type: 'start'; name: string; env: Record<string, string> } | { type: 'stop' };
-export type HostReport = { type: 'started'; port: number } | { type: 'stopped'; peakRssMb: number; logged: string[] };
+export type HostRequest = { type: 'start'; name: string; env: Record<string, string> } | { type: 'busy' } | { type: 'stop' };
+export type HostReport =
+  | { type: 'started'; port: number }
+  /** The event loop's busy time since the process started, in ms (performance.eventLoopUtilization). */
+  | { type: 'busy'; activeMs: number }
+  | { type: 'stopped'; peakRssMb: number; logged: string[] };
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {
@@ -53,6 +57,8 @@ process.on('message', (message: HostRequest) => {
       await profiler.start(message.name);
       report({ type: 'started', port: app.port ?? 0 });
     });
+  } else if (message.type === 'busy') {
+    report({ type: 'busy', activeMs: performance.eventLoopUtilization().active });
   } else {
     void profiler.stop().then(() => running?.stop()).then(() => {
       clearInterval(sampler);

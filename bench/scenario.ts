@@ -360,6 +360,8 @@ interface Host {
   /** It was killed: it has nothing more to say. */
   readonly killed: boolean;
   stop(): Promise<{ peakRssMb: number; logged: string[] }>;
+  /** The app's event loop busy time so far, in ms: the difference over a span is the app's own work in it. */
+  busyMs(): Promise<number>;
   /** SIGKILL: the replica dies mid-work, as a crashed pod would. */
   kill(): void;
 }
@@ -395,6 +397,12 @@ export function startHost(name: string, env: Record<string, string>): Promise<Ho
     kill() {
       killed = true;
       child.kill('SIGKILL');
+    },
+    async busyMs() {
+      const busy = next('busy');
+      send({ type: 'busy' });
+      const r = await busy;
+      return r.type === 'busy' ? r.activeMs : 0;
     },
     async stop() {
       const stopped = next('stopped');
