@@ -95,7 +95,9 @@ function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Ru
 
 type Replies = RunMessagesOptions['renderFailureReplies'];
 
-function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } = {}) {
+type StoreHooks = Pick<RunMessagesOptions, 'beforeShow' | 'onShown'>;
+
+function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}) {
   return new SlackRunMessages({
     client: chat.client,
     // The size shows in the text when it is not the full one.
@@ -104,6 +106,8 @@ function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: num
     intervalMs: 1000,
     maxUpdatesPerMinute: over.maxUpdatesPerMinute ?? 50,
     ...(over.burst ? { updateShares: { burst: over.burst } } : {}),
+    beforeShow: over.beforeShow,
+    onShown: over.onShown,
     now: Date.now,
     logger,
   });
@@ -152,14 +156,7 @@ describe('SlackRunMessages', () => {
   test('an update of a run in progress is recorded before it is sent (a kill in between leaves nothing to resend); a final one only once Slack took it', async () => {
     const chat = new FakeChat();
     const events: string[] = [];
-    const messages = new SlackRunMessages({
-      client: chat.client,
-      render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
-      renderFailureReplies: () => [],
-      intervalMs: 1000,
-      maxUpdatesPerMinute: 50,
-      now: Date.now,
-      logger,
+    const messages = setup(chat, {
       beforeShow: async (r) => {
         events.push(`before ${r.sessions.map((s) => s.status).join(',')} (updates sent: ${chat.of('update').length})`);
       },
@@ -187,14 +184,7 @@ describe('SlackRunMessages', () => {
     const chat = new FakeChat();
     let stored: string | undefined;
     const replica = () =>
-      new SlackRunMessages({
-        client: chat.client,
-        render: (r) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}`, blocks: [] }),
-        renderFailureReplies: () => [],
-        intervalMs: 1000,
-        maxUpdatesPerMinute: 50,
-        now: Date.now,
-        logger,
+      setup(chat, {
         beforeShow: async (_r, d) => {
           stored = d;
         },
