@@ -80,7 +80,11 @@ describe('RedisSlidingWindow', () => {
 describe('budgets shared by replicas through Redis', () => {
   test('two replicas spending one Checkly budget never exceed it together, and both get their turn', async () => {
     const key = freshKey();
-    const replicas = [0, 1].map(() => new ChecklyBudget({ maxRequestsPerMinute: 8, windowMs: 600, shared: { redis: connect(), key } }));
+    // As in production (a 61 s window against Checkly's 60 s): the budget counts a request from just
+    // before it goes, Checkly from its arrival, a little later. Here "arrival" is when beforeRequest's
+    // caller runs again, which a loaded machine can delay by some milliseconds: the budget's window
+    // is 650 ms and the requests are counted, as Checkly would, in any 600 ms.
+    const replicas = [0, 1].map(() => new ChecklyBudget({ maxRequestsPerMinute: 8, windowMs: 650, shared: { redis: connect(), key } }));
     const log: Array<{ replica: number; at: number }> = [];
     const all = replicas.flatMap((budget, replica) =>
       Array.from({ length: 12 }, () => budget.beforeRequest('completion').then(() => log.push({ replica, at: Date.now() }))),
