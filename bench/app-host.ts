@@ -48,6 +48,8 @@ function report(message: HostReport, then: () => void = () => undefined): void {
   process.send?.(message, then);
 }
 
+// A bench that dies (or is stopped by a timeout) takes this process with it: no orphan holds its output open.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message: HostRequest) => {
   if (message.type === 'start') {
     const loaded = loadConfig(message.env);

@@ -61,6 +61,8 @@ function report(message: FloorReport): void {
 }
 
 server.listen(0, '127.0.0.1', () => report({ type: 'started', port: (server.address() as { port: number }).port }));
+// A bench that dies (or is stopped by a timeout) takes this process with it: no orphan holds its output open.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (message: { type: string }) => {
   if (message.type === 'busy') report({ type: 'busy', activeMs: performance.eventLoopUtilization().active });
   else process.exit(0);
