@@ -34,6 +34,15 @@ async function finishedParent(s: ReturnType<typeof make>) {
   return parent;
 }
 
+/** A rerun of the failed checks by U2, held at its trigger (release it with `s.checkly.release()`). */
+async function rerunInFlight(s: ReturnType<typeof make>) {
+  const parent = await finishedParent(s);
+  s.checkly.hold = true;
+  const first = s.service.rerun({ parent, kind: 'failed', requester: 'U2' });
+  await jest.advanceTimersByTimeAsync(10);
+  return { parent, first };
+}
+
 describe('start and read', () => {
   test('a started run carries its origin and can be read back', async () => {
     const s = make();
@@ -63,10 +72,7 @@ describe('rerun', () => {
 
   test('a second click while the rerun is going answers with the link to the rerun message', async () => {
     const s = make();
-    const parent = await finishedParent(s);
-    s.checkly.hold = true;
-    const first = s.service.rerun({ parent, kind: 'failed', requester: 'U2' });
-    await jest.advanceTimersByTimeAsync(10);
+    const { parent, first } = await rerunInFlight(s);
     const second = await s.service.rerun({ parent, kind: 'failed', requester: 'U3' });
     expect(second.kind).toBe('in_progress');
     if (second.kind !== 'in_progress') return;
@@ -83,10 +89,7 @@ describe('rerun', () => {
 
   test('without a link when Slack gives none', async () => {
     const s = make();
-    const parent = await finishedParent(s);
-    s.checkly.hold = true;
-    const first = s.service.rerun({ parent, kind: 'failed', requester: 'U2' });
-    await jest.advanceTimersByTimeAsync(10);
+    const { parent, first } = await rerunInFlight(s);
     s.permalinks.broken.add((await s.store.get('run-1'))!.ts!);
     const second = await s.service.rerun({ parent, kind: 'failed', requester: 'U3' });
     expect(second).toMatchObject({ kind: 'in_progress', permalink: undefined });
