@@ -46,6 +46,8 @@ export interface SlackCall {
   status?: number;
   answeredAt?: number;
   error?: string;
+  /** Slack's warning on an answer that went through: `missing_charset` for JSON sent without `charset=utf-8`. */
+  warning?: string;
 }
 
 export interface MessageVersion {
@@ -338,11 +340,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   const webApi = async (method: string, req: http.IncomingMessage, raw: string): Promise<{ status: number; headers: Record<string, string>; body: Result }> => {
-    const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    const contentType = req.headers['content-type'] ?? '';
+    const json = contentType.includes('application/json');
+    const args = parseArgs(raw, contentType);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = bearer ?? optStr(args.token);
+    // A JSON body's token counts only in the Authorization header (Slack: "you must provide your token
+    // value using an Authorization HTTP header"); a form's may be a field.
+    const token = bearer ?? (json ? undefined : optStr(args.token));
     delete args.token;
-    const call: SlackCall = { method, args, ...(token ? { token } : {}), at: now() };
+    const call: SlackCall = { method, args, ...(token ? { token } : {}), at: now(), ...(json && !/charset=utf-8/i.test(contentType) && { warning: 'missing_charset' }) };
     calls.push(call);
     if (opts.latencyMs) await sleep(opts.latencyMs());
 
@@ -350,6 +356,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       call.status = status;
       call.answeredAt = now();
       if (!body.ok && body.error) call.error = body.error;
+      if (body.ok && call.warning) return { status, headers, body: { ...body, warning: call.warning, response_metadata: { warnings: [call.warning] } } };
       return { status, headers, body };
     };
     const handler = methods[method];

@@ -60,6 +60,33 @@ describe('fake Slack Web API', () => {
     expect(fake.messages.size).toBe(0);
   });
 
+  it("takes a JSON body's token only from the Authorization header, as Slack does; a form's may be a field", async () => {
+    const inBody = await fetch(`${fake.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ token: BOT, channel: 'C1', text: 'hi' }),
+    });
+    expect(await inBody.json()).toMatchObject({ ok: false, error: 'not_authed' });
+    const form = await fetch(`${fake.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: BOT, channel: 'C1', text: 'hi' }).toString(),
+    });
+    expect(await form.json()).toMatchObject({ ok: true });
+    expect(fake.messages.size).toBe(1);
+  });
+
+  it('answers JSON sent without charset=utf-8 with the missing_charset warning, as Slack does', async () => {
+    const answer = await fetch(`${fake.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${BOT}` },
+      body: JSON.stringify({ channel: 'C1', text: 'hi' }),
+    });
+    expect(await answer.json()).toMatchObject({ ok: true, warning: 'missing_charset', response_metadata: { warnings: ['missing_charset'] } });
+    expect(fake.calls[0]!.warning).toBe('missing_charset');
+    expect((await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'hi' })).body.warning).toBeUndefined();
+  });
+
   it('answers an unknown method with unknown_method', async () => {
     expect((await raw(fake, 'chat.frobnicate', {})).body).toEqual({ ok: false, error: 'unknown_method', req_method: 'chat.frobnicate' });
   });
