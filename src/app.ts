@@ -61,7 +61,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const wiring = {
     config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
-    sharedBudgets, slackClient: app.client, clientOptions: slack.clientOptions, metrics, now, newId: randomUUID, logger, foreground,
+    sharedBudgets, slackClient: app.client, chat: slack.chat, metrics, now, newId: randomUUID, logger, foreground,
   };
   const messages = buildRunMessages(wiring);
   const { runner, follower, runs } = buildRunner(wiring, messages);

@@ -2,8 +2,9 @@
  * The Slack Web API client's `fetch`, over node:http(s) with keep-alive agents. The client sends
  * every call but uploads as one form-encoded string and reads one JSON answer; Node's fetch spends
  * about a millisecond and a half of CPU on such a call (streams, and a WebAssembly HTTP parser),
- * node:http about a third of that. That difference is most of the app's own time in a burst of API
- * runs, each answered only once its message is posted (README, "Run checks after a deploy").
+ * node:http about a third of that. The run messages' posts and updates, which a burst of API runs
+ * waits on, do not go through the client at all (chat-client.ts); this serves the other calls
+ * (ephemeral answers, modals, permalinks, usergroups, upload URLs) the same way.
  * Bodies that are not text (an upload's multipart form) go to `fallback`, the platform's fetch.
  */
 import http from 'node:http';

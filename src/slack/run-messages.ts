@@ -8,32 +8,22 @@ import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } fro
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
 import { afterPendingIo } from '../shared/turns';
+import type { ChatClient } from './chat-client';
 import { platformError } from './errors';
 import { PostBudget } from './post-budget';
 import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
 
-type WebClient = webApi.WebClient;
-
 /** A short fingerprint of a message: enough to tell whether it changed. */
-/**
- * Blocks as the JSON text Slack receives in the form anyway. Given objects, the client also copies
- * them deeply and serialises them for a debug line it builds whatever the log level: about a sixth
- * of a millisecond of CPU on every post and update, which a burst of API runs waits on.
- */
-function wireBlocks(blocks: SlackMessage['blocks']): never {
-  return JSON.stringify(blocks) as never;
-}
-
 function digest(message: SlackMessage): string {
   return createHash('sha1').update(JSON.stringify(message)).digest('base64url');
 }
 
 export interface RunMessagesOptions {
   /**
-   * Best made with `rejectRateLimitedCalls: true`: a 429 then reaches the budgets, which pause,
-   * instead of being waited out and retried by the client behind their back.
+   * One that rejects a 429 (chat-client.ts, or a `WebClient` with `rejectRateLimitedCalls: true`): it
+   * then reaches the budgets, which pause, instead of being waited out and retried behind their back.
    */
-  client: WebClient;
+  client: ChatClient;
   /** The run message at `size`: 'full' first, smaller when Slack refuses it as too long. */
   render: (run: Run, size: MessageSize) => SlackMessage;
   /** The thread replies listing the failed checks from `skip` on, each within `size`'s budget. */
@@ -156,7 +146,7 @@ export class SlackRunMessages implements RunMessages {
             channel: run.channel,
             thread_ts: run.threadTs,
             text: message.text,
-            blocks: wireBlocks(message.blocks),
+            blocks: message.blocks,
             unfurl_links: false,
             unfurl_media: false,
           }),
@@ -275,7 +265,7 @@ export class SlackRunMessages implements RunMessages {
     try {
       const { result: message, size } = await this.smallerWhenTooLong(run, state.size, async (size) => {
         const message = size === state.size ? first : this.options.render(run, size);
-        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: wireBlocks(message.blocks) });
+        await this.options.client.chat.update({ channel: run.channel, ts, text: message.text, blocks: message.blocks });
         return message;
       });
       const shown = digest(message);
@@ -346,7 +336,7 @@ export class SlackRunMessages implements RunMessages {
           channel: run.channel,
           thread_ts: threadTs,
           text: reply.text,
-          blocks: wireBlocks(reply.blocks),
+          blocks: reply.blocks,
           unfurl_links: false,
           unfurl_media: false,
         }),

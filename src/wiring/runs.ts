@@ -14,6 +14,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { countRuns } from '../metrics-hooks';
 import type { Dispatcher } from '../runs/dispatch';
+import type { ChatClient } from '../slack/chat-client';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
 import { Runner } from '../runs/runner';
@@ -41,9 +42,9 @@ export interface RunWiring {
   durations: DurationStore;
   dispatcher: Dispatcher;
   sharedBudgets?: SharedBudgets;
-  /** The Bolt app's client (uploads) and the options for the messages' own client. */
+  /** The Bolt app's client (uploads, permalinks), and the run messages' posts and updates. */
   slackClient: webApi.WebClient;
-  clientOptions: webApi.WebClientOptions;
+  chat: ChatClient;
   metrics: Metrics;
   now: () => number;
   newId: () => string;
@@ -67,8 +68,8 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
   // the account's check sessions, every session of the run among them, rather than its first one.
   const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;
   return new SlackRunMessages({
-    // Its own client, which hands 429s to the message budgets rather than retrying behind their back.
-    client: new webApi.WebClient(config.slack.botToken, { ...w.clientOptions, rejectRateLimitedCalls: true }),
+    // A client that hands 429s to the message budgets rather than retrying behind their back.
+    client: w.chat,
     render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size }), secrets),
     renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
     failureReplies: async (run) => {

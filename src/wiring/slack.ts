@@ -6,6 +6,7 @@ import { boltLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { meteredSlackFetch } from '../metrics-hooks';
 import { slackHttpFetch } from '../slack/http-fetch';
+import { SlackChatClient } from '../slack/chat-client';
 import { operatorRoutes } from '../operator-routes';
 import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
 
@@ -19,6 +20,8 @@ type CustomRoutes = NonNullable<ConstructorParameters<typeof HTTPReceiver>[0]['c
 export interface SlackEntrance {
   receiver: Receiver;
   clientOptions: webApi.WebClientOptions;
+  /** The run messages' posts and updates (slack/chat-client.ts), metered as every other call. */
+  chat: SlackChatClient;
   /** Socket Mode only: whether the socket is up (for /healthz). */
   socketHealth?: SocketHealth;
   /** Closes the Web API clients' idle connections. */
@@ -65,7 +68,17 @@ export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance
         logger: boltLogger(logger),
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
-  const entrance = { receiver, clientOptions, ...(socketHealth && { socketHealth }), close: () => slackHttp.close() };
+  const chat = new SlackChatClient({
+    token: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    retries: SLACK_RETRIES,
+    onCall: (method, error) => metrics.slackCall(method, error),
+  });
+  const close = (): void => {
+    slackHttp.close();
+    chat.close();
+  };
+  const entrance = { receiver, clientOptions, chat, ...(socketHealth && { socketHealth }), close };
   watchSocket(entrance);
   return entrance;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
+import type { ChatClient } from '../../src/slack/chat-client';
 import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
 import { afterPendingIo } from '../../src/shared/turns';
 
@@ -41,7 +42,7 @@ class FakeChat {
         return { ok: true };
       },
     },
-  } as unknown as webApi.WebClient;
+  } satisfies ChatClient;
 
   of(method: Call['method']): Call[] {
     return this.calls.filter((c) => c.method === method);
