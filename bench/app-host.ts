@@ -9,7 +9,12 @@ import { Session } from 'node:inspector/promises';
 import { startApp, type Running } from '../src/app';
 import { loadConfig } from '../src/config';
 
-export type HostRequest = { type: 'start'; name: string; env: Record<string, string> } | { type: 'busy' } | { type: 'stop' };
+export type HostRequest =
+  | { type: 'start'; name: string; env: Record<string, string> }
+  | { type: 'busy' }
+  /** With BENCH_PROFILE: on drops what was profiled so far and starts again; off writes the profile. */
+  | { type: 'profile'; on: boolean }
+  | { type: 'stop' };
 export type HostReport =
   | { type: 'started'; port: number }
   /** The event loop's busy time since the process started, in ms (performance.eventLoopUtilization). */
@@ -23,10 +28,15 @@ const sampler = setInterval(() => {
 const logged: string[] = [];
 let running: Running | undefined;
 
-/** BENCH_PROFILE=/tmp/profiles: a CPU profile of the app from start to stop, <scenario>.cpuprofile, for Chrome DevTools. */
+/**
+ * BENCH_PROFILE=/tmp/profiles: a CPU profile of the app, <scenario>.cpuprofile, for Chrome DevTools: from
+ * start to stop, or over the span a scenario marks as measured (Host.profile).
+ */
 const profiler = {
   session: undefined as Session | undefined,
   path: undefined as string | undefined,
+  /** The monotonic times (µs, the profile's clock) of the busy requests while profiling: the bench asks at a burst's start and end. */
+  marks: [] as number[],
   async start(name: string): Promise<void> {
     const dir = process.env.BENCH_PROFILE;
     if (!dir) return;
@@ -37,10 +47,18 @@ const profiler = {
     await this.session.post('Profiler.enable');
     await this.session.post('Profiler.start');
   },
+  /** Drops what was profiled so far and starts again. */
+  async restart(): Promise<void> {
+    if (!this.session) return;
+    this.marks = [];
+    await this.session.post('Profiler.stop');
+    await this.session.post('Profiler.start');
+  },
   async stop(): Promise<void> {
     if (!this.session || !this.path) return;
     const { profile } = await this.session.post('Profiler.stop');
-    writeFileSync(this.path, JSON.stringify(profile));
+    writeFileSync(this.path, JSON.stringify({ ...profile, marks: this.marks }));
+    this.path = undefined;
   },
 };
 
@@ -59,7 +77,10 @@ process.on('message', (message: HostRequest) => {
       await profiler.start(message.name);
       report({ type: 'started', port: app.port ?? 0 });
     });
+  } else if (message.type === 'profile') {
+    void (message.on ? profiler.restart() : profiler.stop());
   } else if (message.type === 'busy') {
+    if (profiler.path) profiler.marks.push(Number(process.hrtime.bigint() / 1000n));
     report({ type: 'busy', activeMs: performance.eventLoopUtilization().active });
   } else {
     void profiler.stop().then(() => running?.stop()).then(() => {

@@ -362,6 +362,8 @@ interface Host {
   stop(): Promise<{ peakRssMb: number; logged: string[] }>;
   /** The app's event loop busy time so far, in ms: the difference over a span is the app's own work in it. */
   busyMs(): Promise<number>;
+  /** With BENCH_PROFILE: the app's profile covers only the span between on and off (the measured part). */
+  profile(on: boolean): void;
   /** SIGKILL: the replica dies mid-work, as a crashed pod would. */
   kill(): void;
 }
@@ -397,6 +399,9 @@ export function startHost(name: string, env: Record<string, string>): Promise<Ho
     kill() {
       killed = true;
       child.kill('SIGKILL');
+    },
+    profile(on: boolean) {
+      send({ type: 'profile', on });
     },
     async busyMs() {
       const busy = next('busy');
