@@ -76,12 +76,20 @@ interface Bursts {
   /** Per round: the burst's wall time, and this process's (load and fakes) busy time in it, in ms. */
   wallMs: number[];
   benchBusyMs: number[];
+  /** Per round, for the app: the longest its event loop was blocked by one task. */
+  stallMs: number[];
 }
 
 /** 4 rounds of 50 concurrent POSTs (each to its own channel), a second apart. */
-async function bursts(post: (channel: string) => Promise<Answer>, busyMs: () => Promise<number>, prefix: string): Promise<Bursts> {
-  const result: Bursts = { ms: [], busyPerPostMs: [], wallMs: [], benchBusyMs: [] };
+async function bursts(
+  post: (channel: string) => Promise<Answer>,
+  busyMs: () => Promise<number>,
+  prefix: string,
+  stallMs?: () => Promise<number>,
+): Promise<Bursts> {
+  const result: Bursts = { ms: [], busyPerPostMs: [], wallMs: [], benchBusyMs: [], stallMs: [] };
   for (let round = 0; round < 4; round++) {
+    await stallMs?.();
     const busyBefore = await busyMs();
     const benchBefore = performance.eventLoopUtilization();
     const startedAt = performance.now();
@@ -89,6 +97,7 @@ async function bursts(post: (channel: string) => Promise<Answer>, busyMs: () => 
     result.wallMs.push(performance.now() - startedAt);
     result.benchBusyMs.push(performance.eventLoopUtilization(benchBefore).active);
     result.busyPerPostMs.push(((await busyMs()) - busyBefore) / 50);
+    if (stallMs) result.stallMs.push(await stallMs());
     const bad = answers.filter((a) => a.status !== 202);
     if (bad.length > 0) throw new Error(`${bad.length} POSTs failed: ${bad.map((a) => a.status).join(',')}`);
     result.ms.push(...answers.map((a) => a.ms));
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 3_000));
   /** Of each POST's time, the part before Slack received its chat.postMessage: the app's own share, mostly. */
   const sentAt = new Map<string, number>();
-  host.profile(true);
+  await host.profile(true);
   const app = await bursts(
     async (channel) => {
       const answer = await post(channel, 'smoke');
@@ -178,8 +187,9 @@ async function main(): Promise<void> {
     },
     () => host.busyMs(),
     'CPOST',
+    () => host.stallMs(),
   );
-  host.profile(false);
+  await host.profile(false);
   const beforeSlackMs = slack
     .callsTo('chat.postMessage')
     .flatMap((c) => {
@@ -221,6 +231,7 @@ async function main(): Promise<void> {
       `floor (bare node:http posting the message, no store, no client library; same bursts, same fake Slack): ${line(floorPosts)}`,
       `event loop busy per POST in each burst (the app's includes sending the round's 50 triggers after its last answer): app ${perPost(app)} ms; floor ${perPost(floored)} ms`,
       `each burst's wall time, and the bench's own busy time in it (load and fakes): app ${walls(app)}; floor ${walls(floored)}`,
+      `the app's longest single block of its event loop in each burst: ${app.stallMs.map((ms) => ms.toFixed(0)).join(', ')} ms`,
     ],
   };
   process.stdout.write(

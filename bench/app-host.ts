@@ -6,12 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startApp, type Running } from '../src/app';
 import { loadConfig } from '../src/config';
 
 export type HostRequest =
   | { type: 'start'; name: string; env: Record<string, string> }
   | { type: 'busy' }
+  /** The longest the event loop was blocked since the last such request. */
+  | { type: 'stall' }
   /** With BENCH_PROFILE: on drops what was profiled so far and starts again; off writes the profile. */
   | { type: 'profile'; on: boolean }
   | { type: 'stop' };
@@ -19,6 +22,9 @@ export type HostReport =
   | { type: 'started'; port: number }
   /** The event loop's busy time since the process started, in ms (performance.eventLoopUtilization). */
   | { type: 'busy'; activeMs: number }
+  | { type: 'stall'; longestMs: number }
+  /** The profile request is done (the profiler's start and stop block the app's event loop for a while). */
+  | { type: 'profiled' }
   | { type: 'stopped'; peakRssMb: number; logged: string[] };
 
 let peakRss = process.memoryUsage().rss;
@@ -26,6 +32,9 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 200);
 const logged: string[] = [];
+/** A POST that waits half a second behind one long task is not the same story as one behind fifty short ones. */
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
 let running: Running | undefined;
 
 /**
@@ -78,7 +87,10 @@ process.on('message', (message: HostRequest) => {
       report({ type: 'started', port: app.port ?? 0 });
     });
   } else if (message.type === 'profile') {
-    void (message.on ? profiler.restart() : profiler.stop());
+    void (message.on ? profiler.restart() : profiler.stop()).then(() => report({ type: 'profiled' }));
+  } else if (message.type === 'stall') {
+    report({ type: 'stall', longestMs: delay.max / 1e6 });
+    delay.reset();
   } else if (message.type === 'busy') {
     if (profiler.path) profiler.marks.push(Number(process.hrtime.bigint() / 1000n));
     report({ type: 'busy', activeMs: performance.eventLoopUtilization().active });

@@ -362,8 +362,10 @@ interface Host {
   stop(): Promise<{ peakRssMb: number; logged: string[] }>;
   /** The app's event loop busy time so far, in ms: the difference over a span is the app's own work in it. */
   busyMs(): Promise<number>;
+  /** The longest the app's event loop was blocked (one task) since the last call, in ms. */
+  stallMs(): Promise<number>;
   /** With BENCH_PROFILE: the app's profile covers only the span between on and off (the measured part). */
-  profile(on: boolean): void;
+  profile(on: boolean): Promise<void>;
   /** SIGKILL: the replica dies mid-work, as a crashed pod would. */
   kill(): void;
 }
@@ -400,8 +402,16 @@ export function startHost(name: string, env: Record<string, string>): Promise<Ho
       killed = true;
       child.kill('SIGKILL');
     },
-    profile(on: boolean) {
+    async profile(on: boolean) {
+      const done = next('profiled');
       send({ type: 'profile', on });
+      await done;
+    },
+    async stallMs() {
+      const stall = next('stall');
+      send({ type: 'stall' });
+      const r = await stall;
+      return r.type === 'stall' ? r.longestMs : 0;
     },
     async busyMs() {
       const busy = next('busy');
