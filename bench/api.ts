@@ -69,14 +69,14 @@ interface Bursts {
   ms: number[];
   /**
    * Per round: the server's event-loop busy time from the burst's start until it is asked after the
-   * last answer, per POST. For the app, that includes sending the round's triggers, which start as the
-   * last answer goes.
+   * last answer, per POST. For the app, that can include some of the round's triggers, which start as
+   * the last answer goes.
    */
   busyPerPostMs: number[];
   /** Per round: the burst's wall time, and this process's (load and fakes) busy time in it, in ms. */
   wallMs: number[];
   benchBusyMs: number[];
-  /** Per round, for the app: the longest its event loop was blocked by one task. */
+  /** Per round, for the app: its longest event-loop delay (a stall shows here, load barely). */
   stallMs: number[];
 }
 
@@ -229,9 +229,9 @@ async function main(): Promise<void> {
       `of which before Slack received the post: p50=${beforeSlack.p50} ms p95=${beforeSlack.p95} ms p99=${beforeSlack.p99} ms`,
       `one POST at a time, nothing else running: p50=${quiet.p50} ms p95=${quiet.p95} ms max=${quiet.max} ms`,
       `floor (bare node:http posting the message, no store, no client library; same bursts, same fake Slack): ${line(floorPosts)}`,
-      `event loop busy per POST in each burst (the app's includes sending the round's 50 triggers after its last answer): app ${perPost(app)} ms; floor ${perPost(floored)} ms`,
+      `event loop busy per POST in each burst (the app's can include some of the round's triggers, which start as its last answer goes): app ${perPost(app)} ms; floor ${perPost(floored)} ms`,
       `each burst's wall time, and the bench's own busy time in it (load and fakes): app ${walls(app)}; floor ${walls(floored)}`,
-      `the app's longest single block of its event loop in each burst: ${app.stallMs.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+      `the app's longest event-loop delay in each burst (monitorEventLoopDelay): ${app.stallMs.map((ms) => ms.toFixed(0)).join(', ')} ms`,
     ],
   };
   process.stdout.write(

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config';
 export type HostRequest =
   | { type: 'start'; name: string; env: Record<string, string> }
   | { type: 'busy' }
-  /** The longest the event loop was blocked since the last such request. */
+  /** The longest event-loop delay since the last such request. */
   | { type: 'stall' }
   /** With BENCH_PROFILE: on drops what was profiled so far and starts again; off writes the profile. */
   | { type: 'profile'; on: boolean }
@@ -32,7 +32,7 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 200);
 const logged: string[] = [];
-/** A POST that waits half a second behind one long task is not the same story as one behind fifty short ones. */
+/** The longest event-loop delay: a POST that waits half a second behind a stall is not the same story as one behind fifty short tasks. */
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
 let running: Running | undefined;

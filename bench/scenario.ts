@@ -362,7 +362,7 @@ interface Host {
   stop(): Promise<{ peakRssMb: number; logged: string[] }>;
   /** The app's event loop busy time so far, in ms: the difference over a span is the app's own work in it. */
   busyMs(): Promise<number>;
-  /** The longest the app's event loop was blocked (one task) since the last call, in ms. */
+  /** The app's longest event-loop delay since the last call, in ms (perf_hooks.monitorEventLoopDelay). */
   stallMs(): Promise<number>;
   /** With BENCH_PROFILE: the app's profile covers only the span between on and off (the measured part). */
   profile(on: boolean): Promise<void>;
