@@ -17,6 +17,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { webApi } from '@slack/bolt';
 import pRetry, { AbortError, type Options as RetryOptions } from 'p-retry';
 
@@ -67,6 +68,8 @@ export class SlackChatClient implements ChatClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly headers: Record<string, string>;
+  /** Each method's request options, made once: parsing a URL for every call costs more than the call's JSON. */
+  private readonly requests = new Map<string, http.RequestOptions>();
 
   readonly chat = {
     postMessage: (args: ChatPostArgs): Promise<{ ts?: string }> => this.call('chat.postMessage', args) as Promise<{ ts?: string }>,
@@ -87,14 +90,24 @@ export class SlackChatClient implements ChatClient {
 
   private async call(method: string, args: object): Promise<Answer> {
     const body = JSON.stringify(args);
-    const url = new URL(method, this.options.apiUrl);
-    const answer = await pRetry(() => this.attempt(method, url, body), this.options.retries);
+    const request = this.requestOf(method);
+    const answer = await pRetry(() => this.attempt(method, request, body), this.options.retries);
     if (!answer.ok) throw new webApi.WebAPIPlatformError(answer as webApi.WebAPICallResult & { error: string });
     return answer;
   }
 
   /** One HTTP exchange: Slack's answer (ok or not), or an error that p-retry retries unless it is an AbortError. */
-  private attempt(method: string, url: URL, body: string): Promise<Answer> {
+  private requestOf(method: string): http.RequestOptions {
+    let request = this.requests.get(method);
+    if (!request) {
+      const url = new URL(method, this.options.apiUrl);
+      request = { ...urlToHttpOptions(url), method: 'POST', headers: this.headers, agent: this.agent };
+      this.requests.set(method, request);
+    }
+    return request;
+  }
+
+  private attempt(method: string, request: http.RequestOptions, body: string): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
       /** Reports the attempt once, then settles the promise. */
@@ -106,7 +119,7 @@ export class SlackChatClient implements ChatClient {
         else reject(outcome.err);
       };
       const failed = (err: Error): void => settle('network', { err: new webApi.WebAPIRequestError(err) });
-      const req = this.transport.request(url, { method: 'POST', headers: this.headers, agent: this.agent }, (res) => {
+      const req = this.transport.request(request, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', failed);
@@ -116,7 +129,7 @@ export class SlackChatClient implements ChatClient {
           if (status === 429) {
             const seconds = Number.parseInt(String(res.headers['retry-after'] ?? ''), 10);
             const err = Number.isNaN(seconds)
-              ? new Error(`Retry header did not contain a valid timeout (url: ${url.pathname})`)
+              ? new Error(`Retry header did not contain a valid timeout (${method})`)
               : new webApi.WebAPIRateLimitedError(seconds);
             settle('ratelimited', { err: new AbortError(err) });
           } else if (status !== 200) {
