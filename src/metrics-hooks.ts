@@ -7,6 +7,7 @@ import type { webApi } from '@slack/bolt';
 import type { Metrics } from './metrics';
 import { runOutcome } from './metrics';
 import type { RunMessages } from './runs/ports';
+import { callLabel } from './slack/errors';
 import { bufferedBody } from './slack/http-fetch';
 
 /**
@@ -33,7 +34,6 @@ export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStar
 
 /** Slack method names look like `chat.postMessage`; anything else is not a label worth a series. */
 const METHOD = /^[a-z]+(\.[a-zA-Z]+){1,3}$/;
-const ERROR_CODE = /^[a-z_]{1,64}$/;
 const OK_PREFIX = Buffer.from('{"ok":true');
 
 /**
@@ -72,9 +72,7 @@ async function errorOf(response: Response): Promise<string | undefined> {
     if (bytes !== undefined && bytes.subarray(0, OK_PREFIX.length).equals(OK_PREFIX)) return undefined;
     const body = (bytes !== undefined ? JSON.parse(bytes.toString('utf8')) : await response.clone().json()) as unknown;
     if (typeof body !== 'object' || body === null) return 'invalid_response';
-    const { ok, error } = body as { ok?: unknown; error?: unknown };
-    if (ok === true) return undefined;
-    return typeof error === 'string' && ERROR_CODE.test(error) ? error : 'other';
+    return callLabel(body);
   } catch {
     return 'invalid_response';
   }

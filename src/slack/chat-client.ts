@@ -20,6 +20,7 @@ import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { webApi } from '@slack/bolt';
 import pRetry, { AbortError, type Options as RetryOptions } from 'p-retry';
+import { callLabel } from './errors';
 
 export interface ChatMessage {
   channel: string;
@@ -62,8 +63,6 @@ export interface ChatClientOptions {
 
 type Answer = { ok: true; [key: string]: unknown } | { ok: false; error?: unknown; [key: string]: unknown };
 
-const ERROR_CODE = /^[a-z_]{1,64}$/;
-
 export class SlackChatClient implements ChatClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
@@ -96,7 +95,6 @@ export class SlackChatClient implements ChatClient {
     return answer;
   }
 
-  /** One HTTP exchange: Slack's answer (ok or not), or an error that p-retry retries unless it is an AbortError. */
   private requestOf(method: string): http.RequestOptions {
     let request = this.requests.get(method);
     if (!request) {
@@ -107,6 +105,7 @@ export class SlackChatClient implements ChatClient {
     return request;
   }
 
+  /** One HTTP exchange: Slack's answer (ok or not), or an error that p-retry retries unless it is an AbortError. */
   private attempt(method: string, request: http.RequestOptions, body: string): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
@@ -139,8 +138,7 @@ export class SlackChatClient implements ChatClient {
             if (answer === undefined) {
               settle('invalid_response', { err: new AbortError(new Error(`Slack answered ${method} with something that is not its JSON`)) });
             } else {
-              const error = answer.ok ? undefined : typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : 'other';
-              settle(error, { answer });
+              settle(callLabel(answer), { answer });
             }
           }
         });

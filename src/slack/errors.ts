@@ -9,3 +9,14 @@ export function platformError(err: unknown): string | undefined {
   if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') return e.data.error;
   return undefined;
 }
+
+const ERROR_CODE = /^[a-z_]{1,64}$/;
+
+/**
+ * A Slack answer as the call metrics label it: undefined when it is ok, else Slack's error code, or
+ * `other` for anything that does not look like one (not a label worth a series).
+ */
+export function callLabel(answer: { ok?: unknown; error?: unknown }): string | undefined {
+  if (answer.ok === true) return undefined;
+  return typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : 'other';
+}
