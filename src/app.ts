@@ -51,7 +51,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   /** A start-up step that fails closes the stores and Slack's connections before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (err: unknown) => {
-      slack.close();
+      await slack.close();
       await runApi.close().catch(() => undefined);
       await state.close().catch(() => undefined);
       throw err;
@@ -90,7 +90,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       checklyBudget.stop();
       messages.stop();
       checkly.close();
-      slack.close();
+      await slack.close();
       await runApi.close();
       await state.close();
     },

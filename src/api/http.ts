@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'not_in_channel'
   | 'payload_too_large'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  | 'slack_timeout';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -27,6 +28,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  slack_timeout: 504,
 };
 
 /** An answer of `{"error": code, "message": text}`; `message` is plain text, free of secrets. */
