@@ -200,20 +200,26 @@ export class Runner {
    * and its final state goes out as a new message, which speaks of the first should it be there.
    */
   private async endUnposted(run: Run): Promise<Run> {
-    const { store, now, logger } = this.options;
+    const { now, logger } = this.options;
     logger.warn({ runId: run.id, channel: run.channel }, 'Slack did not answer the post of a run message in time (it may have taken it); nothing triggered');
-    const ended = await this.retryStore(() =>
-      store.update(run.id, (r) => {
-        if (r.phase !== 'triggering') return;
-        r.phase = 'error';
-        r.error = NOT_POSTED;
-        r.finishedAt = now();
-      }),
-    );
+    const ended = await this.endStarting(run.id, NOT_POSTED);
     if (!ended) return { ...run, phase: 'error', error: NOT_POSTED, finishedAt: now() };
     // The requester hears first; the channel after, or from the sweep when this process stops.
     void this.showFinal(ended);
     return ended;
+  }
+
+  /** Ends a run still starting with `error` (unless the sweep ended it first), bridging a short store outage. */
+  private endStarting(runId: string, error: RunError): Promise<Run | undefined> {
+    const { store, now } = this.options;
+    return this.retryStore(() =>
+      store.update(runId, (r) => {
+        if (r.phase !== 'triggering') return;
+        r.phase = 'error';
+        r.error = error;
+        r.finishedAt = now();
+      }),
+    );
   }
 
   /** A write that must not be lost to a short store outage: tried a few times over about 3 s. */
@@ -233,14 +239,7 @@ export class Runner {
     } catch (err) {
       const error = runErrorOf(err);
       logger.info({ runId: run.id, error: error.kind, status: error.status }, 'trigger failed');
-      const failed = await this.retryStore(() =>
-        store.update(run.id, (r) => {
-          if (r.phase !== 'triggering') return;
-          r.phase = 'error';
-          r.error = error;
-          r.finishedAt = now();
-        }),
-      );
+      const failed = await this.endStarting(run.id, error);
       // A rerun's parent is left as it was: rerun() releases its claim.
       if (failed) await this.showFinal(failed);
       return failed ?? run;

@@ -311,20 +311,21 @@ describe('a run whose caller waits for its post (the HTTP API)', () => {
   });
 });
 
-describe('cause 5: a rerun posts its message before it triggers', () => {
-  async function finishedParent(s: Setup): Promise<Run> {
-    const parent = aRun({
-      id: 'parent',
-      ts: '1700000000.000100',
-      phase: 'final',
-      finishedAt: Date.now(),
-      settledAt: Date.now(),
-      sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
-    });
-    await s.store.create(parent);
-    return parent;
-  }
+/** A run over, with one failed check, whose reruns the tests click. */
+async function finishedParent(s: Setup): Promise<Run> {
+  const parent = aRun({
+    id: 'parent',
+    ts: '1700000000.000100',
+    phase: 'final',
+    finishedAt: Date.now(),
+    settledAt: Date.now(),
+    sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+  });
+  await s.store.create(parent);
+  return parent;
+}
 
+describe('cause 5: a rerun posts its message before it triggers', () => {
   test('when the post fails, nothing is triggered, no row is left, and the button works again', async () => {
     const s = make();
     await s.start();
@@ -459,16 +460,7 @@ describe("a rerun's last line on its parent (found by the chaos run)", () => {
   test("is part of the parent's final state: shown as such, and shown again by the sweep when Slack did not take it", async () => {
     const s = make();
     await s.start();
-    await s.store.create(
-      aRun({
-        id: 'parent',
-        ts: '1700000000.000100',
-        phase: 'final',
-        finishedAt: Date.now(),
-        settledAt: Date.now(),
-        sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
-      }),
-    );
+    await finishedParent(s);
     expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
     await jest.advanceTimersByTimeAsync(10);
     // Slack does not take the parent's update this time (a shutdown dropped it, or an internal_error).
@@ -593,16 +585,7 @@ describe('a post Slack did not answer in time (it may have taken it)', () => {
   test('a rerun: nothing triggered, the button works again, and the rerun says why in the thread', async () => {
     const s = make();
     await s.start();
-    await s.store.create(
-      aRun({
-        id: 'parent',
-        ts: '1700000000.000099',
-        phase: 'final',
-        finishedAt: Date.now(),
-        settledAt: Date.now(),
-        sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
-      }),
-    );
+    await finishedParent(s);
     s.messages.unansweredPosts = 1;
     const result = await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2');
     expect(result.kind).toBe('not_posted');
@@ -610,8 +593,8 @@ describe('a post Slack did not answer in time (it may have taken it)', () => {
     expect((await s.store.get('parent'))?.reruns ?? []).toEqual([]);
     await jest.advanceTimersByTimeAsync(0);
     expect(s.messages.posts.map((r) => [r.id, r.threadTs, r.error?.kind])).toEqual([
-      ['run-1', '1700000000.000099', undefined],
-      ['run-1', '1700000000.000099', 'not_posted'],
+      ['run-1', '1700000000.000100', undefined],
+      ['run-1', '1700000000.000100', 'not_posted'],
     ]);
     expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
   });
