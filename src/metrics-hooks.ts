@@ -72,4 +72,3 @@ async function errorOf(response: Response): Promise<string | undefined> {
     return 'invalid_response';
   }
 }
-
