@@ -62,6 +62,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const wiring = {
     config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
     sharedBudgets, slackClient: app.client, chat: slack.chat, metrics, now, newId: randomUUID, logger, foreground,
+    processId: randomUUID(), alone: state.redis === undefined,
   };
   const messages = buildRunMessages(wiring);
   const { runner, follower, runs } = buildRunner(wiring, messages);
