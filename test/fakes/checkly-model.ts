@@ -40,6 +40,8 @@ export interface FakeCheckInput {
   screenshotBytes?: number;
   /** The check group it belongs to (GET /v1/checks `groupId`). */
   groupId?: number;
+  /** API checks: the URL they call, as a result's request shows it (default `https://api.example.com/<name>`). */
+  url?: string;
   /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
   state?: CheckState;
   stateSince?: number;
@@ -66,6 +68,7 @@ export interface FakeCheck {
   failedAttempts: number;
   screenshotBytes?: number;
   groupId?: number;
+  url?: string;
   createdAt: number;
   state: CheckState;
   stateSince: number;
@@ -102,6 +105,7 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeC
   if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
   if (input.screenshotBytes !== undefined) check.screenshotBytes = input.screenshotBytes;
+  if (input.url !== undefined) check.url = input.url;
   return check;
 }
 
@@ -363,11 +367,12 @@ function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<Ch
   const status = failing && check.outcome !== 'DEGRADED' ? 500 : 200;
   const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
   const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
+  const url = check.url ?? `https://api.example.com/${encodeURIComponent(check.name)}`;
   return {
     assertions: [failedAssertion ? { ...statusAssertion, actual: status, error: `Expected ${status} to equal 200` } : statusAssertion],
     request: {
       method: 'GET',
-      url: `https://api.example.com/${encodeURIComponent(check.name)}`,
+      url,
       headers: { authorization: 'Bearer fake-target-api-token' },
       data: '',
     },
@@ -380,7 +385,7 @@ function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<Ch
       timings: { total: 180 },
     },
     requestError: failing ? (check.errorMessage ?? null) : null,
-    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET https://api.example.com/${encodeURIComponent(check.name)}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
+    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET ${url}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
     jobAssets: null,
   };
 }
