@@ -54,14 +54,16 @@ export async function getCheck(client: CatalogueReader, id: string): Promise<Cat
 }
 
 async function readAllPages<T>(client: CatalogueReader, op: ChecklyOperation, path: string): Promise<T[]> {
-  const page = async (n: number): Promise<T[]> => listOf<T>(await client.read(op, path, { limit: PAGE_SIZE, page: n }), op, path);
-  const all = await page(1);
-  if (all.length < PAGE_SIZE) return all;
+  // The end is a short page of Checkly's answer as it came, before any item is left out of it.
+  const page = async (n: number): Promise<unknown[]> => rawList(await client.read(op, path, { limit: PAGE_SIZE, page: n }), op, path);
+  const first = await page(1);
+  const all = named<T>(first);
+  if (first.length < PAGE_SIZE) return all;
   for (let next = 2; next <= MAX_PAGES; next += PAGE_WINDOW) {
     const numbers = Array.from({ length: Math.min(PAGE_WINDOW, MAX_PAGES - next + 1) }, (_, i) => next + i);
     const pages = await Promise.all(numbers.map(page));
     for (const items of pages) {
-      all.push(...items);
+      all.push(...named<T>(items));
       if (items.length < PAGE_SIZE) return all;
     }
   }
@@ -69,9 +71,17 @@ async function readAllPages<T>(client: CatalogueReader, op: ChecklyOperation, pa
 }
 
 function listOf<T>(data: unknown, op: ChecklyOperation, path: string): T[] {
+  return named<T>(rawList(data, op, path));
+}
+
+function rawList(data: unknown, op: ChecklyOperation, path: string): unknown[] {
   if (!Array.isArray(data)) throw unexpected(op, path);
-  // The spec's lists hold objects with a name; anything else is not something we can show.
-  return data.filter((item): item is T => isRecord(item) && typeof item.name === 'string');
+  return data;
+}
+
+/** The spec's lists hold objects with a name; anything else is not something we can show. */
+function named<T>(items: readonly unknown[]): T[] {
+  return items.filter((item): item is T => isRecord(item) && typeof item.name === 'string');
 }
 
 function unexpected(operation: ChecklyOperation, path: string): ServerError {

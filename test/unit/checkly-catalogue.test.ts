@@ -53,6 +53,24 @@ describe('listChecks', () => {
     expect(numbers.length).toBeLessThanOrEqual(24);
   });
 
+  test('an item left out for having no name does not end the paging: the end is a short page of the raw answer (issue 20)', async () => {
+    // Page 1 is full, one of its items nameless (left out); page 2 is full too; page 3 is short.
+    const pageOf = (n: number): unknown[] =>
+      Array.from({ length: n === 3 ? 5 : PAGE_SIZE }, (_, i) => (n === 1 && i === 7 ? { id: 'nameless' } : { id: `p${n}-${i}`, name: `Check ${n}-${i}` }));
+    const asked: number[] = [];
+    const reader = {
+      read: async (_op: string, _path: string, query?: Record<string, string | number>) => {
+        asked.push(Number(query?.page));
+        return pageOf(Number(query?.page));
+      },
+      checkedUuid: (_op: string, _t: string, _w: string, v: string) => v,
+    } as unknown as Parameters<typeof listChecks>[0];
+    const checks = await listChecks(reader);
+    expect(checks).toHaveLength(2 * PAGE_SIZE - 1 + 5);
+    expect(checks.some((c) => c.id === 'p3-4')).toBe(true);
+    expect(asked.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
   test('one short page is one request', async () => {
     addChecks(42);
     const checks = await listChecks(client());
