@@ -45,7 +45,10 @@ export interface FakeCheckInput {
   /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
   state?: CheckState;
   stateSince?: number;
-  /** GET /v1/check-statuses `shortestRun` / `longestRun` in ms; defaults 0.8 × and 1 × durationMs. */
+  /**
+   * GET /v1/check-statuses `shortestRun` / `longestRun`: response times in ms, as the spec says, less
+   * than a session takes; defaults 0.6 × and 0.8 × durationMs.
+   */
   shortestRunMs?: number | null;
   longestRunMs?: number | null;
 }
@@ -97,8 +100,8 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeC
     createdAt: now,
     state: input.state ?? 'passing',
     stateSince: input.stateSince ?? now,
-    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.8) : input.shortestRunMs,
-    longestRunMs: input.longestRunMs === undefined ? durationMs : input.longestRunMs,
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.6) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? Math.round(durationMs * 0.8) : input.longestRunMs,
     lastCheckRunId: uuid(),
   };
   if (input.groupId !== undefined) check.groupId = input.groupId;
@@ -279,7 +282,8 @@ function conciseResult(session: FakeSession, ref: ResultRef): SessionResult {
   };
 }
 
-function responseTime(session: FakeSession): number {
+/** What a session's results report as their response time: less than the session took. */
+export function responseTime(session: FakeSession): number {
   return Math.round((finalAt(session) - session.createdAt) * 0.8);
 }
 

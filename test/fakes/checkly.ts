@@ -14,6 +14,7 @@ import {
   fakePng,
   uuid,
   finalAt,
+  responseTime,
   isFinalStatus,
   matchingChecks,
   newCheck,
@@ -389,8 +390,8 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   /**
-   * The check with its shortest and longest runs widened by every session of it that ended here
-   * (cancelled ones did not run to the end), as Checkly's statuses follow the results that come in.
+   * The check with its shortest and longest response times widened by every session of it that ended
+   * here (cancelled ones did not run to the end), as Checkly's statuses follow the results that come in.
    */
   private withRunsSoFar(check: FakeCheck): FakeCheck {
     const now = this.now();
@@ -398,7 +399,7 @@ class FakeChecklyServer implements FakeCheckly {
     let longest = check.longestRunMs;
     for (const s of this.sessionList) {
       if (s.check.id !== check.id || s.cancelledAt !== undefined || finalAt(s) > now) continue;
-      const ran = finalAt(s) - s.createdAt;
+      const ran = responseTime(s);
       shortest = shortest === null ? ran : Math.min(shortest, ran);
       longest = longest === null ? ran : Math.max(longest, ran);
     }

@@ -168,8 +168,9 @@ describe('listCheckGroups and listCheckStatuses', () => {
       isDegraded: false,
       hasErrors: false,
       updated_at: '2026-11-27T06:00:00.000Z',
-      shortestRun: 4000,
-      longestRun: 5000,
+      // Response times (the fake's defaults for a check whose sessions take 5 s): less than a session.
+      shortestRun: 3000,
+      longestRun: 4000,
       lastRunLocation: 'eu-west-1',
     });
     expect(statuses[0]!.created_at).toMatch(/^\d{4}-\d{2}-\d{2}$/);
