@@ -1,7 +1,8 @@
 /**
- * The account's catalogue: its checks (GET /v1/checks), check groups (GET /v1/check-groups) and the
- * checks' current statuses (GET /v1/check-statuses). Read through ChecklyClient, so every page goes
- * through the same headers, retries and request budget as a trigger.
+ * The account's catalogue: its checks (GET /v1/checks), check groups (GET /v1/check-groups), the
+ * checks' current statuses (GET /v1/check-statuses) and the alerts of the last hours (GET
+ * /v1/check-alerts). Read through ChecklyClient, so every page goes through the same headers, retries
+ * and request budget as a trigger.
  */
 import type { ChecklyClient } from './client';
 import { ServerError } from './errors';
@@ -16,6 +17,8 @@ export type CheckGroup = Schemas['CheckGroupRead'];
 /** A check's current state: failing, degraded, its shortest and longest runs. */
 export type CheckStatus = Schemas['CheckStatus'];
 export type CatalogueCheckType = Schemas['ChecksV1CheckType'];
+/** An alert Checkly sent: a check going failing or degraded, staying so, or recovering. */
+export type CheckAlert = Schemas['CheckAlert'];
 
 /** The most the spec lets one page hold. */
 export const PAGE_SIZE = 100;
@@ -43,6 +46,14 @@ export function listCheckGroups(client: CatalogueReader): Promise<CheckGroup[]> 
 export async function listCheckStatuses(client: CatalogueReader): Promise<CheckStatus[]> {
   const path = '/v1/check-statuses';
   return listOf<CheckStatus>(await client.read('statuses', path), 'statuses', path);
+}
+
+/**
+ * The alerts of the last 6 hours, paged to the end: Checkly answers no more than that window, and
+ * with neither `from` nor `to` it is the one ending now.
+ */
+export function listCheckAlerts(client: CatalogueReader): Promise<CheckAlert[]> {
+  return readAllPages<CheckAlert>(client, 'alerts', '/v1/check-alerts');
 }
 
 /** One check; a NotFoundError when it was deleted. */

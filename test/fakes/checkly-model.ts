@@ -42,9 +42,14 @@ export interface FakeCheckInput {
   groupId?: number;
   /** API checks: the URL they call, as a result's request shows it (default `https://api.example.com/<name>`). */
   url?: string;
-  /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
+  /**
+   * Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default
+   * now): GET /v1/check-alerts has the alert that took it there (ALERT_FAILURE, ALERT_DEGRADED).
+   */
   state?: CheckState;
   stateSince?: number;
+  /** Earlier alerts of the check (GET /v1/check-alerts), before the one of its current state. */
+  alerts?: FakeAlert[];
   /**
    * GET /v1/check-statuses `shortestRun` / `longestRun`: response times in ms, as the spec says, less
    * than a session takes; defaults 0.6 × and 0.8 × durationMs.
@@ -54,6 +59,12 @@ export interface FakeCheckInput {
 }
 
 export type CheckState = 'passing' | 'failing' | 'degraded';
+
+/** An alert Checkly sent about a check (spec: CheckAlert `alertType`), and when (epoch ms). */
+export interface FakeAlert {
+  alertType: 'ALERT_FAILURE' | 'ALERT_FAILURE_REMAIN' | 'ALERT_FAILURE_DEGRADED' | 'ALERT_RECOVERY' | 'ALERT_DEGRADED' | 'ALERT_DEGRADED_REMAIN' | 'ALERT_DEGRADED_FAILURE' | 'ALERT_DEGRADED_RECOVERY';
+  at: number;
+}
 
 /** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
 export interface FakeCheck {
@@ -75,6 +86,7 @@ export interface FakeCheck {
   createdAt: number;
   state: CheckState;
   stateSince: number;
+  alerts: FakeAlert[];
   shortestRunMs: number | null;
   longestRunMs: number | null;
   lastCheckRunId: string | null;
@@ -100,6 +112,7 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeC
     createdAt: now,
     state: input.state ?? 'passing',
     stateSince: input.stateSince ?? now,
+    alerts: input.alerts ?? [],
     shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.6) : input.shortestRunMs,
     longestRunMs: input.longestRunMs === undefined ? Math.round(durationMs * 0.8) : input.longestRunMs,
     lastCheckRunId: uuid(),

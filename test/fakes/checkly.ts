@@ -25,7 +25,7 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
-import { type FakeGroup, type FakeGroupInput, checkBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
+import { type FakeGroup, type FakeGroupInput, checkBody, lastScheduledRun, listAlertsBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
 
 export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
@@ -157,6 +157,7 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v1\/checks\/([^/]+)$/, op: 'check' },
   { method: 'GET', pattern: /^\/v1\/check-groups$/, op: 'groups' },
   { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
+  { method: 'GET', pattern: /^\/v1\/check-alerts$/, op: 'alerts' },
   { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
 ];
 
@@ -369,7 +370,9 @@ class FakeChecklyServer implements FakeCheckly {
       case 'groups':
         return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
       case 'statuses':
-        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c))));
+        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c), this.lastResultAt(c))));
+      case 'alerts':
+        return this.answerValidated(res, record, listAlertsBody(this.checkList, url.searchParams, this.now()));
       case 'check':
         return this.getCheck(res, record, first);
       default:
@@ -387,6 +390,16 @@ class FakeChecklyServer implements FakeCheckly {
     if (denied) return this.answer(res, record, denied.statusCode, denied);
     if (id !== this.accountId) return this.answer(res, record, 404, apiError(404));
     return this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
+  }
+
+  /** When the check's last result came: its last scheduled run, or the end of a session run here since. */
+  private lastResultAt(check: FakeCheck): number {
+    const now = this.now();
+    let last = lastScheduledRun(check, now);
+    for (const s of this.sessionList) {
+      if (s.check.id === check.id && s.cancelledAt === undefined && finalAt(s) <= now) last = Math.max(last, finalAt(s));
+    }
+    return last;
   }
 
   /**
