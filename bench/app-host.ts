@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Running, startApp as StartApp } from '../src/app';
+import type { allowingOrigin as AllowingOrigin } from '../src/checkly/redirects';
 import type { loadConfig as LoadConfig } from '../src/config';
 
 /**
@@ -16,6 +17,7 @@ import type { loadConfig as LoadConfig } from '../src/config';
  */
 const build = process.env.BENCH_APP === 'dist' ? '../dist' : '../src';
 const { startApp } = require(`${build}/app`) as { startApp: typeof StartApp };
+const { allowingOrigin } = require(`${build}/checkly/redirects`) as { allowingOrigin: typeof AllowingOrigin };
 const { loadConfig } = require(`${build}/config`) as { loadConfig: typeof LoadConfig };
 
 export type HostRequest =
@@ -89,7 +91,9 @@ process.on('message', (message: HostRequest) => {
   if (message.type === 'start') {
     const loaded = loadConfig(message.env);
     if (!loaded.ok) throw new Error(`bad bench config: ${loaded.problems.join('; ')}`);
-    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) } }).then(async (app) => {
+    // The fake Checkly serves its screenshots from loopback over http, which the app refuses by default.
+    const assetRedirects = allowingOrigin(loaded.config.checkly.apiUrl);
+    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) }, assetRedirects }).then(async (app) => {
       running = app;
       await profiler.start(message.name);
       report({ type: 'started', port: app.port ?? 0 });
