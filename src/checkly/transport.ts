@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
+import { getProxyForUrl } from 'proxy-from-env';
 import { BadRequestError, NetworkError, RequestAbortedError, redact } from './errors';
 import type { ChecklyOperation } from './operation';
 import { checkRedirect, publicHttpsOnly, type CheckedTarget, type RedirectPolicy } from './redirects';
@@ -153,9 +154,11 @@ export class Transport {
         maxContentLength: maxBytes,
         maxRedirects: 0,
         validateStatus: () => true,
-        // A redirect's target connects, on a connection of its own, to the addresses checked only.
+        // A redirect's target connects, on a connection of its own, to the addresses checked only;
+        // behind a proxy (axios's rule, NO_PROXY included), the proxy connects, so the connection
+        // to it is not pinned to the target's addresses.
         ...(redirected
-          ? { lookup: redirected.lookup, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }
+          ? { ...(getProxyForUrl(url) === '' && { lookup: redirected.lookup }), httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }
           : { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent }),
       });
     } catch (err) {
