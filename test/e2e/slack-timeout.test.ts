@@ -71,7 +71,7 @@ describe('a Slack that takes a call and never answers', () => {
     await waitFor(() => triggers().length === 1, 5000, 'the trigger of the run the key started again');
   });
 
-  test('the final state\'s update: the run still ends, shown by the sweep, and the requester is told in the thread', async () => {
+  test("the final state's update: the run still ends, the update is sent again and shown, and the requester is told in the thread", async () => {
     h.checkly.addCheck({ name: 'Orders API', tags: ['api'], durationMs: 1500, outcome: 'FAILED' });
     await h.command('run api');
     const message = await waitFor(() => h.runMessages()[0], 5000, 'the run message');
@@ -90,7 +90,7 @@ describe('a Slack that takes a call and never answers', () => {
       'the thread reply',
     );
     expect(messageText(reply)).toContain('<@U0ALICE>');
-    // The sweep sends the final state again once the first try timed out: answered this time.
+    // The final state is sent again once the first try timed out: answered this time.
     await waitFor(() => finalUpdates().some((c) => c.status === 200), 15_000, 'the final update sent again');
     expect(messageText(h.slack.messages.get(key)!)).toContain('1 failed');
     // And then the run is settled: no more updates, one reply.
