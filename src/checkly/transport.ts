@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { getProxyForUrl } from 'proxy-from-env';
 import { BadRequestError, NetworkError, RequestAbortedError, redact } from './errors';
 import type { ChecklyOperation } from './operation';
 import { checkRedirect, publicHttpsOnly, type CheckedTarget, type RedirectPolicy } from './redirects';
@@ -43,6 +42,12 @@ export interface Download {
   /** Only for a 2xx. */
   bytes: Buffer | undefined;
 }
+
+/**
+ * axios's own rule for HTTP(S)_PROXY / NO_PROXY (the package ships no types): the proxy URL for a
+ * URL, or '' when none applies.
+ */
+const { getProxyForUrl } = require('proxy-from-env') as { getProxyForUrl(url: string): string };
 
 /** Errors after which the request certainly never reached the server. */
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
