@@ -282,10 +282,7 @@ export class RunApi {
     if ('unreachable' in result) {
       await claim?.release().catch(() => undefined);
       audit(logger, { action: 'trigger', ...who, sessions: [], outcome: 'unreachable', reason: result.unreachable });
-      throw new ApiError(
-        'not_in_channel',
-        `The bot cannot post in ${body.channel} (${result.unreachable}): invite it with /invite @Checkly there. Nothing was triggered.`,
-      );
+      throw unreachableError(body.channel, result.unreachable);
     }
     // Posted and triggered before the race looked (cannot happen: onStored comes first); answer all the same.
     this.accepted(res, result.run);
@@ -348,6 +345,18 @@ export class RunApi {
       void look();
     });
   }
+}
+
+/** Slack refused the run's message (`why`: its code): 409, with what would fix it. */
+function unreachableError(channel: string, why: string): ApiError {
+  if (why === 'not_in_channel') {
+    return new ApiError('not_in_channel', `The bot cannot post in ${channel} (not_in_channel): invite it with /invite @Checkly there. Nothing was triggered.`);
+  }
+  const hint =
+    why === 'channel_not_found'
+      ? 'the channel does not exist, or is private and the bot was not invited (/invite @Checkly)'
+      : 'the channel may be archived or read-only, or a workspace setting keeps apps from posting there';
+  return new ApiError('channel_unavailable', `Slack refused to post in ${channel} (${why}): ${hint}. Nothing was triggered.`);
 }
 
 /** Who asked, as the audit lines name them. */

@@ -9,7 +9,7 @@ import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
 import { afterPendingIo } from '../shared/turns';
 import type { ChatClient } from './chat-client';
-import { platformError } from './errors';
+import { channelRefusal, platformError } from './errors';
 import { PostBudget } from './post-budget';
 import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
 
@@ -160,8 +160,8 @@ export class SlackRunMessages implements RunMessages {
       this.idle(run.id, state);
       return { ts, shownDigest: shown };
     } catch (err) {
-      const code = platformError(err);
-      if (code === 'not_in_channel' || code === 'channel_not_found') return { unreachable: code };
+      const refused = channelRefusal(err);
+      if (refused !== undefined) return { unreachable: refused };
       throw err;
     }
   }
