@@ -89,6 +89,9 @@ export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
 export class RunApi {
   private readonly tokens: TokenCheck;
   private readonly rate: TokenRate;
+  /** The long polls open now, each with what answers it at once. */
+  private readonly waiting = new Set<() => void>();
+  private stopping = false;
 
   constructor(private readonly options: RunApiOptions) {
     this.tokens = new TokenCheck(options.tokens);
@@ -102,18 +105,22 @@ export class RunApi {
 
   /** GET /api/v1/runs/{id} */
   serveRead(req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> {
-    return this.handle('read', req, res, (token) => this.read(token, req, res, String(req.params?.id ?? '')));
+    return this.handle('read', req, res, (token, background) => this.read(token, req, res, String(req.params?.id ?? ''), background));
   }
 
-  /** Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. */
+  /**
+   * Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. The
+   * request holds the foreground until it is answered, or until `serve` says it is waiting on purpose
+   * (`background`: a long poll), which no trigger should wait behind.
+   */
   private async handle(
     route: 'create' | 'read',
     req: IncomingMessage,
     res: ServerResponse,
-    serve: (token: string) => Promise<string>,
+    serve: (token: string, background: () => void) => Promise<string>,
   ): Promise<void> {
     let token = 'none';
-    const answered = this.options.foreground?.begin();
+    const answered = this.options.foreground?.begin() ?? (() => undefined);
     try {
       const name = this.tokens.identify(bearer(req));
       if (name === undefined) {
@@ -121,7 +128,7 @@ export class RunApi {
         throw new ApiError('unauthorized', 'Send Authorization: Bearer <secret> with a secret of RUN_API_TOKENS.');
       }
       token = name;
-      const code = await serve(token);
+      const code = await serve(token, answered);
       this.options.onAnswer?.(token, route, code);
     } catch (err) {
       const error = err instanceof ApiError ? err : this.internal(err, route);
@@ -130,7 +137,7 @@ export class RunApi {
       sendError(res, error);
       this.options.onAnswer?.(token, route, error.code);
     } finally {
-      answered?.();
+      answered();
     }
   }
 
@@ -298,15 +305,29 @@ export class RunApi {
     });
   }
 
-  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string): Promise<string> {
+  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string, background: () => void): Promise<string> {
     const wait = waitSeconds(new URL(req.url ?? '/', 'http://localhost').searchParams.get('wait'));
     const notFound = () => new ApiError('not_found', 'No run has this id (runs are kept for RUN_RETENTION_DAYS).');
     if (id === '' || id.length > 100) throw notFound();
     let run = await this.options.store.get(id);
     if (!run) throw notFound();
-    if (wait !== undefined && !isRunOver(run)) run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
-    sendJson(res, 200, runView(run, this.options.workspaceUrl));
+    if (wait !== undefined && !isRunOver(run) && !this.stopping) {
+      background();
+      run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
+    }
+    // A replica that is stopping answers with what it has and lets the connection go: the client asks
+    // again, and reaches a replica that stays.
+    sendJson(res, 200, runView(run, this.options.workspaceUrl), this.stopping ? { Connection: 'close' } : {});
     return 'ok';
+  }
+
+  /**
+   * Shutdown: every open long poll is answered now with its run's current state, and the later ones
+   * at once. Nothing of a run depends on its waiters: they ask again, elsewhere.
+   */
+  stopWaiting(): void {
+    this.stopping = true;
+    for (const answerNow of [...this.waiting]) answerNow();
   }
 
   /**
@@ -326,8 +347,10 @@ export class RunApi {
         clearTimeout(timer);
         clearInterval(recheck);
         res.off('close', finish);
+        this.waiting.delete(answerNow);
         resolve(latest);
       };
+      const answerNow = () => void look().finally(finish);
       const look = async () => {
         try {
           const run = await store.get(id);
@@ -342,6 +365,7 @@ export class RunApi {
       const timer = setTimeout(finish, ms);
       const recheck = setInterval(() => void look(), WAIT_RECHECK_MS);
       res.on('close', finish);
+      this.waiting.add(answerNow);
       void look();
     });
   }
