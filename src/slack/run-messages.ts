@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
@@ -134,6 +135,8 @@ export class SlackRunMessages implements RunMessages {
       now: options.now,
       ...sharedPlace(options, 'slack-updates:'),
     });
+    // One listener per reply's evidence and per screenshot in flight, each removed when it settles: not a leak.
+    setMaxListeners(0, this.stopping.signal);
     this.posts = new PostBudget({
       ...(options.postsPerChannel ?? { limit: 5, windowMs: 5_000 }),
       now: options.now,
