@@ -5,6 +5,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needs
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
+import { settledWithin } from '../shared/settled';
 import { afterPendingIo } from '../shared/turns';
 import type { SessionOutcome, SessionFollower } from './follower';
 import { runErrorOf, type RerunKind, type RerunSummary, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
@@ -673,17 +674,6 @@ function tracked<T>(set: Set<Promise<unknown>>, work: Promise<T>): Promise<T> {
   const done = () => set.delete(work);
   work.then(done, done);
   return work;
-}
-
-/** Resolves once everything in `set` now has settled, or after `timeoutMs`. */
-async function settledWithin(set: ReadonlySet<Promise<unknown>>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-  });
-  await Promise.race([Promise.allSettled([...set]), deadline]);
-  clearTimeout(timer);
 }
 
 function isClaimLive(ref: RerunSummary, now: number): boolean {

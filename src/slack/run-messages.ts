@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
+import { settledWithin } from '../shared/settled';
 import { afterPendingIo } from '../shared/turns';
 import type { ChatClient } from './chat-client';
 import { channelRefusal, platformError } from './errors';
@@ -206,15 +207,8 @@ export class SlackRunMessages implements RunMessages {
    * Waits at most `timeoutMs` for what goes into threads after their reply (the screenshots): before
    * `stop`, which calls off the rest (each hands itself over).
    */
-  async settle(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.afterReplies.values()]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+  settle(timeoutMs: number): Promise<void> {
+    return settledWithin(this.afterReplies.values(), timeoutMs);
   }
 
   /**

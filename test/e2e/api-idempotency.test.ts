@@ -10,6 +10,20 @@ import { ACCOUNT_ID, SECRETS, fakeEnv, startHarness, waitFor, type Harness } fro
 const RUNS = '/api/v1/runs';
 const body = { channel: 'C0FAKE', target: 'prod' };
 
+/** A POST with `headers` that starts a run, then its retry, answered with the same run: the first answer. */
+async function startedThenRetried(h: Harness, headers: Record<string, string>) {
+  const base = apiBase(h);
+  const triggers = () => h.checkly.requests.filter((r) => r.op === 'trigger').length;
+  const first = await api(base, 'POST', RUNS, { body, headers });
+  expect(first.status).toBe(202);
+  await waitFor(() => triggers() === 1, 10_000, 'the trigger');
+  const retry = await api(base, 'POST', RUNS, { body, headers });
+  expect(retry.status).toBe(202);
+  expect(retry.json.id).toBe(first.json.id);
+  expect(retry.json.message).toEqual(first.json.message);
+  return first;
+}
+
 describe('Idempotency-Key with the embedded store (SQLite)', () => {
   let h: Harness;
   let base: string;
@@ -28,13 +42,7 @@ describe('Idempotency-Key with the embedded store (SQLite)', () => {
 
   test('a retried POST answers the same run and triggers nothing new; another key or token starts another', async () => {
     const headers = { 'Idempotency-Key': 'gh-123456-1' };
-    const first = await api(base, 'POST', RUNS, { body, headers });
-    expect(first.status).toBe(202);
-    await waitFor(() => triggers() === 1, 10_000, 'the trigger');
-    const retry = await api(base, 'POST', RUNS, { body, headers });
-    expect(retry.status).toBe(202);
-    expect(retry.json.id).toBe(first.json.id);
-    expect(retry.json.message).toEqual(first.json.message);
+    const first = await startedThenRetried(h, headers);
     // After the run is over too.
     await api(base, 'GET', `${RUNS}/${String(first.json.id)}?wait=30`);
     const late = await api(base, 'POST', RUNS, { body, headers });
@@ -117,13 +125,8 @@ describe('Idempotency-Key at the rate limit', () => {
     const base = apiBase(h);
     const triggers = () => h.checkly.requests.filter((r) => r.op === 'trigger').length;
     const headers = { 'Idempotency-Key': 'gh-555-1-deploy-a' };
-    const first = await api(base, 'POST', RUNS, { body, headers });
-    expect(first.status).toBe(202);
-    await waitFor(() => triggers() === 1, 10_000, 'the trigger');
-
-    const retry = await api(base, 'POST', RUNS, { body, headers });
-    expect(retry.status).toBe(202);
-    expect(retry.json.id).toBe(first.json.id);
+    // The retry comes at the rate limit (one run a minute): it is answered all the same.
+    const first = await startedThenRetried(h, headers);
 
     const fresh = await api(base, 'POST', RUNS, { body, headers: { 'Idempotency-Key': 'gh-555-1-deploy-b' } });
     expect(fresh.status).toBe(429);
