@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startApp, type Running } from '../src/app';
+import { allowingOrigin } from '../src/checkly/redirects';
 import { loadConfig } from '../src/config';
 
 export type HostRequest =
@@ -81,7 +82,9 @@ process.on('message', (message: HostRequest) => {
   if (message.type === 'start') {
     const loaded = loadConfig(message.env);
     if (!loaded.ok) throw new Error(`bad bench config: ${loaded.problems.join('; ')}`);
-    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) } }).then(async (app) => {
+    // The fake Checkly serves its screenshots from loopback over http, which the app refuses by default.
+    const assetRedirects = allowingOrigin(loaded.config.checkly.apiUrl);
+    void startApp(loaded.config, { logDestination: { write: (line: string) => logged.push(line) }, assetRedirects }).then(async (app) => {
       running = app;
       await profiler.start(message.name);
       report({ type: 'started', port: app.port ?? 0 });

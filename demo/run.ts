@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { startApp } from '../src/app';
+import { allowingOrigin } from '../src/checkly/redirects';
 import { loadConfig } from '../src/config';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
       : { CHECKLY_API_KEY: env.CHECKLY_API_KEY, CHECKLY_ACCOUNT_ID: env.CHECKLY_ACCOUNT_ID, ...(env.CHECKLY_API_URL ? { CHECKLY_API_URL: env.CHECKLY_API_URL } : {}) }),
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  const app = await startApp(loaded.config);
+  // The fake Checkly serves its screenshots from loopback over http, which the app refuses by default.
+  const app = await startApp(loaded.config, checkly ? { assetRedirects: allowingOrigin(checkly.url) } : {});
   const workspace = await startWorkspace({
     slack,
     eventsUrl: `http://127.0.0.1:${app.port}/slack/events`,

@@ -18,6 +18,7 @@ const OPERATIONS = [
   ['/v1/checks/{id}', 'get'],
   ['/v1/check-groups', 'get'],
   ['/v1/check-statuses', 'get'],
+  ['/v1/check-alerts', 'get'],
 ];
 
 const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));

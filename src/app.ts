@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startRunApi } from './api';
+import type { RedirectPolicy } from './checkly/redirects';
 import type { Config } from './config';
 import { createLogger, type Logger } from './log';
 import { Metrics } from './metrics';
@@ -41,6 +42,11 @@ export interface StartOptions {
   now?: () => number;
   /** Socket Mode: how long the socket may be down before /healthz says 503 (default 30 s). */
   socketGraceMs?: number;
+  /**
+   * Where the failure screenshots' download may be redirected (default: `https:` to public addresses
+   * only). Tests and the demo allow their fake's storage on loopback here; no variable opens it.
+   */
+  assetRedirects?: RedirectPolicy;
 }
 
 /** Builds everything from the configuration and starts listening. */
@@ -52,7 +58,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const state = await openState({ ...config.state, retentionMs: config.runs.retentionMs }, logger, now);
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
-  const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets });
+  const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets, assetRedirects: options.assetRedirects });
   // The run API (off without tokens) hears of runs ending through the store the runner writes to.
   const foreground = new Foreground();
   const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID, foreground });
@@ -71,6 +77,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const wiring = {
     config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
     sharedBudgets, slackClient: app.client, chat: slack.chat, metrics, now, newId: randomUUID, logger, foreground,
+    processId: randomUUID(), alone: state.redis === undefined,
   };
   const messages = buildRunMessages(wiring);
   const { runner, follower, runs } = buildRunner(wiring, messages);

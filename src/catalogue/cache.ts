@@ -4,13 +4,15 @@
  * runs behind it, so a person never waits for 20 pages once the cache is warm; when Checkly is
  * unavailable, the last catalogue keeps serving and says how old it is.
  */
-import type { CheckStatus } from '../checkly/catalogue';
+import type { CheckAlert, CheckStatus } from '../checkly/catalogue';
 import { buildCatalogue, conditions, type Catalogue, type CheckCondition } from './catalogue';
 
 export interface CatalogueSource {
   listChecks(): Promise<Parameters<typeof buildCatalogue>[0]>;
   listCheckGroups(): Promise<Parameters<typeof buildCatalogue>[1]>;
   listCheckStatuses(): Promise<CheckStatus[]>;
+  /** The alerts of the last hours: since when a check fails. */
+  listCheckAlerts(): Promise<CheckAlert[]>;
 }
 
 export interface CatalogueCacheOptions {
@@ -20,8 +22,8 @@ export interface CatalogueCacheOptions {
   /** Statuses change by the minute: "failing now" must not be five minutes old. */
   statusTtlMs?: number;
   now: () => number;
-  /** Told when a refresh behind a served entry fails (it is not thrown to anyone). */
-  onBackgroundError?: (what: 'catalogue' | 'statuses', err: unknown) => void;
+  /** Told when a refresh behind a served entry fails (it is not thrown to anyone), or the alerts do. */
+  onBackgroundError?: (what: 'catalogue' | 'statuses' | 'alerts', err: unknown) => void;
 }
 
 export interface Served<T> {
@@ -100,7 +102,18 @@ export class CatalogueCache {
       (err) => options.onBackgroundError?.('catalogue', err),
     );
     this.statuses = new Entry(
-      async () => conditions(await source.listCheckStatuses()),
+      async () => {
+        const statuses = await source.listCheckStatuses();
+        // Since when a check fails is a bonus: asked only when one does, and the states stand without it.
+        const anyFailing = statuses.some((s) => s && (s.hasFailures || s.hasErrors || s.isDegraded));
+        const alerts = anyFailing
+          ? await source.listCheckAlerts().catch((err: unknown) => {
+              options.onBackgroundError?.('alerts', err);
+              return [];
+            })
+          : [];
+        return conditions(statuses, alerts);
+      },
       Math.min(options.ttlMs, options.statusTtlMs ?? 30_000),
       now,
       (err) => options.onBackgroundError?.('statuses', err),

@@ -2,7 +2,7 @@
  * The account's checks as the finding features need them: names, tags, types, groups, and (for
  * listings) their current state. Pure: built from what src/checkly/catalogue.ts read.
  */
-import type { CatalogueCheck, CheckGroup, CheckStatus } from '../checkly/catalogue';
+import type { CatalogueCheck, CheckAlert, CheckGroup, CheckStatus } from '../checkly/catalogue';
 
 export interface CheckEntry {
   id: string;
@@ -36,10 +36,14 @@ export interface Catalogue {
 
 export type CheckState = 'passing' | 'failing' | 'degraded';
 
-/** A check's state from GET /v1/check-statuses. */
+/** A check's state from GET /v1/check-statuses, and since when from GET /v1/check-alerts. */
 export interface CheckCondition {
   state: CheckState;
-  /** When the status record last changed (its `updated_at`), epoch ms. */
+  /**
+   * Since when the check is in this state (epoch ms): the alert that took it there. Unknown (and not
+   * shown) when that was longer ago than the alerts Checkly answers (6 hours), or no alert says so.
+   * Never the status's `updated_at`: Checkly updates that with every result.
+   */
   since?: number;
   /** Checkly reports an error of its own for this check (`hasErrors`). */
   hasErrors: boolean;
@@ -85,15 +89,45 @@ export function buildCatalogue(checks: readonly ListedCheck[], groups: readonly 
   return { checks: entries, groups: groupEntries, tags, fetchedAt };
 }
 
-/** Statuses by check id; a check without a status record has not run yet. */
-export function conditions(statuses: readonly CheckStatus[]): Map<string, CheckCondition> {
+/** The alerts that take a check into a state; the reminders (`…_REMAIN`) and SSL alerts take it nowhere. */
+const ALERT_TO: Readonly<Partial<Record<NonNullable<CheckAlert['alertType']>, CheckState>>> = {
+  ALERT_FAILURE: 'failing',
+  ALERT_DEGRADED_FAILURE: 'failing',
+  ALERT_DEGRADED: 'degraded',
+  ALERT_FAILURE_DEGRADED: 'degraded',
+  ALERT_RECOVERY: 'passing',
+  ALERT_DEGRADED_RECOVERY: 'passing',
+};
+
+/**
+ * Since when each check is in the state its latest alert took it to (epoch ms), from the alerts of
+ * the last hours in any order.
+ */
+export function statesSince(alerts: readonly CheckAlert[]): Map<string, { state: CheckState; since: number }> {
+  const latest = new Map<string, { state: CheckState; since: number }>();
+  for (const a of alerts) {
+    const state = a.alertType ? ALERT_TO[a.alertType] : undefined;
+    const at = Date.parse(a.startedAt ?? a.created_at ?? '');
+    if (typeof a.checkId !== 'string' || state === undefined || Number.isNaN(at)) continue;
+    const known = latest.get(a.checkId);
+    if (!known || at > known.since) latest.set(a.checkId, { state, since: at });
+  }
+  return latest;
+}
+
+/**
+ * Statuses by check id, with since when from the alerts when the latest one took the check to the
+ * state it is in; a check without a status record has not run yet.
+ */
+export function conditions(statuses: readonly CheckStatus[], alerts: readonly CheckAlert[] = []): Map<string, CheckCondition> {
   const byId = new Map<string, CheckCondition>();
+  const since = statesSince(alerts);
   for (const s of statuses) {
     if (!s || typeof s.checkId !== 'string') continue;
     const state: CheckState = s.hasFailures || s.hasErrors ? 'failing' : s.isDegraded ? 'degraded' : 'passing';
-    const since = typeof s.updated_at === 'string' ? Date.parse(s.updated_at) : NaN;
     const condition: CheckCondition = { state, hasErrors: s.hasErrors === true };
-    if (!Number.isNaN(since)) condition.since = since;
+    const entered = since.get(s.checkId);
+    if (state !== 'passing' && entered?.state === state) condition.since = entered.since;
     if (typeof s.lastRunLocation === 'string' && s.lastRunLocation !== '') condition.lastRunLocation = s.lastRunLocation;
     byId.set(s.checkId, condition);
   }

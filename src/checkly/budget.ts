@@ -22,6 +22,7 @@ const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   check: 1,
   groups: 1,
   statuses: 1,
+  alerts: 1,
   session: 2,
   completion: 2,
   evidence: 3,

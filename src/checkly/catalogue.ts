@@ -1,7 +1,8 @@
 /**
- * The account's catalogue: its checks (GET /v1/checks), check groups (GET /v1/check-groups) and the
- * checks' current statuses (GET /v1/check-statuses). Read through ChecklyClient, so every page goes
- * through the same headers, retries and request budget as a trigger.
+ * The account's catalogue: its checks (GET /v1/checks), check groups (GET /v1/check-groups), the
+ * checks' current statuses (GET /v1/check-statuses) and the alerts of the last hours (GET
+ * /v1/check-alerts). Read through ChecklyClient, so every page goes through the same headers, retries
+ * and request budget as a trigger.
  */
 import type { ChecklyClient } from './client';
 import { ServerError } from './errors';
@@ -16,6 +17,8 @@ export type CheckGroup = Schemas['CheckGroupRead'];
 /** A check's current state: failing, degraded, its shortest and longest runs. */
 export type CheckStatus = Schemas['CheckStatus'];
 export type CatalogueCheckType = Schemas['ChecksV1CheckType'];
+/** An alert Checkly sent: a check going failing or degraded, staying so, or recovering. */
+export type CheckAlert = Schemas['CheckAlert'];
 
 /** The most the spec lets one page hold. */
 export const PAGE_SIZE = 100;
@@ -45,6 +48,14 @@ export async function listCheckStatuses(client: CatalogueReader): Promise<CheckS
   return listOf<CheckStatus>(await client.read('statuses', path), 'statuses', path);
 }
 
+/**
+ * The alerts of the last 6 hours, paged to the end: Checkly answers no more than that window, and
+ * with neither `from` nor `to` it is the one ending now.
+ */
+export function listCheckAlerts(client: CatalogueReader): Promise<CheckAlert[]> {
+  return readAllPages<CheckAlert>(client, 'alerts', '/v1/check-alerts');
+}
+
 /** One check; a NotFoundError when it was deleted. */
 export async function getCheck(client: CatalogueReader, id: string): Promise<CatalogueCheck> {
   const path = `/v1/checks/${client.checkedUuid('check', '/v1/checks/{id}', 'check ID', id)}`;
@@ -54,14 +65,16 @@ export async function getCheck(client: CatalogueReader, id: string): Promise<Cat
 }
 
 async function readAllPages<T>(client: CatalogueReader, op: ChecklyOperation, path: string): Promise<T[]> {
-  const page = async (n: number): Promise<T[]> => listOf<T>(await client.read(op, path, { limit: PAGE_SIZE, page: n }), op, path);
-  const all = await page(1);
-  if (all.length < PAGE_SIZE) return all;
+  // The end is a short page of Checkly's answer as it came, before any item is left out of it.
+  const page = async (n: number): Promise<unknown[]> => rawList(await client.read(op, path, { limit: PAGE_SIZE, page: n }), op, path);
+  const first = await page(1);
+  const all = named<T>(first);
+  if (first.length < PAGE_SIZE) return all;
   for (let next = 2; next <= MAX_PAGES; next += PAGE_WINDOW) {
     const numbers = Array.from({ length: Math.min(PAGE_WINDOW, MAX_PAGES - next + 1) }, (_, i) => next + i);
     const pages = await Promise.all(numbers.map(page));
     for (const items of pages) {
-      all.push(...items);
+      all.push(...named<T>(items));
       if (items.length < PAGE_SIZE) return all;
     }
   }
@@ -69,9 +82,17 @@ async function readAllPages<T>(client: CatalogueReader, op: ChecklyOperation, pa
 }
 
 function listOf<T>(data: unknown, op: ChecklyOperation, path: string): T[] {
+  return named<T>(rawList(data, op, path));
+}
+
+function rawList(data: unknown, op: ChecklyOperation, path: string): unknown[] {
   if (!Array.isArray(data)) throw unexpected(op, path);
-  // The spec's lists hold objects with a name; anything else is not something we can show.
-  return data.filter((item): item is T => isRecord(item) && typeof item.name === 'string');
+  return data;
+}
+
+/** The spec's lists hold objects with a name; anything else is not something we can show. */
+function named<T>(items: readonly unknown[]): T[] {
+  return items.filter((item): item is T => isRecord(item) && typeof item.name === 'string');
 }
 
 function unexpected(operation: ChecklyOperation, path: string): ServerError {

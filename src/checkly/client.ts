@@ -3,6 +3,7 @@ import { truncate } from '../shared/truncate';
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
 import { type HttpAnswer, type HttpRequest, Transport } from './transport';
+import type { RedirectPolicy } from './redirects';
 import type { Account, AssetManifest, AssetType, CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 import { isUuid } from '../shared/uuid';
 
@@ -29,6 +30,8 @@ export interface ChecklyClientOptions {
   beforeRequest?: (op: ChecklyOperation) => Promise<void>;
   /** Told of every attempt's outcome (metrics, slowing down on 429). Must not throw; if it does, it is ignored. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Where an asset download may be redirected (transport.ts; default: `https:` to public addresses only). */
+  assetRedirects?: RedirectPolicy;
 }
 
 export interface DownloadedAsset {

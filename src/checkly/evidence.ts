@@ -9,6 +9,7 @@ import type { AssetManifest, AssetType, CheckResult } from './types';
 import { ResultGone } from '../runs/types';
 import type { EvidencePort } from '../runs/ports';
 import { NotFoundError } from './errors';
+import { scrubUrl } from '../shared/urls';
 
 const MAX_ERRORS = 5;
 const MAX_ERROR_CHARS = 2_000;
@@ -38,7 +39,7 @@ export function resultDetail(result: CheckResult): ResultDetail {
     for (const failed of detail.assertions.filter((a) => !a.passed)) errorSources.push(`Assertion failed: ${describeAssertion(failed)}`);
     const method = str(api.request?.method);
     const url = str(api.request?.url);
-    if (method !== undefined || url !== undefined) detail.request = { method: (method ?? 'GET').toUpperCase(), url: withoutCredentials(url ?? '') };
+    if (method !== undefined || url !== undefined) detail.request = { method: (method ?? 'GET').toUpperCase(), url: scrubUrl(url ?? '') };
     const status = api.response?.status;
     const statusText = str(api.response?.statusText);
     if (typeof status === 'number' || statusText !== undefined) {
@@ -130,19 +131,6 @@ function failingStep(errors: readonly unknown[]): string | undefined {
     if (frame) return frame.trim().slice(0, MAX_FIELD_CHARS);
   }
   return undefined;
-}
-
-/** A URL without user:password, which Checkly would otherwise show as the check stores it. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    return url;
-  }
 }
 
 function messageOf(value: unknown): string | undefined {

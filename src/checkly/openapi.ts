@@ -227,6 +227,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/check-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List all alerts for your account
+         * @description Lists all alerts that have been sent for your account.
+         *
+         *     Use the `to` and `from` parameters to specify a date range (UNIX timestamp in seconds). This endpoint will return data within a 6-hour timeframe. If the `from` and `to` params are set, they must be at most 6 hours apart. If none are set, we will consider the `to` param to be now and the `from` param to be 6 hours earlier. If only the `to` param is set we will set `from` to be 6 hours earlier. If only the `from` param is set we will consider the `to` param to be 6 hours later.
+         */
+        get: operations["getV1Checkalerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2690,6 +2712,66 @@ export interface components {
         };
         /** @enum {string} */
         Model4: "Not Found";
+        CheckAlertList: components["schemas"]["CheckAlert"][];
+        CheckAlert: {
+            /**
+             * @description The unique ID of this alert.
+             * @example 1
+             */
+            id?: string;
+            /**
+             * @description The name of the check.
+             * @example API Check
+             */
+            name: string;
+            /**
+             * @description The ID of the check this alert belongs to.
+             * @example db147a95-6ed6-44c9-a584-c5dca2db3aaa
+             */
+            checkId?: string;
+            /**
+             * @description The type of alert.
+             * @example ALERT_FAILURE
+             * @enum {string}
+             */
+            alertType?: "NO_ALERT" | "ALERT_FAILURE" | "ALERT_FAILURE_REMAIN" | "ALERT_FAILURE_DEGRADED" | "ALERT_RECOVERY" | "ALERT_DEGRADED" | "ALERT_DEGRADED_REMAIN" | "ALERT_DEGRADED_FAILURE" | "ALERT_DEGRADED_RECOVERY" | "ALERT_SSL";
+            /**
+             * @description The type of the check.
+             * @example API
+             * @enum {string}
+             */
+            checkType?: "AGENTIC" | "API" | "BROWSER" | "HEARTBEAT" | "ICMP" | "MULTI_STEP" | "TCP" | "PLAYWRIGHT" | "TRACEROUTE" | "URL" | "DNS" | "SSL" | "GRPC";
+            /**
+             * @description What data center location this check alert was triggered from.
+             * @example us-east-1
+             */
+            runLocation?: string;
+            /**
+             * @description Describes the time it took to execute relevant parts of this check. Any setup time or system time needed to start executing this check in the Checkly backend is not part of this.
+             * @example 10
+             */
+            responseTime?: number;
+            /**
+             * @description Any specific error messages that were part of the failing check triggering the alert.
+             * @example OK
+             */
+            error?: string | null;
+            /**
+             * @description The status code of the response. Only applies to API checks.
+             * @example 200
+             */
+            statusCode?: string | null;
+            /**
+             * Format: date-time
+             * @description The date and time this check alert was created.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description The date and time this check alert was started.
+             */
+            startedAt?: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -3385,6 +3467,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckStatusList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    getV1Checkalerts: {
+        parameters: {
+            query?: {
+                /** @description Limit the number of results */
+                limit?: number;
+                /** @description Page number */
+                page?: number;
+                /** @description Select records up from this UNIX timestamp (>= date). Defaults to now - 6 hours. */
+                from?: string;
+                /** @description Optional. Select records up to this UNIX timestamp (< date). Defaults to 6 hours after "from". */
+                to?: string;
+            };
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckAlertList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Unauthorized */

@@ -7,11 +7,12 @@ export type ChecklyOperation =
   | 'completion'
   | 'cancel'
   | 'result'
-  /** The catalogue (src/checkly/catalogue.ts): a page of checks, one check, check groups, check statuses. */
+  /** The catalogue (src/checkly/catalogue.ts): a page of checks, one check, check groups, check statuses, alerts. */
   | 'checks'
   | 'check'
   | 'groups'
   | 'statuses'
+  | 'alerts'
   /** The failure evidence of a finished run (a result, its asset manifest, one screenshot): waits behind every poll. */
   | 'evidence'
   | 'assets'

@@ -1,5 +1,6 @@
 import type { LocationResult } from '../runs/types';
 import type { CheckResult, SessionResult } from './types';
+import { scrubUrls } from '../shared/urls';
 
 /** The final results of a session that failed or degraded, one per location. */
 export function failingResults(results: readonly SessionResult[]): SessionResult[] {
@@ -49,7 +50,11 @@ export function firstErrorLine(result: CheckResult): string | undefined {
       ?.split(/\r?\n/)
       .map((l) => l.trim())
       .find((l) => l.length > 0);
-    if (line) return line.length > MAX_ERROR_LENGTH ? `${line.slice(0, MAX_ERROR_LENGTH - 1)}…` : line;
+    // Kept with the run and answered by the run API too: a URL it quotes is scrubbed here, not only at the Slack edge.
+    if (line) {
+      const shown = scrubUrls(line);
+      return shown.length > MAX_ERROR_LENGTH ? `${shown.slice(0, MAX_ERROR_LENGTH - 1)}…` : shown;
+    }
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { BadRequestError, NetworkError, RequestAbortedError, redact } from './errors';
 import type { ChecklyOperation } from './operation';
+import { checkRedirect, publicHttpsOnly, type CheckedTarget, type RedirectPolicy } from './redirects';
 import { parseRetryAfter } from './retry';
 
 export interface TransportOptions {
@@ -10,6 +11,8 @@ export interface TransportOptions {
   apiKey: string;
   accountId: string;
   userAgent: string;
+  /** Where an asset download may be redirected (default: `https:` to public addresses only). */
+  assetRedirects?: RedirectPolicy;
 }
 
 export interface HttpRequest {
@@ -57,9 +60,11 @@ export class Transport {
   private readonly secrets: string[];
   private readonly headers: Record<string, string>;
   private readonly origin: string | undefined;
+  private readonly assetRedirects: RedirectPolicy;
 
   constructor(options: TransportOptions) {
     this.secrets = [options.apiKey];
+    this.assetRedirects = options.assetRedirects ?? publicHttpsOnly;
     this.origin = parseWebUrl(options.baseUrl)?.origin;
     this.headers = {
       Authorization: `Bearer ${options.apiKey}`,
@@ -111,36 +116,47 @@ export class Transport {
   /**
    * GETs an asset by its absolute URL, as bytes, at most `maxBytes` (more is a BadRequestError). The
    * manifest's URLs are authenticated API URLs: the key is sent only when the URL is on the API's own
-   * origin (a manifest cannot send it elsewhere), and one redirect, to storage that signs its own URLs,
-   * is followed without any of our headers. The URL never appears in an error: it may be signed.
+   * origin (a manifest cannot send it elsewhere). One redirect, to storage that signs its own URLs, is
+   * followed without any of our headers, where `assetRedirects` allows (redirects.ts); a second one is
+   * not. The URL never appears in an error: it may be signed.
    */
   async download(url: string, opts: { maxBytes: number; timeoutMs: number; path: string }): Promise<Download> {
     const req: HttpRequest = { operation: 'asset', method: 'GET', path: opts.path, timeoutMs: opts.timeoutMs };
+    const refuse = (why: string) => new BadRequestError({ operation: 'asset', path: opts.path, checklyMessage: why });
     const target = parseWebUrl(url);
-    if (!target || target.origin !== this.origin) {
-      throw new BadRequestError({ operation: 'asset', path: opts.path, checklyMessage: 'The asset URL is not on the Checkly API.' });
+    if (!target || target.origin !== this.origin) throw refuse('The asset URL is not on the Checkly API.');
+    const first = await this.getBytes(req, target.href, opts.maxBytes);
+    if (!isRedirect(first.status)) return first;
+    const location = typeof first.location === 'string' ? parseUrl(first.location, target) : undefined;
+    if (!location) throw refuse(`The asset download was redirected without a usable location (${first.status}).`);
+    let checked: CheckedTarget;
+    try {
+      checked = await checkRedirect(location, this.assetRedirects);
+    } catch (err) {
+      throw refuse(`The asset download's redirect was refused: ${messageOf(err)}.`);
     }
-    const first = await this.getBytes(req, target.href, true, opts.maxBytes);
-    if (first.status < 300 || first.status >= 400) return first;
-    const location = typeof first.location === 'string' ? parseWebUrl(new URL(first.location, target).href) : undefined;
-    if (!location) return first;
-    return this.getBytes(req, location.href, false, opts.maxBytes);
+    const second = await this.getBytes(req, checked.url.href, opts.maxBytes, checked);
+    if (isRedirect(second.status)) throw refuse('The asset download was redirected more than once.');
+    return second;
   }
 
-  private async getBytes(req: HttpRequest, url: string, withKey: boolean, maxBytes: number): Promise<Download & { location?: unknown }> {
+  /** One GET: with the API's headers, or, on a redirect's checked target, with none of them. */
+  private async getBytes(req: HttpRequest, url: string, maxBytes: number, redirected?: CheckedTarget): Promise<Download & { location?: unknown }> {
     let response;
     try {
       response = await axios.request<ArrayBuffer>({
         method: 'GET',
         url,
-        headers: withKey ? { ...this.headers, Accept: 'image/*, */*' } : { 'User-Agent': this.headers['User-Agent'], Accept: 'image/*, */*' },
+        headers: redirected ? { 'User-Agent': this.headers['User-Agent'], Accept: 'image/*, */*' } : { ...this.headers, Accept: 'image/*, */*' },
         responseType: 'arraybuffer',
         timeout: req.timeoutMs,
         maxContentLength: maxBytes,
         maxRedirects: 0,
         validateStatus: () => true,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
+        // A redirect's target connects, on a connection of its own, to the addresses checked only.
+        ...(redirected
+          ? { lookup: redirected.lookup, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }
+          : { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent }),
       });
     } catch (err) {
       if (/maxContentLength/i.test(messageOf(err))) {
@@ -196,6 +212,19 @@ function codeOf(err: unknown): string | undefined {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : 'unknown error';
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/** `url` (relative to `base`), whatever its scheme; undefined when it does not parse. */
+function parseUrl(url: string, base: URL): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseWebUrl(url: string): URL | undefined {

@@ -1,9 +1,12 @@
 import type { Logger } from '../log';
 
-/** How long a check's sessions take: the shortest and the longest seen, in ms. */
+/**
+ * How long a check's sessions take, in ms: at least `shortestMs`; at most `longestMs` when sessions
+ * of it were seen (a lower bound alone says nothing of how long one may take).
+ */
 export interface DurationRange {
   shortestMs: number;
-  longestMs: number;
+  longestMs?: number;
 }
 
 /**
@@ -24,12 +27,11 @@ export const DURATIONS_KEPT = 10;
 export interface StatusDurations {
   checkId?: string;
   shortestRun?: number | null;
-  longestRun?: number | null;
 }
 
 export interface TypicalDurationsOptions {
   store: DurationStore;
-  /** Every check's shortest and longest run, in one request (catalogue.listCheckStatuses). */
+  /** Every check's shortest and longest response time, in one request (catalogue.listCheckStatuses). */
   fetchStatuses?: () => Promise<readonly StatusDurations[]>;
   /** How old the statuses may get before the next lookup asks again (default 5 minutes). */
   refreshMs?: number;
@@ -44,8 +46,11 @@ const DEFAULT_REFRESH_MS = 5 * 60_000;
 /**
  * What the follower knows of how long a check's sessions take. Past sessions of the check (the store)
  * come first: they measure exactly that, on this account. For a check never followed before, Checkly's
- * statuses give its shortest and longest runs ever: one request for every check, asked again only
- * when a lookup finds them older than `refreshMs`, so an idle app asks nothing.
+ * statuses give a lower bound: their `shortestRun` and `longestRun` are response times (the spec's
+ * words), the part of a run that calls the target, which a session spends and more (scheduling,
+ * set-up, every location). So a session takes at least the shortest; the longest bounds nothing. One
+ * request for every check, asked again only when a lookup finds them older than `refreshMs`, so an
+ * idle app asks nothing.
  */
 export class TypicalDurations {
   private statuses = new Map<string, DurationRange>();
@@ -118,13 +123,11 @@ export class TypicalDurations {
   }
 }
 
+/** A lower bound per check: its shortest response time ever. */
 function rangesOf(list: readonly StatusDurations[]): Map<string, DurationRange> {
   const ranges = new Map<string, DurationRange>();
-  for (const s of list) {
-    const { checkId, shortestRun, longestRun } = s;
-    if (typeof checkId !== 'string' || typeof longestRun !== 'number' || !(longestRun > 0)) continue;
-    const shortest = typeof shortestRun === 'number' && shortestRun > 0 ? Math.min(shortestRun, longestRun) : longestRun;
-    ranges.set(checkId, { shortestMs: shortest, longestMs: longestRun });
+  for (const { checkId, shortestRun } of list) {
+    if (typeof checkId === 'string' && typeof shortestRun === 'number' && shortestRun > 0) ranges.set(checkId, { shortestMs: shortestRun });
   }
   return ranges;
 }

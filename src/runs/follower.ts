@@ -310,7 +310,7 @@ export class SessionFollower {
     for (const entry of this.followed.values()) {
       if (entry.state !== 'idle' || entry.lookingUp) continue;
       const last = entry.answeredAt ?? entry.followedAt;
-      const overdueAt = entry.range ? entry.startedAt + entry.range.longestMs + OVERDUE_AFTER_MS : Infinity;
+      const overdueAt = entry.range?.longestMs !== undefined ? entry.startedAt + entry.range.longestMs + OVERDUE_AFTER_MS : Infinity;
       let rank: number;
       let key: number;
       if (now >= overdueAt) {
@@ -324,7 +324,7 @@ export class SessionFollower {
         // for a place in the budget; never later than just before the shortest.
         const dueAt = Math.min(
           entry.startedAt + entry.range.shortestMs - RANGE_LEAD_MS,
-          entry.startedAt + entry.range.longestMs + RANGE_COVER_MS - this.pollWaitMs,
+          entry.startedAt + (entry.range.longestMs ?? Infinity) + RANGE_COVER_MS - this.pollWaitMs,
         );
         if (now < dueAt) {
           wakeAt = Math.min(wakeAt, dueAt, last + bound);

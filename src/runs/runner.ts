@@ -52,6 +52,16 @@ export interface RunnerOptions {
   triggerTimeoutMs: number;
   /** How often `sweep` runs (it backs off final states Slack refused from this). */
   sweepIntervalMs: number;
+  /** This process as the starter of the runs it starts: new at every start. */
+  processId: string;
+  /**
+   * Whether this process is the only one on its store (SQLite): a run another process was starting
+   * was then cut off, and is resolved at once. Sharing it (replicas on Redis), such a run is another
+   * replica's until that replica's hold on it (`startLeaseMs`, renewed while it lives) runs out.
+   */
+  alone: boolean;
+  /** How long a starter's hold on a run lasts without renewal (default 10 s; renewed every third of it). */
+  startLeaseMs?: number;
   now: () => number;
   newId: () => string;
   logger: Logger;
@@ -89,6 +99,12 @@ const MAX_FINAL_BACKOFF_MS = 5 * 60_000;
 const FINAL_GRACE_MS = 10_000;
 /** A final state Slack still refuses this long after the run ended is given up on (and logged). */
 const GIVE_UP_MS = 24 * 3_600_000;
+/**
+ * A starter's hold on a run it is triggering. Short, so that a replica that died mid-trigger leaves
+ * its runs to the next sweep within seconds; renewed three times per hold, so that a live one whose
+ * store answers slowly keeps them.
+ */
+const START_LEASE_MS = 10_000;
 
 /**
  * The life of a run: post its message, trigger, follow every session to a final status, show it.
@@ -100,6 +116,8 @@ const GIVE_UP_MS = 24 * 3_600_000;
  */
 export class Runner {
   private readonly timeouts = new Map<string, NodeJS.Timeout>();
+  /** Runs another replica is starting, looked at again when its hold on them runs out. */
+  private readonly holdChecks = new Map<string, NodeJS.Timeout>();
   /** Runs this process follows, each with what ends its follow. */
   private readonly following = new Map<string, () => void>();
   /** Runs this process is starting (posting or triggering): the sweep leaves them alone. */
@@ -112,8 +130,13 @@ export class Runner {
   private readonly finalsInFlight = new Set<Promise<unknown>>();
   private sweeping = false;
   private stopped = false;
+  private readonly leaseMs: number;
+  /** Renews the holds on the runs being started, while there are any. */
+  private renewal?: NodeJS.Timeout;
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {
+    this.leaseMs = options.startLeaseMs ?? START_LEASE_MS;
+  }
 
   start(request: RunRequest): Promise<StartResult> {
     return tracked(this.inFlight, this.startRun(request));
@@ -132,10 +155,11 @@ export class Runner {
       phase: 'triggering',
       sessions: [],
       createdAt: now(),
+      starter: this.hold(),
       origin: request.origin ?? { kind: 'command', userId: request.requester },
       ...optional({ title: request.title, link: request.link, notify: request.notify }),
     };
-    this.starting.add(run.id);
+    this.beginStart(run.id);
     try {
       await store.create(run);
       let posted: Awaited<ReturnType<RunMessages['post']>>;
@@ -161,7 +185,7 @@ export class Runner {
       }
       return { run: await this.trigger(recorded) };
     } finally {
-      this.starting.delete(run.id);
+      this.endStart(run.id);
     }
   }
 
@@ -214,6 +238,7 @@ export class Runner {
           r.phase = 'error';
           r.error = error;
           r.finishedAt = now();
+          r.starter = undefined;
         }),
       );
       // A rerun's parent is left as it was: rerun() releases its claim.
@@ -226,6 +251,7 @@ export class Runner {
       // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
       // sessions did start, so they are followed after all and the message tells the truth.
       r.sessions = structuredClone(triggered);
+      r.starter = undefined;
       r.error = undefined;
       r.finishedAt = undefined;
       r.settledAt = undefined;
@@ -284,13 +310,17 @@ export class Runner {
   /**
    * A run whose process died while starting it: say so rather than show "Triggering…" forever.
    * With its message posted, Checkly may have started its checks (the trigger was sent) and the app
-   * cannot know which; without, nothing was triggered and its message still has to be posted.
+   * cannot know which (Checkly lists no sessions to look them up by), so it never triggers again
+   * by itself: the message says so, with "Open in Checkly" and a Rerun. Without its message, nothing
+   * was triggered and the message still has to be posted.
    */
   private async interrupted(run: Run): Promise<void> {
     const { store, now, logger } = this.options;
     const ended = await store.update(run.id, (r) => {
-      if (r.phase !== 'triggering') return;
+      // Judged again on the run as stored: its starter may have renewed its hold in between.
+      if (!this.isCutOff(r, now())) return;
       r.phase = 'error';
+      r.starter = undefined;
       r.error =
         r.ts !== undefined
           ? { kind: 'interrupted', message: 'The app restarted while starting this run.' }
@@ -385,6 +415,7 @@ export class Runner {
       phase: 'triggering',
       sessions: [],
       createdAt: ref.startedAt,
+      starter: this.hold(),
       parentRunId: parent.id,
       origin: { kind: 'button', userId: requester },
     };
@@ -394,7 +425,7 @@ export class Runner {
           p.reruns = p.reruns?.filter((r) => r.runId !== ref.runId);
         })
         .catch((err: unknown) => logger.warn({ runId: parentId, err: errorText(err) }, 'could not release a rerun claim'));
-    this.starting.add(run.id);
+    this.beginStart(run.id);
     try {
       let posted: Awaited<ReturnType<RunMessages['post']>> | undefined;
       try {
@@ -421,7 +452,7 @@ export class Runner {
       }
       return { kind: 'started', run: started, parent };
     } finally {
-      this.starting.delete(run.id);
+      this.endStart(run.id);
     }
   }
 
@@ -566,7 +597,7 @@ export class Runner {
   async sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return;
     this.sweeping = true;
-    const { store, now, logger, runTimeoutMs, triggerTimeoutMs } = this.options;
+    const { store, now, logger, runTimeoutMs } = this.options;
     try {
       const runs = await store.listUnfinished();
       for (const run of runs) {
@@ -577,7 +608,7 @@ export class Runner {
           if (isRunOver(run)) {
             if (this.finalDue(run, at) && (await this.claimFinalTry(run, at))) await this.showFinal(run);
           } else if (run.phase === 'triggering') {
-            if (at - (run.triggerSentAt ?? run.createdAt) >= triggerTimeoutMs) await this.interrupted(run);
+            await this.checkStart(run, at);
           } else if (at - run.createdAt >= runTimeoutMs + this.options.sweepIntervalMs) {
             // Its follower's timer did not end it (the store failed then, or nobody follows it).
             await this.abandon(run.id);
@@ -593,6 +624,84 @@ export class Runner {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /**
+   * Whether a run still 'triggering' lost its starter: a run this process is not starting (any
+   * more), one whose starter is another process while this one is alone on the store (a previous
+   * start), one whose starter's hold ran out (a replica that died), or, whoever holds it, one whose
+   * trigger has gone unanswered longer than any trigger with its retries takes.
+   */
+  private isCutOff(run: Run, at: number): boolean {
+    if (run.phase !== 'triggering' || this.starting.has(run.id)) return false;
+    const { starter } = run;
+    if (starter && (starter.id === this.options.processId || this.options.alone || starter.until <= at)) return true;
+    return at - (run.triggerSentAt ?? run.createdAt) >= this.options.triggerTimeoutMs;
+  }
+
+  /**
+   * Looks at a run another replica is starting again the moment that replica's hold on it runs out,
+   * rather than at the next sweep: a replica that died mid-trigger leaves its run "Triggering…" for
+   * its hold (10 s), not its hold and a sweep interval more.
+   */
+  private lookAgainAt(runId: string, until: number): void {
+    if (this.holdChecks.has(runId) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.holdChecks.delete(runId);
+      void this.resolveIfCutOff(runId);
+    }, Math.max(0, until - this.options.now()) + 1);
+    timer.unref();
+    this.holdChecks.set(runId, timer);
+  }
+
+  /** A run still 'triggering': ended when it was cut off, else looked at again when its starter's hold runs out. */
+  private async checkStart(run: Run, at: number): Promise<void> {
+    if (this.isCutOff(run, at)) await this.interrupted(run);
+    else if (run.starter && run.starter.id !== this.options.processId) this.lookAgainAt(run.id, run.starter.until);
+  }
+
+  private async resolveIfCutOff(runId: string): Promise<void> {
+    try {
+      const run = await this.options.store.get(runId);
+      if (run?.phase === 'triggering') await this.checkStart(run, this.options.now());
+    } catch (err) {
+      this.options.logger.warn({ runId, err: errorText(err) }, 'could not look at a run being started elsewhere; the sweep does');
+    }
+  }
+
+  /** A new hold of this process on a run it starts. */
+  private hold(): { id: string; until: number } {
+    return { id: this.options.processId, until: this.options.now() + this.leaseMs };
+  }
+
+  private beginStart(runId: string): void {
+    this.starting.add(runId);
+    if (this.renewal || this.stopped) return;
+    this.renewal = setInterval(() => void this.renewStarts(), Math.max(1, Math.floor(this.leaseMs / 3)));
+    this.renewal.unref();
+  }
+
+  private endStart(runId: string): void {
+    this.starting.delete(runId);
+    if (this.starting.size > 0) return;
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+  }
+
+  /** Renews this process's hold on the runs it is starting. Never rejects. */
+  private async renewStarts(): Promise<void> {
+    const { store, logger } = this.options;
+    if (this.starting.size === 0 || this.stopped) return;
+    const renewed = this.hold();
+    await Promise.all(
+      [...this.starting].map((runId) =>
+        store
+          .update(runId, (r) => {
+            if (r.phase === 'triggering' && r.starter?.id === renewed.id) r.starter.until = renewed.until;
+          })
+          .catch((err: unknown) => logger.warn({ runId, err: errorText(err) }, 'could not renew the hold on a run being started')),
+      ),
+    );
   }
 
   /**
@@ -663,6 +772,10 @@ export class Runner {
 
   stop(): void {
     this.stopped = true;
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+    for (const timer of this.holdChecks.values()) clearTimeout(timer);
+    this.holdChecks.clear();
     for (const timer of this.timeouts.values()) clearTimeout(timer);
     this.timeouts.clear();
   }

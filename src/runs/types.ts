@@ -231,6 +231,11 @@ export interface Run {
    * 'triggering' well after this lost its process mid-trigger.
    */
   triggerSentAt?: number;
+  /**
+   * While 'triggering': the process starting the run (posting and triggering it), which holds it until
+   * `until` (epoch ms) and renews that while it lives. A run whose starter is gone was cut off.
+   */
+  starter?: { id: string; until: number };
   /** Epoch ms of the last try to show the final state that did not go through (retries back off from it). */
   finalTriedAt?: number;
   /** Tries to show the final state that did not go through. */

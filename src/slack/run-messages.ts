@@ -79,9 +79,8 @@ interface MessageState {
   outstanding: number;
   /** `finished` was called: the state goes once nothing is outstanding. */
   over: boolean;
-  /** How the last update went, and Slack's error code when it failed: `finished` reports them. */
+  /** How the last update went: `finished` reports it. */
   result?: UpdateResult;
-  error?: string;
   /** Forgets an idle state: the run's `shown` digest carries what it knew. */
   expiry?: NodeJS.Timeout;
   /** The size Slack last took for this message; it stays there (a run only grows). */
@@ -110,6 +109,9 @@ const GONE: ReadonlySet<string> = new Set([
   'cant_update_message',
   'edit_window_closed',
 ]);
+
+/** Slack's answers that say the trouble is Slack's own: the same call may go through a moment later. */
+const SLACK_TROUBLE: ReadonlySet<string> = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 /** Tries of one post that Slack answers 429. */
 const POST_ATTEMPTS = 4;
@@ -184,14 +186,11 @@ export class SlackRunMessages implements RunMessages {
 
   async finished(run: Run): Promise<FinishOutcome> {
     const existing = this.states.get(run.id);
-    if (existing) existing.result = existing.error = undefined;
+    if (existing) existing.result = undefined;
     const state = await this.request(run, true, true);
     if (state.latest === run) this.drop(run.id, state);
-    const { result, error } = state;
-    const shown =
-      !run.ts || (error !== undefined && GONE.has(error))
-        ? 'gone'
-        : result === 'sent' || result === 'unchanged';
+    const { result } = state;
+    const shown = !run.ts || result === 'gone' ? 'gone' : result === 'sent' || result === 'unchanged';
     const replied = needsReply(run) && run.repliedAt === undefined ? await this.replyInThread(run) : true;
     const threadTs = run.threadTs ?? run.ts;
     if (run.screenshotsDue && run.repliedAt !== undefined && threadTs !== undefined) this.afterReply(run, threadTs);
@@ -246,7 +245,6 @@ export class SlackRunMessages implements RunMessages {
     await this.updates.request(run.teamId, run.id, {
       final,
       send: async () => {
-        current.error = undefined;
         current.result = await this.send(current);
         return current.result;
       },
@@ -304,9 +302,10 @@ export class SlackRunMessages implements RunMessages {
         this.options.logger.warn({ runId: run.id, teamId: run.teamId, retryAfterMs }, 'Slack rate-limited chat.update; pausing the workspace');
         return { retryAfterMs };
       }
-      state.error = platformError(err);
-      this.options.logger.warn({ runId: run.id, error: platformError(err) ?? String(err) }, 'updating the run message failed');
-      return 'failed';
+      const code = platformError(err);
+      this.options.logger.warn({ runId: run.id, error: code ?? String(err) }, 'updating the run message failed');
+      if (code !== undefined && GONE.has(code)) return 'gone';
+      return code === undefined || SLACK_TROUBLE.has(code) ? 'failed' : 'refused';
     }
   }
 

@@ -2,8 +2,12 @@ import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-wind
 import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
 import { TokenBucket } from '../budget/token-bucket';
 
-/** How an update went: Slack's answer decides whether the budget tries again. */
-export type UpdateResult = 'sent' | 'unchanged' | 'failed' | { retryAfterMs: number };
+/**
+ * How an update went: Slack's answer decides whether the budget tries again. 'failed': Slack's own
+ * trouble (`internal_error`, a 5xx, no answer), which may pass; 'refused': Slack refused this update
+ * (trying it again as it is would not help); 'gone': the message or its channel is gone for good.
+ */
+export type UpdateResult = 'sent' | 'unchanged' | 'failed' | 'refused' | 'gone' | { retryAfterMs: number };
 
 export interface UpdateJob {
   /** A final state: goes before every intermediate one, and may use the places they leave free. */
@@ -39,6 +43,12 @@ export interface UpdateBudgetOptions {
 const UPDATE_OPEN_MS = 60_000;
 /** Longest wait before a shared window is asked again (another replica's place may free up early). */
 const SHARED_RECHECK_MS = 250;
+/**
+ * A final state that failed is tried again after 1 s, then 2, 4, 8 and 16 s (31 s in all), within the
+ * budget like any update; past that, its requester hears it was not shown (and tries later).
+ */
+const FINAL_RETRY_FIRST_MS = 1000;
+const FINAL_RETRIES = 5;
 
 interface Pending {
   key: string;
@@ -48,6 +58,9 @@ interface Pending {
   since: number;
   /** Requests this update answers. */
   waiters: Array<() => void>;
+  /** A final state that failed: how many times, and not sent again before `notBefore`. */
+  failures?: number;
+  notBefore?: number;
 }
 
 interface MessageTimes {
@@ -79,7 +92,8 @@ interface Workspace {
  * for them and go oldest change first, so that every running message gets its turn. They are also
  * spread evenly over the minute: sent in a burst, they would leave the window together a minute
  * later, and a final state arriving in between would find no place for that long. No message is
- * updated twice within `intervalMs`. A 429 pauses the workspace for its Retry-After.
+ * updated twice within `intervalMs`. A 429 pauses the workspace for its Retry-After. A final state
+ * that failed otherwise is tried again, backing off from a second (FINAL_RETRIES).
  */
 export class UpdateBudget {
   private readonly workspaces = new Map<string, Workspace>();
@@ -199,7 +213,7 @@ export class UpdateBudget {
     for (const p of ws.pending.values()) {
       const times = ws.messages.get(p.key);
       if (times?.inFlight) continue;
-      const ready = times ? times.lastDoneAt + this.options.intervalMs : -Infinity;
+      const ready = Math.max(times ? times.lastDoneAt + this.options.intervalMs : -Infinity, p.notBefore ?? -Infinity);
       if (ready > now) {
         readyAt = Math.min(readyAt, ready);
       } else if (p.final) {
@@ -291,6 +305,11 @@ export class UpdateBudget {
       if (typeof result === 'object') {
         ws.pausedUntil = Math.max(ws.pausedUntil, at + result.retryAfterMs);
         this.requeue(ws, p);
+      } else if (result === 'failed' && p.final && (p.failures ?? 0) < FINAL_RETRIES && !this.stopped) {
+        // A final state is what people wait for: Slack's hiccup is waited out here, backing off.
+        p.failures = (p.failures ?? 0) + 1;
+        p.notBefore = at + FINAL_RETRY_FIRST_MS * 2 ** (p.failures - 1);
+        this.requeue(ws, p);
       } else {
         for (const resolve of p.waiters) resolve();
       }
@@ -306,6 +325,10 @@ export class UpdateBudget {
       newer.waiters.unshift(...p.waiters);
       newer.final = newer.final || p.final;
       newer.since = Math.min(newer.since, p.since);
+      if (p.failures !== undefined) {
+        newer.failures = Math.max(newer.failures ?? 0, p.failures);
+        newer.notBefore = Math.max(newer.notBefore ?? -Infinity, p.notBefore ?? -Infinity);
+      }
     } else {
       ws.pending.set(p.key, p);
     }

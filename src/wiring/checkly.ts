@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { ChecklyBudget } from '../checkly/budget';
 import { ChecklyClient } from '../checkly/client';
+import type { RedirectPolicy } from '../checkly/redirects';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -16,9 +17,9 @@ export interface SharedBudgets {
 
 export function buildChecklyClient(
   config: Config,
-  deps: { logger: Logger; metrics: Metrics; sharedBudgets?: SharedBudgets },
+  deps: { logger: Logger; metrics: Metrics; sharedBudgets?: SharedBudgets; assetRedirects?: RedirectPolicy },
 ): { checkly: ChecklyClient; budget: ChecklyBudget } {
-  const { logger, metrics, sharedBudgets } = deps;
+  const { logger, metrics, sharedBudgets, assetRedirects } = deps;
   const budget = new ChecklyBudget({
     maxRequestsPerMinute: config.checkly.maxRequestsPerMinute,
     logger,
@@ -35,6 +36,7 @@ export function buildChecklyClient(
       budget.onResponse(info);
       metrics.checklyResponse(info);
     },
+    ...(assetRedirects ? { assetRedirects } : {}),
   });
   return { checkly, budget };
 }

@@ -4,7 +4,7 @@ import { UsergroupMembership } from '../slack/usergroups';
 import { registerActions, registerFindActions } from '../actions';
 import { CatalogueCache } from '../catalogue/cache';
 import type { FindDeps } from '../listener-deps';
-import { listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
+import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
@@ -39,10 +39,14 @@ export function registerListeners(app: App, w: ListenerWiring): void {
       listChecks: () => listChecks(checkly),
       listCheckGroups: () => listCheckGroups(checkly),
       listCheckStatuses: () => listCheckStatuses(checkly),
+      listCheckAlerts: () => listCheckAlerts(checkly),
     },
     ttlMs: config.checkly.catalogueTtlMs,
     now,
-    onBackgroundError: (what, err) => logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
+    onBackgroundError: (what, err) =>
+      what === 'alerts'
+        ? logger.warn({ err: errorText(err) }, 'reading the check alerts failed; failing checks are listed without since when')
+        : logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
   });
   const find: FindDeps = {
     catalogue,

@@ -48,6 +48,10 @@ export interface RunWiring {
   metrics: Metrics;
   now: () => number;
   newId: () => string;
+  /** This process, as the starter of the runs it starts (see RunnerOptions). */
+  processId: string;
+  /** The only process on its store (SQLite), rather than one of several replicas (Redis). */
+  alone: boolean;
   logger: Logger;
   /** The run API's requests being answered: an API run's trigger waits for them. */
   foreground: Foreground;
@@ -149,6 +153,8 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
     runTimeoutMs: config.runs.timeoutMs,
     triggerTimeoutMs: config.runs.triggerTimeoutMs,
     sweepIntervalMs: config.runs.sweepIntervalMs,
+    processId: w.processId,
+    alone: w.alone,
     now,
     newId: w.newId,
     logger,

@@ -21,6 +21,9 @@ async function chaos(mode: ChaosMode) {
     slowExits: 0,
   });
   expect(report.finalAndRight + report.honestErrors).toBe(report.acknowledged);
+  // Every run a kill cut off mid-trigger settled within 30 s of its app being back (also a problem above).
+  expect(report.orphans.length).toBeGreaterThanOrEqual(1);
+  for (const orphan of report.orphans) expect(orphan.settledAfterBackMs ?? Infinity).toBeLessThanOrEqual(30_000);
 }
 
 describe(`chaos: kills, faults and traffic, then every acknowledged action ends final (seed ${SEED})`, () => {

@@ -10,6 +10,9 @@
  *   exactly one run message, showing a true final state (every row as the fake Checkly has it) or an
  *   honest error; never "Triggering…" or running; no check triggered twice for one acknowledgment.
  *
+ * And every run a kill cut off mid-trigger settled within 30 s of its app being back (issue 20), with
+ * the app's default sweep interval and trigger bound.
+ *
  * Everything random comes from one seeded PRNG, so a seed replays the same plan (the timing of a
  * loaded machine still varies).
  */
@@ -69,6 +72,13 @@ export interface ChaosReport {
   duplicates: number;
   /** Actions whose failure reply was posted more than once (see `notes`). */
   duplicateReplies: number;
+  /**
+   * Each run whose trigger a kill caught in flight: when its message stopped showing "Triggering…" for
+   * good (its trigger recorded, or the run ended as cut off), after the killed app was back (negative:
+   * before, as after a SIGTERM, which lets the trigger finish, or by the other replica) and after the
+   * kill; undefined: never.
+   */
+  orphans: Array<{ action: number; signal: NodeJS.Signals; settledAfterBackMs?: number; settledAfterKillMs?: number }>;
   slackFaults: number;
   checklyFaults: number;
   /** One line per problem, with log evidence. */
@@ -97,6 +107,8 @@ const TRIGGER_DELAY_MS = 700;
  */
 const CHANNELS = 8;
 const SHUTDOWN_LIMIT_MS = 10_000;
+/** A run a kill cut off mid-trigger settles within this long of its app being back (issue 20). */
+const ORPHAN_SETTLE_LIMIT_MS = 30_000;
 
 interface Family {
   id: number;
@@ -235,10 +247,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     SLACK_MAX_UPDATES_PER_MINUTE: '1000',
     SLACK_UPDATE_INTERVAL_MS: '200',
     RUN_TIMEOUT_SECONDS: String(runTimeoutSeconds),
-    // Recovery looks often, and a trigger cut off by a kill is resolved within seconds (the default
-    // 90 s would outlast the quiet period).
-    RUN_SWEEP_INTERVAL_MS: '1000',
-    RUN_TRIGGER_TIMEOUT_MS: '5000',
+    // The sweep interval and the trigger bound are the defaults: a run cut off mid-trigger must
+    // settle within 30 s of the app being back as it would in production.
     ...(options.mode === 'redis'
       ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' }
       : { STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-chaos-')) }),
@@ -265,6 +275,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let killsMidTrigger = 0;
   let slowExits = 0;
   const killLog: string[] = [];
+  /** The runs a kill cut off mid-trigger: the action, and when its app was killed and back. */
+  const cutOff: Array<{ action: Action; signal: NodeJS.Signals; killedAt: number; backAt?: number }> = [];
 
   const newFamily = (): Family => {
     const id = families.length + 1;
@@ -451,6 +463,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const victim = cluster.live().find((l) => l.slot === plan.slot)!;
       const signal = plan.signal;
       let midTrigger = false;
+      let cutAction: Action | undefined;
       if (plan.midTrigger) {
         // A command to the victim, and the kill while Checkly still holds its trigger.
         const action = sendCommand(victim)!;
@@ -460,6 +473,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (pending) {
           await sleep(plan.killDelayMs);
           midTrigger = pending.sessionIds === undefined;
+          cutAction = family.actions[0];
         }
       }
       const signalledAt = Date.now();
@@ -467,6 +481,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (signal === 'SIGKILL') sigkills++;
       else sigterms++;
       if (midTrigger) killsMidTrigger++;
+      const cut = midTrigger && cutAction ? { action: cutAction, signal, killedAt: signalledAt, backAt: undefined as number | undefined } : undefined;
+      if (cut) cutOff.push(cut);
       killLog.push(JSON.stringify({ at: signalledAt, signal, slot: victim.slot, midTrigger, afterAction: actions.length }));
       say(`kill ${k + 1}/${options.kills}: ${signal} replica ${victim.slot}${midTrigger ? ' mid-trigger' : ''} (${actions.length} actions so far)`);
       // The other replica keeps serving while this one stops and starts again.
@@ -475,6 +491,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (signal === 'SIGTERM' && (victim.app.exitedAt ?? Date.now()) - signalledAt > SHUTDOWN_LIMIT_MS) slowExits++;
       await others;
       await cluster.start(victim.slot);
+      if (cut) cut.backAt = Date.now();
     }
 
     // Quiet: no more actions or faults; everything must settle.
@@ -611,6 +628,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         (action ? `\n${evidence(action, runIdsIn(m), [])}` : ''),
     );
   }
+  // How long each run whose trigger a kill caught in flight still showed "Triggering…" after its app was back.
+  const orphans = cutOff.map(({ action, signal, killedAt, backAt }) => {
+    const messages = runMessagesOf(action);
+    const settledAt = messages.length === 1 ? triggeredSince(messages[0]!) : undefined;
+    const orphan = {
+      action: action.id,
+      signal,
+      ...(settledAt !== undefined && backAt !== undefined ? { settledAfterBackMs: settledAt - backAt } : {}),
+      ...(settledAt !== undefined ? { settledAfterKillMs: settledAt - killedAt } : {}),
+    };
+    if (orphan.settledAfterBackMs === undefined || orphan.settledAfterBackMs > ORPHAN_SETTLE_LIMIT_MS) {
+      const when = orphan.settledAfterBackMs === undefined ? 'never settled' : `settled ${(orphan.settledAfterBackMs / 1000).toFixed(1)} s after its app was back`;
+      problems.push(`SLOW ORPHAN command #${action.id} (${signal} mid-trigger): ${when}, more than ${ORPHAN_SETTLE_LIMIT_MS / 1000} s\n${evidence(action, messages.flatMap(runIdsIn), [])}`);
+    }
+    return orphan;
+  });
   if (failure) problems.unshift(`the chaos run itself failed: ${failure instanceof Error ? failure.message : String(failure)}`);
 
   if (options.logDir) {
@@ -654,6 +687,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     wrong,
     duplicates,
     duplicateReplies,
+    orphans,
     slackFaults,
     checklyFaults,
     problems,
@@ -674,7 +708,28 @@ export function formatReport(r: ChaosReport): string {
     `  wrong:            ${r.wrong} (must be 0)`,
     `  duplicates:       ${r.duplicates} (must be 0)`,
     `  failure reply posted twice: ${r.duplicateReplies} (a kill between Slack taking it and the app recording it)`,
+    `  killed mid-trigger, "Triggering…" gone after the app was back: ${orphanLine(r.orphans)} (each must be at most ${ORPHAN_SETTLE_LIMIT_MS / 1000} s)`,
   ].join('\n');
+}
+
+function orphanLine(orphans: ChaosReport['orphans']): string {
+  if (orphans.length === 0) return 'none';
+  const seconds = (ms: number | undefined): string => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
+  const each = orphans.map((o) => `#${o.action} ${seconds(o.settledAfterBackMs)} (${o.signal}; ${seconds(o.settledAfterKillMs)} after it)`);
+  const slowest = orphans.some((o) => o.settledAfterBackMs === undefined)
+    ? undefined
+    : Math.max(...orphans.map((o) => o.settledAfterBackMs as number));
+  return `${each.join(', ')}; slowest ${seconds(slowest)}`;
+}
+
+/** When a run message stopped showing "Triggering…" for good: the first of its versions from which on none does. */
+function triggeredSince(m: FakeMessage): number | undefined {
+  let since: number | undefined;
+  for (const v of m.versions) {
+    if (/Triggering/.test(messageText(v))) since = undefined;
+    else since ??= v.at;
+  }
+  return since;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -229,6 +229,25 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     for (const secret of [SECRETS.checklyApiKey, SECRETS.botToken]) expect(sent).not.toContain(secret.slice(8, 24));
   });
 
+  test('a check whose URL carries api_key and access_token: neither value reaches the thread or the Details modal (issue 20)', async () => {
+    const url = 'https://api.example.com/orders?api_key=sk_live_5f3a9c&access_token=at_8d2e71&page=2';
+    h.checkly.addCheck({ name: 'Orders API', tags: ['keys'], durationMs: 200, outcome: 'FAILED', url, errorMessage: `connect ETIMEDOUT calling ${url}` });
+    const run = await runToFinal(h, 'run keys', /1 failed/);
+    const thread = await threadReply(h, run);
+    const replyText = thread.map((m) => messageText(m)).join('\n');
+    // The URL is still recognisable: only the values of the two secret-looking parameters are hidden.
+    expect(replyText).toContain('api_key=•••');
+    await h.click(thread[0]!, /^failure_details:0$/);
+    const view = await waitFor(() => [...h.slack.views.views.values()].find((v) => v.versions.length === 2), 10_000, 'the updated modal');
+    const modalText = messageText({ blocks: view.versions[1]!.blocks as unknown[] });
+    expect(modalText).toContain('https://api.example.com/orders?api_key=•••');
+    expect(modalText).toContain('page=2');
+    for (const shown of [replyText, modalText, messageText(run), everythingSentToSlack(h)]) {
+      expect(shown).not.toContain('sk_live_5f3a9c');
+      expect(shown).not.toContain('at_8d2e71');
+    }
+  });
+
   test('50 failures: details of the first 10, "and 40 more", every message within Slack limits, at most 10 result fetches and 3 screenshots for the thread', async () => {
     for (let i = 0; i < 50; i += 1) {
       h.checkly.addCheck({

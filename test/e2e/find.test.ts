@@ -234,12 +234,23 @@ describe('finding checks, end to end over HTTP', () => {
       const text = messageText(body);
       expect(text).toContain('1 failing, 1 degraded');
       expect(text.indexOf('Checkout flow')).toBeLessThan(text.indexOf('Search API'));
+      // Since the alert that took it there (an hour ago), not the status's updated_at (its last result, minutes ago).
       expect(text).toMatch(/❌ failing since <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+> \(1h ago\)/);
       expect(text).not.toContain('Login API');
       expect(h.checkly.requests.filter((r) => r.op === 'statuses')).toHaveLength(1);
+      expect(h.checkly.requests.filter((r) => r.op === 'alerts')).toHaveLength(1);
       await clickEphemeral(h, body, 'find_run_all');
       await waitFor(() => triggers(h).length === 1, 5000, 'the trigger');
       expect((triggers(h)[0]!.body as { target: { checkId: string[] } }).target.checkId).toEqual([checkout.id, search.id]);
+    });
+
+    test('/checkly failing: a check failing for longer than the alerts Checkly keeps (6 h) is listed without a since (issue 20)', async () => {
+      h.checkly.addCheck({ name: 'Legacy API', tags: ['old'], durationMs: 300, state: 'failing', stateSince: Date.now() - 8 * 3_600_000 });
+      const { body } = await listing(h, 'failing');
+      const text = messageText(body);
+      expect(text).toContain('Legacy API');
+      expect(text).toMatch(/❌ failing(?! since)/);
+      expect(text).not.toContain('since');
     });
 
     test('bad searches are refused clearly and cost no request', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApp, type Running } from '../../src/app';
+import { allowingOrigin } from '../../src/checkly/redirects';
 import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
@@ -75,7 +76,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(`bad test config: ${loaded.problems.join('; ')}`);
   const logs: string[] = [];
-  const app = await startApp(loaded.config, { logDestination: { write: (line: string) => logs.push(line) } });
+  // The fake Checkly's storage is on loopback, over http: allowed for it alone, as production allows neither.
+  const app = await startApp(loaded.config, { logDestination: { write: (line: string) => logs.push(line) }, assetRedirects: allowingOrigin(checkly.url) });
   // The start-up key check (startup-checks.test.ts) is not caused by a test's own actions: forget it.
   const probe = checkly.requests.findIndex((r) => r.op === 'account');
   if (probe >= 0) checkly.requests.splice(probe, 1);

@@ -1,6 +1,7 @@
 // The fake Checkly's catalogue: GET /v1/checks (paged), GET /v1/checks/{id}, GET /v1/check-groups
-// (paged) and GET /v1/check-statuses, with bodies typed by the spec and its query validation.
-import type { CatalogueCheck, CheckGroup, CheckStatus } from '../../src/checkly/catalogue';
+// (paged), GET /v1/check-statuses and GET /v1/check-alerts (paged, 6 hours at most), with bodies typed
+// by the spec and its query validation.
+import type { CatalogueCheck, CheckAlert, CheckGroup, CheckStatus } from '../../src/checkly/catalogue';
 import type { components } from '../../src/checkly/openapi';
 import type { FakeCheck } from './checkly-model';
 import type { Validated } from './checkly-validate';
@@ -30,6 +31,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** How often every check runs on its schedule here (GET /v1/checks `frequency`, minutes). */
+const FREQUENCY_MINUTES = 10;
+/** The most GET /v1/check-alerts answers: `from` and `to` at most 6 hours apart. */
+const ALERT_WINDOW_MS = 6 * 3_600_000;
+
 /** A check as GET /v1/checks lists it (the spec's generic check shape). */
 export function checkBody(check: Readonly<FakeCheck>): CatalogueCheck {
   const body: GenericCheck = {
@@ -53,7 +59,7 @@ export function checkBody(check: Readonly<FakeCheck>): CatalogueCheck {
     aiAutoRepairEnabled: null,
     created_at: iso(check.createdAt),
     updated_at: null,
-    frequency: 10,
+    frequency: FREQUENCY_MINUTES,
     setupSnippetId: null,
     tearDownSnippetId: null,
     localSetupScript: null,
@@ -78,8 +84,13 @@ export function groupBody(group: FakeGroup): CheckGroup {
   };
 }
 
-/** The check's current status. `created_at` is a date by the spec, `updated_at` a date-time. */
-export function statusBody(check: Readonly<FakeCheck>): NonNullable<CheckStatus> {
+/**
+ * The check's current status. `created_at` is a date by the spec, `updated_at` a date-time: as
+ * Checkly's ("continuously updated as new check results come in"), it is when the last result came,
+ * `lastResultAt` (the last scheduled run, or a session run here), not since when the check is in
+ * its state.
+ */
+export function statusBody(check: Readonly<FakeCheck>, lastResultAt: number): NonNullable<CheckStatus> {
   return {
     name: check.name,
     checkId: check.id,
@@ -92,13 +103,71 @@ export function statusBody(check: Readonly<FakeCheck>): NonNullable<CheckStatus>
     lastCheckRunId: check.lastCheckRunId,
     sslDaysRemaining: null,
     created_at: iso(check.createdAt).slice(0, 10),
-    updated_at: iso(check.stateSince),
+    updated_at: iso(lastResultAt),
+  };
+}
+
+/** When the check's last scheduled run ended: it runs every FREQUENCY_MINUTES since it entered its state. */
+export function lastScheduledRun(check: Readonly<FakeCheck>, now: number): number {
+  const every = FREQUENCY_MINUTES * 60_000;
+  return check.stateSince + Math.floor(Math.max(0, now - check.stateSince) / every) * every;
+}
+
+/** Every alert of a check: its earlier ones, and the one that took it to its state when that is not passing. */
+function alertsOf(check: Readonly<FakeCheck>): Array<{ alertType: FakeCheck['alerts'][number]['alertType']; at: number }> {
+  const entered = check.state === 'failing' ? 'ALERT_FAILURE' : check.state === 'degraded' ? 'ALERT_DEGRADED' : undefined;
+  return entered ? [...check.alerts, { alertType: entered, at: check.stateSince }] : [...check.alerts];
+}
+
+/** UNIX seconds, as the spec's `from` and `to` are described (a number, possibly with a fraction). */
+function seconds(query: URLSearchParams, name: string): Validated<number | undefined> {
+  const raw = query.get(name);
+  if (raw === null) return { ok: true, value: undefined };
+  if (!/^\d+(\.\d+)?$/.test(raw)) return { ok: false, message: `"${name}" must be a valid date` };
+  return { ok: true, value: Number(raw) * 1000 };
+}
+
+/**
+ * GET /v1/check-alerts: the alerts created in [from, to), newest first, paged. With neither, the 6
+ * hours ending now; with one, the 6 hours from or to it; both at most 6 hours apart.
+ */
+export function listAlertsBody(checks: readonly FakeCheck[], query: URLSearchParams, now: number): Validated<CheckAlert[]> {
+  const paging = validatePaging(query, ALERT_QUERY);
+  if (!paging.ok) return paging;
+  const from = seconds(query, 'from');
+  if (!from.ok) return from;
+  const to = seconds(query, 'to');
+  if (!to.ok) return to;
+  const end = to.value ?? (from.value !== undefined ? from.value + ALERT_WINDOW_MS : now);
+  const start = from.value ?? end - ALERT_WINDOW_MS;
+  if (end - start > ALERT_WINDOW_MS) return { ok: false, message: '"from" and "to" must be at most 6 hours apart' };
+  const alerts = checks
+    .flatMap((check) => alertsOf(check).map((alert, i) => ({ check, alert, id: `${check.id}-${i}` })))
+    .filter(({ alert }) => alert.at >= start && alert.at < end && alert.at <= now)
+    .sort((a, b) => b.alert.at - a.alert.at);
+  return {
+    ok: true,
+    value: pageOf(alerts, paging.value).map(({ check, alert, id }) => ({
+      id,
+      name: check.name,
+      checkId: check.id,
+      alertType: alert.alertType,
+      checkType: check.checkType,
+      runLocation: check.locations[0] ?? 'eu-west-1',
+      responseTime: check.shortestRunMs ?? 0,
+      error: FAILING_ALERTS.has(alert.alertType) ? (check.errorMessage ?? 'failed') : null,
+      statusCode: null,
+      created_at: iso(alert.at),
+      startedAt: iso(alert.at),
+    })),
   };
 }
 
 const CHECK_TYPES = ['AGENTIC', 'API', 'BROWSER', 'HEARTBEAT', 'ICMP', 'MULTI_STEP', 'TCP', 'PLAYWRIGHT', 'TRACEROUTE', 'URL', 'DNS', 'SSL', 'GRPC'];
 const CHECK_QUERY = ['limit', 'page', 'apiCheckUrlFilterPattern', 'tag', 'checkType', 'search', 'status', 'applyGroupSettings'];
 const GROUP_QUERY = ['limit', 'page', 'tag', 'name'];
+const ALERT_QUERY = ['limit', 'page', 'from', 'to'];
+const FAILING_ALERTS: ReadonlySet<string> = new Set(['ALERT_FAILURE', 'ALERT_FAILURE_REMAIN', 'ALERT_DEGRADED_FAILURE']);
 
 /** limit: integer 1..100, default 10; page: a positive number, default 1 (as the spec says). */
 export function validatePaging(query: URLSearchParams, allowed: readonly string[]): Validated<Paging> {

@@ -40,15 +40,31 @@ export interface FakeCheckInput {
   screenshotBytes?: number;
   /** The check group it belongs to (GET /v1/checks `groupId`). */
   groupId?: number;
-  /** Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default now). */
+  /** API checks: the URL they call, as a result's request shows it (default `https://api.example.com/<name>`). */
+  url?: string;
+  /**
+   * Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default
+   * now): GET /v1/check-alerts has the alert that took it there (ALERT_FAILURE, ALERT_DEGRADED).
+   */
   state?: CheckState;
   stateSince?: number;
-  /** GET /v1/check-statuses `shortestRun` / `longestRun` in ms; defaults 0.8 × and 1 × durationMs. */
+  /** Earlier alerts of the check (GET /v1/check-alerts), before the one of its current state. */
+  alerts?: FakeAlert[];
+  /**
+   * GET /v1/check-statuses `shortestRun` / `longestRun`: response times in ms, as the spec says, less
+   * than a session takes; defaults 0.6 × and 0.8 × durationMs.
+   */
   shortestRunMs?: number | null;
   longestRunMs?: number | null;
 }
 
 export type CheckState = 'passing' | 'failing' | 'degraded';
+
+/** An alert Checkly sent about a check (spec: CheckAlert `alertType`), and when (epoch ms). */
+export interface FakeAlert {
+  alertType: 'ALERT_FAILURE' | 'ALERT_FAILURE_REMAIN' | 'ALERT_FAILURE_DEGRADED' | 'ALERT_RECOVERY' | 'ALERT_DEGRADED' | 'ALERT_DEGRADED_REMAIN' | 'ALERT_DEGRADED_FAILURE' | 'ALERT_DEGRADED_RECOVERY';
+  at: number;
+}
 
 /** A check of the fake account. Mutable: a change applies to sessions triggered afterwards. */
 export interface FakeCheck {
@@ -66,9 +82,11 @@ export interface FakeCheck {
   failedAttempts: number;
   screenshotBytes?: number;
   groupId?: number;
+  url?: string;
   createdAt: number;
   state: CheckState;
   stateSince: number;
+  alerts: FakeAlert[];
   shortestRunMs: number | null;
   longestRunMs: number | null;
   lastCheckRunId: string | null;
@@ -94,14 +112,16 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeC
     createdAt: now,
     state: input.state ?? 'passing',
     stateSince: input.stateSince ?? now,
-    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.8) : input.shortestRunMs,
-    longestRunMs: input.longestRunMs === undefined ? durationMs : input.longestRunMs,
+    alerts: input.alerts ?? [],
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.6) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? Math.round(durationMs * 0.8) : input.longestRunMs,
     lastCheckRunId: uuid(),
   };
   if (input.groupId !== undefined) check.groupId = input.groupId;
   if (input.failingLocations !== undefined) check.failingLocations = input.failingLocations;
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
   if (input.screenshotBytes !== undefined) check.screenshotBytes = input.screenshotBytes;
+  if (input.url !== undefined) check.url = input.url;
   return check;
 }
 
@@ -275,7 +295,8 @@ function conciseResult(session: FakeSession, ref: ResultRef): SessionResult {
   };
 }
 
-function responseTime(session: FakeSession): number {
+/** What a session's results report as their response time: less than the session took. */
+export function responseTime(session: FakeSession): number {
   return Math.round((finalAt(session) - session.createdAt) * 0.8);
 }
 
@@ -363,11 +384,12 @@ function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<Ch
   const status = failing && check.outcome !== 'DEGRADED' ? 500 : 200;
   const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
   const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
+  const url = check.url ?? `https://api.example.com/${encodeURIComponent(check.name)}`;
   return {
     assertions: [failedAssertion ? { ...statusAssertion, actual: status, error: `Expected ${status} to equal 200` } : statusAssertion],
     request: {
       method: 'GET',
-      url: `https://api.example.com/${encodeURIComponent(check.name)}`,
+      url,
       headers: { authorization: 'Bearer fake-target-api-token' },
       data: '',
     },
@@ -380,7 +402,7 @@ function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<Ch
       timings: { total: 180 },
     },
     requestError: failing ? (check.errorMessage ?? null) : null,
-    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET https://api.example.com/${encodeURIComponent(check.name)}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
+    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET ${url}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
     jobAssets: null,
   };
 }

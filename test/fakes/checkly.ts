@@ -14,6 +14,7 @@ import {
   fakePng,
   uuid,
   finalAt,
+  responseTime,
   isFinalStatus,
   matchingChecks,
   newCheck,
@@ -24,7 +25,7 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
-import { type FakeGroup, type FakeGroupInput, checkBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
+import { type FakeGroup, type FakeGroupInput, checkBody, lastScheduledRun, listAlertsBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
 
 export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
@@ -156,6 +157,7 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v1\/checks\/([^/]+)$/, op: 'check' },
   { method: 'GET', pattern: /^\/v1\/check-groups$/, op: 'groups' },
   { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
+  { method: 'GET', pattern: /^\/v1\/check-alerts$/, op: 'alerts' },
   { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
 ];
 
@@ -368,7 +370,9 @@ class FakeChecklyServer implements FakeCheckly {
       case 'groups':
         return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
       case 'statuses':
-        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c))));
+        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c), this.lastResultAt(c))));
+      case 'alerts':
+        return this.answerValidated(res, record, listAlertsBody(this.checkList, url.searchParams, this.now()));
       case 'check':
         return this.getCheck(res, record, first);
       default:
@@ -388,9 +392,19 @@ class FakeChecklyServer implements FakeCheckly {
     return this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
   }
 
+  /** When the check's last result came: its last scheduled run, or the end of a session run here since. */
+  private lastResultAt(check: FakeCheck): number {
+    const now = this.now();
+    let last = lastScheduledRun(check, now);
+    for (const s of this.sessionList) {
+      if (s.check.id === check.id && s.cancelledAt === undefined && finalAt(s) <= now) last = Math.max(last, finalAt(s));
+    }
+    return last;
+  }
+
   /**
-   * The check with its shortest and longest runs widened by every session of it that ended here
-   * (cancelled ones did not run to the end), as Checkly's statuses follow the results that come in.
+   * The check with its shortest and longest response times widened by every session of it that ended
+   * here (cancelled ones did not run to the end), as Checkly's statuses follow the results that come in.
    */
   private withRunsSoFar(check: FakeCheck): FakeCheck {
     const now = this.now();
@@ -398,7 +412,7 @@ class FakeChecklyServer implements FakeCheckly {
     let longest = check.longestRunMs;
     for (const s of this.sessionList) {
       if (s.check.id !== check.id || s.cancelledAt !== undefined || finalAt(s) > now) continue;
-      const ran = finalAt(s) - s.createdAt;
+      const ran = responseTime(s);
       shortest = shortest === null ? ran : Math.min(shortest, ran);
       longest = longest === null ? ran : Math.max(longest, ran);
     }

@@ -59,6 +59,41 @@ describe('resolveChoice', () => {
   });
 });
 
+describe('conditions: since when a check is in its state comes from its alerts (issue 20)', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const status = (checkId: string, over: Record<string, unknown>) => ({ name: checkId, checkId, hasFailures: false, hasErrors: false, isDegraded: false, updated_at: '2026-11-27T09:59:00Z', ...over });
+  const alert = (checkId: string, alertType: string, time: string) => ({ name: checkId, checkId, alertType, created_at: time, startedAt: time }) as never;
+
+  test("the latest alert that took the check to its state; never the status's updated_at", () => {
+    const byId = conditions(
+      [status('flapping', { hasFailures: true }), status('slow', { isDegraded: true }), status('broken', { hasFailures: true }), status('fine', {})],
+      [
+        alert('flapping', 'ALERT_FAILURE', '2026-11-27T06:00:00Z'),
+        alert('flapping', 'ALERT_RECOVERY', '2026-11-27T07:00:00Z'),
+        alert('flapping', 'ALERT_FAILURE', '2026-11-27T08:00:00Z'),
+        alert('flapping', 'ALERT_FAILURE_REMAIN', '2026-11-27T09:00:00Z'), // a reminder starts nothing
+        alert('slow', 'ALERT_DEGRADED', '2026-11-27T08:30:00Z'),
+        alert('fine', 'ALERT_FAILURE', '2026-11-27T05:00:00Z'),
+        alert('fine', 'ALERT_RECOVERY', '2026-11-27T05:30:00Z'),
+      ],
+    );
+    expect(byId.get('flapping')).toEqual({ state: 'failing', since: at('2026-11-27T08:00:00Z'), hasErrors: false });
+    expect(byId.get('slow')?.since).toBe(at('2026-11-27T08:30:00Z'));
+    // No alert in the window (failing for longer, or alerts off): unknown, not the last result.
+    expect(byId.get('broken')).toEqual({ state: 'failing', hasErrors: false });
+    expect(byId.get('fine')).toEqual({ state: 'passing', hasErrors: false });
+  });
+
+  test('an alert that took the check elsewhere than where its status says (not caught up yet) gives no since; degraded to failing counts', () => {
+    const byId = conditions(
+      [status('a', { hasFailures: true }), status('b', { hasFailures: true })],
+      [alert('a', 'ALERT_DEGRADED', '2026-11-27T08:00:00Z'), alert('b', 'ALERT_DEGRADED', '2026-11-27T07:00:00Z'), alert('b', 'ALERT_DEGRADED_FAILURE', '2026-11-27T08:00:00Z')],
+    );
+    expect(byId.get('a')?.since).toBeUndefined();
+    expect(byId.get('b')?.since).toBe(at('2026-11-27T08:00:00Z'));
+  });
+});
+
 describe('failingChecks', () => {
   it('failing before degraded, longest-standing first; passing and unknown left out', () => {
     const catalogue = buildCatalogue(
@@ -66,12 +101,21 @@ describe('failingChecks', () => {
       [],
       0,
     );
-    const states = conditions([
-      { name: 'c1', checkId: id(1), isDegraded: true, updated_at: '2026-11-27T06:00:00Z' },
-      { name: 'c2', checkId: id(2), hasFailures: true, updated_at: '2026-11-27T07:00:00Z' },
-      { name: 'c3', checkId: id(3), hasErrors: true, updated_at: '2026-11-27T05:00:00Z' },
-      { name: 'c4', checkId: id(4), hasFailures: false },
-    ]);
+    // Since when: from the alerts (the statuses' updated_at is the last result, the same for all here).
+    const last = '2026-11-27T09:59:00Z';
+    const states = conditions(
+      [
+        { name: 'c1', checkId: id(1), isDegraded: true, updated_at: last },
+        { name: 'c2', checkId: id(2), hasFailures: true, updated_at: last },
+        { name: 'c3', checkId: id(3), hasErrors: true, updated_at: last },
+        { name: 'c4', checkId: id(4), hasFailures: false },
+      ],
+      [
+        { name: 'c1', checkId: id(1), alertType: 'ALERT_DEGRADED', created_at: '2026-11-27T06:00:00Z' },
+        { name: 'c2', checkId: id(2), alertType: 'ALERT_FAILURE', created_at: '2026-11-27T07:00:00Z' },
+        { name: 'c3', checkId: id(3), alertType: 'ALERT_FAILURE', created_at: '2026-11-27T05:00:00Z' },
+      ],
+    );
     expect(failingChecks(catalogue, states).map((f) => [f.check.name, f.condition.state])).toEqual([
       ['c3', 'failing'],
       ['c2', 'failing'],
@@ -105,6 +149,7 @@ describe('CatalogueCache', () => {
         calls.statuses += 1;
         return [];
       },
+      listCheckAlerts: async () => [],
     };
   }
 

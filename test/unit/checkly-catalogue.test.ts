@@ -1,5 +1,5 @@
 import { ChecklyBudget } from '../../src/checkly/budget';
-import { getCheck, listCheckGroups, listCheckStatuses, listChecks, PAGE_SIZE } from '../../src/checkly/catalogue';
+import { getCheck, listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks, PAGE_SIZE } from '../../src/checkly/catalogue';
 import { ChecklyClient } from '../../src/checkly/client';
 import { BadRequestError, NotFoundError, ServerError, UnauthorizedError } from '../../src/checkly/errors';
 import { type FakeCheckly, startFakeCheckly, uuid } from '../fakes/checkly';
@@ -51,6 +51,24 @@ describe('listChecks', () => {
     // Pages 1..21 are needed (21 is the empty one that says "the end"); the window may ask a few past it.
     expect(numbers.slice(0, 21)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(numbers.length).toBeLessThanOrEqual(24);
+  });
+
+  test('an item left out for having no name does not end the paging: the end is a short page of the raw answer (issue 20)', async () => {
+    // Page 1 is full, one of its items nameless (left out); page 2 is full too; page 3 is short.
+    const pageOf = (n: number): unknown[] =>
+      Array.from({ length: n === 3 ? 5 : PAGE_SIZE }, (_, i) => (n === 1 && i === 7 ? { id: 'nameless' } : { id: `p${n}-${i}`, name: `Check ${n}-${i}` }));
+    const asked: number[] = [];
+    const reader = {
+      read: async (_op: string, _path: string, query?: Record<string, string | number>) => {
+        asked.push(Number(query?.page));
+        return pageOf(Number(query?.page));
+      },
+      checkedUuid: (_op: string, _t: string, _w: string, v: string) => v,
+    } as unknown as Parameters<typeof listChecks>[0];
+    const checks = await listChecks(reader);
+    expect(checks).toHaveLength(2 * PAGE_SIZE - 1 + 5);
+    expect(checks.some((c) => c.id === 'p3-4')).toBe(true);
+    expect(asked.slice(0, 3)).toEqual([1, 2, 3]);
   });
 
   test('one short page is one request', async () => {
@@ -136,8 +154,8 @@ describe('listCheckGroups and listCheckStatuses', () => {
     expect(groups[129]).toMatchObject({ id: fake.groups[129]!.id, name: 'Group 129' });
   });
 
-  test('statuses carry failing, degraded, since when and the shortest and longest runs', async () => {
-    const since = Date.parse('2026-11-27T06:00:00Z');
+  test('statuses carry failing, degraded, when the last result came and the shortest and longest response times', async () => {
+    const since = Date.now() - 65 * 60_000;
     const failing = fake.addCheck({ name: 'Checkout', state: 'failing', stateSince: since, durationMs: 5000 });
     const degraded = fake.addCheck({ name: 'Search', state: 'degraded', shortestRunMs: 100, longestRunMs: 900 });
     fake.addCheck({ name: 'Home' });
@@ -149,14 +167,43 @@ describe('listCheckGroups and listCheckStatuses', () => {
       hasFailures: true,
       isDegraded: false,
       hasErrors: false,
-      updated_at: '2026-11-27T06:00:00.000Z',
-      shortestRun: 4000,
-      longestRun: 5000,
+      // Updated with every result (every 10 minutes here), not since when the check fails.
+      updated_at: new Date(since + 60 * 60_000).toISOString(),
+      // Response times (the fake's defaults for a check whose sessions take 5 s): less than a session.
+      shortestRun: 3000,
+      longestRun: 4000,
       lastRunLocation: 'eu-west-1',
     });
     expect(statuses[0]!.created_at).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(statuses[1]).toMatchObject({ checkId: degraded.id, hasFailures: false, isDegraded: true, shortestRun: 100, longestRun: 900 });
     expect(fake.requests.filter((r) => r.op === 'statuses')).toHaveLength(1);
+  });
+
+  test('alerts: the last 6 hours, newest first, paged to the end; since when a check fails comes from them (issue 20)', async () => {
+    const now = Date.now();
+    const hour = 3_600_000;
+    // Failing again since an hour ago, after a recovery; degraded since 2 hours; failing for 8 hours (its alert is older than the window).
+    const flapping = fake.addCheck({ name: 'Checkout', state: 'failing', stateSince: now - hour, alerts: [{ alertType: 'ALERT_FAILURE', at: now - 3 * hour }, { alertType: 'ALERT_RECOVERY', at: now - 2 * hour }] });
+    fake.addCheck({ name: 'Search', state: 'degraded', stateSince: now - 2 * hour });
+    fake.addCheck({ name: 'Legacy', state: 'failing', stateSince: now - 8 * hour });
+    for (let i = 0; i < 120; i++) fake.addCheck({ name: `Noisy ${i}`, state: 'passing', alerts: [{ alertType: 'ALERT_RECOVERY', at: now - 30 * 60_000 - i * 1000 }] });
+    const alerts = await listCheckAlerts(client());
+    expect(alerts).toHaveLength(124); // not the one of the check failing for 8 hours
+    expect(fake.requests.filter((r) => r.op === 'alerts').map((r) => r.query)).toEqual([
+      { limit: '100', page: '1' },
+      { limit: '100', page: '2' },
+      { limit: '100', page: '3' },
+      { limit: '100', page: '4' },
+      { limit: '100', page: '5' },
+    ]);
+    expect(alerts.filter((a) => a.checkId === flapping.id).map((a) => a.alertType)).toEqual(['ALERT_FAILURE', 'ALERT_RECOVERY', 'ALERT_FAILURE']);
+    expect(alerts.every((a) => Date.parse(a.created_at!) >= now - 6 * hour - 1000)).toBe(true);
+    // As Checkly validates: the window is 6 hours at most, the limit 100.
+    const get = (q: string) => fetch(`${fake.url}/v1/check-alerts?${q}`, { headers: { authorization: `Bearer ${fake.apiKey}`, 'x-checkly-account': fake.accountId } });
+    expect((await get('from=1000&to=30000')).status).toBe(400);
+    expect((await get('limit=101')).status).toBe(400);
+    expect((await get('from=yesterday')).status).toBe(400);
+    expect((await get(`from=${Math.floor((now - 8.5 * hour) / 1000)}`)).status).toBe(200);
   });
 });
 

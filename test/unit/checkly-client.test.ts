@@ -14,6 +14,7 @@ import {
   UnauthorizedError,
   toRunError,
 } from '../../src/checkly/errors';
+import { allowingOrigin } from '../../src/checkly/redirects';
 import { backoffMs, parseRetryAfter } from '../../src/checkly/retry';
 import { type FakeCheckly, startFakeCheckly, uuid } from '../fakes/checkly';
 
@@ -44,6 +45,8 @@ function client(over: Partial<ChecklyClientOptions> = {}, recorder?: Recorder): 
     userAgent: 'checkly-slack/0.1.0 (test)',
     timeoutMs: 2000,
     retry: FAST_RETRY,
+    // The fake's storage is on loopback over http, which production refuses (asset-redirects.test.ts).
+    assetRedirects: allowingOrigin(fake.url),
     beforeRequest: async (op) => {
       recorder?.attempts.push(op);
     },

@@ -97,16 +97,16 @@ describe('TypicalDurations', () => {
 
   test("past sessions come first; Checkly's statuses serve checks never followed, asked once per refresh", async () => {
     const { typical, store, calls, advance } = setup([
-      { checkId: A, shortestRun: 8000, longestRun: 12_000 },
-      { checkId: B, shortestRun: null, longestRun: 30_000 },
-      { checkId: 'broken', shortestRun: 5, longestRun: null },
+      { checkId: A, shortestRun: 8000 },
+      { checkId: B, shortestRun: 30_000 },
+      { checkId: 'unknown', shortestRun: null },
     ]);
     await store.recordDuration(A, 10_500);
     await store.recordDuration(A, 9_500);
-    expect(await typical.lookup([A, B, 'broken'])).toEqual(
+    expect(await typical.lookup([A, B, 'unknown'])).toEqual(
       new Map([
         [A, { shortestMs: 9_500, longestMs: 10_500 }],
-        [B, { shortestMs: 30_000, longestMs: 30_000 }],
+        [B, { shortestMs: 30_000 }],
       ]),
     );
     await typical.lookup([B]);
@@ -121,6 +121,11 @@ describe('TypicalDurations', () => {
     expect(await typical.lookup([B])).toEqual(new Map([[B, { shortestMs: 31_000, longestMs: 31_000 }]]));
   });
 
+  test("a status's shortest and longest runs are response times (the spec): a lower bound of a session, never its longest (issue 20)", async () => {
+    const { typical } = setup([{ checkId: A, shortestRun: 120, longestRun: 900 } as StatusDurations]);
+    expect(await typical.lookup([A])).toEqual(new Map([[A, { shortestMs: 120 }]]));
+  });
+
   test('statuses that fail leave past sessions to answer, and are not asked again at every lookup', async () => {
     const { typical, store, calls } = setup(new Error('Checkly is down'));
     await store.recordDuration(A, 4000);
@@ -131,7 +136,7 @@ describe('TypicalDurations', () => {
 });
 
 describe('the fake Checkly statuses', () => {
-  test('shortest and longest runs widen with the sessions it ran', async () => {
+  test("shortest and longest runs widen with the response times of the sessions it ran (less than the sessions' durations)", async () => {
     let now = Date.parse('2026-11-27T08:00:00Z');
     const fake = await startFakeCheckly({ now: () => now });
     const client = new ChecklyClient({ baseUrl: fake.url, apiKey: fake.apiKey, accountId: fake.accountId, userAgent: 'test', timeoutMs: 2000 });
@@ -140,7 +145,8 @@ describe('the fake Checkly statuses', () => {
       await client.trigger({ target: { matchTags: [['t']] }, refreshCache: false });
       expect(await listCheckStatuses(client)).toMatchObject([{ checkId: check.id, shortestRun: 5000, longestRun: 6000 }]);
       now += 3000;
-      expect(await listCheckStatuses(client)).toMatchObject([{ checkId: check.id, shortestRun: 3000, longestRun: 6000 }]);
+      // The session took 3,000 ms; the result it left took 2,400 ms to answer (checkly-model.ts responseTime).
+      expect(await listCheckStatuses(client)).toMatchObject([{ checkId: check.id, shortestRun: 2400, longestRun: 6000 }]);
     } finally {
       client.close();
       await fake.close();

@@ -422,14 +422,15 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
-    test('finished says whether the final state went through: a failed update is "not shown", a gone message "gone"', async () => {
+    test('finished says whether the final state went through: an update still failing after its retries is "not shown", a gone message "gone"', async () => {
       const chat = new FakeChat();
       const messages = setup(chat);
       await messages.post(run('r1', ['STARTED']));
-      chat.failures.update.push(platform('internal_error'));
+      chat.failures.update.push(...Array.from({ length: 6 }, () => platform('internal_error')));
       const failed = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10);
+      await jest.advanceTimersByTimeAsync(31_010);
       expect(await failed).toEqual({ shown: false, replied: true });
+      expect(chat.of('update')).toHaveLength(6);
       await jest.advanceTimersByTimeAsync(1000);
       const again = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(10);
@@ -440,6 +441,17 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
       await jest.advanceTimersByTimeAsync(10);
       expect(await gone).toEqual({ shown: 'gone', replied: true });
+    });
+
+    test('a final update Slack refused twice, then rate-limited, is shown within seconds: one, two, then Retry-After (issue 20)', async () => {
+      const chat = new FakeChat();
+      const messages = setup(chat);
+      await messages.post(run('r1', ['STARTED']));
+      chat.failures.update.push(platform('internal_error'), platform('internal_error'), rateLimited(2));
+      const finished = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(6_000);
+      expect(await finished).toEqual({ shown: true, replied: true });
+      expect(chat.of('update').map((c) => c.at)).toEqual([0, 1000, 3000, 5000]);
     });
 
     test('a failed thread reply is reported, and not posted again once recorded', async () => {

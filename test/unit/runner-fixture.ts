@@ -172,6 +172,8 @@ export function setup(over: Partial<RunnerOptions> = {}) {
     runTimeoutMs: RUN_TIMEOUT_MS,
     triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
     sweepIntervalMs: SWEEP_MS,
+    processId: 'this-process',
+    alone: true,
     now: Date.now,
     newId: () => `run-${++id}`,
     logger,

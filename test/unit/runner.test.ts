@@ -32,6 +32,61 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     expect(await store.listUnfinished()).toEqual([]);
   });
 
+  test('left by the previous start of the only process on the store: ended by its first sweep, not after the trigger bound', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    // What the previous start (killed mid-trigger) left, the moment this one starts.
+    await store.create(aRun({ id: 'cut', phase: 'triggering', ts: '1700000000.000001', triggerSentAt: Date.now(), starter: { id: 'previous-start', until: Date.now() + 10_000 } }));
+    await runner.sweep();
+    const ended = await store.get('cut');
+    expect(ended?.error?.kind).toBe('interrupted');
+    expect(ended?.starter).toBeUndefined();
+    expect(isSettled(ended!)).toBe(true);
+    expect(messages.finals.map((r) => [r.id, r.error?.kind])).toEqual([['cut', 'interrupted']]);
+    expect(checkly.triggers).toHaveLength(0);
+  });
+
+  test("replicas: a run another replica is triggering is its own while it renews its hold, and cut off once the hold runs out", async () => {
+    const lease = { startLeaseMs: 1000, alone: false };
+    const a = make({ ...lease, processId: 'replica-a' });
+    await a.start();
+    // Replica B on the same store: another Runner, the same fakes.
+    const b = new Runner({
+      store: a.store,
+      checkly: sessionStarter(a.checkly),
+      messages: a.messages,
+      follower: a.follower,
+      dispatcher: a.dispatcher,
+      runTimeoutMs: RUN_TIMEOUT_MS,
+      triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
+      sweepIntervalMs: SWEEP_MS,
+      processId: 'replica-b',
+      ...lease,
+      now: Date.now,
+      newId: () => 'b-run',
+      logger,
+    });
+    a.checkly.hold = true;
+    void a.runner.start(request);
+    for (let t = 0; t < 3000; t += 250) {
+      await jest.advanceTimersByTimeAsync(250);
+      await b.sweep();
+    }
+    expect((await a.store.get('run-1'))?.phase).toBe('triggering'); // A is alive: its hold is renewed
+    // A dies: its hold is no longer renewed, and B, which saw the run held, resolves it the moment
+    // the hold runs out (no sweep needed), well before the trigger bound.
+    a.runner.stop();
+    const diedAt = Date.now();
+    while ((await a.store.get('run-1'))?.phase === 'triggering' && Date.now() - diedAt < TRIGGER_TIMEOUT_MS) {
+      await jest.advanceTimersByTimeAsync(100);
+    }
+    expect(Date.now() - diedAt).toBeLessThanOrEqual(1100);
+    expect(Date.now() - diedAt).toBeLessThan(TRIGGER_TIMEOUT_MS);
+    expect((await a.store.get('run-1'))?.error?.kind).toBe('interrupted');
+    expect(a.checkly.triggers).toHaveLength(1);
+    b.stop();
+  });
+
   test('without its message: nothing was triggered, and a message says so', async () => {
     const { store, messages, runner, start } = make();
     await start();
@@ -535,6 +590,8 @@ describe('two replicas sweeping at the same moment (found by the chaos run, Redi
       runTimeoutMs: RUN_TIMEOUT_MS,
       triggerTimeoutMs: TRIGGER_TIMEOUT_MS,
       sweepIntervalMs: SWEEP_MS,
+      processId: 'other-process',
+      alone: false,
       now: Date.now,
       newId: () => 'other',
       logger,

@@ -169,6 +169,32 @@ describe('UpdateBudget', () => {
     expect(budget.used('T1')).toBe(1);
   });
 
+  test('a final state that failed is tried again from a second on, doubling, a 429 waited out in between (issue 20)', async () => {
+    const budget = new UpdateBudget({ maxUpdatesPerMinute: 50, intervalMs: 200 });
+    const m = new Messages(0);
+    m.results.push('failed', 'failed', { retryAfterMs: 3000 });
+    let answeredAt: number | undefined;
+    void budget.request('T1', 'a', m.job('a', 'final', true)).then(() => (answeredAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(m.sent.map((s) => s.at)).toEqual([0, 1000, 3000, 6000]);
+    expect(answeredAt).toBe(6000);
+  });
+
+  test('a final state that keeps failing is answered after 5 more tries (31 s), and one that is gone at once', async () => {
+    const budget = new UpdateBudget({ maxUpdatesPerMinute: 50, intervalMs: 200 });
+    const m = new Messages(0);
+    m.results.push(...Array.from({ length: 6 }, (): UpdateResult => 'failed'));
+    let answeredAt: number | undefined;
+    void budget.request('T1', 'a', m.job('a', 'final', true)).then(() => (answeredAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(m.sent.map((s) => s.at)).toEqual([0, 1000, 3000, 7000, 15_000, 31_000]);
+    expect(answeredAt).toBe(31_000);
+
+    m.results.push('gone');
+    await budget.request('T1', 'b', m.job('b', 'final', true));
+    expect(m.sent.filter((s) => s.key === 'b')).toHaveLength(1);
+  });
+
   test('a failed send is answered, not retried, and counts against the budget', async () => {
     const budget = new UpdateBudget({ maxUpdatesPerMinute: 5, intervalMs: 1000 });
     const m = new Messages(0);
