@@ -105,6 +105,8 @@ const GONE: ReadonlySet<string> = new Set([
   'message_not_found',
   'channel_not_found',
   'is_archived',
+  // What chat.update answers in an archived (or frozen, or deleted) channel.
+  'is_inactive',
   'not_in_channel',
   'cant_update_message',
   'edit_window_closed',

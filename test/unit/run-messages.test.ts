@@ -441,6 +441,13 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
       await jest.advanceTimersByTimeAsync(10);
       expect(await gone).toEqual({ shown: 'gone', replied: true });
+
+      // A channel archived while its run went on: Slack answers chat.update with is_inactive there.
+      await messages.post(run('r3', ['STARTED']));
+      chat.failures.update.push(platform('is_inactive'));
+      const archived = messages.finished(run('r3', ['PASSED'], { ts: '1700000000.000003' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await archived).toEqual({ shown: 'gone', replied: true });
     });
 
     test('a final update Slack refused twice, then rate-limited, is shown within seconds: one, two, then Retry-After (issue 20)', async () => {
