@@ -5,8 +5,8 @@
  */
 import type { CustomRoute } from '@slack/bolt';
 import type { AccessPolicy } from '../access/policy';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
 import type { RunService } from '../runs/service';
 import type { State } from '../store/open';
 import type { RunStore } from '../runs/store';

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import { isRunOver } from '../runs/status';
 import type { RunStore } from '../runs/store';
 import type { Run } from '../runs/types';

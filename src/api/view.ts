@@ -1,5 +1,5 @@
 /** A run as the HTTP API answers it (product.md §8): plain JSON, stable names, no Slack markup. */
-import { runOutcome } from '../metrics';
+import { runOutcome } from '../ops/metrics';
 import { isFinal } from '../runs/status';
 import { describeTarget } from '../grammar/describe';
 import type { Run, SessionStatus } from '../runs/types';

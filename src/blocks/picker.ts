@@ -5,12 +5,17 @@
  */
 import type { InputBlock, ModalView, MultiExternalSelect, PlainTextOption } from '@slack/types';
 import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/catalogue';
-import type { Choice } from '../catalogue/choice';
-import type { PickerStatus } from '../catalogue/picker-status';
+import type { Choice, Resolved } from '../catalogue/choice';
 import { codeSpan, oneLine } from './escape';
 import { truncate } from '../shared/truncate';
 import { plural, slackDate } from './format';
 import { context, section } from './message';
+
+/** What the picker's count line says: the catalogue is loading, unavailable, or ready with a resolved choice. */
+export type PickerStatus =
+  | { kind: 'loading' }
+  | { kind: 'unavailable'; said: string }
+  | { kind: 'ready'; total: number; catalogueAt: number; stale: boolean; resolved: Resolved };
 
 export const CALLBACK_PICKER = 'checkly_picker';
 const BLOCK_COUNT = 'picker_count';

@@ -2,7 +2,7 @@ import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
 import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
 import { SharedWindowQueue, type PlaceQueue } from '../budget/shared-window-queue';
 import { QueueStoppedError, WindowQueue } from '../budget/window-queue';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { ResponseInfo } from './client';
 import { RequestAbortedError } from './errors';
 import type { ChecklyOperation } from './operation';

@@ -2,15 +2,15 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed, renderRunNotPosted } from '../blocks/ephemeral';
 import { checkAccess, type Access } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
-import { audit, auditStart, auditTarget } from '../audit';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import { audit, auditStart, auditTarget } from '../ops/audit';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
 import type { RunService } from '../runs/service';
 import { errorText } from '../shared/error-text';
-import type { FindDeps } from '../listener-deps';
-import { listFailing, listMatches } from './listing';
+import type { FindDeps } from '../picker/deps';
+import { listFailing, listMatches } from '../listing/list';
 import { parseCommand } from '../grammar/parse';
-import { openPicker } from './pick';
+import { openPicker } from '../picker/open';
 
 export interface CommandDeps {
   runs: RunService;

@@ -1,4 +1,4 @@
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 
 /**
  * How long a check's sessions take, in ms: at least `shortestMs`; at most `longestMs` when sessions

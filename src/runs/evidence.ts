@@ -5,7 +5,7 @@
  * running sessions; anything that does not come in time is simply left out of the reply.
  */
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import { errorText } from '../shared/error-text';
 import type { EvidencePort } from './ports';
 import { ResultGone, type CheckType, type LocationResult, type ResultDetail, type Session } from './types';

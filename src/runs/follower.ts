@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { DurationRange } from './durations';
 import { errorText } from '../shared/error-text';
 import type { SessionWatcher } from './ports';

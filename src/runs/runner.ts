@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { Posted, RunMessages, SessionStarter, Unreachable } from './ports';
 import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needsReply, unfinishedSessions } from './status';
 import type { Dispatcher } from './dispatch';

@@ -7,7 +7,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import type { ProxySettings } from '../config';
+import type { ProxySettings } from '../shared/proxy';
 
 export interface SlackHttpOptions {
   proxy: ProxySettings;

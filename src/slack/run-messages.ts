@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
 import { smallerSize, type MessageSize } from '../blocks/size';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { FinishOutcome, PostOptions, Posted, RunMessages, Unanswered, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';

@@ -5,7 +5,7 @@
  * goes on without screenshots; the text details in the thread do not depend on them.
  */
 import type { webApi } from '@slack/bolt';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { Screenshot } from '../runs/evidence';
 import { platformError } from './errors';
 

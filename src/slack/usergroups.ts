@@ -3,7 +3,7 @@
  * (scope `usergroups:read`). Members are cached per group for a short while, and concurrent asks
  * share one call, so a burst of commands costs one call per group, not one per command.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import { platformError } from './errors';
 
 /** The one Web API method this needs; Bolt's `app.client` fits. */

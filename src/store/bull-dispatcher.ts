@@ -1,6 +1,6 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type Redis from 'ioredis';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import type { Dispatcher, FollowRun } from '../runs/dispatch';
 import type { RunStore } from '../runs/store';
 

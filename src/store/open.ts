@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import { BullDispatcher } from './bull-dispatcher';
 import { LocalDispatcher, type Dispatcher } from '../runs/dispatch';
 import type { DurationStore } from '../runs/durations';

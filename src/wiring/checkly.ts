@@ -4,8 +4,8 @@ import { ChecklyBudget } from '../checkly/budget';
 import { ChecklyClient } from '../checkly/client';
 import type { RedirectPolicy } from '../checkly/redirects';
 import type { Config } from '../config';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
 
 export const VERSION: string = require('../../package.json').version;
 

@@ -1,8 +1,8 @@
 /** Start-up stops on a Slack token or a Checkly key that does not work, with a clear line, before anything listens. */
 import type { webApi } from '@slack/bolt';
 import type { Config } from '../config';
-import type { Logger } from '../log';
-import { checkChecklyAccess } from '../startup-checks';
+import type { Logger } from '../shared/log';
+import { checkChecklyAccess } from '../ops/startup-checks';
 import { buildProbeClient } from './checkly';
 import { verifyBotToken, type BotIdentity } from './slack';
 

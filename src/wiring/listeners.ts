@@ -1,21 +1,21 @@
 /** Every listener on the Bolt app: the slash command, buttons, the picker form, its type-ahead; and who may use them. */
 import type { App } from '@slack/bolt';
 import { UsergroupMembership } from '../slack/usergroups';
-import { registerActions, registerFindActions } from '../actions';
+import { registerButtons } from '../buttons';
 import { CatalogueCache } from '../catalogue/cache';
-import type { FindDeps } from '../listener-deps';
+import type { FindDeps } from '../picker/deps';
 import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
 import type { Config } from '../config';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
-import { registerOptions } from '../options';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
+import { registerListing } from '../listing';
+import { registerPicker } from '../picker';
 import type { RunService } from '../runs/service';
-import { redactSecrets } from '../secrets';
+import { redactSecrets } from '../shared/secrets';
 import { errorText } from '../shared/error-text';
-import { registerViews } from '../views';
 
 export interface ListenerWiring {
   config: Config;
@@ -60,7 +60,7 @@ export function registerListeners(app: App, w: ListenerWiring): void {
     redact: (value) => redactSecrets(value, secrets),
   };
   registerCommands(app, { runs, commandName: config.slack.command, logger, now, access, metrics, find });
-  registerActions(app, {
+  registerButtons(app, {
     runs,
     commandName: config.slack.command,
     logger,
@@ -72,9 +72,8 @@ export function registerListeners(app: App, w: ListenerWiring): void {
       scrub: (value) => redactSecrets(value, secrets),
     },
   });
-  registerFindActions(app, find);
-  registerViews(app, find);
-  registerOptions(app, find);
+  registerPicker(app, find);
+  registerListing(app, find);
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

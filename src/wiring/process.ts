@@ -4,7 +4,7 @@
  */
 import dotenv from 'dotenv';
 import { loadConfig, type Config } from '../config';
-import type { Logger } from '../log';
+import type { Logger } from '../shared/log';
 import { errorMessage, errorText } from '../shared/error-text';
 
 /**

@@ -2,14 +2,14 @@
 import type { Server } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { Config } from '../config';
-import { boltLogger, type Logger } from '../log';
-import type { Metrics } from '../metrics';
-import { meteredSlackFetch } from '../metrics-hooks';
+import { boltLogger, type Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
+import { meteredSlackFetch } from '../ops/metrics-hooks';
 import { isUnanswered } from '../slack/errors';
 import { slackHttp } from '../slack/http';
 import type { ChatClient } from '../slack/run-messages';
-import { operatorRoutes } from '../operator-routes';
-import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
+import { operatorRoutes } from '../ops/operator-routes';
+import { SocketHealth, slackRefused, slackUnreachable } from '../ops/startup-checks';
 
 /**
  * Slack calls are retried briefly: a message that is minutes late is worse than one update skipped.

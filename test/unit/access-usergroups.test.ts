@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { UsergroupMembership, type UsergroupsClient } from '../../src/slack/usergroups';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 
 /** A client whose answers the test controls, counting calls per group. */

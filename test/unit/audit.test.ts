@@ -1,5 +1,5 @@
-import { audit, auditTarget } from '../../src/audit';
-import { createLogger } from '../../src/log';
+import { audit, auditTarget } from '../../src/ops/audit';
+import { createLogger } from '../../src/shared/log';
 
 const SECRET = 'xoxb-audit-secret-token-1234';
 

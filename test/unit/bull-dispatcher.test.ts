@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { BullDispatcher } from '../../src/store/bull-dispatcher';
 import { MemoryRunStore } from '../../src/runs/store';
 import { waitFor } from '../e2e/harness';

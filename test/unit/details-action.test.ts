@@ -1,6 +1,6 @@
-import { detailsAction, type DetailsDeps } from '../../src/actions/details';
-import type { ActionDeps } from '../../src/actions/deps';
-import { createLogger } from '../../src/log';
+import { detailsAction, type DetailsDeps } from '../../src/buttons/details';
+import type { ActionDeps } from '../../src/buttons/deps';
+import { createLogger } from '../../src/shared/log';
 import type { LocationResult, Run } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { makeRun, makeSession } from './blocks-fixtures';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { listCheckStatuses } from '../../src/checkly/catalogue';
 import { ChecklyClient } from '../../src/checkly/client';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { DURATIONS_KEPT, type DurationStore, type StatusDurations, TypicalDurations } from '../../src/runs/durations';
 import { RedisRunStore } from '../../src/store/redis';
 import { SqliteRunStore } from '../../src/store/sqlite';

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../src/checkly/errors';
 import { evidencePort, resultDetail, type EvidenceSource } from '../../src/checkly/evidence';
 import type { ResultDetail } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { gatherEvidence, gatherScreenshots, type FailureEvidence } from '../../src/runs/evidence';
 import type { Session } from '../../src/runs/types';
 import { fakePng } from '../fakes/checkly-model';

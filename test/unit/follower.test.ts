@@ -1,6 +1,6 @@
 import { NotFoundError, RequestAbortedError, ServerError } from '../../src/checkly/errors';
 import type { CheckResult, CompletedSession } from '../../src/checkly/types';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import { type DurationRange, TypicalDurations } from '../../src/runs/durations';
 import { MemoryRunStore } from '../../src/runs/store';

@@ -4,16 +4,16 @@
  * the runner fixture (in-memory store, fake Slack messages, fake Checkly) on jest's fake clock.
  */
 import type { AccessPolicy } from '../../src/access/policy';
-import { cancelAction } from '../../src/actions/cancel';
-import type { ActionDeps } from '../../src/actions/deps';
-import { rerunAction } from '../../src/actions/rerun';
+import { cancelAction } from '../../src/buttons/cancel';
+import type { ActionDeps } from '../../src/buttons/deps';
+import { rerunAction } from '../../src/buttons/rerun';
 import { encodeButtonValue } from '../../src/blocks/actions';
 import { renderCancelled, renderRerunInProgress, renderRunNotRunning, renderUnknownRun } from '../../src/blocks/clicks';
 import { renderHelp, renderNotInChannel, renderTriggering } from '../../src/blocks/ephemeral';
 import { refusalText } from '../../src/blocks/refusal';
 import { checklyCommand, type CommandDeps } from '../../src/commands/checkly';
-import type { FindDeps } from '../../src/listener-deps';
-import { createLogger } from '../../src/log';
+import type { FindDeps } from '../../src/picker/deps';
+import { createLogger } from '../../src/shared/log';
 import { RunService } from '../../src/runs/service';
 import type { Session } from '../../src/runs/types';
 import { aRun, useRunnerFixture } from './runner-fixture';

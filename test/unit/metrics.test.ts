@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi, type CustomRoute } from '@slack/bolt';
-import { Metrics, runOutcome } from '../../src/metrics';
-import { countRuns, meteredSlackFetch } from '../../src/metrics-hooks';
-import { operatorRoutes } from '../../src/operator-routes';
+import { Metrics, runOutcome } from '../../src/ops/metrics';
+import { countRuns, meteredSlackFetch } from '../../src/ops/metrics-hooks';
+import { operatorRoutes } from '../../src/ops/operator-routes';
 import { SlackTimeout, slackHttp } from '../../src/slack/http';
 import type { RunMessages } from '../../src/runs/ports';
 import type { Run, SessionStatus } from '../../src/runs/types';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
 import type { ChatClient } from '../../src/slack/run-messages';
 import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';

@@ -3,7 +3,7 @@
  * what the runner and run-service tests share. Use it on jest's fake clock.
  */
 import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../src/checkly/types';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import type { FinishOutcome, PostOptions, Posted, RunMessages, Unanswered, Unreachable } from '../../src/runs/ports';

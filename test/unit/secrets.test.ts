@@ -1,4 +1,4 @@
-import { redactSecrets } from '../../src/secrets';
+import { redactSecrets } from '../../src/shared/secrets';
 
 const KEY = 'cu_secret_key_0123456789';
 const TOKEN = 'xoxb-secret-"quoted"\\token';

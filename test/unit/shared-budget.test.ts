@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisSlidingWindow } from '../../src/budget/redis-window';
 import { ChecklyBudget } from '../../src/checkly/budget';
 import { RequestAbortedError } from '../../src/checkly/errors';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/shared/log';
 import type { ChecklyOperation } from '../../src/checkly/operation';
 import { PostBudget } from '../../src/slack/post-budget';
 import { UpdateBudget } from '../../src/slack/update-budget';

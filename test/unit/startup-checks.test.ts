@@ -1,4 +1,4 @@
-import { networkCause, SocketHealth } from '../../src/startup-checks';
+import { networkCause, SocketHealth } from '../../src/ops/startup-checks';
 
 /** As @slack/web-api throws it: a RequestError wrapping fetch's TypeError wrapping the system error. */
 function slackRequestError(cause: object | undefined, fetchMessage = 'fetch failed') {

@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { checkAccess } from '../access/check';
-import { audit, auditTarget } from '../audit';
+import { audit, auditTarget } from '../ops/audit';
 import { choiceErrors, choiceFromState, modalError, parseMetadata } from '../blocks/picker';
 import { refusalText } from '../blocks/refusal';
-import type { FindDeps } from '../listener-deps';
-import { readyStatus, within, type PickerStatus } from '../catalogue/picker-status';
+import type { FindDeps } from './deps';
+import { readyStatus, within, type PickerStatus } from './status';
 import { startUntilPosted } from './start-until-posted';
 import { toRunError } from '../checkly/errors';
 import type { Unreachable } from '../runs/ports';

@@ -1,6 +1,6 @@
-import { auditStart } from '../audit';
-import type { FindDeps } from '../listener-deps';
-import { within } from '../catalogue/picker-status';
+import { auditStart } from '../ops/audit';
+import type { FindDeps } from './deps';
+import { within } from './status';
 import type { Unreachable } from '../runs/ports';
 import type { RunRequest, StartResult } from '../runs/runner';
 import { errorText } from '../shared/error-text';

@@ -2,10 +2,10 @@
  * What start-up checks before it takes work, and what /healthz adds in Socket Mode: a wrong key or
  * token should stop the process with one line naming the variable, not surface at the first run.
  */
-import type { ChecklyClient } from './checkly/client';
-import { ChecklyError, ForbiddenError, UnauthorizedError } from './checkly/errors';
-import type { Logger } from './log';
-import { platformError } from './slack/errors';
+import type { ChecklyClient } from '../checkly/client';
+import { ChecklyError, ForbiddenError, UnauthorizedError } from '../checkly/errors';
+import type { Logger } from '../shared/log';
+import { platformError } from '../slack/errors';
 
 /**
  * One authenticated request to Checkly. 401 or 403 stops start-up (the key or the account ID is

@@ -1,8 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { renderPicker, type PickerMetadata } from '../blocks/picker';
 import { section, fallback, type SlackMessage } from '../blocks/message';
-import type { FindDeps } from '../listener-deps';
-import { readyStatus } from '../catalogue/picker-status';
+import type { FindDeps } from './deps';
+import { readyStatus } from './status';
 import { toRunError } from '../checkly/errors';
 import { platformError } from '../slack/errors';
 

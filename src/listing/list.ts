@@ -1,7 +1,7 @@
 import { renderCatalogueUnavailable, renderCheckList, renderFailingList, type ListedRow, type ListingContext } from '../blocks/listing';
 import type { SlackMessage } from '../blocks/message';
 import { failingChecks, searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from '../listener-deps';
+import type { FindDeps } from '../picker/deps';
 import { toRunError } from '../checkly/errors';
 
 /** `/checkly checks <words>`: the matches best first, with their state when Checkly tells it. */

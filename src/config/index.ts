@@ -2,10 +2,11 @@
  * Configuration from the environment. `loadConfig` is pure: it takes the environment and returns
  * either a config or one problem per missing or malformed variable, never echoing a secret's value.
  */
-import { loadAccessConfig } from './access/config';
-import { UUID } from './shared/uuid';
-import { loadApiConfig, type ApiConfig } from './api/config';
-import { OPEN_POLICY, type AccessPolicy } from './access/policy';
+import { loadAccessConfig } from '../access/config';
+import type { ProxySettings } from '../shared/proxy';
+import { UUID } from '../shared/uuid';
+import { loadApiConfig, type ApiConfig } from '../api/config';
+import { OPEN_POLICY, type AccessPolicy } from '../access/policy';
 
 export interface Config {
   slack: {
@@ -63,17 +64,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-/**
- * A forward proxy per scheme of the target, and the hosts that bypass it, read as axios reads them
- * for Checkly (the proxy-from-env rules): lower case before upper case, `ALL_PROXY` for either
- * scheme, no HTTPS fallback to `HTTP_PROXY`. Slack's client is given these same values.
- */
-export interface ProxySettings {
-  httpProxy?: string;
-  httpsProxy?: string;
-  /** Comma- or space-separated hosts (`.example.com` and `host:port` too), `*` for all. */
-  noProxy?: string;
-}
+export type { ProxySettings };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
-import { audit, auditTarget } from '../audit';
+import { audit, auditTarget } from '../ops/audit';
 import { parseButtonValue } from '../blocks/actions';
 import type { SlackMessage } from '../blocks/message';
 import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderRerunNotPosted, renderUnknownRun } from '../blocks/clicks';

@@ -1,6 +1,6 @@
 import type { Access } from '../access/check';
-import type { Logger } from '../log';
-import type { Metrics } from '../metrics';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
 import type { RunService } from '../runs/service';
 import type { DetailsDeps } from './details';
 

@@ -1,9 +1,9 @@
-import type { Access } from './access/check';
-import type { CatalogueReader } from './checkly/catalogue';
-import type { Logger } from './log';
-import type { Metrics } from './metrics';
-import type { RunService } from './runs/service';
-import type { CatalogueCache } from './catalogue/cache';
+import type { Access } from '../access/check';
+import type { CatalogueReader } from '../checkly/catalogue';
+import type { Logger } from '../shared/log';
+import type { Metrics } from '../ops/metrics';
+import type { RunService } from '../runs/service';
+import type { CatalogueCache } from '../catalogue/cache';
 
 /**
  * What the finding features' listeners need: the picker modal, its options, the listings and their buttons.

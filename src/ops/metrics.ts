@@ -4,8 +4,8 @@
  * One registry per app (never prom-client's global one), so tests can start several apps at once.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { isFailing } from './runs/status';
-import type { Run } from './runs/types';
+import { isFailing } from '../runs/status';
+import type { Run } from '../runs/types';
 
 export type RunKind = 'command' | 'rerun' | 'api';
 export type RunOutcome = 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error' | 'abandoned';

@@ -5,7 +5,7 @@
  * every field, the way log lines are.
  */
 import { scrub } from './log';
-import { scrubUrls } from './shared/urls';
+import { scrubUrls } from './urls';
 
 /**
  * `value` with every secret replaced by `[REDACTED]` and every URL's secret-looking parameters by

@@ -1,12 +1,9 @@
-import type { Served } from './cache';
-import type { Catalogue } from './catalogue';
-import { resolveChoice, type Choice, type Resolved } from './choice';
+import type { Served } from '../catalogue/cache';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { PickerStatus } from '../blocks/picker';
+import { resolveChoice, type Choice } from '../catalogue/choice';
 
-/** What the picker's count line says: the catalogue is loading, unavailable, or ready with a resolved choice. */
-export type PickerStatus =
-  | { kind: 'loading' }
-  | { kind: 'unavailable'; said: string }
-  | { kind: 'ready'; total: number; catalogueAt: number; stale: boolean; resolved: Resolved };
+export type { PickerStatus };
 
 /** The count line's status for a choice over a served catalogue. */
 export function readyStatus(served: Served<Catalogue>, choice: Choice): PickerStatus {

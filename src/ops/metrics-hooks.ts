@@ -5,9 +5,9 @@
  */
 import type { Metrics } from './metrics';
 import { runOutcome } from './metrics';
-import type { RunMessages } from './runs/ports';
-import { callLabel } from './slack/errors';
-import { SlackTimeout, type SlackFetch } from './slack/http';
+import type { RunMessages } from '../runs/ports';
+import { callLabel } from '../slack/errors';
+import { SlackTimeout, type SlackFetch } from '../slack/http';
 
 /**
  * A run starts when its message is posted (a channel the bot cannot post in starts nothing); a run

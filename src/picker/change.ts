@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { choiceFromState, parseMetadata, renderPicker } from '../blocks/picker';
 import { toRunError } from '../checkly/errors';
-import type { FindDeps } from '../listener-deps';
-import { readyStatus, within, type PickerStatus } from '../catalogue/picker-status';
+import type { FindDeps } from './deps';
+import { readyStatus, within, type PickerStatus } from './status';
 import { platformError } from '../slack/errors';
 
 type ChangeArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;

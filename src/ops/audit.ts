@@ -3,10 +3,10 @@
  * operator can answer "who ran what, where" from the logs alone. Secrets have no field here, and
  * the logger scrubs every line besides.
  */
-import type { Logger } from './log';
-import { describeTarget } from './grammar/describe';
-import type { StartResult } from './runs/runner';
-import type { RunOrigin, Target } from './runs/types';
+import type { Logger } from '../shared/log';
+import { describeTarget } from '../grammar/describe';
+import type { StartResult } from '../runs/runner';
+import type { RunOrigin, Target } from '../runs/types';
 
 export type AuditAction = 'trigger' | 'rerun' | 'cancel';
 

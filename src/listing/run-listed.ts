@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
-import { audit, auditStart, auditTarget } from '../audit';
+import { audit, auditStart, auditTarget } from '../ops/audit';
 import { renderNotInChannel, renderStartFailed } from '../blocks/ephemeral';
 import { renderCatalogueUnavailable, renderChecksGone, parseRunValue } from '../blocks/listing';
 import { renderUnknownRun } from '../blocks/clicks';
-import type { FindDeps } from '../listener-deps';
+import type { FindDeps } from '../picker/deps';
 import { getCheck } from '../checkly/catalogue';
 import { NotFoundError, toRunError } from '../checkly/errors';
 import type { Target } from '../runs/types';

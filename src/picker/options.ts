@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } from '../blocks/picker';
 import { searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from '../listener-deps';
-import { within } from '../catalogue/picker-status';
+import type { FindDeps } from './deps';
+import { within } from './status';
 import { searchProblem } from '../grammar/parse';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
