@@ -11,7 +11,7 @@ import path from 'node:path';
 import { renderDetailsModal } from '../src/blocks/details-modal';
 import { evidenceSessions, renderEvidenceReplies } from '../src/blocks/evidence';
 import { renderFailureReply } from '../src/blocks/thread';
-import { resultDetail } from '../src/checkly/evidence';
+import { resultDetail } from '../src/checkly/result-detail';
 import type { CheckResult } from '../src/checkly/types';
 import type { FailureEvidence } from '../src/runs/evidence';
 import type { Run, Session } from '../src/runs/types';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
-import { decide, type AccessPolicy } from '../access/policy';
+import { guard, type GuardDeps } from '../guard';
 import { audit } from '../ops/audit';
 import type { Logger } from '../shared/log';
 import type { RunRequest, RunService, StartResult } from '../runs/service';
@@ -42,7 +42,8 @@ export interface RunApiOptions {
   store: Pick<RunStore, 'get'>;
   claims: KeyClaims;
   events: RunEvents;
-  policy: AccessPolicy;
+  /** The access policy's guard: the people lists do not apply to tokens. */
+  guard: GuardDeps;
   /** The workspace of the bot token (auth.test), where API runs are posted. */
   teamId: string;
   /** The workspace's URL (auth.test), for permalinks. */
@@ -50,8 +51,6 @@ export interface RunApiOptions {
   logger: Logger;
   /** Counts each answer by token and code (`accepted`, `ok` or the error code). */
   onAnswer?: (token: string, route: 'create' | 'read', code: string) => void;
-  /** Counts refusals by the access rule, as the Slack listeners do. */
-  onRefused?: (rule: string) => void;
   /** Held by each request until it is answered: its run's trigger waits for the burst's answers. */
   foreground?: Foreground;
   now: () => number;
@@ -155,26 +154,21 @@ export class RunApi {
   }
 
   private async create(token: string, req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const { policy, teamId } = this.options;
+    const { teamId } = this.options;
     const key = idempotencyKey(req.headers['idempotency-key']);
     const body = parseRunBody(await readBody(req));
     const who: AuditWho = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
 
     // People's allow-lists (users, groups) name people; a token is not one. Channels and --all apply.
-    const decision = decide(
-      { ...policy, allowedUsers: undefined, allowedUsergroups: undefined },
-      { action: 'run', userId: who.userId, channelId: body.channel, target: body.target, userGroups: [] },
-    );
-    if (!decision.allowed) {
-      audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: decision.rule });
-      this.options.onRefused?.(decision.rule);
+    const request = { action: 'run' as const, userId: who.userId, channelId: body.channel, target: body.target };
+    await guard(this.options.guard, { request, audit: { action: 'trigger', ...who }, peopleListsApply: false }, async (refusal) => {
       throw new ApiError(
         'forbidden',
-        decision.rule === 'all'
+        refusal.rule === 'all'
           ? 'Running every check (--all) is turned off: set ALLOW_RUN_ALL=true, or run by tag or --check.'
           : `The app does not run checks in ${body.channel}: it is not in ALLOWED_CHANNELS.`,
       );
-    }
+    });
     if (key === undefined) {
       this.chargeRun(token, who);
       return this.start(token, body, res);

@@ -4,7 +4,7 @@
  * and a Details button. The reply is split into several messages when Slack's limits require it.
  */
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
-import { describeAssertion } from '../checkly/evidence';
+import { describeAssertion } from '../checkly/result-detail';
 import type { ResultDetail } from '../runs/types';
 import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/evidence';
 import type { Run, Session } from '../runs/types';

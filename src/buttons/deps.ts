@@ -1,15 +1,21 @@
-import type { Access } from '../access/check';
-import type { Logger } from '../shared/log';
-import type { Metrics } from '../ops/metrics';
+import type { GuardDeps } from '../guard';
+import type { ResultReader } from '../runs/ports';
 import type { RunService } from '../runs/service';
-import type { DetailsDeps } from './details';
+import type { Logger } from '../shared/log';
+import type { Secrets } from '../shared/secrets';
 
-export interface ActionDeps {
+/** What the buttons on a run's message need. */
+export interface ButtonDeps extends GuardDeps {
   runs: RunService;
   commandName: string;
   logger: Logger;
-  access: Access;
-  metrics: Pick<Metrics, 'refused'>;
   /** The Details modal; without it, Details clicks are only acknowledged. */
   details?: DetailsDeps;
+}
+
+export interface DetailsDeps {
+  /** A person waits: Checkly is asked at error-line priority. */
+  results: ResultReader;
+  /** Scrubbed from what is about to be shown. */
+  secrets: Secrets;
 }

@@ -1,57 +1,69 @@
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { checkAccess } from '../access/check';
-import { renderRefusal } from '../blocks/refusal';
-import { audit, auditTarget } from '../ops/audit';
-import { parseButtonValue } from '../blocks/actions';
+import type { Middleware } from '@slack/bolt';
 import type { SlackMessage } from '../blocks/message';
 import { renderClickFailed, renderNothingToRerun, renderRerunInProgress, renderRerunNotPosted, renderUnknownRun } from '../blocks/clicks';
+import { renderRefusal } from '../blocks/refusal';
+import { guarded } from '../guard/slack';
+import { audit, auditTarget } from '../ops/audit';
 import type { RerunOutcome } from '../runs/service';
 import type { RerunKind } from '../runs/types';
-import type { ActionDeps } from './deps';
-
-type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+import { answer, channelOf, clickedOf, loadRun, type ButtonArgs } from './click';
+import type { ButtonDeps } from './deps';
 
 /** Rerun failed / Rerun all / a row's Rerun: acknowledged at once, then a new run in the thread. */
-export function rerunAction(deps: ActionDeps, kind: RerunKind) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const answer = (message: object) => respond({ response_type: 'ephemeral', replace_original: false, ...message });
-    const value = parseButtonValue(action.value);
-    if (!value || (kind === 'check' && !value.check)) {
-      await answer(renderUnknownRun(deps.commandName));
-      return;
-    }
-    const parent = await deps.runs.read(value.run);
-    const channelId = body.channel?.id ?? parent?.channel ?? '';
-    const who = { userId: body.user.id, teamId: body.team?.id ?? parent?.teamId ?? '', channelId, fromRunId: value.run, via: 'button' as const };
-    const decision = await checkAccess(deps.access, {
-      action: 'rerun',
-      userId: body.user.id,
-      channelId,
-      // Only Rerun all can repeat an --all run; the others name check IDs.
-      target: kind === 'all' ? parent?.target : undefined,
-    });
-    if (!decision.allowed) {
-      deps.metrics.refused(decision.rule);
-      audit(deps.logger, { action: 'rerun', ...who, target: parent ? auditTarget(parent.target) : '', sessions: [], outcome: 'refused', reason: decision.rule });
-      await answer(renderRefusal(decision));
-      return;
-    }
-    const result = parent ? await deps.runs.rerun({ parent, kind, checkId: value.check, requester: body.user.id }) : ({ kind: 'unknown' } as const);
-    audit(deps.logger, {
-      action: 'rerun',
-      ...who,
-      target: result.kind === 'started' ? auditTarget(result.run.target) : parent ? auditTarget(parent.target) : '',
-      runId: result.kind === 'started' ? result.run.id : undefined,
-      sessions: result.kind === 'started' ? result.run.sessions.map((s) => s.sessionId) : [],
-      outcome: result.kind,
-      reason: result.kind === 'failed' ? result.error.kind : undefined,
-    });
-    if (result.kind === 'failed') {
-      deps.logger.warn({ runId: value.run, error: result.error.kind, status: result.error.status }, 'rerun failed to start');
-    }
-    const reply = rerunReply(result, deps.commandName);
-    if (reply) await answer(reply);
+export function rerunAction(deps: ButtonDeps, kind: RerunKind): Array<Middleware<ButtonArgs>> {
+  return [
+    loadRun(
+      deps,
+      (value) => value !== undefined && (kind !== 'check' || value.check !== undefined),
+      (args) => answer(args, renderUnknownRun(deps.commandName)),
+    ),
+    guarded<ButtonArgs>(
+      deps,
+      (args) => {
+        const { run: parent } = clickedOf(args);
+        return {
+          request: {
+            action: 'rerun',
+            userId: args.body.user.id,
+            channelId: channelOf(args, parent),
+            // Only Rerun all can repeat an --all run; the others name check IDs.
+            target: kind === 'all' ? parent?.target : undefined,
+          },
+          audit: { action: 'rerun', ...who(args), target: parent ? auditTarget(parent.target) : '' },
+        };
+      },
+      (args, refusal) => answer(args, renderRefusal(refusal)).then(() => undefined),
+    ),
+    async (args) => {
+      const { value, run: parent } = clickedOf(args);
+      const result = parent ? await deps.runs.rerun({ parent, kind, checkId: value?.check, requester: args.body.user.id }) : ({ kind: 'unknown' } as const);
+      audit(deps.logger, {
+        action: 'rerun',
+        ...who(args),
+        target: result.kind === 'started' ? auditTarget(result.run.target) : parent ? auditTarget(parent.target) : '',
+        runId: result.kind === 'started' ? result.run.id : undefined,
+        sessions: result.kind === 'started' ? result.run.sessions.map((s) => s.sessionId) : [],
+        outcome: result.kind,
+        reason: result.kind === 'failed' ? result.error.kind : undefined,
+      });
+      if (result.kind === 'failed') {
+        deps.logger.warn({ runId: value?.run, error: result.error.kind, status: result.error.status }, 'rerun failed to start');
+      }
+      const reply = rerunReply(result, deps.commandName);
+      if (reply) await answer(args, reply);
+    },
+  ];
+}
+
+/** Who reran which run, as the audit line names them. */
+function who(args: ButtonArgs & Parameters<typeof clickedOf>[0]) {
+  const { value, run: parent } = clickedOf(args);
+  return {
+    userId: args.body.user.id,
+    teamId: args.body.team?.id ?? parent?.teamId ?? '',
+    channelId: channelOf(args, parent),
+    fromRunId: value?.run,
+    via: 'button' as const,
   };
 }
 

@@ -5,7 +5,8 @@
  * and request budget as a trigger.
  */
 import type { ChecklyClient } from './client';
-import { ServerError } from './errors';
+import { RunFailure } from '../runs/types';
+import { NotFoundError, ServerError, toRunError } from './errors';
 import type { components } from './openapi';
 import type { ChecklyOperation } from './operation';
 
@@ -54,6 +55,22 @@ export async function listCheckStatuses(client: CatalogueReader): Promise<CheckS
  */
 export function listCheckAlerts(client: CatalogueReader): Promise<CheckAlert[]> {
   return readAllPages<CheckAlert>(client, 'alerts', '/v1/check-alerts');
+}
+
+/**
+ * The ids among `checkIds` that Checkly no longer has (catalogue/ports.ts CheckLookup); a RunFailure
+ * when Checkly could not say for one of the others.
+ */
+export async function missingChecks(client: CatalogueReader, checkIds: readonly string[]): Promise<string[]> {
+  const looked = await Promise.allSettled(checkIds.map((id) => getCheck(client, id)));
+  const gone = checkIds.filter((_, i) => {
+    const r = looked[i]!;
+    return r.status === 'rejected' && r.reason instanceof NotFoundError;
+  });
+  if (gone.length > 0) return gone;
+  const failed = looked.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw new RunFailure(toRunError(failed.reason));
+  return [];
 }
 
 /** One check; a NotFoundError when it was deleted. */

@@ -1,4 +1,5 @@
-import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, errorForStatus, redact } from './errors';
+import { BadRequestError, RequestAbortedError, ServerError, apiErrorMessage, errorForStatus } from './errors';
+import { Secrets } from '../shared/secrets';
 import { truncate } from '../shared/truncate';
 import type { ChecklyOperation } from './operation';
 import { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions, withRetry } from './retry';
@@ -46,9 +47,12 @@ const MAX_WAIT_SECONDS = { min: 1, max: 30 };
 export class ChecklyClient {
   private readonly transport: Transport;
   private readonly retry: RetryOptions;
+  /** The key, kept out of error messages that quote what was sent or answered. */
+  private readonly secrets: Secrets;
 
   constructor(private readonly options: ChecklyClientOptions) {
     this.transport = new Transport(options);
+    this.secrets = new Secrets([options.apiKey]);
     this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
   }
 
@@ -224,7 +228,7 @@ export class ChecklyClient {
     const details = {
       operation: req.operation,
       path: req.path,
-      checklyMessage: apiErrorMessage(answer.data, answer.status, [this.options.apiKey]),
+      checklyMessage: apiErrorMessage(answer.data, answer.status, this.secrets),
     };
     throw errorForStatus(answer.status, answer.retryAfterMs === undefined ? details : { ...details, retryAfterMs: answer.retryAfterMs });
   }
@@ -240,7 +244,7 @@ export class ChecklyClient {
   /** Ids go into URL paths: anything but a UUID is refused here, before a request is spent on it. */
   private requireUuid(operation: ChecklyOperation, path: string, what: string, value: string): string {
     if (isUuid(value)) return value;
-    const shown = truncate(redact(String(value), [this.options.apiKey]), 60);
+    const shown = truncate(this.secrets.scrubText(String(value)), 60);
     throw new BadRequestError({ operation, path, checklyMessage: `Malformed ${what}: "${shown}" is not a UUID.` });
   }
 

@@ -1,5 +1,6 @@
+import type { Secrets } from '../shared/secrets';
 import { STATUS_CODES } from 'node:http';
-import type { RunError } from '../runs/types';
+import { RunFailure, type RunError } from '../runs/types';
 import type { ChecklyOperation } from './operation';
 import { truncate } from '../shared/truncate';
 
@@ -152,10 +153,10 @@ export function errorForStatus(
  * What Checkly said in its ApiError body (`message`), or the status text when the body is not one
  * (a proxy's HTML page, an empty body). Any secret the server echoes back is masked.
  */
-export function apiErrorMessage(body: unknown, status: number, secrets: readonly string[]): string {
+export function apiErrorMessage(body: unknown, status: number, secrets: Secrets): string {
   const said = isRecord(body) ? messageText(body.message) : undefined;
   const text = said && said.trim() !== '' ? said : (STATUS_CODES[status] ?? `HTTP ${status}`);
-  return truncate(redact(text, secrets), MAX_MESSAGE_LENGTH);
+  return truncate(secrets.scrubText(text), MAX_MESSAGE_LENGTH);
 }
 
 function messageText(message: unknown): string | undefined {
@@ -164,15 +165,6 @@ function messageText(message: unknown): string | undefined {
   if (Array.isArray(message) && message.every((m) => typeof m === 'string')) return message.join('; ');
   return undefined;
 }
-
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join('[redacted]');
-  }
-  return out;
-}
-
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -187,4 +179,13 @@ export function toRunError(err: unknown): RunError {
   }
   // Not ours: its message may hold anything (a URL with credentials, a header dump), so say nothing of it.
   return { kind: 'network', message: 'Unexpected error while talking to Checkly.' };
+}
+
+/** `call`, failing with the domain's RunFailure (the ports' failure) rather than a Checkly error. */
+export async function asRunFailure<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw new RunFailure(toRunError(err));
+  }
 }

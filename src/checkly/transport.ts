@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { BadRequestError, NetworkError, RequestAbortedError, redact } from './errors';
+import { BadRequestError, NetworkError, RequestAbortedError } from './errors';
+import { Secrets } from '../shared/secrets';
 import type { ChecklyOperation } from './operation';
 import { checkRedirect, publicHttpsOnly, type CheckedTarget, type RedirectPolicy } from './redirects';
 import { parseRetryAfter } from './retry';
@@ -63,13 +64,13 @@ export class Transport {
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
   private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
-  private readonly secrets: string[];
+  private readonly secrets: Secrets;
   private readonly headers: Record<string, string>;
   private readonly origin: string | undefined;
   private readonly assetRedirects: RedirectPolicy;
 
   constructor(options: TransportOptions) {
-    this.secrets = [options.apiKey];
+    this.secrets = new Secrets([options.apiKey]);
     this.assetRedirects = options.assetRedirects ?? publicHttpsOnly;
     this.origin = parseWebUrl(options.baseUrl)?.origin;
     this.headers = {
@@ -199,7 +200,7 @@ export class Transport {
         neverSent: false,
       });
     }
-    const what = code ?? redact(messageOf(err), this.secrets).slice(0, 200);
+    const what = code ?? this.secrets.scrubText(messageOf(err)).slice(0, 200);
     return new NetworkError({
       ...details,
       checklyMessage: `Could not reach Checkly (${what}).`,

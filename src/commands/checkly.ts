@@ -1,33 +1,46 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed, renderRunNotPosted } from '../blocks/ephemeral';
-import { checkAccess, type Access } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
-import { audit, auditStart, auditTarget } from '../ops/audit';
+import { auditStart, auditTarget } from '../ops/audit';
 import type { Logger } from '../shared/log';
-import type { Metrics } from '../ops/metrics';
 import type { RunService } from '../runs/service';
 import { errorText } from '../shared/error-text';
-import type { FindDeps } from '../picker/deps';
+import type { GuardDeps } from '../guard';
+import { guarded } from '../guard/slack';
+import type { ListingDeps } from '../listing/deps';
 import { listFailing, listMatches } from '../listing/list';
-import { parseCommand } from '../grammar/parse';
+import type { PickerDeps } from '../picker/deps';
 import { openPicker } from '../picker/open';
+import { parseCommand, type Command } from '../grammar/parse';
 
-export interface CommandDeps {
+export interface CommandDeps extends GuardDeps {
   runs: RunService;
   commandName: string;
   logger: Logger;
   now: () => number;
-  access: Access;
-  metrics: Pick<Metrics, 'refused'>;
-  /** The picker modal and the listings (`/checkly`, `checks`, `failing`). */
-  find: FindDeps;
+  /** The picker modal (`/checkly` alone). */
+  picker: PickerDeps;
+  /** `/checkly checks` and `/checkly failing`. */
+  listing: ListingDeps;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+/** What the parser made of a command that asks for something (help and bad input are answered before). */
+type Asking = Exclude<Command, { kind: 'error' } | { kind: 'help' }>;
 
-/** `/checkly`: answers at once (Slack allows 3 s), then does the slow work after the acknowledgement. */
-export function checklyCommand(deps: CommandDeps) {
-  return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
+const parsedOf = (args: CommandArgs): Asking => args.context.parsed as Asking;
+
+/**
+ * `/checkly`: answers at once (Slack allows 3 s), then does the slow work after the acknowledgement.
+ * Parsed, guarded, then answered: a chain of Bolt middleware.
+ */
+export function checklyCommand(deps: CommandDeps): Array<Middleware<SlackCommandMiddlewareArgs>> {
+  return [parse(deps), guard(deps), answer(deps)];
+}
+
+/** Help and bad input are the acknowledgement itself; anything else goes on, parsed, in the context. */
+function parse(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ command, ack, context, next }) => {
     const parsed = parseCommand(unescapeSlackText(command.text ?? ''), deps.commandName);
     if (parsed.kind === 'error') {
       await ack({ response_type: 'ephemeral', ...renderParseError(parsed.problem, parsed.usage, deps.commandName) });
@@ -37,34 +50,47 @@ export function checklyCommand(deps: CommandDeps) {
       await ack({ response_type: 'ephemeral', ...renderHelp(deps.commandName) });
       return;
     }
-    // Listings only read; the picker leads to a run, so it is refused up front to whoever may not run.
-    const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing';
-    const decision = await checkAccess(deps.access, {
-      action: reads ? 'status' : 'run',
-      userId: command.user_id,
-      channelId: command.channel_id,
-      target: parsed.kind === 'run' ? parsed.target : undefined,
-    });
-    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command' as const };
-    if (!decision.allowed) {
-      await ack({ response_type: 'ephemeral', ...renderRefusal(decision) });
-      deps.metrics.refused(decision.rule);
-      if (parsed.kind === 'run') {
-        audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(parsed.target), sessions: [], outcome: 'refused', reason: decision.rule });
-      }
-      return;
-    }
+    context.parsed = parsed;
+    await next();
+  };
+}
+
+/** Listings only read; the picker leads to a run, so it is refused up front to whoever may not run. */
+function guard(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return guarded<SlackCommandMiddlewareArgs>(
+    deps,
+    (args) => {
+      const parsed = parsedOf(args);
+      const { command } = args;
+      const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing';
+      return {
+        request: { action: reads ? 'status' : 'run', userId: command.user_id, channelId: command.channel_id, target: parsed.kind === 'run' ? parsed.target : undefined },
+        ...(parsed.kind === 'run' && {
+          audit: { action: 'trigger', userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command', target: auditTarget(parsed.target) },
+        }),
+      };
+    },
+    async ({ ack }, refusal) => {
+      await ack({ response_type: 'ephemeral', ...renderRefusal(refusal) });
+    },
+  );
+}
+
+function answer(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async (args) => {
+    const { command, ack, respond, client } = args;
+    const parsed = parsedOf(args);
     if (parsed.kind === 'pick') {
       // Slack's 3 s for the trigger_id run from the command's arrival: answer first, open at once.
       await ack();
-      const note = await openPicker(deps.find, client, command.trigger_id, { channel: command.channel_id });
+      const note = await openPicker(deps.picker, client, command.trigger_id, { channel: command.channel_id });
       if (note) await respond({ response_type: 'ephemeral', ...note });
       return;
     }
     if (parsed.kind === 'checks' || parsed.kind === 'failing') {
       await ack();
-      const answer = parsed.kind === 'checks' ? await listMatches(deps.find, parsed.words) : await listFailing(deps.find);
-      await respond({ response_type: 'ephemeral', ...deps.find.redact(answer) });
+      const answer = parsed.kind === 'checks' ? await listMatches(deps.listing, parsed.words) : await listFailing(deps.listing);
+      await respond({ response_type: 'ephemeral', ...deps.listing.secrets.scrub(answer) });
       return;
     }
     if (parsed.kind === 'status') {
@@ -74,6 +100,7 @@ export function checklyCommand(deps: CommandDeps) {
       return;
     }
     await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });
+    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command' as const };
     try {
       const started = await deps.runs.start({
         teamId: command.team_id,

@@ -1,16 +1,16 @@
 import { renderCatalogueUnavailable, renderCheckList, renderFailingList, type ListedRow, type ListingContext } from '../blocks/listing';
 import type { SlackMessage } from '../blocks/message';
 import { failingChecks, searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from '../picker/deps';
-import { toRunError } from '../checkly/errors';
+import type { ListingDeps } from './deps';
+import { runErrorOf } from '../runs/types';
 
 /** `/checkly checks <words>`: the matches best first, with their state when Checkly tells it. */
-export async function listMatches(deps: FindDeps, words: string): Promise<SlackMessage> {
+export async function listMatches(deps: ListingDeps, words: string): Promise<SlackMessage> {
   let served;
   try {
     served = await deps.catalogue.get();
   } catch (err) {
-    return renderCatalogueUnavailable(toRunError(err));
+    return renderCatalogueUnavailable(runErrorOf(err));
   }
   const found = searchChecks(served.value.checks, words);
   // The states are a bonus here: without them the list still answers the question.
@@ -23,18 +23,18 @@ export async function listMatches(deps: FindDeps, words: string): Promise<SlackM
 }
 
 /** `/checkly failing`: GET /v1/check-statuses joined with the catalogue, worst first. */
-export async function listFailing(deps: FindDeps): Promise<SlackMessage> {
+export async function listFailing(deps: ListingDeps): Promise<SlackMessage> {
   let served;
   let states;
   try {
     [served, states] = await Promise.all([deps.catalogue.get(), deps.catalogue.conditions()]);
   } catch (err) {
-    return renderCatalogueUnavailable(toRunError(err));
+    return renderCatalogueUnavailable(runErrorOf(err));
   }
   const rows = failingChecks(served.value, states.value);
   return renderFailingList(rows, served.value.checks.length, context(deps, served.at, served.stale || states.stale, false));
 }
 
-function context(deps: FindDeps, catalogueAt: number, stale: boolean, statusesUnavailable: boolean): ListingContext {
+function context(deps: ListingDeps, catalogueAt: number, stale: boolean, statusesUnavailable: boolean): ListingContext {
   return { now: deps.now(), commandName: deps.commandName, catalogueAt, stale, statusesUnavailable };
 }

@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { choiceFromState, parseMetadata, renderPicker } from '../blocks/picker';
-import { toRunError } from '../checkly/errors';
-import type { FindDeps } from './deps';
+import type { PickerDeps } from './deps';
 import { readyStatus, within, type PickerStatus } from './status';
 import { platformError } from '../slack/errors';
+import { runErrorOf } from '../runs/types';
 
 type ChangeArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -14,7 +14,7 @@ const WAIT_MS = 2500;
  * A choice in the picker changed: the count line follows it (views.update). With `reload`, the
  * "Reload the list" button: the account's checks are read again first.
  */
-export function pickerChangeAction(deps: FindDeps, reload = false) {
+export function pickerChangeAction(deps: PickerDeps, reload = false) {
   return async ({ ack, body, client }: ChangeArgs): Promise<void> => {
     await ack();
     const view = body.view;
@@ -25,7 +25,7 @@ export function pickerChangeAction(deps: FindDeps, reload = false) {
       try {
         status = readyStatus(await deps.catalogue.reload(), choiceFromState(view.state.values));
       } catch (err) {
-        status = { kind: 'unavailable', said: toRunError(err).message };
+        status = { kind: 'unavailable', said: runErrorOf(err).message };
       }
     } else {
       const served = deps.catalogue.peek() ?? (await within(deps.catalogue.get(), WAIT_MS).catch(() => undefined));
@@ -33,7 +33,7 @@ export function pickerChangeAction(deps: FindDeps, reload = false) {
       status = readyStatus(served, choiceFromState(view.state.values));
     }
     // The hash makes Slack refuse this update when a later one got there first.
-    await client.views.update({ view_id: view.id, hash: view.hash, view: deps.redact(renderPicker(meta, status)) }).catch((err: unknown) => {
+    await client.views.update({ view_id: view.id, hash: view.hash, view: deps.secrets.scrub(renderPicker(meta, status)) }).catch((err: unknown) => {
       const code = platformError(err);
       if (code !== 'hash_conflict') deps.logger.warn({ code }, 'views.update of the picker count failed');
     });

@@ -1,10 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import { renderPicker, type PickerMetadata } from '../blocks/picker';
 import { section, fallback, type SlackMessage } from '../blocks/message';
-import type { FindDeps } from './deps';
+import type { PickerDeps } from './deps';
 import { readyStatus } from './status';
-import { toRunError } from '../checkly/errors';
 import { platformError } from '../slack/errors';
+import { runErrorOf } from '../runs/types';
 
 const NO_CHOICE = { tags: [], groupIds: [], checkIds: [] };
 
@@ -14,7 +14,7 @@ const NO_CHOICE = { tags: [], groupIds: [], checkIds: [] };
  * Answers with a note for the requester when the modal could not open.
  */
 export async function openPicker(
-  deps: FindDeps,
+  deps: PickerDeps,
   client: webApi.WebClient,
   triggerId: string,
   meta: PickerMetadata,
@@ -26,7 +26,7 @@ export async function openPicker(
   try {
     const opened = await client.views.open({
       trigger_id: triggerId,
-      view: deps.redact(renderPicker(meta, cached ? readyStatus(cached, NO_CHOICE) : { kind: 'loading' })),
+      view: deps.secrets.scrub(renderPicker(meta, cached ? readyStatus(cached, NO_CHOICE) : { kind: 'loading' })),
     });
     viewId = opened.view?.id;
     hash = opened.view?.hash;
@@ -44,10 +44,10 @@ export async function openPicker(
   try {
     view = renderPicker(meta, readyStatus(await deps.catalogue.get(), NO_CHOICE));
   } catch (err) {
-    view = renderPicker(meta, { kind: 'unavailable', said: toRunError(err).message });
+    view = renderPicker(meta, { kind: 'unavailable', said: runErrorOf(err).message });
   }
   // With the hash of the view as opened: if a choice has updated it since, that update knew more.
-  await client.views.update({ view_id: viewId, view: deps.redact(view), ...(hash ? { hash } : {}) }).catch((err: unknown) => {
+  await client.views.update({ view_id: viewId, view: deps.secrets.scrub(view), ...(hash ? { hash } : {}) }).catch((err: unknown) => {
     const code = platformError(err);
     if (code !== 'hash_conflict') deps.logger.warn({ code }, 'views.update of the picker failed');
   });

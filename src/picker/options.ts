@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } from '../blocks/picker';
 import { searchChecks } from '../catalogue/catalogue';
-import type { FindDeps } from './deps';
+import type { PickerDeps } from './deps';
 import { within } from './status';
 import { searchProblem } from '../grammar/parse';
 
@@ -11,7 +11,7 @@ type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewar
 const WAIT_MS = 2500;
 
 /** Type-ahead of the picker's tags, groups and checks: at most 100 options, from the cache. */
-export function pickerOptions(deps: FindDeps) {
+export function pickerOptions(deps: PickerDeps) {
   return async ({ ack, payload }: OptionsArgs): Promise<void> => {
     const query = typeof payload.value === 'string' ? payload.value : '';
     // Too long or with control characters: no option can match, and the search is not worth running.
@@ -31,6 +31,6 @@ export function pickerOptions(deps: FindDeps) {
         : payload.action_id === ACTION_GROUPS
           ? groupOptions(catalogue.groups, query)
           : tagOptions(catalogue.tags, query);
-    await ack({ options: deps.redact(options) });
+    await ack({ options: deps.secrets.scrub(options) });
   };
 }

@@ -1,5 +1,5 @@
 import { auditStart } from '../ops/audit';
-import type { FindDeps } from './deps';
+import type { PickerDeps } from './deps';
 import { within } from './status';
 import type { Unreachable } from '../runs/ports';
 import type { RunRequest, StartResult } from '../runs/runner';
@@ -19,7 +19,7 @@ export type Posting =
  * at most `waitMs`: a modal must answer Slack within 3 s, while the trigger may take longer.
  */
 export async function startUntilPosted(
-  deps: Pick<FindDeps, 'runs' | 'logger'>,
+  deps: Pick<PickerDeps, 'runs' | 'logger'>,
   request: Omit<RunRequest, 'onPosted'>,
   who: Parameters<typeof auditStart>[1],
   target: Target,

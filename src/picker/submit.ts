@@ -1,15 +1,15 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { checkAccess } from '../access/check';
-import { audit, auditTarget } from '../ops/audit';
+import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { guarded } from '../guard/slack';
+import { auditTarget } from '../ops/audit';
 import { choiceErrors, choiceFromState, modalError, parseMetadata } from '../blocks/picker';
 import { refusalText } from '../blocks/refusal';
-import type { FindDeps } from './deps';
+import type { PickerDeps } from './deps';
 import { readyStatus, within, type PickerStatus } from './status';
 import { startUntilPosted } from './start-until-posted';
-import { toRunError } from '../checkly/errors';
 import type { Unreachable } from '../runs/ports';
+import { runErrorOf, type Target } from '../runs/types';
 
-type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction>;
 
 /** Slack closes the modal with an error after 3 s: what the submission may spend before answering. */
 const CATALOGUE_WAIT_MS = 1000;
@@ -27,13 +27,42 @@ function unreachableText(why: Unreachable): string {
   }
 }
 
+/** The choice made in the modal, resolved to a target, and where it runs (`resolve` puts it in the context). */
+interface Chosen {
+  target: Target;
+  refreshCache: boolean;
+  channel: string;
+  who: { userId: string; teamId: string; channelId: string; via: 'modal' };
+}
+
+const chosenOf = (args: { context: AllMiddlewareArgs['context'] }): Chosen => args.context.chosen as Chosen;
+
 /**
  * "Run" in the picker: the same run as `/checkly run` would start, in the channel the modal came from.
  * Anything that stops it (no match, a refusal, a channel the bot cannot post in) is said inside the
  * modal, and nothing is triggered.
  */
-export function pickerSubmit(deps: FindDeps) {
-  return async ({ ack, view, body }: SubmitArgs): Promise<void> => {
+export function pickerSubmit(deps: PickerDeps): Array<Middleware<SubmitArgs>> {
+  return [
+    resolve(deps),
+    guarded<SubmitArgs>(
+      deps,
+      (args) => {
+        const { target, channel, who } = chosenOf(args);
+        return { request: { action: 'run', userId: who.userId, channelId: channel, target }, audit: { action: 'trigger', ...who, target: auditTarget(target) } };
+      },
+      async ({ ack }, refusal) => {
+        // The reason is mrkdwn for a message; a modal error is plain text.
+        await ack({ response_action: 'errors', errors: modalError(refusalText(refusal).replace(/[*_`]/g, '')) });
+      },
+    ),
+    start(deps),
+  ];
+}
+
+/** The choice resolved against the catalogue; anything that leaves nothing to run is said in the modal. */
+function resolve(deps: PickerDeps): Middleware<SubmitArgs> {
+  return async ({ ack, view, body, context, next }) => {
     const meta = parseMetadata(view.private_metadata);
     if (!meta) {
       await ack({ response_action: 'errors', errors: modalError('This form lost track of its channel: close it and type the command again.') });
@@ -45,32 +74,31 @@ export function pickerSubmit(deps: FindDeps) {
       const served = deps.catalogue.peek() ?? (await within(deps.catalogue.get(), CATALOGUE_WAIT_MS));
       status = served ? readyStatus(served, choice) : { kind: 'loading' };
     } catch (err) {
-      status = { kind: 'unavailable', said: toRunError(err).message };
+      status = { kind: 'unavailable', said: runErrorOf(err).message };
     }
     const errors = choiceErrors(status);
     if (errors || status.kind !== 'ready' || status.resolved.kind !== 'ok') {
       await ack({ response_action: 'errors', errors: errors ?? modalError('Nothing to run.') });
       return;
     }
-    const { target } = status.resolved;
     const who = { userId: body.user.id, teamId: body.team?.id ?? view.team_id, channelId: meta.channel, via: 'modal' as const };
-    const decision = await checkAccess(deps.access, { action: 'run', userId: who.userId, channelId: meta.channel, target });
-    if (!decision.allowed) {
-      deps.metrics.refused(decision.rule);
-      audit(deps.logger, { action: 'trigger', ...who, target: auditTarget(target), sessions: [], outcome: 'refused', reason: decision.rule });
-      // The reason is mrkdwn for a message; a modal error is plain text.
-      await ack({ response_action: 'errors', errors: modalError(refusalText(decision).replace(/[*_`]/g, '')) });
-      return;
-    }
+    context.chosen = { target: status.resolved.target, refreshCache: choice.refreshCache, channel: meta.channel, who } satisfies Chosen;
+    await next();
+  };
+}
 
+function start(deps: PickerDeps): Middleware<SubmitArgs> {
+  return async (args) => {
+    const { ack } = args;
+    const { target, refreshCache, who } = chosenOf(args);
     // The run posts its message before triggering: wait for that much, so that a channel the bot
     // cannot post in is said here, while the modal is still open.
     const request = {
       teamId: who.teamId,
-      channel: meta.channel,
+      channel: who.channelId,
       requester: who.userId,
       target,
-      refreshCache: choice.refreshCache,
+      refreshCache,
       origin: { kind: 'modal' as const, userId: who.userId },
     };
     const { posting, done } = await startUntilPosted(deps, request, who, target, POST_WAIT_MS);
@@ -87,7 +115,7 @@ export function pickerSubmit(deps: FindDeps) {
       // Slack was slow to take the post: the modal is closed, and an unreachable channel can only be logged.
       void done.then((result) => {
         if (result && 'unreachable' in result) {
-          deps.logger.warn({ channel: meta.channel, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
+          deps.logger.warn({ channel: who.channelId, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
         }
       });
     }

@@ -1,4 +1,4 @@
-import type { FinalSession, ResultDetail, Run, Session, Target } from './types';
+import type { FinalSession, LocationResult, ResultDetail, Run, Session, Target } from './types';
 
 /**
  * What the runner needs of Checkly: start a target's sessions, cancel one. Both fail with a
@@ -27,6 +27,16 @@ export interface EvidencePort {
   resultDetail(checkId: string, resultId: string, signal?: AbortSignal): Promise<ResultDetail>;
   /** The bytes (at most `maxBytes`) of a result's PNG screenshot, or undefined when it has none. */
   screenshot(checkId: string, resultId: string, maxBytes: number): Promise<Buffer | undefined>;
+}
+
+/**
+ * What the Details modal reads of Checkly, a person waiting (implemented in checkly/result-detail.ts).
+ * Fails with a `RunFailure`; `resultDetail` with `ResultGone` when Checkly no longer has the result.
+ */
+export interface ResultReader {
+  /** Where a session's results are, for a session the run does not know them for (a run from before the app kept them). */
+  sessionResults(sessionId: string): Promise<LocationResult[]>;
+  resultDetail(checkId: string, resultId: string): Promise<ResultDetail>;
 }
 
 /**

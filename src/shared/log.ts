@@ -1,12 +1,13 @@
 import pino from 'pino';
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { Secrets } from './secrets';
 
 export type Logger = pino.Logger;
 
 export interface LoggerOptions {
   level: pino.LevelWithSilent;
   /** Values that must never be written, whatever field or message they hide in. */
-  secrets: string[];
+  secrets?: Secrets;
   /** Where lines go; standard output by default. */
   destination?: { write(line: string): unknown };
 }
@@ -16,11 +17,11 @@ export interface LoggerOptions {
  * secret values themselves, because a secret can hide anywhere: an error message, a URL, a stack.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = options.secrets.filter((s) => s.length >= 6);
+  const secrets = options.secrets ?? Secrets.none;
   const out = options.destination ?? process.stdout;
   const destination = {
     write(line: string): void {
-      out.write(scrub(line, secrets));
+      out.write(secrets.scrubText(line));
     },
   };
   return pino(
@@ -36,16 +37,6 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-export function scrub(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-    // JSON output escapes some characters: scrub the escaped form as well.
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join('[REDACTED]');
-  }
-  return out;
-}
 
 const BOLT_TO_PINO: Record<LogLevel, pino.Level> = {
   [LogLevel.DEBUG]: 'debug',

@@ -3,23 +3,27 @@ import type { App } from '@slack/bolt';
 import { UsergroupMembership } from '../slack/usergroups';
 import { registerButtons } from '../buttons';
 import { CatalogueCache } from '../catalogue/cache';
-import type { FindDeps } from '../picker/deps';
-import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks } from '../checkly/catalogue';
+import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks, missingChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
+import { asRunFailure } from '../checkly/errors';
+import { resultReader } from '../checkly/result-detail';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
 import type { Config } from '../config';
-import type { Logger } from '../shared/log';
-import type { Metrics } from '../ops/metrics';
+import type { GuardDeps } from '../guard';
 import { registerListing } from '../listing';
+import type { ListingDeps } from '../listing/deps';
+import type { Metrics } from '../ops/metrics';
 import { registerPicker } from '../picker';
+import type { PickerDeps } from '../picker/deps';
 import type { RunService } from '../runs/service';
-import { redactSecrets } from '../shared/secrets';
 import { errorText } from '../shared/error-text';
+import type { Logger } from '../shared/log';
+import type { Secrets } from '../shared/secrets';
 
-export interface ListenerWiring {
+export interface ListenerDeps {
   config: Config;
-  secrets: string[];
+  secrets: Secrets;
   checkly: ChecklyClient;
   runs: RunService;
   metrics: Metrics;
@@ -27,19 +31,24 @@ export interface ListenerWiring {
   logger: Logger;
 }
 
-export function registerListeners(app: App, w: ListenerWiring): void {
-  const { config, secrets, checkly, runs, metrics, now, logger } = w;
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { config, secrets, checkly, runs, metrics, now, logger } = deps;
   const groups = config.access.allowedUsergroups;
-  const access = {
-    policy: config.access,
-    usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
+  const guard: GuardDeps = {
+    access: {
+      policy: config.access,
+      usergroups: groups && groups.size > 0 ? new UsergroupMembership({ client: app.client, groups: [...groups], logger }) : undefined,
+    },
+    metrics,
+    logger,
   };
+  // The find features see Checkly's failures as the run core does: as the domain's RunFailure.
   const catalogue = new CatalogueCache({
     source: {
-      listChecks: () => listChecks(checkly),
-      listCheckGroups: () => listCheckGroups(checkly),
-      listCheckStatuses: () => listCheckStatuses(checkly),
-      listCheckAlerts: () => listCheckAlerts(checkly),
+      listChecks: () => asRunFailure(listChecks(checkly)),
+      listCheckGroups: () => asRunFailure(listCheckGroups(checkly)),
+      listCheckStatuses: () => asRunFailure(listCheckStatuses(checkly)),
+      listCheckAlerts: () => asRunFailure(listCheckAlerts(checkly)),
     },
     ttlMs: config.checkly.catalogueTtlMs,
     now,
@@ -48,32 +57,25 @@ export function registerListeners(app: App, w: ListenerWiring): void {
         ? logger.warn({ err: errorText(err) }, 'reading the check alerts failed; failing checks are listed without since when')
         : logger.warn({ what, err: errorText(err) }, 'refreshing the check catalogue failed; serving the last one'),
   });
-  const find: FindDeps = {
-    catalogue,
-    checkly,
-    runs,
-    access,
-    commandName: config.slack.command,
-    logger,
-    now,
-    metrics,
-    redact: (value) => redactSecrets(value, secrets),
-  };
-  registerCommands(app, { runs, commandName: config.slack.command, logger, now, access, metrics, find });
+  const commandName = config.slack.command;
+  const picker: PickerDeps = { ...guard, catalogue, runs, commandName, logger, secrets };
+  const listing: ListingDeps = { ...guard, catalogue, checks: { missing: (ids) => missingChecks(checkly, ids) }, runs, commandName, logger, now, secrets };
+  registerCommands(app, { ...guard, runs, commandName, logger, now, picker, listing });
   registerButtons(app, {
+    ...guard,
     runs,
-    commandName: config.slack.command,
+    commandName,
     logger,
-    access,
-    metrics,
     details: {
-      getCheckResult: (checkId, resultId) => checkly.getCheckResult(checkId, resultId, 'result'),
-      getSessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
-      scrub: (value) => redactSecrets(value, secrets),
+      results: resultReader({
+        getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
+        sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
+      }),
+      secrets,
     },
   });
-  registerPicker(app, find);
-  registerListing(app, find);
+  registerPicker(app, picker);
+  registerListing(app, listing);
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });

@@ -6,6 +6,7 @@ import dotenv from 'dotenv';
 import { loadConfig, type Config } from '../config';
 import type { Logger } from '../shared/log';
 import { errorMessage, errorText } from '../shared/error-text';
+import { Secrets } from '../shared/secrets';
 
 /**
  * From SIGTERM to exit, all told: the grace a platform gives before it kills the process (compose's
@@ -15,8 +16,8 @@ import { errorMessage, errorText } from '../shared/error-text';
 export const SHUTDOWN_GRACE_MS = 10_000;
 const HARD_EXIT_MS = SHUTDOWN_GRACE_MS - 1000;
 
-export function secretsOf(config: Config): string[] {
-  return [
+export function secretsOf(config: Config): Secrets {
+  return new Secrets([
     config.slack.botToken,
     config.slack.signingSecret,
     config.slack.appToken,
@@ -24,9 +25,7 @@ export function secretsOf(config: Config): string[] {
     ...config.api.tokens.map((t) => t.secret),
     // A proxy's credentials ride in its URL (http://user:password@proxy:3128).
     ...[config.proxy.httpProxy, config.proxy.httpsProxy].flatMap(proxyPasswords),
-  ].filter(
-    (s): s is string => typeof s === 'string' && s !== '',
-  );
+  ]);
 }
 
 /** As written in the URL and as sent (decoded). */

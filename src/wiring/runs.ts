@@ -3,7 +3,7 @@ import { webApi } from '@slack/bolt';
 import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
 import { listCheckStatuses } from '../checkly/catalogue';
-import { evidencePort } from '../checkly/evidence';
+import { evidencePort } from '../checkly/result-detail';
 import { sessionStarter, sessionWatcher } from '../checkly/sessions';
 import { evidenceSessions, renderEvidenceReplies } from '../blocks/evidence';
 import { failingInOrder } from '../blocks/order';
@@ -20,7 +20,7 @@ import { Runner } from '../runs/runner';
 import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';
 import { SessionFollower } from '../runs/follower';
-import { redactSecrets } from '../shared/secrets';
+import type { Secrets } from '../shared/secrets';
 import type { Foreground } from '../shared/foreground';
 import { slackPermalinks } from '../slack/permalinks';
 import { SlackRunMessages, type ChatClient } from '../slack/run-messages';
@@ -34,7 +34,7 @@ const EVIDENCE_WAIT_MS = 20_000;
 
 export interface RunWiring {
   config: Config;
-  secrets: string[];
+  secrets: Secrets;
   checkly: ChecklyClient;
   checklyBudget: ChecklyBudget;
   store: RunStore;
@@ -66,20 +66,20 @@ const TRIGGER_YIELD_MS = 1000;
 export function buildRunMessages(w: RunWiring): SlackRunMessages {
   const { config, secrets, checkly, store, now, logger } = w;
   const evidence: EvidenceOptions = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
-  const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => redactSecrets(text, secrets) });
+  const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => secrets.scrub(text) });
   // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
   // the account's check sessions, every session of the run among them, rather than its first one.
   const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;
   return new SlackRunMessages({
     // A client that hands 429s to the message budgets rather than retrying behind their back.
     client: w.chat,
-    render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size }), secrets),
-    renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
+    render: (run, size) => secrets.scrub(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size })),
+    renderFailureReplies: (run, opts) => secrets.scrub(renderFailureReplies(run, opts)),
     failureReplies: async (run, stopping) => {
       const sessions = evidenceSessions(run);
       if (sessions.length === 0) return { replies: [], listed: 0 };
       const found = await gatherEvidence(sessions, { ...evidence, stopping });
-      const replies = renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
+      const replies = renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => secrets.scrub(m));
       return { replies, listed: sessions.length };
     },
     afterFailureReply: async (run, threadTs, stopping) => {

@@ -53,7 +53,7 @@ describe('UsergroupMembership', () => {
 
   it('fails closed when a group was never readable, and says why in the log', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'warn', secrets: [], destination: { write: (line: string) => lines.push(line) } });
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } });
     const { client, calls } = stubClient({ S0SRE: platformError('missing_scope') });
     const groups = new UsergroupMembership({ client, groups: ['S0SRE'], logger });
     await expect(groups.groupsOf('U0ALICE')).resolves.toEqual([]);

@@ -1,11 +1,12 @@
 import { audit, auditTarget } from '../../src/ops/audit';
 import { createLogger } from '../../src/shared/log';
 
+import { Secrets } from '../../src/shared/secrets';
 const SECRET = 'xoxb-audit-secret-token-1234';
 
 function capture(level: 'info' | 'warn' = 'info') {
   const lines: string[] = [];
-  const logger = createLogger({ level, secrets: [SECRET], destination: { write: (line: string) => lines.push(line) } });
+  const logger = createLogger({ level, secrets: new Secrets([SECRET]), destination: { write: (line: string) => lines.push(line) } });
   return { logger, lines };
 }
 

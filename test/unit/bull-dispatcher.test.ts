@@ -9,7 +9,7 @@ import { BullDispatcher } from '../../src/store/bull-dispatcher';
 import { MemoryRunStore } from '../../src/runs/store';
 import { waitFor } from '../e2e/harness';
 
-const logger = createLogger({ level: process.env.DEBUG_BULL ? 'debug' : 'silent', secrets: [] });
+const logger = createLogger({ level: process.env.DEBUG_BULL ? 'debug' : 'silent' });
 const prefix = `test:${randomUUID()}:`;
 const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
 const dispatchers: BullDispatcher[] = [];

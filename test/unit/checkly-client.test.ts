@@ -434,7 +434,7 @@ describe('ChecklyClient: secret hygiene', () => {
       expect(String(err)).toContain(err.name);
       expect(err.stack).toContain(err.name);
     }
-    expect(errors[0]!.checklyMessage).toBe(`rejected Bearer [redacted] for ${fake.accountId}`);
+    expect(errors[0]!.checklyMessage).toBe(`rejected Bearer [REDACTED] for ${fake.accountId}`);
   });
 
   it('serializes to what happened and nothing else', async () => {

@@ -2,7 +2,7 @@
  * The ports of the run domain over Checkly's wire (checkly/sessions.ts, checkly/evidence.ts): the
  * trigger body, the sessions as a run records them, and Checkly's errors as the domain's failures.
  */
-import { evidencePort, type EvidenceSource } from '../../src/checkly/evidence';
+import { evidencePort, type EvidenceSource } from '../../src/checkly/result-detail';
 import { NotFoundError, ServerError } from '../../src/checkly/errors';
 import { sessionStarter, sessionWatcher, toTriggerRequest } from '../../src/checkly/sessions';
 import type { CompletedSession, TriggeredSession } from '../../src/checkly/types';

@@ -1,31 +1,39 @@
-import { detailsAction, type DetailsDeps } from '../../src/buttons/details';
-import type { ActionDeps } from '../../src/buttons/deps';
+import { detailsAction } from '../../src/buttons/details';
+import type { ButtonDeps } from '../../src/buttons/deps';
+import { resultReader } from '../../src/checkly/result-detail';
+import { Secrets } from '../../src/shared/secrets';
+import { runChain } from '../helpers';
 import { createLogger } from '../../src/shared/log';
 import type { LocationResult, Run } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { makeRun, makeSession } from './blocks-fixtures';
 
-const logger = createLogger({ level: 'silent', secrets: [] });
+const logger = createLogger({ level: 'silent' });
 
-type Listener = ReturnType<typeof detailsAction>;
-type Args = Parameters<Listener>[0];
+type Args = Parameters<typeof runChain<Parameters<ReturnType<typeof detailsAction>[number]>[0]>>[1];
 
-function setup(run: Run | undefined, details: Partial<DetailsDeps> = {}, allowedChannels?: Set<string>) {
+/** The wire calls the Details port is built on, as the test fakes them. */
+interface DetailsCalls {
+  getCheckResult(checkId: string, resultId: string): Promise<CheckResult>;
+  getSessionResults(sessionId: string): Promise<LocationResult[]>;
+}
+
+function setup(run: Run | undefined, details: Partial<DetailsCalls> = {}, allowedChannels?: Set<string>) {
   const order: string[] = [];
   const views: Array<{ method: string; view: { blocks: unknown[]; private_metadata?: string } }> = [];
-  const deps: ActionDeps = {
-    runs: { read: async () => run } as unknown as ActionDeps['runs'],
+  const deps: ButtonDeps = {
+    runs: { read: async () => run } as unknown as ButtonDeps['runs'],
     commandName: '/checkly',
     logger,
     access: { policy: { allowAll: false, ...(allowedChannels ? { allowedChannels } : {}) } },
     metrics: { refused: () => undefined },
   };
-  const full: DetailsDeps = {
+  const full: DetailsCalls = {
     getCheckResult: async () => ({ resultType: 'FINAL', traceId: null, errorGroupIds: [], runLocation: 'eu-west-1', hasFailures: true, browserCheckResult: { errors: ['boom'] } }) as CheckResult,
     getSessionResults: async () => [],
-    scrub: (v) => v,
     ...details,
   };
+  const results = resultReader({ getCheckResult: (checkId, resultId) => full.getCheckResult(checkId, resultId), sessionResults: (id) => full.getSessionResults(id) });
   const client = {
     views: {
       open: async (args: { view: { blocks: unknown[] } }) => {
@@ -41,7 +49,7 @@ function setup(run: Run | undefined, details: Partial<DetailsDeps> = {}, allowed
     },
   };
   const click = (value: string) =>
-    detailsAction(deps, full)({
+    runChain(detailsAction(deps, { results, secrets: Secrets.none }), {
       ack: async () => {
         order.push('ack');
       },

@@ -12,7 +12,7 @@ import { SqliteRunStore } from '../../src/store/sqlite';
 import { MemoryRunStore } from '../../src/runs/store';
 import { startFakeCheckly } from '../fakes/checkly';
 
-const logger = createLogger({ level: 'silent', secrets: [] });
+const logger = createLogger({ level: 'silent' });
 const A = 'a0000000-0000-4000-8000-000000000001';
 const B = 'b0000000-0000-4000-8000-000000000002';
 

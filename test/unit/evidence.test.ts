@@ -3,7 +3,7 @@ import { evidenceSessions, renderEvidenceReplies } from '../../src/blocks/eviden
 import { textLength as blockText } from '../../src/blocks/message';
 import { renderFailureReply } from '../../src/blocks/thread';
 import { NotFoundError } from '../../src/checkly/errors';
-import { evidencePort, resultDetail, type EvidenceSource } from '../../src/checkly/evidence';
+import { evidencePort, resultDetail, type EvidenceSource } from '../../src/checkly/result-detail';
 import type { ResultDetail } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { createLogger } from '../../src/shared/log';
@@ -13,7 +13,7 @@ import { fakePng } from '../fakes/checkly-model';
 import { makeRun, makeSession } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
 
-const logger = createLogger({ level: 'silent', secrets: [] });
+const logger = createLogger({ level: 'silent' });
 const HOSTILE = '<!channel> & <@U0BOSS> <https://evil.example|click> ``` *bold* _it_ ~x~ \u202e';
 
 function failing(n: number, over: Partial<Session> = {}): Session[] {

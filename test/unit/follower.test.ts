@@ -18,7 +18,7 @@ import {
 } from '../fakes/checkly-model';
 
 const ACCOUNT = '7d1f3a2c-5b6e-4c8d-9e0f-1a2b3c4d5e6f';
-const logger = createLogger({ level: 'silent', secrets: [] });
+const logger = createLogger({ level: 'silent' });
 
 interface Poll {
   session: string;

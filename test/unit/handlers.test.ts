@@ -5,18 +5,21 @@
  */
 import type { AccessPolicy } from '../../src/access/policy';
 import { cancelAction } from '../../src/buttons/cancel';
-import type { ActionDeps } from '../../src/buttons/deps';
+import type { ButtonDeps } from '../../src/buttons/deps';
 import { rerunAction } from '../../src/buttons/rerun';
 import { encodeButtonValue } from '../../src/blocks/actions';
 import { renderCancelled, renderRerunInProgress, renderRunNotRunning, renderUnknownRun } from '../../src/blocks/clicks';
 import { renderHelp, renderNotInChannel, renderTriggering } from '../../src/blocks/ephemeral';
 import { refusalText } from '../../src/blocks/refusal';
 import { checklyCommand, type CommandDeps } from '../../src/commands/checkly';
-import type { FindDeps } from '../../src/picker/deps';
+import type { ListingDeps } from '../../src/listing/deps';
+import type { PickerDeps } from '../../src/picker/deps';
 import { createLogger } from '../../src/shared/log';
 import { RunService } from '../../src/runs/service';
 import type { Session } from '../../src/runs/types';
 import { aRun, useRunnerFixture } from './runner-fixture';
+import { runChain } from '../helpers';
+import type { BlockButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 
 const makeRunner = useRunnerFixture();
 
@@ -25,18 +28,18 @@ const PERMALINK = 'https://example.slack.com/archives/C1/p1700000000000001';
 function make(policy: AccessPolicy = { allowAll: false }) {
   const s = makeRunner();
   const logs: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ level: 'info', secrets: [], destination: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) } });
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) } });
   const runs = new RunService({ runner: s.runner, permalinks: { of: async () => PERMALINK } });
   const refused: string[] = [];
   const common = { runs, commandName: '/checkly', logger, access: { policy }, metrics: { refused: (rule: string) => void refused.push(rule) } };
-  const commandDeps: CommandDeps = { ...common, now: Date.now, find: {} as FindDeps };
-  const actionDeps: ActionDeps = common;
+  const commandDeps: CommandDeps = { ...common, now: Date.now, picker: {} as PickerDeps, listing: {} as ListingDeps };
+  const actionDeps: ButtonDeps = common;
   const audits = () => logs.filter((l) => l.audit === true);
   return { ...s, runs, commandDeps, actionDeps, audits, refused };
 }
 
-type CommandArgs = Parameters<ReturnType<typeof checklyCommand>>[0];
-type ButtonArgs = Parameters<ReturnType<typeof rerunAction>>[0];
+type CommandArgs = Parameters<typeof runChain<SlackCommandMiddlewareArgs>>[1];
+type ButtonArgs = Parameters<typeof runChain<SlackActionMiddlewareArgs<BlockButtonAction>>>[1];
 
 /** What Bolt hands a slash-command listener, with `ack` and `respond` recording their calls. */
 function slashCommand(text: string, channel = 'C1') {
@@ -71,7 +74,7 @@ describe('the slash command', () => {
   test('help is the acknowledgement itself, and nothing else is said or started', async () => {
     const s = make();
     const { args, ack, respond } = slashCommand('help');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     expect(ack).toHaveBeenCalledWith({ response_type: 'ephemeral', ...renderHelp('/checkly') });
     expect(respond).not.toHaveBeenCalled();
     expect(s.messages.posts).toHaveLength(0);
@@ -80,7 +83,7 @@ describe('the slash command', () => {
   test('bad input is answered in the acknowledgement and triggers nothing', async () => {
     const s = make();
     const { args, ack } = slashCommand('run --check not-a-uuid');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     expect(ack).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(ack.mock.calls[0])).toContain('not-a-uuid');
     expect(s.checkly.triggers).toHaveLength(0);
@@ -91,7 +94,7 @@ describe('the slash command', () => {
     const s = make();
     const triggered = jest.spyOn(s.checkly, 'trigger');
     const { args, ack, respond } = slashCommand('run prod');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     expect(ack.mock.invocationCallOrder[0]).toBeLessThan(triggered.mock.invocationCallOrder[0]!);
     expect(ack).toHaveBeenCalledWith({ response_type: 'ephemeral', ...renderTriggering({ tags: [['prod']], checkIds: [], all: false }) });
     expect(respond).not.toHaveBeenCalled();
@@ -104,7 +107,7 @@ describe('the slash command', () => {
     const s = make();
     s.messages.postFailure = 'not_in_channel';
     const { args, respond } = slashCommand('run prod');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     expect(respond).toHaveBeenCalledWith({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel('/checkly', 'not_in_channel') });
     expect(s.checkly.triggers).toHaveLength(0);
     expect(s.audits()).toEqual([expect.objectContaining({ outcome: 'unreachable', reason: 'not_in_channel' })]);
@@ -113,7 +116,7 @@ describe('the slash command', () => {
   test('a refused run is refused in the acknowledgement, counted and audited, and nothing is posted', async () => {
     const s = make({ allowAll: false, allowedChannels: new Set(['C9']) });
     const { args, ack } = slashCommand('run prod');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     const reason = refusalText({ allowed: false, rule: 'channel', action: 'run', channels: ['C9'] });
     expect(ack).toHaveBeenCalledWith({ response_type: 'ephemeral', text: expect.any(String), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reason } }] });
     expect(reason).toContain('<#C9>');
@@ -126,7 +129,7 @@ describe('the slash command', () => {
     const s = make();
     await s.store.create(aRun({ id: 'going', ts: '1700000000.000001', sessions: [{ ...FAILED, status: 'PROGRESS' }] }));
     const { args, ack, respond } = slashCommand('status');
-    await checklyCommand(s.commandDeps)(args);
+    await runChain(checklyCommand(s.commandDeps), args);
     expect(ack).toHaveBeenCalledWith();
     expect(respond).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(respond.mock.calls[0])).toContain(PERMALINK);
@@ -143,7 +146,7 @@ describe('Rerun', () => {
     await finishedParent(s);
     const triggered = jest.spyOn(s.checkly, 'trigger');
     const { args, ack, respond } = click(encodeButtonValue({ run: 'parent' }));
-    await rerunAction(s.actionDeps, 'failed')(args);
+    await runChain(rerunAction(s.actionDeps, 'failed'), args);
     expect(ack).toHaveBeenCalledWith();
     expect(ack.mock.invocationCallOrder[0]).toBeLessThan(triggered.mock.invocationCallOrder[0]!);
     expect(respond).not.toHaveBeenCalled();
@@ -156,10 +159,10 @@ describe('Rerun', () => {
     const s = make();
     await finishedParent(s);
     s.checkly.hold = true;
-    const first = rerunAction(s.actionDeps, 'failed')(click(encodeButtonValue({ run: 'parent' })).args);
+    const first = runChain(rerunAction(s.actionDeps, 'failed'), click(encodeButtonValue({ run: 'parent' })).args);
     await jest.advanceTimersByTimeAsync(10);
     const second = click(encodeButtonValue({ run: 'parent' }), 'U3');
-    await rerunAction(s.actionDeps, 'failed')(second.args);
+    await runChain(rerunAction(s.actionDeps, 'failed'), second.args);
     const ref = (await s.store.get('parent'))!.reruns![0]!;
     expect(second.respond).toHaveBeenCalledWith({ response_type: 'ephemeral', replace_original: false, ...renderRerunInProgress(ref, PERMALINK) });
     s.checkly.release();
@@ -171,7 +174,7 @@ describe('Rerun', () => {
     const s = make();
     for (const value of [encodeButtonValue({ run: 'gone' }), 'not json']) {
       const { args, ack, respond } = click(value);
-      await rerunAction(s.actionDeps, 'failed')(args);
+      await runChain(rerunAction(s.actionDeps, 'failed'), args);
       expect(ack).toHaveBeenCalled();
       expect(respond).toHaveBeenCalledWith({ response_type: 'ephemeral', replace_original: false, ...renderUnknownRun('/checkly') });
     }
@@ -182,7 +185,7 @@ describe('Rerun', () => {
     const s = make({ allowAll: false, allowedUsers: new Set(['U1']) });
     await finishedParent(s);
     const { args, respond } = click(encodeButtonValue({ run: 'parent' }), 'U2');
-    await rerunAction(s.actionDeps, 'failed')(args);
+    await runChain(rerunAction(s.actionDeps, 'failed'), args);
     expect(JSON.stringify(respond.mock.calls[0])).toContain('not on the list of people who may run Checkly checks');
     expect(s.checkly.triggers).toHaveLength(0);
     expect(s.refused).toEqual(['user']);
@@ -195,7 +198,7 @@ describe('Cancel', () => {
     await s.store.create(aRun({ id: 'r', ts: '1700000000.000300', sessions: [FAILED, { ...FAILED, sessionId: 'go', status: 'PROGRESS' }] }));
     const cancels = jest.spyOn(s.checkly, 'cancel');
     const { args, ack, respond } = click(encodeButtonValue({ run: 'r' }));
-    await cancelAction(s.actionDeps)(args);
+    await runChain(cancelAction(s.actionDeps), args);
     expect(ack).toHaveBeenCalledWith();
     expect(cancels.mock.calls.map((c) => c[0])).toEqual(['go']);
     expect(respond).toHaveBeenCalledWith({ response_type: 'ephemeral', replace_original: false, ...renderCancelled(1) });
@@ -206,7 +209,7 @@ describe('Cancel', () => {
     const s = make();
     await s.store.create(aRun({ id: 'r', phase: 'final', finishedAt: Date.now(), sessions: [FAILED] }));
     const { args, respond } = click(encodeButtonValue({ run: 'r' }));
-    await cancelAction(s.actionDeps)(args);
+    await runChain(cancelAction(s.actionDeps), args);
     expect(respond).toHaveBeenCalledWith({ response_type: 'ephemeral', replace_original: false, ...renderRunNotRunning() });
   });
 });

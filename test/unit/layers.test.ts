@@ -1,7 +1,8 @@
 /**
- * The shape of src/ (issue 10), read from the import lines: the run domain speaks only the domain,
- * Checkly's wire maps to the domain without reaching into it, and no two folders import each other
- * through any path.
+ * The shape of src/ (issues 10 and 22), read from the import lines: every room (folder or root file)
+ * has its rules of what it may import, the run domain speaks only the domain, Checkly's wire maps to
+ * the domain without reaching into it, no entrance knows Checkly, and no two rooms import each other
+ * through any path. docs/architecture.md says what each room is for.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,36 @@ function importsOf(relative: string): { local: string[]; packages: string[] } {
 }
 
 const files = sourceFiles();
+
+/** The entrances: what Slack's requests and the run API's reach first. They go through ports, never to checkly/. */
+const ENTRANCES = ['commands', 'picker', 'listing', 'buttons', 'api'];
+
+/**
+ * Each room and the rooms it may import, from the ground floor up. A room not listed fails the test:
+ * a new folder is placed here, with its rules, on purpose.
+ */
+const ROOMS: Record<string, readonly string[]> = {
+  shared: [],
+  runs: ['shared'],
+  store: ['runs', 'shared'],
+  budget: ['store'],
+  access: ['runs'],
+  grammar: ['runs', 'shared'],
+  checkly: ['budget', 'runs', 'shared'],
+  catalogue: ['checkly', 'runs'],
+  blocks: ['access', 'catalogue', 'checkly', 'grammar', 'runs', 'shared'],
+  slack: ['blocks', 'budget', 'runs', 'shared'],
+  ops: ['checkly', 'grammar', 'runs', 'shared', 'slack'],
+  guard: ['access', 'ops', 'shared'],
+  picker: ['blocks', 'catalogue', 'grammar', 'guard', 'ops', 'runs', 'shared', 'slack'],
+  listing: ['blocks', 'catalogue', 'guard', 'ops', 'runs', 'shared'],
+  buttons: ['blocks', 'guard', 'ops', 'runs', 'shared', 'slack'],
+  commands: ['blocks', 'grammar', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared'],
+  api: ['access', 'budget', 'grammar', 'guard', 'ops', 'runs', 'shared', 'store'],
+  config: ['access', 'api', 'shared'],
+  wiring: ['blocks', 'buttons', 'catalogue', 'checkly', 'commands', 'config', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared', 'slack'],
+  'app.ts': ['api', 'checkly', 'config', 'ops', 'shared', 'store', 'wiring'],
+};
 
 /** Folder → the folders it imports from. */
 function folderGraph(): Map<string, Set<string>> {
@@ -93,6 +124,29 @@ describe('the layers of src/', () => {
     expect(files.length).toBeGreaterThan(50);
     expect(importsOf(path.join('runs', 'runner.ts')).local).toContain(path.join('runs', 'ports'));
     expect(folderGraph().get('app.ts')?.has('wiring')).toBe(true);
+  });
+
+  test('every room of src/ has its rules, and every import keeps to them', () => {
+    const rooms = [...new Set(files.map(unitOf))].sort();
+    expect(rooms.filter((room) => !(room in ROOMS))).toEqual([]);
+    const outside = files.flatMap((f) =>
+      importsOf(f)
+        .local.filter((t) => !t.startsWith('..') && unitOf(t) !== unitOf(f) && !(ROOMS[unitOf(f)] ?? []).includes(unitOf(t)))
+        .map((t) => `${f} → ${t}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  test('no entrance imports checkly/: the find features, Details and the runs go through ports', () => {
+    const reaching = files.filter((f) => ENTRANCES.includes(unitOf(f))).flatMap((f) => importsOf(f).local.filter((t) => unitOf(t) === 'checkly').map((t) => `${f} → ${t}`));
+    expect(reaching).toEqual([]);
+    for (const entrance of ENTRANCES) expect(ROOMS[entrance]).not.toContain('checkly');
+  });
+
+  test('the rules are no wider than the imports: every allowed room is used (a stale rule hides nothing)', () => {
+    const used = folderGraph();
+    const unused = Object.entries(ROOMS).flatMap(([room, allowed]) => allowed.filter((to) => !used.get(room)?.has(to)).map((to) => `${room} → ${to}`));
+    expect(unused).toEqual([]);
   });
 
   test('runs/ imports only itself, shared/ and the logger, and no package but p-retry', () => {

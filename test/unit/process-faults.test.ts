@@ -11,7 +11,7 @@ function runChild(install: boolean): { status: number | null; stdout: string } {
   const script = `
     const { keepServingOnFaults } = require(${JSON.stringify(path.join(ROOT, 'src/wiring/process.ts'))});
     const { createLogger } = require(${JSON.stringify(path.join(ROOT, 'src/log.ts'))});
-    if (${install}) keepServingOnFaults(process, createLogger({ level: 'info', secrets: [] }));
+    if (${install}) keepServingOnFaults(process, createLogger({ level: 'info' }));
     Promise.reject(new Error('store write failed'));
     setTimeout(() => { throw new Error('a callback threw'); }, 20);
     setTimeout(() => { process.stdout.write('still serving\\n'); process.exit(0); }, 200);

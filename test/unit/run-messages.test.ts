@@ -7,7 +7,7 @@ import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../
 import { afterPendingIo } from '../../src/shared/turns';
 import { SlackTimeout } from '../../src/slack/http';
 
-const logger = createLogger({ level: 'silent', secrets: [] });
+const logger = createLogger({ level: 'silent' });
 
 interface Call {
   method: 'postMessage' | 'update';
@@ -507,7 +507,7 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       let finishAdding: () => void = () => undefined;
       const messages = new SlackRunMessages({
         ...setupOptions(chat),
-        logger: createLogger({ level: 'info', secrets: [], destination: { write: (l: string) => lines.push(l) } }),
+        logger: createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } }),
         afterFailureReply: (r, threadTs, stopping) => {
           added.push({ runId: r.id, threadTs, stopping });
           return new Promise<void>((resolve) => (finishAdding = resolve));

@@ -144,7 +144,7 @@ export class FakeCheckly implements ChecklyPort {
   async cancel(_sessionId: string): Promise<void> {}
 }
 
-export const logger = createLogger({ level: 'silent', secrets: [] });
+export const logger = createLogger({ level: 'silent' });
 export const request: RunRequest = {
   teamId: 'T1',
   channel: 'C1',

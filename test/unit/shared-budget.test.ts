@@ -182,7 +182,7 @@ describe('SharedWindowQueue on its own terms', () => {
     const dead = connect();
     await dead.quit();
     const warnings: string[] = [];
-    const logger = createLogger({ level: 'warn', secrets: [], destination: { write: (line: string) => warnings.push(line) } });
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => warnings.push(line) } });
     const budget = new ChecklyBudget({ maxRequestsPerMinute: 10, windowMs: 1000, shared: { redis: dead, key: freshKey() }, logger });
     let settled = false;
     const waiting = budget.beforeRequest('trigger').finally(() => {

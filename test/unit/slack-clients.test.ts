@@ -50,7 +50,7 @@ function entrance(env: Record<string, string> = {}, apiUrl = slack.apiUrl): Slac
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const built = buildReceiver(loaded.config, {
-    logger: createLogger({ level: 'silent', secrets: [] }),
+    logger: createLogger({ level: 'silent' }),
     metrics,
     now: Date.now,
     storeHealthy: async () => true,

@@ -4,11 +4,11 @@
  * check type, mostly as free-form objects; everything here is outside text, to be escaped and scrubbed
  * where it is shown. Request headers and bodies are never read: they may hold credentials.
  */
-import type { AssertionRow, ResultDetail } from '../runs/types';
+import type { AssertionRow, LocationResult, ResultDetail } from '../runs/types';
 import type { AssetManifest, AssetType, CheckResult } from './types';
-import { ResultGone } from '../runs/types';
-import type { EvidencePort } from '../runs/ports';
-import { NotFoundError } from './errors';
+import { ResultGone, RunFailure } from '../runs/types';
+import type { EvidencePort, ResultReader } from '../runs/ports';
+import { NotFoundError, asRunFailure, toRunError } from './errors';
 import { scrubUrl } from '../shared/urls';
 
 const MAX_ERRORS = 5;
@@ -177,6 +177,28 @@ export function evidencePort(source: EvidenceSource): EvidencePort {
       );
       if (!entry) return undefined;
       return (await source.downloadAsset(entry.url, maxBytes)).bytes;
+    },
+  };
+}
+
+/** The calls the Details modal's port is built on: a result at a person's priority, and a session's results. */
+export interface ResultSource {
+  getCheckResult(checkId: string, checkResultId: string, operation: 'result'): Promise<CheckResult>;
+  sessionResults(sessionId: string): Promise<LocationResult[]>;
+}
+
+/** The Details modal's port (runs/ports.ts ResultReader) over the wire. */
+export function resultReader(source: ResultSource): ResultReader {
+  return {
+    sessionResults: (sessionId) => asRunFailure(source.sessionResults(sessionId)),
+    async resultDetail(checkId, resultId) {
+      let result: CheckResult;
+      try {
+        result = await source.getCheckResult(checkId, resultId, 'result');
+      } catch (err) {
+        throw err instanceof NotFoundError ? new ResultGone(resultId, err) : new RunFailure(toRunError(err));
+      }
+      return resultDetail(result);
     },
   };
 }
