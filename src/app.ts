@@ -8,6 +8,7 @@ import type { RedirectPolicy } from './checkly/redirects';
 import type { Config } from './config';
 import { createLogger, type Logger } from './shared/log';
 import { Metrics } from './ops/metrics';
+import { runMetrics } from './ops/run-metrics';
 import { Foreground } from './shared/foreground';
 import { openState } from './store/open';
 import { VERSION, buildChecklyClient } from './wiring/checkly';
@@ -59,7 +60,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const state = await openState({ ...config.state, retentionMs: config.runs.retentionMs }, logger, now);
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets, assetRedirects: options.assetRedirects });
-  // The run API (off without tokens) hears of runs ending through the store the runner writes to.
+  // The run API (off without tokens) hears of runs ending from the runner (below).
   const foreground = new Foreground();
   const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID, foreground });
   const slack = buildReceiver(config, { logger, metrics, now, socketGraceMs: options.socketGraceMs, storeHealthy: () => state.healthy(), routes: runApi.routes });
@@ -74,13 +75,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const identity = await orClose(verifyCredentials(config, slack.clientOptions, logger));
   const app = buildApp(config, slack, identity, logger);
 
-  const wiring = {
-    config, secrets, checkly, checklyBudget, store: runApi.store, durations: state.durations, dispatcher: state.dispatcher,
+  const deps = {
+    config, secrets, checkly, checklyBudget, store: state.store, durations: state.durations, dispatcher: state.dispatcher,
     sharedBudgets, slackClient: app.client, chat: slack.chat, metrics, now, newId: randomUUID, logger, foreground,
     processId: randomUUID(), alone: state.redis === undefined,
   };
-  const messages = buildRunMessages(wiring);
-  const { runner, follower, runs } = buildRunner(wiring, messages);
+  const messages = buildRunMessages(deps);
+  const { runner, follower, runs } = buildRunner(deps, messages);
+  // The way back: what happens to runs, as the runner tells it.
+  runner.observe(runMetrics(metrics));
+  runner.observe(runApi.observer);
   registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 
   await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });

@@ -1,6 +1,6 @@
 /**
  * The run API as app.ts sees it: routes to serve (none while RUN_API_TOKENS is empty, so that
- * `/api/*` answers 404), a store to hand the runner (it tells waiting requests when runs end), and
+ * `/api/*` answers 404), an observer of the runner (it tells waiting requests when runs end), and
  * the pieces that exist only once the app does (the run service, workspace).
  */
 import type { CustomRoute } from '@slack/bolt';
@@ -9,24 +9,24 @@ import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
 import type { RunService } from '../runs/service';
 import type { State } from '../store/open';
-import type { RunStore } from '../runs/store';
+import type { RunObserver } from '../runs/lifecycle';
 import type { ApiConfig } from './config';
-import { RedisRunOverBus, RunEvents, WatchedRunStore } from './run-events';
+import { RedisRunOverBus, RunEvents } from './run-events';
 import { RunApi, runApiRoutes } from './routes';
 import type { Foreground } from '../shared/foreground';
 
 export interface RunApiHandle {
   routes: CustomRoute[];
-  /** The store for the runner: the state's own, watched for runs that end. */
-  store: RunStore;
-  ready(late: { runs: Pick<RunService, 'start'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
+  /** Hears from the runner of runs that end (app.ts registers it), for the long polls here and on the other replicas. */
+  observer: RunObserver;
+  ready(late: { runs: Pick<RunService, 'start' | 'read'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
   /** Shutdown: answers every open long poll now, and later ones at once (RunApi.stopWaiting). */
   stopWaiting(): void;
   close(): Promise<void>;
 }
 
 /** Plain options, not the app's Config: config.ts loads ApiConfig from api/, so api/ must not import it back. */
-export interface StartRunApiOptions {
+export interface RunApiHandleDeps {
   api: ApiConfig;
   policy: AccessPolicy;
   /** Where the replicas tell each other that a run ended (with Redis state). */
@@ -40,21 +40,19 @@ export interface StartRunApiOptions {
   foreground?: Foreground;
 }
 
-export function startRunApi(options: StartRunApiOptions): RunApiHandle {
+export function startRunApi(options: RunApiHandleDeps): RunApiHandle {
   const { api: apiConfig, state, logger, metrics } = options;
   if (apiConfig.tokens.length === 0) {
-    return { routes: [], store: state.store, ready: async () => undefined, stopWaiting: () => undefined, close: async () => undefined };
+    return { routes: [], observer: {}, ready: async () => undefined, stopWaiting: () => undefined, close: async () => undefined };
   }
   const bus = state.redis ? new RedisRunOverBus(state.redis, options.redisPrefix, logger) : undefined;
   const events = new RunEvents(bus);
-  const store = new WatchedRunStore(state.store, (run) => events.written(run));
   let api: RunApi | undefined;
   const foreground = options.foreground;
   if (foreground) metrics.observeApiInProgress(() => foreground.size);
   const common = {
     tokens: apiConfig.tokens,
     ratePerMinute: apiConfig.ratePerMinute,
-    store: state.store,
     claims: state.claims,
     events,
     guard: { access: { policy: options.policy }, metrics, logger },
@@ -67,7 +65,7 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
 
   return {
     routes: runApiRoutes(() => api),
-    store,
+    observer: events,
     async ready({ runs, teamId, workspaceUrl }) {
       await events.start();
       api = new RunApi({ ...common, runs, teamId: teamId ?? '', workspaceUrl });

@@ -2,7 +2,6 @@
  * POST /api/v1/runs and GET /api/v1/runs/{id} (product.md §8), as Bolt custom routes: served on PORT
  * beside /slack/events in HTTP mode, and on the small server SocketModeReceiver starts in Socket Mode.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { guard, type GuardDeps } from '../guard';
@@ -11,35 +10,26 @@ import type { Logger } from '../shared/log';
 import type { RunRequest, RunService, StartResult } from '../runs/service';
 import type { Foreground } from '../shared/foreground';
 import { isRunOver } from '../runs/status';
-import type { KeyClaims, RunStore } from '../runs/store';
+import type { KeyClaims } from '../runs/store';
 import type { Run } from '../runs/types';
 import { TokenCheck } from './auth';
 import type { ApiToken } from './config';
 import { ApiError, bearer, readBody, sendError, sendJson } from './http';
 import { TokenRate } from './rate';
 import { idempotencyKey, parseRunBody, requestDigest, waitSeconds, type RunBody } from './request';
+import { IdempotencyKeys } from './idempotency';
+import { LongPolls } from './long-poll';
 import type { RunEvents } from './run-events';
 import { apiStatus, messageRef, runView } from './view';
-import { errorMessage } from '../shared/error-text';
+import { errorText } from '../shared/error-text';
 
 const RUNS_PATH = '/api/v1/runs';
 
-/** product.md §8: the same key and token within 24 h answer the same run. */
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
-/** A retry that finds its key taken waits this long at most for the first request's run to be posted. */
-const REPLAY_WAIT_MS = 30_000;
-const REPLAY_POLL_MS = 100;
-/**
- * A long poll also looks at the store this often, in case the notification of the end was lost
- * (a Redis subscriber reconnecting): a safety net, not the way answers normally come.
- */
-export const WAIT_RECHECK_MS = 5_000;
-
-export interface RunApiOptions {
+export interface RunApiDeps {
   tokens: readonly ApiToken[];
   ratePerMinute: number;
-  runs: Pick<RunService, 'start'>;
-  store: Pick<RunStore, 'get'>;
+  /** The run service, the API's one door to runs: it starts them and reads them. */
+  runs: Pick<RunService, 'start' | 'read'>;
   claims: KeyClaims;
   events: RunEvents;
   /** The access policy's guard: the people lists do not apply to tokens. */
@@ -88,13 +78,15 @@ export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
 export class RunApi {
   private readonly tokens: TokenCheck;
   private readonly rate: TokenRate;
-  /** The long polls open now, each with what answers it at once. */
-  private readonly waiting = new Set<() => void>();
-  private stopping = false;
+  private readonly keys: IdempotencyKeys;
+  private readonly polls: LongPolls;
 
-  constructor(private readonly options: RunApiOptions) {
+  constructor(private readonly options: RunApiDeps) {
     this.tokens = new TokenCheck(options.tokens);
     this.rate = new TokenRate(options.ratePerMinute);
+    const read = (runId: string) => options.runs.read(runId);
+    this.keys = new IdempotencyKeys({ claims: options.claims, read, now: options.now, newId: options.newId });
+    this.polls = new LongPolls({ read, events: options.events, logger: options.logger });
   }
 
   /** POST /api/v1/runs */
@@ -141,7 +133,7 @@ export class RunApi {
   }
 
   private internal(err: unknown, route: string): ApiError {
-    this.options.logger.error({ route, err: errorMessage(err) }, 'the run API failed');
+    this.options.logger.error({ route, err: errorText(err) }, 'the run API failed');
     return new ApiError('internal', 'Something went wrong on our side. Try again with the same Idempotency-Key.');
   }
 
@@ -173,7 +165,27 @@ export class RunApi {
       this.chargeRun(token, who);
       return this.start(token, body, res);
     }
-    return this.startOnce({ token, claimKey: `api:${token}:${sha256(key)}`, asked: requestDigest(body), body, res, who });
+    const claimed = await this.keys.claim(token, key, requestDigest(body));
+    if (claimed.kind === 'reused') {
+      audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: 'idempotency_key_reused' });
+      throw new ApiError(
+        'idempotency_key_reused',
+        'This Idempotency-Key started a run with a different request (channel, target, title, link, threadTs or notify) within 24 h. ' +
+          'Send a new key for a new run; nothing was triggered.',
+      );
+    }
+    if (claimed.kind === 'replay') {
+      this.options.logger.info({ runId: claimed.run.id, token }, 'idempotent retry: answered the run its key started');
+      this.accepted(res, claimed.run);
+      return 'replayed';
+    }
+    try {
+      this.chargeRun(token, who);
+    } catch (err) {
+      await claimed.release().catch(() => undefined);
+      throw err;
+    }
+    return this.start(token, body, res, claimed);
   }
 
   /** Counts a run against the token's rate, or refuses it with 429. */
@@ -184,57 +196,6 @@ export class RunApi {
     throw new ApiError('rate_limited', `This token may start ${this.options.ratePerMinute} runs a minute; try again in ${retryAfter} s.`, {
       'Retry-After': String(retryAfter),
     });
-  }
-
-  /**
-   * Starts the run unless another request with this key did: then answers that run, once it is posted,
-   * provided it asked for the same (422 otherwise). The key is claimed, with the digest of what it asks,
-   * before anything is charged or triggered, atomically in the store, so that of two concurrent requests
-   * (on two replicas too) exactly one starts a run, and a retry is answered even at the rate limit.
-   */
-  private async startOnce(req: KeyedRequest): Promise<string> {
-    const { claims, store, newId, now } = this.options;
-    const { token, claimKey, asked, body, res } = req;
-    const deadline = now() + REPLAY_WAIT_MS;
-    let missingSince: number | undefined;
-    for (;;) {
-      const mine = newId();
-      const held = await claims.putIfAbsent(claimKey, claimValue(mine, asked), IDEMPOTENCY_TTL_MS);
-      const claim = parseClaim(held);
-      if (claim.runId === mine) {
-        const release = () => claims.releaseKey(claimKey, held);
-        try {
-          this.chargeRun(token, req.who);
-        } catch (err) {
-          await release().catch(() => undefined);
-          throw err;
-        }
-        return this.start(token, body, res, { id: mine, release });
-      }
-      if (claim.asked !== undefined && claim.asked !== asked) {
-        audit(this.options.logger, { action: 'trigger', ...req.who, sessions: [], outcome: 'refused', reason: 'idempotency_key_reused' });
-        throw new ApiError(
-          'idempotency_key_reused',
-          'This Idempotency-Key started a run with a different request (channel, target, title, link, threadTs or notify) within 24 h. ' +
-            'Send a new key for a new run; nothing was triggered.',
-        );
-      }
-      const run = await store.get(claim.runId);
-      if (run?.ts !== undefined) {
-        this.options.logger.info({ runId: run.id, token }, 'idempotent retry: answered the run its key started');
-        this.accepted(res, run);
-        return 'replayed';
-      }
-      // A key whose run never appears lost its process between claim and store: free it for this retry.
-      if (run === undefined) missingSince ??= now();
-      if (missingSince !== undefined && now() - missingSince > REPLAY_WAIT_MS / 2) {
-        await claims.releaseKey(claimKey, held);
-        missingSince = undefined;
-        continue;
-      }
-      if (now() > deadline) throw new Error('the first request with this Idempotency-Key is still starting its run');
-      await sleep(REPLAY_POLL_MS);
-    }
   }
 
   /** Starts a run and answers 202 as soon as its message is posted, while the trigger goes on. */
@@ -276,7 +237,7 @@ export class RunApi {
     }
     if ('run' in first) {
       this.accepted(res, first.run);
-      started.catch((err: unknown) => logger.error({ runId: first.run.id, err: errorMessage(err) }, 'an API run failed after its message was posted'));
+      started.catch((err: unknown) => logger.error({ runId: first.run.id, err: errorText(err) }, 'an API run failed after its message was posted'));
       return 'accepted';
     }
     const { result } = first;
@@ -311,65 +272,21 @@ export class RunApi {
     const wait = waitSeconds(new URL(req.url ?? '/', 'http://localhost').searchParams.get('wait'));
     const notFound = () => new ApiError('not_found', 'No run has this id (runs are kept for RUN_RETENTION_DAYS).');
     if (id === '' || id.length > 100) throw notFound();
-    let run = await this.options.store.get(id);
+    let run = await this.options.runs.read(id);
     if (!run) throw notFound();
-    if (wait !== undefined && !isRunOver(run) && !this.stopping) {
+    if (wait !== undefined && !isRunOver(run) && !this.polls.stopped) {
       background();
-      run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
+      run = (await this.polls.waitForEnd(id, wait * 1000, res)) ?? run;
     }
     // A replica that is stopping answers with what it has and lets the connection go: the client asks
     // again, and reaches a replica that stays.
-    sendJson(res, 200, runView(run, this.options.workspaceUrl), this.stopping ? { Connection: 'close' } : {});
+    sendJson(res, 200, runView(run, this.options.workspaceUrl), this.polls.stopped ? { Connection: 'close' } : {});
     return 'ok';
   }
 
-  /**
-   * Shutdown: every open long poll is answered now with its run's current state, and the later ones
-   * at once. Nothing of a run depends on its waiters: they ask again, elsewhere.
-   */
+  /** Shutdown: every open long poll is answered now, and the later ones at once (LongPolls.stop). */
   stopWaiting(): void {
-    this.stopping = true;
-    for (const answerNow of [...this.waiting]) answerNow();
-  }
-
-  /**
-   * Resolves with the run once it is over, or with the latest state when `ms` pass or the client goes.
-   * Woken by RunEvents rather than by polling; the store is read again only when woken, and every
-   * WAIT_RECHECK_MS in case a notification was lost.
-   */
-  private waitForEnd(id: string, ms: number, res: ServerResponse): Promise<Run | undefined> {
-    const { store, events } = this.options;
-    return new Promise((resolve) => {
-      let latest: Run | undefined;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        stop();
-        clearTimeout(timer);
-        clearInterval(recheck);
-        res.off('close', finish);
-        this.waiting.delete(answerNow);
-        resolve(latest);
-      };
-      const answerNow = () => void look().finally(finish);
-      const look = async () => {
-        try {
-          const run = await store.get(id);
-          if (run) latest = run;
-          if (!run || isRunOver(run)) finish();
-        } catch (err) {
-          this.options.logger.warn({ runId: id, err: errorMessage(err) }, 'reading a waited-for run failed');
-        }
-      };
-      // Listen first, then look: an end between the two is then heard, never missed.
-      const stop = events.onOver(id, () => void look());
-      const timer = setTimeout(finish, ms);
-      const recheck = setInterval(() => void look(), WAIT_RECHECK_MS);
-      res.on('close', finish);
-      this.waiting.add(answerNow);
-      void look();
-    });
+    this.polls.stop();
   }
 }
 
@@ -392,34 +309,4 @@ interface AuditWho {
   channelId: string;
   token: string;
   target: string;
-}
-
-/** A POST with an Idempotency-Key, on its way to starting its run (or answering the one its key started). */
-interface KeyedRequest {
-  token: string;
-  claimKey: string;
-  /** The request's digest (requestDigest), kept with the claim. */
-  asked: string;
-  body: RunBody;
-  res: ServerResponse;
-  who: AuditWho;
-}
-
-/** A claim holds the id of the run its key started and the digest of the request that started it. */
-function claimValue(runId: string, asked: string): string {
-  return `${runId} ${asked}`;
-}
-
-/** A claim's parts; a claim stored before requests were digested holds the run id alone. */
-function parseClaim(value: string): { runId: string; asked?: string } {
-  const [runId = value, asked] = value.split(' ');
-  return { runId, asked };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

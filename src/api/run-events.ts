@@ -1,13 +1,14 @@
 /**
  * "This run is over", told to whoever waits for it (GET /api/v1/runs/{id}?wait=N), without polling
- * the store: the store the runner writes through says so in this process, and with Redis every
- * replica publishes it on one channel, so that a replica that did not follow the run answers too.
+ * the store: the runner says so in this process (RunEvents observes it, runs/lifecycle.ts), and with
+ * Redis every replica publishes it on one channel, so that a replica that did not follow the run
+ * answers too.
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/log';
 import { isRunOver } from '../runs/status';
-import type { RunStore } from '../runs/store';
+import type { RunObserver } from '../runs/lifecycle';
 import type { Run } from '../runs/types';
 import { errorMessage } from '../shared/error-text';
 
@@ -19,7 +20,7 @@ export interface RunOverBus {
   close(): Promise<void>;
 }
 
-export class RunEvents {
+export class RunEvents implements RunObserver {
   private readonly emitter = new EventEmitter();
 
   constructor(private readonly bus?: RunOverBus) {
@@ -31,8 +32,8 @@ export class RunEvents {
     await this.bus?.listen((runId) => this.emitter.emit(runId));
   }
 
-  /** A run was written in this process; an over run is announced here and to the other replicas. */
-  written(run: Run): void {
+  /** The runner recorded a run over in this process: it is announced here and to the other replicas. */
+  over(run: Run): void {
     if (!isRunOver(run)) return;
     this.emitter.emit(run.id);
     this.bus?.publish(run.id);
@@ -88,44 +89,5 @@ export class RedisRunOverBus implements RunOverBus {
 
   async close(): Promise<void> {
     await this.subscriber?.quit().catch(() => undefined);
-  }
-}
-
-/** A RunStore that tells `written` of every run it creates or changes; everything else passes through. */
-export class WatchedRunStore implements RunStore {
-  constructor(
-    private readonly store: RunStore,
-    private readonly written: (run: Run) => void,
-  ) {}
-
-  async create(run: Run): Promise<void> {
-    await this.store.create(run);
-    this.written(run);
-  }
-
-  get(id: string): Promise<Run | undefined> {
-    return this.store.get(id);
-  }
-
-  async update(id: string, change: (run: Run) => void): Promise<Run | undefined> {
-    const run = await this.store.update(id, change);
-    if (run) this.written(run);
-    return run;
-  }
-
-  delete(id: string): Promise<void> {
-    return this.store.delete(id);
-  }
-
-  listUnfinished(): Promise<Run[]> {
-    return this.store.listUnfinished();
-  }
-
-  prune(finishedBefore: number): Promise<number> {
-    return this.store.prune(finishedBefore);
-  }
-
-  close(): Promise<void> {
-    return this.store.close();
   }
 }

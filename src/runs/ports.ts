@@ -85,14 +85,28 @@ export interface RunMessages {
    * chat did not answer in time.
    */
   post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable } | Unanswered>;
-  /** The run changed: show it, when the update budget allows. */
-  changed(run: Run): void;
+  /**
+   * The run changed: show it, when the update budget allows. Resolves once an update after this call
+   * was answered, with the digest of what the message shows when this call's update went out (the
+   * runner keeps it with the run), or undefined when nothing new was sent. Never rejects.
+   */
+  changed(run: Run, options?: ChangeOptions): Promise<string | undefined>;
   /**
    * The run is over: show its final state at once, then tell the requester if anything failed (unless
    * `run.repliedAt` says that was done). One try of each: the runner records what went through and
    * tries the rest again later. Never rejects.
    */
   finished(run: Run): Promise<FinishOutcome>;
+}
+
+export interface ChangeOptions {
+  /**
+   * Told, before an update of a run in progress is sent, the digest it will show, for the runner to
+   * keep with the run first: a process killed between Slack taking the update and its answer then
+   * leaves the next follower nothing to resend. Should Slack not take it, the run's next state (its
+   * final state at the latest) is sent anyway.
+   */
+  beforeSend?: (shownDigest: string) => Promise<void>;
 }
 
 export interface FinishOutcome {
@@ -103,4 +117,15 @@ export interface FinishOutcome {
   shown: boolean | 'gone';
   /** The failure reply was posted now, or none is due. */
   replied: boolean;
+  /** Digest of what the message shows, when the final state went out now (kept with the run). */
+  shownDigest?: string;
+  /**
+   * What goes into the thread after the reply (the failure screenshots), still on its way: 'added';
+   * 'handed_over' when this process stopped first (the runner marks the run for the next one);
+   * 'failed' (logged, nothing to record). Absent when nothing is to be added.
+   */
+  added?: Promise<AfterReply>;
 }
+
+/** How the additions to a failure reply went (see FinishOutcome.added). */
+export type AfterReply = 'added' | 'handed_over' | 'failed';

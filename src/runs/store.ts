@@ -40,6 +40,20 @@ export interface RunStore {
 }
 
 /**
+ * Applies `change` as `RunStore.update` does, and returns the run as stored with what the change
+ * answered of it: the answer of the change as applied to the run that was stored (a shared store may
+ * apply a change more than once, and only the last application counts). Undefined when no run has
+ * this id.
+ */
+export async function changeRun<T>(store: Pick<RunStore, 'update'>, id: string, change: (run: Run) => T): Promise<{ run: Run; result: T } | undefined> {
+  let result: T | undefined;
+  const run = await store.update(id, (r) => {
+    result = change(r);
+  });
+  return run && { run, result: result as T };
+}
+
+/**
  * Short-lived keys claimed atomically, beside the runs (idempotency keys of the HTTP API): of two
  * claims of one key at the same moment, in one process or on two replicas, exactly one wins.
  */
@@ -59,6 +73,9 @@ export class MemoryRunStore implements RunStore, DurationStore, KeyClaims {
   private readonly durations = new Map<string, number[]>();
   private readonly keys = new Map<string, { value: string; expiresAt: number }>();
 
+  /** `now`: the clock idempotency keys expire by. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   async recordDuration(checkId: string, ms: number): Promise<void> {
     const list = [ms, ...(this.durations.get(checkId) ?? [])].slice(0, DURATIONS_KEPT);
     this.durations.set(checkId, list);
@@ -75,8 +92,8 @@ export class MemoryRunStore implements RunStore, DurationStore, KeyClaims {
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
     const held = this.keys.get(key);
-    if (held && held.expiresAt > Date.now()) return held.value;
-    this.keys.set(key, { value, expiresAt: Date.now() + ttlMs });
+    if (held && held.expiresAt > this.now()) return held.value;
+    this.keys.set(key, { value, expiresAt: this.now() + ttlMs });
     return value;
   }
 

@@ -42,7 +42,7 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * REDIS_URL, a store and a follow queue shared by every replica.
  */
 export async function openState(options: StoreOptions, logger: Logger, now: () => number): Promise<State> {
-  const state = options.redisUrl ? await openRedis(options.redisUrl, options, logger) : openEmbedded(options, logger);
+  const state = options.redisUrl ? await openRedis(options.redisUrl, options, logger) : openEmbedded(options, logger, now);
   const prune = async () => {
     try {
       const pruned = await state.store.prune(now() - options.retentionMs);
@@ -63,8 +63,8 @@ export async function openState(options: StoreOptions, logger: Logger, now: () =
   };
 }
 
-function openEmbedded(options: StoreOptions, logger: Logger): State {
-  const store = SqliteRunStore.open(options.dir);
+function openEmbedded(options: StoreOptions, logger: Logger, now: () => number): State {
+  const store = SqliteRunStore.open(options.dir, now);
   return {
     store,
     durations: store,

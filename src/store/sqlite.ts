@@ -18,7 +18,11 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
   private readonly statements: Statements;
   private readonly readModifyWrite: Database.Transaction<(id: string, change: (run: Run) => void) => Run | undefined>;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(
+    private readonly db: Database.Database,
+    /** The clock idempotency keys expire by. */
+    private readonly now: () => number,
+  ) {
     const statements = prepare(db);
     this.statements = statements;
     this.readModifyWrite = db.transaction((id: string, change: (run: Run) => void) => {
@@ -34,7 +38,7 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
   }
 
   /** Opens (creating when missing) `dir/runs.sqlite3`, and the folder itself. */
-  static open(dir: string): SqliteRunStore {
+  static open(dir: string, now: () => number = Date.now): SqliteRunStore {
     fs.mkdirSync(dir, { recursive: true });
     const db = new Database(path.join(dir, FILE_NAME));
     try {
@@ -47,7 +51,7 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
       // A restarting process may briefly overlap with the one it replaces.
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new SqliteRunStore(db);
+      return new SqliteRunStore(db, now);
     } catch (err) {
       db.close();
       throw err;
@@ -78,7 +82,7 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
   }
 
   async prune(finishedBefore: number): Promise<number> {
-    this.statements.expireKeys.run(Date.now());
+    this.statements.expireKeys.run(this.now());
     return this.statements.prune.run(finishedBefore).changes;
   }
 
@@ -97,7 +101,7 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
-    const now = Date.now();
+    const now = this.now();
     // An expired key is taken over, a live one kept; IMMEDIATE keeps another process out in between.
     return this.db
       .transaction(() => {

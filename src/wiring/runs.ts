@@ -12,7 +12,6 @@ import { renderFailureReplies, renderFailureReply } from '../blocks/thread';
 import type { Config } from '../config';
 import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
-import { countRuns } from '../ops/metrics-hooks';
 import type { Dispatcher } from '../runs/dispatch';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
@@ -32,7 +31,7 @@ const CHECKLY_APP = 'https://app.checklyhq.com';
 /** How long a thread reply waits for its failure details, which wait behind every poll of a running session. */
 const EVIDENCE_WAIT_MS = 20_000;
 
-export interface RunWiring {
+export interface RunDeps {
   config: Config;
   secrets: Secrets;
   checkly: ChecklyClient;
@@ -61,10 +60,10 @@ const TRIGGER_YIELD_MS = 1000;
 
 /**
  * The run messages: rendered (and scrubbed of secrets) from a run's state, with the failure reply,
- * its evidence and screenshots; what a message shows is recorded on the run.
+ * its evidence and screenshots. What a message shows is in their answers; the runner records it.
  */
-export function buildRunMessages(w: RunWiring): SlackRunMessages {
-  const { config, secrets, checkly, store, now, logger } = w;
+export function buildRunMessages(w: RunDeps): SlackRunMessages {
+  const { config, secrets, checkly, now, logger } = w;
   const evidence: EvidenceOptions = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
   const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => secrets.scrub(text) });
   // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
@@ -84,41 +83,16 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
     },
     afterFailureReply: async (run, threadTs, stopping) => {
       const shots = await gatherScreenshots(failingInOrder(run), { ...evidence, stopping });
-      if (stopping.aborted) {
-        // Cut off before anything went up: the next process adds them (its sweep finds the run unsettled).
-        await store.update(run.id, (r) => {
-          r.screenshotsDue = true;
-          r.settledAt = undefined;
-        });
-        logger.info({ runId: run.id }, 'stopping: the failure screenshots are left to the next process');
-        return;
-      }
+      // Cut off before anything went up: the next process adds them (the runner marks the run for it).
+      if (stopping.aborted) return 'handed_over';
       await screenshots.upload(run.channel, threadTs, shots);
-      if (run.screenshotsDue) {
-        await store.update(run.id, (r) => {
-          r.screenshotsDue = undefined;
-        });
-      }
+      return 'added';
     },
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,
     sharedBudgets: w.sharedBudgets,
     now,
     logger,
-    beforeShow: async (run, shown) => {
-      await store
-        .update(run.id, (r) => {
-          r.shownDigest = shown;
-        })
-        .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message will show'));
-    },
-    onShown: (run, shown) => {
-      store
-        .update(run.id, (r) => {
-          r.shownDigest = shown;
-        })
-        .catch((err: unknown) => logger.warn({ runId: run.id, err: String(err) }, 'could not record what the message shows'));
-    },
   });
 }
 
@@ -126,7 +100,7 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
  * The follower follows sessions and tells the runner of each final one; the runner starts, cancels and
  * shows runs; the run service is the door every entrance goes through.
  */
-export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner: Runner; follower: SessionFollower; runs: RunService } {
+export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: Runner; follower: SessionFollower; runs: RunService } {
   const { config, checkly, checklyBudget, metrics, now, logger } = w;
   const follower = new SessionFollower({
     checkly: sessionWatcher(checkly),
@@ -146,7 +120,7 @@ export function buildRunner(w: RunWiring, messages: SlackRunMessages): { runner:
   const runner = new Runner({
     store: w.store,
     checkly: sessionStarter(checkly),
-    messages: countRuns(messages, metrics),
+    messages,
     follower,
     dispatcher: w.dispatcher,
     runTimeoutMs: config.runs.timeoutMs,

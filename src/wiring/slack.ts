@@ -4,7 +4,7 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi, type Receiver } from '@s
 import type { Config } from '../config';
 import { boltLogger, type Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
-import { meteredSlackFetch } from '../ops/metrics-hooks';
+import { meteredSlackFetch } from '../ops/metered-fetch';
 import { isUnanswered } from '../slack/errors';
 import { slackHttp } from '../slack/http';
 import type { ChatClient } from '../slack/run-messages';

@@ -2,10 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi, type CustomRoute } from '@slack/bolt';
 import { Metrics, runOutcome } from '../../src/ops/metrics';
-import { countRuns, meteredSlackFetch } from '../../src/ops/metrics-hooks';
+import { meteredSlackFetch } from '../../src/ops/metered-fetch';
 import { operatorRoutes } from '../../src/ops/operator-routes';
 import { SlackTimeout, slackHttp } from '../../src/slack/http';
-import type { RunMessages } from '../../src/runs/ports';
 import type { Run, SessionStatus } from '../../src/runs/types';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { makeRun, makeSession } from './blocks-fixtures';
@@ -93,35 +92,6 @@ describe('runOutcome', () => {
     ['final', [], 'passed'],
   ])('%s %j: %s', (phase, statuses, expected) => {
     expect(runOutcome(makeRun({ phase, sessions: statuses.map((status) => makeSession({ status })) }))).toBe(expected);
-  });
-});
-
-describe('countRuns', () => {
-  it('counts a run when its message is posted and when it finishes, and passes everything through', async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const seen: string[] = [];
-    const inner: RunMessages = {
-      post: async (run) => {
-        seen.push(`post ${run.id}`);
-        return run.channel === 'C0NOPE' ? { unreachable: 'not_in_channel' } : { ts: '1.1' };
-      },
-      changed: (run) => void seen.push(`changed ${run.id}`),
-      finished: async (run) => {
-        seen.push(`finished ${run.id}`);
-        return { shown: true, replied: true };
-      },
-    };
-    const messages = countRuns(inner, metrics);
-    await expect(messages.post(makeRun({ id: 'a' }))).resolves.toEqual({ ts: '1.1' });
-    await expect(messages.post(makeRun({ id: 'b', threadTs: '1.1' }))).resolves.toEqual({ ts: '1.1' });
-    await expect(messages.post(makeRun({ id: 'c', channel: 'C0NOPE' }))).resolves.toEqual({ unreachable: 'not_in_channel' });
-    messages.changed(makeRun({ id: 'a' }));
-    await messages.finished(makeRun({ id: 'a', phase: 'final', sessions: [makeSession({ status: 'FAILED' })] }));
-    expect(seen).toEqual(['post a', 'post b', 'post c', 'changed a', 'finished a']);
-    const text = await exposition(metrics);
-    expect(sample(text, 'checkly_slack_runs_started_total{kind="command"}')).toBe(1);
-    expect(sample(text, 'checkly_slack_runs_started_total{kind="rerun"}')).toBe(1);
-    expect(sample(text, 'checkly_slack_runs_finished_total{outcome="failed"}')).toBe(1);
   });
 });
 

@@ -3,7 +3,7 @@ import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/shared/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
 import type { ChatClient } from '../../src/slack/run-messages';
-import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
+import { SlackRunMessages, rateLimitRetryMs, type RunMessagesDeps } from '../../src/slack/run-messages';
 import { afterPendingIo } from '../../src/shared/turns';
 import { SlackTimeout } from '../../src/slack/http';
 
@@ -100,15 +100,15 @@ function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Ru
   };
 }
 
-type Replies = RunMessagesOptions['renderFailureReplies'];
+type Replies = RunMessagesDeps['renderFailureReplies'];
 
-type StoreHooks = Pick<RunMessagesOptions, 'beforeShow' | 'onShown' | 'afterFailureReply'>;
+type StoreHooks = Pick<RunMessagesDeps, 'afterFailureReply'>;
 
 function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}) {
   return new SlackRunMessages(setupOptions(chat, over));
 }
 
-function setupOptions(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}): RunMessagesOptions {
+function setupOptions(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}): RunMessagesDeps {
   return {
     client: chat.client,
     // The size shows in the text when it is not the full one.
@@ -117,8 +117,6 @@ function setupOptions(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burs
     intervalMs: 1000,
     maxUpdatesPerMinute: over.maxUpdatesPerMinute ?? 50,
     ...(over.burst ? { updateShares: { burst: over.burst } } : {}),
-    beforeShow: over.beforeShow,
-    onShown: over.onShown,
     afterFailureReply: over.afterFailureReply,
     now: Date.now,
     logger,
@@ -165,29 +163,29 @@ describe('SlackRunMessages', () => {
     messages.stop();
   });
 
-  test('an update of a run in progress is recorded before it is sent (a kill in between leaves nothing to resend); a final one only once Slack took it', async () => {
+  test('an update of a run in progress is told before it is sent (a kill in between leaves nothing to resend); what was sent, once Slack took it', async () => {
     const chat = new FakeChat();
     const events: string[] = [];
-    const messages = setup(chat, {
-      beforeShow: async (r) => {
-        events.push(`before ${r.sessions.map((s) => s.status).join(',')} (updates sent: ${chat.of('update').length})`);
-      },
-      onShown: (r) => {
-        events.push(`shown ${r.sessions.map((s) => s.status).join(',')} (updates sent: ${chat.of('update').length})`);
-      },
-    });
+    const messages = setup(chat);
+    const beforeSend = async (d: string) => {
+      events.push(`before ${d === digestOf('r1 running: PASSED,STARTED') ? 'PASSED,STARTED' : d} (updates sent: ${chat.of('update').length})`);
+    };
+    const shown = (what: string) => (d: string | undefined) => {
+      events.push(`shown ${what} ${d === digestOf(`r1 ${what === 'PASSED,PASSED' ? 'final' : 'running'}: ${what}`) ? 'as sent' : d} (updates sent: ${chat.of('update').length})`);
+    };
     // A post reports what it shows (the caller keeps it with the message's ts, in one write).
     expect(await messages.post(run('r1', ['STARTED', 'STARTED']))).toHaveProperty('shownDigest', digestOf('r1 running: STARTED,STARTED'));
     const ts = '1700000000.000001';
-    messages.changed(run('r1', ['PASSED', 'STARTED'], { ts }));
+    const changed = messages.changed(run('r1', ['PASSED', 'STARTED'], { ts }), { beforeSend }).then(shown('PASSED,STARTED'));
     await jest.advanceTimersByTimeAsync(10);
-    const done = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts }));
+    await changed;
+    const done = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts, phase: 'final' }));
     await jest.advanceTimersByTimeAsync(1500);
-    await done;
+    shown('PASSED,PASSED')((await done).shownDigest);
     expect(events).toEqual([
       'before PASSED,STARTED (updates sent: 0)',
-      'shown PASSED,STARTED (updates sent: 1)',
-      'shown PASSED,PASSED (updates sent: 2)',
+      'shown PASSED,STARTED as sent (updates sent: 1)',
+      'shown PASSED,PASSED as sent (updates sent: 2)',
     ]);
     messages.stop();
   });
@@ -195,30 +193,27 @@ describe('SlackRunMessages', () => {
   test('a process that shows a run again sends nothing the store says another process showed since (a replica that followed it, then died)', async () => {
     const chat = new FakeChat();
     let stored: string | undefined;
-    const replica = () =>
-      setup(chat, {
-        beforeShow: async (_r, d) => {
-          stored = d;
-        },
-        onShown: (_r, d) => {
-          stored = d;
-        },
-      });
-    const poster = replica();
-    const follower = replica();
+    const keep = (d: string | undefined) => {
+      if (d !== undefined) stored = d;
+    };
+    const beforeSend = async (d: string) => {
+      stored = d;
+    };
+    const poster = setup(chat);
+    const follower = setup(chat);
     const ts = '1700000000.000001';
     const posted = await poster.post(run('r1', ['STARTED', 'STARTED'])); // the poster keeps what it posted
     stored = 'shownDigest' in posted ? posted.shownDigest : undefined;
-    follower.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }));
+    void follower.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }), { beforeSend }).then(keep);
     await jest.advanceTimersByTimeAsync(10);
     expect(chat.of('update').map((c) => c.text)).toEqual(['r1 running: PASSED,STARTED']);
     follower.stop(); // killed
 
     // The poster takes the run over: the store's digest, not its own memory of the post, says what is on screen.
-    poster.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }));
+    void poster.changed(run('r1', ['PASSED', 'STARTED'], { ts, shownDigest: stored }), { beforeSend }).then(keep);
     await jest.advanceTimersByTimeAsync(1500);
     expect(chat.of('update')).toHaveLength(1);
-    poster.changed(run('r1', ['PASSED', 'FAILED'], { ts, phase: 'running', shownDigest: stored }));
+    void poster.changed(run('r1', ['PASSED', 'FAILED'], { ts, phase: 'running', shownDigest: stored }), { beforeSend }).then(keep);
     await jest.advanceTimersByTimeAsync(1500);
     expect(chat.of('update').map((c) => c.text)).toEqual(['r1 running: PASSED,STARTED', 'r1 running: PASSED,FAILED']);
     poster.stop();
@@ -409,7 +404,7 @@ describe('SlackRunMessages', () => {
     chat.failures.postMessage.push(unanswered());
     const done = messages.finished(run('r1', ['FAILED'], { ts }));
     await jest.advanceTimersByTimeAsync(1500);
-    await expect(done).resolves.toEqual({ shown: true, replied: true });
+    await expect(done).resolves.toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
     expect(chat.of('postMessage').map((c) => c.text)).toEqual(['reply r1']);
   });
 
@@ -459,7 +454,7 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       await jest.advanceTimersByTimeAsync(1000);
       const again = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(10);
-      expect(await again).toEqual({ shown: true, replied: true });
+      expect(await again).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
 
       await messages.post(run('r2', ['STARTED']));
       chat.failures.update.push(platform('message_not_found'));
@@ -482,7 +477,7 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       chat.failures.update.push(platform('internal_error'), platform('internal_error'), rateLimited(2));
       const finished = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(6_000);
-      expect(await finished).toEqual({ shown: true, replied: true });
+      expect(await finished).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
       expect(chat.of('update').map((c) => c.at)).toEqual([0, 1000, 3000, 5000]);
     });
 
@@ -493,10 +488,10 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       chat.failures.postMessage.push(platform('internal_error'));
       const first = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(10);
-      expect(await first).toEqual({ shown: true, replied: false });
+      expect(await first).toEqual({ shown: true, replied: false, shownDigest: expect.any(String) });
       const recorded = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001', repliedAt: 5 }));
       await jest.advanceTimersByTimeAsync(1500);
-      expect(await recorded).toEqual({ shown: true, replied: true });
+      expect(await recorded).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
       expect(chat.of('postMessage')).toHaveLength(2); // the run message and the one failed reply
     });
 
@@ -510,13 +505,13 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
         logger: createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } }),
         afterFailureReply: (r, threadTs, stopping) => {
           added.push({ runId: r.id, threadTs, stopping });
-          return new Promise<void>((resolve) => (finishAdding = resolve));
+          return new Promise<'added'>((resolve) => (finishAdding = () => resolve('added')));
         },
       });
       await messages.post(run('r1', ['STARTED']));
       const replied = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(10);
-      expect(await replied).toEqual({ shown: true, replied: true });
+      expect(await replied).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
       expect(added.map((a) => [a.runId, a.threadTs, a.stopping.aborted])).toEqual([['r1', '1700000000.000001', false]]);
 
       // The next reply's post waits for the channel's budget (5 posts in 5 s) when the app stops.
@@ -538,11 +533,11 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
     test('a run whose screenshots were handed over gets them once from the next process, and no second reply', async () => {
       const chat = new FakeChat();
       const added: string[] = [];
-      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => void added.push(`${r.id} ${threadTs}`) });
+      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => (added.push(`${r.id} ${threadTs}`), 'added') });
       const handedOver = run('r1', ['FAILED'], { ts: '1700000000.000009', repliedAt: 5, screenshotsDue: true });
       const outcome = messages.finished(handedOver);
       await jest.advanceTimersByTimeAsync(10);
-      expect(await outcome).toEqual({ shown: true, replied: true });
+      expect(await outcome).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
       expect(added).toEqual(['r1 1700000000.000009']);
       expect(chat.of('postMessage')).toHaveLength(0);
       // Without the mark, a replied run adds nothing again.

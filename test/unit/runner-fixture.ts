@@ -7,7 +7,7 @@ import { createLogger } from '../../src/shared/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import type { FinishOutcome, PostOptions, Posted, RunMessages, Unanswered, Unreachable } from '../../src/runs/ports';
-import { Runner, type RunnerOptions, type RunRequest } from '../../src/runs/runner';
+import { Runner, type RunnerDeps, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionFollower } from '../../src/runs/follower';
 import type { Run, SessionStatus } from '../../src/runs/types';
@@ -83,8 +83,9 @@ export class FakeMessages implements RunMessages {
     this.seq += 1;
     return { ts: `1700000000.${String(this.seq).padStart(6, '0')}`, shownDigest: `posted ${run.id}` };
   }
-  changed(run: Run): void {
+  async changed(run: Run): Promise<string | undefined> {
     this.changes.push(structuredClone(run));
+    return undefined;
   }
   async finished(run: Run): Promise<FinishOutcome> {
     this.finals.push(structuredClone(run));
@@ -154,7 +155,7 @@ export const request: RunRequest = {
 };
 
 /** `over`: runner options other than the fixture's. */
-export function setup(over: Partial<RunnerOptions> = {}) {
+export function setup(over: Partial<RunnerDeps> = {}) {
   const store = new FaultyStore();
   const messages = new FakeMessages();
   const checkly = new FakeCheckly();
@@ -209,7 +210,7 @@ export type Setup = ReturnType<typeof setup>;
  * For a test file: jest's fake clock around every test, and the teardown of what the returned `make`
  * built. Call at the top level of the file.
  */
-export function useRunnerFixture(): (over?: Partial<RunnerOptions>) => Setup {
+export function useRunnerFixture(): (over?: Partial<RunnerDeps>) => Setup {
   let current: Setup | undefined;
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['setImmediate'] });

@@ -1,35 +1,7 @@
-/**
- * Feeding the metrics from the edges without touching the code in the middle: a RunMessages wrapper
- * counts runs as their messages are posted and finished, and a `fetch` for the Slack Web API client
- * counts every call by method and error.
- */
+/** The Slack Web API client's `fetch`, counting every call by method and error on its way. */
 import type { Metrics } from './metrics';
-import { runOutcome } from './metrics';
-import type { RunMessages } from '../runs/ports';
 import { callLabel } from '../slack/errors';
 import { SlackTimeout, type SlackFetch } from '../slack/http';
-
-/**
- * A run starts when its message is posted (a channel the bot cannot post in starts nothing); a run
- * through the API is counted as such, and any other run posted in a thread is a rerun. The runner calls `finished` once per run, when it is over.
- */
-export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStarted' | 'runFinished'>): RunMessages {
-  return {
-    async post(run, options) {
-      const posted = await messages.post(run, options);
-      if ('ts' in posted) metrics.runStarted(run.origin?.kind === 'api' ? 'api' : run.threadTs !== undefined ? 'rerun' : 'command');
-      return posted;
-    },
-    changed(run) {
-      messages.changed(run);
-    },
-    async finished(run) {
-      // A final state Slack refused is tried again (by this process or the next): count the first try.
-      if (run.finalTriedAt === undefined) metrics.runFinished(runOutcome(run));
-      return messages.finished(run);
-    },
-  };
-}
 
 /** Slack method names look like `chat.postMessage`; anything else is not a label worth a series. */
 const METHOD = /^[a-z]+(\.[a-zA-Z]+){1,3}$/;
