@@ -1,8 +1,10 @@
+import { placeQueue } from '../budget/places';
+import type { SharedBudgetPlace } from '../budget/redis-window';
+import type { PlaceQueue } from '../budget/shared-window-queue';
 import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
-import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
-import { SharedWindowQueue, type PlaceQueue } from '../budget/shared-window-queue';
-import { QueueStoppedError, WindowQueue } from '../budget/window-queue';
+import { QueueStoppedError } from '../budget/window-queue';
 import type { Logger } from '../shared/log';
+import { errorText } from '../shared/error-text';
 import type { ResponseInfo } from './client';
 import { RequestAbortedError } from './errors';
 import type { ChecklyOperation } from './operation';
@@ -87,15 +89,14 @@ export class ChecklyBudget {
     const reserve = Math.min(this.limit - 1, options.reserve ?? Math.ceil(this.limit / 10));
     const reserves = [0, Math.ceil(reserve / 2), reserve, Math.min(this.limit - 1, 2 * reserve)];
     const { shared, logger } = options;
-    this.queue = shared
-      ? new SharedWindowQueue({
-          // A place is open from its turn until its request starts: a reservation's life at most.
-          window: new RedisSlidingWindow({ ...shared, limit: this.limit, windowMs: this.window.windowMs, openMs: RESERVATION_TTL_MS + 1_000 }),
-          reserves,
-          now: this.now,
-          onError: (err) => logger?.warn({ err: String(err) }, 'the shared Checkly budget in Redis did not answer; waiting'),
-        })
-      : new WindowQueue({ window: this.window, reserves, now: this.now });
+    this.queue = placeQueue({
+      window: this.window,
+      reserves,
+      // A place is open from its turn until its request starts: a reservation's life at most.
+      ...(shared && { shared: { ...shared, openMs: RESERVATION_TTL_MS + 1_000 } }),
+      onSharedError: (err) => logger?.warn({ err: errorText(err) }, 'the shared Checkly budget in Redis did not answer; waiting'),
+      now: this.now,
+    });
   }
 
   /** For ChecklyClient's `beforeRequest`: resolves when the attempt may go. */

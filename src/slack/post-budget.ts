@@ -1,7 +1,7 @@
-import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
-import { SharedWindowQueue, type PlaceQueue } from '../budget/shared-window-queue';
+import { placeQueue } from '../budget/places';
+import type { SharedBudgetPlace } from '../budget/redis-window';
+import type { PlaceQueue } from '../budget/shared-window-queue';
 import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
-import { WindowQueue } from '../budget/window-queue';
 
 export interface PostBudgetOptions {
   /** Posts per channel in any `windowMs`: Slack allows about one a second, with short bursts. */
@@ -64,14 +64,13 @@ export class PostBudget {
       if (this.channels.size >= PRUNE_ABOVE) this.prune();
       const { limit, windowMs, shared } = this.options;
       const window = new SlidingWindow(limit, windowMs);
-      const queue = shared
-        ? new SharedWindowQueue({
-            window: new RedisSlidingWindow({ redis: shared.redis, key: `${shared.key}${id}`, limit, windowMs, openMs: POST_OPEN_MS }),
-            reserves: [0, 0],
-            now: this.now,
-            onError: this.options.onSharedError,
-          })
-        : new WindowQueue({ window, reserves: [0, 0], now: this.now });
+      const queue = placeQueue({
+        window,
+        reserves: [0, 0],
+        ...(shared && { shared: { redis: shared.redis, key: `${shared.key}${id}`, openMs: POST_OPEN_MS } }),
+        onSharedError: this.options.onSharedError,
+        now: this.now,
+      });
       c = { window, queue };
       this.channels.set(id, c);
     }

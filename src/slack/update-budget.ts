@@ -1,5 +1,6 @@
-import { RedisSlidingWindow, type SharedBudgetPlace } from '../budget/redis-window';
-import { SlidingWindow, type WindowTicket } from '../budget/sliding-window';
+import { PlaceWindow } from '../budget/places';
+import type { SharedBudgetPlace, TakeResult } from '../budget/redis-window';
+import type { WindowTicket } from '../budget/sliding-window';
 import { TokenBucket } from '../budget/token-bucket';
 
 /**
@@ -70,10 +71,9 @@ interface MessageTimes {
 }
 
 interface Workspace {
-  window: SlidingWindow;
-  /** With `shared`: the window every replica counts in; `window` then counts this replica's only. */
-  shared?: RedisSlidingWindow;
-  /** A place is being asked of the shared window. */
+  /** Shared, the window every replica counts in (this replica's count kept beside it). */
+  window: PlaceWindow;
+  /** A place is being asked of the window. */
   taking: boolean;
   /** Spreads intermediate states evenly over the minute. */
   pace: TokenBucket;
@@ -159,8 +159,9 @@ export class UpdateBudget {
     if (!ws) {
       const limit = this.options.maxUpdatesPerMinute;
       const windowMs = this.options.windowMs ?? 60_000;
+      const { shared } = this.options;
       ws = {
-        window: new SlidingWindow(limit, windowMs),
+        window: new PlaceWindow(limit, windowMs, shared && { ...shared, key: `${shared.key}${teamId}`, openMs: UPDATE_OPEN_MS }),
         pace: new TokenBucket(
           Math.max(1, this.options.burst ?? Math.ceil(limit / 10)),
           ((limit - this.finalReserve) / windowMs) * 1000,
@@ -171,10 +172,6 @@ export class UpdateBudget {
         pausedUntil: -Infinity,
         taking: false,
       };
-      const { shared } = this.options;
-      if (shared) {
-        ws.shared = new RedisSlidingWindow({ redis: shared.redis, key: `${shared.key}${teamId}`, limit, windowMs, openMs: UPDATE_OPEN_MS });
-      }
       this.workspaces.set(teamId, ws);
     }
     return ws;
@@ -189,20 +186,29 @@ export class UpdateBudget {
       this.forgetIdle(ws, now);
       if (ws.pending.size === 0) return;
       const next = now < ws.pausedUntil ? { wakeAt: ws.pausedUntil } : this.choose(ws, now);
-      if ('pending' in next && ws.shared) {
-        this.takeShared(ws, ws.shared, next.pending);
-        return;
-      }
       if ('wakeAt' in next) {
         // Infinity: waiting for an update in flight, whose answer pumps again.
-        if (Number.isFinite(next.wakeAt)) {
-          ws.timer = setTimeout(() => this.pump(ws), Math.max(1, Math.ceil(next.wakeAt - now)));
-          ws.timer.unref();
-        }
+        if (Number.isFinite(next.wakeAt)) this.wakeIn(ws, next.wakeAt - now);
         return;
       }
-      this.send(ws, next.pending);
+      const taken = ws.window.take(now, next.pending.final ? 0 : this.finalReserve);
+      if (taken instanceof Promise) {
+        this.takeShared(ws, next.pending, taken);
+        return;
+      }
+      // Here, the place `choose` saw is there: the update goes now, and the next is chosen.
+      if ('waitMs' in taken) {
+        if (Number.isFinite(taken.waitMs)) this.wakeIn(ws, taken.waitMs);
+        return;
+      }
+      this.send(ws, next.pending, taken.ticket);
     }
+  }
+
+  private wakeIn(ws: Workspace, ms: number): void {
+    clearTimeout(ws.timer);
+    ws.timer = setTimeout(() => this.pump(ws), Math.max(1, Math.ceil(ms)));
+    ws.timer.unref();
   }
 
   /** The update to send now, or when to look again. */
@@ -223,8 +229,8 @@ export class UpdateBudget {
       }
     }
     let wakeAt = readyAt;
-    // Shared, the window is asked in Redis once an update is chosen (takeShared).
-    const windowWait = (reserve: number): number => (ws.shared ? 0 : ws.window.waitMs(now, reserve));
+    // Shared, the window is asked in Redis once an update is chosen (take).
+    const windowWait = (reserve: number): number => ws.window.waitMs(now, reserve);
     if (final) {
       const wait = windowWait(0);
       if (wait === 0) return { pending: final };
@@ -239,27 +245,27 @@ export class UpdateBudget {
   }
 
   /**
-   * Asks the shared window for a place for `p` (finals may use the reserve, others leave it), then
-   * sends whatever is most urgent by then; with no place, looks again when one may free up.
+   * Waits for the place Redis is asked for `p` (finals may use the reserve, others leave it), then
+   * sends the newest state of its message; with no place (another replica took it), looks again when
+   * one may free up, or after SHARED_RECHECK_MS at most.
    */
-  private takeShared(ws: Workspace, shared: RedisSlidingWindow, p: Pending): void {
+  private takeShared(ws: Workspace, p: Pending, taking: Promise<TakeResult>): void {
     ws.taking = true;
     const again = (ms: number): void => {
       ws.taking = false;
-      clearTimeout(ws.timer);
-      ws.timer = setTimeout(() => this.pump(ws), Math.max(1, Math.ceil(ms)));
-      ws.timer.unref();
+      this.wakeIn(ws, ms);
     };
-    shared.take(p.final ? 0 : this.finalReserve).then(
+    taking.then(
       (taken) => {
         if ('waitMs' in taken) return again(Math.min(taken.waitMs, SHARED_RECHECK_MS));
         ws.taking = false;
-        if (this.stopped || ws.pending.get(p.key) === undefined) {
+        const newest = ws.pending.get(p.key);
+        if (this.stopped || newest === undefined) {
           taken.ticket.cancel();
           return this.pump(ws);
         }
         // The newest state of the message goes (a newer request replaces the pending one).
-        this.send(ws, ws.pending.get(p.key) as Pending, taken.ticket);
+        this.send(ws, newest, taken.ticket);
         this.pump(ws);
       },
       (err: unknown) => {
@@ -269,7 +275,7 @@ export class UpdateBudget {
     );
   }
 
-  private send(ws: Workspace, p: Pending, sharedTicket?: WindowTicket): void {
+  private send(ws: Workspace, p: Pending, ticket: WindowTicket): void {
     ws.pending.delete(p.key);
     if (!p.final) ws.pace.take(this.now());
     let times = ws.messages.get(p.key);
@@ -279,19 +285,6 @@ export class UpdateBudget {
     }
     const messageTimes = times;
     messageTimes.inFlight = true;
-    const local = ws.window.open();
-    const ticket: WindowTicket = sharedTicket
-      ? {
-          settle: (at) => {
-            sharedTicket.settle(at);
-            local.settle(at);
-          },
-          cancel: () => {
-            sharedTicket.cancel();
-            local.cancel();
-          },
-        }
-      : local;
     const done = (result: UpdateResult): void => {
       const at = this.now();
       messageTimes.inFlight = false;
