@@ -53,6 +53,7 @@ export function startRunApi(options: RunApiHandleDeps): RunApiHandle {
   const common = {
     tokens: apiConfig.tokens,
     ratePerMinute: apiConfig.ratePerMinute,
+    ...(state.redis && { sharedRate: { redis: state.redis, prefix: options.redisPrefix } }),
     claims: state.claims,
     events,
     guard: { access: { policy: options.policy }, metrics, logger },

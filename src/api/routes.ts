@@ -3,6 +3,7 @@
  * beside /slack/events in HTTP mode, and on the small server SocketModeReceiver starts in Socket Mode.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
 import type { CustomRoute } from '@slack/bolt';
 import { guard, type GuardDeps } from '../guard';
 import { audit } from '../ops/audit';
@@ -28,6 +29,8 @@ const RUNS_PATH = '/api/v1/runs';
 export interface RunApiDeps {
   tokens: readonly ApiToken[];
   ratePerMinute: number;
+  /** With Redis state: the rate is counted there, one minute per token for every replica. */
+  sharedRate?: { redis: Redis; prefix: string };
   /** The run service, the API's one door to runs: it starts them and reads them. */
   runs: Pick<RunService, 'start' | 'read'>;
   claims: KeyClaims;
@@ -83,7 +86,7 @@ export class RunApi {
 
   constructor(private readonly options: RunApiDeps) {
     this.tokens = new TokenCheck(options.tokens);
-    this.rate = new TokenRate(options.ratePerMinute);
+    this.rate = new TokenRate(options.ratePerMinute, options.sharedRate);
     const read = (runId: string) => options.runs.read(runId);
     this.keys = new IdempotencyKeys({ claims: options.claims, read, now: options.now, newId: options.newId });
     this.polls = new LongPolls({ read, events: options.events, logger: options.logger });
@@ -162,7 +165,7 @@ export class RunApi {
       );
     });
     if (key === undefined) {
-      this.chargeRun(token, who);
+      await this.chargeRun(token, who);
       return this.start(token, body, res);
     }
     const claimed = await this.keys.claim(token, key, requestDigest(body));
@@ -180,7 +183,7 @@ export class RunApi {
       return 'replayed';
     }
     try {
-      this.chargeRun(token, who);
+      await this.chargeRun(token, who);
     } catch (err) {
       await claimed.release().catch(() => undefined);
       throw err;
@@ -189,8 +192,8 @@ export class RunApi {
   }
 
   /** Counts a run against the token's rate, or refuses it with 429. */
-  private chargeRun(token: string, who: AuditWho): void {
-    const retryAfter = this.rate.take(token, this.options.now());
+  private async chargeRun(token: string, who: AuditWho): Promise<void> {
+    const retryAfter = await this.rate.take(token);
     if (retryAfter <= 0) return;
     audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: 'rate_limited' });
     throw new ApiError('rate_limited', `This token may start ${this.options.ratePerMinute} runs a minute; try again in ${retryAfter} s.`, {

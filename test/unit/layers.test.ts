@@ -62,7 +62,7 @@ const ROOMS: Record<string, readonly string[]> = {
   listing: ['blocks', 'catalogue', 'guard', 'ops', 'runs', 'shared'],
   buttons: ['blocks', 'guard', 'ops', 'runs', 'shared', 'slack'],
   commands: ['blocks', 'grammar', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared'],
-  api: ['access', 'budget', 'grammar', 'guard', 'ops', 'runs', 'shared', 'store'],
+  api: ['access', 'grammar', 'guard', 'ops', 'runs', 'shared', 'store'],
   config: ['access', 'api', 'shared'],
   wiring: ['blocks', 'buttons', 'catalogue', 'checkly', 'commands', 'config', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared', 'slack'],
   'app.ts': ['api', 'checkly', 'config', 'ops', 'shared', 'store', 'wiring'],
