@@ -10,7 +10,7 @@ import type { Logger } from '../shared/log';
 import { isRunOver } from '../runs/status';
 import type { RunObserver } from '../runs/lifecycle';
 import type { Run } from '../runs/types';
-import { errorMessage } from '../shared/error-text';
+import { errorText } from '../shared/error-text';
 
 /** Another way to hear of runs that end on other replicas. */
 export interface RunOverBus {
@@ -73,7 +73,7 @@ export class RedisRunOverBus implements RunOverBus {
   publish(runId: string): void {
     this.redis.publish(this.channel, runId).catch((err: unknown) => {
       // A waiter elsewhere then answers at its next look at the store (see WAIT_RECHECK_MS).
-      this.logger.warn({ runId, err: errorMessage(err) }, 'could not publish the end of a run');
+      this.logger.warn({ runId, err: errorText(err) }, 'could not publish the end of a run');
     });
   }
 

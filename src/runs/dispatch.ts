@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/log';
 import type { RunStore } from './store';
-import { errorMessage } from '../shared/error-text';
+import { errorText } from '../shared/error-text';
 
 /** Follows one run until it is over, or until `signal` asks to hand it over. */
 export type FollowRun = (runId: string, signal: AbortSignal) => Promise<void>;
@@ -43,7 +43,7 @@ export class LocalDispatcher implements Dispatcher {
     const abort = new AbortController();
     const done = this.follow(runId, abort.signal)
       .catch((err: unknown) => {
-        this.logger.error({ runId, err: errorMessage(err) }, 'following a run failed');
+        this.logger.error({ runId, err: errorText(err) }, 'following a run failed');
       })
       .finally(() => this.active.delete(runId));
     this.active.set(runId, { abort, done });

@@ -21,7 +21,7 @@ export interface SessionWatcher {
   errorLine(checkId: string, resultId: string): Promise<string | undefined>;
 }
 
-/** What the failure evidence needs of Checkly (implemented in checkly/evidence.ts). */
+/** What the failure evidence needs of Checkly (implemented in checkly/result-detail.ts). */
 export interface EvidencePort {
   /** What one result says about its failure; fails with `ResultGone` when Checkly no longer has it. */
   resultDetail(checkId: string, resultId: string, signal?: AbortSignal): Promise<ResultDetail>;

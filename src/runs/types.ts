@@ -109,7 +109,7 @@ export class RunFailure extends Error {
   }
 }
 
-/** What a check result says about a failure (read out of Checkly's result in checkly/evidence.ts). */
+/** What a check result says about a failure (read out of Checkly's result in checkly/result-detail.ts). */
 export interface AssertionRow {
   /** `STATUS_CODE`, `JSON_BODY`, `RESPONSE_TIME`, ... */
   source: string;

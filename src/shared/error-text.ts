@@ -1,9 +1,9 @@
-/** An error's message for a log line; anything else thrown, as a string. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Like `errorMessage`, with the error's class name in front (`TypeError: …`). */
+/**
+ * What went wrong, for a log line or an operator: the error's message, with its class in front when
+ * that says more than "Error" (`TypeError: …`, `NotFoundError: …`); anything else thrown, as text.
+ * The one way the app turns an error into words.
+ */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (!(err instanceof Error)) return String(err);
+  return err.name === 'Error' ? err.message : `${err.name}: ${err.message}`;
 }

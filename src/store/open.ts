@@ -6,7 +6,7 @@ import type { DurationStore } from '../runs/durations';
 import { RedisRunStore } from './redis';
 import { SqliteRunStore } from './sqlite';
 import type { KeyClaims, RunStore } from '../runs/store';
-import { errorMessage } from '../shared/error-text';
+import { errorText } from '../shared/error-text';
 
 export interface State {
   store: RunStore;
@@ -48,7 +48,7 @@ export async function openState(options: StoreOptions, logger: Logger, now: () =
       const pruned = await state.store.prune(now() - options.retentionMs);
       if (pruned > 0) logger.info({ pruned }, 'pruned finished runs past their retention');
     } catch (err) {
-      logger.warn({ err: errorMessage(err) }, 'pruning finished runs failed');
+      logger.warn({ err: errorText(err) }, 'pruning finished runs failed');
     }
   };
   await prune();

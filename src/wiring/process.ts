@@ -5,7 +5,7 @@
 import dotenv from 'dotenv';
 import { loadConfig, type Config } from '../config';
 import type { Logger } from '../shared/log';
-import { errorMessage, errorText } from '../shared/error-text';
+import { errorText } from '../shared/error-text';
 import { Secrets } from '../shared/secrets';
 
 /**
@@ -48,7 +48,7 @@ export function keepServingOnFaults(proc: Pick<NodeJS.Process, 'on'>, logger: Lo
     logger.error({ err: errorText(reason) }, 'unhandled rejection');
   });
   proc.on('uncaughtException', (err: Error) => {
-    logger.error({ err: `${err.name}: ${err.message}` }, 'uncaught exception');
+    logger.error({ err: errorText(err) }, 'uncaught exception');
   });
 }
 
@@ -64,7 +64,7 @@ export interface StoppableApp {
  */
 export function runProcess(start: (config: Config) => Promise<StoppableApp>): void {
   live(start).catch((err: unknown) => {
-    process.stderr.write(`checkly-slack failed to start: ${errorMessage(err)}\n`);
+    process.stderr.write(`checkly-slack failed to start: ${errorText(err)}\n`);
     process.exit(1);
   });
 }

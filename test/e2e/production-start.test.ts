@@ -56,7 +56,7 @@ describe('npm start', () => {
 
   test('builds again once a source file is newer than dist/', () => {
     const future = new Date(Date.now() + 60_000);
-    utimesSync(path.join(dir, 'src/config.ts'), future, future);
+    utimesSync(path.join(dir, 'src/config/index.ts'), future, future);
     const result = npmStart(dir);
     expect(result.stderr).toContain('start: building dist/ from src/');
     expect(result.status).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * The ports of the run domain over Checkly's wire (checkly/sessions.ts, checkly/evidence.ts): the
+ * The ports of the run domain over Checkly's wire (checkly/sessions.ts, checkly/result-detail.ts): the
  * trigger body, the sessions as a run records them, and Checkly's errors as the domain's failures.
  */
 import { evidencePort, type EvidenceSource } from '../../src/checkly/result-detail';

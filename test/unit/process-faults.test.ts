@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, '../..');
 function runChild(install: boolean): { status: number | null; stdout: string } {
   const script = `
     const { keepServingOnFaults } = require(${JSON.stringify(path.join(ROOT, 'src/wiring/process.ts'))});
-    const { createLogger } = require(${JSON.stringify(path.join(ROOT, 'src/log.ts'))});
+    const { createLogger } = require(${JSON.stringify(path.join(ROOT, 'src/shared/log.ts'))});
     if (${install}) keepServingOnFaults(process, createLogger({ level: 'info' }));
     Promise.reject(new Error('store write failed'));
     setTimeout(() => { throw new Error('a callback threw'); }, 20);
