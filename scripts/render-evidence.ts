@@ -13,7 +13,7 @@ import { evidenceSessions, renderEvidenceReplies } from '../src/blocks/evidence'
 import { renderFailureReply } from '../src/blocks/thread';
 import { resultDetail } from '../src/checkly/result-detail';
 import type { CheckResult } from '../src/checkly/types';
-import type { FailureEvidence } from '../src/runs/evidence';
+import type { FailureEvidence } from '../src/runs/gather-evidence';
 import type { Run, Session } from '../src/runs/types';
 
 const APP = 'https://app.checklyhq.com/accounts/0f2c/checks';

@@ -6,7 +6,7 @@
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describeAssertion } from '../checkly/result-detail';
 import type { ResultDetail } from '../runs/types';
-import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/evidence';
+import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/gather-evidence';
 import type { Run, Session } from '../runs/types';
 import { encodeButtonValue } from './actions';
 import { codeSpan, escapeTruncated, link, oneLine } from './escape';

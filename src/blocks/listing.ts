@@ -3,7 +3,7 @@
  * tags and state and a Run button, and one button for all shown. Pure; `now` is passed in.
  */
 import type { Button, KnownBlock } from '@slack/types';
-import type { CheckCondition, CheckEntry } from '../catalogue/catalogue';
+import type { CheckCondition, CheckEntry } from '../catalogue/model';
 import type { RunError } from '../runs/types';
 import { parseJsonObject } from '../shared/json';
 import { isUuid } from '../shared/uuid';

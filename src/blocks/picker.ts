@@ -4,7 +4,7 @@
  * and a line that says how many checks the choice matches. Pure; `now` is passed in.
  */
 import type { InputBlock, ModalView, MultiExternalSelect, PlainTextOption } from '@slack/types';
-import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/catalogue';
+import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/model';
 import type { Choice, Resolved } from '../catalogue/choice';
 import { codeSpan, oneLine } from './escape';
 import { truncate } from '../shared/truncate';

@@ -5,7 +5,7 @@
  * unavailable, the last catalogue keeps serving and says how old it is.
  */
 import type { CheckAlert, CheckStatus } from '../checkly/catalogue';
-import { buildCatalogue, conditions, type Catalogue, type CheckCondition } from './catalogue';
+import { buildCatalogue, conditions, type Catalogue, type CheckCondition } from './model';
 
 export interface CatalogueSource {
   listChecks(): Promise<Parameters<typeof buildCatalogue>[0]>;

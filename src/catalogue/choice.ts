@@ -4,7 +4,7 @@
  * Checkly intersects with `matchTags`, as it does for `/checkly run prod --check <id>`.
  */
 import type { Target } from '../runs/types';
-import type { Catalogue, CheckEntry } from './catalogue';
+import type { Catalogue, CheckEntry } from './model';
 
 export interface Choice {
   tags: string[];

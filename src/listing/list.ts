@@ -1,6 +1,6 @@
 import { renderCatalogueUnavailable, renderCheckList, renderFailingList, type ListedRow, type ListingContext } from '../blocks/listing';
 import type { SlackMessage } from '../blocks/message';
-import { failingChecks, searchChecks } from '../catalogue/catalogue';
+import { failingChecks, searchChecks } from '../catalogue/model';
 import type { ListingDeps } from './deps';
 import { runErrorOf } from '../runs/types';
 

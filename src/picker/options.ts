@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { ACTION_CHECKS, ACTION_GROUPS, checkOptions, groupOptions, tagOptions } from '../blocks/picker';
-import { searchChecks } from '../catalogue/catalogue';
+import { searchChecks } from '../catalogue/model';
 import type { PickerDeps } from './deps';
 import { within } from './status';
 import { searchProblem } from '../grammar/parse';

@@ -1,5 +1,5 @@
 import type { Served } from '../catalogue/cache';
-import type { Catalogue } from '../catalogue/catalogue';
+import type { Catalogue } from '../catalogue/model';
 import type { PickerStatus } from '../blocks/picker';
 import { resolveChoice, type Choice } from '../catalogue/choice';
 

@@ -6,7 +6,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../shared/log';
-import type { Screenshot } from '../runs/evidence';
+import type { Screenshot } from '../runs/gather-evidence';
 import { platformError } from './errors';
 
 export interface ScreenshotUploaderOptions {

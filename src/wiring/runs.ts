@@ -14,7 +14,7 @@ import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
 import type { Dispatcher } from '../runs/dispatch';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
-import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
+import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/gather-evidence';
 import { Runner } from '../runs/runner';
 import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';

@@ -1,5 +1,5 @@
 import { ACTION_RUN_ALL_LISTED, MAX_ROWS, parseRunValue, renderCatalogueUnavailable, renderCheckList, renderChecksGone, renderFailingList, type ListedRow } from '../../src/blocks/listing';
-import type { CheckEntry } from '../../src/catalogue/catalogue';
+import type { CheckEntry } from '../../src/catalogue/model';
 import { allMrkdwn, bareAmpersands, buttonsOf, strayAngles } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
 

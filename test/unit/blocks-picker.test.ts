@@ -1,5 +1,5 @@
 import { MODAL_LIMITS, checkOptions, choiceErrors, choiceFromState, countLine, groupOptions, parseMetadata, renderPicker, tagOptions } from '../../src/blocks/picker';
-import { buildCatalogue } from '../../src/catalogue/catalogue';
+import { buildCatalogue } from '../../src/catalogue/model';
 import { resolveChoice } from '../../src/catalogue/choice';
 import { viewProblems } from '../fakes/slack-views';
 

@@ -1,4 +1,4 @@
-import { buildCatalogue, conditions, failingChecks, searchChecks, type CheckEntry } from '../../src/catalogue/catalogue';
+import { buildCatalogue, conditions, failingChecks, searchChecks, type CheckEntry } from '../../src/catalogue/model';
 import { CatalogueCache } from '../../src/catalogue/cache';
 import { MAX_CHOSEN_CHECKS, resolveChoice } from '../../src/catalogue/choice';
 

@@ -7,7 +7,7 @@ import { evidencePort, resultDetail, type EvidenceSource } from '../../src/check
 import type { ResultDetail } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { createLogger } from '../../src/shared/log';
-import { gatherEvidence, gatherScreenshots, type FailureEvidence } from '../../src/runs/evidence';
+import { gatherEvidence, gatherScreenshots, type FailureEvidence } from '../../src/runs/gather-evidence';
 import type { Session } from '../../src/runs/types';
 import { fakePng } from '../fakes/checkly-model';
 import { makeRun, makeSession } from './blocks-fixtures';

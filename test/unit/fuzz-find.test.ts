@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { renderCatalogueUnavailable, renderCheckList, renderChecksGone, renderFailingList, type ListedRow } from '../../src/blocks/listing';
 import { checkOptions, groupOptions, renderPicker, tagOptions } from '../../src/blocks/picker';
-import { buildCatalogue, searchChecks } from '../../src/catalogue/catalogue';
+import { buildCatalogue, searchChecks } from '../../src/catalogue/model';
 import { resolveChoice } from '../../src/catalogue/choice';
 import { viewProblems } from '../fakes/slack-views';
 import { bareAmpersands, foreignTokens, mrkdwnOf, textsOf } from './blocks-fixtures';
