@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * checkly-slack-run: starts a run through checkly-slack's HTTP API (product.md §8), prints the Slack
+ * checkly-slack-run: starts a run through checkly-slack's HTTP API (docs/ci-api.md), prints the Slack
  * permalink at once, and with --wait follows the run to its end and prints a summary table.
  *
  * Plain Node 20 (global fetch, util.parseArgs), no dependency: CI images can run this one file.

@@ -1,7 +1,7 @@
-/** The plumbing of the HTTP API: JSON answers, the error shape of product.md §8, bounded bodies. */
+/** The plumbing of the HTTP API: JSON answers, the error shape of docs/ci-api.md#errors, bounded bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** product.md §8: a JSON body of at most 16 KB. */
+/** docs/ci-api.md: a JSON body of at most 16 KB. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export type ErrorCode =

@@ -1,5 +1,5 @@
 /**
- * What a POST /api/v1/runs body must be (product.md §8), checked field by field: a bad body gets the
+ * What a POST /api/v1/runs body must be (docs/ci-api.md), checked field by field: a bad body gets the
  * first problem found, named so that a pipeline's author can fix it, and changes nothing.
  */
 import { createHash } from 'node:crypto';
@@ -87,7 +87,7 @@ export function parseRunBody(text: string): RunBody {
 
 /**
  * What a run request asks for, as a digest: the same key with a different digest is a different
- * request (product.md §8: 422). Taken from the parsed body, so that spacing inside `target` or the
+ * request (docs/ci-api.md: 422). Taken from the parsed body, so that spacing inside `target` or the
  * order of the body's fields does not make a retry a new request.
  */
 export function requestDigest(body: RunBody): string {

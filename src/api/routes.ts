@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/runs and GET /api/v1/runs/{id} (product.md §8), as Bolt custom routes: served on PORT
+ * POST /api/v1/runs and GET /api/v1/runs/{id} (docs/ci-api.md), as Bolt custom routes: served on PORT
  * beside /slack/events in HTTP mode, and on the small server SocketModeReceiver starts in Socket Mode.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

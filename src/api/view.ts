@@ -1,4 +1,4 @@
-/** A run as the HTTP API answers it (product.md §8): plain JSON, stable names, no Slack markup. */
+/** A run as the HTTP API answers it (docs/ci-api.md): plain JSON, stable names, no Slack markup. */
 import { runOutcome } from '../ops/metrics';
 import { isFinal } from '../runs/status';
 import { describeTarget } from '../grammar/describe';

@@ -13,7 +13,7 @@ import { context, header, section } from './message';
 import { STATUS_GLYPH } from './order';
 
 const DETAILS_CALLBACK_ID = 'failure_details';
-/** Slack's modal limits (product.md §7). */
+/** Slack's modal limits (docs/commands.md#slacks-limits). */
 export const MODAL_LIMITS = { blocks: 100, title: 24, privateMetadata: 3000 } as const;
 /** Locations detailed in one modal; the rest are counted. */
 export const MODAL_LOCATIONS = 6;

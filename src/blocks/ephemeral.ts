@@ -9,7 +9,7 @@ import { countStatuses, formatCounts } from './progress';
 import { SIZE_CAPS } from './size';
 import { targetLabel, triggeringLine } from './target-label';
 
-/** The examples of product.md §1: what typed tags select. */
+/** The examples of docs/commands.md#the-command: what typed tags select. */
 const EXAMPLES: ReadonlyArray<[string, string]> = [
   ['run prod', 'checks tagged prod'],
   ['run prod,api staging', 'checks tagged both prod and api, or tagged staging'],

@@ -69,7 +69,7 @@ function stateText(row: ListedRow, now: number): string {
 
 /**
  * A row stays under about 420 characters, so that 20 of them keep the message under the 10,000
- * characters of text past which Slack may refuse it (`msg_blocks_too_long`, product.md §7).
+ * characters of text past which Slack may refuse it (`msg_blocks_too_long`, docs/commands.md#slacks-limits).
  */
 const ROW_NAME_MAX = 100;
 const ROW_TAGS_MAX = 180;

@@ -18,7 +18,7 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-/** Slack's limits (product.md §7); builders keep below them. */
+/** Slack's limits (docs/commands.md#slacks-limits); builders keep below them. */
 export const LIMITS = {
   blocks: 50,
   sectionText: 3000,
@@ -37,7 +37,7 @@ export const LIMITS = {
 } as const;
 
 /**
- * The text in `blocks` as Slack sums it against its cap on a message's text (product.md §7): the
+ * The text in `blocks` as Slack sums it against its cap on a message's text (docs/commands.md#slacks-limits): the
  * `text` of every text object, wherever it is (sections, fields, context, headers, buttons, dialogs).
  * Takes a list of blocks or one block.
  */

@@ -33,7 +33,7 @@ export const ACTION_RELOAD = 'picker_reload';
 export const PICKER_INPUT_ACTIONS = [ACTION_TAGS, ACTION_GROUPS, ACTION_CHECKS] as const;
 const REFRESH_VALUE = 'refresh';
 
-/** Slack's modal limits (product.md §7 and the Block Kit reference). */
+/** Slack's modal limits (docs/commands.md#slacks-limits and the Block Kit reference). */
 export const MODAL_LIMITS = { blocks: 100, privateMetadata: 3000, optionText: 75, optionValue: 150, options: 100, title: 24 } as const;
 
 /** Where the run goes: the channel the modal was opened from. */

@@ -1,6 +1,6 @@
 /**
  * The run message: one per run, re-rendered from the run's state on every change.
- * Top to bottom: header, context, progress, rows, buttons (product.md §2).
+ * Top to bottom: header, context, progress, rows, buttons (docs/commands.md#the-run-message).
  */
 import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';

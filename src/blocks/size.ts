@@ -1,6 +1,6 @@
 /**
  * How much a message shows. Slack refuses a message whose blocks hold more than about 12,000
- * characters of text in all (`msg_blocks_too_long`, undocumented: product.md §7), so every message is
+ * characters of text in all (`msg_blocks_too_long`, undocumented: docs/commands.md#slacks-limits), so every message is
  * built within a text cap well under it. Should Slack still refuse one (its count is not ours), the
  * message is built again one size smaller: fewer rows and shorter error lines, then rows without errors.
  */

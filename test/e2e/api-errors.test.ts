@@ -6,7 +6,7 @@ const RUNS = '/api/v1/runs';
 /** A token of its own for the channel refusals: each counts against its token's minute. */
 const REFUSALS = { name: 'refusals', secret: 'rf-secret-0123456789abcdef0123456789abcdef' };
 
-/** Every error of product.md §8: its status, its code, a message, and nothing triggered or posted. */
+/** Every error of docs/ci-api.md#errors: its status, its code, a message, and nothing triggered or posted. */
 describe('run API errors, end to end over HTTP', () => {
   let h: Harness;
   let base: string;

@@ -3,7 +3,7 @@ import { JOB_LOG_LINES, SPEC_FRAME } from '../fakes/checkly-model';
 import { assertWithinSlackLimits, blocksTextLength as textLength } from '../unit/slack-limits';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
 
-/** The budget Slack's undocumented per-message text limit leaves us (product.md §7). */
+/** The budget Slack's undocumented per-message text limit leaves us (docs/commands.md#slacks-limits). */
 const TEXT_BUDGET = 10_000;
 
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Requests as Slack sends them to an app over HTTP: form-encoded bodies signed with the signing secret
- * (`v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}`, product.md §7).
+ * (`v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}`, docs/commands.md#slacks-limits).
  */
 
 export function signSlackRequest(

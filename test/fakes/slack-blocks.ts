@@ -1,5 +1,5 @@
 /**
- * Block Kit limits the fake Slack enforces, as Slack does (product.md §7): a message that breaks one is
+ * Block Kit limits the fake Slack enforces, as Slack does (docs/commands.md#slacks-limits): a message that breaks one is
  * refused with `invalid_blocks` (or `msg_blocks_too_long` for the cap on all its text), so a renderer
  * that grows past a limit fails in tests, not in a channel.
  */

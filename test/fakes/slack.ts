@@ -204,7 +204,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
   /**
    * Slack's answer to a message it will not take, or undefined. One rule is ours, stricter than Slack:
-   * blocks without a fallback `text` are refused (product.md §7: always set; Slack would take them and
+   * blocks without a fallback `text` are refused (docs/commands.md#slacks-limits: always set; Slack would take them and
    * notify with an empty line), so that a renderer that forgets it fails in tests.
    */
   const messageProblem = (method: string, args: Args, requireText: boolean): Result | undefined => {

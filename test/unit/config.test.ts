@@ -9,7 +9,7 @@ const BASE = {
 };
 
 describe('loadConfig', () => {
-  test('defaults follow product.md section 4', () => {
+  test('defaults follow docs/operations.md#configuration', () => {
     const result = loadConfig(BASE);
     if (!result.ok) throw new Error(result.problems.join('; '));
     expect(result.config.slack).toMatchObject({

@@ -24,7 +24,7 @@ const tags = (groups: string[][], refreshCache = false): Command => ({
 });
 const runError = (problem: string): ParseError => ({ kind: 'error', problem, usage: runUsage() });
 
-describe('parseCommand: the tag expression table of product.md §1', () => {
+describe('parseCommand: the tag expression table of docs/commands.md#the-command', () => {
   it.each([
     ['run prod', [['prod']]],
     ['run prod,api staging', [['prod', 'api'], ['staging']]],

@@ -1,5 +1,5 @@
 /**
- * Slack's message limits (product.md §7), checked on a message as it would be sent. Takes `unknown`
+ * Slack's message limits (docs/commands.md#slacks-limits), checked on a message as it would be sent. Takes `unknown`
  * so the end-to-end tests can pass what the fake Slack API received. The numbers are written here
  * again on purpose, not imported from src: a wrong constant in src must not make this check agree.
  * The text in all the blocks is counted as the fake Slack counts it (one definition for the tests).
