@@ -14,6 +14,7 @@
  */
 const { parseArgs } = require('node:util');
 const { createHash, randomUUID } = require('node:crypto');
+const { setTimeout: sleep } = require('node:timers/promises');
 
 const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --target <target> [options]
 
@@ -169,7 +170,6 @@ async function request(url, init) {
   return { status: res.status, headers: res.headers, json };
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function refusal(what, res) {
   const said = res.json?.error ? `${res.json.error}: ${res.json.message}` : `HTTP ${res.status}`;

@@ -2,9 +2,32 @@
  * Helpers every test may use, in one place: free ports, waits, and Bolt's way of running a
  * listener's middleware.
  */
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 
-export { setTimeout as sleep } from 'node:timers/promises';
+export { sleep };
+
+/** A port free right now on loopback, for a server that does not say which port it opened. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 
 /**
  * Runs a listener's middleware in order, as Bolt does: each goes on only when the one before called

@@ -15,7 +15,7 @@ export interface CatalogueSource {
   listCheckAlerts(): Promise<CheckAlert[]>;
 }
 
-export interface CatalogueCacheOptions {
+export interface CatalogueCacheDeps {
   source: CatalogueSource;
   /** CHECK_CATALOGUE_TTL_SECONDS, in ms. */
   ttlMs: number;
@@ -90,7 +90,7 @@ export class CatalogueCache {
   private readonly catalogue: Entry<Catalogue>;
   private readonly statuses: Entry<Map<string, CheckCondition>>;
 
-  constructor(private readonly options: CatalogueCacheOptions) {
+  constructor(private readonly options: CatalogueCacheDeps) {
     const { source, now } = options;
     this.catalogue = new Entry(
       async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { NetworkError, RateLimitedError, RequestAbortedError, ServerError } from './errors';
 import type { ChecklyOperation } from './operation';
@@ -124,20 +125,12 @@ function retryAfterOf(err: unknown): number | undefined {
   return undefined;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(aborted());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(aborted());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; rejects with `aborted()` when `signal` aborts first. */
+async function sleep(ms: number, signal: AbortSignal | undefined, aborted: () => Error): Promise<void> {
+  try {
+    await wait(ms, undefined, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw aborted();
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Metrics } from './metrics';
 
-export interface OperatorRoutesOptions {
+export interface OperatorRoutesDeps {
   metrics: Pick<Metrics, 'render'>;
   /** Whether the process can do its work (the store answers). A throw or a hang counts as unhealthy. */
   healthy: () => Promise<boolean>;
@@ -19,7 +19,7 @@ export interface OperatorRoutesOptions {
 const HEALTHZ_PATH = '/healthz';
 const METRICS_PATH = '/metrics';
 
-export function operatorRoutes(options: OperatorRoutesOptions): CustomRoute[] {
+export function operatorRoutes(options: OperatorRoutesDeps): CustomRoute[] {
   const timeoutMs = options.healthTimeoutMs ?? 2000;
   return [
     {
@@ -45,7 +45,7 @@ export function operatorRoutes(options: OperatorRoutesOptions): CustomRoute[] {
   ];
 }
 
-async function health(options: OperatorRoutesOptions, timeoutMs: number): Promise<boolean> {
+async function health(options: OperatorRoutesDeps, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);

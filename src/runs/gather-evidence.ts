@@ -37,7 +37,7 @@ export interface Screenshot {
   bytes: Buffer;
 }
 
-export interface EvidenceOptions {
+export interface EvidenceDeps {
   checkly: EvidencePort;
   logger: Logger;
   /** How long the reply waits for the details (they wait behind polls); later ones are left out. */
@@ -55,7 +55,7 @@ function failingResult(session: Session): LocationResult | undefined {
 }
 
 /** The details of these sessions (the first failing ones of a run, in the reply's order), by check id. */
-export async function gatherEvidence(sessions: readonly Session[], opts: EvidenceOptions): Promise<Map<string, FailureEvidence>> {
+export async function gatherEvidence(sessions: readonly Session[], opts: EvidenceDeps): Promise<Map<string, FailureEvidence>> {
   const picked = sessions.slice(0, EVIDENCE_CHECKS);
   const out = new Map<string, FailureEvidence>();
   // Past the wait, the fetches still queued behind polls are called off: the reply has gone without them.
@@ -94,7 +94,7 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
  * The failure screenshots of the first failed browser and Playwright checks among `sessions`, at most
  * SCREENSHOTS_PER_RUN: one asset manifest and one download each, PNGs under SCREENSHOT_MAX_BYTES only.
  */
-export async function gatherScreenshots(sessions: readonly Session[], opts: EvidenceOptions): Promise<Screenshot[]> {
+export async function gatherScreenshots(sessions: readonly Session[], opts: EvidenceDeps): Promise<Screenshot[]> {
   const candidates = sessions
     .filter((s) => SCREENSHOT_TYPES.has(s.checkType) && s.status !== 'DEGRADED' && failingResult(s) !== undefined)
     .slice(0, SCREENSHOTS_PER_RUN);

@@ -30,13 +30,13 @@ export interface ChannelStatus {
   permalinks: Record<string, string>;
 }
 
-export interface RunServiceOptions {
+export interface RunServiceDeps {
   runner: Pick<Runner, 'start' | 'rerun' | 'cancel' | 'get' | 'unfinishedIn'>;
   permalinks: Permalinks;
 }
 
 export class RunService {
-  constructor(private readonly options: RunServiceOptions) {}
+  constructor(private readonly options: RunServiceDeps) {}
 
   /** Starts a run (its origin says who or what started it); see `RunRequest` for the callbacks. */
   start(request: RunRequest): Promise<StartResult> {

@@ -9,7 +9,7 @@ import type { Logger } from '../shared/log';
 import type { Screenshot } from '../runs/gather-evidence';
 import { platformError } from './errors';
 
-export interface ScreenshotUploaderOptions {
+export interface ScreenshotUploaderDeps {
   client: Pick<webApi.WebClient, 'filesUploadV2'>;
   logger: Logger;
   /** Removes the app's secrets from outside text (a check's name) before Slack sees it. */
@@ -19,7 +19,7 @@ export interface ScreenshotUploaderOptions {
 export class ScreenshotUploader {
   private missingScopeLogged = false;
 
-  constructor(private readonly options: ScreenshotUploaderOptions) {}
+  constructor(private readonly options: ScreenshotUploaderDeps) {}
 
   /** Uploads each screenshot into the thread, one after the other; never throws. Returns how many went up. */
   async upload(channel: string, threadTs: string, screenshots: readonly Screenshot[]): Promise<number> {

@@ -15,7 +15,7 @@ export interface UsergroupsClient {
   };
 }
 
-export interface UsergroupMembershipOptions {
+export interface UsergroupMembershipDeps {
   client: UsergroupsClient;
   /** The groups the policy names (S…); only these are ever looked up. */
   groups: readonly string[];
@@ -46,7 +46,7 @@ export class UsergroupMembership {
   private readonly timeoutMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: UsergroupMembershipOptions) {
+  constructor(private readonly options: UsergroupMembershipDeps) {
     this.ttlMs = options.ttlMs ?? DEFAULT_USERGROUPS_TTL_MS;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_USERGROUPS_TIMEOUT_MS;
     this.now = options.now ?? Date.now;

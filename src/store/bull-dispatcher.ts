@@ -4,7 +4,7 @@ import type { Logger } from '../shared/log';
 import type { Dispatcher, FollowRun } from '../runs/dispatch';
 import type { RunStore } from '../runs/store';
 
-export interface BullDispatcherOptions {
+export interface BullDispatcherDeps {
   redis: Redis;
   prefix: string;
   store: RunStore;
@@ -43,7 +43,7 @@ export class BullDispatcher implements Dispatcher {
   private connection?: Redis;
   private stopped?: Promise<void>;
 
-  constructor(private readonly options: BullDispatcherOptions) {
+  constructor(private readonly options: BullDispatcherDeps) {
     this.queue = new Queue<FollowJob>(QUEUE, { connection: options.redis, prefix: trimColon(options.prefix) });
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
 import { isSettled } from '../runs/status';
@@ -193,8 +194,4 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
   private get finishedKey(): string {
     return `${this.prefix}runs:finished`;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
 import type { Dispatcher } from '../runs/dispatch';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
-import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/gather-evidence';
+import { gatherEvidence, gatherScreenshots, type EvidenceDeps } from '../runs/gather-evidence';
 import { Runner } from '../runs/runner';
 import { RunService } from '../runs/service';
 import type { RunStore } from '../runs/store';
@@ -64,7 +64,7 @@ const TRIGGER_YIELD_MS = 1000;
  */
 export function buildRunMessages(w: RunDeps): SlackRunMessages {
   const { config, secrets, checkly, now, logger } = w;
-  const evidence: EvidenceOptions = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
+  const evidence: EvidenceDeps = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
   const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => secrets.scrub(text) });
   // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
   // the account's check sessions, every session of the run among them, rather than its first one.

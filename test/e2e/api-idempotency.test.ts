@@ -6,6 +6,7 @@ import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { API_ENV, API_TOKENS, api, apiBase } from './api-helpers';
 import { ACCOUNT_ID, SECRETS, fakeEnv, startHarness, waitFor, type Harness } from './harness';
+import { sleep } from '../helpers';
 
 const RUNS = '/api/v1/runs';
 const body = { channel: 'C0FAKE', target: 'prod' };
@@ -63,7 +64,7 @@ describe('Idempotency-Key with the embedded store (SQLite)', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
     expect(new Set(answers.map((a) => a.json.id)).size).toBe(1);
     await waitFor(() => triggers() >= 1, 10_000, 'the trigger');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(triggers()).toBe(1);
     expect(h.runMessages()).toHaveLength(1);
   });
@@ -92,7 +93,7 @@ describe('Idempotency-Key with the embedded store (SQLite)', () => {
     const same = await api(base, 'POST', RUNS, { raw: JSON.stringify({ title: 'Pre-deploy', target: ' prod ', channel: 'C0FAKE' }), headers });
     expect(same.status).toBe(202);
     expect(same.json.id).toBe(first.json.id);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(triggers()).toBe(1);
     expect(h.slack.callsTo('chat.postMessage').length).toBe(posts);
     expect(h.logs.some((l) => l.includes('"reason":"idempotency_key_reused"'))).toBe(true);
@@ -139,7 +140,7 @@ describe('Idempotency-Key at the rate limit', () => {
 
     // The key refused at the rate limit started nothing: it is free, and still refused while the limit holds.
     expect((await api(base, 'POST', RUNS, { body, headers: { 'Idempotency-Key': 'gh-555-1-deploy-b' } })).status).toBe(429);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(triggers()).toBe(1);
     await api(base, 'GET', `${RUNS}/${String(first.json.id)}?wait=30`);
   });

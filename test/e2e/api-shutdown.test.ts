@@ -16,6 +16,7 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { API_ENV, API_TOKENS, api } from './api-helpers';
 import { childApps, type AppProcess } from './child';
 import { ACCOUNT_ID, SECRETS, fakeEnv, messageText, waitFor } from './harness';
+import { sleep } from '../helpers';
 
 const RUNS = '/api/v1/runs';
 const fx = childApps({ ...API_ENV, CHECKLY_POLL_WAIT_SECONDS: '1', SLACK_UPDATE_INTERVAL_MS: '200', RUN_SWEEP_INTERVAL_MS: '500' });
@@ -47,7 +48,7 @@ describe('SIGTERM while pipelines wait', () => {
 
     const waiters = Array.from({ length: 10 }, () => longPoll(first, id, 60));
     // Let every long poll reach the app before the signal.
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const signalled = Date.now();
     first.kill('SIGTERM');
     const answers = await Promise.all(waiters);
@@ -132,7 +133,7 @@ describe('stop while a run\'s screenshots are still being fetched', () => {
       const upload = await waitFor(() => [...slack.uploads.values()].find((u) => u.completedAt !== undefined), 15_000, 'the screenshot from the next process');
       expect(upload.threadTs).toBe(ts);
       // Once: the reply is not posted again, the screenshot not uploaded twice, and the run is settled.
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       expect(slack.uploads.size).toBe(1);
       expect(replies()).toHaveLength(1);
       expect(warnings(secondLines)).toEqual([]);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { API_ENV, API_TOKENS, api, apiBase } from './api-helpers';
 import { messageText, startHarness, waitFor, type Harness } from './harness';
+import { sleep } from '../helpers';
 
 const RUNS = '/api/v1/runs';
 
@@ -34,7 +35,7 @@ describe('run API, end to end over HTTP', () => {
     const quiet = await triggerDelay();
     const slow = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'slow' } });
     const poll = api(base, 'GET', `${RUNS}/${String(slow.json.id)}?wait=30`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const polling = await triggerDelay();
     // eslint-disable-next-line no-console
     console.log(`202 → trigger: ${quiet} ms with no long poll open, ${polling} ms with one`);
@@ -151,7 +152,7 @@ describe('run API: threads, notify, and runs started in Slack', () => {
     const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
     expect(final.json).toMatchObject({ status: 'passed', counts: { passed: 1, failed: 0 } });
     // The final state is stored before the message is finished: give a reply the time to come, if any did.
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect([...h.slack.messages.values()].filter((m) => (m.text ?? '').includes('<@U0BOB>'))).toHaveLength(0);
   });
 

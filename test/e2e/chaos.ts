@@ -27,6 +27,7 @@ import { blockActionsBody, postSigned, slashCommandBody } from '../fakes/sign';
 import { startFakeSlack, type FakeMessage, type FakeSlack, type SlackFault } from '../fakes/slack';
 import { AppProcess } from './child';
 import { ACCOUNT_ID, SECRETS, blockActionsPayload, fakeEnv, findButton, messageText, waitFor } from './harness';
+import { sleep } from '../helpers';
 
 export type ChaosMode = 'sqlite' | 'redis';
 
@@ -732,6 +733,3 @@ function triggeredSince(m: FakeMessage): number | undefined {
   return since;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from './harness';
+import { freePort } from '../helpers';
 
 /**
  * `npm run demo` in a real browser (Debian's chromium, which scripts/ensure-services.sh installs):
@@ -21,14 +22,6 @@ let output = '';
 let browser: BrowserContext;
 let page: Page;
 let url: string;
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-services.sh (npm test does)`);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { waitFor } from './harness';
+import { freePort } from '../helpers';
 
 /**
  * `npm run demo` with CHECKLY_API_KEY and CHECKLY_ACCOUNT_ID set runs that account's checks: here the
@@ -18,14 +19,6 @@ const ACCOUNT = '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 let checkly: FakeCheckly;
 let demo: ChildProcess;
 let output = '';
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 afterEach(async () => {
   if (demo && demo.exitCode === null) {

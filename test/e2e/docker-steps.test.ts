@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { ACCOUNT_ID, SECRETS, fakeEnv, waitFor } from './harness';
+import { freePort } from '../helpers';
 
 /**
  * The Dockerfile's recipe, exercised where Docker is not: scripts/docker-steps.sh builds a clean copy
@@ -40,14 +41,6 @@ afterEach(async () => {
   await Promise.all([slack.close(), checkly.close()]);
 });
 afterAll(() => rmSync(dest, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** As `USER node` + `CMD ["node", "dist/app.js"]`: setpriv execs node itself, so signals reach it. */
 function asUser(command: string[]): string[] {

@@ -2,6 +2,7 @@ import type { FakeMessage } from '../fakes/slack';
 import { JOB_LOG_LINES, SPEC_FRAME } from '../fakes/checkly-model';
 import { assertWithinSlackLimits, blocksTextLength as textLength } from '../unit/slack-limits';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
+import { sleep } from '../helpers';
 
 /** The budget Slack's undocumented per-message text limit leaves us (docs/commands.md#slacks-limits). */
 const TEXT_BUDGET = 10_000;
@@ -29,7 +30,7 @@ function replies(h: Harness, run: FakeMessage): FakeMessage[] {
 async function threadReply(h: Harness, run: FakeMessage, what = 'the thread reply'): Promise<FakeMessage[]> {
   await waitFor(() => replies(h, run).length > 0, 25_000, what);
   // A split reply's messages come one after the other.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   return replies(h, run);
 }
 
@@ -114,7 +115,7 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(text).toContain('⚠️');
     expect(text).toContain('degraded in eu-west-1');
     expect(text).toContain('Took 9.2 s, over the 5 s degradation limit');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(h.slack.uploads.size).toBe(0);
     expect(h.checkly.requests.filter((r) => r.op === 'assets')).toHaveLength(0);
   });
@@ -193,7 +194,7 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const second = await runToFinal(h, 'run web', /2 failed/);
     await threadReply(h, second);
     await waitFor(() => h.slack.rejections.filter((r) => r.error === 'missing_scope').length >= 2, 15_000, 'the second refusal');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     // One refused call per run: the run's other screenshot is not tried.
     expect(h.slack.rejections.filter((r) => r.error === 'missing_scope')).toHaveLength(2);
     // (The harness logs at debug, where every Slack answer is logged too: count the warnings.)
@@ -273,7 +274,7 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(all).not.toContain('<!channel>');
     expect(reply.filter((m) => messageText(m).includes('<@U0ALICE>'))).toHaveLength(1);
     await waitFor(() => [...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined).length === 3, 20_000, 'three uploads');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(h.slack.uploads.size).toBe(3);
     // 50 error lines for the rows, 10 evidence fetches for the thread.
     expect(h.checkly.requests.filter((r) => r.op === 'result')).toHaveLength(60);

@@ -1,6 +1,7 @@
 import type { FakeCheck } from '../fakes/checkly';
 import type { FakeView } from '../fakes/slack-views';
 import { SECRETS, findButton, messageText, startHarness, waitFor, blockActionsPayload, type Harness } from './harness';
+import { sleep } from '../helpers';
 
 /** The picker's inputs, as the app names them (src/blocks/picker.ts): what a person's client sends back. */
 const TAGS = 'picker_tags';
@@ -173,7 +174,7 @@ describe('finding checks, end to end over HTTP', () => {
       const tags = await suggest(h, view, TAGS, '');
       await choose(h, view, TAGS, tags.filter((o) => o.value === 'staging' || o.value === 'api'), /No check matches/);
       expect(await submit(h, view)).toEqual({ response_action: 'errors', errors: { picker_tags: 'No activated check matches this choice: nothing would run.' } });
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       expect(triggers(h)).toHaveLength(0);
       expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
     });
@@ -188,14 +189,14 @@ describe('finding checks, end to end over HTTP', () => {
       expect(answer?.response_action).toBe('errors');
       expect(answer?.errors?.picker_tags).toContain('/invite @Checkly');
       expect(answer?.errors?.picker_tags).toContain('Nothing was triggered');
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       expect(triggers(h)).toHaveLength(0);
     });
 
     test('an expired trigger_id: the requester is told to type the command again', async () => {
       seed(h);
       const trigger = h.slack.views.issueTriggerId();
-      await new Promise((r) => setTimeout(r, 3100));
+      await sleep(3100);
       const id = 'expired';
       await h.command('', { trigger_id: trigger, response_url: h.slack.responseUrl(id) });
       const note = await waitFor(() => h.slack.responsePosts.find((p) => p.id === id), 5000, 'the note');
@@ -329,7 +330,7 @@ describe('finding checks, end to end over HTTP', () => {
       const requests = h.checkly.requests.length;
       const other = await h.command('failing', { channel_id: 'C0NOPE' });
       expect(JSON.parse(other.body)).toMatchObject({ response_type: 'ephemeral' });
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       expect(h.checkly.requests).toHaveLength(requests);
     });
 
@@ -343,7 +344,7 @@ describe('finding checks, end to end over HTTP', () => {
       const answer = await submit(h, view);
       expect(answer?.response_action).toBe('errors');
       expect(answer?.errors?.picker_tags).toBeTruthy();
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       expect(triggers(h)).toHaveLength(0);
     });
   });
@@ -356,7 +357,7 @@ describe('finding checks, end to end over HTTP', () => {
     test('a warm cache keeps serving while Checkly is unavailable, and says how old it is', async () => {
       seed(h);
       expect(messageText((await listing(h, 'checks login')).body)).toContain('Login API');
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       h.checkly.failNext('any', 503, { times: 1000 });
       // The first answer after the TTL triggers the refresh behind it; the next knows it failed.
       await listing(h, 'checks login');

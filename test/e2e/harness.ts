@@ -7,6 +7,9 @@ import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
 import { startFakeSlack, type FakeMessage, type FakeSlack, type FakeSlackOptions } from '../fakes/slack';
+import { waitFor } from '../helpers';
+
+export { waitFor };
 
 export const SECRETS = {
   botToken: 'xoxb-e2e-bot-token-0000000001',
@@ -125,17 +128,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 function isThreadReply(message: FakeMessage): boolean {
   return message.thread_ts !== undefined && message.thread_ts !== message.ts;
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** All the text a message shows: its fallback and every text object in its blocks. */

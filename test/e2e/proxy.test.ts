@@ -10,6 +10,7 @@ import { blockActionsBody, postSigned } from '../fakes/sign';
 import { startForwardProxy, type ForwardProxy, type ProxiedRequest } from '../fakes/forward-proxy';
 import { childApps, type AppProcess } from './child';
 import { SECRETS, blockActionsPayload, findButton, messageText, waitFor } from './harness';
+import { sleep } from '../helpers';
 
 const fx = childApps({ CHECKLY_POLL_WAIT_SECONDS: '2', SLACK_UPDATE_INTERVAL_MS: '200', CHECKLY_MAX_REQUESTS_PER_MINUTE: '20000' });
 
@@ -52,7 +53,7 @@ test('with HTTP_PROXY and HTTPS_PROXY set, every Slack and Checkly request of a 
   const app = fx.launch({ HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url });
   await wholeRun(app);
   // Let the last answers (the upload's completion, the modal's update) be reported.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
 
   const slackHost = new URL(fx.slack.apiUrl).host;
   const checklyHost = new URL(fx.checkly.url).host;

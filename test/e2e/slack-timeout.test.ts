@@ -6,6 +6,7 @@
  */
 import { API_ENV, api, apiBase } from './api-helpers';
 import { messageText, startHarness, waitFor, type Harness } from './harness';
+import { sleep } from '../helpers';
 
 const TIMEOUT_MS = 1000;
 const ENV = { ...API_ENV, SLACK_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS), RUN_SWEEP_INTERVAL_MS: '300' };
@@ -52,7 +53,7 @@ describe('a Slack that takes a call and never answers', () => {
     expect(triggers()).toHaveLength(0);
 
     // The run is over: nothing is posted or triggered later.
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(2);
     expect(triggers()).toHaveLength(0);
   });
@@ -95,7 +96,7 @@ describe('a Slack that takes a call and never answers', () => {
     expect(messageText(h.slack.messages.get(key)!)).toContain('1 failed');
     // And then the run is settled: no more updates, one reply.
     const updates = h.slack.callsTo('chat.update').length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect(h.slack.callsTo('chat.update')).toHaveLength(updates);
     expect([...h.slack.messages.values()].filter((m) => m.thread_ts === message.ts && m.ts !== message.ts)).toHaveLength(1);
   });

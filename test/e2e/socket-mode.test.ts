@@ -1,15 +1,7 @@
 import net from 'node:net';
 import { SLASH_COMMAND_DEFAULTS } from '../fakes/sign';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
-
-/** A port free right now on loopback: the Socket Mode app does not say which port it opened. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers';
 
 describe('Socket Mode, end to end over a WebSocket', () => {
   let h: Harness;

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
 import { ACCOUNT_ID, SECRETS, fakeEnv, waitFor } from './harness';
+import { sleep } from '../helpers';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -178,7 +179,7 @@ describe('Socket Mode health', () => {
       const down = Date.now();
       let status = 200;
       while (status === 200 && Date.now() - down < 20_000) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         status = await healthz();
       }
       expect(status).toBe(503);

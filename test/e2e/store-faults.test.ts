@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import type { FakeMessage } from '../fakes/slack';
 import { childApps } from './child';
 import { findButton, messageText, waitFor } from './harness';
+import { freePort, sleep } from '../helpers';
 
 const fx = childApps({ CHECKLY_POLL_WAIT_SECONDS: '1', SLACK_UPDATE_INTERVAL_MS: '200', RUN_SWEEP_INTERVAL_MS: '500' });
 const { launch, command } = fx;
@@ -28,17 +29,6 @@ const isFinal = (m: FakeMessage) => findButton(m.blocks ?? [], 'run_rerun_all') 
 
 function triggers(): number {
   return fx.checkly.requests.filter((r) => r.op === 'trigger' && r.status === 201).length;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A Redis of the test's own, which it can stop and start again on the same port. */
@@ -98,7 +88,7 @@ describe('store faults mid-run', () => {
       }, 15_000, 'the run under way');
 
       await redis.down();
-      await new Promise((r) => setTimeout(r, 3000)); // 'During the outage' finishes now
+      await sleep(3000); // 'During the outage' finishes now
       expect(app.exitCode).toBeUndefined();
       await redis.up();
 

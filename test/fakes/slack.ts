@@ -5,6 +5,7 @@ import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
 import { createFakeViews, type FakeViews } from './slack-views';
+import { sleep } from '../helpers';
 
 /**
  * A fake Slack Web API on loopback for end-to-end tests and the benchmark: point Bolt's
@@ -562,6 +563,3 @@ function nonEmptyArray(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

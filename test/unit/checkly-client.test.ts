@@ -17,6 +17,7 @@ import {
 import { allowingOrigin } from '../../src/checkly/redirects';
 import { backoffMs, parseRetryAfter } from '../../src/checkly/retry';
 import { type FakeCheckly, startFakeCheckly, uuid } from '../fakes/checkly';
+import { sleep } from '../helpers';
 
 const FAST_RETRY = { retries: 2, minTimeoutMs: 20, maxTimeoutMs: 50, maxRetryTimeMs: 5000 };
 
@@ -212,7 +213,7 @@ describe('ChecklyClient: completion long poll', () => {
     const [s] = await c.trigger({ refreshCache: false });
     const controller = new AbortController();
     const pending = failure(c.awaitCompletion(s!.checkSessionId, 30, controller.signal));
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const started = Date.now();
     controller.abort();
     const err = await pending;

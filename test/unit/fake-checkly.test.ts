@@ -2,6 +2,7 @@
 // here, not our client, so a client bug cannot hide a fake bug.
 import { matchesTags } from '../fakes/checkly-model';
 import { type FakeCheckly, startFakeCheckly, uuid } from '../fakes/checkly';
+import { sleep } from '../helpers';
 
 let fake: FakeCheckly;
 let clock = 1_700_000_000_000;
@@ -175,7 +176,7 @@ describe('fake Checkly: trigger', () => {
     await expect(request).rejects.toThrow();
     const [record] = fake.requests.filter((r) => r.op === 'trigger');
     expect(record!.sessionIds).toBeUndefined(); // not processed yet: the delay comes first, as at a slow Checkly
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     expect(record!.sessionIds).toEqual(fake.sessions.map((v) => v.id));
     expect(record!.sessionIds).toHaveLength(1);
     expect(record!.status).toBeUndefined(); // nobody was there to answer
@@ -320,7 +321,7 @@ describe('fake Checkly: completion long poll', () => {
   it('holds the request until the session is final', async () => {
     const id = await start(400);
     const pending = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=5`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(fake.heldRequests).toBe(1);
     const res = await pending;
     expect(res.status).toBe(200);
@@ -353,7 +354,7 @@ describe('fake Checkly: completion long poll', () => {
   it('answers a held request as soon as the session is cancelled', async () => {
     const id = await start(10_000);
     const pending = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=10`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect((await api('POST', `/v1/check-sessions/${id}/cancel`, {})).status).toBe(204);
     const res = await pending;
     expect(res.status).toBe(200);
@@ -367,16 +368,16 @@ describe('fake Checkly: completion long poll', () => {
       headers: headers(),
       signal: controller.signal,
     }).catch((err: unknown) => err);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(fake.heldRequests).toBe(1);
     controller.abort();
     await gone;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(fake.heldRequests).toBe(0);
 
     const held = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=10`);
     const settled = expect(held).rejects.toThrow('fetch failed');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const started = Date.now();
     await fake.close();
     await settled;

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { RedisRunStore } from '../../src/store/redis';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import { MemoryRunStore, type KeyClaims, type RunStore } from '../../src/runs/store';
+import { sleep } from '../helpers';
 
 type ClaimStore = KeyClaims & RunStore;
 
@@ -37,7 +38,7 @@ function keyClaimsContract(name: string, open: () => Promise<[ClaimStore, ClaimS
 
     it('lets a new claim win once the key expired', async () => {
       expect(await a.putIfAbsent('short', 'run-1', 30)).toBe('run-1');
-      await new Promise((r) => setTimeout(r, 80));
+      await sleep(80);
       expect(await b.putIfAbsent('short', 'run-2', 60_000)).toBe('run-2');
     });
 

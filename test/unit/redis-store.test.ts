@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisRunStore } from '../../src/store/redis';
 import type { Run } from '../../src/runs/types';
 import { aSession, runStoreContract } from './run-store-contract';
+import { sleep } from '../helpers';
 
 // Needs Redis at 127.0.0.1:6379 (scripts/ensure-services.sh starts it): fails, never skips, without it.
 const filePrefix = `test:${randomUUID()}:`;
@@ -204,6 +205,3 @@ describe('RedisRunStore', () => {
   });
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -8,6 +8,7 @@ import type { ChecklyOperation } from '../../src/checkly/operation';
 import { PostBudget } from '../../src/slack/post-budget';
 import { UpdateBudget } from '../../src/slack/update-budget';
 import { slidingPeak } from '../../bench/measure';
+import { sleep } from '../helpers';
 
 // Needs Redis at 127.0.0.1:6379 (scripts/ensure-services.sh starts it): fails, never skips, without it.
 // Real time and real Redis: windows of a second or less keep the tests short.
@@ -21,7 +22,6 @@ function connect(): Redis {
   return redis;
 }
 const freshKey = (): string => `${filePrefix}${++keys}:`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterAll(async () => {
   const redis = connect();
