@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     { what: 'GET ?wait=60, 100 clients on 20 runs: final → answer p95 < 1 s', value: late, ok: late.p95 < 1000 },
   ];
   const line = (v: ReturnType<typeof spread>) => `n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms`;
-  const walls = (b: Bursts) => b.wallMs.map((ms, i) => `${ms.toFixed(0)}/${b.benchBusyMs[i]!.toFixed(0)}`).join(', ') + ' ms';
+  const walls = (b: Bursts) => `${b.wallMs.map((ms, i) => `${ms.toFixed(0)}/${b.benchBusyMs[i]!.toFixed(0)}`).join(', ')} ms`;
   const perPost = (b: Bursts) => b.busyPerPostMs.map((ms) => ms.toFixed(2)).join(', ');
   const details: Record<string, string[]> = {
     [rows[0]!.what]: [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 /**
  * checkly-slack-run: starts a run through checkly-slack's HTTP API (docs/ci-api.md), prints the Slack
  * permalink at once, and with --wait follows the run to its end and prints a summary table.

@@ -152,6 +152,7 @@ function mrkdwn(text: string): string {
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<b>$2</b>')
     .replace(/(^|[\s(])_([^_\n]+)_/g, '$1<i>$2</i>')
     .replace(/\n/g, '<br>');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks the code blocks set aside above; no text has one.
   return out.replace(/\u0000(\d+)\u0000/g, (_, i: string) => codeBlocks[Number(i)] ?? '');
 }
 

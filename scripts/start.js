@@ -2,7 +2,7 @@
 // `npm start`: runs the built app (dist/app.js), building first only when dist/ is missing or older
 // than src/. A production install (`npm ci --omit=dev`) has no compiler, so there it never builds:
 // ship dist/ with it (the Dockerfile does) or run `node dist/app.js` directly.
-'use strict';
+
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -99,7 +99,7 @@ export class RunApi {
 
   /** GET /api/v1/runs/{id} */
   serveRead(req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> {
-    return this.handle('read', req, res, (token, background) => this.read(token, req, res, String(req.params?.id ?? ''), background));
+    return this.handle('read', req, res, (_token, background) => this.read(req, res, String(req.params?.id ?? ''), background));
   }
 
   /**
@@ -271,7 +271,7 @@ export class RunApi {
     });
   }
 
-  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string, background: () => void): Promise<string> {
+  private async read(req: IncomingMessage, res: ServerResponse, id: string, background: () => void): Promise<string> {
     const wait = waitSeconds(new URL(req.url ?? '/', 'http://localhost').searchParams.get('wait'));
     const notFound = () => new ApiError('not_found', 'No run has this id (runs are kept for RUN_RETENTION_DAYS).');
     if (id === '' || id.length > 100) throw notFound();

@@ -115,13 +115,13 @@ function assertionLine(a: AssertionRow): string {
 /** Inline code for outside text: one line, no backticks (mrkdwn cannot escape them), `&<>` escaped. */
 function codeBlockLine(text: string, max: number): string {
   const body = escapeTruncated(oneLine(text).replace(/`/g, 'ˋ'), max);
-  return '`' + (body || ' ') + '`';
+  return `\`${body || ' '}\``;
 }
 
 /** A preformatted block of outside text; a ``` inside would end it, so backticks become look-alikes. */
 function codeBlock(text: string): string {
   const body = escapeTruncated(text.replace(/`/g, 'ˋ'), CODE_MAX - 8);
-  return '```\n' + (body.trim() === '' ? ' ' : body) + '\n```';
+  return `\`\`\`\n${body.trim() === '' ? ' ' : body}\n\`\`\``;
 }
 
 /** The check's page in Checkly, from a session link (`…/checks/{id}/check-sessions/{sid}`). */

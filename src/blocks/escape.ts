@@ -44,7 +44,7 @@ export function oneLine(s: string): string {
  */
 export function codeSpan(s: string, max: number): string {
   const body = escapeTruncated(oneLine(s).replace(/`/g, 'ˋ'), max - 2);
-  return '`' + (body === '' ? ' ' : body) + '`';
+  return `\`${body === '' ? ' ' : body}\``;
 }
 
 /** Only web links: anything else (`javascript:`, `slack://`) is shown as text. */

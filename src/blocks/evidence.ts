@@ -105,7 +105,8 @@ function whyLine(detail: ResultDetail): string | undefined {
     return `Assertion failed: ${what} expected ${expected}${actual}`;
   }
   const first = detail.errors[0]?.split(/\r?\n/).find((l) => l.trim() !== '');
-  return first ?? (detail.assertions.length > 0 ? describeAssertion(detail.assertions[0]!) : undefined);
+  const assertion = detail.assertions[0];
+  return first ?? (assertion !== undefined ? describeAssertion(assertion) : undefined);
 }
 
 /** "HTTP 500 Internal Server Error · 1.2s · GET https://…" for API checks; the time alone otherwise. */

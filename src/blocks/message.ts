@@ -44,7 +44,10 @@ export const LIMITS = {
 export function textLength(blocks: unknown): number {
   let total = 0;
   const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
     if (typeof x !== 'object' || x === null) return;
     const o = x as Record<string, unknown>;
     if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') {

@@ -6,7 +6,7 @@ import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
-import { escapeTruncated, link, mentionUser } from './escape';
+import { escapeTruncated, link, } from './escape';
 import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, textLength, type SlackMessage } from './message';

@@ -111,7 +111,8 @@ export class RedisSlidingWindow {
    */
   async take(reserve = 0): Promise<TakeResult> {
     const { redis, key, openMs } = this.options;
-    const member = `${this.prefix}:${(this.seq += 1)}`;
+    this.seq += 1;
+    const member = `${this.prefix}:${this.seq}`;
     const answer = Number(
       await runScript(redis, TAKE, [key], [String(this.windowMs), String(this.limit), String(reserve), member, String(openMs)]),
     );

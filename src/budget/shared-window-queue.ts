@@ -1,4 +1,4 @@
-import type { RedisSlidingWindow } from './redis-window';
+import type { RedisSlidingWindow, TakeResult } from './redis-window';
 import type { WindowTicket } from './sliding-window';
 import { PlaceWaiters, type Waiter, type WindowQueue } from './window-queue';
 
@@ -68,7 +68,7 @@ export class SharedWindowQueue extends PlaceWaiters implements PlaceQueue {
         reserve += window.limit - r.limit;
         restrictedFor = r.until - now;
       }
-      let taken;
+      let taken: TakeResult;
       try {
         taken = await window.take(reserve);
       } catch (err) {

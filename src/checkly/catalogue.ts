@@ -64,8 +64,8 @@ export function listCheckAlerts(client: CatalogueReader): Promise<CheckAlert[]> 
 export async function missingChecks(client: CatalogueReader, checkIds: readonly string[]): Promise<string[]> {
   const looked = await Promise.allSettled(checkIds.map((id) => getCheck(client, id)));
   const gone = checkIds.filter((_, i) => {
-    const r = looked[i]!;
-    return r.status === 'rejected' && r.reason instanceof NotFoundError;
+    const r = looked[i];
+    return r?.status === 'rejected' && r.reason instanceof NotFoundError;
   });
   if (gone.length > 0) return gone;
   const failed = looked.find((r): r is PromiseRejectedResult => r.status === 'rejected');

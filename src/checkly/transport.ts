@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { BadRequestError, NetworkError, RequestAbortedError } from './errors';
 import { Secrets } from '../shared/secrets';
 import type { ChecklyOperation } from './operation';
@@ -98,7 +98,7 @@ export class Transport {
    * repeated on doubt (the trigger), a fresh connection avoids that ambiguity for one handshake.
    */
   async send(req: HttpRequest): Promise<HttpAnswer> {
-    let response;
+    let response: AxiosResponse;
     try {
       response = await this.http.request({
         method: req.method,
@@ -149,7 +149,7 @@ export class Transport {
 
   /** One GET: with the API's headers, or, on a redirect's checked target, with none of them. */
   private async getBytes(req: HttpRequest, url: string, maxBytes: number, redirected?: CheckedTarget): Promise<Download & { location?: unknown }> {
-    let response;
+    let response: AxiosResponse<ArrayBuffer>;
     try {
       response = await axios.request<ArrayBuffer>({
         method: 'GET',

@@ -1,12 +1,13 @@
 import { renderCatalogueUnavailable, renderCheckList, renderFailingList, type ListedRow, type ListingContext } from '../blocks/listing';
 import type { SlackMessage } from '../blocks/message';
-import { failingChecks, searchChecks } from '../catalogue/model';
+import type { Served } from '../catalogue/cache';
+import { failingChecks, searchChecks, type Catalogue, type CheckCondition } from '../catalogue/model';
 import type { ListingDeps } from './deps';
 import { runErrorOf } from '../runs/types';
 
 /** `/checkly checks <words>`: the matches best first, with their state when Checkly tells it. */
 export async function listMatches(deps: ListingDeps, words: string): Promise<SlackMessage> {
-  let served;
+  let served: Served<Catalogue>;
   try {
     served = await deps.catalogue.get();
   } catch (err) {
@@ -24,8 +25,8 @@ export async function listMatches(deps: ListingDeps, words: string): Promise<Sla
 
 /** `/checkly failing`: GET /v1/check-statuses joined with the catalogue, worst first. */
 export async function listFailing(deps: ListingDeps): Promise<SlackMessage> {
-  let served;
-  let states;
+  let served: Served<Catalogue>;
+  let states: Served<Map<string, CheckCondition>>;
   try {
     [served, states] = await Promise.all([deps.catalogue.get(), deps.catalogue.conditions()]);
   } catch (err) {

@@ -40,7 +40,7 @@ export async function openPicker(
     return { text: fallback(line), blocks: [section(line)] };
   }
   if (cached || viewId === undefined) return undefined;
-  let view;
+  let view: ReturnType<typeof renderPicker>;
   try {
     view = renderPicker(meta, readyStatus(await deps.catalogue.get(), NO_CHOICE));
   } catch (err) {

@@ -96,11 +96,14 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
  */
 export async function gatherScreenshots(sessions: readonly Session[], opts: EvidenceDeps): Promise<Screenshot[]> {
   const candidates = sessions
-    .filter((s) => SCREENSHOT_TYPES.has(s.checkType) && s.status !== 'DEGRADED' && failingResult(s) !== undefined)
+    .filter((s) => SCREENSHOT_TYPES.has(s.checkType) && s.status !== 'DEGRADED')
+    .flatMap((session) => {
+      const result = failingResult(session);
+      return result ? [{ session, result }] : [];
+    })
     .slice(0, SCREENSHOTS_PER_RUN);
   const shots = await Promise.all(
-    candidates.map(async (session): Promise<Screenshot | undefined> => {
-      const result = failingResult(session)!;
+    candidates.map(async ({ session, result }): Promise<Screenshot | undefined> => {
       try {
         const fetching = opts.checkly.screenshot(session.checkId, result.resultId, SCREENSHOT_MAX_BYTES);
         // A process that stops does not wait for a download in flight: it hands the screenshots over.

@@ -4,7 +4,7 @@
  * one rerun; its parent shows a line about it (settlement.ts showInParent).
  */
 import { errorText } from '../shared/error-text';
-import type { Launcher } from './launch';
+import type { Launched, Launcher } from './launch';
 import type { RunnerState } from './runner-state';
 import { failingSessions, unfinishedSessions } from './status';
 import { changeRun } from './store';
@@ -78,7 +78,7 @@ export async function rerun(state: RunnerState, launcher: Launcher, parent: Run,
         p.reruns = p.reruns?.filter((r) => r.runId !== ref.runId);
       })
       .catch((err: unknown) => logger.warn({ runId: parent.id, err: errorText(err) }, 'could not release a rerun claim'));
-  let launched;
+  let launched: Launched;
   try {
     launched = await launcher.launch(run);
   } catch (err) {
@@ -127,8 +127,8 @@ function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Target | u
   const checkIds =
     kind === 'failed'
       ? [...new Set(failingSessions(parent).map((s) => s.checkId))]
-      : parent.sessions.some((s) => s.checkId === checkId)
-        ? [checkId!]
+      : checkId !== undefined && parent.sessions.some((s) => s.checkId === checkId)
+        ? [checkId]
         : [];
   return checkIds.length > 0 ? { tags: [], checkIds, all: false } : undefined;
 }

@@ -156,7 +156,7 @@ export class Settlement {
     const { state } = this;
     const { store, follower, now, logger } = state.deps;
     const held = follower.heldOutcomes(runId);
-    let changed;
+    let changed: Awaited<ReturnType<typeof changeRun<boolean>>>;
     try {
       changed = await changeRun(store, runId, (r) => {
         if (isRunOver(r) || r.phase === 'triggering') return false;

@@ -17,7 +17,7 @@ const TRAILING = /[.,;:!?)\]}]+$/;
 /** `url` with its secret-looking parameters' values as `•••` and without `user:password@`. */
 export function scrubUrl(url: string): string {
   const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*@)?/i.exec(url);
-  const out = authority ? authority[1]! + url.slice(authority[0].length) : url;
+  const out = authority ? `${authority[1]}${url.slice(authority[0].length)}` : url;
   const query = out.search(/[?#]/);
   if (query < 0) return out;
   // Both the query and the fragment carry parameters (OAuth answers put `access_token` in the fragment).

@@ -1,5 +1,5 @@
 /** The run domain put together: the run messages over Slack, the session follower, the runner and the run service. */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
 import { listCheckStatuses } from '../checkly/catalogue';

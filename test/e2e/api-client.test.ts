@@ -223,7 +223,8 @@ describe('checkly-slack-run against the app in its own process', () => {
   test('a 429 is asked again after its Retry-After, not refused; a refusal while waiting exits 2', async () => {
     let posts = 0;
     const front = await flakyFront((req) => {
-      if (req.method === 'POST' && (posts += 1) === 1) return { status: 429, headers: { 'Retry-After': '3' } };
+      if (req.method === 'POST') posts += 1;
+      if (req.method === 'POST' && posts === 1) return { status: 429, headers: { 'Retry-After': '3' } };
       if (req.method === 'GET') return { status: 401 };
       return undefined;
     });

@@ -22,9 +22,9 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { STATUS_GLYPH } from '../../src/blocks/order';
 import type { SessionStatus } from '../../src/runs/types';
-import { startFakeCheckly, type ChecklyOperation, type FakeCheckly, type RecordedRequest } from '../fakes/checkly';
+import { startFakeCheckly, type ChecklyOperation, type RecordedRequest } from '../fakes/checkly';
 import { blockActionsBody, postSigned, slashCommandBody } from '../fakes/sign';
-import { startFakeSlack, type FakeMessage, type FakeSlack, type SlackFault } from '../fakes/slack';
+import { startFakeSlack, type FakeMessage, type SlackFault } from '../fakes/slack';
 import { AppProcess } from './child';
 import { ACCOUNT_ID, SECRETS, blockActionsPayload, fakeEnv, findButton, messageText, waitFor } from './harness';
 import { sleep } from '../helpers';
@@ -381,7 +381,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (!isRunMessage(m) || !readRunMessage(m).final) continue;
       const user = /Triggered by <@(U0CHAOS\d+)>/.exec(messageText(m))?.[1];
       const family = user !== undefined ? actionOfUser.get(user)?.family : undefined;
-      if (!family || !family.actions.every(settledNow)) continue;
+      if (!family?.actions.every(settledNow)) continue;
       for (const actionId of ['run_rerun_failed', 'run_rerun_all', 'run_rerun_check:0', 'run_rerun_check:1']) {
         if (!clickedButtons.has(`${m.ts}:${actionId}`) && findButton(m.blocks ?? [], actionId)) candidates.push({ message: m, actionId, family });
       }
@@ -650,17 +650,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (options.logDir) {
     mkdirSync(options.logDir, { recursive: true });
     cluster.processes.forEach((p, i) => {
-      writeFileSync(path.join(options.logDir!, `proc-${i}.log`), p.lines.map((l) => JSON.stringify(l)).join('\n') + '\n' + p.stderr.join(''));
+      writeFileSync(path.join(options.logDir!, `proc-${i}.log`), `${p.lines.map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.join('')}`);
     });
     const calls = slack.calls.map((c) => JSON.stringify({ at: c.at, method: c.method, channel: c.args.channel, ts: c.args.ts, status: c.status, error: c.error, text: c.args.text }));
-    writeFileSync(path.join(options.logDir, 'slack-calls.log'), calls.join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'slack-calls.log'), `${calls.join('\n')}\n`);
     const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
-    writeFileSync(path.join(options.logDir, 'checkly-requests.log'), requests.join('\n') + '\n');
-    writeFileSync(path.join(options.logDir, 'outcomes.log'), outcomes.join('\n') + '\n');
-    writeFileSync(path.join(options.logDir, 'kills.log'), killLog.join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'checkly-requests.log'), `${requests.join('\n')}\n`);
+    writeFileSync(path.join(options.logDir, 'outcomes.log'), `${outcomes.join('\n')}\n`);
+    writeFileSync(path.join(options.logDir, 'kills.log'), `${killLog.join('\n')}\n`);
     const shown = [...slack.messages.values()].map((m) => JSON.stringify({ channel: m.channel, ts: m.ts, thread_ts: m.thread_ts, versions: m.versions.length, text: messageText(m) }));
-    writeFileSync(path.join(options.logDir, 'messages.log'), shown.join('\n') + '\n');
-    writeFileSync(path.join(options.logDir, 'actions.log'), actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n') + '\n');
+    writeFileSync(path.join(options.logDir, 'messages.log'), `${shown.join('\n')}\n`);
+    writeFileSync(path.join(options.logDir, 'actions.log'), `${actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n')}\n`);
   }
   await Promise.all([slack.close(), checkly.close()]);
   if (redis) {

@@ -1,4 +1,4 @@
-import net from 'node:net';
+
 import { SLASH_COMMAND_DEFAULTS } from '../fakes/sign';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
 import { freePort } from '../helpers';

@@ -387,9 +387,16 @@ class FakeChecklyServer implements FakeCheckly {
   private account(req: IncomingMessage, res: ServerResponse, record: RecordedRequest, id: string): void {
     if (this.overRateLimit(req, res, record)) return;
     const denied = this.authenticate(req.headers);
-    if (denied) return this.answer(res, record, denied.statusCode, denied);
-    if (id !== this.accountId) return this.answer(res, record, 404, apiError(404));
-    return this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
+    if (denied) {
+      this.answer(res, record, denied.statusCode, denied);
+      return;
+    }
+    if (id !== this.accountId) {
+      this.answer(res, record, 404, apiError(404));
+      return;
+    }
+    this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
+    return;
   }
 
   /** When the check's last result came: its last scheduled run, or the end of a session run here since. */
@@ -462,11 +469,20 @@ class FakeChecklyServer implements FakeCheckly {
 
   private trigger(res: ServerResponse, record: RecordedRequest, raw: string): void {
     const parsed = parseJson(raw);
-    if (!parsed.ok) return this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+    if (!parsed.ok) {
+      this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+      return;
+    }
     const valid = validateTrigger(parsed.value);
-    if (!valid.ok) return this.answer(res, record, 400, apiError(400, valid.message));
+    if (!valid.ok) {
+      this.answer(res, record, 400, apiError(400, valid.message));
+      return;
+    }
     const checks = matchingChecks(this.checkList, valid.value.target);
-    if (checks.length === 0) return this.answer(res, record, 404, apiError(404, 'No matching checks were found.'));
+    if (checks.length === 0) {
+      this.answer(res, record, 404, apiError(404, 'No matching checks were found.'));
+      return;
+    }
     const now = this.now();
     const sessions = checks.map((check) => {
       const session = newSession(check, this.accountId, now);
@@ -495,14 +511,23 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   private completion(res: ServerResponse, record: RecordedRequest, id: string, rawMaxWait: string | null): void {
-    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+    if (!isUuid(id)) {
+      this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+      return;
+    }
     const maxWait = validateMaxWait(rawMaxWait);
-    if (!maxWait.ok) return this.answer(res, record, 400, apiError(400, maxWait.message));
+    if (!maxWait.ok) {
+      this.answer(res, record, 400, apiError(400, maxWait.message));
+      return;
+    }
     const session = this.findSession(res, record, id);
     if (!session) return;
     const waiter: Waiter = { session, deadline: Date.now() + maxWait.value * 1000, maxWaitSeconds: maxWait.value, res, record };
     let set = this.waiters.get(session.id);
-    if (!set) this.waiters.set(session.id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.waiters.set(session.id, set);
+    }
     set.add(waiter);
     // A client that gives up (abort, timeout) must not leave a timer behind.
     res.on('close', () => this.release(waiter));
@@ -515,13 +540,15 @@ class FakeChecklyServer implements FakeCheckly {
     const now = this.now();
     if (isFinalStatus(statusAt(w.session, now))) {
       this.release(w);
-      return this.answer(w.res, w.record, 200, completionBody(w.session, now));
+      this.answer(w.res, w.record, 200, completionBody(w.session, now));
+      return;
     }
     const untilDeadline = w.deadline - Date.now();
     if (untilDeadline <= 0) {
       this.release(w);
       const message = `The check session did not complete within ${w.maxWaitSeconds} seconds.`;
-      return this.answer(w.res, w.record, 408, apiError(408, message));
+      this.answer(w.res, w.record, 408, apiError(408, message));
+      return;
     }
     const untilFinal = finalAt(w.session) - now;
     w.timer = setTimeout(() => this.checkWaiter(w), Math.max(1, Math.min(untilFinal, untilDeadline)));
@@ -535,11 +562,20 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   private cancel(res: ServerResponse, record: RecordedRequest, id: string, raw: string): void {
-    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+    if (!isUuid(id)) {
+      this.answer(res, record, 400, apiError(400, '"checkSessionId" must be a valid GUID'));
+      return;
+    }
     const parsed = parseJson(raw);
-    if (!parsed.ok) return this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+    if (!parsed.ok) {
+      this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+      return;
+    }
     const valid = validateCancel(parsed.value);
-    if (!valid.ok) return this.answer(res, record, 400, apiError(400, valid.message));
+    if (!valid.ok) {
+      this.answer(res, record, 400, apiError(400, valid.message));
+      return;
+    }
     const session = this.findSession(res, record, id);
     if (!session) return;
     // The spec: 204 once cancellation is dispatched, 404 only for an unknown session. A final session
@@ -558,22 +594,37 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   private getCheck(res: ServerResponse, record: RecordedRequest, id: string): void {
-    if (!isUuid(id)) return this.answer(res, record, 400, apiError(400, '"id" must be a valid GUID'));
+    if (!isUuid(id)) {
+      this.answer(res, record, 400, apiError(400, '"id" must be a valid GUID'));
+      return;
+    }
     const check = this.checkList.find((c) => c.id === id);
-    if (!check) return this.answer(res, record, 404, apiError(404, 'Not Found'));
+    if (!check) {
+      this.answer(res, record, 404, apiError(404, 'Not Found'));
+      return;
+    }
     this.answer(res, record, 200, checkBody(check));
   }
 
   private checkResult(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string): void {
-    if (!isUuid(checkId)) return this.answer(res, record, 400, apiError(400, '"checkId" must be a valid GUID'));
-    if (!isUuid(resultId)) return this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
+    if (!isUuid(checkId)) {
+      this.answer(res, record, 400, apiError(400, '"checkId" must be a valid GUID'));
+      return;
+    }
+    if (!isUuid(resultId)) {
+      this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
+      return;
+    }
     const found = this.resultsById.get(resultId);
     const visible =
       found &&
       found.session.check.id === checkId &&
       isFinalStatus(statusAt(found.session, this.now())) &&
       visibleResults(found.session).includes(found.ref);
-    if (!found || !visible) return this.answer(res, record, 404, apiError(404, 'Check result not found.'));
+    if (!found || !visible) {
+      this.answer(res, record, 404, apiError(404, 'Check result not found.'));
+      return;
+    }
     this.answer(res, record, 200, checkResultBody(found.session, found.ref));
   }
 
@@ -593,7 +644,10 @@ class FakeChecklyServer implements FakeCheckly {
 
   private assets(res: ServerResponse, record: RecordedRequest, checkId: string, resultId: string, types: string[]): void {
     const bad = types.find((t) => !ASSET_TYPES.includes(t));
-    if (bad !== undefined) return this.answer(res, record, 400, apiError(400, `"type" must be one of [${ASSET_TYPES.join(', ')}]`));
+    if (bad !== undefined) {
+      this.answer(res, record, 400, apiError(400, `"type" must be one of [${ASSET_TYPES.join(', ')}]`));
+      return;
+    }
     const found = this.visibleResult(res, record, checkId, resultId);
     if (!found) return;
     const base = `${this.url}/v1/check-results/${checkId}/${resultId}/assets`;
@@ -605,7 +659,10 @@ class FakeChecklyServer implements FakeCheckly {
     const found = this.visibleResult(res, record, checkId, resultId);
     if (!found) return;
     const entry = assetManifestBody(found.session, found.ref, [], () => '').assets[index];
-    if (!entry) return this.answer(res, record, 404, apiError(404, 'Asset not found.'));
+    if (!entry) {
+      this.answer(res, record, 404, apiError(404, 'Asset not found.'));
+      return;
+    }
     const token = uuid();
     this.storedAssets.set(token, entry.type === 'screenshot' ? fakePng(found.session.check.screenshotBytes) : Buffer.from(`${entry.name} of ${resultId}`));
     this.answer(res, record, 302, undefined, { Location: `/storage/${token}?X-Amz-Signature=fake${token.slice(0, 8)}` });

@@ -44,7 +44,10 @@ function isObject(value: unknown): value is Json {
 export function blocksTextLength(blocks: unknown): number {
   let total = 0;
   const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
     if (!isObject(x)) return;
     if ((x.type === 'plain_text' || x.type === 'mrkdwn') && typeof x.text === 'string') {
       total += x.text.length;
@@ -71,14 +74,21 @@ export function blocksProblems(blocks: unknown): string[] {
   /** A text object: the right type, a non-empty string, within `max`. */
   const textObject = (value: unknown, max: number, pointer: string, plainOnly = false): void => {
     if (!isObject(value) || (value.type !== 'plain_text' && (plainOnly || value.type !== 'mrkdwn'))) {
-      return problem(plainOnly ? 'must be a plain_text object' : 'must be a text object', pointer);
+      problem(plainOnly ? 'must be a plain_text object' : 'must be a text object', pointer);
+      return;
     }
-    if (typeof value.text !== 'string' || value.text.length === 0) return problem('must be more than 0 characters', `${pointer}/text`);
+    if (typeof value.text !== 'string' || value.text.length === 0) {
+      problem('must be more than 0 characters', `${pointer}/text`);
+      return;
+    }
     tooLong(value.text, max, `${pointer}/text`);
   };
 
   const element = (el: unknown, at: string): void => {
-    if (!isObject(el)) return problem('must be an object', at);
+    if (!isObject(el)) {
+      problem('must be an object', at);
+      return;
+    }
     if (typeof el.action_id === 'string') {
       tooLong(el.action_id, LIMITS.id, `${at}/action_id`);
       if (actionIds.has(el.action_id)) problem(`duplicate action_id ${el.action_id}`, `${at}/action_id`);
@@ -88,7 +98,10 @@ export function blocksProblems(blocks: unknown): string[] {
       const options = Array.isArray(el.options) ? el.options : [];
       if (options.length === 0 || options.length > LIMITS.selectOptions) problem(`must have 1 to ${LIMITS.selectOptions} items`, `${at}/options`);
       options.forEach((o: unknown, j) => {
-        if (!isObject(o)) return problem('must be an object', `${at}/options/${j}`);
+        if (!isObject(o)) {
+          problem('must be an object', `${at}/options/${j}`);
+          return;
+        }
         textObject(o.text, LIMITS.optionText, `${at}/options/${j}/text`, true);
         if (typeof o.value !== 'string') problem('must be a string', `${at}/options/${j}/value`);
         tooLong(o.value, LIMITS.optionValue, `${at}/options/${j}/value`);
@@ -101,7 +114,10 @@ export function blocksProblems(blocks: unknown): string[] {
     tooLong(el.url, LIMITS.buttonUrl, `${at}/url`);
     if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') problem('must be primary or danger', `${at}/style`);
     if (el.confirm !== undefined) {
-      if (!isObject(el.confirm)) return problem('must be an object', `${at}/confirm`);
+      if (!isObject(el.confirm)) {
+        problem('must be an object', `${at}/confirm`);
+        return;
+      }
       if (el.confirm.title !== undefined) textObject(el.confirm.title, LIMITS.confirmTitle, `${at}/confirm/title`, true);
       textObject(el.confirm.text, LIMITS.confirmText, `${at}/confirm/text`);
       if (el.confirm.confirm !== undefined) textObject(el.confirm.confirm, LIMITS.confirmButton, `${at}/confirm/confirm`, true);
@@ -112,7 +128,10 @@ export function blocksProblems(blocks: unknown): string[] {
   if (blocks.length > LIMITS.blocks) problem(`must be less than ${LIMITS.blocks + 1} items`, '/blocks');
   blocks.forEach((block: unknown, i) => {
     const at = `/blocks/${i}`;
-    if (!isObject(block) || typeof block.type !== 'string') return problem('must have a type', at);
+    if (!isObject(block) || typeof block.type !== 'string') {
+      problem('must have a type', at);
+      return;
+    }
     if (typeof block.block_id === 'string') {
       tooLong(block.block_id, LIMITS.id, `${at}/block_id`);
       if (blockIds.has(block.block_id)) problem(`duplicate block_id ${block.block_id}`, `${at}/block_id`);
@@ -124,7 +143,9 @@ export function blocksProblems(blocks: unknown): string[] {
         if (block.text === undefined && fields.length === 0) problem('must have text or fields', at);
         if (block.text !== undefined) textObject(block.text, LIMITS.sectionText, `${at}/text`);
         if (fields.length > LIMITS.sectionFields) problem(`must be less than ${LIMITS.sectionFields + 1} items`, `${at}/fields`);
-        fields.forEach((f: unknown, j) => textObject(f, LIMITS.sectionField, `${at}/fields/${j}`));
+        fields.forEach((f: unknown, j) => {
+          textObject(f, LIMITS.sectionField, `${at}/fields/${j}`);
+        });
         if (block.accessory !== undefined) element(block.accessory, `${at}/accessory`);
         break;
       }
@@ -137,11 +158,10 @@ export function blocksProblems(blocks: unknown): string[] {
         const elements = Array.isArray(block.elements) ? block.elements : [];
         if (elements.length === 0) problem('must have at least 1 item', `${at}/elements`);
         if (elements.length > max) problem(`must be less than ${max + 1} items`, `${at}/elements`);
-        elements.forEach((el: unknown, j) =>
-          block.type === 'context' && isObject(el) && (el.type === 'mrkdwn' || el.type === 'plain_text')
-            ? textObject(el, LIMITS.contextText, `${at}/elements/${j}`)
-            : element(el, `${at}/elements/${j}`),
-        );
+        for (const [j, el] of elements.entries()) {
+          if (block.type === 'context' && isObject(el) && (el.type === 'mrkdwn' || el.type === 'plain_text')) textObject(el, LIMITS.contextText, `${at}/elements/${j}`);
+          else element(el, `${at}/elements/${j}`);
+        }
         break;
       }
       default:

@@ -49,7 +49,8 @@ export function fileMethods(ctx: FileContext, uploads: Map<string, FakeUpload>):
       if (filename === '') return ctx.refuse('files.getUploadURLExternal', 'invalid_arguments', { errors: ['filename is required'] });
       if (!Number.isInteger(length) || length < 1) return ctx.refuse('files.getUploadURLExternal', 'invalid_arguments', { errors: ['length must be a positive integer'] });
       if (length > MAX_FILE_BYTES) return ctx.refuse('files.getUploadURLExternal', 'file_too_large');
-      const fileId = `F${String((counter += 1)).padStart(9, '0')}`;
+      counter += 1;
+      const fileId = `F${String(counter).padStart(9, '0')}`;
       const upload: FakeUpload = { fileId, filename, length };
       if (typeof args.alt_text === 'string') upload.altText = args.alt_text;
       uploads.set(fileId, upload);

@@ -121,13 +121,15 @@ export function viewProblems(view: unknown): string[] {
     tooLong(problems, textOf(block.label), MODAL_LIMITS.label, `${at}/label/text`);
     tooLong(problems, textOf(block.hint), MODAL_LIMITS.label, `${at}/hint/text`);
     const el = block.element;
-    if (!isObject(el) || typeof el.action_id !== 'string') return problems.push(`must have an element with an action_id [json-pointer:${at}/element]`);
+    if (!isObject(el) || typeof el.action_id !== 'string') {
+      problems.push(`must have an element with an action_id [json-pointer:${at}/element]`);
+      return;
+    }
     tooLong(problems, textOf(el.placeholder), MODAL_LIMITS.placeholder, `${at}/element/placeholder/text`);
     if (el.type === 'checkboxes') problems.push(...optionProblems(el.options, `${at}/element/options`, 10));
     if ((el.type === 'static_select' || el.type === 'multi_static_select') && el.options !== undefined) {
       problems.push(...optionProblems(el.options, `${at}/element/options`, MODAL_LIMITS.options));
     }
-    return undefined;
   });
   if (hasInput && !textOf(view.submit)) problems.push('must have a submit button with inputs [json-pointer:/view/submit]');
   return problems;

@@ -1,7 +1,7 @@
 import { loadApiConfig } from '../../src/api/config';
 import { TokenCheck } from '../../src/api/auth';
 
-const SECRET_A = 'a'.repeat(31) + 'A';
+const SECRET_A = `${'a'.repeat(31)}A`;
 const SECRET_B = '0123456789abcdef0123456789abcdef';
 
 describe('RUN_API_TOKENS', () => {

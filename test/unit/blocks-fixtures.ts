@@ -45,7 +45,10 @@ export interface FoundText {
 export function textsOf(blocks: unknown): FoundText[] {
   const found: FoundText[] = [];
   const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
     if (typeof x !== 'object' || x === null) return;
     const o = x as Record<string, unknown>;
     if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') {
@@ -81,7 +84,10 @@ export interface FoundButton {
 export function buttonsOf(blocks: unknown): FoundButton[] {
   const found: FoundButton[] = [];
   const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
+    if (Array.isArray(x)) {
+      x.forEach(walk);
+      return;
+    }
     if (typeof x !== 'object' || x === null) return;
     const o = x as Record<string, unknown>;
     if (o.type === 'button') {

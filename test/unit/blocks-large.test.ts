@@ -314,7 +314,9 @@ describe('a run message holds under 10,000 characters of text, whatever the run'
     // In full: each shown row has its whole 200-character error.
     const errorLines = rows.filter((l) => l.includes('↳ failed in'));
     expect(errorLines).toHaveLength(failedRows.length);
-    errorLines.forEach((l, i) => expect(l).toContain(`\`${error200(i)}\``));
+    errorLines.forEach((l, i) => {
+      expect(l).toContain(`\`${error200(i)}\``);
+    });
     expect(rows).toContain(`❌ …and ${80 - failedRows.length} more failed (listed in the thread)`);
     expect(rows).toContain('✅ 40 more checks passed');
     expect(rows.some((l) => l.startsWith('✅ *<'))).toBe(false);

@@ -10,7 +10,7 @@ import {
 import { renderRun, type RenderRunOptions } from '../../src/blocks/run';
 import { renderRow } from '../../src/blocks/rows';
 import type { Run, RunError } from '../../src/runs/types';
-import { T0, allMrkdwn, buttonsOf, makeRun, makeSession, mrkdwnOf } from './blocks-fixtures';
+import { T0, allMrkdwn, buttonsOf, makeRun, makeSession, } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
 
 const OPTS: RenderRunOptions = { now: T0 + 90_000, interactive: true, checklyAppUrl: 'https://app.checklyhq.com/runs/1' };
@@ -375,7 +375,7 @@ describe('renderRun: snapshot', () => {
     // The failing checks' Details menu: one element in the actions block, failing rows in row order.
     const menu = (msg.blocks.at(-1) as unknown as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.type === 'static_select');
     expect(menu?.action_id).toBe('run_details');
-    expect((menu?.options as Array<{ value: string }>).map((o) => o.value)).toEqual([
+    expect((menu?.options as Array<{ value: string }> | undefined)?.map((o) => o.value)).toEqual([
       '{"run":"run-1","check":"check-1"}',
       '{"run":"run-1","check":"check-2"}',
     ]);

@@ -104,11 +104,11 @@ function source(over: Partial<EvidenceSource> = {}): EvidenceSource & { calls: s
   const calls: string[] = [];
   return {
     calls,
-    getCheckResult: async (checkId, resultId, op) => {
+    getCheckResult: async (_checkId, resultId, op) => {
       calls.push(`${op}:${resultId}`);
       return { ...browserResult, id: resultId };
     },
-    getAssets: async (checkId, resultId) => {
+    getAssets: async (_checkId, resultId) => {
       calls.push(`assets:${resultId}`);
       return { assets: [{ type: 'screenshot', name: 'failure.png', url: `https://api/${resultId}`, contentType: 'image/png', source: { type: 'check-result' } }] };
     },
@@ -134,7 +134,7 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
     const [gone, slow] = failing(2);
     let slowSignal: AbortSignal | undefined;
     const src = source({
-      getCheckResult: async (checkId, resultId, op, signal) => {
+      getCheckResult: async (_checkId, resultId, _op, signal) => {
         if (resultId === gone!.results![0]!.resultId) throw new NotFoundError({ operation: 'evidence', path: '/v1/check-results', checklyMessage: 'Not found', status: 404 });
         slowSignal = signal;
         return new Promise<CheckResult>(() => undefined);

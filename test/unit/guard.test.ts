@@ -6,9 +6,22 @@ function deps(policy: GuardDeps['access']['policy']) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: 'info', destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
   const d: GuardDeps = {
-    access: { policy, usergroups: { groupsOf: async () => (order.push('groups'), ['S1']) } },
+    access: {
+      policy,
+      usergroups: {
+      groupsOf: async () => {
+        order.push('groups');
+        return ['S1'];
+      },
+    },
+  },
     metrics: { refused: (rule) => void order.push(`metric:${rule}`) },
-    logger: { info: (...args: Parameters<typeof logger.info>) => (order.push('audit'), logger.info(...args)) } as GuardDeps['logger'],
+    logger: {
+      info: (...args: Parameters<typeof logger.info>) => {
+        order.push('audit');
+        logger.info(...args);
+      },
+    } as GuardDeps['logger'],
   };
   return { d, order, lines };
 }

@@ -533,7 +533,11 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
     test('a run whose screenshots were handed over gets them once from the next process, and no second reply', async () => {
       const chat = new FakeChat();
       const added: string[] = [];
-      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => (added.push(`${r.id} ${threadTs}`), 'added') });
+      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => {
+          added.push(`${r.id} ${threadTs}`);
+          return 'added';
+        },
+      });
       const handedOver = run('r1', ['FAILED'], { ts: '1700000000.000009', repliedAt: 5, screenshotsDue: true });
       const outcome = messages.finished(handedOver);
       await jest.advanceTimersByTimeAsync(10);

@@ -248,7 +248,9 @@ describe('cause 2: a final state Slack did not take is shown later', () => {
     await runner.sweep();
     expect(messages.finals).toEqual([]);
     // That replica settles it: nothing is left for the sweep.
-    await store.update('just-over', (r) => void (r.settledAt = Date.now()));
+    await store.update('just-over', (r) => {
+      r.settledAt = Date.now();
+    });
     await jest.advanceTimersByTimeAsync(FINAL_GRACE_MS);
     await runner.sweep();
     expect(messages.finals).toEqual([]);

@@ -63,7 +63,7 @@ describe('what a user reads first agrees with itself', () => {
 
   test("GitHub's CI runs .ci/run on every push and pull request, on the lowest Node engines allows", () => {
     const workflow = read('.github/workflows/ci.yml');
-    expect(workflow).toMatch(/^on:\n  push:\n  pull_request:\n/m);
+    expect(workflow).toMatch(/^on:\n {2}push:\n {2}pull_request:\n/m);
     expect(workflow).toMatch(/^\s+run: bash \.ci\/run$/m);
     const floor = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
     expect(workflow).toMatch(new RegExp(`^\\s+image: node:${floor}-bookworm$`, 'm'));

@@ -49,25 +49,38 @@ class Checker {
   }
 
   text(where: string, t: unknown, max: number, kinds: ReadonlyArray<'plain_text' | 'mrkdwn'>): void {
-    if (!isObj(t)) return this.fail(where, 'missing text object');
-    if (typeof t.type !== 'string' || !kinds.includes(t.type as 'plain_text' | 'mrkdwn')) {
-      return this.fail(where, `text type ${String(t.type)} is not ${kinds.join(' or ')}`);
+    if (!isObj(t)) {
+      this.fail(where, 'missing text object');
+      return;
     }
-    if (typeof t.text !== 'string') return this.fail(where, 'text is not a string');
+    if (typeof t.type !== 'string' || !kinds.includes(t.type as 'plain_text' | 'mrkdwn')) {
+      this.fail(where, `text type ${String(t.type)} is not ${kinds.join(' or ')}`);
+      return;
+    }
+    if (typeof t.text !== 'string') {
+      this.fail(where, 'text is not a string');
+      return;
+    }
     if (t.text.length < 1) this.fail(where, 'text is empty');
     if (t.text.length > max) this.fail(where, `text is ${t.text.length} characters, limit ${max}`);
   }
 
   blockId(where: string, block: Obj): void {
     if (block.block_id === undefined) return;
-    if (typeof block.block_id !== 'string') return this.fail(where, 'block_id is not a string');
+    if (typeof block.block_id !== 'string') {
+      this.fail(where, 'block_id is not a string');
+      return;
+    }
     if (block.block_id.length > MAX_ID) this.fail(where, `block_id is ${block.block_id.length} characters`);
     if (this.blockIds.has(block.block_id)) this.fail(where, `block_id ${block.block_id} is not unique`);
     this.blockIds.add(block.block_id);
   }
 
   actionId(where: string, el: Obj): void {
-    if (typeof el.action_id !== 'string' || el.action_id === '') return this.fail(where, 'element without action_id');
+    if (typeof el.action_id !== 'string' || el.action_id === '') {
+      this.fail(where, 'element without action_id');
+      return;
+    }
     if (el.action_id.length > MAX_ID) this.fail(where, `action_id is ${el.action_id.length} characters`);
     if (this.actionIds.has(el.action_id)) this.fail(where, `action_id ${el.action_id} is not unique`);
     this.actionIds.add(el.action_id);
@@ -79,18 +92,28 @@ class Checker {
     if (el.placeholder !== undefined) this.text(`${where}.placeholder`, el.placeholder, MAX_PLACEHOLDER, ['plain_text']);
     const options = el.options;
     if (!Array.isArray(options) || options.length < 1 || options.length > MAX_SELECT_OPTIONS) {
-      return this.fail(where, `select needs 1 to ${MAX_SELECT_OPTIONS} options`);
+      this.fail(where, `select needs 1 to ${MAX_SELECT_OPTIONS} options`);
+      return;
     }
     options.forEach((o: unknown, i) => {
-      if (!isObj(o)) return this.fail(`${where}.options[${i}]`, 'not an object');
+      if (!isObj(o)) {
+        this.fail(`${where}.options[${i}]`, 'not an object');
+        return;
+      }
       this.text(`${where}.options[${i}].text`, o.text, MAX_OPTION_TEXT, ['plain_text']);
       if (typeof o.value !== 'string' || o.value.length > MAX_OPTION_VALUE) this.fail(`${where}.options[${i}]`, `value longer than ${MAX_OPTION_VALUE} or not a string`);
     });
   }
 
   button(where: string, el: Obj): void {
-    if (el.type === 'static_select') return this.select(where, el);
-    if (el.type !== 'button') return this.fail(where, `element type ${String(el.type)} is not checked here`);
+    if (el.type === 'static_select') {
+      this.select(where, el);
+      return;
+    }
+    if (el.type !== 'button') {
+      this.fail(where, `element type ${String(el.type)} is not checked here`);
+      return;
+    }
     this.text(`${where}.text`, el.text, MAX_BUTTON_TEXT, ['plain_text']);
     if (typeof el.action_id !== 'string' || el.action_id === '') {
       this.fail(where, 'button without action_id');
@@ -110,7 +133,10 @@ class Checker {
   }
 
   confirm(where: string, c: unknown): void {
-    if (!isObj(c)) return this.fail(where, 'not an object');
+    if (!isObj(c)) {
+      this.fail(where, 'not an object');
+      return;
+    }
     if (c.title !== undefined) this.text(`${where}.title`, c.title, MAX_CONFIRM_TITLE, ['plain_text']);
     this.text(`${where}.text`, c.text, MAX_CONFIRM_TEXT, ['plain_text', 'mrkdwn']);
     if (c.confirm !== undefined) this.text(`${where}.confirm`, c.confirm, MAX_CONFIRM_BUTTON, ['plain_text']);
@@ -118,17 +144,25 @@ class Checker {
   }
 
   block(where: string, block: unknown): void {
-    if (!isObj(block)) return this.fail(where, 'not an object');
+    if (!isObj(block)) {
+      this.fail(where, 'not an object');
+      return;
+    }
     this.blockId(where, block);
     switch (block.type) {
       case 'header':
-        return this.text(`${where}.text`, block.text, MAX_HEADER_TEXT, ['plain_text']);
+        this.text(`${where}.text`, block.text, MAX_HEADER_TEXT, ['plain_text']);
+        return;
       case 'section': {
         if (block.text === undefined && block.fields === undefined) this.fail(where, 'section without text or fields');
         if (block.text !== undefined) this.text(`${where}.text`, block.text, MAX_SECTION_TEXT, ['plain_text', 'mrkdwn']);
         if (block.fields !== undefined) {
           if (!Array.isArray(block.fields) || block.fields.length > MAX_FIELDS) this.fail(where, `more than ${MAX_FIELDS} fields`);
-          else block.fields.forEach((f, i) => this.text(`${where}.fields[${i}]`, f, MAX_FIELD_TEXT, ['plain_text', 'mrkdwn']));
+          else {
+            block.fields.forEach((f, i) => {
+              this.text(`${where}.fields[${i}]`, f, MAX_FIELD_TEXT, ['plain_text', 'mrkdwn']);
+            });
+          }
         }
         if (block.accessory !== undefined) {
           if (!isObj(block.accessory)) this.fail(where, 'accessory is not an object');
@@ -139,23 +173,30 @@ class Checker {
       case 'context': {
         const els = block.elements;
         if (!Array.isArray(els) || els.length < 1 || els.length > MAX_CONTEXT_ELEMENTS) {
-          return this.fail(where, `context needs 1 to ${MAX_CONTEXT_ELEMENTS} elements`);
+          this.fail(where, `context needs 1 to ${MAX_CONTEXT_ELEMENTS} elements`);
+          return;
         }
-        els.forEach((e, i) => this.text(`${where}.elements[${i}]`, e, MAX_CONTEXT_TEXT, ['plain_text', 'mrkdwn']));
+        els.forEach((e, i) => {
+          this.text(`${where}.elements[${i}]`, e, MAX_CONTEXT_TEXT, ['plain_text', 'mrkdwn']);
+        });
         return;
       }
       case 'actions': {
         const els = block.elements;
         if (!Array.isArray(els) || els.length < 1 || els.length > MAX_ACTIONS_ELEMENTS) {
-          return this.fail(where, `actions needs 1 to ${MAX_ACTIONS_ELEMENTS} elements`);
+          this.fail(where, `actions needs 1 to ${MAX_ACTIONS_ELEMENTS} elements`);
+          return;
         }
-        els.forEach((e, i) => (isObj(e) ? this.button(`${where}.elements[${i}]`, e) : this.fail(where, 'element not an object')));
+        els.forEach((e, i) => {
+          (isObj(e) ? this.button(`${where}.elements[${i}]`, e) : this.fail(where, 'element not an object'));
+        });
         return;
       }
       case 'divider':
         return;
       default:
-        return this.fail(where, `block type ${String(block.type)} is not checked by this helper`);
+        this.fail(where, `block type ${String(block.type)} is not checked by this helper`);
+        return;
     }
   }
 }
@@ -181,7 +222,9 @@ export function slackLimitViolations(message: unknown, options: LimitOptions = {
       checker.fail('blocks', 'not an array');
     } else {
       if (message.blocks.length > maxBlocks) checker.fail('blocks', `${message.blocks.length} blocks, limit ${maxBlocks}`);
-      message.blocks.forEach((b, i) => checker.block(`blocks[${i}]`, b));
+      message.blocks.forEach((b, i) => {
+        checker.block(`blocks[${i}]`, b);
+      });
       const text = blocksTextLength(message.blocks);
       if (!view && text > MAX_BLOCKS_TEXT) checker.fail('blocks', `${text} characters of text in all, Slack refuses above ${MAX_BLOCKS_TEXT}`);
     }
