@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { CustomRoute } from '@slack/bolt';
 import { guard, type GuardDeps } from '../guard';
-import { audit } from '../ops/audit';
+import { audit, auditStart } from '../ops/audit';
 import type { Logger } from '../shared/log';
 import type { RunRequest, RunService, StartResult } from '../runs/service';
 import type { Foreground } from '../shared/foreground';
@@ -221,14 +221,9 @@ export class RunApi {
       onStored: posted,
     };
     const started = runs.start(request);
-    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
+    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token };
     void started.then(
-      (result) => {
-        if ('run' in result) {
-          const { run } = result;
-          audit(logger, { action: 'trigger', ...who, runId: run.id, sessions: run.sessions.map((s) => s.sessionId), outcome: run.phase === 'error' ? 'failed' : 'started', reason: run.error?.kind });
-        }
-      },
+      (result) => auditStart(logger, who, body.target, result),
       () => undefined,
     );
     let first: { run: Run } | { result: StartResult };
@@ -246,7 +241,6 @@ export class RunApi {
     const { result } = first;
     if ('unreachable' in result) {
       await claim?.release().catch(() => undefined);
-      audit(logger, { action: 'trigger', ...who, sessions: [], outcome: 'unreachable', reason: result.unreachable });
       throw unreachableError(body.channel, result.unreachable);
     }
     if (result.run.error?.kind === 'not_posted') {

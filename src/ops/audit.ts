@@ -72,7 +72,7 @@ function clip(text: string): string {
 /** The audit line of a trigger that got as far as Runner.start: started, failed, or unreachable. */
 export function auditStart(
   logger: Pick<Logger, 'info'>,
-  who: Pick<AuditEvent, 'userId' | 'teamId' | 'channelId' | 'via'>,
+  who: Pick<AuditEvent, 'userId' | 'teamId' | 'channelId' | 'via' | 'token'>,
   target: Target,
   started: StartResult,
 ): void {
