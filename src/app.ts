@@ -8,6 +8,7 @@ import type { RedirectPolicy } from './checkly/redirects';
 import type { Config } from './config';
 import { createLogger, type Logger } from './shared/log';
 import { Metrics } from './ops/metrics';
+import { runAudit } from './ops/run-audit';
 import { runMetrics } from './ops/run-metrics';
 import { Foreground } from './shared/foreground';
 import { openState } from './store/open';
@@ -84,6 +85,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const { runner, follower, runs } = buildRunner(deps, messages);
   // The way back: what happens to runs, as the runner tells it.
   runner.observe(runMetrics(metrics));
+  runner.observe(runAudit(logger));
   runner.observe(runApi.observer);
   registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 

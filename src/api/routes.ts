@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { CustomRoute } from '@slack/bolt';
 import { guard, type GuardDeps } from '../guard';
-import { audit, auditStart } from '../ops/audit';
+import { audit } from '../ops/audit';
 import type { Logger } from '../shared/log';
 import type { RunRequest, RunService, StartResult } from '../runs/service';
 import type { Foreground } from '../shared/foreground';
@@ -221,11 +221,6 @@ export class RunApi {
       onStored: posted,
     };
     const started = runs.start(request);
-    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token };
-    void started.then(
-      (result) => auditStart(logger, who, body.target, result),
-      () => undefined,
-    );
     let first: { run: Run } | { result: StartResult };
     try {
       first = await Promise.race([whenPosted.then((run) => ({ run })), started.then((result) => ({ result }))]);

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed, renderRunNotPosted } from '../blocks/ephemeral';
 import { renderRefusal } from '../blocks/refusal';
-import { auditStart, auditTarget } from '../ops/audit';
+import { auditTarget } from '../ops/audit';
 import type { Logger } from '../shared/log';
 import type { RunService } from '../runs/service';
 import { errorText } from '../shared/error-text';
@@ -100,7 +100,6 @@ function answer(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
       return;
     }
     await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });
-    const who = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command' as const };
     try {
       const started = await deps.runs.start({
         teamId: command.team_id,
@@ -110,7 +109,6 @@ function answer(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
         refreshCache: parsed.refreshCache,
         origin: { kind: 'command', userId: command.user_id },
       });
-      auditStart(deps.logger, who, parsed.target, started);
       if ('unreachable' in started) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });
       } else if (started.run.error?.kind === 'not_posted') {

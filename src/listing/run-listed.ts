@@ -4,7 +4,7 @@ import { renderNotInChannel, renderStartFailed } from '../blocks/ephemeral';
 import { renderCatalogueUnavailable, renderChecksGone, parseRunValue } from '../blocks/listing';
 import { renderUnknownRun } from '../blocks/clicks';
 import { guarded } from '../guard/slack';
-import { auditStart, auditTarget } from '../ops/audit';
+import { auditTarget } from '../ops/audit';
 import { runErrorOf, type Target } from '../runs/types';
 import { errorText } from '../shared/error-text';
 import type { ListingDeps } from './deps';
@@ -69,7 +69,6 @@ export function runListedAction(deps: ListingDeps): Array<Middleware<ButtonArgs>
       const userId = args.body.user.id;
       try {
         const started = await deps.runs.start({ teamId: who(args).teamId, channel, requester: userId, target, refreshCache: false, origin: { kind: 'button', userId } });
-        auditStart(deps.logger, who(args), target, started);
         if ('unreachable' in started) await note(args, renderNotInChannel(deps.commandName, started.unreachable));
       } catch (err) {
         deps.logger.error({ err: errorText(err), channel }, 'starting a run from a list failed');

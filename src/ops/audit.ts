@@ -5,7 +5,6 @@
  */
 import type { Logger } from '../shared/log';
 import { describeTarget } from '../grammar/describe';
-import type { StartResult } from '../runs/runner';
 import type { RunOrigin, Target } from '../runs/types';
 
 export type AuditAction = 'trigger' | 'rerun' | 'cancel';
@@ -67,26 +66,4 @@ export function auditTarget(target: Target): string {
 function clip(text: string): string {
   const chars = [...text];
   return chars.length > MAX_TARGET_LENGTH ? `${chars.slice(0, MAX_TARGET_LENGTH).join('')}…` : text;
-}
-
-/** The audit line of a trigger that got as far as Runner.start: started, failed, or unreachable. */
-export function auditStart(
-  logger: Pick<Logger, 'info'>,
-  who: Pick<AuditEvent, 'userId' | 'teamId' | 'channelId' | 'via' | 'token'>,
-  target: Target,
-  started: StartResult,
-): void {
-  audit(logger, {
-    action: 'trigger',
-    ...who,
-    target: auditTarget(target),
-    ...('run' in started
-      ? {
-          runId: started.run.id,
-          sessions: started.run.sessions.map((s) => s.sessionId),
-          outcome: started.run.phase === 'error' ? 'failed' : 'started',
-          reason: started.run.error?.kind,
-        }
-      : { sessions: [], outcome: 'unreachable', reason: started.unreachable }),
-  });
 }

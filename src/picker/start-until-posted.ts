@@ -1,10 +1,8 @@
-import { auditStart } from '../ops/audit';
 import type { PickerDeps } from './deps';
 import { within } from './status';
 import type { Unreachable } from '../runs/ports';
 import type { RunRequest, StartResult } from '../runs/runner';
 import { errorText } from '../shared/error-text';
-import type { Target } from '../runs/types';
 
 export type Posting =
   | { kind: 'posted' }
@@ -21,8 +19,6 @@ export type Posting =
 export async function startUntilPosted(
   deps: Pick<PickerDeps, 'runs' | 'logger'>,
   request: Omit<RunRequest, 'onPosted'>,
-  who: Parameters<typeof auditStart>[1],
-  target: Target,
   waitMs: number,
 ): Promise<{ posting: Posting; done: Promise<StartResult | undefined> }> {
   let reportPosted: (posting: Posting) => void = () => undefined;
@@ -31,10 +27,6 @@ export async function startUntilPosted(
   });
   const done = deps.runs
     .start({ ...request, onPosted: (p) => reportPosted('unreachable' in p ? { kind: 'unreachable', why: p.unreachable } : { kind: 'posted' }) })
-    .then((result) => {
-      auditStart(deps.logger, who, target, result);
-      return result;
-    })
     .catch((err: unknown) => {
       deps.logger.error({ err: errorText(err), channel: request.channel }, 'starting a run from the picker failed');
       return undefined;

@@ -101,7 +101,7 @@ function start(deps: PickerDeps): Middleware<SubmitArgs> {
       refreshCache,
       origin: { kind: 'modal' as const, userId: who.userId },
     };
-    const { posting, done } = await startUntilPosted(deps, request, who, target, POST_WAIT_MS);
+    const { posting, done } = await startUntilPosted(deps, request, POST_WAIT_MS);
     if (posting.kind === 'unreachable') {
       await ack({ response_action: 'errors', errors: modalError(unreachableText(posting.why)) });
       return;

@@ -93,13 +93,19 @@ export class Runner {
     };
     // Nothing triggered when the post fails: the command answers the error.
     const launched = await this.launcher.launch(run, { onPosted: request.onPosted, onStored: request.onStored });
+    const { lifecycle } = this.state;
     switch (launched.kind) {
-      case 'unanswered':
-        return { run: await this.launcher.endUnposted(launched.run) };
+      case 'unanswered': {
+        const ended = await this.launcher.endUnposted(launched.run);
+        lifecycle.started(ended);
+        return { run: ended };
+      }
       case 'unreachable':
+        lifecycle.unreachable(run, launched.why);
         return { unreachable: launched.why };
       case 'not_recorded':
       case 'triggered':
+        lifecycle.started(launched.run);
         return { run: launched.run };
     }
   }

@@ -14,6 +14,7 @@ import { refusalText } from '../../src/blocks/refusal';
 import { checklyCommand, type CommandDeps } from '../../src/commands/checkly';
 import type { ListingDeps } from '../../src/listing/deps';
 import type { PickerDeps } from '../../src/picker/deps';
+import { runAudit } from '../../src/ops/run-audit';
 import { createLogger } from '../../src/shared/log';
 import { RunService } from '../../src/runs/service';
 import type { Session } from '../../src/runs/types';
@@ -29,6 +30,7 @@ function make(policy: AccessPolicy = { allowAll: false }) {
   const s = makeRunner();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) } });
+  s.runner.observe(runAudit(logger));
   const runs = new RunService({ runner: s.runner, permalinks: { of: async () => PERMALINK } });
   const refused: string[] = [];
   const common = { runs, commandName: '/checkly', logger, access: { policy }, metrics: { refused: (rule: string) => void refused.push(rule) } };

@@ -4,7 +4,9 @@
  */
 import { RunEvents } from '../../src/api/run-events';
 import { Metrics } from '../../src/ops/metrics';
+import { runAudit } from '../../src/ops/run-audit';
 import { runMetrics } from '../../src/ops/run-metrics';
+import { createLogger } from '../../src/shared/log';
 import { request, useRunnerFixture } from './runner-fixture';
 
 const make = useRunnerFixture();
@@ -82,5 +84,22 @@ describe('the runner tells its observers', () => {
     checkly.finish('s2', 'PASSED');
     await jest.advanceTimersByTimeAsync(1500);
     expect((await store.get(started.run.id))?.phase).toBe('final');
+  });
+
+  test('the audit trail: a line per run asked for, naming the person or the token, and what came of it', async () => {
+    const { runner, messages, start } = make();
+    const lines: Array<Record<string, unknown>> = [];
+    runner.observe(runAudit(createLogger({ level: 'info', destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } })));
+    await start();
+    await runner.start({ ...request, origin: { kind: 'modal', userId: 'U7' } });
+    await runner.start({ ...request, origin: { kind: 'api', token: 'deploy-web' } });
+    messages.postFailure = 'channel_not_found';
+    await runner.start(request);
+    expect(lines.map((l) => [l.action, l.userId, l.via, l.token, l.outcome, l.reason, (l.sessions as string[]).length, l.target])).toEqual([
+      ['trigger', 'U7', 'modal', undefined, 'started', undefined, 2, 'prod'],
+      ['trigger', 'api:deploy-web', 'api', 'deploy-web', 'started', undefined, 2, 'prod'],
+      ['trigger', 'U1', 'command', undefined, 'unreachable', 'channel_not_found', 0, 'prod'],
+    ]);
+    expect(lines.every((l) => l.audit === true && l.channelId === 'C1' && l.teamId === 'T1')).toBe(true);
   });
 });
