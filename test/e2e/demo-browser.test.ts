@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from './harness';
 
 /**
- * `npm run demo` in a real browser (Debian's chromium, which scripts/ensure-services.sh installs):
+ * `npm run demo` in a real browser (Debian's chromium, or CHROMIUM_PATH; scripts/ensure-services.sh says how to install it):
  * the page sends a signed slash command to the real app, the run message goes from running to final
  * live, Rerun failed and a confirmed Cancel work through signed block_actions. Writes docs/demo.png with DEMO_SCREENSHOT=1.
  */
@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-services.sh (npm test does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: scripts/ensure-services.sh says how to install one, or set CHROMIUM_PATH`);
   const port = await freePort();
   // As `npm run demo` runs it, with the simulated checks 20 times faster (2 min becomes 6 s).
   demo = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'demo/run.ts')], {
