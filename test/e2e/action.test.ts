@@ -3,11 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack';
-import { API_ENV, API_TOKENS } from './api-helpers';
-import { AppProcess } from './child';
-import { ACCOUNT_ID, SECRETS, fakeEnv, messageText } from './harness';
+import type { FakeCheckly } from '../fakes/checkly';
+import type { FakeSlack } from '../fakes/slack';
+import { API_TOKENS, startPipelineApp, type PipelineApp } from './api-helpers';
+import { messageText } from './harness';
 
 /**
  * action.yml as GitHub's runner runs it: the inputs with their defaults, the step's `env:` with its
@@ -107,35 +106,21 @@ async function runAction(withInputs: Record<string, string>, runId: string, cwd:
 describe('action.yml, run as the runner runs it, against the app in its own process', () => {
   let slack: FakeSlack;
   let checkly: FakeCheckly;
-  let app: AppProcess;
   let url: string;
   let cwd: string;
 
+  let pipeline: PipelineApp;
+
   beforeAll(async () => {
-    slack = await startFakeSlack({ botToken: SECRETS.botToken });
-    checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
-    checkly.addCheck({ name: 'Login API', tags: ['green'], durationMs: 300, locations: ['eu-west-1'] });
-    checkly.addCheck({ name: 'Checkout flow', tags: ['red'], durationMs: 300, outcome: 'FAILED', errorMessage: 'expected 200, got 503' });
-    app = await new AppProcess({
-      ...fakeEnv(slack, checkly),
-      ...API_ENV,
-      PORT: '0',
-      CHECKLY_POLL_WAIT_SECONDS: '2',
-      SLACK_UPDATE_INTERVAL_MS: '200',
-      LOG_LEVEL: 'info',
-      STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-action-')),
-    }).started(60_000);
-    url = `http://127.0.0.1:${app.port}`;
+    pipeline = await startPipelineApp();
+    ({ slack, checkly, url } = pipeline);
   }, 90_000);
 
   beforeEach(() => {
     cwd = mkdtempSync(path.join(tmpdir(), 'checkly-slack-action-step-'));
   });
 
-  afterAll(async () => {
-    if (app.exitCode === undefined) app.kill('SIGKILL');
-    await Promise.all([slack.close(), checkly.close()]);
-  });
+  afterAll(() => pipeline.close());
 
   const triggers = () => checkly.requests.filter((r) => r.op === 'trigger').length;
   const required = () => ({ url, token: API_TOKENS.deploy.secret, channel: 'C0FAKE' });
