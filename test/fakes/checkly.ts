@@ -664,7 +664,7 @@ class FakeChecklyServer implements FakeCheckly {
       return;
     }
     const token = uuid();
-    this.storedAssets.set(token, entry.type === 'screenshot' ? fakePng(found.session.check.screenshotBytes) : Buffer.from(`${entry.name} of ${resultId}`));
+    this.storedAssets.set(token, entry.type === 'screenshot' ? (found.session.check.screenshot ?? fakePng(found.session.check.screenshotBytes)) : Buffer.from(`${entry.name} of ${resultId}`));
     this.answer(res, record, 302, undefined, { Location: `/storage/${token}?X-Amz-Signature=fake${token.slice(0, 8)}` });
   }
 
