@@ -149,6 +149,11 @@ describe('the layers of src/', () => {
     expect(unused).toEqual([]);
   });
 
+  test('the access sequence is written once: only the guard checks access and counts refusals', () => {
+    const writers = files.filter((f) => /\b(checkAccess|decide)\(|\.refused\(/.test(readFileSync(path.join(SRC, f), 'utf8')));
+    expect(writers.sort()).toEqual([path.join('access', 'check.ts'), path.join('access', 'policy.ts'), path.join('guard', 'index.ts')]);
+  });
+
   test('runs/ imports only itself, shared/ and the logger, and no package but p-retry', () => {
     const outside = files
       .filter((f) => unitOf(f) === 'runs')
