@@ -167,6 +167,8 @@ describe('Idempotency-Key and wait across two replicas sharing Redis', () => {
         SLACK_UPDATE_INTERVAL_MS: '200',
         REDIS_URL: 'redis://127.0.0.1:6379',
         REDIS_PREFIX: prefix,
+        // Each token's minute is one for both replicas (the next test).
+        RUN_API_RATE_PER_MINUTE: '3',
         LOG_LEVEL: 'info',
       });
       if (!loaded.ok) throw new Error(loaded.problems.join('; '));
@@ -219,5 +221,22 @@ describe('Idempotency-Key and wait across two replicas sharing Redis', () => {
     expect(final.json).toMatchObject({ id, status: 'passed', counts: { passed: 1, running: 0 } });
     expect(triggers() - before).toBe(1);
     expect([...slack.messages.values()].filter((m) => m.thread_ts === undefined)).toHaveLength(1);
+  });
+  test("a token's runs a minute are counted for both replicas together, not per replica", async () => {
+    checkly.addCheck({ name: 'Rate API', tags: ['rate'], durationMs: 200 });
+    const rateBody = { channel: 'C0FAKE', target: 'rate' };
+    const secret = API_TOKENS.other.secret;
+    const answers = [];
+    for (const i of [0, 1, 0]) answers.push(await api(bases()[i]!, 'POST', RUNS, { body: rateBody, secret }));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    // The fourth of the minute, on the replica that started only one: refused, as on the other.
+    for (const base of bases().reverse()) {
+      const refused = await api(base, 'POST', RUNS, { body: rateBody, secret });
+      expect(refused.status).toBe(429);
+      expect(refused.json.error).toBe('rate_limited');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // Nothing left in flight for the apps' stop.
+    for (const answer of answers) await api(bases()[0]!, 'GET', `${RUNS}/${String(answer.json.id)}?wait=30`);
   });
 });
