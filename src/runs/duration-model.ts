@@ -48,6 +48,8 @@ export const MIN_EVENTS = 10;
 const PAST_KEPT = 10;
 /** Checks remembered (the most recently seen). */
 const MAX_CHECKS = 5_000;
+/** Sessions a relation is learned from: those of the most recently seen checks, enough to know its spread. */
+const MAX_EVENTS = 1_000;
 
 type Basis = 'status' | 'own';
 const BASES: readonly Basis[] = ['status', 'own'];
@@ -75,12 +77,6 @@ function reference(check: Pick<Known, 'pastMs' | 'responseTimes'>, basis: Basis)
 interface Relations {
   events: Map<string, number[]>;
   censored: Map<string, number[]>;
-}
-
-function add(map: Map<string, number[]>, key: string, value: number): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 export class DurationModel {
@@ -120,7 +116,8 @@ export class DurationModel {
    */
   plan(running: readonly RunningSession[]): DurationPlan {
     const relations: Relations = { events: new Map(), censored: new Map() };
-    for (const check of this.checks.values()) {
+    // The most recently seen checks first, until a relation has enough.
+    for (const check of [...this.checks.values()].reverse()) {
       const type = check.checkType ?? ALL_TYPES;
       const status = reference(check, 'status');
       if (status !== undefined) for (const ms of check.pastMs) if (ms > 0) addBoth(relations.events, type, 'status', Math.log(ms / status));
@@ -155,6 +152,12 @@ export class DurationModel {
 function addBoth(map: Map<string, number[]>, type: string, basis: Basis, value: number): void {
   add(map, `${basis}:${type}`, value);
   if (type !== ALL_TYPES) add(map, `${basis}:${ALL_TYPES}`, value);
+}
+
+function add(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (list.length < MAX_EVENTS) list.push(value);
 }
 
 /** The relations at one moment, placing each session followed. */

@@ -420,8 +420,8 @@ export class SessionFollower {
   private learn(entry: Entry, session: FinalSession): void {
     if (session.status === 'CANCELLED' || !(session.timeElapsed > 0)) return;
     this.options.durations?.learn(session.checkId, session.timeElapsed);
+    // The plan takes it in when it is next built (REPLAN_MS at most): a burst of ends builds it once.
     this.model.learn(session.checkId, entry.checkType, session.timeElapsed);
-    this.plan = undefined;
   }
 
   /** The outcome of a final session, with the first error of its first failing location. */
