@@ -34,5 +34,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form, node as PID 1's only child via --init (compose: init: true) or directly: SIGTERM reaches
-# node, which hands its runs over and exits within 8 s.
+# node, which answers its waiting requests, hands its runs over and exits within the 10 s grace
+# (compose's stop_grace_period; `docker stop` waits 10 s too).
 CMD ["node", "dist/app.js"]

@@ -7,9 +7,13 @@
  * Plain Node 20 (global fetch, util.parseArgs), no dependency: CI images can run this one file.
  * Exit codes: 0 passed or degraded (or started, without --wait); 1 failed, cancelled, error or
  * timed out; 2 bad usage, the app unreachable, or the request refused.
+ *
+ * An app that is restarting or overloaded (5xx, 408, 429, no answer) is asked again with backoff and
+ * jitter, never sooner than a second after the last request, until --timeout: a rolling deploy of the
+ * app holds a pipeline up for a while, never fails it, and is not flooded by it.
  */
 const { parseArgs } = require('node:util');
-const { randomUUID } = require('node:crypto');
+const { createHash, randomUUID } = require('node:crypto');
 
 const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --target <target> [options]
 
@@ -22,17 +26,20 @@ const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --targe
   --thread <ts>            post the run message in this thread
   --notify <ids>           user (U…) or group (S…) IDs to mention when anything failed; comma-separated
   --wait                   follow the run to its end and exit by its result
-  --timeout <seconds>      how long --wait waits (default 900)
-  --idempotency-key <key>  the same key answers the same run (default: from CI variables, e.g.
-                           GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT; else a new one per invocation)
+  --timeout <seconds>      how long to keep trying and waiting, all told (default 900)
+  --idempotency-key <key>  the same key answers the same run (default: from the CI job and step,
+                           e.g. GITHUB_RUN_ID, GITHUB_JOB and GITHUB_ACTION, and the request;
+                           else a new one per invocation)
   -h, --help               this text
 
 Exit codes: 0 passed or degraded; 1 failed, cancelled, error or timed out; 2 usage, unreachable, refused.`;
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
-/** A POST that got no answer (network, timeout, 5xx) is sent again with the same key. */
-const POST_ATTEMPTS = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A request the app did not answer for good is sent again after this long at least, doubling up to the most. */
+const RETRY_MS = { first: 1000, most: 15_000 };
+/** A long poll the app answered at once (it is stopping) is asked again after this long, from another replica. */
+const MIN_ASK_INTERVAL_MS = 1000;
 
 class Usage extends Error {}
 
@@ -75,37 +82,79 @@ function readOptions(argv, env) {
     if (!/^\d+$/.test(parsed.timeout) || timeoutS < 1) throw new Usage('--timeout must be a whole number of seconds');
   }
   const notify = (parsed.notify ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const body = {
+    channel: parsed.channel,
+    target: parsed.target,
+    ...(parsed.title !== undefined ? { title: parsed.title } : {}),
+    ...(parsed.link !== undefined ? { link: parsed.link } : {}),
+    ...(parsed.thread !== undefined ? { threadTs: parsed.thread } : {}),
+    ...(notify.length > 0 ? { notify } : {}),
+  };
   return {
     url: url.replace(/\/+$/, ''),
     token,
-    body: {
-      channel: parsed.channel,
-      target: parsed.target,
-      ...(parsed.title !== undefined ? { title: parsed.title } : {}),
-      ...(parsed.link !== undefined ? { link: parsed.link } : {}),
-      ...(parsed.thread !== undefined ? { threadTs: parsed.thread } : {}),
-      ...(notify.length > 0 ? { notify } : {}),
-    },
+    body,
     wait: parsed.wait,
     timeoutMs: timeoutS * 1000,
-    key: parsed['idempotency-key'] ?? ciKey(env, parsed) ?? randomUUID(),
+    key: parsed['idempotency-key'] ?? ciKey(env, body) ?? randomUUID(),
   };
 }
 
 /**
- * One key per CI job attempt and target: a re-run of the same attempt's step answers the same run,
- * while a new attempt ("Re-run jobs") starts a new one.
+ * What names one step of one CI job attempt, per CI: a step run again in the same attempt (the client
+ * itself, or a wrapper that retries it) answers the same run, while another step, another leg of a
+ * matrix or another attempt starts its own. GitHub's GITHUB_STEP_SUMMARY is a file of the step's own
+ * (a new one per step and per matrix leg); GITHUB_ACTION names the step in its job.
  */
-function ciKey(env, parsed) {
-  const job =
-    (env.GITHUB_RUN_ID && `github-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${env.GITHUB_JOB ?? ''}`) ||
-    (env.CI_JOB_ID && `gitlab-${env.CI_JOB_ID}`) ||
-    (env.CIRCLE_WORKFLOW_JOB_ID && `circleci-${env.CIRCLE_WORKFLOW_JOB_ID}`) ||
-    (env.BUILDKITE_JOB_ID && `buildkite-${env.BUILDKITE_JOB_ID}`) ||
-    undefined;
-  if (!job) return undefined;
-  const what = require('node:crypto').createHash('sha256').update(`${parsed.channel}\n${parsed.target}`).digest('hex').slice(0, 12);
-  return `${job}-${what}`.replace(/[^\x21-\x7e]/g, '').slice(0, 200);
+const CI_STEPS = [
+  ['github', ['GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_JOB', 'GITHUB_ACTION', 'GITHUB_STEP_SUMMARY']],
+  ['gitlab', ['CI_JOB_ID']],
+  ['circleci', ['CIRCLE_WORKFLOW_JOB_ID', 'CIRCLE_NODE_INDEX']],
+  ['buildkite', ['BUILDKITE_JOB_ID', 'BUILDKITE_RETRY_COUNT']],
+  ['azure', ['SYSTEM_JOBID', 'SYSTEM_JOBATTEMPT', 'SYSTEM_TASKINSTANCEID']],
+  ['bitbucket', ['BITBUCKET_BUILD_NUMBER', 'BITBUCKET_STEP_UUID']],
+  ['jenkins', ['BUILD_TAG', 'STAGE_NAME']],
+];
+
+/**
+ * The default Idempotency-Key in CI: the step (CI_STEPS) and a digest of the request, so that a retry
+ * answers the same run and any other request gets a key of its own. Undefined outside a known CI.
+ */
+function ciKey(env, body) {
+  const found = CI_STEPS.find(([, vars]) => env[vars[0]]);
+  if (!found) return undefined;
+  const [ci, vars] = found;
+  const step = digest(vars.map((name) => `${name}=${env[name] ?? ''}`).join('\n'));
+  const asked = digest(JSON.stringify(body));
+  return `${ci}-${env[vars[0]]}-${step}-${asked}`.replace(/[^\x21-\x7e]/g, '').slice(0, 200);
+}
+
+function digest(text) {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * How long to wait before try `attempt` + 1: exponential from RETRY_MS.first, with jitter over the
+ * upper half (clients that failed together do not come back together), never below RETRY_MS.first,
+ * and never before the app's Retry-After.
+ */
+function retryDelayMs(attempt, retryAfterMs = 0, random = Math.random) {
+  const ceiling = Math.min(RETRY_MS.most, RETRY_MS.first * 2 ** (attempt - 1));
+  const jittered = ceiling / 2 + random() * (ceiling / 2);
+  return Math.round(Math.max(RETRY_MS.first, jittered, retryAfterMs));
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), or 0 when absent or unreadable. */
+function retryAfterMs(header, now = Date.now()) {
+  if (!header) return 0;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - now) : 0;
+}
+
+/** An answer worth asking again for: the app restarting, overloaded, or asking to slow down. */
+function isTransient(status) {
+  return status >= 500 || status === 408 || status === 429;
 }
 
 async function request(url, init) {
@@ -122,57 +171,77 @@ async function request(url, init) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function start(options, out) {
+function refusal(what, res) {
+  const said = res.json?.error ? `${res.json.error}: ${res.json.message}` : `HTTP ${res.status}`;
+  return `${what} (${res.status} ${said})`;
+}
+
+/**
+ * Sends the run with its Idempotency-Key until the app answers for good or --timeout passes: the run
+ * (202), a refusal, or, past the deadline, what went wrong last.
+ */
+async function start(options, out, deadline) {
   const init = {
     method: 'POST',
     headers: { Authorization: `Bearer ${options.token}`, 'Content-Type': 'application/json', 'Idempotency-Key': options.key },
     body: JSON.stringify(options.body),
   };
   let lastProblem = '';
-  for (let attempt = 1; attempt <= POST_ATTEMPTS; attempt++) {
-    if (attempt > 1) await sleep(1000 * 2 ** (attempt - 2));
-    let res;
+  for (let attempt = 1; ; attempt++) {
+    let waitMs;
     try {
-      res = await request(`${options.url}/api/v1/runs`, init);
+      const res = await request(`${options.url}/api/v1/runs`, { ...init, timeoutMs: Math.min(REQUEST_TIMEOUT_MS, Math.max(1000, deadline - Date.now())) });
+      if (res.status === 202 && res.json?.id) return res.json;
+      if (!isTransient(res.status)) return { refused: refusal('the app refused the run', res) };
+      lastProblem = res.json?.error ? `the app answered ${res.status} ${res.json.error}` : `the app answered ${res.status}`;
+      waitMs = retryDelayMs(attempt, retryAfterMs(res.headers.get('retry-after')));
     } catch (err) {
       lastProblem = `no answer from ${options.url} (${err.cause?.code ?? err.name ?? 'error'})`;
-      out.err(`checkly-slack-run: ${lastProblem}; trying again with the same Idempotency-Key`);
-      continue;
+      waitMs = retryDelayMs(attempt);
     }
-    if (res.status === 202 && res.json?.id) return res.json;
-    if (res.status >= 500) {
-      lastProblem = `the app answered ${res.status}`;
-      out.err(`checkly-slack-run: ${lastProblem}; trying again with the same Idempotency-Key`);
-      continue;
-    }
-    const what = res.json?.error ? `${res.json.error}: ${res.json.message}` : `HTTP ${res.status}`;
-    return { refused: `the app refused the run (${res.status} ${what})` };
+    if (Date.now() + waitMs >= deadline) return { unreachable: lastProblem };
+    out.err(`checkly-slack-run: ${lastProblem}; trying again with the same Idempotency-Key in ${(waitMs / 1000).toFixed(1)} s`);
+    await sleep(waitMs);
   }
-  return { unreachable: lastProblem };
 }
 
-async function follow(options, id, out) {
-  const deadline = Date.now() + options.timeoutMs;
+/**
+ * Long polls the run until it is over or --timeout passes. An app that answers at once without the end
+ * (a replica stopping answers its waiting requests) is asked again a second later at the soonest; one
+ * that fails is asked again with backoff.
+ */
+async function follow(options, id, out, deadline) {
   let run;
+  let failures = 0;
   for (;;) {
     const left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) return { run, timedOut: true };
     const wait = Math.max(1, Math.min(60, left));
+    const askedAt = Date.now();
+    let waitMs;
     try {
       const res = await request(`${options.url}/api/v1/runs/${encodeURIComponent(id)}?wait=${wait}`, {
         headers: { Authorization: `Bearer ${options.token}` },
         timeoutMs: (wait + 30) * 1000,
       });
       if (res.status === 200 && res.json) {
+        failures = 0;
         run = res.json;
         if (!['triggering', 'running'].includes(run.status)) return { run, timedOut: false };
-      } else if (res.status < 500) {
-        return { run, refused: `reading the run failed (${res.status} ${res.json?.error ?? ''})` };
+        waitMs = MIN_ASK_INTERVAL_MS - (Date.now() - askedAt);
+      } else if (!isTransient(res.status)) {
+        return { run, refused: refusal('reading the run failed', res) };
+      } else {
+        failures += 1;
+        waitMs = retryDelayMs(failures, retryAfterMs(res.headers.get('retry-after')));
+        out.err(`checkly-slack-run: the app answered ${res.status} while waiting; asking again in ${(waitMs / 1000).toFixed(1)} s`);
       }
     } catch (err) {
-      out.err(`checkly-slack-run: no answer while waiting (${err.cause?.code ?? err.name}); asking again`);
-      await sleep(Math.min(5000, Math.max(0, deadline - Date.now())));
+      failures += 1;
+      waitMs = retryDelayMs(failures);
+      out.err(`checkly-slack-run: no answer while waiting (${err.cause?.code ?? err.name}); asking again in ${(waitMs / 1000).toFixed(1)} s`);
     }
+    if (waitMs > 0) await sleep(Math.min(waitMs, Math.max(0, deadline - Date.now())));
   }
 }
 
@@ -222,7 +291,8 @@ async function main(argv, env, out) {
     out.log(USAGE);
     return EXIT.ok;
   }
-  const started = await start(options, out);
+  const deadline = Date.now() + options.timeoutMs;
+  const started = await start(options, out, deadline);
   if (started.refused || started.unreachable !== undefined) {
     out.err(`checkly-slack-run: ${started.refused ?? `giving up: ${started.unreachable}`}`);
     return EXIT.usage;
@@ -230,10 +300,10 @@ async function main(argv, env, out) {
   out.log(`Run ${started.id} started: ${started.message?.permalink ?? '(no permalink)'}`);
   if (!options.wait) return EXIT.ok;
 
-  const { run, timedOut, refused } = await follow(options, started.id, out);
+  const { run, timedOut, refused } = await follow(options, started.id, out, deadline);
   if (refused) {
     out.err(`checkly-slack-run: ${refused}`);
-    return EXIT.failed;
+    return EXIT.usage;
   }
   if (run) out.log(`\n${table(run)}\n`);
   if (timedOut) {
@@ -257,4 +327,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { main, readOptions, ciKey };
+module.exports = { main, readOptions, ciKey, retryDelayMs, retryAfterMs };

@@ -13,12 +13,21 @@ import { openState } from './store/open';
 import { VERSION, buildChecklyClient } from './wiring/checkly';
 import { verifyCredentials } from './wiring/credentials';
 import { registerListeners } from './wiring/listeners';
-import { runProcess, secretsOf } from './wiring/process';
+import { SHUTDOWN_GRACE_MS, runProcess, secretsOf } from './wiring/process';
 import { buildRunMessages, buildRunner, sweepEvery } from './wiring/runs';
 import { buildApp, buildReceiver, listen } from './wiring/slack';
 
-/** Of the shutdown deadline, commands and clicks in flight may take this long to record their trigger. */
-const DRAIN_MS = 5000;
+/**
+ * The stop's own plan, inside the shutdown grace (wiring/process.ts exits hard a second before it
+ * ends): what is in flight gets until STOP_MS after SIGTERM, and CLOSE_MS of that is kept for calling
+ * off the rest and closing the clients and the store.
+ */
+const STOP_MS = SHUTDOWN_GRACE_MS - 2000;
+const CLOSE_MS = 1000;
+/** Answers in progress when the app stops taking requests (a POST posting its message) get this long. */
+const ANSWERS_MS = 3000;
+/** Commands and clicks in flight get this long to record their trigger. */
+const DRAIN_MS = 3000;
 
 export interface Running {
   /** The HTTP port Slack's requests arrive at (HTTP mode only). */
@@ -75,7 +84,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
 
   await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });
-  const port = await orClose(listen(app, config));
+  const listening = await orClose(listen(app, config));
+  const port = listening.port;
   await state.dispatcher.start((runId, signal) => runner.follow(runId, signal));
   const sweeper = sweepEvery(runner, config.runs.sweepIntervalMs);
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
@@ -84,18 +94,29 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     port,
     logger,
     /**
-     * Stops taking work, waits (briefly) for the commands and clicks in flight, hands the runs it
-     * follows over, and closes the store. What it could not finish, the next process's sweep does.
+     * Answers every waiting request at once and stops taking work; lets the commands and clicks in
+     * flight record their trigger; hands the runs it follows over; lets the final states being shown
+     * (their replies, evidence and screenshots) finish, with the Checkly budget no longer shared with
+     * polls; then calls off what is left, which the next process (or another replica) finishes: a run
+     * not recorded as shown is shown again, screenshots cut off are handed over on the run. All of it
+     * within STOP_MS.
      */
     async stop() {
-      await app.stop();
+      const until = now() + STOP_MS;
+      const left = (keep = CLOSE_MS) => Math.max(0, until - keep - now());
+      runApi.stopWaiting();
+      await listening.stop(Math.min(ANSWERS_MS, left()));
       clearInterval(sweeper);
-      await runner.drain(DRAIN_MS);
+      await runner.drain(Math.min(DRAIN_MS, left()));
       runner.stop();
       await state.dispatcher.stop();
       follower.stop();
-      checklyBudget.stop();
+      await runner.settle(left());
+      await messages.settle(left());
       messages.stop();
+      checklyBudget.stop();
+      // What was cut off now fails at once and records so (the store is still open).
+      await Promise.all([runner.settle(left(0)), messages.settle(left(0))]);
       checkly.close();
       slack.close();
       await runApi.close();

@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'not_in_channel'
+  | 'channel_unavailable'
   | 'payload_too_large'
+  | 'idempotency_key_reused'
   | 'rate_limited'
   | 'internal';
 
@@ -24,7 +26,9 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   not_in_channel: 409,
+  channel_unavailable: 409,
   payload_too_large: 413,
+  idempotency_key_reused: 422,
   rate_limited: 429,
   internal: 500,
 };

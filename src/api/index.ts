@@ -20,6 +20,8 @@ export interface RunApiHandle {
   /** The store for the runner: the state's own, watched for runs that end. */
   store: RunStore;
   ready(late: { runs: Pick<RunService, 'start'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
+  /** Shutdown: answers every open long poll now, and later ones at once (RunApi.stopWaiting). */
+  stopWaiting(): void;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export interface StartRunApiOptions {
 export function startRunApi(options: StartRunApiOptions): RunApiHandle {
   const { api: apiConfig, state, logger, metrics } = options;
   if (apiConfig.tokens.length === 0) {
-    return { routes: [], store: state.store, ready: async () => undefined, close: async () => undefined };
+    return { routes: [], store: state.store, ready: async () => undefined, stopWaiting: () => undefined, close: async () => undefined };
   }
   const bus = state.redis ? new RedisRunOverBus(state.redis, options.redisPrefix, logger) : undefined;
   const events = new RunEvents(bus);
@@ -72,6 +74,7 @@ export function startRunApi(options: StartRunApiOptions): RunApiHandle {
       api = new RunApi({ ...common, runs, teamId: teamId ?? '', workspaceUrl });
       logger.info({ tokens: apiConfig.tokens.map((t) => t.name) }, 'run API on /api/v1/runs');
     },
+    stopWaiting: () => api?.stopWaiting(),
     close: () => events.close(),
   };
 }

@@ -2,6 +2,7 @@
  * What a POST /api/v1/runs body must be (product.md §8), checked field by field: a bad body gets the
  * first problem found, named so that a pipeline's author can fix it, and changes nothing.
  */
+import { createHash } from 'node:crypto';
 import { parseCommand } from '../grammar/parse';
 import type { Target } from '../runs/types';
 import { ApiError } from './http';
@@ -82,6 +83,17 @@ export function parseRunBody(text: string): RunBody {
     run.notify = [...new Set(notify as string[])];
   }
   return run;
+}
+
+/**
+ * What a run request asks for, as a digest: the same key with a different digest is a different
+ * request (product.md §8: 422). Taken from the parsed body, so that spacing inside `target` or the
+ * order of the body's fields does not make a retry a new request.
+ */
+export function requestDigest(body: RunBody): string {
+  const { channel, target, refreshCache, title, link, threadTs, notify } = body;
+  const asked = [channel, target, refreshCache, title ?? null, link ?? null, threadTs ?? null, notify ?? []];
+  return createHash('sha256').update(JSON.stringify(asked), 'utf8').digest('base64url');
 }
 
 /** The Idempotency-Key header: undefined when absent; 400 when malformed or sent twice. */

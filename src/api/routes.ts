@@ -17,7 +17,7 @@ import { TokenCheck } from './auth';
 import type { ApiToken } from './config';
 import { ApiError, bearer, readBody, sendError, sendJson } from './http';
 import { TokenRate } from './rate';
-import { idempotencyKey, parseRunBody, waitSeconds, type RunBody } from './request';
+import { idempotencyKey, parseRunBody, requestDigest, waitSeconds, type RunBody } from './request';
 import type { RunEvents } from './run-events';
 import { apiStatus, messageRef, runView } from './view';
 import { errorMessage } from '../shared/error-text';
@@ -89,6 +89,9 @@ export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
 export class RunApi {
   private readonly tokens: TokenCheck;
   private readonly rate: TokenRate;
+  /** The long polls open now, each with what answers it at once. */
+  private readonly waiting = new Set<() => void>();
+  private stopping = false;
 
   constructor(private readonly options: RunApiOptions) {
     this.tokens = new TokenCheck(options.tokens);
@@ -102,18 +105,22 @@ export class RunApi {
 
   /** GET /api/v1/runs/{id} */
   serveRead(req: IncomingMessage & { params?: Record<string, string | string[]> }, res: ServerResponse): Promise<void> {
-    return this.handle('read', req, res, (token) => this.read(token, req, res, String(req.params?.id ?? '')));
+    return this.handle('read', req, res, (token, background) => this.read(token, req, res, String(req.params?.id ?? ''), background));
   }
 
-  /** Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. */
+  /**
+   * Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. The
+   * request holds the foreground until it is answered, or until `serve` says it is waiting on purpose
+   * (`background`: a long poll), which no trigger should wait behind.
+   */
   private async handle(
     route: 'create' | 'read',
     req: IncomingMessage,
     res: ServerResponse,
-    serve: (token: string) => Promise<string>,
+    serve: (token: string, background: () => void) => Promise<string>,
   ): Promise<void> {
     let token = 'none';
-    const answered = this.options.foreground?.begin();
+    const answered = this.options.foreground?.begin() ?? (() => undefined);
     try {
       const name = this.tokens.identify(bearer(req));
       if (name === undefined) {
@@ -121,7 +128,7 @@ export class RunApi {
         throw new ApiError('unauthorized', 'Send Authorization: Bearer <secret> with a secret of RUN_API_TOKENS.');
       }
       token = name;
-      const code = await serve(token);
+      const code = await serve(token, answered);
       this.options.onAnswer?.(token, route, code);
     } catch (err) {
       const error = err instanceof ApiError ? err : this.internal(err, route);
@@ -130,7 +137,7 @@ export class RunApi {
       sendError(res, error);
       this.options.onAnswer?.(token, route, error.code);
     } finally {
-      answered?.();
+      answered();
     }
   }
 
@@ -148,10 +155,10 @@ export class RunApi {
   }
 
   private async create(token: string, req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const { policy, teamId, now } = this.options;
+    const { policy, teamId } = this.options;
     const key = idempotencyKey(req.headers['idempotency-key']);
     const body = parseRunBody(await readBody(req));
-    const who = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
+    const who: AuditWho = { userId: `api:${token}`, teamId, channelId: body.channel, token, target: body.targetText };
 
     // People's allow-lists (users, groups) name people; a token is not one. Channels and --all apply.
     const decision = decide(
@@ -168,44 +175,70 @@ export class RunApi {
           : `The app does not run checks in ${body.channel}: it is not in ALLOWED_CHANNELS.`,
       );
     }
-    const retryAfter = this.rate.take(token, now());
-    if (retryAfter > 0) {
-      audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: 'rate_limited' });
-      throw new ApiError('rate_limited', `This token may start ${this.options.ratePerMinute} runs a minute; try again in ${retryAfter} s.`, {
-        'Retry-After': String(retryAfter),
-      });
+    if (key === undefined) {
+      this.chargeRun(token, who);
+      return this.start(token, body, res);
     }
-    if (key === undefined) return this.start(token, body, res);
-    return this.startOnce(token, `api:${token}:${sha256(key)}`, body, res);
+    return this.startOnce({ token, claimKey: `api:${token}:${sha256(key)}`, asked: requestDigest(body), body, res, who });
+  }
+
+  /** Counts a run against the token's rate, or refuses it with 429. */
+  private chargeRun(token: string, who: AuditWho): void {
+    const retryAfter = this.rate.take(token, this.options.now());
+    if (retryAfter <= 0) return;
+    audit(this.options.logger, { action: 'trigger', ...who, sessions: [], outcome: 'refused', reason: 'rate_limited' });
+    throw new ApiError('rate_limited', `This token may start ${this.options.ratePerMinute} runs a minute; try again in ${retryAfter} s.`, {
+      'Retry-After': String(retryAfter),
+    });
   }
 
   /**
-   * Starts the run unless another request with this key did: then answers that run, once it is posted.
-   * The key is claimed before anything is triggered, atomically in the store, so that of two
-   * concurrent requests (on two replicas too) exactly one starts a run.
+   * Starts the run unless another request with this key did: then answers that run, once it is posted,
+   * provided it asked for the same (422 otherwise). The key is claimed, with the digest of what it asks,
+   * before anything is charged or triggered, atomically in the store, so that of two concurrent requests
+   * (on two replicas too) exactly one starts a run, and a retry is answered even at the rate limit.
    */
-  private async startOnce(token: string, claimKey: string, body: RunBody, res: ServerResponse): Promise<string> {
-    const { claims, store, newId } = this.options;
-    const deadline = Date.now() + REPLAY_WAIT_MS;
+  private async startOnce(req: KeyedRequest): Promise<string> {
+    const { claims, store, newId, now } = this.options;
+    const { token, claimKey, asked, body, res } = req;
+    const deadline = now() + REPLAY_WAIT_MS;
     let missingSince: number | undefined;
     for (;;) {
       const mine = newId();
-      const held = await claims.putIfAbsent(claimKey, mine, IDEMPOTENCY_TTL_MS);
-      if (held === mine) return this.start(token, body, res, { id: mine, release: () => claims.releaseKey(claimKey, mine) });
-      const run = await store.get(held);
+      const held = await claims.putIfAbsent(claimKey, claimValue(mine, asked), IDEMPOTENCY_TTL_MS);
+      const claim = parseClaim(held);
+      if (claim.runId === mine) {
+        const release = () => claims.releaseKey(claimKey, held);
+        try {
+          this.chargeRun(token, req.who);
+        } catch (err) {
+          await release().catch(() => undefined);
+          throw err;
+        }
+        return this.start(token, body, res, { id: mine, release });
+      }
+      if (claim.asked !== undefined && claim.asked !== asked) {
+        audit(this.options.logger, { action: 'trigger', ...req.who, sessions: [], outcome: 'refused', reason: 'idempotency_key_reused' });
+        throw new ApiError(
+          'idempotency_key_reused',
+          'This Idempotency-Key started a run with a different request (channel, target, title, link, threadTs or notify) within 24 h. ' +
+            'Send a new key for a new run; nothing was triggered.',
+        );
+      }
+      const run = await store.get(claim.runId);
       if (run?.ts !== undefined) {
         this.options.logger.info({ runId: run.id, token }, 'idempotent retry: answered the run its key started');
         this.accepted(res, run);
         return 'replayed';
       }
       // A key whose run never appears lost its process between claim and store: free it for this retry.
-      if (run === undefined) missingSince ??= Date.now();
-      if (missingSince !== undefined && Date.now() - missingSince > REPLAY_WAIT_MS / 2) {
+      if (run === undefined) missingSince ??= now();
+      if (missingSince !== undefined && now() - missingSince > REPLAY_WAIT_MS / 2) {
         await claims.releaseKey(claimKey, held);
         missingSince = undefined;
         continue;
       }
-      if (Date.now() > deadline) throw new Error('the first request with this Idempotency-Key is still starting its run');
+      if (now() > deadline) throw new Error('the first request with this Idempotency-Key is still starting its run');
       await sleep(REPLAY_POLL_MS);
     }
   }
@@ -256,10 +289,7 @@ export class RunApi {
     if ('unreachable' in result) {
       await claim?.release().catch(() => undefined);
       audit(logger, { action: 'trigger', ...who, sessions: [], outcome: 'unreachable', reason: result.unreachable });
-      throw new ApiError(
-        'not_in_channel',
-        `The bot cannot post in ${body.channel} (${result.unreachable}): invite it with /invite @Checkly there. Nothing was triggered.`,
-      );
+      throw unreachableError(body.channel, result.unreachable);
     }
     // Posted and triggered before the race looked (cannot happen: onStored comes first); answer all the same.
     this.accepted(res, result.run);
@@ -275,15 +305,29 @@ export class RunApi {
     });
   }
 
-  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string): Promise<string> {
+  private async read(token: string, req: IncomingMessage, res: ServerResponse, id: string, background: () => void): Promise<string> {
     const wait = waitSeconds(new URL(req.url ?? '/', 'http://localhost').searchParams.get('wait'));
     const notFound = () => new ApiError('not_found', 'No run has this id (runs are kept for RUN_RETENTION_DAYS).');
     if (id === '' || id.length > 100) throw notFound();
     let run = await this.options.store.get(id);
     if (!run) throw notFound();
-    if (wait !== undefined && !isRunOver(run)) run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
-    sendJson(res, 200, runView(run, this.options.workspaceUrl));
+    if (wait !== undefined && !isRunOver(run) && !this.stopping) {
+      background();
+      run = (await this.waitForEnd(id, wait * 1000, res)) ?? run;
+    }
+    // A replica that is stopping answers with what it has and lets the connection go: the client asks
+    // again, and reaches a replica that stays.
+    sendJson(res, 200, runView(run, this.options.workspaceUrl), this.stopping ? { Connection: 'close' } : {});
     return 'ok';
+  }
+
+  /**
+   * Shutdown: every open long poll is answered now with its run's current state, and the later ones
+   * at once. Nothing of a run depends on its waiters: they ask again, elsewhere.
+   */
+  stopWaiting(): void {
+    this.stopping = true;
+    for (const answerNow of [...this.waiting]) answerNow();
   }
 
   /**
@@ -303,8 +347,10 @@ export class RunApi {
         clearTimeout(timer);
         clearInterval(recheck);
         res.off('close', finish);
+        this.waiting.delete(answerNow);
         resolve(latest);
       };
+      const answerNow = () => void look().finally(finish);
       const look = async () => {
         try {
           const run = await store.get(id);
@@ -319,9 +365,53 @@ export class RunApi {
       const timer = setTimeout(finish, ms);
       const recheck = setInterval(() => void look(), WAIT_RECHECK_MS);
       res.on('close', finish);
+      this.waiting.add(answerNow);
       void look();
     });
   }
+}
+
+/** Slack refused the run's message (`why`: its code): 409, with what would fix it. */
+function unreachableError(channel: string, why: string): ApiError {
+  if (why === 'not_in_channel') {
+    return new ApiError('not_in_channel', `The bot cannot post in ${channel} (not_in_channel): invite it with /invite @Checkly there. Nothing was triggered.`);
+  }
+  const hint =
+    why === 'channel_not_found'
+      ? 'the channel does not exist, or is private and the bot was not invited (/invite @Checkly)'
+      : 'the channel may be archived or read-only, or a workspace setting keeps apps from posting there';
+  return new ApiError('channel_unavailable', `Slack refused to post in ${channel} (${why}): ${hint}. Nothing was triggered.`);
+}
+
+/** Who asked, as the audit lines name them. */
+interface AuditWho {
+  userId: string;
+  teamId: string;
+  channelId: string;
+  token: string;
+  target: string;
+}
+
+/** A POST with an Idempotency-Key, on its way to starting its run (or answering the one its key started). */
+interface KeyedRequest {
+  token: string;
+  claimKey: string;
+  /** The request's digest (requestDigest), kept with the claim. */
+  asked: string;
+  body: RunBody;
+  res: ServerResponse;
+  who: AuditWho;
+}
+
+/** A claim holds the id of the run its key started and the digest of the request that started it. */
+function claimValue(runId: string, asked: string): string {
+  return `${runId} ${asked}`;
+}
+
+/** A claim's parts; a claim stored before requests were digested holds the run id alone. */
+function parseClaim(value: string): { runId: string; asked?: string } {
+  const [runId = value, asked] = value.split(' ');
+  return { runId, asked };
 }
 
 function sha256(text: string): string {

@@ -54,8 +54,15 @@ export function renderTriggering(target: Target): SlackMessage {
   return { text: fallback(line), blocks: [section(line)] };
 }
 
-/** The bot cannot post where the command was typed: nothing was triggered, and how to fix it. */
-export function renderNotInChannel(commandName: string, error: 'not_in_channel' | 'channel_not_found'): SlackMessage {
+/**
+ * The bot cannot post where the command was typed (`error`: Slack's refusal, runs/ports.ts
+ * Unreachable): nothing was triggered, and how to fix it.
+ */
+export function renderNotInChannel(commandName: string, error: string): SlackMessage {
+  if (error !== 'not_in_channel' && error !== 'channel_not_found') {
+    const why = `Slack does not let me post in this conversation (${codeSpan(error, 66)}): it may be archived, read-only, or closed to apps by a workspace setting.`;
+    return { text: fallback(`${why} Nothing was triggered.`), blocks: [section(`⚠️ ${why} Nothing was triggered.\nRun ${command(commandName, 'run …')} in another channel.`)] };
+  }
   const why =
     error === 'not_in_channel'
       ? 'I can’t post in this channel because I’m not a member of it.'

@@ -42,6 +42,11 @@ export interface EvidenceOptions {
   logger: Logger;
   /** How long the reply waits for the details (they wait behind polls); later ones are left out. */
   waitMs: number;
+  /**
+   * Aborts when the process stops: a fetch it cuts off is not a failure to report (the reply or the
+   * screenshots are left to the next process).
+   */
+  stopping?: AbortSignal;
 }
 
 /** The first failing location's result of a session, where its evidence is. */
@@ -59,6 +64,8 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
   setMaxListeners(0, late.signal);
   const timer = setTimeout(() => late.abort(), opts.waitMs);
   timer.unref();
+  const quit = () => late.abort();
+  opts.stopping?.addEventListener('abort', quit, { once: true });
   await Promise.all(
     picked.map(async (session) => {
       const result = failingResult(session);
@@ -79,6 +86,7 @@ export async function gatherEvidence(sessions: readonly Session[], opts: Evidenc
     }),
   );
   clearTimeout(timer);
+  opts.stopping?.removeEventListener('abort', quit);
   return out;
 }
 
@@ -94,7 +102,9 @@ export async function gatherScreenshots(sessions: readonly Session[], opts: Evid
     candidates.map(async (session): Promise<Screenshot | undefined> => {
       const result = failingResult(session)!;
       try {
-        const bytes = await opts.checkly.screenshot(session.checkId, result.resultId, SCREENSHOT_MAX_BYTES);
+        const fetching = opts.checkly.screenshot(session.checkId, result.resultId, SCREENSHOT_MAX_BYTES);
+        // A process that stops does not wait for a download in flight: it hands the screenshots over.
+        const bytes = opts.stopping ? await beforeAbort(fetching, opts.stopping) : await fetching;
         if (!bytes) return undefined;
         if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
           opts.logger.warn({ checkId: session.checkId }, 'the failure screenshot is not a PNG; not uploaded');
@@ -108,7 +118,7 @@ export async function gatherScreenshots(sessions: readonly Session[], opts: Evid
           bytes,
         };
       } catch (err) {
-        opts.logger.warn({ checkId: session.checkId, err: errorText(err) }, 'could not fetch the failure screenshot');
+        if (!opts.stopping?.aborted) opts.logger.warn({ checkId: session.checkId, err: errorText(err) }, 'could not fetch the failure screenshot');
         return undefined;
       }
     }),

@@ -29,7 +29,13 @@ export interface EvidencePort {
   screenshot(checkId: string, resultId: string, maxBytes: number): Promise<Buffer | undefined>;
 }
 
-export type Unreachable = 'not_in_channel' | 'channel_not_found';
+/**
+ * Slack refused a run's message for its channel, and no retry changes that: Slack's error code.
+ * `not_in_channel` an invite fixes; `channel_not_found`, `is_archived`, `restricted_action` and the
+ * like name a conversation the bot cannot post in (slack/errors.ts, channelRefusal). Nothing is
+ * triggered for a run whose message could not be posted.
+ */
+export type Unreachable = string;
 
 /** Links to run messages, for answers that point at one (implemented over Slack's chat.getPermalink). */
 export interface Permalinks {

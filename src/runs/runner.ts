@@ -5,6 +5,7 @@ import { allSessionsFinal, failingSessions, isFinal, isRunOver, isSettled, needs
 import type { Dispatcher } from './dispatch';
 import type { RunStore } from './store';
 import { errorText } from '../shared/error-text';
+import { settledWithin } from '../shared/settled';
 import { afterPendingIo } from '../shared/turns';
 import type { SessionOutcome, SessionFollower } from './follower';
 import { runErrorOf, type RerunKind, type RerunSummary, type Run, type RunError, type RunOrigin, type Session, type Target } from './types';
@@ -125,6 +126,8 @@ export class Runner {
   private readonly showing = new Set<string>();
   /** Commands and clicks in flight: `drain` waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Final states being shown (update, reply, evidence): `settle` waits for them. */
+  private readonly finalsInFlight = new Set<Promise<unknown>>();
   private sweeping = false;
   private stopped = false;
   private readonly leaseMs: number;
@@ -136,7 +139,7 @@ export class Runner {
   }
 
   start(request: RunRequest): Promise<StartResult> {
-    return this.whileInFlight(this.startRun(request));
+    return tracked(this.inFlight, this.startRun(request));
   }
 
   private async startRun(request: RunRequest): Promise<StartResult> {
@@ -364,7 +367,7 @@ export class Runner {
    * moment claim the same key on the parent run atomically, so only one of them triggers.
    */
   rerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
-    return this.whileInFlight(this.startRerun(parent, kind, requester, checkId));
+    return tracked(this.inFlight, this.startRerun(parent, kind, requester, checkId));
   }
 
   private async startRerun(parent: Run, kind: RerunKind, requester: string, checkId?: string): Promise<RerunResult> {
@@ -538,7 +541,11 @@ export class Runner {
    * Shows an over run's final state (posting its message first when it has none) and records what
    * went through; what did not is tried again by the sweep, backing off. Never rejects.
    */
-  private async showFinal(run: Run): Promise<void> {
+  private showFinal(run: Run): Promise<void> {
+    return tracked(this.finalsInFlight, this.showFinalNow(run));
+  }
+
+  private async showFinalNow(run: Run): Promise<void> {
     const { store, messages, now, logger } = this.options;
     if (this.showing.has(run.id) || this.stopped) return;
     this.showing.add(run.id);
@@ -725,13 +732,6 @@ export class Runner {
     this.timeouts.delete(runId);
   }
 
-  private whileInFlight<T>(work: Promise<T>): Promise<T> {
-    this.inFlight.add(work);
-    const done = () => this.inFlight.delete(work);
-    work.then(done, done);
-    return work;
-  }
-
   private async deleteQuietly(runId: string): Promise<void> {
     try {
       await this.options.store.delete(runId);
@@ -753,14 +753,16 @@ export class Runner {
    * Waits for the commands and clicks in flight (their triggers recorded), at most `timeoutMs`:
    * what is still in flight then is finished by the next process's sweep.
    */
-  async drain(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-    });
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
-    clearTimeout(timer);
+  drain(timeoutMs: number): Promise<void> {
+    return settledWithin(this.inFlight, timeoutMs);
+  }
+
+  /**
+   * Waits for the final states being shown (their update, reply and evidence), at most `timeoutMs`:
+   * what is cut off after that was not recorded as shown, and the next process's sweep shows it.
+   */
+  settle(timeoutMs: number): Promise<void> {
+    return settledWithin(this.finalsInFlight, timeoutMs);
   }
 
   /** Commands and clicks in flight (for tests and metrics). */
@@ -777,6 +779,14 @@ export class Runner {
     for (const timer of this.timeouts.values()) clearTimeout(timer);
     this.timeouts.clear();
   }
+}
+
+/** Keeps `work` in `set` until it settles. */
+function tracked<T>(set: Set<Promise<unknown>>, work: Promise<T>): Promise<T> {
+  set.add(work);
+  const done = () => set.delete(work);
+  work.then(done, done);
+  return work;
 }
 
 function isClaimLive(ref: RerunSummary, now: number): boolean {

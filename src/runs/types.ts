@@ -243,6 +243,11 @@ export interface Run {
   /** Epoch ms when the failure reply was posted in the thread (so that it is posted once). */
   repliedAt?: number;
   /**
+   * The failure screenshots still have to go into the thread: the process adding them stopped first
+   * and handed them over (the run is unsettled again, so that the next process's sweep adds them).
+   */
+  screenshotsDue?: boolean;
+  /**
    * Epoch ms when the run was settled (see isSettled): its final state seen on the message and
    * its reply posted, or given up on. Unsettled over runs are shown again by the sweep.
    */

@@ -10,6 +10,31 @@ export function platformError(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Slack's answers to chat.postMessage that say the conversation is not one the bot can post in: no
+ * retry changes them (unlike `internal_error` or `ratelimited`), so the run is not started.
+ */
+const CHANNEL_REFUSALS: ReadonlySet<string> = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+  'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+  'cannot_reply_to_message',
+  'ekm_access_denied',
+  'no_permission',
+  'team_access_not_granted',
+  'messages_tab_disabled',
+]);
+
+/** Slack's code when `err` says the bot cannot post in that conversation; undefined for any other error. */
+export function channelRefusal(err: unknown): string | undefined {
+  const code = platformError(err);
+  return code !== undefined && CHANNEL_REFUSALS.has(code) ? code : undefined;
+}
+
 const ERROR_CODE = /^[a-z_]{1,64}$/;
 
 /**

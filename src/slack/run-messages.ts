@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
@@ -7,9 +8,10 @@ import type { Logger } from '../log';
 import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
+import { settledWithin } from '../shared/settled';
 import { afterPendingIo } from '../shared/turns';
 import type { ChatClient } from './chat-client';
-import { platformError } from './errors';
+import { channelRefusal, platformError } from './errors';
 import { PostBudget } from './post-budget';
 import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
 
@@ -33,9 +35,13 @@ export interface RunMessagesOptions {
    * replies of the thread (the first one mentions whom the run notifies), and how many failed checks
    * they cover; the replies listing the rest follow them. Without it, the list alone is the reply.
    */
-  failureReplies?: (run: Run) => Promise<{ replies: SlackMessage[]; listed: number }>;
-  /** After the reply is posted: what else goes into the thread (the failure screenshots). */
-  afterFailureReply?: (run: Run, threadTs: string) => Promise<void>;
+  failureReplies?: (run: Run, stopping: AbortSignal) => Promise<{ replies: SlackMessage[]; listed: number }>;
+  /**
+   * After the reply is posted: what else goes into the thread (the failure screenshots); again for a
+   * run whose `screenshotsDue` says a stopped process handed them over. `stopping` aborts when this
+   * process stops: what is not in the thread by then is to be handed over, not dropped.
+   */
+  afterFailureReply?: (run: Run, threadTs: string, stopping: AbortSignal) => Promise<void>;
   /** Least time between two updates of one message. */
   intervalMs: number;
   /** `chat.update` calls per workspace in any 60 s. */
@@ -99,6 +105,8 @@ const GONE: ReadonlySet<string> = new Set([
   'message_not_found',
   'channel_not_found',
   'is_archived',
+  // What chat.update answers in an archived (or frozen, or deleted) channel.
+  'is_inactive',
   'not_in_channel',
   'cant_update_message',
   'edit_window_closed',
@@ -119,6 +127,10 @@ export class SlackRunMessages implements RunMessages {
   private readonly states = new Map<string, MessageState>();
   private readonly updates: UpdateBudget;
   private readonly posts: PostBudget;
+  /** Aborted by `stop`: work cut off by it is left to the next process, quietly. */
+  private readonly stopping = new AbortController();
+  /** What goes into threads after their reply (afterFailureReply), in progress, by run id. */
+  private readonly afterReplies = new Map<string, Promise<void>>();
 
   constructor(private readonly options: RunMessagesOptions) {
     this.updates = new UpdateBudget({
@@ -128,6 +140,8 @@ export class SlackRunMessages implements RunMessages {
       now: options.now,
       ...sharedPlace(options, 'slack-updates:'),
     });
+    // One listener per reply's evidence and per screenshot in flight, each removed when it settles: not a leak.
+    setMaxListeners(0, this.stopping.signal);
     this.posts = new PostBudget({
       ...(options.postsPerChannel ?? { limit: 5, windowMs: 5_000 }),
       now: options.now,
@@ -162,8 +176,8 @@ export class SlackRunMessages implements RunMessages {
       this.idle(run.id, state);
       return { ts, shownDigest: shown };
     } catch (err) {
-      const code = platformError(err);
-      if (code === 'not_in_channel' || code === 'channel_not_found') return { unreachable: code };
+      const refused = channelRefusal(err);
+      if (refused !== undefined) return { unreachable: refused };
       throw err;
     }
   }
@@ -180,6 +194,8 @@ export class SlackRunMessages implements RunMessages {
     const { result } = state;
     const shown = !run.ts || result === 'gone' ? 'gone' : result === 'sent' || result === 'unchanged';
     const replied = needsReply(run) && run.repliedAt === undefined ? await this.replyInThread(run) : true;
+    const threadTs = run.threadTs ?? run.ts;
+    if (run.screenshotsDue && run.repliedAt !== undefined && threadTs !== undefined) this.afterReply(run, threadTs);
     return { shown, replied };
   }
 
@@ -189,10 +205,21 @@ export class SlackRunMessages implements RunMessages {
   }
 
   /**
+   * Waits at most `timeoutMs` for what goes into threads after their reply (the screenshots): before
+   * `stop`, which calls off the rest (each hands itself over).
+   */
+  settle(timeoutMs: number): Promise<void> {
+    return settledWithin(this.afterReplies.values(), timeoutMs);
+  }
+
+  /**
    * Drops pending updates (their `finished` answer "not shown"): on shutdown, the next process to
-   * follow a run renders it afresh, and shows the final states this one could not.
+   * follow a run renders it afresh, and shows the final states this one could not. A reply cut off
+   * is posted by that process too (the run is not recorded as replied), and screenshots cut off are
+   * handed over (afterFailureReply's `stopping`).
    */
   stop(): void {
+    this.stopping.abort();
     this.updates.stop();
     this.posts.stop();
     for (const state of this.states.values()) clearTimeout(state.expiry);
@@ -373,24 +400,35 @@ export class SlackRunMessages implements RunMessages {
       if (size === undefined) throw new Error('Slack refused the failure reply as too long at every size');
     } catch (err) {
       const code = platformError(err);
+      if (this.stopping.signal.aborted) {
+        this.options.logger.info({ runId: run.id, listed }, 'stopping: the failure reply is left to the next process');
+        return false;
+      }
       this.options.logger.warn({ runId: run.id, listed, error: code ?? String(err) }, 'posting the failure reply failed');
       // A channel the bot can no longer post in will not take it later either.
       return code !== undefined && GONE.has(code);
     }
-    // Screenshots come when they come: the run is over and its reply is out, nothing waits for them.
-    if (threadTs !== undefined && this.options.afterFailureReply) {
-      this.options.afterFailureReply(run, threadTs).catch((err: unknown) => {
-        this.options.logger.warn({ runId: run.id, err: String(err) }, 'adding to the failure reply failed');
-      });
-    }
+    if (threadTs !== undefined) this.afterReply(run, threadTs);
     return true;
+  }
+
+  /** Screenshots come when they come: the run is over and its reply is out, nothing waits for them but `settle`. */
+  private afterReply(run: Run, threadTs: string): void {
+    const add = this.options.afterFailureReply;
+    if (!add || this.afterReplies.has(run.id)) return;
+    const work = add(run, threadTs, this.stopping.signal)
+      .catch((err: unknown) => {
+        this.options.logger.warn({ runId: run.id, err: String(err) }, 'adding to the failure reply failed');
+      })
+      .finally(() => this.afterReplies.delete(run.id));
+    this.afterReplies.set(run.id, work);
   }
 
   /** The failure evidence; none when gathering it fails (the list of failed checks says the rest). */
   private async failureReplies(run: Run): Promise<{ replies: SlackMessage[]; listed: number }> {
     if (this.options.failureReplies) {
       try {
-        return await this.options.failureReplies(run);
+        return await this.options.failureReplies(run, this.stopping.signal);
       } catch (err) {
         this.options.logger.warn({ runId: run.id, err: String(err) }, 'rendering the failure evidence failed; replying without it');
       }

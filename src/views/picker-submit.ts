@@ -15,11 +15,17 @@ type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 const CATALOGUE_WAIT_MS = 1000;
 const POST_WAIT_MS = 1500;
 
-const UNREACHABLE: Record<Unreachable, string> = {
-  not_in_channel: 'I can’t post in that channel because I’m not a member of it. Invite me with /invite @Checkly, then try again. Nothing was triggered.',
-  channel_not_found:
-    'I can’t see that conversation: private channels and direct messages need /invite @Checkly first. Nothing was triggered.',
-};
+/** Why the run could not be posted, in the modal (plain text). */
+function unreachableText(why: Unreachable): string {
+  switch (why) {
+    case 'not_in_channel':
+      return 'I can’t post in that channel because I’m not a member of it. Invite me with /invite @Checkly, then try again. Nothing was triggered.';
+    case 'channel_not_found':
+      return 'I can’t see that conversation: private channels and direct messages need /invite @Checkly first. Nothing was triggered.';
+    default:
+      return `Slack does not let me post in that conversation (${why}): it may be archived, read-only, or closed to apps. Nothing was triggered.`;
+  }
+}
 
 /**
  * "Run" in the picker: the same run as `/checkly run` would start, in the channel the modal came from.
@@ -69,7 +75,7 @@ export function pickerSubmit(deps: FindDeps) {
     };
     const { posting, done } = await startUntilPosted(deps, request, who, target, POST_WAIT_MS);
     if (posting.kind === 'unreachable') {
-      await ack({ response_action: 'errors', errors: modalError(UNREACHABLE[posting.why]) });
+      await ack({ response_action: 'errors', errors: modalError(unreachableText(posting.why)) });
       return;
     }
     if (posting.kind === 'failed') {

@@ -7,8 +7,13 @@ import { loadConfig, type Config } from '../config';
 import type { Logger } from '../log';
 import { errorMessage, errorText } from '../shared/error-text';
 
-/** SIGTERM to exit: well inside the 10 s a platform usually grants. */
-const SHUTDOWN_DEADLINE_MS = 8000;
+/**
+ * From SIGTERM to exit, all told: the grace a platform gives before it kills the process (compose's
+ * stop_grace_period: 10s; give Kubernetes' terminationGracePeriodSeconds at least 10). The app plans
+ * its stop inside it (app.ts) and exits hard, with 1, a second before it ends.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
+const HARD_EXIT_MS = SHUTDOWN_GRACE_MS - 1000;
 
 export function secretsOf(config: Config): string[] {
   return [
@@ -64,7 +69,7 @@ async function live(start: (config: Config) => Promise<StoppableApp>): Promise<v
   keepServingOnFaults(process, running.logger);
   const shutdown = () => {
     // Runs are saved as they change; stopping only hands them over. Never hang past Kubernetes' grace.
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
     void running.stop().then(
       () => process.exit(0),
       () => process.exit(1),

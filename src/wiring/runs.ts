@@ -76,16 +76,30 @@ export function buildRunMessages(w: RunWiring): SlackRunMessages {
     client: w.chat,
     render: (run, size) => redactSecrets(renderRun(run, { now: now(), interactive: true, checklyAppUrl, size }), secrets),
     renderFailureReplies: (run, opts) => redactSecrets(renderFailureReplies(run, opts), secrets),
-    failureReplies: async (run) => {
+    failureReplies: async (run, stopping) => {
       const sessions = evidenceSessions(run);
       if (sessions.length === 0) return { replies: [], listed: 0 };
-      const found = await gatherEvidence(sessions, evidence);
+      const found = await gatherEvidence(sessions, { ...evidence, stopping });
       const replies = renderEvidenceReplies(run, renderFailureReply(run), found).map((m) => redactSecrets(m, secrets));
       return { replies, listed: sessions.length };
     },
-    afterFailureReply: async (run, threadTs) => {
-      const shots = await gatherScreenshots(failingInOrder(run), evidence);
+    afterFailureReply: async (run, threadTs, stopping) => {
+      const shots = await gatherScreenshots(failingInOrder(run), { ...evidence, stopping });
+      if (stopping.aborted) {
+        // Cut off before anything went up: the next process adds them (its sweep finds the run unsettled).
+        await store.update(run.id, (r) => {
+          r.screenshotsDue = true;
+          r.settledAt = undefined;
+        });
+        logger.info({ runId: run.id }, 'stopping: the failure screenshots are left to the next process');
+        return;
+      }
       await screenshots.upload(run.channel, threadTs, shots);
+      if (run.screenshotsDue) {
+        await store.update(run.id, (r) => {
+          r.screenshotsDue = undefined;
+        });
+      }
     },
     intervalMs: config.slack.updateIntervalMs,
     maxUpdatesPerMinute: config.slack.maxUpdatesPerMinute,

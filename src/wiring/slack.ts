@@ -123,20 +123,50 @@ export function buildApp(config: Config, entrance: SlackEntrance, identity: BotI
   });
 }
 
-/** Why `app.start` failed, said plainly when Slack refused the app-level token or could not be reached. */
+/** The app taking requests: its HTTP port (HTTP mode), and how it stops taking them. */
+export interface Listening {
+  port?: number;
+  /**
+   * Stops taking requests: answers in progress go out (those still going after `graceMs` are cut),
+   * and every keep-alive connection closes as soon as it is idle. Node closes only the connections
+   * idle at the moment of the close; one that a load balancer or a polling client keeps using would
+   * hold the stop until its keep-alive timeout, or for good.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** How often a stopping server closes the connections that have become idle. */
+const IDLE_SWEEP_MS = 50;
+
 /**
- * Starts the app listening (HTTP) or connected (Socket Mode): the HTTP port, when there is one. A
- * failure stops the app again and is described (a refused app-level token, Slack out of reach).
+ * Starts the app listening (HTTP) or connected (Socket Mode). A failure stops the app again and is
+ * described (a refused app-level token, Slack out of reach).
  */
-export async function listen(app: App, config: Config): Promise<number | undefined> {
+export async function listen(app: App, config: Config): Promise<Listening> {
+  let started: unknown;
   try {
-    return listeningPort((await app.start(config.slack.port)) as unknown);
+    started = await app.start(config.slack.port);
   } catch (err) {
     await app.stop().catch(() => undefined);
     throw startFailure(config, err);
   }
+  const server = isServer(started) ? started : undefined;
+  return {
+    port: listeningPort(server),
+    async stop(graceMs) {
+      const sweep = setInterval(() => server?.closeIdleConnections(), IDLE_SWEEP_MS);
+      const cut = setTimeout(() => server?.closeAllConnections(), graceMs);
+      try {
+        await app.stop();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+      }
+    },
+  };
 }
 
+/** Why `app.start` failed, said plainly when Slack refused the app-level token or could not be reached. */
 function startFailure(config: Config, err: unknown): unknown {
   // In Socket Mode, start() opens the socket with the app-level token.
   return (config.slack.appToken ? (slackRefused('SLACK_APP_TOKEN', err) ?? maybeUnreachable(config.slack.apiUrl, err)) : undefined) ?? err;
@@ -147,9 +177,13 @@ function maybeUnreachable(apiUrl: string, err: unknown): Error | undefined {
   return (err as { code?: unknown }).code === webApi.ErrorCode.RequestError ? slackUnreachable(apiUrl, err) : undefined;
 }
 
-/** The port the HTTP receiver listens on, when `app.start` answered with its server. */
-function listeningPort(started: unknown): number | undefined {
-  if (typeof started !== 'object' || started === null || !('address' in started)) return undefined;
-  const address = (started as Server).address();
+/** `app.start` answers with its HTTP server in HTTP mode. */
+function isServer(started: unknown): started is Server {
+  return typeof started === 'object' && started !== null && 'address' in started && 'closeIdleConnections' in started;
+}
+
+/** The port the HTTP receiver listens on. */
+function listeningPort(server: Server | undefined): number | undefined {
+  const address = server?.address();
   return typeof address === 'object' && address !== null ? address.port : undefined;
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,7 +113,7 @@ describe('checkly-slack-run against the app in its own process', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const unreachable = await runClient(['--url', `http://127.0.0.1:${port}`, '--channel', 'C0FAKE', '--target', 'green']);
+    const unreachable = await runClient(['--url', `http://127.0.0.1:${port}`, '--channel', 'C0FAKE', '--target', 'green', '--timeout', '3']);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('no answer');
     expect(triggers()).toBe(before);
@@ -147,6 +148,95 @@ describe('checkly-slack-run against the app in its own process', () => {
       expect(slack.callsTo('chat.postMessage').length - messages).toBe(1);
     } finally {
       await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  }, 60_000);
+  /**
+   * The app behind a front that answers as a restarting app does, while `failing(req)` says so; every
+   * request is counted, with the time it came.
+   */
+  async function flakyFront(failing: (req: http.IncomingMessage) => { status: number; headers?: Record<string, string> } | undefined) {
+    const requests: Array<{ method: string; at: number; status: number }> = [];
+    const server = http.createServer((req, res) => {
+      const fault = failing(req);
+      if (fault) {
+        requests.push({ method: req.method ?? '', at: Date.now(), status: fault.status });
+        req.resume();
+        res.writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers });
+        res.end(JSON.stringify({ error: fault.status === 429 ? 'rate_limited' : 'internal', message: 'not now' }));
+        return;
+      }
+      const upstream = http.request({ host: '127.0.0.1', port: app.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        requests.push({ method: req.method ?? '', at: Date.now(), status: answer.statusCode ?? 0 });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      requests,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
+  }
+
+  test('an app answering 500 for 10 s to the POST: at most 15 requests, a second apart at least, then the run', async () => {
+    const since = Date.now();
+    const front = await flakyFront(() => (Date.now() - since < 10_000 ? { status: 500 } : undefined));
+    try {
+      const before = triggers();
+      const res = await runClient(['--url', front.url, '--channel', 'C0FAKE', '--target', 'green', '--wait', '--timeout', '60']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('Run passed');
+      const failed = front.requests.filter((r) => r.status === 500);
+      expect(failed.length).toBeGreaterThanOrEqual(3);
+      expect(front.requests.filter((r) => r.at - since < 10_000).length).toBeLessThanOrEqual(15);
+      const gaps = failed.slice(1).map((r, i) => r.at - failed[i]!.at);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+      expect(triggers() - before).toBe(1);
+    } finally {
+      await front.close();
+    }
+  }, 90_000);
+
+  test('an app answering 500 for 10 s while --wait asks: at most 15 requests in the outage, then the verdict', async () => {
+    let outageFrom: number | undefined;
+    const front = await flakyFront((req) => {
+      if (req.method !== 'GET') return undefined;
+      outageFrom ??= Date.now();
+      return Date.now() - outageFrom < 10_000 ? { status: 500 } : undefined;
+    });
+    try {
+      const res = await runClient(['--url', front.url, '--channel', 'C0FAKE', '--target', 'green', '--wait', '--timeout', '60']);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('Run passed');
+      const inOutage = front.requests.filter((r) => r.method === 'GET' && r.at - outageFrom! < 10_000);
+      expect(inOutage.length).toBeGreaterThanOrEqual(3);
+      expect(inOutage.length).toBeLessThanOrEqual(15);
+      expect(res.stderr).toContain('answered 500 while waiting');
+    } finally {
+      await front.close();
+    }
+  }, 90_000);
+
+  test('a 429 is asked again after its Retry-After, not refused; a refusal while waiting exits 2', async () => {
+    let posts = 0;
+    const front = await flakyFront((req) => {
+      if (req.method === 'POST' && (posts += 1) === 1) return { status: 429, headers: { 'Retry-After': '3' } };
+      if (req.method === 'GET') return { status: 401 };
+      return undefined;
+    });
+    try {
+      const res = await runClient(['--url', front.url, '--channel', 'C0FAKE', '--target', 'green', '--wait', '--timeout', '60']);
+      const [first, second] = front.requests.filter((r) => r.method === 'POST');
+      expect(second!.status).toBe(202);
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(2900);
+      expect(res.stdout).toMatch(/^Run [0-9a-f-]{36} started/);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('reading the run failed (401');
+    } finally {
+      await front.close();
     }
   }, 60_000);
 });

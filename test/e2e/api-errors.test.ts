@@ -3,6 +3,8 @@ import { API_ENV, API_TOKENS, api, apiBase, type ApiAnswer } from './api-helpers
 import { messageText, startHarness, waitFor, type Harness } from './harness';
 
 const RUNS = '/api/v1/runs';
+/** A token of its own for the channel refusals: each counts against its token's minute. */
+const REFUSALS = { name: 'refusals', secret: 'rf-secret-0123456789abcdef0123456789abcdef' };
 
 /** Every error of product.md §8: its status, its code, a message, and nothing triggered or posted. */
 describe('run API errors, end to end over HTTP', () => {
@@ -11,11 +13,14 @@ describe('run API errors, end to end over HTTP', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      env: { ...API_ENV, ALLOWED_CHANNELS: 'C0FAKE,C0LOCKED', RUN_API_RATE_PER_MINUTE: '3', ALLOWED_USERS: 'U0ALICE' },
+      env: { ...API_ENV, RUN_API_TOKENS: `${API_ENV.RUN_API_TOKENS},${REFUSALS.name}:${REFUSALS.secret}`, ALLOWED_CHANNELS: 'C0FAKE,C0LOCKED,C0ARCHIVED,C0READONLY,C0PRIVATE', RUN_API_RATE_PER_MINUTE: '3', ALLOWED_USERS: 'U0ALICE' },
     });
     base = apiBase(h);
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 100 });
     h.slack.setChannelError('C0LOCKED', 'not_in_channel');
+    h.slack.setChannelError('C0ARCHIVED', 'is_archived');
+    h.slack.setChannelError('C0READONLY', 'restricted_action');
+    h.slack.setChannelError('C0PRIVATE', 'channel_not_found');
   });
 
   afterAll(async () => {
@@ -35,7 +40,8 @@ describe('run API errors, end to end over HTTP', () => {
     expect(res.text).not.toContain(API_TOKENS.deploy.secret);
     // Nothing triggered, nothing new posted (a 409 tried to post, and failed).
     expect(triggers()).toBe(triggered);
-    if (code !== 'not_in_channel') expect(postsBefore()).toBe(posts);
+    if (res.status === 409) expect(h.slack.rejections.slice(-1)[0]).toMatchObject({ method: 'chat.postMessage' });
+    else expect(postsBefore()).toBe(posts);
     if (options.audit) {
       const lines = h.logs.slice(logged).filter((l) => l.includes('"audit":true'));
       expect(lines.some((l) => options.audit!.test(l))).toBe(true);
@@ -87,6 +93,19 @@ describe('run API errors, end to end over HTTP', () => {
   test('409 not_in_channel: the bot cannot post there, and nothing is triggered', async () => {
     const res = await expectError(post({ channel: 'C0LOCKED', target: 'prod' }), 409, 'not_in_channel', { audit: /"outcome":"unreachable"/ });
     expect(res.json.message).toContain('invite');
+  });
+
+  test('409 channel_unavailable: Slack refused the post for another reason (archived, restricted, not found), named; nothing is triggered', async () => {
+    for (const [channel, slackError] of [
+      ['C0ARCHIVED', 'is_archived'],
+      ['C0READONLY', 'restricted_action'],
+      ['C0PRIVATE', 'channel_not_found'],
+    ] as const) {
+      const res = await expectError(post({ channel, target: 'prod' }, { secret: REFUSALS.secret }), 409, 'channel_unavailable', { audit: new RegExp(`"reason":"${slackError}"`) });
+      expect(res.json.message).toContain(slackError);
+      expect(res.json.message).toContain(channel);
+      expect(res.json.message).toContain('Nothing was triggered');
+    }
   });
 
   test('413 payload_too_large: a body over 16 KB, declared or streamed without a length', async () => {

@@ -19,6 +19,33 @@ describe('run API, end to end over HTTP', () => {
 
   const triggers = () => h.checkly.requests.filter((r) => r.op === 'trigger');
 
+  test('an open long poll does not hold back another run\'s trigger: it is no request being answered', async () => {
+    h.checkly.addCheck({ name: 'Slow', tags: ['slow'], durationMs: 20_000 });
+    h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 300 });
+    /** From a POST's 202 to Checkly seeing its trigger. */
+    const triggerDelay = async () => {
+      const before = triggers().length;
+      const post = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'prod' } });
+      const answeredAt = Date.now();
+      expect(post.status).toBe(202);
+      await waitFor(() => triggers().length > before, 10_000, 'the trigger');
+      return triggers()[before]!.at - answeredAt;
+    };
+    const quiet = await triggerDelay();
+    const slow = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'slow' } });
+    const poll = api(base, 'GET', `${RUNS}/${String(slow.json.id)}?wait=30`);
+    await new Promise((r) => setTimeout(r, 300));
+    const polling = await triggerDelay();
+    // eslint-disable-next-line no-console
+    console.log(`202 → trigger: ${quiet} ms with no long poll open, ${polling} ms with one`);
+    // Held back, it waited the foreground's full second.
+    expect(polling).toBeLessThan(500);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^checkly_slack_api_requests_in_progress 0$/m);
+    // Stopping the app answers it.
+    void poll.catch(() => undefined);
+  });
+
   test('a run from the API is posted, followed to its end, and read back with ?wait', async () => {
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 300, locations: ['eu-west-1'] });
     h.checkly.addCheck({ name: 'Checkout', tags: ['prod'], durationMs: 600, outcome: 'FAILED', errorMessage: 'expected 200, got 503\nat line 2' });

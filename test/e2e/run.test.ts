@@ -138,6 +138,16 @@ describe('/checkly run, end to end over HTTP', () => {
     expect(h.checkly.requests.filter((r) => r.op === 'trigger')).toHaveLength(0);
   });
 
+  test('in an archived channel, the requester is told what Slack said and nothing is triggered', async () => {
+    h.checkly.addCheck({ name: 'Login API', tags: ['prod'] });
+    h.slack.setChannelError('C0OLD', 'is_archived');
+    await h.command('run prod', { channel_id: 'C0OLD' });
+    const explanation = await waitFor(() => h.slack.responsePosts[0], 5000, 'the ephemeral explanation');
+    expect(JSON.stringify(explanation.body)).toContain('is_archived');
+    expect(JSON.stringify(explanation.body)).not.toContain('Something went wrong');
+    expect(h.checkly.requests.filter((r) => r.op === 'trigger')).toHaveLength(0);
+  });
+
   test('malformed input gets an ephemeral explanation and triggers nothing', async () => {
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'] });
     for (const text of ['run --frobnicate prod', 'run --check not-a-uuid', 'run "unbalanced', 'run --refresh-cache', 'run prod,,api']) {

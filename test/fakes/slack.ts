@@ -88,7 +88,13 @@ export interface Rejection {
   problems?: string[];
 }
 
-export type ChannelError = 'not_in_channel' | 'channel_not_found';
+/**
+ * Why the bot cannot use a channel, named by what chat.postMessage answers there: not a member
+ * (`not_in_channel`), a conversation it cannot see (`channel_not_found`), an archived channel
+ * (`is_archived`: chat.update answers `is_inactive` there, conversations.info shows `is_archived`),
+ * or a workspace preference that keeps the bot from posting (`restricted_action`).
+ */
+export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived' | 'restricted_action';
 
 /**
  * A failure Slack may answer any call with, for fault tests: `{ ok: false, error }` (HTTP 200, as Slack
@@ -215,9 +221,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     return undefined;
   };
+  /** What Slack answers `method` in a channel the bot cannot use, as its documentation lists per method. */
   const channelProblem = (method: string, channel: string): Result | undefined => {
     const error = channelErrors.get(channel);
-    return error ? refuse(method, error) : undefined;
+    if (!error) return undefined;
+    // "The message cannot be edited within a frozen, archived or deleted channel."
+    if (method === 'chat.update' && error === 'is_archived') return refuse(method, 'is_inactive');
+    // The preference is about posting: a message the bot posted before can still be edited.
+    if (method === 'chat.update' && error === 'restricted_action') return undefined;
+    return refuse(method, error);
   };
 
   const views = createFakeViews({ teamId, appId: FAKE_APP_ID, now, refuse });
@@ -268,7 +280,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const problem = messageProblem('chat.postEphemeral', args, true);
       if (problem) return problem;
       const channel = str(args.channel);
-      if (channelErrors.get(channel) === 'channel_not_found') return refuse('chat.postEphemeral', 'channel_not_found');
+      const error = channelErrors.get(channel);
+      if (error === 'channel_not_found' || error === 'is_archived' || error === 'restricted_action') return refuse('chat.postEphemeral', error);
       if (!isNonEmptyString(args.user)) return refuse('chat.postEphemeral', 'user_not_found');
       ephemerals.push({
         channel,
@@ -312,7 +325,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (error === 'channel_not_found') return refuse('conversations.info', error);
       return {
         ok: true,
-        channel: { id: channel, name: `channel-${channel.toLowerCase()}`, is_channel: true, is_private: false, is_member: error === undefined },
+        channel: {
+          id: channel,
+          name: `channel-${channel.toLowerCase()}`,
+          is_channel: true,
+          is_private: false,
+          is_archived: error === 'is_archived',
+          is_member: error !== 'not_in_channel',
+        },
       };
     },
     'apps.connections.open': () => (socketOpenError ? refuse('apps.connections.open', socketOpenError) : { ok: true, url: `${wsOrigin}/link` }),

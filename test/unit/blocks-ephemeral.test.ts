@@ -84,6 +84,14 @@ describe('renderNotInChannel', () => {
     expect(text).toContain('`/invite @Checkly`');
     expect(text).toContain('`/checkly run …`');
   });
+  it('names any other refusal of Slack (an archived channel) and offers no invite that would not help', () => {
+    const msg = renderNotInChannel('/checkly', 'is_archived');
+    const text = allMrkdwn(msg.blocks);
+    expect(text).toContain('`is_archived`');
+    expect(text).toContain('Nothing was triggered.');
+    expect(text).not.toContain('/invite');
+    expect(msg.text).toContain('is_archived');
+  });
 });
 
 describe('renderStartFailed', () => {
@@ -140,6 +148,7 @@ describe('every ephemeral answer', () => {
     ['triggering', renderTriggering({ tags: [['<x>&']], checkIds: [], all: false })],
     ['not in channel', renderNotInChannel('/checkly', 'not_in_channel')],
     ['channel not found', renderNotInChannel('/checkly', 'channel_not_found')],
+    ['archived channel', renderNotInChannel('/checkly', 'is_archived')],
     ['start failed', renderStartFailed()],
     ['status', renderStatus([makeRun({ target: { tags: [['<x>&']], checkIds: [], all: false } })], T0)],
   ])('%s: escaped in blocks and fallback, within limits', (_, msg) => {

@@ -250,6 +250,19 @@ describe('fake Slack Web API', () => {
     expect(fake.callsTo('chat.postMessage').map((c) => c.error)).toEqual([undefined, 'not_in_channel', 'channel_not_found', 'not_in_channel', undefined]);
   });
 
+  it('answers as Slack does in an archived channel and where a workspace preference keeps the bot from posting', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'a' });
+    fake.setChannelError('C1', 'is_archived');
+    fake.setChannelError('C2', 'restricted_action');
+    expect((await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'b' })).body).toEqual({ ok: false, error: 'is_archived' });
+    expect((await raw(fake, 'chat.update', { channel: 'C1', ts: posted.ts, text: 'b' })).body).toEqual({ ok: false, error: 'is_inactive' });
+    expect((await raw(fake, 'chat.postEphemeral', { channel: 'C1', user: 'U1', text: 'b' })).body).toEqual({ ok: false, error: 'is_archived' });
+    expect((await client.conversations.info({ channel: 'C1' })).channel).toMatchObject({ id: 'C1', is_archived: true, is_member: true });
+    expect((await raw(fake, 'chat.postMessage', { channel: 'C2', text: 'b' })).body).toEqual({ ok: false, error: 'restricted_action' });
+    expect((await client.conversations.info({ channel: 'C2' })).channel).toMatchObject({ id: 'C2', is_archived: false });
+    expect(fake.messages.get(`C1:${posted.ts}`)?.text).toBe('a');
+  });
+
   it('answers the other methods the app uses', async () => {
     const posted = await client.chat.postMessage({ channel: 'C1', text: 'a' });
     expect(await client.chat.getPermalink({ channel: 'C1', message_ts: posted.ts as string })).toMatchObject({

@@ -96,10 +96,14 @@ function run(id: string, statuses: SessionStatus[], over: Partial<Run> = {}): Ru
 
 type Replies = RunMessagesOptions['renderFailureReplies'];
 
-type StoreHooks = Pick<RunMessagesOptions, 'beforeShow' | 'onShown'>;
+type StoreHooks = Pick<RunMessagesOptions, 'beforeShow' | 'onShown' | 'afterFailureReply'>;
 
 function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}) {
-  return new SlackRunMessages({
+  return new SlackRunMessages(setupOptions(chat, over));
+}
+
+function setupOptions(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}): RunMessagesOptions {
+  return {
     client: chat.client,
     // The size shows in the text when it is not the full one.
     render: (r, size) => ({ text: `${r.id} ${r.phase}: ${r.sessions.map((s) => s.status).join(',')}${size === 'full' ? '' : ` [${size}]`}`, blocks: [] }),
@@ -109,9 +113,10 @@ function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: num
     ...(over.burst ? { updateShares: { burst: over.burst } } : {}),
     beforeShow: over.beforeShow,
     onShown: over.onShown,
+    afterFailureReply: over.afterFailureReply,
     now: Date.now,
     logger,
-  });
+  };
 }
 
 describe('SlackRunMessages', () => {
@@ -436,6 +441,13 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
       await jest.advanceTimersByTimeAsync(10);
       expect(await gone).toEqual({ shown: 'gone', replied: true });
+
+      // A channel archived while its run went on: Slack answers chat.update with is_inactive there.
+      await messages.post(run('r3', ['STARTED']));
+      chat.failures.update.push(platform('is_inactive'));
+      const archived = messages.finished(run('r3', ['PASSED'], { ts: '1700000000.000003' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await archived).toEqual({ shown: 'gone', replied: true });
     });
 
     test('a final update Slack refused twice, then rate-limited, is shown within seconds: one, two, then Retry-After (issue 20)', async () => {
@@ -461,6 +473,59 @@ describe('SlackRunMessages lifecycle (issue 9)', () => {
       await jest.advanceTimersByTimeAsync(1500);
       expect(await recorded).toEqual({ shown: true, replied: true });
       expect(chat.of('postMessage')).toHaveLength(2); // the run message and the one failed reply
+    });
+
+    test('stop: a reply it cuts off is left to the next process ("not replied", no warning); screenshots in progress are told to hand over', async () => {
+      const chat = new FakeChat();
+      const lines: string[] = [];
+      const added: Array<{ runId: string; threadTs: string; stopping: AbortSignal }> = [];
+      let finishAdding: () => void = () => undefined;
+      const messages = new SlackRunMessages({
+        ...setupOptions(chat),
+        logger: createLogger({ level: 'info', secrets: [], destination: { write: (l: string) => lines.push(l) } }),
+        afterFailureReply: (r, threadTs, stopping) => {
+          added.push({ runId: r.id, threadTs, stopping });
+          return new Promise<void>((resolve) => (finishAdding = resolve));
+        },
+      });
+      await messages.post(run('r1', ['STARTED']));
+      const replied = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await replied).toEqual({ shown: true, replied: true });
+      expect(added.map((a) => [a.runId, a.threadTs, a.stopping.aborted])).toEqual([['r1', '1700000000.000001', false]]);
+
+      // The next reply's post waits for the channel's budget (5 posts in 5 s) when the app stops.
+      await messages.post(run('r2', ['STARTED']));
+      for (let i = 0; i < 2; i += 1) await messages.post(run(`filler${i}`, []));
+      const cut = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000002' }));
+      await jest.advanceTimersByTimeAsync(10);
+      const settled = messages.settle(50);
+      await jest.advanceTimersByTimeAsync(60);
+      await settled;
+      messages.stop();
+      expect(added[0]!.stopping.aborted).toBe(true);
+      expect(await cut).toMatchObject({ replied: false });
+      finishAdding();
+      expect(lines.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
+      expect(lines.some((l) => l.includes('the failure reply is left to the next process'))).toBe(true);
+    });
+
+    test('a run whose screenshots were handed over gets them once from the next process, and no second reply', async () => {
+      const chat = new FakeChat();
+      const added: string[] = [];
+      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => void added.push(`${r.id} ${threadTs}`) });
+      const handedOver = run('r1', ['FAILED'], { ts: '1700000000.000009', repliedAt: 5, screenshotsDue: true });
+      const outcome = messages.finished(handedOver);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(await outcome).toEqual({ shown: true, replied: true });
+      expect(added).toEqual(['r1 1700000000.000009']);
+      expect(chat.of('postMessage')).toHaveLength(0);
+      // Without the mark, a replied run adds nothing again.
+      const done = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000010', repliedAt: 5 }));
+      await jest.advanceTimersByTimeAsync(10);
+      await done;
+      expect(added).toHaveLength(1);
+      messages.stop();
     });
 
     test('stop answers a final state waiting for its turn "not shown" at once, instead of never', async () => {
