@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log';
-import { DurationModel, type CheckHistory, type DurationPlan, type EndEstimate } from './duration-model';
+import { DurationModel, type CheckHistory, type DurationPlan, type EndEstimate, type RunningSession } from './duration-model';
 import { pollWindow, pollWorth, type PollWindow } from './poll-window';
 import { errorText } from '../shared/error-text';
 import type { SessionWatcher } from './ports';
@@ -106,13 +106,13 @@ const REPLAN_MS = 1_000;
  * one request per `pollWaitSeconds`. The budget pays for so many open polls; with `beforePoll`, each
  * waits for a place in the request budget, and the session is chosen when the place comes:
  *
- * 1. sessions not asked about for the starvation bound (2 poll waits × followed / open polls): none
- *    waits longer than that, however many there are; and sessions overdue: past the window where
- *    their end was likely;
+ * 1. sessions overdue: past the window where their end was likely; and sessions of checks nothing is
+ *    known of, not asked about for the starvation bound (2 poll waits × followed / open polls): none
+ *    of those waits longer than that, however many there are;
  * 2. sessions in their window (poll-window.ts: where their end is likely, from what the DurationModel
  *    learned of their check and its type), the likeliest to end within a poll's wait first; polls of
  *    one session are chained until it is final. One whose window has not opened is not polled until
- *    then (or until the starvation bound), which saves the requests its polls would waste;
+ *    then, which saves the requests its polls would waste;
  * 3. every session of a check nothing is known of, least recently answered first: round robin.
  */
 export class SessionFollower {
@@ -287,6 +287,7 @@ export class SessionFollower {
     let best: Entry | undefined;
     let bestRank = Infinity;
     let bestKey = Infinity;
+    let bestTie = Infinity;
     let wakeAt = Infinity;
     let eligible = 0;
     for (const entry of this.followed.values()) {
@@ -295,30 +296,36 @@ export class SessionFollower {
       const { estimate, window } = this.placed(entry, plan);
       let rank: number;
       let key: number;
+      let tie = 0;
       if (window && now >= window.overdueAt) {
         rank = 0;
         key = window.overdueAt - bound;
-      } else if (now - last >= bound) {
-        rank = 0;
-        key = last;
       } else if (estimate && window) {
+        // Placed by what is known of it: polled from its window on, at once once overdue; never
+        // before its window for the round robin's sake (a burst of those would crowd out sessions
+        // whose end is due).
         if (now < window.opensAt) {
-          wakeAt = Math.min(wakeAt, window.opensAt, last + bound);
+          wakeAt = Math.min(wakeAt, window.opensAt);
           continue;
         }
         rank = 1;
         // The likeliest to end within a poll's wait first; among equals, the window opened first.
-        key = -pollWorth(estimate, entry.startedAt, now, this.pollWaitMs) * 1e15 + window.opensAt;
+        key = -pollWorth(estimate, entry.startedAt, now, this.pollWaitMs);
+        tie = window.opensAt;
+      } else if (now - last >= bound) {
+        rank = 0;
+        key = last;
       } else {
         rank = 2;
         // Never answered first (oldest first), then least recently answered.
         key = entry.answeredAt ?? entry.followedAt - 1e15;
       }
       eligible += 1;
-      if (rank < bestRank || (rank === bestRank && key < bestKey)) {
+      if (rank < bestRank || (rank === bestRank && (key < bestKey || (key === bestKey && tie < bestTie)))) {
         best = entry;
         bestRank = rank;
         bestKey = key;
+        bestTie = tie;
       }
     }
     return best ? { entry: best, eligible, wakeAt } : { eligible, wakeAt };
@@ -327,7 +334,7 @@ export class SessionFollower {
   /** The model's plan with the sessions followed now, built again when it is older than REPLAN_MS. */
   private currentPlan(now: number): DurationPlan {
     if (this.plan && now - this.plan.at < REPLAN_MS) return this.plan.plan;
-    const running = [];
+    const running: RunningSession[] = [];
     for (const entry of this.followed.values()) {
       if (entry.checkId === undefined || entry.outcome) continue;
       running.push({ checkId: entry.checkId, ...(entry.checkType !== undefined ? { checkType: entry.checkType } : {}), elapsedMs: now - entry.startedAt });

@@ -221,11 +221,10 @@ describe('SessionFollower', () => {
       ['other', 80_000],
       ['api', 80_000],
     ]);
-    // The session without history is asked all along. The one whose check took 40 s last time is asked
-    // at the starvation bound (two poll waits) until its window opens (a poll then lasts until 3 s past
-    // 40 s: at 38 s from its start, 78 s), then all along.
+    // The session without history is asked all along. The one whose check took 40 s last time is not
+    // asked until its window opens (a poll then lasts until 3 s past 40 s: at 38 s from its start, 78 s).
     expect(port.pollsOf('other').map((p) => p.at)).toEqual([40_000, 45_000, 50_000, 55_000, 60_000, 65_000, 70_000, 75_000]);
-    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 78_000]);
+    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([78_000]);
   });
 
   test('a failed poll is asked again after a pause; an unknown session is no longer followed', async () => {
@@ -400,6 +399,32 @@ describe('SessionFollower with typical durations', () => {
       ['late', 60_000],
     ]);
     follower.stop();
+  });
+
+  test('a check never seen before is placed by the first sessions of the same run: one poll where it ends, not polls from its shortest response time on', async () => {
+    const port = new FakePort();
+    const histories: Record<string, CheckHistory> = {};
+    const sessions: Array<{ sessionId: string; checkId: string; checkType: string; startedAt: number }> = [];
+    // Eleven checks whose status response times say 0.3 and 0.6 of what their sessions take: ten quick
+    // ones (5 to 14 s), and one of 100 s.
+    [...Array.from({ length: 10 }, (_, i) => 5_000 + 1_000 * i), 100_000].forEach((ms, i) => {
+      const checkId = `0b0e5c1e-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
+      histories[checkId] = { pastMs: [], responseTimes: { shortestMs: 0.3 * ms, longestMs: 0.6 * ms } };
+      sessions.push({ sessionId: port.add(ms === 100_000 ? 'long' : `quick${i}`, { durationMs: ms, checkType: 'API' }, checkId), checkId, checkType: 'API', startedAt: 0 });
+    });
+    const { source } = durations(histories);
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    follower.follow('run-1', sessions);
+    await jest.advanceTimersByTimeAsync(101_000);
+    expect(finals).toHaveLength(11);
+    // Each quick one: one poll from its shortest response time on, caught at its end.
+    expect(port.polls.filter((p) => port.names.get(p.session) !== 'long').every((p) => p.answeredAt! - p.at < 30_000)).toBe(true);
+    expect(port.polls).toHaveLength(11);
+    // By 14 s ten sessions took 2.36 × their typical response time: the long one's end is at 100 s.
+    // One poll then lasts until 3 s past it: opened at 73 s. From its shortest response time (30 s) on,
+    // it would have taken three.
+    expect(port.pollsOf('long').map((p) => p.at)).toEqual([73_000]);
+    expect(finals.find((f) => f.name === 'long')!.at).toBe(100_000);
   });
 
   test('past sessions in the store make the next run of the same check cost one poll, caught at its end', async () => {
