@@ -87,8 +87,8 @@ export class DurationModel {
     const known = this.checks.get(checkId);
     const pastMs = known && known.pastMs.length >= history.pastMs.length ? known.pastMs : history.pastMs.slice(0, PAST_KEPT);
     const next: Known = { pastMs: [...pastMs] };
-    const checkType_ = checkType ?? known?.checkType;
-    if (checkType_ !== undefined) next.checkType = checkType_;
+    const type = checkType ?? known?.checkType;
+    if (type !== undefined) next.checkType = type;
     const responseTimes = history.responseTimes ?? known?.responseTimes;
     if (responseTimes) next.responseTimes = responseTimes;
     this.remember(checkId, next);
@@ -101,13 +101,6 @@ export class DurationModel {
     const next: Known = { ...known, pastMs: [ms, ...known.pastMs].slice(0, PAST_KEPT) };
     if (checkType !== undefined) next.checkType = checkType;
     this.remember(checkId, next);
-  }
-
-  /** What is known of the check (its past sessions, most recent first, and response times). */
-  history(checkId: string): CheckHistory | undefined {
-    const known = this.checks.get(checkId);
-    if (!known) return undefined;
-    return { pastMs: [...known.pastMs], ...(known.responseTimes ? { responseTimes: known.responseTimes } : {}) };
   }
 
   /**
