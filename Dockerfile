@@ -3,7 +3,7 @@
 # test/e2e/docker-steps.test.ts checks them (there is no Docker daemon where the tests run).
 
 # ---- build: the compiler toolchain for better-sqlite3's native module, dev dependencies, tsc ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -17,7 +17,7 @@ RUN npm run build
 RUN npm ci --omit=dev && npm cache clean --force
 
 # ---- runtime: production dependencies and dist/ only, as a non-root user ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     STATE_DIR=/data

@@ -1,10 +1,13 @@
 /**
  * `npm run bench:api`: the run API under load, against the app in its own process (bench/app-host.ts)
- * and the fakes with realistic latencies and Slack's limits on.
+ * and the fakes with realistic latencies and Slack's limits on. The script builds the app first and
+ * measures the production build (BENCH_APP=dist: dist/, as `node dist/app.js` runs it); without
+ * BENCH_APP, the sources through ts-node.
  *
  * 1. POST latency: 20 runs of 10 checks are started and followed; then 4 rounds of 50 concurrent
  *    POST /api/v1/runs (each to its own channel: Slack allows about one post a second per channel,
- *    and a POST is answered once its message is posted). Target: p99 < 150 ms.
+ *    and a POST is answered once its message is posted). Target: p99 < 300 ms, with Slack's own
+ *    client (WebClient) carrying the post.
  * 2. Long polls: 20 more runs, each read by 5 clients with ?wait=60 (100 waiting at once). For each
  *    answer, the time from the run becoming final (its finishedAt) to the answer. Target: p95 < 1 s.
  *
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
   const beforeSlack = spread(beforeSlackMs);
   const quiet = spread(quietMs);
   const rows = [
-    { what: 'POST /api/v1/runs, 4 × 50 concurrent, 20 runs followed: p99 < 150 ms', value: posts, ok: posts.p99 < 150 },
+    { what: 'POST /api/v1/runs, 4 × 50 concurrent, 20 runs followed: p99 < 300 ms', value: posts, ok: posts.p99 < 300 },
     { what: 'GET ?wait=60, 100 clients on 20 runs: final → answer p95 < 1 s', value: late, ok: late.p95 < 1000 },
   ];
   const line = (v: ReturnType<typeof spread>) => `n=${v.n} p50=${v.p50} ms p95=${v.p95} ms p99=${v.p99} ms max=${v.max} ms`;
@@ -235,7 +238,7 @@ async function main(): Promise<void> {
     ],
   };
   process.stdout.write(
-    `\nrun API benchmark (Slack post ${SLACK_POST_LATENCY_MS.min}-${SLACK_POST_LATENCY_MS.max} ms, Checkly ${CHECKLY_LATENCY_MS.min}-${CHECKLY_LATENCY_MS.max} ms; app peak RSS ${stopped.peakRssMb} MB; machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
+    `\nrun API benchmark of the ${process.env.BENCH_APP === 'dist' ? 'production build (dist/)' : 'sources (ts-node)'} on Node ${process.versions.node} (Slack post ${SLACK_POST_LATENCY_MS.min}-${SLACK_POST_LATENCY_MS.max} ms, Checkly ${CHECKLY_LATENCY_MS.min}-${CHECKLY_LATENCY_MS.max} ms; app peak RSS ${stopped.peakRssMb} MB; machine load average ${require('node:os').loadavg()[0].toFixed(1)})\n`,
   );
   for (const row of rows) {
     process.stdout.write(`${row.ok ? 'ok  ' : 'MISS'} ${row.what}\n     ${line(row.value)}\n`);

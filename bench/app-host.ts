@@ -7,9 +7,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startApp, type Running } from '../src/app';
-import { allowingOrigin } from '../src/checkly/redirects';
-import { loadConfig } from '../src/config';
+import type { Running, startApp as StartApp } from '../src/app';
+import type { allowingOrigin as AllowingOrigin } from '../src/checkly/redirects';
+import type { loadConfig as LoadConfig } from '../src/config';
+
+/**
+ * BENCH_APP=dist: the production build (`npm run build`), the JavaScript `node dist/app.js` runs;
+ * only this small host around it is TypeScript. Otherwise the sources, through ts-node.
+ */
+const build = process.env.BENCH_APP === 'dist' ? '../dist' : '../src';
+const { startApp } = require(`${build}/app`) as { startApp: typeof StartApp };
+const { allowingOrigin } = require(`${build}/checkly/redirects`) as { allowingOrigin: typeof AllowingOrigin };
+const { loadConfig } = require(`${build}/config`) as { loadConfig: typeof LoadConfig };
 
 export type HostRequest =
   | { type: 'start'; name: string; env: Record<string, string> }

@@ -387,6 +387,8 @@ export function startHost(name: string, env: Record<string, string>): Promise<Ho
   const child: ChildProcess = fork(path.join(__dirname, 'app-host.ts'), [], {
     // BENCH_APP_NODE_OPTIONS: more flags for the app's process (`--cpu-prof --cpu-prof-dir=…` to profile it).
     execArgv: ['-r', 'ts-node/register/transpile-only', ...(process.env.BENCH_APP_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])],
+    // The production build runs as the image runs it.
+    env: process.env.BENCH_APP === 'dist' ? { ...process.env, NODE_ENV: 'production' } : process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const send = (message: HostRequest): void => {

@@ -66,7 +66,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   /** A start-up step that fails closes the stores and Slack's connections before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (err: unknown) => {
-      slack.close();
+      await slack.close();
       await runApi.close().catch(() => undefined);
       await state.close().catch(() => undefined);
       throw err;
@@ -118,7 +118,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       // What was cut off now fails at once and records so (the store is still open).
       await Promise.all([runner.settle(left(0)), messages.settle(left(0))]);
       checkly.close();
-      slack.close();
+      await slack.close();
       await runApi.close();
       await state.close();
     },

@@ -21,6 +21,8 @@ export interface Config {
     maxUpdatesPerMinute: number;
     /** Least time between two updates of one message. */
     updateIntervalMs: number;
+    /** Timeout of one Web API call (and of a response_url post, an upload): a call never hangs. */
+    requestTimeoutMs: number;
   };
   checkly: {
     apiKey: string;
@@ -52,11 +54,25 @@ export interface Config {
     /** Prefix of every Redis key, so that several apps can share one Redis. */
     redisPrefix: string;
   };
+  /** The forward proxy for outbound HTTP(S), from the usual variables (see `readProxy`). */
+  proxy: ProxySettings;
   /** Who may run what, where (src/access). */
   access: AccessPolicy;
   /** The HTTP API for CI (src/api); off while it has no tokens. */
   api: ApiConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/**
+ * A forward proxy per scheme of the target, and the hosts that bypass it, read as axios reads them
+ * for Checkly (the proxy-from-env rules): lower case before upper case, `ALL_PROXY` for either
+ * scheme, no HTTPS fallback to `HTTP_PROXY`. Slack's client is given these same values.
+ */
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  /** Comma- or space-separated hosts (`.example.com` and `host:port` too), `*` for all. */
+  noProxy?: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -82,6 +98,7 @@ export function loadConfig(env: Env): ConfigResult {
       port: read.integer('PORT', 3000, 0, 65535),
       maxUpdatesPerMinute: read.integer('SLACK_MAX_UPDATES_PER_MINUTE', 50, 1, 10_000),
       updateIntervalMs: read.integer('SLACK_UPDATE_INTERVAL_MS', 1000, 0, 60_000),
+      requestTimeoutMs: read.integer('SLACK_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
     },
     checkly: {
       apiKey: read.required('CHECKLY_API_KEY'),
@@ -104,6 +121,7 @@ export function loadConfig(env: Env): ConfigResult {
       redisUrl: read.optional('REDIS_URL', /^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
       redisPrefix: read.optional('REDIS_PREFIX', /^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _.:-') ?? 'checkly-slack:',
     },
+    proxy: readProxy(env, read),
     access: OPEN_POLICY,
     api: { tokens: [], ratePerMinute: 60 },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -117,6 +135,21 @@ export function loadConfig(env: Env): ConfigResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
+
+function readProxy(env: Env, read: Reader): ProxySettings {
+  /** The first of the variables that is set, lower case before upper case (as curl and axios). */
+  const first = (...names: string[]): string | undefined =>
+    names.flatMap((n) => [n.toLowerCase(), n]).find((n) => (env[n]?.trim() ?? '') !== '');
+  const proxy = (name: string): string => read.url(name, '');
+  const http = first('HTTP_PROXY', 'ALL_PROXY');
+  const https = first('HTTPS_PROXY', 'ALL_PROXY');
+  const noProxy = first('NO_PROXY');
+  const settings: ProxySettings = {};
+  if (http !== undefined) settings.httpProxy = proxy(http);
+  if (https !== undefined) settings.httpsProxy = https === http ? settings.httpProxy : proxy(https);
+  if (noProxy !== undefined) settings.noProxy = read.optional(noProxy);
+  return settings;
+}
 
 /** Reads variables and records a problem for each bad one. Messages name the variable, never its value. */
 class Reader {

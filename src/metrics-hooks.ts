@@ -3,12 +3,11 @@
  * counts runs as their messages are posted and finished, and a `fetch` for the Slack Web API client
  * counts every call by method and error.
  */
-import type { webApi } from '@slack/bolt';
 import type { Metrics } from './metrics';
 import { runOutcome } from './metrics';
 import type { RunMessages } from './runs/ports';
 import { callLabel } from './slack/errors';
-import { bufferedBody } from './slack/http-fetch';
+import { SlackTimeout, type SlackFetch } from './slack/http';
 
 /**
  * A run starts when its message is posted (a channel the bot cannot post in starts nothing); a run
@@ -34,21 +33,20 @@ export function countRuns(messages: RunMessages, metrics: Pick<Metrics, 'runStar
 
 /** Slack method names look like `chat.postMessage`; anything else is not a label worth a series. */
 const METHOD = /^[a-z]+(\.[a-zA-Z]+){1,3}$/;
-const OK_PREFIX = Buffer.from('{"ok":true');
 
 /**
  * For `clientOptions.fetch`: counts each HTTP attempt (retries too) by method and by Slack's error
- * code, reading the bytes `slackHttpFetch` kept (or else a copy of the answer), so the client still
- * reads the original.
+ * code (`timeout` for a call that got no answer in time, `network` for one that could not be sent),
+ * reading a copy of the answer, so the client still reads the original.
  */
-export function meteredSlackFetch(metrics: Pick<Metrics, 'slackCall'>, base: typeof fetch = globalThis.fetch): webApi.FetchFunction {
+export function meteredSlackFetch(metrics: Pick<Metrics, 'slackCall'>, base: SlackFetch): SlackFetch {
   return async (url, init) => {
     const method = methodOf(url);
     let response: Response;
     try {
       response = await base(url, init);
     } catch (err) {
-      metrics.slackCall(method, 'network');
+      metrics.slackCall(method, err instanceof SlackTimeout ? 'timeout' : 'network');
       throw err;
     }
     metrics.slackCall(method, await errorOf(response));
@@ -67,10 +65,7 @@ async function errorOf(response: Response): Promise<string | undefined> {
   if (response.status !== 200) return `http_${response.status}`;
   if (!(response.headers.get('content-type') ?? '').includes('json')) return undefined;
   try {
-    const bytes = bufferedBody(response);
-    // Slack's answers start with "ok": a success is seen without parsing the echo of the message.
-    if (bytes !== undefined && bytes.subarray(0, OK_PREFIX.length).equals(OK_PREFIX)) return undefined;
-    const body = (bytes !== undefined ? JSON.parse(bytes.toString('utf8')) : await response.clone().json()) as unknown;
+    const body = (await response.clone().json()) as unknown;
     if (typeof body !== 'object' || body === null) return 'invalid_response';
     return callLabel(body);
   } catch {

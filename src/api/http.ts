@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'idempotency_key_reused'
   | 'rate_limited'
-  | 'internal';
+  | 'internal'
+  | 'slack_timeout';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -31,6 +32,7 @@ const STATUS: Record<ErrorCode, number> = {
   idempotency_key_reused: 422,
   rate_limited: 429,
   internal: 500,
+  slack_timeout: 504,
 };
 
 /** An answer of `{"error": code, "message": text}`; `message` is plain text, free of secrets. */

@@ -291,6 +291,14 @@ export class RunApi {
       audit(logger, { action: 'trigger', ...who, sessions: [], outcome: 'unreachable', reason: result.unreachable });
       throw unreachableError(body.channel, result.unreachable);
     }
+    if (result.run.error?.kind === 'not_posted') {
+      // Nothing was triggered: the key may start a run again.
+      await claim?.release().catch(() => undefined);
+      throw new ApiError(
+        'slack_timeout',
+        'Slack did not answer in time when the app posted the run message; nothing was triggered. Try again with the same Idempotency-Key.',
+      );
+    }
     // Posted and triggered before the race looked (cannot happen: onStored comes first); answer all the same.
     this.accepted(res, result.run);
     return 'accepted';

@@ -80,6 +80,14 @@ export function renderStartFailed(): SlackMessage {
   return { text: fallback(line), blocks: [section(line)] };
 }
 
+/** The run's message got no answer from Slack in time: it may be in the channel, but nothing was triggered. */
+export function renderRunNotPosted(): SlackMessage {
+  const line =
+    '⚠️ Slack did not answer in time when I posted this run’s message, so nothing was triggered. ' +
+    'A message for this run may still appear in the channel; it will say the same. Try again in a minute.';
+  return { text: fallback(line), blocks: [section(line)] };
+}
+
 const STATUS_LINE_RUNS = 200;
 
 /**

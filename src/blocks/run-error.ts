@@ -27,6 +27,13 @@ function explain(error: RunError | undefined, target: Target): ErrorText {
         advice: 'The app restarted before it asked Checkly to start these checks: *nothing was started*. Run them again.',
         summary: 'the app restarted before starting this run; nothing was started',
       };
+    case 'not_posted':
+      return {
+        advice:
+          'Slack did not answer in time when the app posted this run’s message, so the app did not ask Checkly to start these checks: ' +
+          '*nothing was started*. If an earlier message for this run still says it is starting, it is this run. Run them again.',
+        summary: 'Slack did not answer in time when this run’s message was posted; nothing was started',
+      };
     case 'not_found': {
       const expression = target.all ? '--all' : describeTarget(target);
       return {
@@ -83,7 +90,7 @@ function explain(error: RunError | undefined, target: Target): ErrorText {
 
 /** The error as mrkdwn lines for one section. */
 export function runErrorText(error: RunError | undefined, target: Target): string {
-  if (error?.kind === 'interrupted' || error?.kind === 'not_started') {
+  if (error?.kind === 'interrupted' || error?.kind === 'not_started' || error?.kind === 'not_posted') {
     return ['⚠️ *This run was cut off while starting.*', explain(error, target).advice].join('\n');
   }
   const lines = ['❌ *Checkly could not start this run.*', explain(error, target).advice];

@@ -108,7 +108,7 @@ function runButtons(run: Run, counts: StatusCounts, opts: RenderRunOptions): But
     buttons.push(cancelButton(run.id, counts.running));
   }
   // A run cut off while starting may or may not have started its checks: a Rerun starts them afresh.
-  const cutOff = run.phase === 'error' && (run.error?.kind === 'interrupted' || run.error?.kind === 'not_started');
+  const cutOff = run.phase === 'error' && (run.error?.kind === 'interrupted' || run.error?.kind === 'not_started' || run.error?.kind === 'not_posted');
   if (opts.interactive && (run.phase === 'final' || run.phase === 'abandoned' || cutOff)) {
     const failed = run.sessions.filter((s) => isFailing(s.status)).length;
     if (failed > 0) buttons.push(rerunFailedButton(run.id, failed));

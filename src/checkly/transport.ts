@@ -43,6 +43,12 @@ export interface Download {
   bytes: Buffer | undefined;
 }
 
+/**
+ * axios's own rule for HTTP(S)_PROXY / NO_PROXY (the package ships no types): the proxy URL for a
+ * URL, or '' when none applies.
+ */
+const { getProxyForUrl } = require('proxy-from-env') as { getProxyForUrl(url: string): string };
+
 /** Errors after which the request certainly never reached the server. */
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
@@ -153,9 +159,11 @@ export class Transport {
         maxContentLength: maxBytes,
         maxRedirects: 0,
         validateStatus: () => true,
-        // A redirect's target connects, on a connection of its own, to the addresses checked only.
+        // A redirect's target connects, on a connection of its own, to the addresses checked only;
+        // behind a proxy (axios's rule, NO_PROXY included), the proxy connects, so the connection
+        // to it is not pinned to the target's addresses.
         ...(redirected
-          ? { lookup: redirected.lookup, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }
+          ? { ...(getProxyForUrl(url) === '' && { lookup: redirected.lookup }), httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent }
           : { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent }),
       });
     } catch (err) {

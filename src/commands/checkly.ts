@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed } from '../blocks/ephemeral';
+import { renderHelp, renderNotInChannel, renderParseError, renderStatus, renderTriggering, renderStartFailed, renderRunNotPosted } from '../blocks/ephemeral';
 import { checkAccess, type Access } from '../access/check';
 import { renderRefusal } from '../blocks/refusal';
 import { audit, auditStart, auditTarget } from '../audit';
@@ -86,6 +86,8 @@ export function checklyCommand(deps: CommandDeps) {
       auditStart(deps.logger, who, parsed.target, started);
       if ('unreachable' in started) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });
+      } else if (started.run.error?.kind === 'not_posted') {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...renderRunNotPosted() });
       }
     } catch (err) {
       deps.logger.error({ err: errorText(err), channel: command.channel_id }, 'starting a run failed');

@@ -60,10 +60,21 @@ export interface Posted {
   shownDigest?: string;
 }
 
+/**
+ * The chat did not answer a post in time: the message may be in the channel or not, and its ts is
+ * unknown. Posting it again could show it twice.
+ */
+export interface Unanswered {
+  unanswered: true;
+}
+
 /** What the run domain needs of the chat: the run's message (implemented over Slack). */
 export interface RunMessages {
-  /** Posts the run's first message; says so when the bot may not post in the channel. */
-  post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable }>;
+  /**
+   * Posts the run's first message; says so when the bot may not post in the channel, or when the
+   * chat did not answer in time.
+   */
+  post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable } | Unanswered>;
   /** The run changed: show it, when the update budget allows. */
   changed(run: Run): void;
   /**

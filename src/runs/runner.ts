@@ -90,6 +90,11 @@ export type CancelResult =
 
 /** A rerun claim whose process died before it triggered anything stops blocking the button. */
 const STALE_CLAIM_MS = 2 * 60_000;
+/** How a run whose message the chat did not answer in time ends: its ts unknown, nothing triggered. */
+const NOT_POSTED: RunError = {
+  kind: 'not_posted',
+  message: 'Slack did not answer in time when the app posted this run’s message.',
+};
 /** Longest pause between two tries of a final state Slack refused. */
 const MAX_FINAL_BACKOFF_MS = 5 * 60_000;
 /**
@@ -170,6 +175,7 @@ export class Runner {
         await this.deleteQuietly(run.id);
         throw err;
       }
+      if ('unanswered' in posted) return { run: await this.endUnposted(run) };
       request.onPosted?.(posted);
       if ('unreachable' in posted) {
         await this.deleteQuietly(run.id);
@@ -215,6 +221,35 @@ export class Runner {
     return undefined;
   }
 
+  /**
+   * A run whose message the chat did not answer in time: it may be in the channel or not, and its ts
+   * is unknown, so nothing is triggered. The run ends saying so (its starter tells the requester),
+   * and its final state goes out as a new message, which speaks of the first should it be there.
+   */
+  private async endUnposted(run: Run): Promise<Run> {
+    const { now, logger } = this.options;
+    logger.warn({ runId: run.id, channel: run.channel }, 'Slack did not answer the post of a run message in time (it may have taken it); nothing triggered');
+    const ended = await this.endStarting(run.id, NOT_POSTED);
+    if (!ended) return { ...run, phase: 'error', error: NOT_POSTED, finishedAt: now() };
+    // The requester hears first; the channel after, or from the sweep when this process stops.
+    void this.showFinal(ended);
+    return ended;
+  }
+
+  /** Ends a run still starting with `error` (unless the sweep ended it first), bridging a short store outage. */
+  private endStarting(runId: string, error: RunError): Promise<Run | undefined> {
+    const { store, now } = this.options;
+    return this.retryStore(() =>
+      store.update(runId, (r) => {
+        if (r.phase !== 'triggering') return;
+        r.phase = 'error';
+        r.error = error;
+        r.finishedAt = now();
+        r.starter = undefined;
+      }),
+    );
+  }
+
   /** A write that must not be lost to a short store outage: tried a few times over about 3 s. */
   private retryStore<T>(write: () => Promise<T>): Promise<T> {
     return pRetry(write, { retries: 4, minTimeout: 200, factor: 2, randomize: false });
@@ -232,15 +267,7 @@ export class Runner {
     } catch (err) {
       const error = runErrorOf(err);
       logger.info({ runId: run.id, error: error.kind, status: error.status }, 'trigger failed');
-      const failed = await this.retryStore(() =>
-        store.update(run.id, (r) => {
-          if (r.phase !== 'triggering') return;
-          r.phase = 'error';
-          r.error = error;
-          r.finishedAt = now();
-          r.starter = undefined;
-        }),
-      );
+      const failed = await this.endStarting(run.id, error);
       // A rerun's parent is left as it was: rerun() releases its claim.
       if (failed) await this.showFinal(failed);
       return failed ?? run;
@@ -434,6 +461,11 @@ export class Runner {
       } catch (err) {
         logger.warn({ runId: run.id, parentRunId: parent.id, err: errorText(err) }, 'posting a rerun failed; nothing triggered');
       }
+      if (posted && 'unanswered' in posted) {
+        await release();
+        await this.endUnposted(run);
+        return { kind: 'not_posted', parent };
+      }
       if (!posted || 'unreachable' in posted) {
         await this.deleteQuietly(run.id);
         await release();
@@ -559,6 +591,20 @@ export class Runner {
           // Nowhere to show it: nothing was triggered, nothing is left to do.
           await store.delete(current.id);
           return;
+        }
+        if ('unanswered' in posted) {
+          // It may be in the channel: posting again could show it twice. The requester was told.
+          logger.warn({ runId: run.id, channel: run.channel }, 'Slack did not answer the post of a final state in time (it may have taken it); not posting it again');
+          await store.update(current.id, (r) => {
+            r.settledAt = now();
+          });
+          return;
+        }
+        if (current.error?.kind === 'not_posted') {
+          logger.warn(
+            { runId: run.id, channel: run.channel, ts: posted.ts },
+            'posted the final state of a run whose first post Slack did not answer: if Slack took that one, the channel shows two messages for this run, and this is the second',
+          );
         }
         current =
           (await store.update(current.id, (r) => {

@@ -77,11 +77,14 @@ export interface RunError {
   /**
    * Which class of Checkly error: lets renderers say what to do next. 'interrupted': the app lost
    * its process while triggering, so whether Checkly started the checks is unknown; 'not_started':
-   * the app lost its process before triggering, so nothing was started.
+   * the app lost its process before triggering, so nothing was started; 'not_posted': the chat did
+   * not answer the post of the run's message in time, so nothing was started (and a message may be
+   * in the channel all the same).
    */
   kind:
     | 'interrupted'
     | 'not_started'
+    | 'not_posted'
     | 'bad_request'
     | 'unauthorized'
     | 'payment_required'

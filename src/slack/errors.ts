@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { SlackTimeout } from './http';
 
 const { ErrorCode } = webApi;
 
@@ -44,4 +45,14 @@ const ERROR_CODE = /^[a-z_]{1,64}$/;
 export function callLabel(answer: { ok?: unknown; error?: unknown }): string | undefined {
   if (answer.ok === true) return undefined;
   return typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : 'other';
+}
+
+/**
+ * Whether `err` is a Web API call that got no answer within SLACK_REQUEST_TIMEOUT_MS (slack/http.ts):
+ * Slack may have carried it out. A post that timed out is not sent again, lest it appear twice.
+ */
+export function isUnanswered(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; original?: unknown };
+  return e.code === ErrorCode.RequestError && e.original instanceof SlackTimeout;
 }

@@ -5,13 +5,12 @@ import type { Redis } from 'ioredis';
 import type { SlackMessage } from '../blocks/message';
 import { smallerSize, type MessageSize } from '../blocks/size';
 import type { Logger } from '../log';
-import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../runs/ports';
+import type { FinishOutcome, PostOptions, Posted, RunMessages, Unanswered, Unreachable } from '../runs/ports';
 import { isRunOver, needsReply } from '../runs/status';
 import type { Run } from '../runs/types';
 import { settledWithin } from '../shared/settled';
 import { afterPendingIo } from '../shared/turns';
-import type { ChatClient } from './chat-client';
-import { channelRefusal, platformError } from './errors';
+import { channelRefusal, isUnanswered, platformError } from './errors';
 import { PostBudget } from './post-budget';
 import { UpdateBudget, type UpdateBudgetOptions, type UpdateResult } from './update-budget';
 
@@ -20,10 +19,25 @@ function digest(message: SlackMessage): string {
   return createHash('sha1').update(JSON.stringify(message)).digest('base64url');
 }
 
+export interface ChatMessage {
+  channel: string;
+  /** The fallback text (notifications, screen readers); Slack wants it with blocks. */
+  text: string;
+  blocks?: readonly unknown[];
+}
+
+/** What the run messages need of a Slack client: a `WebClient` is one. */
+export interface ChatClient {
+  chat: {
+    postMessage(args: ChatMessage & { thread_ts?: string; unfurl_links?: boolean; unfurl_media?: boolean }): Promise<{ ts?: string }>;
+    update(args: ChatMessage & { ts: string }): Promise<unknown>;
+  };
+}
+
 export interface RunMessagesOptions {
   /**
-   * One that rejects a 429 (chat-client.ts, or a `WebClient` with `rejectRateLimitedCalls: true`): it
-   * then reaches the budgets, which pause, instead of being waited out and retried behind their back.
+   * One that rejects a 429 (a `WebClient` with `rejectRateLimitedCalls: true`): it then reaches the
+   * budgets, which pause, instead of being waited out and retried behind their back.
    */
   client: ChatClient;
   /** The run message at `size`: 'full' first, smaller when Slack refuses it as too long. */
@@ -149,7 +163,7 @@ export class SlackRunMessages implements RunMessages {
     });
   }
 
-  async post(run: Run, options: PostOptions = {}): Promise<Posted | { unreachable: Unreachable }> {
+  async post(run: Run, options: PostOptions = {}): Promise<Posted | { unreachable: Unreachable } | Unanswered> {
     // Posting comes right after a command's acknowledgement; in a burst, the other commands'
     // requests are already waiting. They go first: their acknowledgements are due within 3 s.
     // A post whose caller answers only once it is out (the HTTP API) is that acknowledgement.
@@ -178,6 +192,7 @@ export class SlackRunMessages implements RunMessages {
     } catch (err) {
       const refused = channelRefusal(err);
       if (refused !== undefined) return { unreachable: refused };
+      if (isUnanswered(err)) return { unanswered: true };
       throw err;
     }
   }
@@ -399,6 +414,11 @@ export class SlackRunMessages implements RunMessages {
       }
       if (size === undefined) throw new Error('Slack refused the failure reply as too long at every size');
     } catch (err) {
+      if (isUnanswered(err)) {
+        // Slack may have posted it: posting it again could show it twice.
+        this.options.logger.warn({ runId: run.id, listed }, 'Slack did not answer a failure reply in time (it may have taken it); not posting it again');
+        return true;
+      }
       const code = platformError(err);
       if (this.stopping.signal.aborted) {
         this.options.logger.info({ runId: run.id, listed }, 'stopping: the failure reply is left to the next process');

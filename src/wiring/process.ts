@@ -22,9 +22,22 @@ export function secretsOf(config: Config): string[] {
     config.slack.appToken,
     config.checkly.apiKey,
     ...config.api.tokens.map((t) => t.secret),
+    // A proxy's credentials ride in its URL (http://user:password@proxy:3128).
+    ...[config.proxy.httpProxy, config.proxy.httpsProxy].flatMap(proxyPasswords),
   ].filter(
     (s): s is string => typeof s === 'string' && s !== '',
   );
+}
+
+/** As written in the URL and as sent (decoded). */
+function proxyPasswords(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  try {
+    const { password } = new URL(url);
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -14,7 +14,6 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { countRuns } from '../metrics-hooks';
 import type { Dispatcher } from '../runs/dispatch';
-import type { ChatClient } from '../slack/chat-client';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
 import { gatherEvidence, gatherScreenshots, type EvidenceOptions } from '../runs/evidence';
 import { Runner } from '../runs/runner';
@@ -24,7 +23,7 @@ import { SessionFollower } from '../runs/follower';
 import { redactSecrets } from '../secrets';
 import type { Foreground } from '../shared/foreground';
 import { slackPermalinks } from '../slack/permalinks';
-import { SlackRunMessages } from '../slack/run-messages';
+import { SlackRunMessages, type ChatClient } from '../slack/run-messages';
 import { ScreenshotUploader } from '../slack/upload';
 import { pollRequestsPerMinute, type SharedBudgets } from './checkly';
 

@@ -5,13 +5,27 @@ import type { Config } from '../config';
 import { boltLogger, type Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { meteredSlackFetch } from '../metrics-hooks';
-import { slackHttpFetch } from '../slack/http-fetch';
-import { SlackChatClient } from '../slack/chat-client';
+import { isUnanswered } from '../slack/errors';
+import { slackHttp } from '../slack/http';
+import type { ChatClient } from '../slack/run-messages';
 import { operatorRoutes } from '../operator-routes';
 import { SocketHealth, slackRefused, slackUnreachable } from '../startup-checks';
 
-/** Slack calls are retried briefly: a message that is minutes late is worse than one update skipped. */
-const SLACK_RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
+/**
+ * Slack calls are retried briefly: a message that is minutes late is worse than one update skipped.
+ * A call that got no answer in time is not sent again: Slack may have carried it out (a post would
+ * then appear twice). The client hands these options to p-retry, which stops on what this throws.
+ */
+const SLACK_RETRIES: webApi.RetryOptions & { onFailedAttempt(err: Error): void } = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 4000,
+  randomize: true,
+  onFailedAttempt(err) {
+    if (isUnanswered(err)) throw err;
+  },
+};
 /** A reconnect takes seconds; longer than this, Slack's requests are not reaching the app. */
 const SOCKET_GRACE_MS = 30_000;
 
@@ -20,12 +34,15 @@ type CustomRoutes = NonNullable<ConstructorParameters<typeof HTTPReceiver>[0]['c
 export interface SlackEntrance {
   receiver: Receiver;
   clientOptions: webApi.WebClientOptions;
-  /** The run messages' posts and updates (slack/chat-client.ts), metered as every other call. */
-  chat: SlackChatClient;
+  /**
+   * The run messages' posts and updates: a client of its own that hands a 429 to the message
+   * budgets, which pause, rather than waiting it out behind their back.
+   */
+  chat: ChatClient;
   /** Socket Mode only: whether the socket is up (for /healthz). */
   socketHealth?: SocketHealth;
-  /** Closes the Web API clients' idle connections. */
-  close(): void;
+  /** Closes Slack's connections. */
+  close(): Promise<void>;
 }
 
 export interface ReceiverDeps {
@@ -51,13 +68,14 @@ export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance
     }),
     ...deps.routes,
   ];
-  const slackHttp = slackHttpFetch();
-  const fetch = meteredSlackFetch(metrics, slackHttp.fetch);
+  const http = slackHttp({ proxy: config.proxy, timeoutMs: config.slack.requestTimeoutMs });
+  const fetch = meteredSlackFetch(metrics, http.fetch);
   const receiver: Receiver = config.slack.appToken
     ? new SocketModeReceiver({
         appToken: config.slack.appToken,
         logger: boltLogger(logger),
         customRoutes,
+        ...(http.socketDispatcher && { dispatcher: http.socketDispatcher }),
         // In Socket Mode, Bolt serves the custom routes on their own small HTTP server, on PORT.
         installerOptions: { port: config.slack.port, clientOptions: { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, fetch } },
       })
@@ -68,17 +86,8 @@ export function buildReceiver(config: Config, deps: ReceiverDeps): SlackEntrance
         logger: boltLogger(logger),
       });
   const clientOptions = { slackApiUrl: config.slack.apiUrl, retryConfig: SLACK_RETRIES, logger: boltLogger(logger), fetch };
-  const chat = new SlackChatClient({
-    token: config.slack.botToken,
-    apiUrl: config.slack.apiUrl,
-    retries: SLACK_RETRIES,
-    onCall: (method, error) => metrics.slackCall(method, error),
-  });
-  const close = (): void => {
-    slackHttp.close();
-    chat.close();
-  };
-  const entrance = { receiver, clientOptions, chat, ...(socketHealth && { socketHealth }), close };
+  const chat = new webApi.WebClient(config.slack.botToken, { ...clientOptions, rejectRateLimitedCalls: true });
+  const entrance = { receiver, clientOptions, chat, ...(socketHealth && { socketHealth }), close: () => http.close() };
   watchSocket(entrance);
   return entrance;
 }

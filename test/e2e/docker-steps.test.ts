@@ -77,6 +77,13 @@ test('the Dockerfile and the steps agree: build stage, production install, non-r
   expect(dockerfile).toMatch(/^CMD \["node", "dist\/app\.js"\]$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
   expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+  // Both stages on the Node of .nvmrc (the active LTS), Debian slim.
+  const nvmrc = readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim();
+  expect(nvmrc).toBe('24');
+  expect([...dockerfile.matchAll(/^FROM (\S+) AS (\w+)$/gm)].map((m) => [m[2], m[1]])).toEqual([
+    ['build', `node:${nvmrc}-bookworm-slim`],
+    ['runtime', `node:${nvmrc}-bookworm-slim`],
+  ]);
   // The script copies exactly what the build stage copies from the context.
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
   const script = readFileSync(path.join(ROOT, 'scripts/docker-steps.sh'), 'utf8');

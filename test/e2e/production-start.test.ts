@@ -80,9 +80,13 @@ describe('npm start', () => {
   });
 });
 
-test('.nvmrc names the Node.js major that package.json engines asks for', () => {
+test('.nvmrc names a Node.js major that package.json engines allows, and @types/node is the lowest one engines allows', () => {
   const nvmrc = readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim();
-  const engines = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
   expect(nvmrc).toMatch(/^\d+$/);
-  expect(engines).toBe(`>=${nvmrc}`);
+  const lowest = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
+  expect(lowest).toBeDefined();
+  expect(Number(nvmrc)).toBeGreaterThanOrEqual(Number(lowest));
+  // Code that needs an API newer than the lowest Node supported does not compile.
+  expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${lowest}\\.`));
 });

@@ -98,9 +98,11 @@ export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived
 
 /**
  * A failure Slack may answer any call with, for fault tests: `{ ok: false, error }` (HTTP 200, as Slack
- * answers `internal_error`), `ratelimited` (HTTP 429 with Retry-After), or an HTTP 5xx status.
+ * answers `internal_error`), `ratelimited` (HTTP 429 with Retry-After), an HTTP 5xx status, or
+ * `takeAndHang`: Slack carries the call out (posts, changes) and never answers it (the connection
+ * stays open until the fake closes), as a Slack behind a stalled load balancer may.
  */
-export type SlackFault = { error: string; retryAfterSeconds?: number } | { status: number };
+export type SlackFault = { error: string; retryAfterSeconds?: number } | { status: number } | { takeAndHang: true };
 
 export interface FakeSlack {
   /** With the trailing slash @slack/web-api expects. */
@@ -128,7 +130,8 @@ export interface FakeSlack {
   views: FakeViews;
   /**
    * Answers the next `times` calls of `method` (default 1) with `fault` before doing anything, so
-   * nothing is posted or changed. Faults are not `rejections` (those are refusals of bad calls).
+   * nothing is posted or changed (but `takeAndHang`, which does what was asked and never answers).
+   * Faults are not `rejections` (those are refusals of bad calls).
    */
   failNext(method: string, fault: SlackFault, opts?: { times?: number }): void;
   /** Calls answered with an injected fault. */
@@ -386,6 +389,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const fault = takeFault(method);
     if (fault) {
       faulted++;
+      if ('takeAndHang' in fault) {
+        handler(args);
+        return new Promise<never>(() => undefined);
+      }
       if ('status' in fault) return answer({ ok: false, error: `http_${fault.status}` }, fault.status);
       if (fault.error === 'ratelimited') {
         return answer({ ok: false, error: 'ratelimited' }, 429, { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });

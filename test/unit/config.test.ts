@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config';
+import { secretsOf } from '../../src/wiring/process';
 
 const BASE = {
   SLACK_BOT_TOKEN: 'xoxb-1-secret-bot-token',
@@ -104,5 +105,41 @@ describe('loadConfig', () => {
     if (!result.ok) throw new Error(result.problems.join('; '));
     expect(result.config.slack.apiUrl).toBe('http://127.0.0.1:9/api/');
     expect(result.config.checkly.apiUrl).toBe('http://127.0.0.1:8');
+  });
+
+  test('SLACK_REQUEST_TIMEOUT_MS: 10 s unless set, and a bad value named', () => {
+    const result = loadConfig(BASE);
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config.slack.requestTimeoutMs).toBe(10_000);
+    const set = loadConfig({ ...BASE, SLACK_REQUEST_TIMEOUT_MS: '2500' });
+    expect(set.ok && set.config.slack.requestTimeoutMs).toBe(2500);
+    expect(loadConfig({ ...BASE, SLACK_REQUEST_TIMEOUT_MS: '0' })).toEqual({
+      ok: false,
+      problems: ['SLACK_REQUEST_TIMEOUT_MS is malformed: must be a whole number from 100 to 120000'],
+    });
+  });
+
+  test('the proxy variables are read as axios reads them for Checkly: lower case first, ALL_PROXY for either scheme', () => {
+    const proxy = (env: Record<string, string>) => {
+      const result = loadConfig({ ...BASE, ...env });
+      if (!result.ok) throw new Error(result.problems.join('; '));
+      return result.config.proxy;
+    };
+    expect(proxy({})).toEqual({});
+    expect(proxy({ HTTPS_PROXY: 'http://upper:3128', https_proxy: 'http://lower:3128', NO_PROXY: 'localhost,.internal' })).toEqual({
+      httpsProxy: 'http://lower:3128',
+      noProxy: 'localhost,.internal',
+    });
+    // No HTTPS fallback to HTTP_PROXY (axios has none): only ALL_PROXY covers both.
+    expect(proxy({ HTTP_PROXY: 'http://web:3128' })).toEqual({ httpProxy: 'http://web:3128' });
+    expect(proxy({ ALL_PROXY: 'http://all:3128', HTTP_PROXY: 'http://web:3128' })).toEqual({ httpProxy: 'http://web:3128', httpsProxy: 'http://all:3128' });
+  });
+
+  test('a malformed proxy is named, its credentials never echoed; they are secrets to scrub', () => {
+    const bad = loadConfig({ ...BASE, HTTPS_PROXY: 'proxy.corp:3128 user:hunter2' });
+    expect(bad).toEqual({ ok: false, problems: ['HTTPS_PROXY is malformed: must be an http(s) URL'] });
+    const good = loadConfig({ ...BASE, HTTPS_PROXY: 'http://ops:p%40ss-w0rd-9@proxy.corp:3128' });
+    if (!good.ok) throw new Error(good.problems.join('; '));
+    expect(secretsOf(good.config)).toEqual(expect.arrayContaining(['p%40ss-w0rd-9', 'p@ss-w0rd-9']));
   });
 });

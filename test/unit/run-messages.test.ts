@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import { createLogger } from '../../src/log';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
-import type { ChatClient } from '../../src/slack/chat-client';
+import type { ChatClient } from '../../src/slack/run-messages';
 import { SlackRunMessages, rateLimitRetryMs, type RunMessagesOptions } from '../../src/slack/run-messages';
 import { afterPendingIo } from '../../src/shared/turns';
+import { SlackTimeout } from '../../src/slack/http';
 
 const logger = createLogger({ level: 'silent', secrets: [] });
 
@@ -18,6 +19,11 @@ interface Call {
 
 function rateLimited(seconds: number): Error {
   return Object.assign(new Error('rate limited'), { code: webApi.ErrorCode.RateLimitedError, retryAfter: seconds });
+}
+
+/** What the app's Web API client rejects with when Slack did not answer within SLACK_REQUEST_TIMEOUT_MS. */
+function unanswered(): Error {
+  return new webApi.WebAPIRequestError(new SlackTimeout(10_000));
 }
 
 function platform(error: string): Error {
@@ -386,6 +392,25 @@ describe('SlackRunMessages', () => {
       ['r5 running: STARTED', 7000],
       ['r6 running: STARTED', 7000],
     ]);
+  });
+
+  test('a post Slack did not answer in time is unanswered (it may be in the channel), and is not sent again', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    chat.failures.postMessage.push(unanswered());
+    await expect(messages.post(run('r1', ['STARTED']))).resolves.toEqual({ unanswered: true });
+    expect(chat.of('postMessage')).toHaveLength(1);
+  });
+
+  test('a failure reply Slack did not answer in time counts as replied: posting it again could show it twice', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    const ts = '1700000000.000001';
+    chat.failures.postMessage.push(unanswered());
+    const done = messages.finished(run('r1', ['FAILED'], { ts }));
+    await jest.advanceTimersByTimeAsync(1500);
+    await expect(done).resolves.toEqual({ shown: true, replied: true });
+    expect(chat.of('postMessage').map((c) => c.text)).toEqual(['reply r1']);
   });
 
   test('a channel the bot cannot post in is unreachable', async () => {

@@ -6,7 +6,7 @@ import type { CompletedSession, TriggerRequest, TriggeredSession } from '../../s
 import { createLogger } from '../../src/log';
 import { LocalDispatcher } from '../../src/runs/dispatch';
 import { sessionStarter, sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
-import type { FinishOutcome, PostOptions, Posted, RunMessages, Unreachable } from '../../src/runs/ports';
+import type { FinishOutcome, PostOptions, Posted, RunMessages, Unanswered, Unreachable } from '../../src/runs/ports';
 import { Runner, type RunnerOptions, type RunRequest } from '../../src/runs/runner';
 import { MemoryRunStore } from '../../src/runs/store';
 import { SessionFollower } from '../../src/runs/follower';
@@ -64,16 +64,22 @@ export class FakeMessages implements RunMessages {
   changes: Run[] = [];
   finals: Run[] = [];
   postFailure?: Error | Unreachable;
+  /** The next this many posts are taken (recorded in `posts`) and not answered in time. */
+  unansweredPosts = 0;
   /** Answers of the next `finished` calls (shown and replied by default). */
   finishAnswers: FinishOutcome[] = [];
   private seq = 0;
 
-  async post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable }> {
+  async post(run: Run, options?: PostOptions): Promise<Posted | { unreachable: Unreachable } | Unanswered> {
     this.postOptions.push(options);
     const failure = this.postFailure;
     if (typeof failure === 'string') return { unreachable: failure };
     if (failure) throw failure;
     this.posts.push(structuredClone(run));
+    if (this.unansweredPosts > 0) {
+      this.unansweredPosts -= 1;
+      return { unanswered: true };
+    }
     this.seq += 1;
     return { ts: `1700000000.${String(this.seq).padStart(6, '0')}`, shownDigest: `posted ${run.id}` };
   }

@@ -366,20 +366,21 @@ describe('a run whose caller waits for its post (the HTTP API)', () => {
   });
 });
 
-describe('cause 5: a rerun posts its message before it triggers', () => {
-  async function finishedParent(s: Setup): Promise<Run> {
-    const parent = aRun({
-      id: 'parent',
-      ts: '1700000000.000100',
-      phase: 'final',
-      finishedAt: Date.now(),
-      settledAt: Date.now(),
-      sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
-    });
-    await s.store.create(parent);
-    return parent;
-  }
+/** A run over, with one failed check, whose reruns the tests click. */
+async function finishedParent(s: Setup): Promise<Run> {
+  const parent = aRun({
+    id: 'parent',
+    ts: '1700000000.000100',
+    phase: 'final',
+    finishedAt: Date.now(),
+    settledAt: Date.now(),
+    sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
+  });
+  await s.store.create(parent);
+  return parent;
+}
 
+describe('cause 5: a rerun posts its message before it triggers', () => {
   test('when the post fails, nothing is triggered, no row is left, and the button works again', async () => {
     const s = make();
     await s.start();
@@ -514,16 +515,7 @@ describe("a rerun's last line on its parent (found by the chaos run)", () => {
   test("is part of the parent's final state: shown as such, and shown again by the sweep when Slack did not take it", async () => {
     const s = make();
     await s.start();
-    await s.store.create(
-      aRun({
-        id: 'parent',
-        ts: '1700000000.000100',
-        phase: 'final',
-        finishedAt: Date.now(),
-        settledAt: Date.now(),
-        sessions: [{ sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] }],
-      }),
-    );
+    await finishedParent(s);
     expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
     await jest.advanceTimersByTimeAsync(10);
     // Slack does not take the parent's update this time (a shutdown dropped it, or an internal_error).
@@ -603,5 +595,64 @@ describe('two replicas sweeping at the same moment (found by the chaos run, Redi
     expect(s.messages.finals.map((r) => r.id)).toEqual(['orphan']);
     expect(isSettled((await s.store.get('orphan'))!)).toBe(true);
     other.stop();
+  });
+});
+
+describe('a post Slack did not answer in time (it may have taken it)', () => {
+  test('the run ends untriggered, the starter hears it, and its final state goes out once as a new message', async () => {
+    const { store, messages, checkly, runner, start } = make();
+    await start();
+    messages.unansweredPosts = 1;
+    const result = (await runner.start(request)) as { run: Run };
+    expect(result.run).toMatchObject({ phase: 'error', error: { kind: 'not_posted' } });
+    expect(result.run.ts).toBeUndefined();
+    expect(checkly.triggers).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(0);
+    // The first post (taken, its ts unknown), then the final state as a second message.
+    expect(messages.posts.map((r) => [r.phase, r.error?.kind])).toEqual([
+      ['triggering', undefined],
+      ['error', 'not_posted'],
+    ]);
+    const ended = await store.get('run-1');
+    expect(ended?.ts).toBe('1700000000.000001');
+    expect(isSettled(ended!)).toBe(true);
+    for (let i = 0; i < 3; i += 1) {
+      await jest.advanceTimersByTimeAsync(FINAL_GRACE_MS);
+      await runner.sweep();
+    }
+    expect(messages.posts).toHaveLength(2);
+  });
+
+  test('a final state whose post gets no answer either is not posted again: the run is settled', async () => {
+    const { store, messages, runner, start } = make();
+    await start();
+    messages.unansweredPosts = 2;
+    await runner.start(request);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(messages.posts).toHaveLength(2);
+    expect(isSettled((await store.get('run-1'))!)).toBe(true);
+    for (let i = 0; i < 3; i += 1) {
+      await jest.advanceTimersByTimeAsync(FINAL_GRACE_MS * 4);
+      await runner.sweep();
+    }
+    expect(messages.posts).toHaveLength(2);
+    expect(await store.listUnfinished()).toEqual([]);
+  });
+
+  test('a rerun: nothing triggered, the button works again, and the rerun says why in the thread', async () => {
+    const s = make();
+    await s.start();
+    await finishedParent(s);
+    s.messages.unansweredPosts = 1;
+    const result = await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2');
+    expect(result.kind).toBe('not_posted');
+    expect(s.checkly.triggers).toHaveLength(0);
+    expect((await s.store.get('parent'))?.reruns ?? []).toEqual([]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(s.messages.posts.map((r) => [r.id, r.threadTs, r.error?.kind])).toEqual([
+      ['run-1', '1700000000.000100', undefined],
+      ['run-1', '1700000000.000100', 'not_posted'],
+    ]);
+    expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
   });
 });

