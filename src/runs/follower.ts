@@ -81,6 +81,8 @@ interface Entry {
   /** Where its end is likely and when to poll it, as of `plan` (none when nothing is known of its check). */
   placed?: { plan: DurationPlan; estimate?: EndEstimate; window?: PollWindow };
   followedAt: number;
+  /** The starvation bound when it was followed. */
+  boundMs: number;
   /** When Checkly last answered about this session; undefined until the first answer. */
   answeredAt?: number;
   state: EntryState;
@@ -106,13 +108,13 @@ const REPLAN_MS = 1_000;
  * one request per `pollWaitSeconds`. The budget pays for so many open polls; with `beforePoll`, each
  * waits for a place in the request budget, and the session is chosen when the place comes:
  *
- * 1. sessions overdue: past the window where their end was likely; and sessions of checks nothing is
- *    known of, not asked about for the starvation bound (2 poll waits × followed / open polls): none
- *    of those waits longer than that, however many there are;
+ * 1. sessions overdue: past the window where their end was likely; and sessions not asked about for
+ *    the starvation bound (2 poll waits × followed / open polls, as many as when they were followed
+ *    at least): none waits longer than that, however many there are;
  * 2. sessions in their window (poll-window.ts: where their end is likely, from what the DurationModel
  *    learned of their check and its type), the likeliest to end within a poll's wait first; polls of
  *    one session are chained until it is final. One whose window has not opened is not polled until
- *    then, which saves the requests its polls would waste;
+ *    then (or until the starvation bound), which saves the requests its polls would waste;
  * 3. every session of a check nothing is known of, least recently answered first: round robin.
  */
 export class SessionFollower {
@@ -154,10 +156,11 @@ export class SessionFollower {
   follow(runId: string, sessions: readonly SessionToFollow[]): void {
     const now = this.now();
     const lookups: Entry[] = [];
+    const added: Entry[] = [];
     for (const s of sessions) {
       const sessionId = typeof s === 'string' ? s : s.sessionId;
       if (this.followed.has(sessionId)) continue;
-      const entry: Entry = { runId, sessionId, followedAt: now, startedAt: now, state: 'idle' };
+      const entry: Entry = { runId, sessionId, followedAt: now, startedAt: now, state: 'idle', boundMs: 0 };
       if (typeof s !== 'string') {
         if (s.checkId !== undefined) entry.checkId = s.checkId;
         if (s.checkType !== undefined) entry.checkType = s.checkType;
@@ -168,7 +171,10 @@ export class SessionFollower {
         }
       }
       this.followed.set(sessionId, entry);
+      added.push(entry);
     }
+    const bound = this.starvationBoundMs();
+    for (const entry of added) entry.boundMs = bound;
     if (lookups.length > 0) this.lookUp(lookups);
     this.pump();
   }
@@ -297,24 +303,25 @@ export class SessionFollower {
       let rank: number;
       let key: number;
       let tie = 0;
+      // As long as when it was followed, at least: as a run's sessions end the bound shrinks, and
+      // every session of it not asked about yet would come due at once, crowding out those whose end is.
+      const starvedAt = last + Math.max(bound, entry.boundMs);
       if (window && now >= window.overdueAt) {
         rank = 0;
         key = window.overdueAt - bound;
+      } else if (now >= starvedAt) {
+        // A session's end may also come unforeseen: cancelled, perhaps by another replica.
+        rank = 0;
+        key = last;
       } else if (estimate && window) {
-        // Placed by what is known of it: polled from its window on, at once once overdue; never
-        // before its window for the round robin's sake (a burst of those would crowd out sessions
-        // whose end is due).
         if (now < window.opensAt) {
-          wakeAt = Math.min(wakeAt, window.opensAt);
+          wakeAt = Math.min(wakeAt, window.opensAt, starvedAt);
           continue;
         }
         rank = 1;
         // The likeliest to end within a poll's wait first; among equals, the window opened first.
         key = -pollWorth(estimate, entry.startedAt, now, this.pollWaitMs);
         tie = window.opensAt;
-      } else if (now - last >= bound) {
-        rank = 0;
-        key = last;
       } else {
         rank = 2;
         // Never answered first (oldest first), then least recently answered.

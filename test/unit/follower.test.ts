@@ -221,10 +221,11 @@ describe('SessionFollower', () => {
       ['other', 80_000],
       ['api', 80_000],
     ]);
-    // The session without history is asked all along. The one whose check took 40 s last time is not
-    // asked until its window opens (a poll then lasts until 3 s past 40 s: at 38 s from its start, 78 s).
+    // The session without history is asked all along. The one whose check took 40 s last time is asked
+    // at the starvation bound (two poll waits) until its window opens (a poll then lasts until 3 s past
+    // 40 s: at 38 s from its start, 78 s), then all along.
     expect(port.pollsOf('other').map((p) => p.at)).toEqual([40_000, 45_000, 50_000, 55_000, 60_000, 65_000, 70_000, 75_000]);
-    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([78_000]);
+    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 78_000]);
   });
 
   test('a failed poll is asked again after a pause; an unknown session is no longer followed', async () => {
@@ -413,7 +414,9 @@ describe('SessionFollower with typical durations', () => {
       sessions.push({ sessionId: port.add(ms === 100_000 ? 'long' : `quick${i}`, { durationMs: ms, checkType: 'API' }, checkId), checkId, checkType: 'API', startedAt: 0 });
     });
     const { source } = durations(histories);
-    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
+    // Five polls open at once: the starvation bound for eleven sessions (three rounds of two waits, 180 s)
+    // stays out of it, as the quick ones end too.
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 5, durations: source });
     follower.follow('run-1', sessions);
     await jest.advanceTimersByTimeAsync(101_000);
     expect(finals).toHaveLength(11);
@@ -425,6 +428,26 @@ describe('SessionFollower with typical durations', () => {
     // it would have taken three.
     expect(port.pollsOf('long').map((p) => p.at)).toEqual([73_000]);
     expect(finals.find((f) => f.name === 'long')!.at).toBe(100_000);
+  });
+
+  test("a session whose end comes unforeseen (cancelled) is seen within the starvation bound as it was when followed, before its window", async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-0000000000a4';
+    const long = port.add('long', { durationMs: 100_000 }, checkId);
+    const quick = Array.from({ length: 4 }, (_, i) => port.add(`quick${i}`, { durationMs: 1000 }));
+    const { source } = durations({ [checkId]: { pastMs: [100_000] } });
+    // Four polls of 5 s open at once: five sessions followed make a bound of 20 s; once the quick ones
+    // ended, one session followed would make it 10 s.
+    const { follower, finals } = setup(port, { durations: source });
+    follower.follow('run-1', [{ sessionId: long, checkId, startedAt: 0 }, ...quick]);
+    expect(follower.starvationBoundMs()).toBe(20_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(follower.starvationBoundMs()).toBe(10_000);
+    port.sessions.get(long)!.cancelledAt = 2_000;
+    await jest.advanceTimersByTimeAsync(20_000);
+    // Its window opens at 93 s (a poll of 5 s then lasts until 3 s past 100 s); cancelled, it is seen at 20 s.
+    expect(port.pollsOf('long').map((p) => p.at)).toEqual([20_000]);
+    expect(finals.filter((f) => f.name === 'long').map((f) => f.outcome.status)).toEqual(['CANCELLED']);
   });
 
   test('past sessions in the store make the next run of the same check cost one poll, caught at its end', async () => {
