@@ -9,6 +9,9 @@ const pkg = JSON.parse(read('package.json')) as {
   license: string;
   scripts: Record<string, string>;
   engines: { node: string };
+  homepage: string;
+  repository: { type: string; url: string };
+  bugs: { url: string };
 };
 
 describe('what a user reads first agrees with itself', () => {
@@ -39,6 +42,39 @@ describe('what a user reads first agrees with itself', () => {
     expect(pkg.scripts.test).toBeDefined();
     expect(readme).toContain('![The demo');
     expect(readme).toContain('(docs/demo.png)');
+  });
+
+  test('README is a front door: under 200 lines, the manual in docs/', () => {
+    expect(read('README.md').split('\n').length).toBeLessThan(200);
+  });
+
+  test('package.json names one home for the repository, its issues and its page, and the docs name the same', () => {
+    const home = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(home).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);
+    expect(pkg.repository.type).toBe('git');
+    expect(pkg.homepage).toBe(`${home}#readme`);
+    expect(pkg.bugs.url).toBe(`${home}/issues`);
+    const ownerRepo = home.replace('https://github.com/', '');
+    const pages = ['README.md', 'CONTRIBUTING.md', 'SECURITY.md', 'docs/ci-api.md'];
+    const named = pages.flatMap((page) => [...read(page).matchAll(/(?:github\.com\/|github:)([\w.-]+\/[\w.-]+)/g)].map((m) => m[1]));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((repo) => repo !== ownerRepo)).toEqual([]);
+  });
+
+  test("GitHub's CI runs .ci/run on every push and pull request, on the lowest Node engines allows", () => {
+    const workflow = read('.github/workflows/ci.yml');
+    expect(workflow).toMatch(/^on:\n  push:\n  pull_request:\n/m);
+    expect(workflow).toMatch(/^\s+run: bash \.ci\/run$/m);
+    const floor = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
+    expect(workflow).toMatch(new RegExp(`^\\s+image: node:${floor}-bookworm$`, 'm'));
+    const minutes = Number(/^\s+timeout-minutes: (\d+)$/m.exec(workflow)?.[1]);
+    expect(minutes).toBeLessThanOrEqual(90);
+  });
+
+  test('Dependabot watches the npm packages, the GitHub Actions and the Docker image', () => {
+    const config = read('.github/dependabot.yml');
+    const ecosystems = [...config.matchAll(/^\s+- package-ecosystem: ([\w-]+)$/gm)].map((m) => m[1]);
+    expect(ecosystems.sort()).toEqual(['docker', 'github-actions', 'npm']);
   });
 
   test('Node: 24 (the active LTS) to develop and ship on, 20 still supported, and CI runs the suite on both', () => {
