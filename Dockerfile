@@ -9,12 +9,14 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# The one install, and better-sqlite3's one compile; npm's cache lives on a cache mount, in no layer.
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
-# Production dependencies only, compiled here where the toolchain is.
-RUN npm ci --omit=dev && npm cache clean --force
+COPY scripts/prune-build-leftovers.js ./scripts/
+# Production dependencies only (better-sqlite3 as compiled above), without what its compile left.
+RUN npm prune --omit=dev --no-audit --no-fund && node scripts/prune-build-leftovers.js
 
 # ---- runtime: production dependencies and dist/ only, as a non-root user ----
 FROM node:24-bookworm-slim AS runtime
@@ -25,9 +27,10 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The embedded store (SQLite) lives on a volume, owned by the app's user ("node", uid 1000).
+# The embedded store (SQLite) is written to STATE_DIR, owned by the app's user ("node", uid 1000):
+# mount a volume there (docker run -v checkly-slack-data:/data). No VOLUME line: with REDIS_URL
+# nothing is written there, and every replica would get an anonymous volume it never uses.
 RUN mkdir -p /data && chown node:node /data
-VOLUME ["/data"]
 USER node
 EXPOSE 3000
 # /healthz: 200 when the store answers (and, in Socket Mode, the socket is up); node has fetch built in.

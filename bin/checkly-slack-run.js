@@ -14,6 +14,7 @@
  */
 const { parseArgs } = require('node:util');
 const { createHash, randomUUID } = require('node:crypto');
+const { appendFileSync } = require('node:fs');
 
 const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --target <target> [options]
 
@@ -27,6 +28,10 @@ const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --targe
   --notify <ids>           user (U…) or group (S…) IDs to mention when anything failed; comma-separated
   --wait                   follow the run to its end and exit by its result
   --timeout <seconds>      how long to keep trying and waiting, all told (default 900)
+  --fail-on <which>        which failures exit 1: "any" (the default: any failed, cancelled or
+                           errored run); the only value today
+  --output-file <file>     append the result as name=value lines (id, permalink, status) to this
+                           file: GitHub's $GITHUB_OUTPUT, a GitLab dotenv report
   --idempotency-key <key>  the same key answers the same run (default: from the CI job and step,
                            e.g. GITHUB_RUN_ID, GITHUB_JOB and GITHUB_ACTION, and the request;
                            else a new one per invocation)
@@ -35,6 +40,8 @@ const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --targe
 Exit codes: 0 passed or degraded; 1 failed, cancelled, error or timed out; 2 usage, unreachable, refused.`;
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
+/** What --fail-on accepts. */
+const FAIL_ON = ['any'];
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A request the app did not answer for good is sent again after this long at least, doubling up to the most. */
 const RETRY_MS = { first: 1000, most: 15_000 };
@@ -59,6 +66,8 @@ function readOptions(argv, env) {
         notify: { type: 'string', multiple: true },
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string' },
+        'fail-on': { type: 'string', default: 'any' },
+        'output-file': { type: 'string' },
         'idempotency-key': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -81,6 +90,9 @@ function readOptions(argv, env) {
     timeoutS = Number(parsed.timeout);
     if (!/^\d+$/.test(parsed.timeout) || timeoutS < 1) throw new Usage('--timeout must be a whole number of seconds');
   }
+  // "new" (only failures the run brought) needs the app to say which are new: not yet (issue 23).
+  if (!FAIL_ON.includes(parsed['fail-on'])) throw new Usage(`--fail-on must be ${FAIL_ON.map((v) => `"${v}"`).join(' or ')}`);
+  if (parsed['output-file'] === '') throw new Usage('--output-file must name a file');
   const notify = (parsed.notify ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
   const body = {
     channel: parsed.channel,
@@ -96,6 +108,8 @@ function readOptions(argv, env) {
     body,
     wait: parsed.wait,
     timeoutMs: timeoutS * 1000,
+    failOn: parsed['fail-on'],
+    outputFile: parsed['output-file'],
     key: parsed['idempotency-key'] ?? ciKey(env, body) ?? randomUUID(),
   };
 }
@@ -245,6 +259,18 @@ async function follow(options, id, out, deadline) {
   }
 }
 
+/**
+ * Appends `name=value` lines to the --output-file, as GitHub's $GITHUB_OUTPUT and GitLab's dotenv
+ * reports read them; a line break inside a value would start another name, so it becomes a space.
+ */
+function writeOutputs(file, values) {
+  if (!file) return;
+  const lines = Object.entries(values)
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([name, value]) => `${name}=${String(value).replace(/[\r\n]+/g, ' ')}\n`);
+  appendFileSync(file, lines.join(''));
+}
+
 function formatDuration(ms) {
   if (ms === null || ms === undefined) return '';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -298,9 +324,14 @@ async function main(argv, env, out) {
     return EXIT.usage;
   }
   out.log(`Run ${started.id} started: ${started.message?.permalink ?? '(no permalink)'}`);
-  if (!options.wait) return EXIT.ok;
+  writeOutputs(options.outputFile, { id: started.id, permalink: started.message?.permalink });
+  if (!options.wait) {
+    writeOutputs(options.outputFile, { status: started.status });
+    return EXIT.ok;
+  }
 
   const { run, timedOut, refused } = await follow(options, started.id, out, deadline);
+  writeOutputs(options.outputFile, { status: run?.status ?? started.status });
   if (refused) {
     out.err(`checkly-slack-run: ${refused}`);
     return EXIT.usage;

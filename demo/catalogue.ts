@@ -1,9 +1,12 @@
 /**
  * The simulated Checkly account of `npm run demo`: about 30 checks a real team might have, with tags,
  * groups (shown in the name, as Checkly lists a group's checks), locations and durations from 2 s to
- * 2 minutes; a few fail or degrade, the way real ones do.
+ * 2 minutes; a few fail or degrade, the way real ones do. What a result says agrees with itself: an
+ * API check calls its own endpoint, a failed one answers the status its assertion names, a degraded
+ * one says no more than Checkly does (its response time), a failed browser check has a screenshot.
  */
 import type { FakeCheckInput } from '../test/fakes/checkly';
+import { checkoutScreenshot } from './screenshot';
 
 const EU = ['eu-west-1', 'eu-central-1'];
 const US = ['us-east-1', 'us-west-2'];
@@ -22,30 +25,25 @@ export const DEMO_CHECKS: FakeCheckInput[] = [
     failingLocations: ['eu-central-1'],
     failedAttempts: 1,
     errorMessage: 'TimeoutError: locator.click: Timeout 30000ms exceeded.\nwaiting for getByRole(\'button\', { name: \'Pay now\' })',
+    screenshot: checkoutScreenshot(),
   },
   { name: 'Checkout · apply voucher', checkType: 'BROWSER', tags: ['prod', 'web', 'checkout'], locations: EU, durationMs: 52_000 },
   { name: 'Checkout · guest checkout', checkType: 'MULTI_STEP', tags: ['prod', 'checkout', 'api'], locations: WORLD, durationMs: 21_000 },
-  { name: 'Payments API · create intent', checkType: 'API', tags: ['prod', 'api', 'checkout'], locations: WORLD, durationMs: 2_400 },
-  {
-    name: 'Payments API · refunds',
-    checkType: 'API',
-    tags: ['prod', 'api', 'checkout'],
-    locations: US,
-    durationMs: 3_100,
-    outcome: 'DEGRADED',
-    errorMessage: 'Response time 2,840 ms is over the degraded threshold of 2,000 ms',
-  },
+  { name: 'Payments API · create intent', checkType: 'API', tags: ['prod', 'api', 'checkout'], locations: WORLD, durationMs: 2_400, method: 'POST', url: 'https://api.example.com/v1/payment_intents' },
+  // Degraded: slower than its threshold, which is all a result says about it.
+  { name: 'Payments API · refunds', checkType: 'API', tags: ['prod', 'api', 'checkout'], locations: US, durationMs: 3_100, outcome: 'DEGRADED', url: 'https://api.example.com/v1/refunds?limit=20' },
   // Web group
   { name: 'Web · home page', checkType: 'BROWSER', tags: ['prod', 'web'], locations: WORLD, durationMs: 14_000 },
   { name: 'Web · sign in', checkType: 'BROWSER', tags: ['prod', 'web', 'eu'], locations: EU, durationMs: 19_000 },
   { name: 'Web · search results', checkType: 'BROWSER', tags: ['prod', 'web'], locations: US, durationMs: 26_000 },
   { name: 'Web · product page', checkType: 'BROWSER', tags: ['prod', 'web'], locations: WORLD, durationMs: 17_000 },
   { name: 'Web · account settings', checkType: 'BROWSER', tags: ['prod', 'web'], locations: EU, durationMs: 120_000 },
-  { name: 'Marketing site', checkType: 'URL', tags: ['prod', 'web'], locations: WORLD, durationMs: 2_000 },
-  { name: 'Docs site', checkType: 'URL', tags: ['prod', 'web'], locations: US, durationMs: 2_200 },
+  { name: 'Marketing site', checkType: 'URL', tags: ['prod', 'web'], locations: WORLD, durationMs: 2_000, url: 'https://www.example.com/' },
+  { name: 'Docs site', checkType: 'URL', tags: ['prod', 'web'], locations: US, durationMs: 2_200, url: 'https://docs.example.com/' },
   // API group
-  { name: 'Public API · health', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_000 },
-  { name: 'Public API · list orders', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 3_600 },
+  { name: 'Public API · health', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_000, url: 'https://api.example.com/health' },
+  { name: 'Public API · list orders', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 3_600, url: 'https://api.example.com/v1/orders?limit=20' },
+  // Failed: the service answers 503, and the check's status-code assertion says so.
   {
     name: 'Public API · create order',
     checkType: 'API',
@@ -53,22 +51,24 @@ export const DEMO_CHECKS: FakeCheckInput[] = [
     locations: EU,
     durationMs: 4_800,
     outcome: 'FAILED',
-    errorMessage: 'Expected status code 201 but received 503 Service Unavailable',
+    method: 'POST',
+    url: 'https://api.example.com/v1/orders',
+    failingStatus: 503,
   },
-  { name: 'Public API · webhooks', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 5_200 },
-  { name: 'Auth API · token refresh', checkType: 'API', tags: ['prod', 'api', 'eu'], locations: EU, durationMs: 2_300 },
-  { name: 'Search API · suggestions', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_800 },
-  { name: 'GraphQL · product query', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 6_500 },
+  { name: 'Public API · webhooks', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 5_200, url: 'https://api.example.com/v1/webhooks' },
+  { name: 'Auth API · token refresh', checkType: 'API', tags: ['prod', 'api', 'eu'], locations: EU, durationMs: 2_300, method: 'POST', url: 'https://auth.example.com/oauth/token' },
+  { name: 'Search API · suggestions', checkType: 'API', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_800, url: 'https://search.example.com/v1/suggest?q=shoes' },
+  { name: 'GraphQL · product query', checkType: 'API', tags: ['prod', 'api'], locations: US, durationMs: 6_500, method: 'POST', url: 'https://api.example.com/graphql' },
   { name: 'Inventory sync job', checkType: 'HEARTBEAT', tags: ['prod', 'api'], locations: ['eu-west-1'], durationMs: 2_000 },
-  { name: 'Status page', checkType: 'URL', tags: ['prod'], locations: WORLD, durationMs: 2_100 },
+  { name: 'Status page', checkType: 'URL', tags: ['prod'], locations: WORLD, durationMs: 2_100, url: 'https://status.example.com/' },
   { name: 'TLS certificate · shop.example.com', checkType: 'SSL', tags: ['prod', 'web'], locations: ['eu-west-1'], durationMs: 2_500 },
   { name: 'DNS · api.example.com', checkType: 'DNS', tags: ['prod', 'api'], locations: WORLD, durationMs: 2_000 },
   // EU region group
   { name: 'EU · cookie banner', checkType: 'BROWSER', tags: ['prod', 'web', 'eu'], locations: EU, durationMs: 12_000 },
-  { name: 'EU · VAT calculation', checkType: 'API', tags: ['prod', 'api', 'eu', 'checkout'], locations: EU, durationMs: 3_300 },
+  { name: 'EU · VAT calculation', checkType: 'API', tags: ['prod', 'api', 'eu', 'checkout'], locations: EU, durationMs: 3_300, method: 'POST', url: 'https://api.example.com/v1/tax/vat' },
   // Staging
   { name: 'Staging · home page', checkType: 'BROWSER', tags: ['staging', 'web'], locations: ['eu-west-1'], durationMs: 15_000 },
-  { name: 'Staging · public API health', checkType: 'API', tags: ['staging', 'api'], locations: ['eu-west-1'], durationMs: 2_000 },
+  { name: 'Staging · public API health', checkType: 'API', tags: ['staging', 'api'], locations: ['eu-west-1'], durationMs: 2_000, url: 'https://staging-api.example.com/health' },
   {
     name: 'Staging · checkout smoke test',
     checkType: 'MULTI_STEP',
@@ -78,7 +78,7 @@ export const DEMO_CHECKS: FakeCheckInput[] = [
     outcome: 'FAILED',
     errorMessage: 'AssertionError: expected order total 41.90 to equal 41.80',
   },
-  { name: 'Staging · search API', checkType: 'API', tags: ['staging', 'api'], locations: ['us-east-1'], durationMs: 2_600 },
+  { name: 'Staging · search API', checkType: 'API', tags: ['staging', 'api'], locations: ['us-east-1'], durationMs: 2_600, url: 'https://staging-search.example.com/v1/suggest?q=shoes' },
 ];
 
 /** Check groups, and the checks in each by the start of their name. */

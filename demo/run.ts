@@ -4,7 +4,7 @@
  * CHECKLY_API_KEY and CHECKLY_ACCOUNT_ID set, the real account's checks run instead.
  *
  *   DEMO_PORT   the page's port (default 3000)
- *   DEMO_SPEED  simulated checks run this many times faster (default 1: 2 s to 2 min)
+ *   DEMO_SPEED  simulated checks run this many times faster (default 5; 1: real speed, 2 s to 2 min)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const env = process.env;
   const port = Number(env.DEMO_PORT ?? 3000);
-  const speed = Number(env.DEMO_SPEED ?? 1);
+  const speed = Number(env.DEMO_SPEED ?? 5);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('DEMO_PORT must be a port number');
   if (!(speed >= 1 && speed <= 1000)) throw new Error('DEMO_SPEED must be a number from 1 to 1000');
 
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
     port,
   });
 
-  const source = checkly ? `a simulated Checkly account (${checkly.checks.length} checks${speed > 1 ? `, ${speed}× faster` : ''})` : `your Checkly account ${env.CHECKLY_ACCOUNT_ID}`;
+  const pace = speed > 1 ? `, ${speed}× faster; DEMO_SPEED=1 runs them at real speed` : '';
+  const source = checkly ? `a simulated Checkly account (${checkly.checks.length} checks${pace})` : `your Checkly account ${env.CHECKLY_ACCOUNT_ID}`;
   process.stdout.write(`checkly-slack demo: the real app, a local Slack workspace and ${source}.\n`);
   process.stdout.write(`open ${workspace.url.replace(/\/$/, '')}\n`);
 

@@ -30,10 +30,16 @@ export interface Workspace {
 const CHANNEL = SLASH_COMMAND_DEFAULTS.channel_id;
 const USER = SLASH_COMMAND_DEFAULTS.user_id;
 
+/** Who and what the workspace knows by ID: Slack shows `<@U…>` and `<#C…>` by these names. */
+const USERS: Record<string, string> = { [USER]: SLASH_COMMAND_DEFAULTS.user_name, U0BOB: 'bob', U0CAROL: 'carol' };
+const CHANNELS: Record<string, string> = { [CHANNEL]: SLASH_COMMAND_DEFAULTS.channel_name, C0ANNOUNCE: 'announcements', C0RANDOM: 'random' };
+
 /** What the page shows: the channel's messages, what only the user sees, and an open modal. */
 interface Snapshot {
   channel: { id: string; name: string };
   user: { id: string; name: string };
+  users: Record<string, string>;
+  channels: Record<string, string>;
   command: string;
   items: Array<
     | { kind: 'message'; ts: string; threadTs?: string; text?: string; blocks?: unknown[]; edits: number; at: number }
@@ -82,6 +88,8 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     return {
       channel: { id: CHANNEL, name: SLASH_COMMAND_DEFAULTS.channel_name },
       user: { id: USER, name: SLASH_COMMAND_DEFAULTS.user_name },
+      users: USERS,
+      channels: CHANNELS,
       command: options.command,
       items,
       ...(modal ? { modal } : {}),

@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack';
-import { API_ENV, API_TOKENS } from './api-helpers';
-import { AppProcess } from './child';
-import { ACCOUNT_ID, SECRETS, fakeEnv } from './harness';
+import type { FakeCheckly } from '../fakes/checkly';
+import type { FakeSlack } from '../fakes/slack';
+import { API_TOKENS, startPipelineApp, type PipelineApp } from './api-helpers';
+import type { AppProcess } from './child';
 
 const CLIENT = path.join(__dirname, '../../bin/checkly-slack-run.js');
 
@@ -39,28 +36,14 @@ describe('checkly-slack-run against the app in its own process', () => {
   let app: AppProcess;
   let url: string;
 
+  let pipeline: PipelineApp;
+
   beforeAll(async () => {
-    slack = await startFakeSlack({ botToken: SECRETS.botToken });
-    checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
-    checkly.addCheck({ name: 'Login API', tags: ['green'], durationMs: 300, locations: ['eu-west-1'] });
-    checkly.addCheck({ name: 'Checkout flow', tags: ['red'], durationMs: 300, outcome: 'FAILED', errorMessage: 'expected 200, got 503' });
-    checkly.addCheck({ name: 'Slow', tags: ['slow'], durationMs: 20_000 });
-    app = await new AppProcess({
-      ...fakeEnv(slack, checkly),
-      ...API_ENV,
-      PORT: '0',
-      CHECKLY_POLL_WAIT_SECONDS: '2',
-      SLACK_UPDATE_INTERVAL_MS: '200',
-      LOG_LEVEL: 'info',
-      STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-client-')),
-    }).started(60_000);
-    url = `http://127.0.0.1:${app.port}`;
+    pipeline = await startPipelineApp();
+    ({ slack, checkly, app, url } = pipeline);
   }, 90_000);
 
-  afterAll(async () => {
-    if (app.exitCode === undefined) app.kill('SIGKILL');
-    await Promise.all([slack.close(), checkly.close()]);
-  });
+  afterAll(() => pipeline.close());
 
   const triggers = () => checkly.requests.filter((r) => r.op === 'trigger').length;
 

@@ -1,4 +1,10 @@
-import type { Harness } from './harness';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack';
+import { AppProcess } from './child';
+import { ACCOUNT_ID, SECRETS, fakeEnv, type Harness } from './harness';
 
 export const API_TOKENS = {
   deploy: { name: 'deploy-web', secret: 'dw-secret-0123456789abcdef0123456789abcdef' },
@@ -44,4 +50,44 @@ export async function api(
     // not JSON: the test asserts on `text`
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+export interface PipelineApp {
+  slack: FakeSlack;
+  checkly: FakeCheckly;
+  app: AppProcess;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What a pipeline's client talks to: the app in its own process with the run API on, against fresh
+ * fakes whose account has a check that passes (tag `green`), one that fails (`red`, "expected 200,
+ * got 503") and one that takes 20 s (`slow`).
+ */
+export async function startPipelineApp(): Promise<PipelineApp> {
+  const slack = await startFakeSlack({ botToken: SECRETS.botToken });
+  const checkly = await startFakeCheckly({ apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID });
+  checkly.addCheck({ name: 'Login API', tags: ['green'], durationMs: 300, locations: ['eu-west-1'] });
+  checkly.addCheck({ name: 'Checkout flow', tags: ['red'], durationMs: 300, outcome: 'FAILED', errorMessage: 'expected 200, got 503' });
+  checkly.addCheck({ name: 'Slow', tags: ['slow'], durationMs: 20_000 });
+  const app = await new AppProcess({
+    ...fakeEnv(slack, checkly),
+    ...API_ENV,
+    PORT: '0',
+    CHECKLY_POLL_WAIT_SECONDS: '2',
+    SLACK_UPDATE_INTERVAL_MS: '200',
+    LOG_LEVEL: 'info',
+    STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-client-')),
+  }).started(60_000);
+  return {
+    slack,
+    checkly,
+    app,
+    url: `http://127.0.0.1:${app.port}`,
+    async close() {
+      if (app.exitCode === undefined) app.kill('SIGKILL');
+      await Promise.all([slack.close(), checkly.close()]);
+    },
+  };
 }

@@ -9,9 +9,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from './harness';
 
 /**
- * `npm run demo` in a real browser (Debian's chromium, which scripts/ensure-services.sh installs):
+ * `npm run demo` in a real browser (Debian's chromium, or CHROMIUM_PATH; scripts/ensure-services.sh says how to install it):
  * the page sends a signed slash command to the real app, the run message goes from running to final
- * live, Rerun failed and a confirmed Cancel work through signed block_actions. Writes docs/demo.png with DEMO_SCREENSHOT=1.
+ * live, Rerun failed and a confirmed Cancel work through signed block_actions. The page draws Block
+ * Kit as Slack does. With DEMO_SCREENSHOT=1 (`npm run screenshots`) it writes the README's pictures,
+ * docs/demo.png, docs/evidence-thread.png and docs/evidence-modal.png, from this run.
  */
 const ROOT = path.join(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,7 +33,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-services.sh (npm test does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: scripts/ensure-services.sh says how to install one, or set CHROMIUM_PATH`);
   const port = await freePort();
   // As `npm run demo` runs it, with the simulated checks 20 times faster (2 min becomes 6 s).
   demo = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'demo/run.ts')], {
@@ -89,9 +91,18 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   expect(await runMessage().getByRole('button', { name: 'Cancel' }).count()).toBe(0);
   await runMessage().locator('[data-testid="thread"]').getByText('@alice').first().waitFor({ timeout: 20_000 });
   // Everything from the command to the thread reply and its screenshot, for the README.
-  await page.locator('#log [data-testid="file"]').first().waitFor({ timeout: 20_000 });
+  const file = page.locator('#log [data-testid="file"]').first();
+  await file.waitFor({ timeout: 20_000 });
+  // The failure screenshot at its size (720 × 450), no wider than Slack shows an image (360 px).
+  await file.locator('img').evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());
+  const shot = await file.locator('img').evaluate((element) => {
+    const img = element as unknown as { naturalWidth: number; naturalHeight: number; width: number; height: number };
+    return { natural: [img.naturalWidth, img.naturalHeight], shown: [img.width, img.height] };
+  });
+  expect(shot).toEqual({ natural: [720, 450], shown: [360, 225] });
   await page.locator('#log').evaluate((log) => log.scrollTo(0, 0));
-  await page.screenshot({ path: screenshotPath() });
+  await page.screenshot({ path: screenshotPath('demo.png') });
+  await runMessage().locator('[data-testid="thread"]').screenshot({ path: screenshotPath('evidence-thread.png') });
 
   // Rerun failed: a new run message in the thread, for exactly the failed and degraded checks.
   await runMessage().getByRole('button', { name: /Rerun failed \(3\)/ }).click();
@@ -128,9 +139,11 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
 
   // The app's modals. Details, from a failure's button in the thread reply, then from the run's menu.
   const modal = page.locator('[data-testid="modal"]');
-  await runMessage().locator('[data-testid="thread"]').getByRole('button', { name: 'Details' }).first().click();
+  await runMessage().locator('[data-testid="thread"] .section', { hasText: 'Public API · create order' }).getByRole('button', { name: 'Details' }).first().click();
   await modal.getByRole('heading', { name: 'Check details' }).waitFor({ timeout: 20_000 });
-  await modal.getByText(/Checkout · pay with card|Public API · create order|Payments API · refunds/).first().waitFor({ timeout: 20_000 });
+  await modal.getByText('POST https://api.example.com/v1/orders').first().waitFor({ timeout: 20_000 });
+  await modal.getByText('503 Service Unavailable').first().waitFor();
+  await modal.screenshot({ path: screenshotPath('evidence-modal.png') });
   await modal.getByRole('button', { name: 'Close' }).click();
   expect(await modal.count()).toBe(0);
   await runMessage().locator('select[data-menu]').first().selectOption({ index: 1 });
@@ -149,9 +162,53 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run' }).filter({ hasText: 'staging' }).first().waitFor({ timeout: 20_000 });
 }, 240_000);
 
-/** docs/demo.png when asked for (`DEMO_SCREENSHOT=1`, to refresh the README's picture); a temporary file otherwise, so a test run leaves the tree clean. */
-function screenshotPath(): string {
+test('the page draws Block Kit as Slack does: context elements side by side, filled button styles, names for IDs, a form laid out', async () => {
+  // The page's own renderer (its script's functions), on blocks made for the purpose; in the page, so as text.
+  const context = await page.evaluate<{ parts: string[]; text: string }>(`(() => {
+    const host = document.createElement('div');
+    host.innerHTML = blocks([{ type: 'context', elements: [{ type: 'mrkdwn', text: 'Triggered by <@U0ALICE>' }, { type: 'mrkdwn', text: '3 checks' }, { type: 'mrkdwn', text: 'in <#C0FAKE>' }] }], {});
+    const block = host.querySelector('.context');
+    return { parts: [...block.children].map((c) => c.textContent), text: block.textContent };
+  })()`);
+  // As Slack: the elements one after the other, no separator drawn between them; IDs by name.
+  expect(context).toEqual({ parts: ['Triggered by @alice', '3 checks', 'in #general'], text: 'Triggered by @alice3 checksin #general' });
+  const mentions = await page.evaluate<string[]>(
+    `['<@U0BOB>', '<#C0RANDOM|old-name>', '<@U0NOBODY>', '<!subteam^S0ONCALL|@oncall>'].map((t) => mrkdwn(t).replace(/<[^>]+>/g, ''))`,
+  );
+  expect(mentions).toEqual(['@bob', '#random', '@U0NOBODY', '@oncall']);
+
+  // Button styles filled, as Slack draws them: primary green, danger red, both with white text.
+  const colours = await page.evaluate<string[][]>(`(() => {
+    const host = document.createElement('div');
+    host.innerHTML = blocks([{ type: 'actions', elements: ['primary', 'danger'].map((style) => ({ type: 'button', action_id: style, style, text: { type: 'plain_text', text: style } })) }], {});
+    document.body.appendChild(host);
+    const colours = [...host.querySelectorAll('button')].map((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]);
+    host.remove();
+    return colours;
+  })()`);
+  expect(colours).toEqual([
+    ['rgb(0, 122, 90)', 'rgb(255, 255, 255)'],
+    ['rgb(224, 30, 90)', 'rgb(255, 255, 255)'],
+  ]);
+
+  // The form: the checkbox beside its label on one line, the channel by name.
+  await page.getByRole('textbox', { name: 'Message' }).fill('/checkly');
+  await page.keyboard.press('Enter');
+  const modal = page.locator('[data-testid="modal"]');
+  await modal.getByRole('heading', { name: 'Run Checkly checks' }).waitFor({ timeout: 20_000 });
+  const box = (await modal.getByRole('checkbox').boundingBox())!;
+  const label = (await modal.getByText('Ask Checkly to refresh its check cache first').boundingBox())!;
+  expect(box.width).toBeLessThan(24);
+  expect(label.x).toBeGreaterThan(box.x + box.width);
+  expect(Math.abs(label.y + label.height / 2 - (box.y + box.height / 2))).toBeLessThan(box.height);
+  await modal.getByText('The run is posted in #general').waitFor();
+  expect(await modal.getByText('C0FAKE').count()).toBe(0);
+  await modal.getByRole('button', { name: 'Cancel' }).click();
+}, 60_000);
+
+/** The README's pictures in docs/ when asked for (`DEMO_SCREENSHOT=1`); a temporary file otherwise, so a test run leaves the tree clean. */
+function screenshotPath(name: string): string {
   const dir = process.env.DEMO_SCREENSHOT === '1' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(tmpdir(), 'demo-shot-'));
   mkdirSync(dir, { recursive: true });
-  return path.join(dir, 'demo.png');
+  return path.join(dir, name);
 }

@@ -91,3 +91,24 @@ test('a bad DEMO_PORT is refused with one line', async () => {
   expect(status).toBe(1);
   expect(stderr.trim()).toBe('demo failed to start: DEMO_PORT must be a port number');
 }, 30_000);
+
+test('the simulated account runs 5 times faster unless DEMO_SPEED says otherwise (1: real speed)', async () => {
+  const start = async (env: Record<string, string>) => {
+    const port = await freePort();
+    const startedAt = Date.now();
+    demo = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'demo/run.ts')], {
+      cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-demo-test-')),
+      env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), DEMO_PORT: String(port), ...env },
+    });
+    let said = '';
+    demo.stdout?.on('data', (d: Buffer) => (said += d.toString()));
+    demo.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+    await waitFor(() => said.includes(`open http://localhost:${port}`) || demo.exitCode !== null, 60_000, 'the demo to start');
+    process.stdout.write(`the demo (${JSON.stringify(env)}) answered in ${Date.now() - startedAt} ms\n`);
+    demo.kill('SIGTERM');
+    await new Promise((resolve) => demo.once('exit', resolve));
+    return said;
+  };
+  expect(await start({})).toContain('a simulated Checkly account (30 checks, 5× faster; DEMO_SPEED=1 runs them at real speed).');
+  expect(await start({ DEMO_SPEED: '1' })).toContain('a simulated Checkly account (30 checks).');
+}, 90_000);

@@ -1,11 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack';
+import { SHUTDOWN_GRACE_MS } from '../../src/wiring/process';
+import { parse } from 'yaml';
 import { ACCOUNT_ID, SECRETS, fakeEnv, waitFor } from './harness';
 
 /**
@@ -18,18 +20,20 @@ const asRoot = process.getuid?.() === 0;
 
 let dest: string;
 let runtime: string;
+/** What the steps said on stderr: the runtime tree's size among it. */
+let said: string;
 let slack: FakeSlack;
 let checkly: FakeCheckly;
 
 beforeAll(() => {
   dest = mkdtempSync(path.join(tmpdir(), 'checkly-slack-docker-'));
-  runtime = execFileSync('bash', [path.join(ROOT, 'scripts/docker-steps.sh'), dest], {
+  const steps = spawnSync('bash', [path.join(ROOT, 'scripts/docker-steps.sh'), dest], {
     env: { ...process.env, REUSE_NODE_MODULES: '1' },
     encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
+  });
+  said = steps.stderr;
+  if (steps.status !== 0) throw new Error(`docker-steps.sh failed: ${steps.stderr}`);
+  runtime = steps.stdout.trim().split('\n').pop()!;
 }, 180_000);
 
 beforeEach(async () => {
@@ -68,15 +72,51 @@ test('the runtime stage has dist/ and production dependencies only', () => {
   expect(existsSync(path.join(runtime, 'node_modules/better-sqlite3'))).toBe(true);
 });
 
+test('no build leftovers of better-sqlite3 in the runtime stage, and its size measured', () => {
+  const sqlite = path.join(runtime, 'node_modules/better-sqlite3');
+  expect(existsSync(path.join(sqlite, 'build/Release/better_sqlite3.node'))).toBe(true);
+  for (const leftover of ['build/Release/obj', 'build/Release/obj.target', 'build/Release/sqlite3.a', 'build/Release/test_extension.node', 'build/Release/.deps', 'build/Makefile', 'deps', 'src']) {
+    expect(existsSync(path.join(sqlite, leftover))).toBe(false);
+  }
+  const size = /^runtime tree: (\d+) bytes \(node_modules (\d+), dist (\d+)\), (\d+) files$/m.exec(said);
+  expect(size).not.toBeNull();
+  process.stdout.write(`${size![0]}\n`);
+  // The native module is its .node file and its JavaScript: about 2 MB (28 MB with its leftovers).
+  const sqliteBytes = Number(execFileSync('du', ['-sb', sqlite], { encoding: 'utf8' }).split('\t')[0]);
+  expect(sqliteBytes).toBeLessThan(4_000_000);
+  // What is left of better-sqlite3 still loads and answers.
+  const loaded = spawnSync(process.execPath, ['-e', 'const D = require("better-sqlite3"); console.log(new D(":memory:").prepare("select 41 + 1 as n").get().n)'], { cwd: runtime, encoding: 'utf8' });
+  expect(loaded.stdout.trim()).toBe('42');
+});
+
+test('the steps fail on a build leftover in the runtime tree, naming it', () => {
+  const planted = path.join(runtime, 'node_modules/better-sqlite3/build/Release/sqlite3.a');
+  writeFileSync(planted, 'ar');
+  try {
+    const check = spawnSync('bash', [path.join(ROOT, 'scripts/docker-steps.sh'), '--check', runtime], { encoding: 'utf8' });
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain('build leftovers in the runtime tree');
+    expect(check.stderr).toContain('node_modules/better-sqlite3/build/Release/sqlite3.a');
+  } finally {
+    rmSync(planted);
+  }
+  expect(spawnSync('bash', [path.join(ROOT, 'scripts/docker-steps.sh'), '--check', runtime], { encoding: 'utf8' }).status).toBe(0);
+});
+
 test('the Dockerfile and the steps agree: build stage, production install, non-root user, CMD, HEALTHCHECK', () => {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-  expect(dockerfile).toMatch(/^RUN npm ci$/m);
+  // One install (one compile of better-sqlite3), npm's cache on a cache mount; then prune, not reinstall.
+  expect(dockerfile.match(/npm ci/g)).toHaveLength(1);
+  expect(dockerfile).toMatch(/^RUN --mount=type=cache,target=\/root\/\.npm npm ci /m);
   expect(dockerfile).toMatch(/^RUN npm run build$/m);
-  expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+  expect(dockerfile).toMatch(/^RUN npm prune --omit=dev .*&& node scripts\/prune-build-leftovers\.js$/m);
+  expect(dockerfile).not.toMatch(/npm cache clean/);
   expect(dockerfile).toMatch(/^USER node$/m);
   expect(dockerfile).toMatch(/^CMD \["node", "dist\/app\.js"\]$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
-  expect(dockerfile).toMatch(/^VOLUME \["\/data"\]$/m);
+  // No anonymous volume for every replica that keeps its runs in Redis: STATE_DIR is mounted when used.
+  expect(dockerfile).not.toMatch(/^VOLUME/m);
+  expect(dockerfile).toMatch(/^\s+STATE_DIR=\/data$/m);
   // Both stages on the Node of .nvmrc (the active LTS), Debian slim.
   const nvmrc = readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim();
   expect(nvmrc).toBe('24');
@@ -91,7 +131,27 @@ test('the Dockerfile and the steps agree: build stage, production install, non-r
   expect(scripted).toEqual(copied);
 });
 
-test('started as a non-root user: /healthz answers as the HEALTHCHECK asks, and SIGTERM ends it within 10 s', async () => {
+test('one shutdown grace everywhere: the app\'s, compose\'s stop_grace_period, the Dockerfile\'s', () => {
+  const seconds = SHUTDOWN_GRACE_MS / 1000;
+  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as { services: Record<string, { stop_grace_period?: string; init?: boolean }> };
+  expect(compose.services.app!.stop_grace_period).toBe(`${seconds}s`);
+  expect(compose.services.app!.init).toBe(true);
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  expect([...dockerfile.matchAll(/(\d+) s\b/g)].map((m) => Number(m[1]))).toEqual([seconds, seconds]);
+});
+
+test('compose for HTTP mode: compose.http.yaml publishes one host port a replica', () => {
+  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as { services: Record<string, { deploy?: { replicas?: number }; ports?: string[] }> };
+  const http = parse(readFileSync(path.join(ROOT, 'compose.http.yaml'), 'utf8')) as { services: Record<string, { ports?: string[] }> };
+  // Socket Mode needs no published port; HTTP mode does.
+  expect(compose.services.app!.ports).toBeUndefined();
+  const [published] = http.services.app!.ports!;
+  const m = /^(\d+)-(\d+):3000$/.exec(published!);
+  expect(m).not.toBeNull();
+  expect(Number(m![2]) - Number(m![1]) + 1).toBe(compose.services.app!.deploy!.replicas);
+});
+
+test(`started as a non-root user: /healthz answers as the HEALTHCHECK asks, and SIGTERM ends it within the ${SHUTDOWN_GRACE_MS / 1000} s grace`, async () => {
   const port = await freePort();
   const env = {
     ...fakeEnv(slack, checkly),
@@ -124,9 +184,9 @@ test('started as a non-root user: /healthz answers as the HEALTHCHECK asks, and 
 
     const signalledAt = Date.now();
     app.kill('SIGTERM');
-    const status = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
+    const status = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), SHUTDOWN_GRACE_MS).unref())]);
     expect(status).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(Date.now() - signalledAt).toBeLessThan(SHUTDOWN_GRACE_MS);
   } finally {
     if (app.exitCode === null) app.kill('SIGKILL');
   }

@@ -2,6 +2,7 @@
 // Pure functions of (state, now): a session's status is computed from the clock, so thousands of
 // sessions cost no timers.
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import type {
   CheckResult,
@@ -42,6 +43,12 @@ export interface FakeCheckInput {
   groupId?: number;
   /** API checks: the URL they call, as a result's request shows it (default `https://api.example.com/<name>`). */
   url?: string;
+  /** API checks: the request's method (default GET). */
+  method?: string;
+  /** API checks: the HTTP status a failing result's response has (default 500); its status assertion fails on it. */
+  failingStatus?: number;
+  /** Browser and Playwright checks: the failure screenshot's bytes (default: a 2×2 PNG of about screenshotBytes). */
+  screenshot?: Buffer;
   /**
    * Its current state in GET /v1/check-statuses (default passing), and since when (epoch ms; default
    * now): GET /v1/check-alerts has the alert that took it there (ALERT_FAILURE, ALERT_DEGRADED).
@@ -83,6 +90,9 @@ export interface FakeCheck {
   screenshotBytes?: number;
   groupId?: number;
   url?: string;
+  method?: string;
+  failingStatus?: number;
+  screenshot?: Buffer;
   createdAt: number;
   state: CheckState;
   stateSince: number;
@@ -134,6 +144,9 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now(), share:
   if (input.errorMessage !== undefined) check.errorMessage = input.errorMessage;
   if (input.screenshotBytes !== undefined) check.screenshotBytes = input.screenshotBytes;
   if (input.url !== undefined) check.url = input.url;
+  if (input.method !== undefined) check.method = input.method;
+  if (input.failingStatus !== undefined) check.failingStatus = input.failingStatus;
+  if (input.screenshot !== undefined) check.screenshot = input.screenshot;
   return check;
 }
 
@@ -405,28 +418,29 @@ function jobLog(check: Readonly<FakeCheck>, failing: boolean): Array<{ time: num
 }
 
 function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<CheckResult['apiCheckResult']> {
-  const status = failing && check.outcome !== 'DEGRADED' ? 500 : 200;
+  const status = failing && check.outcome !== 'DEGRADED' ? (check.failingStatus ?? 500) : 200;
   const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
   const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
   const url = check.url ?? `https://api.example.com/${encodeURIComponent(check.name)}`;
+  const method = check.method ?? 'GET';
   return {
     assertions: [failedAssertion ? { ...statusAssertion, actual: status, error: `Expected ${status} to equal 200` } : statusAssertion],
     request: {
-      method: 'GET',
+      method,
       url,
       headers: { authorization: 'Bearer fake-target-api-token' },
       data: '',
     },
     response: {
       status,
-      statusText: status === 200 ? 'OK' : 'Internal Server Error',
+      statusText: STATUS_CODES[status] ?? '',
       body: '',
       // Headers are part of the answer Checkly keeps; the app must never show them.
       headers: { 'content-type': 'application/json', 'set-cookie': 'session=fake-secret-cookie' },
       timings: { total: 180 },
     },
     requestError: failing ? (check.errorMessage ?? null) : null,
-    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `GET ${url}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
+    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `${method} ${url}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
     jobAssets: null,
   };
 }
@@ -456,6 +470,12 @@ export function assetManifestBody(session: FakeSession, ref: ResultRef, types: r
 
 /** A valid PNG of about `bytes` bytes (a 2×2 image, padded with an ancillary chunk). */
 export function fakePng(bytes = 1024): Buffer {
+  const rgb = Buffer.from([255, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0]);
+  return encodePng(2, 2, rgb, bytes);
+}
+
+/** `rgb` (3 bytes a pixel, row by row) as a PNG, padded with an ancillary chunk to about `minBytes`. */
+export function encodePng(width: number, height: number, rgb: Buffer, minBytes = 0): Buffer {
   const chunk = (type: string, data: Buffer): Buffer => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(data.length);
@@ -465,15 +485,17 @@ export function fakePng(bytes = 1024): Buffer {
     return Buffer.concat([head, body, crc]);
   };
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(2, 4);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  const raw = Buffer.from([0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 255, 0, 0]);
+  // Each row starts with its filter type (0: none).
+  const raw = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y += 1) rgb.copy(raw, y * (1 + width * 3) + 1, y * width * 3, (y + 1) * width * 3);
   const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw))];
   const end = chunk('IEND', Buffer.alloc(0));
   const used = parts.reduce((n, p) => n + p.length, 0) + end.length + 12;
-  if (bytes > used) parts.push(chunk('teXt', Buffer.alloc(bytes - used, 0x61)));
+  if (minBytes > used) parts.push(chunk('teXt', Buffer.alloc(minBytes - used, 0x61)));
   return Buffer.concat([...parts, end]);
 }
 

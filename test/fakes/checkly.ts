@@ -633,7 +633,7 @@ class FakeChecklyServer implements FakeCheckly {
     const entry = assetManifestBody(found.session, found.ref, [], () => '').assets[index];
     if (!entry) return this.answer(res, record, 404, apiError(404, 'Asset not found.'));
     const token = uuid();
-    this.storedAssets.set(token, entry.type === 'screenshot' ? fakePng(found.session.check.screenshotBytes) : Buffer.from(`${entry.name} of ${resultId}`));
+    this.storedAssets.set(token, entry.type === 'screenshot' ? (found.session.check.screenshot ?? fakePng(found.session.check.screenshotBytes)) : Buffer.from(`${entry.name} of ${resultId}`));
     this.answer(res, record, 302, undefined, { Location: `/storage/${token}?X-Amz-Signature=fake${token.slice(0, 8)}` });
   }
 

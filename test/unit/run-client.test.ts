@@ -5,6 +5,7 @@ interface Client {
   ciKey(env: Record<string, string>, body: Record<string, unknown>): string | undefined;
   retryDelayMs(attempt: number, retryAfterMs?: number, random?: () => number): number;
   retryAfterMs(header: string | null, now?: number): number;
+  readOptions(argv: string[], env: Record<string, string>): { failOn?: string; outputFile?: string };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const client = require(path.join(__dirname, '../../bin/checkly-slack-run.js')) as Client;
@@ -74,5 +75,22 @@ describe('asking again', () => {
     expect(client.retryAfterMs('Thu, 01 Jan 2026 00:00:04 GMT', now)).toBe(4000);
     expect(client.retryAfterMs(null)).toBe(0);
     expect(client.retryAfterMs('soon')).toBe(0);
+  });
+});
+
+describe('--fail-on and --output-file', () => {
+  const required = ['--url', 'https://checkly-slack.example.com', '--token', 't', '--channel', 'C0OPS', '--target', 'prod'];
+
+  test('--fail-on is "any" by default and when given; "new" (no new-failure counts from the app yet) is bad usage', () => {
+    expect(client.readOptions(required, {}).failOn).toBe('any');
+    expect(client.readOptions([...required, '--fail-on', 'any'], {}).failOn).toBe('any');
+    expect(() => client.readOptions([...required, '--fail-on', 'new'], {})).toThrow('--fail-on must be "any"');
+    expect(() => client.readOptions([...required, '--fail-on', ''], {})).toThrow('--fail-on must be "any"');
+  });
+
+  test('--output-file names a file, or is refused', () => {
+    expect(client.readOptions([...required, '--output-file', '/tmp/out'], {}).outputFile).toBe('/tmp/out');
+    expect(client.readOptions(required, {}).outputFile).toBeUndefined();
+    expect(() => client.readOptions([...required, '--output-file='], {})).toThrow('--output-file must name a file');
   });
 });
