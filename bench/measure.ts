@@ -154,6 +154,14 @@ export function detectionDelays(requests: readonly RecordedRequest[], sessions: 
   });
 }
 
+/** The operations that start and follow sessions: what knowing a session's final status costs. */
+const SESSION_OPERATIONS: ReadonlySet<string> = new Set(['trigger', 'completion', 'session', 'cancel']);
+
+/** Requests that start or follow sessions (not error lines, evidence or the catalogue). */
+export function sessionRequests(requests: readonly RecordedRequest[]): number {
+  return requests.filter((r) => r.op !== undefined && SESSION_OPERATIONS.has(r.op)).length;
+}
+
 /** Requests by operation. */
 export function byOperation(requests: readonly RecordedRequest[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { HostReport, HostRequest } from './app-host';
-import type { FakeCheckInput, FakeCheckly, FakeOutcome } from '../test/fakes/checkly';
+import type { FakeCheckInput, FakeCheckly, FakeChecklyOptions, FakeOutcome } from '../test/fakes/checkly';
 import { CLI_VERSION, installCli, runCli } from './cli';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { signSlackRequest, slashCommandBody } from '../test/fakes/sign';
@@ -23,6 +23,7 @@ import {
   detectionDelays,
   finalProblems,
   runDelays,
+  sessionRequests,
   showsRunFinal,
   slidingPeak,
   spread,
@@ -32,6 +33,7 @@ import {
   BUDGETS,
   CHECKLY_LATENCY_MS,
   DURATION_MS,
+  FIELD,
   LIMITS,
   SCENARIOS,
   SLACK_LATENCY_MS,
@@ -54,12 +56,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
     postBurstSeconds: LIMITS.slackPostBurstSeconds,
     latencyMs: () => between(Math.random, SLACK_LATENCY_MS),
   });
-  const checkly = await startFakeCheckly({
-    apiKey: SECRETS.checklyApiKey,
-    accountId: ACCOUNT_ID,
-    rateLimitPerMinute: LIMITS.checklyPerMinute,
-    latencyMs: () => between(Math.random, CHECKLY_LATENCY_MS),
-  });
+  const checkly = await startFakeCheckly(checklyOptions(spec));
   if (spec.triggerDelayMs) checkly.setDelay('trigger', spec.triggerDelayMs);
   const runOfCheck = addChecks(checkly, spec, rand);
 
@@ -178,6 +175,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
       sessions: roundSessions,
       detectedMs: spread(detectionDelays(requests, roundSessions)),
       perSession: round2(roundRequests.length / Math.max(1, roundSessions.length)),
+      sessionPerSession: round2(sessionRequests(roundRequests) / Math.max(1, roundSessions.length)),
     };
   };
   const first = figures(0);
@@ -185,7 +183,13 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
   let again: ScenarioResult['again'];
   if (rounds.length > 1) {
     const second = figures(1);
-    again = { detectedMs: second.detectedMs, perSession: second.perSession, runShownMs: spread(second.runShown), problems: second.problems.length };
+    again = {
+      detectedMs: second.detectedMs,
+      perSession: second.perSession,
+      sessionPerSession: second.sessionPerSession,
+      runShownMs: spread(second.runShown),
+      problems: second.problems.length,
+    };
     problems.push(...second.problems.map((p) => `again: ${p}`));
   }
   for (const line of warnings.slice(0, 5)) problems.push(`logged: ${line.trim().slice(0, 300)}`);
@@ -217,6 +221,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
     checkly: {
       requests: requests.length,
       perSession: first.perSession,
+      sessionPerSession: first.sessionPerSession,
       peakPerMinute: slidingPeak(requests.map((r) => r.at)),
       byOperation: byOperation(requests),
       status429: requests.filter((r) => r.status === 429).length,
@@ -249,6 +254,17 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
   return result;
 }
 
+/** The scenario's fake Checkly: its limits and latency, and a calm or field-like account (the jitter seeded, the same for the app and the CLI). */
+function checklyOptions(spec: ScenarioSpec): FakeChecklyOptions {
+  return {
+    apiKey: SECRETS.checklyApiKey,
+    accountId: ACCOUNT_ID,
+    rateLimitPerMinute: LIMITS.checklyPerMinute,
+    latencyMs: () => between(Math.random, CHECKLY_LATENCY_MS),
+    ...(spec.account === 'field' ? { ...FIELD, random: random(spec.seed + 1000) } : {}),
+  };
+}
+
 /** The checks of every run, in the scenario's seeded order (the same for the app and the CLI). */
 function addChecks(checkly: FakeCheckly, spec: ScenarioSpec, rand: () => number): Map<string, number> {
   const runOfCheck = new Map<string, number>();
@@ -264,12 +280,7 @@ function addChecks(checkly: FakeCheckly, spec: ScenarioSpec, rand: () => number)
 /** The Checkly CLI's `checks run` over the scenario's checks, on a fake Checkly of its own with the same latency and limit. */
 async function runPeer(spec: ScenarioSpec, onAcked: () => void): Promise<ScenarioResult> {
   await installCli(); // before the clock starts
-  const checkly = await startFakeCheckly({
-    apiKey: SECRETS.checklyApiKey,
-    accountId: ACCOUNT_ID,
-    rateLimitPerMinute: LIMITS.checklyPerMinute,
-    latencyMs: () => between(Math.random, CHECKLY_LATENCY_MS),
-  });
+  const checkly = await startFakeCheckly(checklyOptions(spec));
   addChecks(checkly, spec, random(spec.seed));
   onAcked();
   const cli = await runCli({ apiUrl: checkly.url, apiKey: SECRETS.checklyApiKey, accountId: ACCOUNT_ID, tag: 'suite-0', timeoutSeconds: 600 });
@@ -297,6 +308,7 @@ async function runPeer(spec: ScenarioSpec, onAcked: () => void): Promise<Scenari
     checkly: {
       requests: requests.length,
       perSession: round2(requests.length / Math.max(1, sessions.length)),
+      sessionPerSession: round2(sessionRequests(requests) / Math.max(1, sessions.length)),
       peakPerMinute: slidingPeak(requests.map((r) => r.at)),
       byOperation: byOperation(requests),
       status429: requests.filter((r) => r.status === 429).length,

@@ -23,6 +23,8 @@ export interface ScenarioSpec {
   peer?: 'cli';
   /** Longest the scenario may take before it is called stuck (default 240 s). */
   deadlineMs?: number;
+  /** The Checkly account: calm (the default: every session lasts its check's duration) or field-like (FIELD). */
+  account?: 'calm' | 'field';
 }
 
 export const SCENARIOS: readonly ScenarioSpec[] = [
@@ -31,6 +33,8 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   { name: 'runs-20x10', title: '20 concurrent runs of 10 checks', runs: 20, checksPerRun: 10, channels: 4, seed: 2 },
   { name: 'run-300', title: '1 run of 300 checks, then the same again', runs: 1, checksPerRun: 300, channels: 1, seed: 3, repeatAfterMs: 62_000 },
   { name: 'cli-300', title: 'the Checkly CLI on the same 300 checks', runs: 1, checksPerRun: 300, channels: 1, seed: 3, peer: 'cli' },
+  { name: 'field-300', title: 'the same 300 checks on a field-like account, then again', runs: 1, checksPerRun: 300, channels: 1, seed: 3, repeatAfterMs: 62_000, account: 'field' },
+  { name: 'cli-field-300', title: 'the Checkly CLI on the field-like account', runs: 1, checksPerRun: 300, channels: 1, seed: 3, peer: 'cli', account: 'field' },
   {
     name: 'replicas-3',
     title: '3 replicas on one Redis, 40 runs of 25 checks in 4 channels, one replica killed',
@@ -46,6 +50,12 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
 
 /** Sessions last 5 to 90 s. */
 export const DURATION_MS = { min: 5_000, max: 90_000 };
+/**
+ * How a field-like account differs from the calm one, in the fake Checkly's two knobs: a session lasts
+ * its check's duration ±30 % (drawn per session), and a check's status reports response times of 0.3
+ * to 0.6 of its duration (its results answer in 0.6 of their session).
+ */
+export const FIELD = { sessionJitter: 0.3, responseTimeShare: { min: 0.3, max: 0.6 } };
 /** Checkly answers in 20 to 250 ms (plus a long poll's hold); Slack in 30 to 300 ms. */
 export const CHECKLY_LATENCY_MS = { min: 20, max: 250 };
 export const SLACK_LATENCY_MS = { min: 30, max: 300 };
@@ -91,13 +101,14 @@ export interface ScenarioResult {
   detectedMs: Spread;
   sessionShownMs: Spread;
   runShownMs: Spread;
-  checkly: { requests: number; perSession: number; peakPerMinute: number; byOperation: Record<string, number>; status429: number };
+  /** perSession: every Checkly request; sessionPerSession: those starting and following sessions (trigger, completion, session, cancel). */
+  checkly: { requests: number; perSession: number; sessionPerSession: number; peakPerMinute: number; byOperation: Record<string, number>; status429: number };
   slack: { updates: number; updatesPerRun: number; peakUpdatesPerMinute: number; posts: number; status429: number; rejections: number };
   peakRssMb: number;
   /** Runs not shown final, rows wrong, sessions never shown, warnings logged. */
   problems: string[];
   /** The second round of a repeated scenario: the same checks, the app having seen them once. */
-  again?: { detectedMs: Spread; perSession: number; runShownMs: Spread; problems: number };
+  again?: { detectedMs: Spread; perSession: number; sessionPerSession: number; runShownMs: Spread; problems: number };
   replicas?: number;
   /** A replica was killed, this long after the commands were acknowledged. */
   killedAfterMs?: number;

@@ -1,13 +1,5 @@
 import type { Logger } from '../shared/log';
-
-/**
- * How long a check's sessions take, in ms: at least `shortestMs`; at most `longestMs` when sessions
- * of it were seen (a lower bound alone says nothing of how long one may take).
- */
-export interface DurationRange {
-  shortestMs: number;
-  longestMs?: number;
-}
+import type { CheckHistory, ResponseTimes } from './duration-model';
 
 /**
  * Past sessions' durations per check, kept by the run store: across restarts (SQLite) and for every
@@ -27,6 +19,7 @@ export const DURATIONS_KEPT = 10;
 export interface StatusDurations {
   checkId?: string;
   shortestRun?: number | null;
+  longestRun?: number | null;
 }
 
 export interface TypicalDurationsOptions {
@@ -44,16 +37,15 @@ export interface TypicalDurationsOptions {
 const DEFAULT_REFRESH_MS = 5 * 60_000;
 
 /**
- * What the follower knows of how long a check's sessions take. Past sessions of the check (the store)
- * come first: they measure exactly that, on this account. For a check never followed before, Checkly's
- * statuses give a lower bound: their `shortestRun` and `longestRun` are response times (the spec's
- * words), the part of a run that calls the target, which a session spends and more (scheduling,
- * set-up, every location). So a session takes at least the shortest; the longest bounds nothing. One
- * request for every check, asked again only when a lookup finds them older than `refreshMs`, so an
- * idle app asks nothing.
+ * What the follower knows of a check's sessions before it follows one: its past sessions (the store:
+ * what sessions of it took on this account) and Checkly's statuses. Their `shortestRun` and
+ * `longestRun` are response times (the spec's words), the part of a run that calls the target, which
+ * a session spends and more (scheduling, set-up, every location): a session takes at least the
+ * shortest, and how much more is for the follower to learn (DurationModel). One request for every
+ * check, asked again only when a lookup finds them older than `refreshMs`, so an idle app asks nothing.
  */
 export class TypicalDurations {
-  private statuses = new Map<string, DurationRange>();
+  private statuses = new Map<string, ResponseTimes>();
   private fetchedAt = -Infinity;
   private fetching?: Promise<void>;
   private readonly now: () => number;
@@ -62,24 +54,22 @@ export class TypicalDurations {
     this.now = options.now ?? Date.now;
   }
 
-  /** The known range of each check (checks with nothing known are left out). Never rejects. */
-  async lookup(checkIds: readonly string[]): Promise<Map<string, DurationRange>> {
+  /** What is known of each check (checks with nothing known are left out). Never rejects. */
+  async lookup(checkIds: readonly string[]): Promise<Map<string, CheckHistory>> {
     const statuses = this.freshStatuses();
     const past = await this.options.store.recentDurations(checkIds).catch((err: unknown) => {
       this.options.logger.warn({ err: String(err) }, 'could not read past session durations');
       return new Map<string, number[]>();
     });
+    // Checks with a past wait for no one; the statuses place those without, and relate sessions to response times.
     if (checkIds.some((id) => !past.has(id))) await statuses;
-    const ranges = new Map<string, DurationRange>();
+    const histories = new Map<string, CheckHistory>();
     for (const id of checkIds) {
-      const samples = past.get(id)?.filter((ms) => ms > 0);
-      if (samples && samples.length > 0) ranges.set(id, { shortestMs: Math.min(...samples), longestMs: Math.max(...samples) });
-      else {
-        const range = this.statuses.get(id);
-        if (range) ranges.set(id, range);
-      }
+      const pastMs = past.get(id)?.filter((ms) => ms > 0) ?? [];
+      const responseTimes = this.statuses.get(id);
+      if (pastMs.length > 0 || responseTimes) histories.set(id, { pastMs, ...(responseTimes ? { responseTimes } : {}) });
     }
-    return ranges;
+    return histories;
   }
 
   /** Remembers a session's duration for the check's next sessions. Never rejects. */
@@ -123,11 +113,12 @@ export class TypicalDurations {
   }
 }
 
-/** A lower bound per check: its shortest response time ever. */
-function rangesOf(list: readonly StatusDurations[]): Map<string, DurationRange> {
-  const ranges = new Map<string, DurationRange>();
-  for (const { checkId, shortestRun } of list) {
-    if (typeof checkId === 'string' && typeof shortestRun === 'number' && shortestRun > 0) ranges.set(checkId, { shortestMs: shortestRun });
+/** Each check's shortest response time (a lower bound of a session) and its longest, when Checkly gives them. */
+function rangesOf(list: readonly StatusDurations[]): Map<string, ResponseTimes> {
+  const ranges = new Map<string, ResponseTimes>();
+  for (const { checkId, shortestRun, longestRun } of list) {
+    if (typeof checkId !== 'string' || typeof shortestRun !== 'number' || !(shortestRun > 0)) continue;
+    ranges.set(checkId, typeof longestRun === 'number' && longestRun >= shortestRun ? { shortestMs: shortestRun, longestMs: longestRun } : { shortestMs: shortestRun });
   }
   return ranges;
 }

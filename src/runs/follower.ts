@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../shared/log';
-import type { DurationRange } from './durations';
+import { DurationModel, type CheckHistory, type DurationPlan, type EndEstimate, type RunningSession } from './duration-model';
+import { pollWindow, pollWorth, type PollWindow } from './poll-window';
 import { errorText } from '../shared/error-text';
 import type { SessionWatcher } from './ports';
 import { SessionGone, type FinalSession, type LocationResult, type SessionStatus } from './types';
@@ -15,22 +16,22 @@ export interface SessionOutcome {
   results?: LocationResult[];
 }
 
-/** A session to follow: its id, or its id with what is known of how long it should take. */
+/** A session to follow: its id, or its id with what places it among its check's sessions. */
 export type SessionToFollow =
   | string
   | {
       sessionId: string;
-      /** Lets the follower use what it learned from earlier sessions of the same check. */
+      /** Lets the follower use what it knows of the check's sessions (its past ones, its response times). */
       checkId?: string;
-      /** How long the session is expected to take, from its start (which is about now). */
-      expectedDurationMs?: number;
+      /** Sessions of one type relate alike to their checks' response times and past sessions. */
+      checkType?: string;
       /** When the session started, or shortly before (epoch ms; default: now, capped at now). */
       startedAt?: number;
     };
 
-/** Where the follower learns how long a check's sessions take, and tells it (TypicalDurations). */
+/** Where the follower reads what is known of checks' sessions, and tells it what it saw end (TypicalDurations). */
 export interface DurationSource {
-  lookup(checkIds: readonly string[]): Promise<Map<string, DurationRange>>;
+  lookup(checkIds: readonly string[]): Promise<Map<string, CheckHistory>>;
   learn(checkId: string, ms: number): void;
 }
 
@@ -54,8 +55,8 @@ export interface FollowerOptions {
   /** Pause before asking again about a session whose poll failed. */
   retryDelayMs: number;
   /**
-   * Typical durations per check, from past sessions and Checkly's statuses: a session is then polled
-   * from its check's shortest duration on, and at once when it is overdue against the longest.
+   * What is known of checks' sessions, from the store and Checkly's statuses: a session is then polled
+   * from where its end is likely on, and at once when it outlives that (see DurationModel).
    */
   durations?: DurationSource;
   logger: Logger;
@@ -72,14 +73,16 @@ interface Entry {
   runId: string;
   sessionId: string;
   checkId?: string;
-  expectedMs?: number;
-  /** The check's shortest and longest sessions, when known (`durations`). */
-  range?: DurationRange;
-  /** Its range is being looked up: not polled until known (or until the lookup gives up). */
+  checkType?: string;
+  /** Its check is being looked up: not polled until known (or until the lookup gives up). */
   lookingUp?: boolean;
-  /** When the session started (or shortly before); the range counts from there. */
+  /** When the session started (or shortly before); its estimate counts from there. */
   startedAt: number;
+  /** Where its end is likely and when to poll it, as of `plan` (none when nothing is known of its check). */
+  placed?: { plan: DurationPlan; estimate?: EndEstimate; window?: PollWindow };
   followedAt: number;
+  /** The starvation bound when it was followed. */
+  boundMs: number;
   /** When Checkly last answered about this session; undefined until the first answer. */
   answeredAt?: number;
   state: EntryState;
@@ -94,25 +97,10 @@ interface Choice {
   wakeAt: number;
 }
 
-/** Typical durations remembered, per check (the most recently seen checks). */
-const MAX_TYPICAL = 5_000;
-/** A session with a known typical duration is watched from this share of it, less a poll's wait. */
-const DUE_FROM = 0.8;
-/**
- * A session with a known range is watched from this long before its shortest duration: the start
- * time known is a little early or late (the trigger's round trip), and a poll's answer takes a moment.
- */
-const RANGE_LEAD_MS = 2_000;
-/**
- * A poll opened this long before a session's longest duration, less a poll's wait, lasts until just
- * after it: one request then most likely covers the end, and a poll that waited for a place in the
- * budget still does.
- */
-const RANGE_COVER_MS = 3_000;
-/** Past its longest duration by this much, a session is overdue: watched at once, before any other. */
-const OVERDUE_AFTER_MS = 1_000;
 /** A lookup of durations slower than this is not waited for: the sessions are followed without. */
 const LOOKUP_WAIT_MS = 3_000;
+/** The plan is built again this often while sessions run (they have taken longer: the model learns from that too). */
+const REPLAN_MS = 1_000;
 
 /**
  * Follows check sessions until each is final, by long-polling Checkly's completion endpoint: a poll
@@ -120,18 +108,19 @@ const LOOKUP_WAIT_MS = 3_000;
  * one request per `pollWaitSeconds`. The budget pays for so many open polls; with `beforePoll`, each
  * waits for a place in the request budget, and the session is chosen when the place comes:
  *
- * 1. sessions not asked about for the starvation bound (2 poll waits × followed / open polls): none
- *    waits longer than that, however many there are;
- *    and, with `durations`, sessions overdue: past their check's longest duration;
- * 2. sessions expected to finish within a poll's wait (elapsed time against the check's shortest
- *    duration, or a typical duration given per session or learned per check), soonest first; one
- *    expected later is not polled until then (or until the starvation bound), which saves the
- *    requests its polls would waste;
- * 3. every other session, least recently answered first: round robin.
+ * 1. sessions overdue: past the window where their end was likely; and sessions not asked about for
+ *    the starvation bound (2 poll waits × followed / open polls, as many as when they were followed
+ *    at least): none waits longer than that, however many there are;
+ * 2. sessions in their window (poll-window.ts: where their end is likely, from what the DurationModel
+ *    learned of their check and its type), the likeliest to end within a poll's wait first; polls of
+ *    one session are chained until it is final. One whose window has not opened is not polled until
+ *    then (or until the starvation bound), which saves the requests its polls would waste;
+ * 3. every session of a check nothing is known of, least recently answered first: round robin.
  */
 export class SessionFollower {
   private readonly followed = new Map<string, Entry>();
-  private readonly typical = new Map<string, number>();
+  private readonly model = new DurationModel();
+  private plan?: { at: number; plan: DurationPlan };
   private readonly abort = new AbortController();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -167,43 +156,41 @@ export class SessionFollower {
   follow(runId: string, sessions: readonly SessionToFollow[]): void {
     const now = this.now();
     const lookups: Entry[] = [];
+    const added: Entry[] = [];
     for (const s of sessions) {
       const sessionId = typeof s === 'string' ? s : s.sessionId;
       if (this.followed.has(sessionId)) continue;
-      const entry: Entry = { runId, sessionId, followedAt: now, startedAt: now, state: 'idle' };
+      const entry: Entry = { runId, sessionId, followedAt: now, startedAt: now, state: 'idle', boundMs: 0 };
       if (typeof s !== 'string') {
         if (s.checkId !== undefined) entry.checkId = s.checkId;
+        if (s.checkType !== undefined) entry.checkType = s.checkType;
         if (s.startedAt !== undefined) entry.startedAt = Math.min(now, s.startedAt);
-        if (s.expectedDurationMs !== undefined) entry.expectedMs = s.expectedDurationMs;
-        else if (s.checkId !== undefined && this.options.durations) {
+        if (s.checkId !== undefined && this.options.durations) {
           entry.lookingUp = true;
           lookups.push(entry);
-        } else if (s.checkId !== undefined) {
-          const learned = this.typical.get(s.checkId);
-          if (learned !== undefined) entry.expectedMs = learned;
         }
       }
       this.followed.set(sessionId, entry);
+      added.push(entry);
     }
+    const bound = this.starvationBoundMs();
+    for (const entry of added) entry.boundMs = bound;
     if (lookups.length > 0) this.lookUp(lookups);
     this.pump();
   }
 
-  /** Gives the entries their checks' ranges; after LOOKUP_WAIT_MS they are followed without. */
+  /** Tells the model what is known of the entries' checks; after LOOKUP_WAIT_MS they are followed without. */
   private lookUp(entries: Entry[]): void {
     const durations = this.options.durations as DurationSource;
-    const settle = (ranges: Map<string, DurationRange>): void => {
+    const settle = (histories: Map<string, CheckHistory>): void => {
       clearTimeout(timer);
       for (const entry of entries) {
         if (!entry.lookingUp) continue;
         entry.lookingUp = false;
-        const range = entry.checkId !== undefined ? ranges.get(entry.checkId) : undefined;
-        if (range) entry.range = range;
-        else if (entry.checkId !== undefined) {
-          const learned = this.typical.get(entry.checkId);
-          if (learned !== undefined) entry.expectedMs = learned;
-        }
+        const history = entry.checkId !== undefined ? histories.get(entry.checkId) : undefined;
+        if (history) this.model.know(entry.checkId as string, entry.checkType, history);
       }
+      this.plan = undefined;
       this.pump();
     };
     const timer = setTimeout(() => settle(new Map()), LOOKUP_WAIT_MS);
@@ -302,57 +289,74 @@ export class SessionFollower {
   /** The session most worth a poll now (see the class comment), or when to look again. */
   private pick(now: number): Choice {
     const bound = this.starvationBoundMs();
+    const plan = this.currentPlan(now);
     let best: Entry | undefined;
     let bestRank = Infinity;
     let bestKey = Infinity;
+    let bestTie = Infinity;
     let wakeAt = Infinity;
     let eligible = 0;
     for (const entry of this.followed.values()) {
       if (entry.state !== 'idle' || entry.lookingUp) continue;
       const last = entry.answeredAt ?? entry.followedAt;
-      const overdueAt = entry.range?.longestMs !== undefined ? entry.startedAt + entry.range.longestMs + OVERDUE_AFTER_MS : Infinity;
+      const { estimate, window } = this.placed(entry, plan);
       let rank: number;
       let key: number;
-      if (now >= overdueAt) {
+      let tie = 0;
+      // As long as when it was followed, at least: as a run's sessions end the bound shrinks, and
+      // every session of it not asked about yet would come due at once, crowding out those whose end is.
+      const starvedAt = last + Math.max(bound, entry.boundMs);
+      if (window && now >= window.overdueAt) {
         rank = 0;
-        key = overdueAt - bound;
-      } else if (now - last >= bound) {
+        key = window.overdueAt - bound;
+      } else if (now >= starvedAt) {
+        // A session's end may also come unforeseen: cancelled, perhaps by another replica.
         rank = 0;
         key = last;
-      } else if (entry.range) {
-        // As early as one poll still lasts past the longest: the same one request, with room to wait
-        // for a place in the budget; never later than just before the shortest.
-        const dueAt = Math.min(
-          entry.startedAt + entry.range.shortestMs - RANGE_LEAD_MS,
-          entry.startedAt + (entry.range.longestMs ?? Infinity) + RANGE_COVER_MS - this.pollWaitMs,
-        );
-        if (now < dueAt) {
-          wakeAt = Math.min(wakeAt, dueAt, last + bound);
+      } else if (estimate && window) {
+        if (now < window.opensAt) {
+          wakeAt = Math.min(wakeAt, window.opensAt, starvedAt);
           continue;
         }
         rank = 1;
-        key = entry.startedAt + entry.range.shortestMs;
-      } else if (entry.expectedMs !== undefined) {
-        const dueAt = entry.followedAt + DUE_FROM * entry.expectedMs - this.pollWaitMs;
-        if (now < dueAt) {
-          wakeAt = Math.min(wakeAt, dueAt, last + bound);
-          continue;
-        }
-        rank = 1;
-        key = entry.followedAt + entry.expectedMs;
+        // The likeliest to end within a poll's wait first; among equals, the window opened first.
+        key = -pollWorth(estimate, entry.startedAt, now, this.pollWaitMs);
+        tie = window.opensAt;
       } else {
         rank = 2;
         // Never answered first (oldest first), then least recently answered.
         key = entry.answeredAt ?? entry.followedAt - 1e15;
       }
       eligible += 1;
-      if (rank < bestRank || (rank === bestRank && key < bestKey)) {
+      if (rank < bestRank || (rank === bestRank && (key < bestKey || (key === bestKey && tie < bestTie)))) {
         best = entry;
         bestRank = rank;
         bestKey = key;
+        bestTie = tie;
       }
     }
     return best ? { entry: best, eligible, wakeAt } : { eligible, wakeAt };
+  }
+
+  /** The model's plan with the sessions followed now, built again when it is older than REPLAN_MS. */
+  private currentPlan(now: number): DurationPlan {
+    if (this.plan && now - this.plan.at < REPLAN_MS) return this.plan.plan;
+    const running: RunningSession[] = [];
+    for (const entry of this.followed.values()) {
+      if (entry.checkId === undefined || entry.outcome) continue;
+      running.push({ checkId: entry.checkId, ...(entry.checkType !== undefined ? { checkType: entry.checkType } : {}), elapsedMs: now - entry.startedAt });
+    }
+    const plan = this.model.plan(running);
+    this.plan = { at: now, plan };
+    return plan;
+  }
+
+  /** Where the entry's end is likely and when to poll it, as of `plan`. */
+  private placed(entry: Entry, plan: DurationPlan): { estimate?: EndEstimate; window?: PollWindow } {
+    if (entry.placed?.plan === plan) return entry.placed;
+    const estimate = entry.checkId !== undefined ? plan.estimate(entry.checkId, entry.checkType) : undefined;
+    entry.placed = estimate ? { plan, estimate, window: pollWindow(estimate, entry.startedAt, this.pollWaitMs) } : { plan };
+    return entry.placed;
   }
 
   private async poll(entry: Entry): Promise<void> {
@@ -377,7 +381,7 @@ export class SessionFollower {
     }
     // The poll's place goes to the next session now; the error line and the run's update follow.
     entry.state = 'finishing';
-    this.learn(completed);
+    this.learn(entry, completed);
     this.pump();
     entry.outcome = await this.describe(entry.sessionId, completed);
     await this.finish(entry);
@@ -426,16 +430,12 @@ export class SessionFollower {
     this.retryTimers.add(timer);
   }
 
-  /** Remembers how long the check took, for its next sessions. */
-  private learn(session: FinalSession): void {
+  /** Remembers how long the check took, for its next sessions and for the sessions of its type still running. */
+  private learn(entry: Entry, session: FinalSession): void {
     if (session.status === 'CANCELLED' || !(session.timeElapsed > 0)) return;
     this.options.durations?.learn(session.checkId, session.timeElapsed);
-    this.typical.delete(session.checkId);
-    this.typical.set(session.checkId, session.timeElapsed);
-    if (this.typical.size > MAX_TYPICAL) {
-      const oldest = this.typical.keys().next().value;
-      if (oldest !== undefined) this.typical.delete(oldest);
-    }
+    // The plan takes it in when it is next built (REPLAN_MS at most): a burst of ends builds it once.
+    this.model.learn(session.checkId, entry.checkType, session.timeElapsed);
   }
 
   /** The outcome of a final session, with the first error of its first failing location. */

@@ -59,7 +59,7 @@ export interface FakeCheckInput {
   alerts?: FakeAlert[];
   /**
    * GET /v1/check-statuses `shortestRun` / `longestRun`: response times in ms, as the spec says, less
-   * than a session takes; defaults 0.6 × and 0.8 × durationMs.
+   * than a session takes; defaults: the account's response time shares of durationMs (ResponseShare).
    */
   shortestRunMs?: number | null;
   longestRunMs?: number | null;
@@ -106,7 +106,19 @@ export function uuid(): string {
   return randomUUID();
 }
 
-export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeCheck {
+/**
+ * What a check's results answer in, as shares of a session: its status's shortest and longest response
+ * times are `min` × and `max` × its durationMs, and a session's results answer in `max` × the session.
+ */
+export interface ResponseShare {
+  min: number;
+  max: number;
+}
+
+/** A calm account's response times: close to the session (the rest is the runner's own work). */
+export const CALM_RESPONSE_SHARE: ResponseShare = { min: 0.6, max: 0.8 };
+
+export function newCheck(input: FakeCheckInput, now: number = Date.now(), share: ResponseShare = CALM_RESPONSE_SHARE): FakeCheck {
   const durationMs = input.durationMs ?? 1000;
   const check: FakeCheck = {
     id: input.id ?? uuid(),
@@ -123,8 +135,8 @@ export function newCheck(input: FakeCheckInput, now: number = Date.now()): FakeC
     state: input.state ?? 'passing',
     stateSince: input.stateSince ?? now,
     alerts: input.alerts ?? [],
-    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * 0.6) : input.shortestRunMs,
-    longestRunMs: input.longestRunMs === undefined ? Math.round(durationMs * 0.8) : input.longestRunMs,
+    shortestRunMs: input.shortestRunMs === undefined ? Math.round(durationMs * share.min) : input.shortestRunMs,
+    longestRunMs: input.longestRunMs === undefined ? Math.round(durationMs * share.max) : input.longestRunMs,
     lastCheckRunId: uuid(),
   };
   if (input.groupId !== undefined) check.groupId = input.groupId;
@@ -174,12 +186,22 @@ export interface FakeSession {
   /** The check as it was when triggered. */
   check: Readonly<FakeCheck>;
   createdAt: number;
+  /** How long this session runs: its check's durationMs, or that varied (a field-like account). */
+  durationMs: number;
+  /** Its results' response time as a share of the session (what a session spends besides calling the target is the rest). */
+  responseShare: number;
   cancelledAt?: number;
   /** Every result the session will have once final, ids fixed at creation. */
   results: ResultRef[];
 }
 
-export function newSession(check: FakeCheck, accountId: string, now: number): FakeSession {
+/** How one session differs from its check's typical one; default: it lasts durationMs, its results answer in a calm share of it. */
+export interface SessionShape {
+  durationMs?: number;
+  responseShare?: number;
+}
+
+export function newSession(check: FakeCheck, accountId: string, now: number, shape: SessionShape = {}): FakeSession {
   const snapshot: FakeCheck = { ...check, tags: [...check.tags], locations: [...check.locations] };
   const results: ResultRef[] = [];
   for (const location of snapshot.locations) {
@@ -188,11 +210,12 @@ export function newSession(check: FakeCheck, accountId: string, now: number): Fa
     }
     results.push({ id: uuid(), location, resultType: 'FINAL' });
   }
-  return { id: uuid(), accountId, check: snapshot, createdAt: now, results };
+  const durationMs = shape.durationMs ?? snapshot.durationMs;
+  return { id: uuid(), accountId, check: snapshot, createdAt: now, durationMs, responseShare: shape.responseShare ?? CALM_RESPONSE_SHARE.max, results };
 }
 
 export function finalAt(session: FakeSession): number {
-  return session.cancelledAt ?? session.createdAt + session.check.durationMs;
+  return session.cancelledAt ?? session.createdAt + session.durationMs;
 }
 
 export function isFinalStatus(status: SessionStatus): status is FinalStatus {
@@ -202,7 +225,8 @@ export function isFinalStatus(status: SessionStatus): status is FinalStatus {
 /** STARTED, then PROGRESS at 20 %, PROGRESS_FAILED/_DEGRADED at 60 % when it is heading there, the outcome at 100 %. */
 export function statusAt(session: FakeSession, now: number): SessionStatus {
   if (session.cancelledAt !== undefined && now >= session.cancelledAt) return 'CANCELLED';
-  const { durationMs, outcome } = session.check;
+  const { durationMs } = session;
+  const { outcome } = session.check;
   const elapsed = now - session.createdAt;
   if (elapsed >= durationMs) return outcome;
   if (elapsed >= 0.6 * durationMs && outcome === 'FAILED') return 'PROGRESS_FAILED';
@@ -310,7 +334,7 @@ function conciseResult(session: FakeSession, ref: ResultRef): SessionResult {
 
 /** What a session's results report as their response time: less than the session took. */
 export function responseTime(session: FakeSession): number {
-  return Math.round((finalAt(session) - session.createdAt) * 0.8);
+  return Math.round((finalAt(session) - session.createdAt) * session.responseShare);
 }
 
 const DEFAULT_BROWSER_ERROR =

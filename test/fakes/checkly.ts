@@ -5,9 +5,11 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import type { AddressInfo } from 'node:net';
 import type { ChecklyOperation } from '../../src/checkly/operation';
 import {
+  CALM_RESPONSE_SHARE,
   type FakeCheck,
   type FakeCheckInput,
   type FakeSession,
+  type ResponseShare,
   assetManifestBody,
   checkResultBody,
   completionBody,
@@ -28,7 +30,7 @@ import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './chec
 import { type FakeGroup, type FakeGroupInput, checkBody, lastScheduledRun, listAlertsBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
 
-export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome } from './checkly-model';
+export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome, type ResponseShare } from './checkly-model';
 export type { FakeGroup, FakeGroupInput } from './checkly-catalogue';
 export type { ChecklyOperation };
 
@@ -41,6 +43,20 @@ export interface FakeChecklyOptions {
   rateLimitPerMinute?: number;
   /** The session clock, in epoch ms. Held long polls assume it runs at real speed; else call recheck(). */
   now?: () => number;
+  /**
+   * A field-like account, where one check's sessions vary from run to run: each lasts its check's
+   * durationMs × (1 + j), j drawn per session uniformly within ±this (default 0, a calm account: every
+   * session lasts exactly its check's durationMs).
+   */
+  sessionJitter?: number;
+  /**
+   * Response times as shares of a session (default CALM_RESPONSE_SHARE, 0.6 and 0.8): a check's status
+   * reports `shortestRun` min × and `longestRun` max × its durationMs until sessions run here widen them,
+   * and a session's results answer in max × the session.
+   */
+  responseTimeShare?: ResponseShare;
+  /** Where the jitter is drawn from (default Math.random): the benchmark seeds it. */
+  random?: () => number;
 }
 
 export interface RecordedRequest {
@@ -232,7 +248,7 @@ class FakeChecklyServer implements FakeCheckly {
   }
 
   addCheck(input: FakeCheckInput): FakeCheck {
-    const check = newCheck(input, this.now());
+    const check = newCheck(input, this.now(), this.options.responseTimeShare);
     this.checkList.push(check);
     return check;
   }
@@ -426,6 +442,16 @@ class FakeChecklyServer implements FakeCheckly {
     return { ...check, shortestRunMs: shortest, longestRunMs: longest };
   }
 
+  /** A session of `check` on this account: as long as the check's duration, or varied from it. */
+  private shapeOf(check: FakeCheck): { durationMs: number; responseShare: number } {
+    const jitter = this.options.sessionJitter ?? 0;
+    const draw = jitter > 0 ? (this.options.random ?? Math.random)() : 0.5;
+    return {
+      durationMs: Math.round(check.durationMs * (1 + jitter * (2 * draw - 1))),
+      responseShare: (this.options.responseTimeShare ?? CALM_RESPONSE_SHARE).max,
+    };
+  }
+
   private delayFor(op: ChecklyOperation): number {
     return (this.delays.get(op) ?? 0) + (this.delays.get('any') ?? 0);
   }
@@ -485,7 +511,7 @@ class FakeChecklyServer implements FakeCheckly {
     }
     const now = this.now();
     const sessions = checks.map((check) => {
-      const session = newSession(check, this.accountId, now);
+      const session = newSession(check, this.accountId, now, this.shapeOf(check));
       this.sessionList.push(session);
       this.sessionsById.set(session.id, session);
       for (const ref of session.results) this.resultsById.set(ref.id, { session, ref });

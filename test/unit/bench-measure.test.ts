@@ -1,7 +1,7 @@
-import { finalCount, finalProblems, rowGlyphs, runDelays, showsRunFinal, slidingPeak, spread } from '../../bench/measure';
+import { finalCount, finalProblems, rowGlyphs, runDelays, sessionRequests, showsRunFinal, slidingPeak, spread } from '../../bench/measure';
 import { renderRun } from '../../src/blocks/run';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
-import type { SessionView } from '../fakes/checkly';
+import type { RecordedRequest, SessionView } from '../fakes/checkly';
 import type { FakeMessage } from '../fakes/slack';
 
 // The benchmark reads the real renderer's output: these tests fail when the two drift apart.
@@ -104,5 +104,11 @@ describe('bench measures', () => {
     expect(spread([5, 1, 4, 2, 3])).toEqual({ n: 5, p50: 3, p95: 5, p99: 5, max: 5 });
     expect(slidingPeak([0, 59_999, 60_000, 60_001])).toBe(3);
     expect(slidingPeak([])).toBe(0);
+  });
+
+  test('session requests: those that start and follow sessions, not error lines, evidence or the catalogue', () => {
+    const ops = ['trigger', 'completion', 'completion', 'session', 'cancel', 'result', 'evidence', 'assets', 'asset', 'statuses', 'account', undefined] as const;
+    const requests = ops.map((op): RecordedRequest => ({ method: 'GET', path: '/', query: {}, headers: {}, body: undefined, at: 0, ...(op ? { op } : {}) }));
+    expect(sessionRequests(requests)).toBe(5);
   });
 });

@@ -95,7 +95,7 @@ describe('TypicalDurations', () => {
     return { typical, store, calls, advance: (ms: number) => (now += ms) };
   }
 
-  test("past sessions come first; Checkly's statuses serve checks never followed, asked once per refresh", async () => {
+  test("each check's past sessions and Checkly's response times; the statuses asked once per refresh", async () => {
     const { typical, store, calls, advance } = setup([
       { checkId: A, shortestRun: 8000 },
       { checkId: B, shortestRun: 30_000 },
@@ -105,8 +105,8 @@ describe('TypicalDurations', () => {
     await store.recordDuration(A, 9_500);
     expect(await typical.lookup([A, B, 'unknown'])).toEqual(
       new Map([
-        [A, { shortestMs: 9_500, longestMs: 10_500 }],
-        [B, { shortestMs: 30_000 }],
+        [A, { pastMs: [9_500, 10_500], responseTimes: { shortestMs: 8000 } }],
+        [B, { pastMs: [], responseTimes: { shortestMs: 30_000 } }],
       ]),
     );
     await typical.lookup([B]);
@@ -118,18 +118,26 @@ describe('TypicalDurations', () => {
     expect(calls).toEqual([0, 300_000]);
     typical.learn(B, 31_000);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(await typical.lookup([B])).toEqual(new Map([[B, { shortestMs: 31_000, longestMs: 31_000 }]]));
+    expect(await typical.lookup([B])).toEqual(new Map([[B, { pastMs: [31_000], responseTimes: { shortestMs: 30_000 } }]]));
   });
 
-  test("a status's shortest and longest runs are response times (the spec): a lower bound of a session, never its longest (issue 20)", async () => {
-    const { typical } = setup([{ checkId: A, shortestRun: 120, longestRun: 900 } as StatusDurations]);
-    expect(await typical.lookup([A])).toEqual(new Map([[A, { shortestMs: 120 }]]));
+  test("a status's shortest and longest runs are response times (the spec), passed on as such, not as a session's range (issue 20)", async () => {
+    const { typical } = setup([
+      { checkId: A, shortestRun: 120, longestRun: 900 },
+      { checkId: B, shortestRun: 500, longestRun: null },
+    ]);
+    expect(await typical.lookup([A, B])).toEqual(
+      new Map([
+        [A, { pastMs: [], responseTimes: { shortestMs: 120, longestMs: 900 } }],
+        [B, { pastMs: [], responseTimes: { shortestMs: 500 } }],
+      ]),
+    );
   });
 
   test('statuses that fail leave past sessions to answer, and are not asked again at every lookup', async () => {
     const { typical, store, calls } = setup(new Error('Checkly is down'));
     await store.recordDuration(A, 4000);
-    expect(await typical.lookup([A, B])).toEqual(new Map([[A, { shortestMs: 4000, longestMs: 4000 }]]));
+    expect(await typical.lookup([A, B])).toEqual(new Map([[A, { pastMs: [4000] }]]));
     await typical.lookup([B]);
     expect(calls).toHaveLength(1);
   });

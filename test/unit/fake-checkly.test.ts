@@ -297,6 +297,38 @@ describe('fake Checkly: session timeline (injected clock)', () => {
   });
 });
 
+describe('fake Checkly: a field-like account (sessions vary, statuses report response times)', () => {
+  it('each session lasts its check\'s duration varied within ±sessionJitter; statuses and results report response times as shares', async () => {
+    clock = 1_700_000_000_000;
+    const draws = [0, 1, 0.5];
+    fake = await startFakeCheckly({ now: manualClock, sessionJitter: 0.3, responseTimeShare: { min: 0.3, max: 0.6 }, random: () => draws.shift() ?? 0.5 });
+    const check = fake.addCheck({ name: 'Varies', tags: ['v'], durationMs: 10_000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) ids.push(json(await trigger({ target: { matchTags: [['v']] }, refreshCache: false })).sessions![0]!.checkSessionId as string);
+    expect(ids.map((id) => fake.finalAt(id)! - fake.session(id)!.createdAt)).toEqual([7_000, 13_000, 10_000]);
+    const status = async (): Promise<Json> => (json(await api('GET', '/v1/check-statuses')) as unknown as Json[]).find((s) => s.checkId === check.id)!;
+    // Before any session ended here: 0.3 and 0.6 of its duration, less than any session takes.
+    expect(await status()).toMatchObject({ shortestRun: 3_000, longestRun: 6_000 });
+    clock += 13_000;
+    // Results answer in 0.6 of their session: 4,200, 7,800 and 6,000 ms; the statuses widen with them.
+    const done = json(await api('GET', `/v2/check-sessions/${ids[1]!}/completion`));
+    expect(done.timeElapsed).toBe(13_000);
+    expect(done.results!.map((r) => r.responseTime)).toEqual([7_800]);
+    expect(await status()).toMatchObject({ shortestRun: 3_000, longestRun: 7_800 });
+  });
+
+  it('a calm account by default: every session lasts its check\'s duration, its results answer in 0.8 of it', async () => {
+    clock = 1_700_000_000_000;
+    fake = await startFakeCheckly({ now: manualClock, random: () => 0 });
+    fake.addCheck({ name: 'Calm', durationMs: 10_000 });
+    const id = json(await trigger()).sessions![0]!.checkSessionId as string;
+    expect(fake.finalAt(id)! - fake.session(id)!.createdAt).toBe(10_000);
+    expect(json(await api('GET', '/v1/check-statuses'))).toMatchObject([{ shortestRun: 6_000, longestRun: 8_000 }]);
+    clock += 10_000;
+    expect(json(await api('GET', `/v2/check-sessions/${id}`)).results!.map((r) => r.responseTime)).toEqual([8_000]);
+  });
+});
+
 describe('fake Checkly: completion long poll', () => {
   beforeEach(async () => {
     fake = await startFakeCheckly();

@@ -2,7 +2,8 @@ import { NotFoundError, RequestAbortedError, ServerError } from '../../src/check
 import type { CheckResult, CompletedSession } from '../../src/checkly/types';
 import { createLogger } from '../../src/shared/log';
 import { sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
-import { type DurationRange, TypicalDurations } from '../../src/runs/durations';
+import type { CheckHistory } from '../../src/runs/duration-model';
+import { TypicalDurations } from '../../src/runs/durations';
 import { MemoryRunStore } from '../../src/runs/store';
 import { type DurationSource, type SessionOutcome, SessionFollower, type FollowerOptions } from '../../src/runs/follower';
 import {
@@ -173,28 +174,33 @@ describe('SessionFollower', () => {
     follower.stop();
   });
 
-  test('sessions expected to finish soon are polled first; one expected later not until it is due', async () => {
+  test('sessions in their window are polled first; one whose window opens later is not polled until then', async () => {
     const port = new FakePort();
-    const late = port.add('late', { durationMs: 30_000 });
-    const plain = port.add('plain', { durationMs: 9000 });
-    const soon = port.add('soon', { durationMs: 3000 });
-    const { follower, finals } = setup(port, { maxConcurrentPolls: 1 });
+    const ids = { soon: '50000000-0000-4000-8000-000000000001', late: '50000000-0000-4000-8000-000000000002' };
+    const soon = port.add('soon', { durationMs: 20_000 }, ids.soon);
+    const late = port.add('late', { durationMs: 50_000 }, ids.late);
+    const plainCheck = '50000000-0000-4000-8000-000000000003';
+    const plain = port.add('plain', { durationMs: 9000 }, plainCheck);
+    const durations: DurationSource = {
+      lookup: async () => new Map([[ids.soon, { pastMs: [20_000] }], [ids.late, { pastMs: [50_000] }]]),
+      learn: () => undefined,
+    };
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations });
     follower.follow('run-1', [
-      { sessionId: late, expectedDurationMs: 30_000 },
-      plain,
-      { sessionId: soon, expectedDurationMs: 3000 },
+      { sessionId: late, checkId: ids.late, startedAt: 0 },
+      { sessionId: plain, checkId: plainCheck, startedAt: 0 },
+      { sessionId: soon, checkId: ids.soon, startedAt: 0 },
     ]);
-    await jest.advanceTimersByTimeAsync(40_000);
-    expect(port.polls[0]!.session).toBe(soon);
-    expect(port.polls[1]!.session).toBe(plain);
-    expect(finals.map((f) => [f.name, f.at])).toEqual([
-      ['soon', 3000],
-      ['plain', 9000],
-      ['late', 30_000],
+    await jest.advanceTimersByTimeAsync(60_000);
+    // "soon" is in its window from the start (one poll from 0 s lasts past its 20 s): it goes before the
+    // unknown "plain". "late" took 50 s: its window opens at 23 s (one poll then lasts until 3 s past 50 s).
+    expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([
+      ['soon', 0],
+      ['plain', 20_000],
+      ['late', 23_000],
     ]);
-    // "late" is due at 0.8 × 30 s less a poll's wait: 19 s, before the starvation bound (20 s for two
-    // sessions followed). Three polls instead of the six that asking from the start would take.
-    expect(port.pollsOf('late').map((p) => p.at)).toEqual([19_000, 24_000, 29_000]);
+    expect(finals.map((f) => f.name)).toEqual(['soon', 'plain', 'late']);
+    expect(finals.map((f) => f.at)[2]).toBe(50_000);
   });
 
   test('what a check took is remembered for its next session', async () => {
@@ -212,13 +218,14 @@ describe('SessionFollower', () => {
     await jest.advanceTimersByTimeAsync(41_000);
     expect(finals.map((f) => [f.name, f.at])).toEqual([
       ['api', 40_000],
-      ['api', 80_000],
       ['other', 80_000],
+      ['api', 80_000],
     ]);
     // The session without history is asked all along. The one whose check took 40 s last time is asked
-    // at the starvation bound (two poll waits) until due (0.8 × 40 s less a poll's wait), then all along.
+    // at the starvation bound (two poll waits) until its window opens (a poll then lasts until 3 s past
+    // 40 s: at 38 s from its start, 78 s), then all along.
     expect(port.pollsOf('other').map((p) => p.at)).toEqual([40_000, 45_000, 50_000, 55_000, 60_000, 65_000, 70_000, 75_000]);
-    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 70_000, 75_000]);
+    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 78_000]);
   });
 
   test('a failed poll is asked again after a pause; an unknown session is no longer followed', async () => {
@@ -278,18 +285,21 @@ describe('SessionFollower', () => {
     const port = new FakePort();
     const a = port.add('a', { durationMs: 60_000 });
     const b = port.add('b', { durationMs: 60_000 });
-    const c = port.add('c', { durationMs: 60_000 });
+    const c = port.add('c', { durationMs: 1000 });
     // One place every 4 s.
     const waiting: Array<() => void> = [];
     const gate = setInterval(() => waiting.shift()?.(), 4000);
+    // c's check took 1 s before: its window is open from the start.
+    const cCheck = 'c0000000-0000-4000-8000-00000000000c';
     const { follower } = setup(port, {
       beforePoll: () => new Promise<void>((resolve) => waiting.push(resolve)),
       maxConcurrentPolls: 5,
+      durations: { lookup: async () => new Map([[cCheck, { pastMs: [1000] }]]), learn: () => undefined },
     });
     follower.follow('run-1', [a, b]);
     await jest.advanceTimersByTimeAsync(100);
     expect(waiting).toHaveLength(2); // two sessions, two places asked for, no more
-    follower.follow('run-2', [{ sessionId: c, expectedDurationMs: 1000 }]);
+    follower.follow('run-2', [{ sessionId: c, checkId: cCheck, startedAt: Date.now() }]);
     await jest.advanceTimersByTimeAsync(4000);
     // The first place goes to c, followed after the places were asked for, but due now.
     expect(port.polls.map((p) => [port.names.get(p.session), p.at])).toEqual([['c', 4000]]);
@@ -322,38 +332,38 @@ describe('SessionFollower with typical durations', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
-  /** A duration source answering from a table, recording what it learns. */
-  function durations(ranges: Record<string, DurationRange>) {
+  /** A duration source answering from a table of past sessions, recording what it learns. */
+  function durations(histories: Record<string, CheckHistory>) {
     const learned: Array<[string, number]> = [];
     const source: DurationSource = {
-      lookup: async (ids) => new Map(ids.flatMap((id) => (ranges[id] ? [[id, ranges[id]] as const] : []))),
+      lookup: async (ids) => new Map(ids.flatMap((id) => (histories[id] ? [[id, histories[id]] as const] : []))),
       learn: (checkId, ms) => learned.push([checkId, ms]),
     };
     return { source, learned };
   }
 
-  test("a session is polled from its check's shortest duration, and one poll catches its end", async () => {
+  test("a session is polled from where its end is likely (its check's past sessions), and one poll catches its end", async () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a1';
     const id = port.add('api', { durationMs: 50_000 }, checkId);
-    const { source, learned } = durations({ [checkId]: { shortestMs: 45_000, longestMs: 55_000 } });
+    const { source, learned } = durations({ [checkId]: { pastMs: [45_000, 55_000] } });
     const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
     follower.follow('run-1', [{ sessionId: id, checkId, startedAt: 0 }]);
     await jest.advanceTimersByTimeAsync(60_000);
-    // One poll of 30 s lasting until 3 s past the longest (55 s): opened at 28 s, it holds until the
-    // session ends at 50 s.
+    // One poll of 30 s lasting until 3 s past the longest past session (55 s): opened at 28 s, it holds
+    // until the session ends at 50 s.
     expect(port.polls.map((p) => p.at)).toEqual([28_000]);
     expect(finals.map((f) => f.at)).toEqual([50_000]);
     expect(learned).toEqual([[checkId, 50_000]]);
   });
 
-  test('the range counts from when the session started, not from when it was followed', async () => {
+  test('the window counts from when the session started, not from when it was followed', async () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a2';
     await jest.advanceTimersByTimeAsync(20_000);
     const id = port.add('api', { durationMs: 30_000 }, checkId);
     await jest.advanceTimersByTimeAsync(10_000); // taken over 10 s after it started
-    const { source } = durations({ [checkId]: { shortestMs: 25_000, longestMs: 35_000 } });
+    const { source } = durations({ [checkId]: { pastMs: [25_000, 35_000] } });
     const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, durations: source });
     follower.follow('run-1', [{ sessionId: id, checkId, startedAt: 20_000 }]);
     await jest.advanceTimersByTimeAsync(40_000);
@@ -370,10 +380,10 @@ describe('SessionFollower with typical durations', () => {
     const late = port.add('late', { durationMs: 100_000 }, ids.late);
     const { source } = durations({
       // Due from 38 s (2 s before its shortest).
-      [ids.due]: { shortestMs: 40_000, longestMs: 100_000 },
+      [ids.due]: { pastMs: [40_000, 100_000] },
       // Due from 28 s (a poll then lasts until 3 s past its longest); never took more than 55 s
       // before: at 56 s it is overdue.
-      [ids.late]: { shortestMs: 50_000, longestMs: 55_000 },
+      [ids.late]: { pastMs: [50_000, 55_000] },
     });
     // One poll of 30 s at a time: the unknown session has it first, the late one at 30 s (the other is
     // not due yet); at 60 s the late one again, overdue, although the other's shortest comes first.
@@ -390,6 +400,54 @@ describe('SessionFollower with typical durations', () => {
       ['late', 60_000],
     ]);
     follower.stop();
+  });
+
+  test('a check never seen before is placed by the first sessions of the same run: one poll where it ends, not polls from its shortest response time on', async () => {
+    const port = new FakePort();
+    const histories: Record<string, CheckHistory> = {};
+    const sessions: Array<{ sessionId: string; checkId: string; checkType: string; startedAt: number }> = [];
+    // Eleven checks whose status response times say 0.3 and 0.6 of what their sessions take: ten quick
+    // ones (5 to 14 s), and one of 100 s.
+    [...Array.from({ length: 10 }, (_, i) => 5_000 + 1_000 * i), 100_000].forEach((ms, i) => {
+      const checkId = `0b0e5c1e-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
+      histories[checkId] = { pastMs: [], responseTimes: { shortestMs: 0.3 * ms, longestMs: 0.6 * ms } };
+      sessions.push({ sessionId: port.add(ms === 100_000 ? 'long' : `quick${i}`, { durationMs: ms, checkType: 'API' }, checkId), checkId, checkType: 'API', startedAt: 0 });
+    });
+    const { source } = durations(histories);
+    // Five polls open at once: the starvation bound for eleven sessions (three rounds of two waits, 180 s)
+    // stays out of it, as the quick ones end too.
+    const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 5, durations: source });
+    follower.follow('run-1', sessions);
+    await jest.advanceTimersByTimeAsync(101_000);
+    expect(finals).toHaveLength(11);
+    // Each quick one: one poll from its shortest response time on, caught at its end.
+    expect(port.polls.filter((p) => port.names.get(p.session) !== 'long').every((p) => p.answeredAt! - p.at < 30_000)).toBe(true);
+    expect(port.polls).toHaveLength(11);
+    // By 14 s ten sessions took 2.36 × their typical response time: the long one's end is at 100 s.
+    // One poll then lasts until 3 s past it: opened at 73 s. From its shortest response time (30 s) on,
+    // it would have taken three.
+    expect(port.pollsOf('long').map((p) => p.at)).toEqual([73_000]);
+    expect(finals.find((f) => f.name === 'long')!.at).toBe(100_000);
+  });
+
+  test("a session whose end comes unforeseen (cancelled) is seen within the starvation bound as it was when followed, before its window", async () => {
+    const port = new FakePort();
+    const checkId = '0b0e5c1e-0000-4000-8000-0000000000a4';
+    const long = port.add('long', { durationMs: 100_000 }, checkId);
+    const quick = Array.from({ length: 4 }, (_, i) => port.add(`quick${i}`, { durationMs: 1000 }));
+    const { source } = durations({ [checkId]: { pastMs: [100_000] } });
+    // Four polls of 5 s open at once: five sessions followed make a bound of 20 s; once the quick ones
+    // ended, one session followed would make it 10 s.
+    const { follower, finals } = setup(port, { durations: source });
+    follower.follow('run-1', [{ sessionId: long, checkId, startedAt: 0 }, ...quick]);
+    expect(follower.starvationBoundMs()).toBe(20_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(follower.starvationBoundMs()).toBe(10_000);
+    port.sessions.get(long)!.cancelledAt = 2_000;
+    await jest.advanceTimersByTimeAsync(20_000);
+    // Its window opens at 93 s (a poll of 5 s then lasts until 3 s past 100 s); cancelled, it is seen at 20 s.
+    expect(port.pollsOf('long').map((p) => p.at)).toEqual([20_000]);
+    expect(finals.filter((f) => f.name === 'long').map((f) => f.outcome.status)).toEqual(['CANCELLED']);
   });
 
   test('past sessions in the store make the next run of the same check cost one poll, caught at its end', async () => {

@@ -1,0 +1,40 @@
+/**
+ * When to long-poll a session, from where its end is likely (duration-model.ts EndEstimate). Polls are
+ * chained from the window's opening on: each one that times out is followed by the next at once, so
+ * the window is covered without gaps, and a session still running past the window is overdue. Pure.
+ */
+import type { EndEstimate } from './duration-model';
+
+/**
+ * The first poll opens this long before the likely start of the end: the start time known is a little
+ * early or late (the trigger's round trip), and a poll's answer takes a moment.
+ */
+export const LEAD_MS = 2_000;
+/**
+ * A window shorter than a poll is opened as early as one poll still lasts this long past its end:
+ * the same one request, with room to wait for a place in the budget.
+ */
+export const COVER_MS = 3_000;
+/** Past its window by this much, a session is overdue: watched at once, before any other. */
+export const OVERDUE_AFTER_MS = 1_000;
+
+export interface PollWindow {
+  /** From when the session is polled, poll after poll until it is final (epoch ms). */
+  opensAt: number;
+  /** From when it is overdue (epoch ms; Infinity when nothing bounds its end). */
+  overdueAt: number;
+}
+
+export function pollWindow(estimate: Pick<EndEstimate, 'fromMs' | 'toMs'>, startedAt: number, pollWaitMs: number): PollWindow {
+  const beforeFrom = startedAt + estimate.fromMs - LEAD_MS;
+  const oneCovers = startedAt + estimate.toMs + COVER_MS - pollWaitMs;
+  return { opensAt: Math.min(beforeFrom, oneCovers), overdueAt: startedAt + estimate.toMs + OVERDUE_AFTER_MS };
+}
+
+/**
+ * How much a poll opened now is worth: the chance that the session ends while it waits. The budget's
+ * places go to the sessions whose end is most likely soonest.
+ */
+export function pollWorth(estimate: Pick<EndEstimate, 'endsWithin'>, startedAt: number, now: number, pollWaitMs: number): number {
+  return estimate.endsWithin(Math.max(0, now - startedAt), pollWaitMs);
+}
