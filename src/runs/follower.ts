@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../shared/log';
-import { DurationModel, type CheckHistory, type DurationPlan, type EndEstimate, type RunningSession } from './duration-model';
-import { pollWindow, pollWorth, type PollWindow } from './poll-window';
+import type { CheckHistory } from './duration-model';
+import { PollChoice, type Candidate } from './poll-choice';
 import { errorText } from '../shared/error-text';
 import type { SessionWatcher } from './ports';
 import { SessionGone, type FinalSession, type LocationResult, type SessionStatus } from './types';
@@ -35,7 +35,7 @@ export interface DurationSource {
   learn(checkId: string, ms: number): void;
 }
 
-export interface FollowerOptions {
+export interface FollowerDeps {
   checkly: SessionWatcher;
   /** `maxWaitSeconds` of each long poll. */
   pollWaitSeconds: number;
@@ -67,60 +67,28 @@ export interface FollowerOptions {
 
 export type FinalHandler = (runId: string, sessionId: string, outcome: SessionOutcome) => Promise<void>;
 
-type EntryState = 'idle' | 'polling' | 'retrying' | 'finishing';
-
-interface Entry {
+interface Entry extends Candidate {
   runId: string;
   sessionId: string;
-  checkId?: string;
-  checkType?: string;
-  /** Its check is being looked up: not polled until known (or until the lookup gives up). */
-  lookingUp?: boolean;
-  /** When the session started (or shortly before); its estimate counts from there. */
-  startedAt: number;
-  /** Where its end is likely and when to poll it, as of `plan` (none when nothing is known of its check). */
-  placed?: { plan: DurationPlan; estimate?: EndEstimate; window?: PollWindow };
-  followedAt: number;
-  /** The starvation bound when it was followed. */
-  boundMs: number;
-  /** When Checkly last answered about this session; undefined until the first answer. */
-  answeredAt?: number;
-  state: EntryState;
   /** The session's final outcome, once known: kept until the run has recorded it. */
   outcome?: SessionOutcome;
 }
 
-/** What to poll next (or nothing before `wakeAt`), and how many sessions could be polled now. */
-interface Choice {
-  entry?: Entry;
-  eligible: number;
-  wakeAt: number;
-}
-
 /** A lookup of durations slower than this is not waited for: the sessions are followed without. */
 const LOOKUP_WAIT_MS = 3_000;
-/** The plan is built again this often while sessions run (they have taken longer: the model learns from that too). */
-const REPLAN_MS = 1_000;
 
 /**
  * Follows check sessions until each is final, by long-polling Checkly's completion endpoint: a poll
  * answers the moment its session is final, so detection is immediate while a waiting session costs
  * one request per `pollWaitSeconds`. The budget pays for so many open polls; with `beforePoll`, each
- * waits for a place in the request budget, and the session is chosen when the place comes:
- *
- * 1. sessions overdue: past the window where their end was likely; and sessions not asked about for
- *    the starvation bound (2 poll waits × followed / open polls, as many as when they were followed
- *    at least): none waits longer than that, however many there are;
- * 2. sessions in their window (poll-window.ts: where their end is likely, from what the DurationModel
- *    learned of their check and its type), the likeliest to end within a poll's wait first; polls of
- *    one session are chained until it is final. One whose window has not opened is not polled until
- *    then (or until the starvation bound), which saves the requests its polls would waste;
- * 3. every session of a check nothing is known of, least recently answered first: round robin.
+ * waits for a place in the request budget, and the session is chosen when the place comes: overdue
+ * or starved ones first, then those in the window where their end is likely, then the rest in
+ * turn (poll-choice.ts). Polls of one session are chained until it is final.
  */
 export class SessionFollower {
   private readonly followed = new Map<string, Entry>();
-  private readonly model = new DurationModel();
-  private plan?: { at: number; plan: DurationPlan };
+  /** Which session the next poll goes to (poll-choice.ts). */
+  private readonly choice: PollChoice;
   private readonly abort = new AbortController();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -136,10 +104,11 @@ export class SessionFollower {
 
   private onFinal: FinalHandler | undefined;
 
-  constructor(private readonly options: FollowerOptions) {
+  constructor(private readonly options: FollowerDeps) {
     this.onFinal = options.onFinal;
     this.now = options.now ?? Date.now;
     this.pollWaitMs = options.pollWaitSeconds * 1000;
+    this.choice = new PollChoice(this.pollWaitMs);
     const affordable = Math.max(1, Math.floor((options.pollRequestsPerMinute * options.pollWaitSeconds) / 60));
     this.concurrency = Math.max(1, Math.min(affordable, options.maxConcurrentPolls ?? Infinity));
     // Every open poll listens on the one stop signal: a hundred of them is expected, not a leak.
@@ -188,9 +157,9 @@ export class SessionFollower {
         if (!entry.lookingUp) continue;
         entry.lookingUp = false;
         const history = entry.checkId !== undefined ? histories.get(entry.checkId) : undefined;
-        if (history) this.model.know(entry.checkId as string, entry.checkType, history);
+        if (history) this.choice.know(entry.checkId as string, entry.checkType, history);
       }
-      this.plan = undefined;
+      this.choice.replan();
       this.pump();
     };
     const timer = setTimeout(() => settle(new Map()), LOOKUP_WAIT_MS);
@@ -243,7 +212,7 @@ export class SessionFollower {
   private pump(): void {
     if (this.stopped) return;
     while (this.active + this.reserving < this.concurrency) {
-      const next = this.pick(this.now());
+      const next = this.choice.pick(this.followed.values(), this.now(), this.starvationBoundMs());
       if (!next.entry) {
         this.wake(next.wakeAt);
         return;
@@ -268,7 +237,7 @@ export class SessionFollower {
   private reserved(): void {
     this.reserving -= 1;
     if (this.stopped) return;
-    const next = this.pick(this.now());
+    const next = this.choice.pick(this.followed.values(), this.now(), this.starvationBoundMs());
     if (next.entry) void this.poll(next.entry);
     this.pump();
   }
@@ -286,81 +255,8 @@ export class SessionFollower {
     this.wakeTimer.unref();
   }
 
-  /** The session most worth a poll now (see the class comment), or when to look again. */
-  private pick(now: number): Choice {
-    const bound = this.starvationBoundMs();
-    const plan = this.currentPlan(now);
-    let best: Entry | undefined;
-    let bestRank = Infinity;
-    let bestKey = Infinity;
-    let bestTie = Infinity;
-    let wakeAt = Infinity;
-    let eligible = 0;
-    for (const entry of this.followed.values()) {
-      if (entry.state !== 'idle' || entry.lookingUp) continue;
-      const last = entry.answeredAt ?? entry.followedAt;
-      const { estimate, window } = this.placed(entry, plan);
-      let rank: number;
-      let key: number;
-      let tie = 0;
-      // As long as when it was followed, at least: as a run's sessions end the bound shrinks, and
-      // every session of it not asked about yet would come due at once, crowding out those whose end is.
-      const starvedAt = last + Math.max(bound, entry.boundMs);
-      if (window && now >= window.overdueAt) {
-        rank = 0;
-        key = window.overdueAt - bound;
-      } else if (now >= starvedAt) {
-        // A session's end may also come unforeseen: cancelled, perhaps by another replica.
-        rank = 0;
-        key = last;
-      } else if (estimate && window) {
-        if (now < window.opensAt) {
-          wakeAt = Math.min(wakeAt, window.opensAt, starvedAt);
-          continue;
-        }
-        rank = 1;
-        // The likeliest to end within a poll's wait first; among equals, the window opened first.
-        key = -pollWorth(estimate, entry.startedAt, now, this.pollWaitMs);
-        tie = window.opensAt;
-      } else {
-        rank = 2;
-        // Never answered first (oldest first), then least recently answered.
-        key = entry.answeredAt ?? entry.followedAt - 1e15;
-      }
-      eligible += 1;
-      if (rank < bestRank || (rank === bestRank && (key < bestKey || (key === bestKey && tie < bestTie)))) {
-        best = entry;
-        bestRank = rank;
-        bestKey = key;
-        bestTie = tie;
-      }
-    }
-    return best ? { entry: best, eligible, wakeAt } : { eligible, wakeAt };
-  }
-
-  /** The model's plan with the sessions followed now, built again when it is older than REPLAN_MS. */
-  private currentPlan(now: number): DurationPlan {
-    if (this.plan && now - this.plan.at < REPLAN_MS) return this.plan.plan;
-    const running: RunningSession[] = [];
-    for (const entry of this.followed.values()) {
-      if (entry.checkId === undefined || entry.outcome) continue;
-      running.push({ checkId: entry.checkId, ...(entry.checkType !== undefined ? { checkType: entry.checkType } : {}), elapsedMs: now - entry.startedAt });
-    }
-    const plan = this.model.plan(running);
-    this.plan = { at: now, plan };
-    return plan;
-  }
-
-  /** Where the entry's end is likely and when to poll it, as of `plan`. */
-  private placed(entry: Entry, plan: DurationPlan): { estimate?: EndEstimate; window?: PollWindow } {
-    if (entry.placed?.plan === plan) return entry.placed;
-    const estimate = entry.checkId !== undefined ? plan.estimate(entry.checkId, entry.checkType) : undefined;
-    entry.placed = estimate ? { plan, estimate, window: pollWindow(estimate, entry.startedAt, this.pollWaitMs) } : { plan };
-    return entry.placed;
-  }
-
   private async poll(entry: Entry): Promise<void> {
-    const { checkly, logger } = this.options;
+    const { checkly } = this.options;
     entry.state = 'polling';
     this.active += 1;
     let completed: FinalSession | null;
@@ -434,8 +330,8 @@ export class SessionFollower {
   private learn(entry: Entry, session: FinalSession): void {
     if (session.status === 'CANCELLED' || !(session.timeElapsed > 0)) return;
     this.options.durations?.learn(session.checkId, session.timeElapsed);
-    // The plan takes it in when it is next built (REPLAN_MS at most): a burst of ends builds it once.
-    this.model.learn(session.checkId, entry.checkType, session.timeElapsed);
+    // The plan takes it in when it is next built (poll-choice.ts): a burst of ends builds it once.
+    this.choice.learn(session.checkId, entry.checkType, session.timeElapsed);
   }
 
   /** The outcome of a final session, with the first error of its first failing location. */
