@@ -15,6 +15,7 @@
  * only posts the message and answers, in its own process, against the same fake Slack: what this
  * machine and Slack's latency leave to the app. Compare the two in one run, not across runs.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,7 +105,7 @@ async function bursts(
     const bad = answers.filter((a) => a.status !== 202);
     if (bad.length > 0) throw new Error(`${bad.length} POSTs failed: ${bad.map((a) => a.status).join(',')}`);
     result.ms.push(...answers.map((a) => a.ms));
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
   }
   return result;
 }
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
   // 1. POST latency while 20 runs are followed.
   const followed = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CFOLLOW${i % 5}`, 'followed')));
   if (followed.some((a) => a.status !== 202)) throw new Error(`starting the followed runs failed: ${followed.map((a) => a.status).join(',')}`);
-  await new Promise((r) => setTimeout(r, 3_000));
+  await sleep(3_000);
   /** Of each POST's time, the part before Slack received its chat.postMessage: the app's own share, mostly. */
   const sentAt = new Map<string, number>();
   await host.profile(true);

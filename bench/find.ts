@@ -5,6 +5,7 @@
  * the type-ahead answers (block_suggestion), and how many catalogue fetches 50 commands at once cost.
  * Prints the figures and the targets, and writes them to bench/results/find.json.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +107,7 @@ async function openModal(s: Setup): Promise<{ openMs: number; filledMs: number }
     }
     if (open?.error) throw new Error(`views.open failed: ${open.error}`);
     if (Date.now() > deadline) throw new Error('the modal never showed the catalogue');
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }
 
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   );
   const deadline = Date.now() + 30_000;
   while (Array.from({ length: BURST }, (_, i) => slack.responsePosts.some((p) => p.id === `burst-${i}`)).some((x) => !x) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const burstRequests = checkly.requests.slice(before);
   const answered = Array.from({ length: BURST }, (_, i) => slack.responsePosts.some((p) => p.id === `burst-${i}`)).filter(Boolean).length;

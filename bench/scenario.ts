@@ -3,6 +3,7 @@
  * latencies, and the real app in a process of its own (bench/app-host.ts), started with startApp as
  * in production. Sends the slash commands, waits until every run's message is final, and reports.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -465,9 +466,6 @@ function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** As a child of bench/run.ts: runs the scenario named in argv and sends its result to the parent. */
 if (require.main === module) {

@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/log';
 import type { CheckHistory, ResponseTimes } from './duration-model';
+import { errorText } from '../shared/error-text';
 
 /**
  * Past sessions' durations per check, kept by the run store: across restarts (SQLite) and for every
@@ -22,7 +23,7 @@ export interface StatusDurations {
   longestRun?: number | null;
 }
 
-export interface TypicalDurationsOptions {
+export interface TypicalDurationsDeps {
   store: DurationStore;
   /** Every check's shortest and longest response time, in one request (catalogue.listCheckStatuses). */
   fetchStatuses?: () => Promise<readonly StatusDurations[]>;
@@ -50,7 +51,7 @@ export class TypicalDurations {
   private fetching?: Promise<void>;
   private readonly now: () => number;
 
-  constructor(private readonly options: TypicalDurationsOptions) {
+  constructor(private readonly options: TypicalDurationsDeps) {
     this.now = options.now ?? Date.now;
   }
 
@@ -58,7 +59,7 @@ export class TypicalDurations {
   async lookup(checkIds: readonly string[]): Promise<Map<string, CheckHistory>> {
     const statuses = this.freshStatuses();
     const past = await this.options.store.recentDurations(checkIds).catch((err: unknown) => {
-      this.options.logger.warn({ err: String(err) }, 'could not read past session durations');
+      this.options.logger.warn({ err: errorText(err) }, 'could not read past session durations');
       return new Map<string, number[]>();
     });
     // Checks with a past wait for no one; the statuses place those without, and relate sessions to response times.
@@ -76,7 +77,7 @@ export class TypicalDurations {
   learn(checkId: string, ms: number): void {
     if (!(ms > 0)) return;
     this.options.store.recordDuration(checkId, Math.round(ms)).catch((err: unknown) => {
-      this.options.logger.warn({ err: String(err) }, 'could not record a session duration');
+      this.options.logger.warn({ err: errorText(err) }, 'could not record a session duration');
     });
   }
 
@@ -93,7 +94,7 @@ export class TypicalDurations {
           this.statuses = rangesOf(list);
         })
         .catch((err: unknown) => {
-          this.options.logger.warn({ err: String(err) }, 'could not read check statuses; durations from past sessions only');
+          this.options.logger.warn({ err: errorText(err) }, 'could not read check statuses; durations from past sessions only');
         })
         .finally(() => {
           this.fetching = undefined;

@@ -22,11 +22,11 @@ export class Survival {
     let share = 1;
     let atRisk = all.length;
     for (let i = 0; i < all.length; ) {
-      const v = all[i]!.v;
+      const { v } = all[i] as { v: number };
       let ended = 0;
       let gone = 0;
-      while (i < all.length && all[i]!.v === v) {
-        if (all[i]!.event) ended += 1;
+      for (let at = all[i]; at !== undefined && at.v === v; at = all[i]) {
+        if (at.event) ended += 1;
         gone += 1;
         i += 1;
       }
@@ -42,14 +42,17 @@ export class Survival {
 
   /** The smallest value with at least a share `p` at or below it; undefined when what was seen does not reach `p`. */
   quantile(p: number): number | undefined {
-    for (let i = 0; i < this.values.length; i += 1) if (1 - this.above[i]! >= p - 1e-9) return this.values[i];
-    return undefined;
+    const i = this.above.findIndex((share) => 1 - share >= p - 1e-9);
+    return i >= 0 ? this.values[i] : undefined;
   }
 
   /** The share of values at or below `x`. */
   below(x: number): number {
     let share = 1;
-    for (let i = 0; i < this.values.length && this.values[i]! <= x; i += 1) share = this.above[i]!;
+    for (const [i, value] of this.values.entries()) {
+      if (value > x) break;
+      share = this.above[i] ?? share;
+    }
     return 1 - share;
   }
 }

@@ -5,7 +5,7 @@ import { sessionWatcher, type ChecklyPort } from '../../src/checkly/sessions';
 import type { CheckHistory } from '../../src/runs/duration-model';
 import { TypicalDurations } from '../../src/runs/durations';
 import { MemoryRunStore } from '../../src/runs/store';
-import { type DurationSource, type SessionOutcome, SessionFollower, type FollowerOptions } from '../../src/runs/follower';
+import { type DurationSource, type SessionOutcome, SessionFollower, type FollowerDeps } from '../../src/runs/follower';
 import {
   type FakeCheckInput,
   type FakeSession,
@@ -89,7 +89,7 @@ interface Final {
   outcome: SessionOutcome;
 }
 
-function setup(port: FakePort, over: Partial<FollowerOptions> = {}) {
+function setup(port: FakePort, over: Partial<FollowerDeps> = {}) {
   const finals: Final[] = [];
   const follower = new SessionFollower({
     checkly: sessionWatcher(port),
