@@ -194,12 +194,10 @@ async function main(): Promise<void> {
     () => host.stallMs(),
   );
   await host.profile(false);
-  const beforeSlackMs = slack
-    .callsTo('chat.postMessage')
-    .flatMap((c) => {
-      const sent = sentAt.get(String(c.args.channel));
-      return sent === undefined ? [] : [c.at - sent];
-    });
+  const beforeSlackMs = slack.callsTo('chat.postMessage').flatMap((c) => {
+    const sent = sentAt.get(String(c.args.channel));
+    return sent === undefined ? [] : [c.at - sent];
+  });
 
   // 2. 100 clients waiting on 20 runs.
   const waited = await Promise.all(Array.from({ length: 20 }, (_, i) => post(`CWAIT${i}`, 'waited')));

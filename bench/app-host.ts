@@ -107,9 +107,12 @@ process.on('message', (message: HostRequest) => {
     if (profiler.path) profiler.marks.push(Number(process.hrtime.bigint() / 1000n));
     report({ type: 'busy', activeMs: performance.eventLoopUtilization().active });
   } else {
-    void profiler.stop().then(() => running?.stop()).then(() => {
-      clearInterval(sampler);
-      report({ type: 'stopped', peakRssMb: Math.round(peakRss / 1024 / 1024), logged }, () => process.exit(0));
-    });
+    void profiler
+      .stop()
+      .then(() => running?.stop())
+      .then(() => {
+        clearInterval(sampler);
+        report({ type: 'stopped', peakRssMb: Math.round(peakRss / 1024 / 1024), logged }, () => process.exit(0));
+      });
   }
 });

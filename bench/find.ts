@@ -77,7 +77,9 @@ async function setup(name: string, slack: FakeSlack, checkly: FakeCheckly): Prom
   });
   const eventsUrl = `http://127.0.0.1:${host.port}/slack/events`;
   // Compiled code and open connections, as on a server that has been up a while; `help` reads no catalogue.
-  await Promise.all(Array.from({ length: 5 }, (_, i) => post(eventsUrl, slashCommandBody({ text: 'help', response_url: slack.responseUrl(`warm-${name}-${i}`) }))));
+  await Promise.all(
+    Array.from({ length: 5 }, (_, i) => post(eventsUrl, slashCommandBody({ text: 'help', response_url: slack.responseUrl(`warm-${name}-${i}`) }))),
+  );
   return {
     slack,
     checkly,
@@ -93,7 +95,10 @@ async function setup(name: string, slack: FakeSlack, checkly: FakeCheckly): Prom
 async function openModal(s: Setup): Promise<{ openMs: number; filledMs: number }> {
   const before = s.slack.callsTo('views.open').length;
   const sentAt = Date.now();
-  const res = await post(s.eventsUrl, slashCommandBody({ text: '', trigger_id: s.slack.views.issueTriggerId(), response_url: s.slack.responseUrl(`pick-${sentAt}-${Math.random()}`) }));
+  const res = await post(
+    s.eventsUrl,
+    slashCommandBody({ text: '', trigger_id: s.slack.views.issueTriggerId(), response_url: s.slack.responseUrl(`pick-${sentAt}-${Math.random()}`) }),
+  );
   if (res.status !== 200) throw new Error(`/checkly answered ${res.status}`);
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -101,8 +106,13 @@ async function openModal(s: Setup): Promise<{ openMs: number; filledMs: number }
     const view = s.slack.views.last();
     const filled = view && JSON.stringify(view.view.blocks).includes(`${CHECKS} checks`);
     if (open?.answeredAt !== undefined && open.status === 200 && filled) {
-      const lastUpdate = s.slack.callsTo('views.update').filter((c) => c.answeredAt !== undefined && c.at >= sentAt).at(-1);
-      const filledAt = JSON.stringify((open.args.view as { blocks?: unknown })?.blocks ?? '').includes(`${CHECKS} checks`) ? open.answeredAt : (lastUpdate?.answeredAt ?? Date.now());
+      const lastUpdate = s.slack
+        .callsTo('views.update')
+        .filter((c) => c.answeredAt !== undefined && c.at >= sentAt)
+        .at(-1);
+      const filledAt = JSON.stringify((open.args.view as { blocks?: unknown })?.blocks ?? '').includes(`${CHECKS} checks`)
+        ? open.answeredAt
+        : (lastUpdate?.answeredAt ?? Date.now());
       return { openMs: open.answeredAt - sentAt, filledMs: filledAt - sentAt };
     }
     if (open?.error) throw new Error(`views.open failed: ${open.error}`);
@@ -191,20 +201,36 @@ async function main(): Promise<void> {
   };
   const targets = [
     { what: 'modal opens after /checkly, warm cache, p95 < 500 ms', value: `${result.warmOpenMs.p95} ms`, ok: result.warmOpenMs.p95 < 500 },
-    { what: `modal shows the catalogue after /checkly, cold cache (${COLD_SAMPLES} fresh starts), p95 < 3 s`, value: `${result.coldFilledMs.p95} ms`, ok: result.coldFilledMs.p95 < 3000 },
+    {
+      what: `modal shows the catalogue after /checkly, cold cache (${COLD_SAMPLES} fresh starts), p95 < 3 s`,
+      value: `${result.coldFilledMs.p95} ms`,
+      ok: result.coldFilledMs.p95 < 3000,
+    },
     { what: 'block_suggestion answered, p95 < 300 ms', value: `${result.suggestionMs.p95} ms`, ok: result.suggestionMs.p95 < 300 },
-    { what: '≤ 100 options, each within Slack’s limits', value: `max ${maxOptions}, ${optionProblems} problems`, ok: maxOptions <= 100 && optionProblems === 0 },
-    { what: `one catalogue fetch for ${BURST} commands at once`, value: `${result.burst.firstPages} fetch (${result.burst.checkPages} pages), ${result.burst.answered}/${BURST} answered`, ok: result.burst.firstPages === 1 && result.burst.answered === BURST },
+    {
+      what: '≤ 100 options, each within Slack’s limits',
+      value: `max ${maxOptions}, ${optionProblems} problems`,
+      ok: maxOptions <= 100 && optionProblems === 0,
+    },
+    {
+      what: `one catalogue fetch for ${BURST} commands at once`,
+      value: `${result.burst.firstPages} fetch (${result.burst.checkPages} pages), ${result.burst.answered}/${BURST} answered`,
+      ok: result.burst.firstPages === 1 && result.burst.answered === BURST,
+    },
     { what: 'no 429 from Checkly', value: String(result.checkly429), ok: result.checkly429 === 0 },
   ];
 
   const line = (label: string, sp: Spread) => `${label.padEnd(48)} p50 ${sp.p50} / p95 ${sp.p95} / max ${sp.max} ms`;
-  process.stdout.write(`\nbench:find — ${result.account}; Checkly answers in ${CHECKLY_LATENCY_MS.min}–${CHECKLY_LATENCY_MS.max} ms, Slack in ${SLACK_LATENCY_MS.min}–${SLACK_LATENCY_MS.max} ms\n`);
+  process.stdout.write(
+    `\nbench:find — ${result.account}; Checkly answers in ${CHECKLY_LATENCY_MS.min}–${CHECKLY_LATENCY_MS.max} ms, Slack in ${SLACK_LATENCY_MS.min}–${SLACK_LATENCY_MS.max} ms\n`,
+  );
   process.stdout.write(`${line('/checkly → modal open (cold)', result.coldOpenMs)}\n`);
   process.stdout.write(`${line('/checkly → modal shows the catalogue (cold)', result.coldFilledMs)}\n`);
   process.stdout.write(`${line('/checkly → modal open with the catalogue (warm)', result.warmOpenMs)}\n`);
   process.stdout.write(`${line(`block_suggestion (${suggestionMs.length})`, result.suggestionMs)}\n`);
-  process.stdout.write(`${BURST} × /checkly checks at once: ${result.burst.firstPages} catalogue fetch (${result.burst.checkPages} pages of checks, ${result.burst.groupFetches} of groups, ${result.burst.statusFetches} of statuses)\n\n`);
+  process.stdout.write(
+    `${BURST} × /checkly checks at once: ${result.burst.firstPages} catalogue fetch (${result.burst.checkPages} pages of checks, ${result.burst.groupFetches} of groups, ${result.burst.statusFetches} of statuses)\n\n`,
+  );
   for (const t of targets) process.stdout.write(`${t.ok ? 'OK  ' : 'MISS'} ${t.what}: ${t.value}\n`);
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   writeFileSync(path.join(__dirname, 'results', 'find.json'), `${JSON.stringify({ ...result, targets }, null, 2)}\n`);

@@ -130,8 +130,12 @@ function row(cells: Array<string | number>, widths: number[]): string {
 
 function print(results: ScenarioResult[], checks: Target[], wallSeconds: number): void {
   const out = process.stdout;
-  out.write(`\ncheckly-slack benchmark: sessions ${DURATION_MS.min / 1000}–${DURATION_MS.max / 1000} s, Checkly ${CHECKLY_LATENCY_MS.min}–${CHECKLY_LATENCY_MS.max} ms, Slack ${SLACK_LATENCY_MS.min}–${SLACK_LATENCY_MS.max} ms\n`);
-  out.write(`fakes enforce Checkly ${LIMITS.checklyPerMinute}/min, Slack chat.update ${LIMITS.slackUpdatesPerMinute}/min per workspace, posts ${LIMITS.slackPostsPerSecondPerChannel}/s per channel; app budgets ${BUDGETS.checklyPerMinute} and ${BUDGETS.slackUpdatesPerMinute}\n`);
+  out.write(
+    `\ncheckly-slack benchmark: sessions ${DURATION_MS.min / 1000}–${DURATION_MS.max / 1000} s, Checkly ${CHECKLY_LATENCY_MS.min}–${CHECKLY_LATENCY_MS.max} ms, Slack ${SLACK_LATENCY_MS.min}–${SLACK_LATENCY_MS.max} ms\n`,
+  );
+  out.write(
+    `fakes enforce Checkly ${LIMITS.checklyPerMinute}/min, Slack chat.update ${LIMITS.slackUpdatesPerMinute}/min per workspace, posts ${LIMITS.slackPostsPerSecondPerChannel}/s per channel; app budgets ${BUDGETS.checklyPerMinute} and ${BUDGETS.slackUpdatesPerMinute}\n`,
+  );
   out.write(
     `field-*: a field-like account (sessions vary ±${FIELD.sessionJitter * 100} % run to run, statuses report response times of ${FIELD.responseTimeShare.min}–${FIELD.responseTimeShare.max} of a session); the others a calm one\n`,
   );

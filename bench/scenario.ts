@@ -247,7 +247,10 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
     mkdirSync(dump, { recursive: true });
     const plain = requests.map(({ headers: _headers, body: _body, ...r }) => r);
     const messages = [...slack.messages.values()].map((m) => ({ ...m, versions: m.versions.map((v) => ({ at: v.at, text: v.text })) }));
-    writeFileSync(path.join(dump, `${spec.name}.json`), JSON.stringify({ sessions, requests: plain, messages, updates: slack.callsTo('chat.update').map((c) => ({ at: c.at, ts: c.args.ts })) }));
+    writeFileSync(
+      path.join(dump, `${spec.name}.json`),
+      JSON.stringify({ sessions, requests: plain, messages, updates: slack.callsTo('chat.update').map((c) => ({ at: c.at, ts: c.args.ts })) }),
+    );
   }
   SLACK_CONNECTIONS.destroy();
   await Promise.all([slack.close(), checkly.close()]);
@@ -465,7 +468,6 @@ function channelOf(spec: ScenarioSpec, run: number): string {
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
-
 
 /** As a child of bench/run.ts: runs the scenario named in argv and sends its result to the parent. */
 if (require.main === module) {

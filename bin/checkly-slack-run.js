@@ -94,7 +94,10 @@ function readOptions(argv, env) {
   // "new" (only failures the run brought) needs the app to say which are new: not yet (issue 23).
   if (!FAIL_ON.includes(parsed['fail-on'])) throw new Usage(`--fail-on must be ${FAIL_ON.map((v) => `"${v}"`).join(' or ')}`);
   if (parsed['output-file'] === '') throw new Usage('--output-file must name a file');
-  const notify = (parsed.notify ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const notify = (parsed.notify ?? [])
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
   const body = {
     channel: parsed.channel,
     target: parsed.target,
@@ -183,7 +186,6 @@ async function request(url, init) {
   }
   return { status: res.status, headers: res.headers, json };
 }
-
 
 function refusal(what, res) {
   const said = res.json?.error ? `${res.json.error}: ${res.json.message}` : `HTTP ${res.status}`;
@@ -279,16 +281,17 @@ function formatDuration(ms) {
 function table(run) {
   const rows = [['CHECK', 'STATUS', 'LOCATIONS', 'DURATION', 'ERROR']];
   for (const check of run.checks ?? []) {
-    rows.push([
-      clip(check.name, 48),
-      check.status,
-      clip((check.locations ?? []).join(','), 32),
-      formatDuration(check.durationMs),
-      clip(check.error ?? '', 80),
-    ]);
+    rows.push([clip(check.name, 48), check.status, clip((check.locations ?? []).join(','), 32), formatDuration(check.durationMs), clip(check.error ?? '', 80)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function clip(text, max) {

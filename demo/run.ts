@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     ...(checkly
       ? { CHECKLY_API_KEY: checkly.apiKey, CHECKLY_ACCOUNT_ID: checkly.accountId, CHECKLY_API_URL: checkly.url, CHECKLY_POLL_WAIT_SECONDS: '10' }
-      : { CHECKLY_API_KEY: env.CHECKLY_API_KEY, CHECKLY_ACCOUNT_ID: env.CHECKLY_ACCOUNT_ID, ...(env.CHECKLY_API_URL ? { CHECKLY_API_URL: env.CHECKLY_API_URL } : {}) }),
+      : {
+          CHECKLY_API_KEY: env.CHECKLY_API_KEY,
+          CHECKLY_ACCOUNT_ID: env.CHECKLY_ACCOUNT_ID,
+          ...(env.CHECKLY_API_URL ? { CHECKLY_API_URL: env.CHECKLY_API_URL } : {}),
+        }),
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   // The fake Checkly serves its screenshots from loopback over http, which the app refuses by default.

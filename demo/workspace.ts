@@ -64,7 +64,15 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     for (const m of slack.messages.values()) {
       if (m.channel !== CHANNEL) continue;
       const threadTs = m.thread_ts !== undefined && m.thread_ts !== m.ts ? m.thread_ts : undefined;
-      items.push({ kind: 'message', ts: m.ts, ...(threadTs ? { threadTs } : {}), text: m.text, blocks: m.blocks, edits: m.versions.length - 1, at: m.versions[0]?.at ?? 0 });
+      items.push({
+        kind: 'message',
+        ts: m.ts,
+        ...(threadTs ? { threadTs } : {}),
+        text: m.text,
+        blocks: m.blocks,
+        edits: m.versions.length - 1,
+        at: m.versions[0]?.at ?? 0,
+      });
     }
     slack.ephemerals.forEach((e, i) => {
       if (e.channel === CHANNEL && e.user === USER) items.push({ kind: 'ephemeral', id: `e${i}`, text: e.text, blocks: e.blocks, at: e.at });
@@ -77,8 +85,18 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     // Files the app shared (screenshots of failed browser checks), shown as Slack shows an image.
     for (const u of slack.uploads.values()) {
       if (u.completedAt === undefined || u.channel !== CHANNEL) continue;
-      const image = u.bytes && u.bytes.length < 2_000_000 && /\.(png|jpe?g)$/i.test(u.filename) ? `data:image/${/png$/i.test(u.filename) ? 'png' : 'jpeg'};base64,${u.bytes.toString('base64')}` : undefined;
-      items.push({ kind: 'file', id: u.fileId, ...(u.threadTs ? { threadTs: u.threadTs } : {}), title: u.title ?? u.filename, ...(image ? { image } : {}), at: u.completedAt });
+      const image =
+        u.bytes && u.bytes.length < 2_000_000 && /\.(png|jpe?g)$/i.test(u.filename)
+          ? `data:image/${/png$/i.test(u.filename) ? 'png' : 'jpeg'};base64,${u.bytes.toString('base64')}`
+          : undefined;
+      items.push({
+        kind: 'file',
+        id: u.fileId,
+        ...(u.threadTs ? { threadTs: u.threadTs } : {}),
+        title: u.title ?? u.filename,
+        ...(image ? { image } : {}),
+        at: u.completedAt,
+      });
     }
     for (const t of typed) items.push({ kind: 'typed', ...t });
     items.sort((a, b) => a.at - b.at);
@@ -138,7 +156,11 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
     if (!found) return { status: 404 };
     const message = { channel: CHANNEL, ts: '1700000000.000001', blocks, versions: [] };
     const payload = blockActionsPayload(message, found.button, found.blockId, USER, slack.responseUrl(`click-${++counter}`), slack.views.issueTriggerId(USER));
-    const res = await postSigned(options.eventsUrl, blockActionsBody({ ...payload, container: { ...payload.container, is_ephemeral: true } }), options.signingSecret);
+    const res = await postSigned(
+      options.eventsUrl,
+      blockActionsBody({ ...payload, container: { ...payload.container, is_ephemeral: true } }),
+      options.signingSecret,
+    );
     return { status: res.status };
   };
 
@@ -152,11 +174,24 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       // A choice in a message's menu (the run's "Details…"): the same payload, with the selected option.
       const blockId = menuBlockId(message.blocks ?? [], actionId);
       if (blockId === undefined) return { status: 404 };
-      const base = blockActionsPayload(message, { type: 'button', action_id: actionId, text: { type: 'plain_text', text: '' } }, blockId, USER, responseUrl, triggerId);
+      const base = blockActionsPayload(
+        message,
+        { type: 'button', action_id: actionId, text: { type: 'plain_text', text: '' } },
+        blockId,
+        USER,
+        responseUrl,
+        triggerId,
+      );
       payload = {
         ...base,
         actions: [
-          { type: 'static_select', action_id: actionId, block_id: blockId, selected_option: { text: { type: 'plain_text', text: selected.text }, value: selected.value }, action_ts: `${Date.now() / 1000}` },
+          {
+            type: 'static_select',
+            action_id: actionId,
+            block_id: blockId,
+            selected_option: { text: { type: 'plain_text', text: selected.text }, value: selected.value },
+            action_ts: `${Date.now() / 1000}`,
+          },
         ],
       };
     } else {
@@ -195,7 +230,10 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       clients.add(res);
       res.write(`data: ${JSON.stringify(snapshot())}\n\n`);
       req.on('close', () => clients.delete(res));
-    } else if (req.method === 'POST' && ['/command', '/click', '/close-modal', '/view/suggest', '/view/select', '/view/click', '/view/submit'].includes(url.pathname)) {
+    } else if (
+      req.method === 'POST' &&
+      ['/command', '/click', '/close-modal', '/view/suggest', '/view/select', '/view/click', '/view/submit'].includes(url.pathname)
+    ) {
       readJson(req)
         .then(async (body) => {
           let answer: { status: number; answer?: unknown };
@@ -204,8 +242,7 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
           else if (url.pathname === '/click') {
             const selected = selectedOptions(body.selected === undefined ? [] : [body.selected])[0];
             answer = await click(String(body.ts ?? ''), String(body.actionId ?? ''), selected && { text: selected.text.text, value: selected.value });
-          }
-          else if (url.pathname.startsWith('/view/')) answer = await inModal(url.pathname.slice('/view/'.length), body);
+          } else if (url.pathname.startsWith('/view/')) answer = await inModal(url.pathname.slice('/view/'.length), body);
           else {
             closedModals.add(String(body.id ?? ''));
             answer = { status: 200 };

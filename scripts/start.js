@@ -38,7 +38,9 @@ if (needsBuild()) {
   try {
     tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
   } catch {
-    process.stderr.write('start: dist/ is missing or older than src/, and TypeScript is not installed (npm ci --omit=dev?). Run `npm ci && npm run build` first.\n');
+    process.stderr.write(
+      'start: dist/ is missing or older than src/, and TypeScript is not installed (npm ci --omit=dev?). Run `npm ci && npm run build` first.\n',
+    );
     process.exit(1);
   }
   process.stderr.write('start: building dist/ from src/\n');

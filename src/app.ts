@@ -63,8 +63,25 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets, assetRedirects: options.assetRedirects });
   // The run API (off without tokens) hears of runs ending from the runner (below).
   const foreground = new Foreground();
-  const runApi = startRunApi({ api: config.api, policy: config.access, redisPrefix: config.state.redisPrefix, state, logger, metrics, now, newId: randomUUID, foreground });
-  const slack = buildReceiver(config, { logger, metrics, now, socketGraceMs: options.socketGraceMs, storeHealthy: () => state.healthy(), routes: runApi.routes });
+  const runApi = startRunApi({
+    api: config.api,
+    policy: config.access,
+    redisPrefix: config.state.redisPrefix,
+    state,
+    logger,
+    metrics,
+    now,
+    newId: randomUUID,
+    foreground,
+  });
+  const slack = buildReceiver(config, {
+    logger,
+    metrics,
+    now,
+    socketGraceMs: options.socketGraceMs,
+    storeHealthy: () => state.healthy(),
+    routes: runApi.routes,
+  });
   /** A start-up step that fails closes the stores and Slack's connections before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
     step.catch(async (err: unknown) => {
@@ -77,9 +94,23 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const app = buildApp(config, slack, identity, logger);
 
   const deps = {
-    config, secrets, checkly, checklyBudget, store: state.store, durations: state.durations, dispatcher: state.dispatcher,
-    sharedBudgets, slackClient: app.client, chat: slack.chat, metrics, now, newId: randomUUID, logger, foreground,
-    processId: randomUUID(), alone: state.redis === undefined,
+    config,
+    secrets,
+    checkly,
+    checklyBudget,
+    store: state.store,
+    durations: state.durations,
+    dispatcher: state.dispatcher,
+    sharedBudgets,
+    slackClient: app.client,
+    chat: slack.chat,
+    metrics,
+    now,
+    newId: randomUUID,
+    logger,
+    foreground,
+    processId: randomUUID(),
+    alone: state.redis === undefined,
   };
   const messages = buildRunMessages(deps);
   const { runner, follower, runs } = buildRunner(deps, messages);

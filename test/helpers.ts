@@ -28,7 +28,6 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
   }
 }
 
-
 /**
  * Runs a listener's middleware in order, as Bolt does: each goes on only when the one before called
  * `next`, all with one context.

@@ -14,7 +14,6 @@ export interface Access {
 }
 
 export async function checkAccess(access: Access, request: Omit<AccessRequest, 'userGroups'>): Promise<AccessDecision> {
-  const userGroups =
-    access.usergroups !== undefined && needsUsergroups(access.policy, request) ? await access.usergroups.groupsOf(request.userId) : [];
+  const userGroups = access.usergroups !== undefined && needsUsergroups(access.policy, request) ? await access.usergroups.groupsOf(request.userId) : [];
   return decide(access.policy, { ...request, userGroups });
 }

@@ -123,5 +123,8 @@ function isWebUrl(text: string): boolean {
 }
 
 function clip(text: string): string {
-  return [...text].slice(0, 40).join('').replace(/\p{Cc}/gu, '?');
+  return [...text]
+    .slice(0, 40)
+    .join('')
+    .replace(/\p{Cc}/gu, '?');
 }

@@ -35,12 +35,7 @@ export function parseButtonValue(raw: string | undefined): ButtonValue | undefin
 }
 
 /** An action button, or nothing when its value would not fit Slack's limit. */
-function actionButton(
-  actionId: string,
-  text: string,
-  value: ButtonValue,
-  extra: Pick<Button, 'style' | 'confirm'> = {},
-): Button | undefined {
+function actionButton(actionId: string, text: string, value: ButtonValue, extra: Pick<Button, 'style' | 'confirm'> = {}): Button | undefined {
   const encoded = encodeButtonValue(value);
   if (encoded.length > LIMITS.buttonValue || actionId.length > LIMITS.id) return undefined;
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: encoded, ...extra };

@@ -31,7 +31,12 @@ export function renderHelp(commandName: string, unknown?: string): SlackMessage 
   const usage = escapeMrkdwn(helpUsage(commandName));
   const examples = EXAMPLES.map(([args, meaning]) => `• ${command(commandName, args)}: ${escapeMrkdwn(meaning)}`);
   return {
-    text: fallback(escapeTruncated(`${commandName} help: ${commandName} alone opens a form; run <tags>, run --check <id>, run --all, checks <words>, failing, status, help`, 300)),
+    text: fallback(
+      escapeTruncated(
+        `${commandName} help: ${commandName} alone opens a form; run <tags>, run --check <id>, run --all, checks <words>, failing, status, help`,
+        300,
+      ),
+    ),
     blocks: [section(intro), section(usage), section(['*Examples*', ...examples].join('\n'))],
   };
 }
@@ -61,7 +66,10 @@ export function renderTriggering(target: Target): SlackMessage {
 export function renderNotInChannel(commandName: string, error: string): SlackMessage {
   if (error !== 'not_in_channel' && error !== 'channel_not_found') {
     const why = `Slack does not let me post in this conversation (${codeSpan(error, 66)}): it may be archived, read-only, or closed to apps by a workspace setting.`;
-    return { text: fallback(`${why} Nothing was triggered.`), blocks: [section(`⚠️ ${why} Nothing was triggered.\nRun ${command(commandName, 'run …')} in another channel.`)] };
+    return {
+      text: fallback(`${why} Nothing was triggered.`),
+      blocks: [section(`⚠️ ${why} Nothing was triggered.\nRun ${command(commandName, 'run …')} in another channel.`)],
+    };
   }
   const why =
     error === 'not_in_channel'
@@ -75,8 +83,7 @@ export function renderNotInChannel(commandName: string, error: string): SlackMes
 
 /** The run could not be started for a reason of ours; say so rather than stay silent. */
 export function renderStartFailed(): SlackMessage {
-  const line =
-    '⚠️ Something went wrong while starting this run. If no run message appears in the channel, try again in a minute.';
+  const line = '⚠️ Something went wrong while starting this run. If no run message appears in the channel, try again in a minute.';
   return { text: fallback(line), blocks: [section(line)] };
 }
 

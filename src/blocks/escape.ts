@@ -15,7 +15,6 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
 }
 
-
 /**
  * Escapes, then keeps the result within `max`: the cut falls between source code points, so it never
  * splits an entity (`&amp;`) or a surrogate pair, which a truncate after escaping could do.
@@ -62,11 +61,7 @@ export function isWebUrl(url: string): boolean {
 export function link(url: string, text: string, maxText = 200, maxUrl = 1000): string {
   const label = escapeTruncated(oneLine(text), maxText) || escapeMrkdwn(url.slice(0, maxText));
   if (!isWebUrl(url)) return label;
-  const safeUrl = url
-    .replace(/&/g, '&amp;')
-    .replace(/\|/g, '%7C')
-    .replace(/</g, '%3C')
-    .replace(/>/g, '%3E');
+  const safeUrl = url.replace(/&/g, '&amp;').replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E');
   return safeUrl.length > maxUrl ? label : `<${safeUrl}|${label}>`;
 }
 

@@ -116,7 +116,8 @@ function responseLine(detail: ResultDetail): string {
     const text = detail.response.statusText ? ` ${escapeTruncated(oneLine(detail.response.statusText), 60)}` : '';
     parts.push(`HTTP ${detail.response.status}${text}`);
   }
-  if (detail.responseTimeMs !== undefined) parts.push(parts.length > 0 ? formatDuration(detail.responseTimeMs) : `took ${formatDuration(detail.responseTimeMs)}`);
+  if (detail.responseTimeMs !== undefined)
+    parts.push(parts.length > 0 ? formatDuration(detail.responseTimeMs) : `took ${formatDuration(detail.responseTimeMs)}`);
   if (detail.request) parts.push(codeSpan(`${detail.request.method} ${detail.request.url}`, URL_MAX));
   return parts.join(' · ');
 }
@@ -147,4 +148,3 @@ export function detailsMenu(run: Run): StaticSelect | undefined {
     options,
   };
 }
-

@@ -18,7 +18,6 @@ export const ACTION_RUN_ALL_LISTED = 'find_run_all';
 /** Rows shown at most: 20 rows of about 300 characters stay far inside a message's text cap. */
 export const MAX_ROWS = 20;
 
-
 export interface ListedRow {
   check: CheckEntry;
   /** Undefined when Checkly has no status for it (never run) or statuses could not be read. */
@@ -92,9 +91,11 @@ function rowText(row: ListedRow, now: number, statusesKnown: boolean): string {
 }
 
 function rows(list: readonly ListedRow[], ctx: ListingContext): KnownBlock[] {
-  return list.slice(0, MAX_ROWS).map((row, i) =>
-    section(rowText(row, ctx.now, !ctx.statusesUnavailable), row.check.activated ? runButton(`${ACTION_RUN_LISTED}:${i}`, 'Run', [row.check.id]) : undefined),
-  );
+  return list
+    .slice(0, MAX_ROWS)
+    .map((row, i) =>
+      section(rowText(row, ctx.now, !ctx.statusesUnavailable), row.check.activated ? runButton(`${ACTION_RUN_LISTED}:${i}`, 'Run', [row.check.id]) : undefined),
+    );
 }
 
 function footer(list: readonly ListedRow[], ctx: ListingContext, more: string): KnownBlock[] {

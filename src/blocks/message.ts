@@ -1,14 +1,5 @@
 /** The shape every builder returns, and the few Block Kit constructors they share. */
-import type {
-  ActionsBlock,
-  ActionsBlockElement,
-  Button,
-  ContextBlock,
-  HeaderBlock,
-  KnownBlock,
-  MrkdwnElement,
-  SectionBlock,
-} from '@slack/types';
+import type { ActionsBlock, ActionsBlockElement, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import { isWebUrl, oneLine } from './escape';
 import { truncate } from '../shared/truncate';
 

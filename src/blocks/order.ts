@@ -41,10 +41,7 @@ function compareText(a: string, b: string): number {
 export function orderSessions(sessions: readonly Session[]): Session[] {
   return [...sessions].sort(
     (a, b) =>
-      statusGroup(a.status) - statusGroup(b.status) ||
-      collator.compare(a.name, b.name) ||
-      compareText(a.name, b.name) ||
-      compareText(a.checkId, b.checkId),
+      statusGroup(a.status) - statusGroup(b.status) || collator.compare(a.name, b.name) || compareText(a.name, b.name) || compareText(a.checkId, b.checkId),
   );
 }
 

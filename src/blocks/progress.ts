@@ -65,17 +65,13 @@ const BAR_CELLS: ReadonlyArray<[keyof StatusCounts, string]> = [
  * at least one square: one failure among 500 must still show red.
  */
 export function progressBar(counts: StatusCounts, cells = 10): string {
-  const values = BAR_CELLS.map(([key]) =>
-    key === 'failed' ? counts.failed + counts.timedOut : counts[key],
-  );
+  const values = BAR_CELLS.map(([key]) => (key === 'failed' ? counts.failed + counts.timedOut : counts[key]));
   const total = values.reduce((a, b) => a + b, 0);
   if (total === 0) return '⬜'.repeat(cells);
   const exact = values.map((v) => (v * cells) / total);
   const sizes = exact.map(Math.floor);
   let left = cells - sizes.reduce((a, b) => a + b, 0);
-  const byRemainder = exact
-    .map((x, i) => ({ i, r: x - Math.floor(x) }))
-    .sort((a, b) => b.r - a.r || a.i - b.i);
+  const byRemainder = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
   for (const { i } of byRemainder) {
     if (left === 0) break;
     sizes[i] = (sizes[i] ?? 0) + 1;

@@ -35,7 +35,10 @@ function whyRefused(refusal: Refusal): string[] {
 function whereAllowed(channels: readonly string[]): string {
   const ids = channels.filter((id) => /^[CG][A-Z0-9]+$/.test(id));
   if (ids.length === 0) return '';
-  const shown = ids.slice(0, CHANNELS_SHOWN).map((id) => `<#${id}>`).join(', ');
+  const shown = ids
+    .slice(0, CHANNELS_SHOWN)
+    .map((id) => `<#${id}>`)
+    .join(', ');
   const more = ids.length > CHANNELS_SHOWN ? ` and ${ids.length - CHANNELS_SHOWN} more` : '';
   return `It runs checks in ${shown}${more}.`;
 }

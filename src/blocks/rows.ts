@@ -64,10 +64,7 @@ export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   if (statusGroup(session.status) !== 0) return line;
 
   const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
-  const where =
-    session.failedLocations.length > 0
-      ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}`
-      : '';
+  const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
   const error = errorMax > 0 && session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : '';
   const detail = [where, error].filter((p) => p !== '').join(': ');
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
@@ -120,9 +117,7 @@ export function renderRows(sessions: readonly Session[], opts: RowsOptions): Sec
   for (const session of candidates) {
     const row = renderRow(session, opts.errorMax);
     const button =
-      opts.rerunButtons && buttons < MAX_ROW_BUTTONS && isFailing(session.status)
-        ? rerunCheckButton(opts.runId, session.checkId, buttons)
-        : undefined;
+      opts.rerunButtons && buttons < MAX_ROW_BUTTONS && isFailing(session.status) ? rerunCheckButton(opts.runId, session.checkId, buttons) : undefined;
     if (button) {
       const cost = row.length + button.text.text.length;
       if (blocksUsed() + 1 > rowBlocks || textUsed + cost > rowText) break;

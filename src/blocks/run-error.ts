@@ -47,15 +47,12 @@ function explain(error: RunError | undefined, target: Target): ErrorText {
     case 'unauthorized':
       return {
         advice:
-          'Checkly did not accept the API key or the account ID. ' +
-          'Ask an admin to check `CHECKLY_API_KEY` and `CHECKLY_ACCOUNT_ID` in the app’s settings.',
+          'Checkly did not accept the API key or the account ID. ' + 'Ask an admin to check `CHECKLY_API_KEY` and `CHECKLY_ACCOUNT_ID` in the app’s settings.',
         summary: 'Checkly did not accept the API key or account ID',
       };
     case 'forbidden':
       return {
-        advice:
-          'The API key is not allowed to run these checks. ' +
-          'Ask an admin for a key with permission to trigger checks in `CHECKLY_API_KEY`.',
+        advice: 'The API key is not allowed to run these checks. ' + 'Ask an admin for a key with permission to trigger checks in `CHECKLY_API_KEY`.',
         summary: 'the API key is not allowed to run these checks',
       };
     case 'payment_required':

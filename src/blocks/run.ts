@@ -6,7 +6,7 @@ import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
-import { escapeTruncated, link, } from './escape';
+import { escapeTruncated, link } from './escape';
 import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, textLength, type SlackMessage } from './message';
@@ -34,11 +34,7 @@ const ACTIONS_BLOCK_ID = 'run_actions';
 export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   const counts = countStatuses(run.sessions);
   // Blocks added under the context (a line about reruns) go into `head`: the rows' cap follows.
-  const head: KnownBlock[] = [
-    header(`Checkly run: ${targetLabel(run)}`),
-    runContext(run, opts.now),
-    ...renderReruns(run.reruns),
-  ];
+  const head: KnownBlock[] = [header(`Checkly run: ${targetLabel(run)}`), runContext(run, opts.now), ...renderReruns(run.reruns)];
   const buttons: ActionsBlockElement[] = runButtons(run, counts, opts);
   // A final run's failing checks: one "Details…" menu rather than a button per row (blocks and text stay small).
   const menu = opts.interactive && run.phase !== 'running' ? detailsMenu(run) : undefined;

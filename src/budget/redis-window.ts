@@ -113,9 +113,7 @@ export class RedisSlidingWindow {
     const { redis, key, openMs } = this.options;
     this.seq += 1;
     const member = `${this.prefix}:${this.seq}`;
-    const answer = Number(
-      await runScript(redis, TAKE, [key], [String(this.windowMs), String(this.limit), String(reserve), member, String(openMs)]),
-    );
+    const answer = Number(await runScript(redis, TAKE, [key], [String(this.windowMs), String(this.limit), String(reserve), member, String(openMs)]));
     if (answer === 0) return { ticket: this.ticket(member) };
     return { waitMs: answer < 0 ? Infinity : answer };
   }

@@ -9,7 +9,11 @@ import type { ButtonDeps } from './deps';
 /** Cancel (confirmed in Slack's dialog): cancels every session that is not final yet. */
 export function cancelAction(deps: ButtonDeps): Array<Middleware<ButtonArgs>> {
   return [
-    loadRun(deps, () => true, async () => undefined),
+    loadRun(
+      deps,
+      () => true,
+      async () => undefined,
+    ),
     guarded<ButtonArgs>(
       deps,
       (args) => {
@@ -25,7 +29,12 @@ export function cancelAction(deps: ButtonDeps): Array<Middleware<ButtonArgs>> {
     async (args) => {
       const { run } = clickedOf(args);
       const result = run ? await deps.runs.cancel(run) : ({ kind: 'unknown' } as const);
-      audit(deps.logger, { action: 'cancel', ...who(args), sessions: result.kind === 'cancelled' || result.kind === 'failed' ? result.pending : [], outcome: result.kind });
+      audit(deps.logger, {
+        action: 'cancel',
+        ...who(args),
+        sessions: result.kind === 'cancelled' || result.kind === 'failed' ? result.pending : [],
+        outcome: result.kind,
+      });
       const reply =
         result.kind === 'unknown'
           ? renderUnknownRun(deps.commandName)

@@ -2,7 +2,14 @@ import type { AllMiddlewareArgs, BlockAction, BlockButtonAction, BlockStaticSele
 import type { View } from '@slack/types';
 import { encodeButtonValue, parseButtonValue } from '../blocks/actions';
 import { refusalText } from '../blocks/refusal';
-import { MODAL_LOCATIONS, renderDetailsModal, renderDetailsProblem, renderDetailsRefusal, renderLoadingModal, type LocationDetail } from '../blocks/details-modal';
+import {
+  MODAL_LOCATIONS,
+  renderDetailsModal,
+  renderDetailsProblem,
+  renderDetailsRefusal,
+  renderLoadingModal,
+  type LocationDetail,
+} from '../blocks/details-modal';
 import { guarded } from '../guard/slack';
 import { ResultGone, runErrorOf, type Run } from '../runs/types';
 import { errorText } from '../shared/error-text';
@@ -29,7 +36,11 @@ const openedOf = (args: { context: AllMiddlewareArgs['context'] }): Opened => ar
 export function detailsAction(deps: ButtonDeps, details: DetailsDeps): Array<Middleware<DetailsArgs>> {
   const show = async (args: DetailsArgs & AllMiddlewareArgs, opened: Pick<Opened, 'viewId' | 'hash'>, view: View): Promise<void> => {
     try {
-      await args.client.views.update({ view_id: opened.viewId, ...(opened.hash !== undefined ? { hash: opened.hash } : {}), view: details.secrets.scrub(view) });
+      await args.client.views.update({
+        view_id: opened.viewId,
+        ...(opened.hash !== undefined ? { hash: opened.hash } : {}),
+        view: details.secrets.scrub(view),
+      });
     } catch (err) {
       deps.logger.warn({ error: platformError(err) ?? errorText(err) }, 'could not show the result in the Details modal');
     }
@@ -50,7 +61,10 @@ export function detailsAction(deps: ButtonDeps, details: DetailsDeps): Array<Mid
 }
 
 /** Acknowledges, opens the loading modal, and reads the run; a click that names no run or check of ours is told so in the modal. */
-function open(deps: ButtonDeps, show: (args: DetailsArgs & AllMiddlewareArgs, opened: Pick<Opened, 'viewId' | 'hash'>, view: View) => Promise<void>): Middleware<DetailsArgs> {
+function open(
+  deps: ButtonDeps,
+  show: (args: DetailsArgs & AllMiddlewareArgs, opened: Pick<Opened, 'viewId' | 'hash'>, view: View) => Promise<void>,
+): Middleware<DetailsArgs> {
   return async (args) => {
     const { ack, action, body, client } = args;
     await ack();
@@ -74,7 +88,11 @@ function open(deps: ButtonDeps, show: (args: DetailsArgs & AllMiddlewareArgs, op
     }
     const run = await deps.runs.read(value.run);
     if (!run) {
-      await show(args, { viewId, hash }, renderDetailsProblem('This app no longer knows that run (it may be older than the retention period): see Checkly.', metadata));
+      await show(
+        args,
+        { viewId, hash },
+        renderDetailsProblem('This app no longer knows that run (it may be older than the retention period): see Checkly.', metadata),
+      );
       return;
     }
     args.context.details = { viewId, hash, metadata, run, checkId: value.check } satisfies Opened;

@@ -190,8 +190,6 @@ export function failingChecks(catalogue: Catalogue, byId: ReadonlyMap<string, Ch
     })
     .sort(
       (a, b) =>
-        rank[a.condition.state] - rank[b.condition.state] ||
-        (a.condition.since ?? Infinity) - (b.condition.since ?? Infinity) ||
-        byName(a.check, b.check),
+        rank[a.condition.state] - rank[b.condition.state] || (a.condition.since ?? Infinity) - (b.condition.since ?? Infinity) || byName(a.check, b.check),
     );
 }

@@ -194,13 +194,9 @@ export class ChecklyClient {
   }
 
   /** One call with its retries; answers with a 2xx or one of `alsoAccepted`, or throws a ChecklyError. */
-  private call(
-    req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number },
-    alsoAccepted: readonly number[] = [],
-  ): Promise<HttpAnswer> {
+  private call(req: Omit<HttpRequest, 'timeoutMs'> & { timeoutMs?: number }, alsoAccepted: readonly number[] = []): Promise<HttpAnswer> {
     const request: HttpRequest = { ...req, timeoutMs: req.timeoutMs ?? this.options.timeoutMs };
-    const aborted = (): Error =>
-      new RequestAbortedError({ operation: req.operation, path: req.path, checklyMessage: 'Request aborted.', neverSent: true });
+    const aborted = (): Error => new RequestAbortedError({ operation: req.operation, path: req.path, checklyMessage: 'Request aborted.', neverSent: true });
     return withRetry(() => this.attempt(request, alsoAccepted, aborted), {
       options: this.retry,
       shouldRetry: (err) => isRetryable(err, req.operation),

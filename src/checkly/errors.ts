@@ -133,10 +133,7 @@ export class RequestAbortedError extends NetworkError {
 }
 
 /** The error class for an HTTP status that is not a success. */
-export function errorForStatus(
-  status: number,
-  details: Omit<ChecklyErrorDetails, 'status'> & { retryAfterMs?: number },
-): ChecklyError {
+export function errorForStatus(status: number, details: Omit<ChecklyErrorDetails, 'status'> & { retryAfterMs?: number }): ChecklyError {
   const withStatus = { ...details, status };
   if (status === 400) return new BadRequestError(withStatus);
   if (status === 401) return new UnauthorizedError(withStatus);

@@ -172,9 +172,7 @@ export function evidencePort(source: EvidenceSource): EvidencePort {
     },
     async screenshot(checkId, resultId, maxBytes) {
       const manifest = await source.getAssets(checkId, resultId, ['screenshot']);
-      const entry = manifest.assets.find(
-        (a) => a.type === 'screenshot' && (a.contentType === 'image/png' || /\.png$/i.test(a.archive?.entryName ?? a.name)),
-      );
+      const entry = manifest.assets.find((a) => a.type === 'screenshot' && (a.contentType === 'image/png' || /\.png$/i.test(a.archive?.entryName ?? a.name)));
       if (!entry) return undefined;
       return (await source.downloadAsset(entry.url, maxBytes)).bytes;
     },

@@ -4,9 +4,7 @@ import { scrubUrls } from '../shared/urls';
 
 /** The final results of a session that failed or degraded, one per location. */
 export function failingResults(results: readonly SessionResult[]): SessionResult[] {
-  return results.filter(
-    (r) => r.resultType === 'FINAL' && (r.hasFailures || r.hasErrors || r.isDegraded) && !r.isCancelled,
-  );
+  return results.filter((r) => r.resultType === 'FINAL' && (r.hasFailures || r.hasErrors || r.isDegraded) && !r.isCancelled);
 }
 
 /** Checkly runs a check in at most a few dozen locations; a hostile answer is not kept whole. */

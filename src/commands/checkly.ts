@@ -64,9 +64,21 @@ function guard(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
       const { command } = args;
       const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing';
       return {
-        request: { action: reads ? 'status' : 'run', userId: command.user_id, channelId: command.channel_id, target: parsed.kind === 'run' ? parsed.target : undefined },
+        request: {
+          action: reads ? 'status' : 'run',
+          userId: command.user_id,
+          channelId: command.channel_id,
+          target: parsed.kind === 'run' ? parsed.target : undefined,
+        },
         ...(parsed.kind === 'run' && {
-          audit: { action: 'trigger', userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, via: 'command', target: auditTarget(parsed.target) },
+          audit: {
+            action: 'trigger',
+            userId: command.user_id,
+            teamId: command.team_id,
+            channelId: command.channel_id,
+            via: 'command',
+            target: auditTarget(parsed.target),
+          },
         }),
       };
     },

@@ -126,11 +126,9 @@ export function loadConfig(env: Env): ConfigResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
-
 function readProxy(env: Env, read: Reader): ProxySettings {
   /** The first of the variables that is set, lower case before upper case (as curl and axios). */
-  const first = (...names: string[]): string | undefined =>
-    names.flatMap((n) => [n.toLowerCase(), n]).find((n) => (env[n]?.trim() ?? '') !== '');
+  const first = (...names: string[]): string | undefined => names.flatMap((n) => [n.toLowerCase(), n]).find((n) => (env[n]?.trim() ?? '') !== '');
   const proxy = (name: string): string => read.url(name, '');
   const http = first('HTTP_PROXY', 'ALL_PROXY');
   const https = first('HTTPS_PROXY', 'ALL_PROXY');

@@ -216,9 +216,6 @@ function codePoints(text: string): number {
 
 /** Quotes a piece of input for a problem message: truncated, invisible characters made visible. */
 function show(piece: string): string {
-  const visible = truncate(piece, MAX_QUOTED_LENGTH, 'codePoint').replace(
-    /[\p{Cc}]/gu,
-    (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
-  );
+  const visible = truncate(piece, MAX_QUOTED_LENGTH, 'codePoint').replace(/[\p{Cc}]/gu, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
   return visible.includes('`') ? `"${visible}"` : `\`${visible}\``;
 }

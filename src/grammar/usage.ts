@@ -31,12 +31,7 @@ export function failingUsage(command: string = DEFAULT_COMMAND): string {
 }
 
 export function helpUsage(command: string = DEFAULT_COMMAND): string {
-  return [
-    pickUsage(command),
-    runUsage(command),
-    checksUsage(command),
-    failingUsage(command),
-    statusUsage(command),
-    `\`${command} help\` shows this`,
-  ].join('\n');
+  return [pickUsage(command), runUsage(command), checksUsage(command), failingUsage(command), statusUsage(command), `\`${command} help\` shows this`].join(
+    '\n',
+  );
 }

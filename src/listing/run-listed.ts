@@ -25,8 +25,14 @@ const listedOf = (args: { context: AllMiddlewareArgs['context'] }): Listed => ar
  * deleted check deserves a clear note rather than a run message that says nothing matched.
  */
 export function runListedAction(deps: ListingDeps): Array<Middleware<ButtonArgs>> {
-  const note = (args: ButtonArgs & AllMiddlewareArgs, message: object) => args.respond({ response_type: 'ephemeral', replace_original: false, ...deps.secrets.scrub(message) });
-  const who = (args: ButtonArgs & AllMiddlewareArgs) => ({ userId: args.body.user.id, teamId: args.body.team?.id ?? '', channelId: listedOf(args).channel, via: 'button' as const });
+  const note = (args: ButtonArgs & AllMiddlewareArgs, message: object) =>
+    args.respond({ response_type: 'ephemeral', replace_original: false, ...deps.secrets.scrub(message) });
+  const who = (args: ButtonArgs & AllMiddlewareArgs) => ({
+    userId: args.body.user.id,
+    teamId: args.body.team?.id ?? '',
+    channelId: listedOf(args).channel,
+    via: 'button' as const,
+  });
   return [
     async (args) => {
       await args.ack();
@@ -63,12 +69,25 @@ export function runListedAction(deps: ListingDeps): Array<Middleware<ButtonArgs>
       }
       if (gone.length > 0) {
         const names = deps.catalogue.peek()?.value.checks;
-        await note(args, renderChecksGone(gone.map((id) => names?.find((c) => c.id === id)?.name ?? id), deps.commandName));
+        await note(
+          args,
+          renderChecksGone(
+            gone.map((id) => names?.find((c) => c.id === id)?.name ?? id),
+            deps.commandName,
+          ),
+        );
         return;
       }
       const userId = args.body.user.id;
       try {
-        const started = await deps.runs.start({ teamId: who(args).teamId, channel, requester: userId, target, refreshCache: false, origin: { kind: 'button', userId } });
+        const started = await deps.runs.start({
+          teamId: who(args).teamId,
+          channel,
+          requester: userId,
+          target,
+          refreshCache: false,
+          origin: { kind: 'button', userId },
+        });
         if ('unreachable' in started) await note(args, renderNotInChannel(deps.commandName, started.unreachable));
       } catch (err) {
         deps.logger.error({ err: errorText(err), channel }, 'starting a run from a list failed');

@@ -31,8 +31,18 @@ export class Metrics {
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
-    this.runsStarted = new Counter({ name: `${PREFIX}runs_started_total`, help: 'Runs started (one trigger each), by what started them.', labelNames: ['kind'], registers });
-    this.runsFinished = new Counter({ name: `${PREFIX}runs_finished_total`, help: 'Runs that reached an end, by outcome.', labelNames: ['outcome'], registers });
+    this.runsStarted = new Counter({
+      name: `${PREFIX}runs_started_total`,
+      help: 'Runs started (one trigger each), by what started them.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.runsFinished = new Counter({
+      name: `${PREFIX}runs_finished_total`,
+      help: 'Runs that reached an end, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.checklyRequests = new Counter({
       name: `${PREFIX}checkly_requests_total`,
       help: 'HTTP attempts to the Checkly API (retries included), by operation and status; status "none" when no answer came.',
@@ -45,7 +55,12 @@ export class Metrics {
       labelNames: ['method', 'error'],
       registers,
     });
-    this.refusals = new Counter({ name: `${PREFIX}access_refusals_total`, help: 'Commands and clicks refused by the access policy, by rule.', labelNames: ['rule'], registers });
+    this.refusals = new Counter({
+      name: `${PREFIX}access_refusals_total`,
+      help: 'Commands and clicks refused by the access policy, by rule.',
+      labelNames: ['rule'],
+      registers,
+    });
 
     this.apiRequests = new Counter({
       name: `${PREFIX}api_requests_total`,

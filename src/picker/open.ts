@@ -13,12 +13,7 @@ const NO_CHOICE = { tags: [], groupIds: [], checkIds: [] };
  * the cache when it is warm, else with a "reading…" line that an update replaces once Checkly answered.
  * Answers with a note for the requester when the modal could not open.
  */
-export async function openPicker(
-  deps: PickerDeps,
-  client: webApi.WebClient,
-  triggerId: string,
-  meta: PickerMetadata,
-): Promise<SlackMessage | undefined> {
+export async function openPicker(deps: PickerDeps, client: webApi.WebClient, triggerId: string, meta: PickerMetadata): Promise<SlackMessage | undefined> {
   const cached = deps.catalogue.peek();
   if (!cached) deps.catalogue.warm();
   let viewId: string | undefined;

@@ -49,7 +49,10 @@ export function pickerSubmit(deps: PickerDeps): Array<Middleware<SubmitArgs>> {
       deps,
       (args) => {
         const { target, channel, who } = chosenOf(args);
-        return { request: { action: 'run', userId: who.userId, channelId: channel, target }, audit: { action: 'trigger', ...who, target: auditTarget(target) } };
+        return {
+          request: { action: 'run', userId: who.userId, channelId: channel, target },
+          audit: { action: 'trigger', ...who, target: auditTarget(target) },
+        };
       },
       async ({ ack }, refusal) => {
         // The reason is mrkdwn for a message; a modal error is plain text.
@@ -107,7 +110,10 @@ function start(deps: PickerDeps): Middleware<SubmitArgs> {
       return;
     }
     if (posting.kind === 'failed') {
-      await ack({ response_action: 'errors', errors: modalError('Something went wrong while starting this run; nothing was triggered. Try again in a minute.') });
+      await ack({
+        response_action: 'errors',
+        errors: modalError('Something went wrong while starting this run; nothing was triggered. Try again in a minute.'),
+      });
       return;
     }
     await ack();
@@ -115,7 +121,10 @@ function start(deps: PickerDeps): Middleware<SubmitArgs> {
       // Slack was slow to take the post: the modal is closed, and an unreachable channel can only be logged.
       void done.then((result) => {
         if (result && 'unreachable' in result) {
-          deps.logger.warn({ channel: who.channelId, why: result.unreachable }, 'a run from the picker could not be posted after the modal closed; nothing was triggered');
+          deps.logger.warn(
+            { channel: who.channelId, why: result.unreachable },
+            'a run from the picker could not be posted after the modal closed; nothing was triggered',
+          );
         }
       });
     }

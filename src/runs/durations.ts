@@ -119,7 +119,10 @@ function rangesOf(list: readonly StatusDurations[]): Map<string, ResponseTimes> 
   const ranges = new Map<string, ResponseTimes>();
   for (const { checkId, shortestRun, longestRun } of list) {
     if (typeof checkId !== 'string' || typeof shortestRun !== 'number' || !(shortestRun > 0)) continue;
-    ranges.set(checkId, typeof longestRun === 'number' && longestRun >= shortestRun ? { shortestMs: shortestRun, longestMs: longestRun } : { shortestMs: shortestRun });
+    ranges.set(
+      checkId,
+      typeof longestRun === 'number' && longestRun >= shortestRun ? { shortestMs: shortestRun, longestMs: longestRun } : { shortestMs: shortestRun },
+    );
   }
   return ranges;
 }

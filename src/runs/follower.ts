@@ -248,10 +248,13 @@ export class SessionFollower {
     clearTimeout(this.wakeTimer);
     this.wakeAt = at;
     if (!Number.isFinite(at)) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeAt = Infinity;
-      this.pump();
-    }, Math.max(1, Math.ceil(at - this.now())));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Infinity;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(at - this.now())),
+    );
     this.wakeTimer.unref();
   }
 

@@ -133,7 +133,9 @@ export class Runner {
       follower.follow(
         run.id,
         // The sessions started just after the run was created: their durations count from then.
-        run.sessions.filter((s) => !isFinal(s.status)).map((s) => ({ sessionId: s.sessionId, checkId: s.checkId, checkType: s.checkType, startedAt: run.createdAt })),
+        run.sessions
+          .filter((s) => !isFinal(s.status))
+          .map((s) => ({ sessionId: s.sessionId, checkId: s.checkId, checkType: s.checkType, startedAt: run.createdAt })),
       );
       const timer = setTimeout(() => void this.settlement.abandon(run.id), Math.max(0, run.createdAt + runTimeoutMs - now()));
       timer.unref();

@@ -20,9 +20,7 @@ export interface RerunRequest {
 }
 
 /** A rerun already going for the same thing carries the link to its message, when Slack gives one. */
-export type RerunOutcome =
-  | Exclude<RerunResult, { kind: 'in_progress' }>
-  | (Extract<RerunResult, { kind: 'in_progress' }> & { permalink?: string });
+export type RerunOutcome = Exclude<RerunResult, { kind: 'in_progress' }> | (Extract<RerunResult, { kind: 'in_progress' }> & { permalink?: string });
 
 /** The runs in progress in a channel, oldest first, with the links to their messages Slack gave. */
 export interface ChannelStatus {

@@ -54,7 +54,10 @@ export class Settlement {
         }
         if ('unanswered' in posted) {
           // It may be in the channel: posting again could show it twice. The requester was told.
-          logger.warn({ runId: run.id, channel: run.channel }, 'Slack did not answer the post of a final state in time (it may have taken it); not posting it again');
+          logger.warn(
+            { runId: run.id, channel: run.channel },
+            'Slack did not answer the post of a final state in time (it may have taken it); not posting it again',
+          );
           await store.update(current.id, (r) => {
             r.settledAt = now();
           });
@@ -67,11 +70,10 @@ export class Settlement {
             'posted the final state of a run whose first post Slack did not answer: if Slack took that one, the channel shows two messages for this run, and this is the second',
           );
         }
-        current =
-          (await store.update(current.id, (r) => {
-            r.ts = posted.ts;
-            r.shownDigest = posted.shownDigest;
-          })) ?? { ...current, ts: posted.ts };
+        current = (await store.update(current.id, (r) => {
+          r.ts = posted.ts;
+          r.shownDigest = posted.shownDigest;
+        })) ?? { ...current, ts: posted.ts };
       }
       const outcome = await messages.finished(current);
       if (state.stopped && outcome.shown === false) return; // the next process shows it
@@ -89,7 +91,11 @@ export class Settlement {
         }
       });
       if (outcome.shown === 'gone') logger.warn({ runId: run.id }, 'the run message is gone: its final state cannot be shown');
-      if (outcome.added) void tracked(state.finalsInFlight, outcome.added.then((added) => this.recordAdded(current, added)));
+      if (outcome.added)
+        void tracked(
+          state.finalsInFlight,
+          outcome.added.then((added) => this.recordAdded(current, added)),
+        );
     } catch (err) {
       logger.warn({ runId: run.id, err: errorText(err) }, 'showing a final state failed; the sweep tries again');
     } finally {

@@ -42,10 +42,5 @@ export function parseRun(json: string): Run {
 function isRunShaped(value: unknown): value is Run {
   if (typeof value !== 'object' || value === null) return false;
   const run = value as Partial<Record<keyof Run, unknown>>;
-  return (
-    typeof run.id === 'string' &&
-    typeof run.phase === 'string' &&
-    typeof run.createdAt === 'number' &&
-    Array.isArray(run.sessions)
-  );
+  return typeof run.id === 'string' && typeof run.phase === 'string' && typeof run.createdAt === 'number' && Array.isArray(run.sessions);
 }

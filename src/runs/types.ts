@@ -1,14 +1,5 @@
 /** A session's status, Checkly's words (checkly/sessions.ts checks at compile time that they match the spec). */
-export type SessionStatus =
-  | 'STARTED'
-  | 'PROGRESS'
-  | 'FAILED'
-  | 'PASSED'
-  | 'DEGRADED'
-  | 'PROGRESS_FAILED'
-  | 'PROGRESS_DEGRADED'
-  | 'TIMED_OUT'
-  | 'CANCELLED';
+export type SessionStatus = 'STARTED' | 'PROGRESS' | 'FAILED' | 'PASSED' | 'DEGRADED' | 'PROGRESS_FAILED' | 'PROGRESS_DEGRADED' | 'TIMED_OUT' | 'CANCELLED';
 
 /** The kinds of check Checkly runs (checked against the spec like SessionStatus). */
 export type CheckType =

@@ -37,7 +37,6 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-
 const BOLT_TO_PINO: Record<LogLevel, pino.Level> = {
   [LogLevel.DEBUG]: 'debug',
   [LogLevel.INFO]: 'info',
@@ -48,8 +47,10 @@ const BOLT_TO_PINO: Record<LogLevel, pino.Level> = {
 /** Bolt's logger interface over our pino logger, so Bolt's own lines are JSON and scrubbed too. */
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
-  const line = (level: pino.Level) => (...msg: unknown[]) =>
-    child[level](msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : safeJson(m))).join(' '));
+  const line =
+    (level: pino.Level) =>
+    (...msg: unknown[]) =>
+      child[level](msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : safeJson(m))).join(' '));
   return {
     debug: line('debug'),
     info: line('info'),

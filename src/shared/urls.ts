@@ -22,9 +22,11 @@ export function scrubUrl(url: string): string {
   if (query < 0) return out;
   // Both the query and the fragment carry parameters (OAuth answers put `access_token` in the fragment).
   // Pieces are split at `&` and `;`, so that `&amp;` (Slack's escape of `&`) splits them too.
-  const params = out.slice(query).replace(/([?#&;])([^=&;#?]+)=([^&;#]*)/g, (whole, separator: string, name: string, value: string) =>
-    value !== '' && SECRET_NAME.test(decoded(name)) ? `${separator}${name}=${SCRUBBED}` : whole,
-  );
+  const params = out
+    .slice(query)
+    .replace(/([?#&;])([^=&;#?]+)=([^&;#]*)/g, (whole, separator: string, name: string, value: string) =>
+      value !== '' && SECRET_NAME.test(decoded(name)) ? `${separator}${name}=${SCRUBBED}` : whole,
+    );
   return out.slice(0, query) + params;
 }
 

@@ -174,7 +174,12 @@ export class SlackRunMessages implements RunMessages {
    * Asks the budget to show `run`; resolves, with the message's state, once an update after this
    * request was answered, and with the digest sent when the update that went out was this request's.
    */
-  private async request(run: Run, final: boolean, finishing: boolean, beforeSend?: ChangeOptions['beforeSend']): Promise<{ state: MessageState; sent?: string }> {
+  private async request(
+    run: Run,
+    final: boolean,
+    finishing: boolean,
+    beforeSend?: ChangeOptions['beforeSend'],
+  ): Promise<{ state: MessageState; sent?: string }> {
     let state = this.states.get(run.id);
     if (!state) {
       // A run resumed after a restart, or followed by another process before: nothing sent from here yet.

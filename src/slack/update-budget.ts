@@ -162,11 +162,7 @@ export class UpdateBudget {
       const { shared } = this.options;
       ws = {
         window: new PlaceWindow(limit, windowMs, shared && { ...shared, key: `${shared.key}${teamId}`, openMs: UPDATE_OPEN_MS }),
-        pace: new TokenBucket(
-          Math.max(1, this.options.burst ?? Math.ceil(limit / 10)),
-          ((limit - this.finalReserve) / windowMs) * 1000,
-          this.now(),
-        ),
+        pace: new TokenBucket(Math.max(1, this.options.burst ?? Math.ceil(limit / 10)), ((limit - this.finalReserve) / windowMs) * 1000, this.now()),
         pending: new Map(),
         messages: new Map(),
         pausedUntil: -Infinity,

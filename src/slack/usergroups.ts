@@ -73,7 +73,10 @@ export class UsergroupMembership {
   private withDeadline(group: string, pending: Promise<ReadonlySet<string>>, stale: Members | undefined): Promise<ReadonlySet<string>> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.options.logger?.warn({ usergroup: group, timeoutMs: this.timeoutMs, usingStale: stale !== undefined }, 'reading a user group is slow; deciding with what is known');
+        this.options.logger?.warn(
+          { usergroup: group, timeoutMs: this.timeoutMs, usingStale: stale !== undefined },
+          'reading a user group is slow; deciding with what is known',
+        );
         resolve(stale?.users ?? NOBODY);
       }, this.timeoutMs);
       void pending.then((users) => {

@@ -64,12 +64,7 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
 
   async delete(id: string): Promise<void> {
     // A MULTI without WATCH is sent as one block, so it is safe on a shared connection.
-    await this.redis
-      .multi()
-      .del(this.runKey(id))
-      .zrem(this.unfinishedKey, id)
-      .zrem(this.finishedKey, id)
-      .exec();
+    await this.redis.multi().del(this.runKey(id)).zrem(this.unfinishedKey, id).zrem(this.finishedKey, id).exec();
   }
 
   async listUnfinished(): Promise<Run[]> {
@@ -119,11 +114,7 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
       checkSameId(id, run);
       const next = serializeRun(run);
       if (next === json) return run;
-      const result = await runScript(this.redis, COMPARE_AND_SET, this.keysOf(id), [
-        ...this.indexArgs(run),
-        next,
-        sha1(json),
-      ]);
+      const result = await runScript(this.redis, COMPARE_AND_SET, this.keysOf(id), [...this.indexArgs(run), next, sha1(json)]);
       if (result === 1) return run;
       if (result === -1) return undefined;
       await sleep(Math.random() * Math.min(2 ** attempt, 50));
@@ -164,7 +155,12 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
   async recordDuration(checkId: string, ms: number): Promise<void> {
     const key = `${this.prefix}durations:${checkId}`;
     // One block: a list never outgrows DURATIONS_KEPT, whichever replicas push at once.
-    await this.redis.multi().lpush(key, String(ms)).ltrim(key, 0, DURATIONS_KEPT - 1).pexpire(key, DURATIONS_TTL_MS).exec();
+    await this.redis
+      .multi()
+      .lpush(key, String(ms))
+      .ltrim(key, 0, DURATIONS_KEPT - 1)
+      .pexpire(key, DURATIONS_TTL_MS)
+      .exec();
   }
 
   async recentDurations(checkIds: readonly string[]): Promise<Map<string, number[]>> {

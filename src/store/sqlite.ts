@@ -95,7 +95,11 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
     const found = new Map<string, number[]>();
     for (const id of new Set(checkIds)) {
       const rows = this.statements.durations.all(id, DURATIONS_KEPT);
-      if (rows.length > 0) found.set(id, rows.map((r) => r.ms));
+      if (rows.length > 0)
+        found.set(
+          id,
+          rows.map((r) => r.ms),
+        );
     }
     return found;
   }

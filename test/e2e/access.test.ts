@@ -147,7 +147,16 @@ describe('access control, end to end', () => {
     const run = await finalRun(h, /1 failed/);
     const first = h.checkly.sessions[0]!;
     expect(auditLines(h)).toContainEqual(
-      expect.objectContaining({ level: 30, action: 'trigger', userId: 'U0ALICE', teamId: 'T0FAKE', channelId: 'C0FAKE', target: 'web', sessions: [first.id], runId: expect.any(String) }),
+      expect.objectContaining({
+        level: 30,
+        action: 'trigger',
+        userId: 'U0ALICE',
+        teamId: 'T0FAKE',
+        channelId: 'C0FAKE',
+        target: 'web',
+        sessions: [first.id],
+        runId: expect.any(String),
+      }),
     );
 
     h.checkly.checks[0]!.durationMs = 20_000;

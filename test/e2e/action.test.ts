@@ -125,7 +125,7 @@ describe('action.yml, run as the runner runs it, against the app in its own proc
   const triggers = () => checkly.requests.filter((r) => r.op === 'trigger').length;
   const required = () => ({ url, token: API_TOKENS.deploy.secret, channel: 'C0FAKE' });
 
-  test('a composite action of one bash step that runs the client with the runner\'s Node, installing nothing', () => {
+  test("a composite action of one bash step that runs the client with the runner's Node, installing nothing", () => {
     expect(action.runs.using).toBe('composite');
     expect(action.runs.steps).toHaveLength(1);
     const [step] = action.runs.steps;

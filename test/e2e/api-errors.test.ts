@@ -13,7 +13,13 @@ describe('run API errors, end to end over HTTP', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      env: { ...API_ENV, RUN_API_TOKENS: `${API_ENV.RUN_API_TOKENS},${REFUSALS.name}:${REFUSALS.secret}`, ALLOWED_CHANNELS: 'C0FAKE,C0LOCKED,C0ARCHIVED,C0READONLY,C0PRIVATE', RUN_API_RATE_PER_MINUTE: '3', ALLOWED_USERS: 'U0ALICE' },
+      env: {
+        ...API_ENV,
+        RUN_API_TOKENS: `${API_ENV.RUN_API_TOKENS},${REFUSALS.name}:${REFUSALS.secret}`,
+        ALLOWED_CHANNELS: 'C0FAKE,C0LOCKED,C0ARCHIVED,C0READONLY,C0PRIVATE',
+        RUN_API_RATE_PER_MINUTE: '3',
+        ALLOWED_USERS: 'U0ALICE',
+      },
     });
     base = apiBase(h);
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 100 });
@@ -86,7 +92,9 @@ describe('run API errors, end to end over HTTP', () => {
   });
 
   test('403 forbidden: a channel outside ALLOWED_CHANNELS, --all without ALLOW_RUN_ALL', async () => {
-    await expectError(post({ channel: 'C0ELSEWHERE', target: 'prod' }), 403, 'forbidden', { audit: /"token":"deploy-web".*"reason":"channel"|"reason":"channel".*"token":"deploy-web"/ });
+    await expectError(post({ channel: 'C0ELSEWHERE', target: 'prod' }), 403, 'forbidden', {
+      audit: /"token":"deploy-web".*"reason":"channel"|"reason":"channel".*"token":"deploy-web"/,
+    });
     await expectError(post({ channel: 'C0FAKE', target: '--all' }), 403, 'forbidden', { audit: /"reason":"all"/ });
   });
 
@@ -101,7 +109,9 @@ describe('run API errors, end to end over HTTP', () => {
       ['C0READONLY', 'restricted_action'],
       ['C0PRIVATE', 'channel_not_found'],
     ] as const) {
-      const res = await expectError(post({ channel, target: 'prod' }, { secret: REFUSALS.secret }), 409, 'channel_unavailable', { audit: new RegExp(`"reason":"${slackError}"`) });
+      const res = await expectError(post({ channel, target: 'prod' }, { secret: REFUSALS.secret }), 409, 'channel_unavailable', {
+        audit: new RegExp(`"reason":"${slackError}"`),
+      });
       expect(res.json.message).toContain(slackError);
       expect(res.json.message).toContain(channel);
       expect(res.json.message).toContain('Nothing was triggered');
@@ -119,7 +129,14 @@ describe('run API errors, end to end over HTTP', () => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: new Headers(res.headers as Record<string, string>), json: JSON.parse(text) as Record<string, unknown>, text }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: new Headers(res.headers as Record<string, string>),
+            json: JSON.parse(text) as Record<string, unknown>,
+            text,
+          }),
+        );
       });
       req.on('error', reject);
       req.write('{"channel":"C0FAKE","target":"prod","title":"');

@@ -26,12 +26,16 @@ const base = (app: AppProcess) => `http://127.0.0.1:${app.port}`;
 /** GET ?wait as a pipeline's client sends it, on a connection of its own: the answer and when it came. */
 function longPoll(app: AppProcess, id: string, wait: number): Promise<{ status: number; body: Record<string, unknown>; at: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${base(app)}${RUNS}/${id}?wait=${wait}`, { headers: { Authorization: `Bearer ${API_TOKENS.deploy.secret}` }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() }));
-    });
+    const req = http.get(
+      `${base(app)}${RUNS}/${id}?wait=${wait}`,
+      { headers: { Authorization: `Bearer ${API_TOKENS.deploy.secret}` }, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown>, at: Date.now() }));
+      },
+    );
     req.on('error', reject);
   });
 }
@@ -77,7 +81,7 @@ describe('SIGTERM while pipelines wait', () => {
  * In this process, so that the fake Checkly's loopback storage may be downloaded from (production
  * allows no such redirect): two apps on one store, one after the other, stopped by the stop SIGTERM calls.
  */
-describe('stop while a run\'s screenshots are still being fetched', () => {
+describe("stop while a run's screenshots are still being fetched", () => {
   let slack: FakeSlack;
   let checkly: FakeCheckly;
 
@@ -106,7 +110,14 @@ describe('stop while a run\'s screenshots are still being fetched', () => {
       startApp(loaded.config, { logDestination: { write: (l: string) => lines.push(l) }, assetRedirects: allowingOrigin(checkly.url) });
     const warnings = (lines: string[]) => lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
 
-    checkly.addCheck({ name: 'Checkout flow', tags: ['web'], checkType: 'BROWSER', durationMs: 200, outcome: 'FAILED', errorMessage: 'Timeout waiting for "#pay"' });
+    checkly.addCheck({
+      name: 'Checkout flow',
+      tags: ['web'],
+      checkType: 'BROWSER',
+      durationMs: 200,
+      outcome: 'FAILED',
+      errorMessage: 'Timeout waiting for "#pay"',
+    });
     // The screenshot's manifest takes longer than the whole shutdown grace.
     checkly.setDelay('assets', 30_000);
     const firstLines: string[] = [];

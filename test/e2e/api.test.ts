@@ -20,7 +20,7 @@ describe('run API, end to end over HTTP', () => {
 
   const triggers = () => h.checkly.requests.filter((r) => r.op === 'trigger');
 
-  test('an open long poll does not hold back another run\'s trigger: it is no request being answered', async () => {
+  test("an open long poll does not hold back another run's trigger: it is no request being answered", async () => {
     h.checkly.addCheck({ name: 'Slow', tags: ['slow'], durationMs: 20_000 });
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 300 });
     /** From a POST's 202 to Checkly seeing its trigger. */
@@ -90,10 +90,14 @@ describe('run API, end to end over HTTP', () => {
     expect(checks.find((c) => c.name === 'Login API')).toMatchObject({ status: 'passed', locations: ['eu-west-1'], error: null });
 
     // The message names the token and links the title; the secret is nowhere.
-    const shown = await waitFor(() => {
-      const m = h.slack.messages.get(`C0FAKE:${message.ts}`);
-      return m && /took/.test(messageText(m)) ? m : undefined;
-    }, 10_000, 'the final message');
+    const shown = await waitFor(
+      () => {
+        const m = h.slack.messages.get(`C0FAKE:${message.ts}`);
+        return m && /took/.test(messageText(m)) ? m : undefined;
+      },
+      10_000,
+      'the final message',
+    );
     const text = messageText(shown);
     expect(text).toContain('Started by *deploy-web* via API');
     expect(text).toContain('<https://ci.example.com/jobs/42|Deploy web@4f2c1a9>');

@@ -67,11 +67,7 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     expect(body.target.matchTags).toBeUndefined();
 
     // The rerun is a new run message in the original's thread, followed to its end.
-    const rerun = await waitFor(
-      () => threadReplies(h, run.ts).find((m) => /3 passed/.test(messageText(m))),
-      10_000,
-      'the rerun message, final',
-    );
+    const rerun = await waitFor(() => threadReplies(h, run.ts).find((m) => /3 passed/.test(messageText(m))), 10_000, 'the rerun message, final');
     expect(messageText(rerun)).toContain('Checkout');
     // The original message shows the rerun's live status and who started it.
     await waitFor(
@@ -113,10 +109,14 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     );
     expect(notes.filter((t) => t?.includes('already in progress'))).toHaveLength(1);
     // Each click writes its audit line once its rerun was started or refused: both done, one started.
-    const audits = await waitFor(() => {
-      const found = rerunAudits(h);
-      return found.length >= 2 ? found : undefined;
-    }, 10_000, 'both clicks audited');
+    const audits = await waitFor(
+      () => {
+        const found = rerunAudits(h);
+        return found.length >= 2 ? found : undefined;
+      },
+      10_000,
+      'both clicks audited',
+    );
     expect(audits.map((a) => a.outcome).sort()).toEqual(['in_progress', 'started']);
     expect(triggers(h)).toHaveLength(2); // the run and one rerun
 
@@ -223,7 +223,9 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     const answer = h.slack.responsePosts.find((p) => p.id === 'status')!.body as { response_type?: string; blocks?: unknown[] };
     expect(answer.response_type).toBe('ephemeral');
     // One line per run in this channel: its target, linked to its message, and its progress.
-    const lines = messageText({ blocks: answer.blocks }).split('\n').filter((l) => l.startsWith('• '));
+    const lines = messageText({ blocks: answer.blocks })
+      .split('\n')
+      .filter((l) => l.startsWith('• '));
     const labels = lines.map((l) => /^• \*<https?:\/\/[^|]+\/archives\/C0FAKE\/p\d+\|([^>]+)>\*: /.exec(l)?.[1]);
     expect(labels.sort()).toEqual(['a', 'b']);
     expect(status).not.toContain('C0OTHER');

@@ -333,7 +333,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return messages.every((m) => readRunMessage(m).final);
   };
 
-  const send = async (kind: 'command' | 'click', replica: AppProcess, slot: number, family: Family, clicked?: { message: FakeMessage; actionId: string }): Promise<Action> => {
+  const send = async (
+    kind: 'command' | 'click',
+    replica: AppProcess,
+    slot: number,
+    family: Family,
+    clicked?: { message: FakeMessage; actionId: string },
+  ): Promise<Action> => {
     const id = actions.length + 1;
     const action: Action = {
       id,
@@ -413,18 +419,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ['result', 503],
     ['cancel', 500],
   ];
-  const injectFault = (): void => withStream(faultRandom, () => {
-    if (random() < 0.5) {
-      const [method, fault] = pick(SLACK_FAULTS);
-      slack.failNext(method, fault);
-      slackFaults++;
-    } else {
-      const [op, what] = pick(CHECKLY_FAULTS);
-      if (what === 'drop') checkly.dropNext(op);
-      else checkly.failNext(op, what, what === 429 ? { retryAfterSeconds: 1 } : {});
-      checklyFaults++;
-    }
-  });
+  const injectFault = (): void =>
+    withStream(faultRandom, () => {
+      if (random() < 0.5) {
+        const [method, fault] = pick(SLACK_FAULTS);
+        slack.failNext(method, fault);
+        slackFaults++;
+      } else {
+        const [op, what] = pick(CHECKLY_FAULTS);
+        if (what === 'drop') checkly.dropNext(op);
+        else checkly.failNext(op, what, what === 429 ? { retryAfterSeconds: 1 } : {});
+        checklyFaults++;
+      }
+    });
 
   const inFlight = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown> | undefined): void => {
@@ -529,12 +536,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const last = m.versions[m.versions.length - 1]!;
     return `${m.versions.length} versions, the last ${((quietAt - last.at) / 1000).toFixed(1)} s before the end; ${updates.length} updates sent, ${updates.filter((c) => c.error).length} failed`;
   };
-  const runIdsIn = (m: FakeMessage): string[] => [...new Set([...JSON.stringify(m.blocks ?? []).matchAll(/\\"run\\":\\"([0-9a-f-]{36})\\"/g)].map((r) => r[1]!))];
+  const runIdsIn = (m: FakeMessage): string[] => [
+    ...new Set([...JSON.stringify(m.blocks ?? []).matchAll(/\\"run\\":\\"([0-9a-f-]{36})\\"/g)].map((r) => r[1]!)),
+  ];
   const triggersOf = (action: Action): RecordedRequest[] => {
     const family = action.family.actions;
     const next = family[family.indexOf(action) + 1];
     return checkly.requests.filter(
-      (r) => r.op === 'trigger' && r.sessionIds !== undefined && familyOfTrigger(r) === action.family && r.at >= action.sentAt && (next === undefined || r.at < next.sentAt),
+      (r) =>
+        r.op === 'trigger' &&
+        r.sessionIds !== undefined &&
+        familyOfTrigger(r) === action.family &&
+        r.at >= action.sentAt &&
+        (next === undefined || r.at < next.sentAt),
     );
   };
 
@@ -605,7 +619,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         } else outcome = 'final';
       }
     }
-    outcomes.push(JSON.stringify({ action: action.id, kind: action.kind, outcome, why, text: message?.text ?? slack.responsePosts.find((p) => p.id === action.responseId)?.body }));
+    outcomes.push(
+      JSON.stringify({
+        action: action.id,
+        kind: action.kind,
+        outcome,
+        why,
+        text: message?.text ?? slack.responsePosts.find((p) => p.id === action.responseId)?.body,
+      }),
+    );
     if (outcome === 'final') finalAndRight++;
     else if (outcome === 'error') honestErrors++;
     else if (outcome === 'stuck') {
@@ -640,8 +662,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...(settledAt !== undefined ? { settledAfterKillMs: settledAt - killedAt } : {}),
     };
     if (orphan.settledAfterBackMs === undefined || orphan.settledAfterBackMs > ORPHAN_SETTLE_LIMIT_MS) {
-      const when = orphan.settledAfterBackMs === undefined ? 'never settled' : `settled ${(orphan.settledAfterBackMs / 1000).toFixed(1)} s after its app was back`;
-      problems.push(`SLOW ORPHAN command #${action.id} (${signal} mid-trigger): ${when}, more than ${ORPHAN_SETTLE_LIMIT_MS / 1000} s\n${evidence(action, messages.flatMap(runIdsIn), [])}`);
+      const when =
+        orphan.settledAfterBackMs === undefined ? 'never settled' : `settled ${(orphan.settledAfterBackMs / 1000).toFixed(1)} s after its app was back`;
+      problems.push(
+        `SLOW ORPHAN command #${action.id} (${signal} mid-trigger): ${when}, more than ${ORPHAN_SETTLE_LIMIT_MS / 1000} s\n${evidence(action, messages.flatMap(runIdsIn), [])}`,
+      );
     }
     return orphan;
   });
@@ -652,13 +677,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cluster.processes.forEach((p, i) => {
       writeFileSync(path.join(options.logDir!, `proc-${i}.log`), `${p.lines.map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.join('')}`);
     });
-    const calls = slack.calls.map((c) => JSON.stringify({ at: c.at, method: c.method, channel: c.args.channel, ts: c.args.ts, status: c.status, error: c.error, text: c.args.text }));
+    const calls = slack.calls.map((c) =>
+      JSON.stringify({ at: c.at, method: c.method, channel: c.args.channel, ts: c.args.ts, status: c.status, error: c.error, text: c.args.text }),
+    );
     writeFileSync(path.join(options.logDir, 'slack-calls.log'), `${calls.join('\n')}\n`);
-    const requests = checkly.requests.map((r) => JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }));
+    const requests = checkly.requests.map((r) =>
+      JSON.stringify({ at: r.at, op: r.op, path: r.path, status: r.status, dropped: r.dropped, sessionIds: r.sessionIds, body: r.body }),
+    );
     writeFileSync(path.join(options.logDir, 'checkly-requests.log'), `${requests.join('\n')}\n`);
     writeFileSync(path.join(options.logDir, 'outcomes.log'), `${outcomes.join('\n')}\n`);
     writeFileSync(path.join(options.logDir, 'kills.log'), `${killLog.join('\n')}\n`);
-    const shown = [...slack.messages.values()].map((m) => JSON.stringify({ channel: m.channel, ts: m.ts, thread_ts: m.thread_ts, versions: m.versions.length, text: messageText(m) }));
+    const shown = [...slack.messages.values()].map((m) =>
+      JSON.stringify({ channel: m.channel, ts: m.ts, thread_ts: m.thread_ts, versions: m.versions.length, text: messageText(m) }),
+    );
     writeFileSync(path.join(options.logDir, 'messages.log'), `${shown.join('\n')}\n`);
     writeFileSync(path.join(options.logDir, 'actions.log'), `${actions.map((a) => JSON.stringify({ ...a, family: a.family.id })).join('\n')}\n`);
   }
@@ -717,9 +748,7 @@ function orphanLine(orphans: ChaosReport['orphans']): string {
   if (orphans.length === 0) return 'none';
   const seconds = (ms: number | undefined): string => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
   const each = orphans.map((o) => `#${o.action} ${seconds(o.settledAfterBackMs)} (${o.signal}; ${seconds(o.settledAfterKillMs)} after it)`);
-  const slowest = orphans.some((o) => o.settledAfterBackMs === undefined)
-    ? undefined
-    : Math.max(...orphans.map((o) => o.settledAfterBackMs as number));
+  const slowest = orphans.some((o) => o.settledAfterBackMs === undefined) ? undefined : Math.max(...orphans.map((o) => o.settledAfterBackMs as number));
   return `${each.join(', ')}; slowest ${seconds(slowest)}`;
 }
 
@@ -732,4 +761,3 @@ function triggeredSince(m: FakeMessage): number | undefined {
   }
   return since;
 }
-

@@ -73,12 +73,19 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   // The command the user typed, then the app's message, live while checks run.
   await page.locator('.typed', { hasText: '/checkly run prod' }).waitFor({ timeout: 15_000 });
   await runMessage().locator('.header', { hasText: 'Checkly run: prod' }).waitFor({ timeout: 20_000 });
-  await runMessage().getByText(/running/).first().waitFor({ timeout: 20_000 });
+  await runMessage()
+    .getByText(/running/)
+    .first()
+    .waitFor({ timeout: 20_000 });
   await runMessage().getByRole('button', { name: 'Cancel' }).waitFor();
 
   // Final: counts, no Cancel, Rerun failed offered; the thread reply mentions the requester.
-  await runMessage().getByRole('button', { name: /Rerun failed/ }).waitFor({ timeout: 60_000 });
-  await runMessage().getByText(/\d+ passed · ❌ 2 failed · ⚠️ 1 degraded/).waitFor();
+  await runMessage()
+    .getByRole('button', { name: /Rerun failed/ })
+    .waitFor({ timeout: 60_000 });
+  await runMessage()
+    .getByText(/\d+ passed · ❌ 2 failed · ⚠️ 1 degraded/)
+    .waitFor();
   expect(await runMessage().getByRole('button', { name: 'Cancel' }).count()).toBe(0);
   await runMessage().locator('[data-testid="thread"]').getByText('@alice').first().waitFor({ timeout: 20_000 });
   // Everything from the command to the thread reply and its screenshot, for the README.
@@ -93,15 +100,22 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   expect(shot).toEqual({ natural: [720, 450], shown: [360, 225] });
   await page.locator('#log').evaluate((log) => log.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath('demo.png') });
-  await runMessage().locator('[data-testid="thread"]').screenshot({ path: screenshotPath('evidence-thread.png') });
+  await runMessage()
+    .locator('[data-testid="thread"]')
+    .screenshot({ path: screenshotPath('evidence-thread.png') });
 
   // Rerun failed: a new run message in the thread, for exactly the failed and degraded checks.
-  await runMessage().getByRole('button', { name: /Rerun failed \(3\)/ }).click();
+  await runMessage()
+    .getByRole('button', { name: /Rerun failed \(3\)/ })
+    .click();
   const rerun = runMessage().locator('[data-testid="thread"] [data-testid="message"]', { hasText: 'Checkly run' });
   await rerun.first().waitFor({ timeout: 20_000 });
   await rerun.first().getByText('3 checks').first().waitFor({ timeout: 20_000 });
   // The demo's flaky check passes this time; the rerun's message reaches its final state live.
-  await rerun.first().getByText(/✅ 1 passed · ❌ 1 failed · ⚠️ 1 degraded/).waitFor({ timeout: 60_000 });
+  await rerun
+    .first()
+    .getByText(/✅ 1 passed · ❌ 1 failed · ⚠️ 1 degraded/)
+    .waitFor({ timeout: 60_000 });
 
   // A long run to cancel: Cancel asks first; "Keep running" keeps it, the confirm cancels it.
   await page.getByRole('textbox', { name: 'Message' }).fill('/checkly run web,eu');
@@ -114,7 +128,10 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   expect(await confirm.count()).toBe(0);
   await second.getByRole('button', { name: 'Cancel' }).click();
   await confirm.getByRole('button', { name: 'Cancel checks' }).click();
-  await second.getByText(/cancelled/).first().waitFor({ timeout: 20_000 });
+  await second
+    .getByText(/cancelled/)
+    .first()
+    .waitFor({ timeout: 20_000 });
 
   // /checkly help answers only the user.
   await page.getByRole('textbox', { name: 'Message' }).fill('/checkly help');
@@ -125,12 +142,25 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   const runsBefore = await page.locator('#log > [data-testid="message"]').count();
   await page.getByRole('textbox', { name: 'Message' }).fill('/checkly failing');
   await page.keyboard.press('Enter');
-  await page.locator('[data-testid="ephemeral"]').getByRole('button', { name: /^Run these/ }).last().click({ timeout: 20_000 });
-  await page.locator('#log > [data-testid="message"]').nth(runsBefore).getByText(/Checkly run/).first().waitFor({ timeout: 20_000 });
+  await page
+    .locator('[data-testid="ephemeral"]')
+    .getByRole('button', { name: /^Run these/ })
+    .last()
+    .click({ timeout: 20_000 });
+  await page
+    .locator('#log > [data-testid="message"]')
+    .nth(runsBefore)
+    .getByText(/Checkly run/)
+    .first()
+    .waitFor({ timeout: 20_000 });
 
   // The app's modals. Details, from a failure's button in the thread reply, then from the run's menu.
   const modal = page.locator('[data-testid="modal"]');
-  await runMessage().locator('[data-testid="thread"] .section', { hasText: 'Public API · create order' }).getByRole('button', { name: 'Details' }).first().click();
+  await runMessage()
+    .locator('[data-testid="thread"] .section', { hasText: 'Public API · create order' })
+    .getByRole('button', { name: 'Details' })
+    .first()
+    .click();
   await modal.getByRole('heading', { name: 'Check details' }).waitFor({ timeout: 20_000 });
   await modal.getByText('POST https://api.example.com/v1/orders').first().waitFor({ timeout: 20_000 });
   await modal.getByText('503 Service Unavailable').first().waitFor();
@@ -146,7 +176,10 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.keyboard.press('Enter');
   await modal.getByRole('heading', { name: 'Run Checkly checks' }).waitFor({ timeout: 20_000 });
   await modal.getByRole('textbox', { name: 'Type a tag' }).click();
-  await modal.getByRole('option', { name: /^staging/ }).first().click({ timeout: 20_000 });
+  await modal
+    .getByRole('option', { name: /^staging/ })
+    .first()
+    .click({ timeout: 20_000 });
   await modal.getByText(/4 checks match/).waitFor({ timeout: 20_000 });
   await modal.getByRole('button', { name: 'Run' }).click();
   await modal.waitFor({ state: 'detached', timeout: 20_000 });

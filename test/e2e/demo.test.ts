@@ -26,7 +26,7 @@ afterEach(async () => {
   await checkly?.close();
 });
 
-test('with a Checkly key and account set, the demo triggers that account\'s checks and shows the run', async () => {
+test("with a Checkly key and account set, the demo triggers that account's checks and shows the run", async () => {
   checkly = await startFakeCheckly({ apiKey: KEY, accountId: ACCOUNT });
   checkly.addCheck({ name: 'Our own login check', tags: ['prod'], durationMs: 500 });
   const port = await freePort();

@@ -66,7 +66,16 @@ test('the runtime stage has dist/ and production dependencies only', () => {
 test('no build leftovers of better-sqlite3 in the runtime stage, and its size measured', () => {
   const sqlite = path.join(runtime, 'node_modules/better-sqlite3');
   expect(existsSync(path.join(sqlite, 'build/Release/better_sqlite3.node'))).toBe(true);
-  for (const leftover of ['build/Release/obj', 'build/Release/obj.target', 'build/Release/sqlite3.a', 'build/Release/test_extension.node', 'build/Release/.deps', 'build/Makefile', 'deps', 'src']) {
+  for (const leftover of [
+    'build/Release/obj',
+    'build/Release/obj.target',
+    'build/Release/sqlite3.a',
+    'build/Release/test_extension.node',
+    'build/Release/.deps',
+    'build/Makefile',
+    'deps',
+    'src',
+  ]) {
     expect(existsSync(path.join(sqlite, leftover))).toBe(false);
   }
   const size = /^runtime tree: (\d+) bytes \(node_modules (\d+), dist (\d+)\), (\d+) files$/m.exec(said);
@@ -76,7 +85,11 @@ test('no build leftovers of better-sqlite3 in the runtime stage, and its size me
   const sqliteBytes = Number(execFileSync('du', ['-sb', sqlite], { encoding: 'utf8' }).split('\t')[0]);
   expect(sqliteBytes).toBeLessThan(4_000_000);
   // What is left of better-sqlite3 still loads and answers.
-  const loaded = spawnSync(process.execPath, ['-e', 'const D = require("better-sqlite3"); console.log(new D(":memory:").prepare("select 41 + 1 as n").get().n)'], { cwd: runtime, encoding: 'utf8' });
+  const loaded = spawnSync(
+    process.execPath,
+    ['-e', 'const D = require("better-sqlite3"); console.log(new D(":memory:").prepare("select 41 + 1 as n").get().n)'],
+    { cwd: runtime, encoding: 'utf8' },
+  );
   expect(loaded.stdout.trim()).toBe('42');
 });
 
@@ -122,7 +135,7 @@ test('the Dockerfile and the steps agree: build stage, production install, non-r
   expect(scripted).toEqual(copied);
 });
 
-test('one shutdown grace everywhere: the app\'s, compose\'s stop_grace_period, the Dockerfile\'s', () => {
+test("one shutdown grace everywhere: the app's, compose's stop_grace_period, the Dockerfile's", () => {
   const seconds = SHUTDOWN_GRACE_MS / 1000;
   const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as { services: Record<string, { stop_grace_period?: string; init?: boolean }> };
   expect(compose.services.app!.stop_grace_period).toBe(`${seconds}s`);
@@ -132,7 +145,9 @@ test('one shutdown grace everywhere: the app\'s, compose\'s stop_grace_period, t
 });
 
 test('compose for HTTP mode: compose.http.yaml publishes one host port a replica', () => {
-  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as { services: Record<string, { deploy?: { replicas?: number }; ports?: string[] }> };
+  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8')) as {
+    services: Record<string, { deploy?: { replicas?: number }; ports?: string[] }>;
+  };
   const http = parse(readFileSync(path.join(ROOT, 'compose.http.yaml'), 'utf8')) as { services: Record<string, { ports?: string[] }> };
   // Socket Mode needs no published port; HTTP mode does.
   expect(compose.services.app!.ports).toBeUndefined();

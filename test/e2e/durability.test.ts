@@ -31,10 +31,14 @@ describe('runs survive restarts (embedded store)', () => {
 
     const first = await launch({ STATE_DIR: stateDir }).started();
     await command(first, 'run prod');
-    const message = await waitFor(() => {
-      const m = runMessage();
-      return m && /1 passed/.test(messageText(m)) ? m : undefined;
-    }, 10_000, 'the run under way');
+    const message = await waitFor(
+      () => {
+        const m = runMessage();
+        return m && /1 passed/.test(messageText(m)) ? m : undefined;
+      },
+      10_000,
+      'the run under way',
+    );
     first.kill('SIGKILL');
     await first.exited();
     expect(isFinal(current(message))).toBe(false);
@@ -55,10 +59,14 @@ describe('runs survive restarts (embedded store)', () => {
     fx.checkly.addCheck({ name: 'Slow', tags: ['prod'], durationMs: 5000 });
     const first = await launch({ STATE_DIR: stateDir }).started();
     await command(first, 'run prod');
-    const message = await waitFor(() => {
-      const m = runMessage();
-      return m && /1 running|running/.test(messageText(m)) && first.logged('following run') ? m : undefined;
-    }, 10_000, 'the run under way');
+    const message = await waitFor(
+      () => {
+        const m = runMessage();
+        return m && /1 running|running/.test(messageText(m)) && first.logged('following run') ? m : undefined;
+      },
+      10_000,
+      'the run under way',
+    );
 
     const signalledAt = Date.now();
     first.kill('SIGTERM');
@@ -117,7 +125,10 @@ describe('several replicas on one Redis', () => {
     process.stdout.write(`replica takeover after SIGKILL: ${takeoverMs} ms\n`);
 
     // No duplicate updates: no update repeats the one before it, and the final state was sent once.
-    const updates = fx.slack.callsTo('chat.update').filter((c) => c.args.ts === message.ts).map((c) => JSON.stringify(c.args.blocks));
+    const updates = fx.slack
+      .callsTo('chat.update')
+      .filter((c) => c.args.ts === message.ts)
+      .map((c) => JSON.stringify(c.args.blocks));
     for (let i = 1; i < updates.length; i++) expect(updates[i]).not.toBe(updates[i - 1]);
     expect(updates.filter((u) => u === JSON.stringify(final.blocks))).toHaveLength(1);
 

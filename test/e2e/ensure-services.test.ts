@@ -52,7 +52,7 @@ function ensure(env: Record<string, string> = {}) {
   return spawnSync(which('bash'), [SCRIPT], { encoding: 'utf8', env: { PATH: bin, CHROMIUM_PATH: chromium, ...env } });
 }
 
-test('on a developer\'s machine: names what is missing and how to install it (apt, brew), installs nothing, exits 1', () => {
+test("on a developer's machine: names what is missing and how to install it (apt, brew), installs nothing, exits 1", () => {
   const res = ensure();
   expect(res.status).toBe(1);
   expect(res.stderr).toContain('redis-server');

@@ -7,7 +7,6 @@ import { sleep } from '../helpers';
 /** The budget Slack's undocumented per-message text limit leaves us (docs/commands.md#slacks-limits). */
 const TEXT_BUDGET = 10_000;
 
-
 async function runToFinal(h: Harness, text: string, pattern: RegExp, timeoutMs = 20_000): Promise<FakeMessage> {
   const before = new Set(h.runMessages().map((m) => m.ts));
   await h.command(text);
@@ -51,7 +50,15 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
   });
 
   test('a failed API check: the reply shows the failed assertion, expected and actual, the response status and time, the attempts and the link', async () => {
-    h.checkly.addCheck({ name: 'Orders API', tags: ['api'], durationMs: 200, outcome: 'FAILED', failedAttempts: 2, locations: ['eu-west-1', 'us-east-1'], failingLocations: ['us-east-1'] });
+    h.checkly.addCheck({
+      name: 'Orders API',
+      tags: ['api'],
+      durationMs: 200,
+      outcome: 'FAILED',
+      failedAttempts: 2,
+      locations: ['eu-west-1', 'us-east-1'],
+      failingLocations: ['us-east-1'],
+    });
     h.checkly.addCheck({ name: 'Health', tags: ['api'], durationMs: 150 });
     const run = await runToFinal(h, 'run api', /1 failed/);
     const [reply, ...more] = await threadReply(h, run);
@@ -76,7 +83,14 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
   });
 
   test('a failed browser check: its screenshot is downloaded without exposing the asset URL and uploaded once into the run thread', async () => {
-    h.checkly.addCheck({ name: 'Checkout flow', tags: ['web'], checkType: 'BROWSER', durationMs: 200, outcome: 'FAILED', errorMessage: 'Timeout 30000ms exceeded waiting for selector "#pay"' });
+    h.checkly.addCheck({
+      name: 'Checkout flow',
+      tags: ['web'],
+      checkType: 'BROWSER',
+      durationMs: 200,
+      outcome: 'FAILED',
+      errorMessage: 'Timeout 30000ms exceeded waiting for selector "#pay"',
+    });
     const run = await runToFinal(h, 'run web', /1 failed/);
     const [reply] = await threadReply(h, run);
     expect(messageText(reply!)).toContain('Timeout 30000ms exceeded waiting for selector \\"#pay\\"'.replace(/\\"/g, '"'));
@@ -107,7 +121,14 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
   });
 
   test('a degraded check: the reply says where it degraded and why; no screenshot for a degraded browser check', async () => {
-    h.checkly.addCheck({ name: 'Search', tags: ['web'], checkType: 'BROWSER', durationMs: 200, outcome: 'DEGRADED', errorMessage: 'Took 9.2 s, over the 5 s degradation limit' });
+    h.checkly.addCheck({
+      name: 'Search',
+      tags: ['web'],
+      checkType: 'BROWSER',
+      durationMs: 200,
+      outcome: 'DEGRADED',
+      errorMessage: 'Took 9.2 s, over the 5 s degradation limit',
+    });
     const run = await runToFinal(h, 'run web', /1 degraded/);
     const [reply] = await threadReply(h, run);
     const text = messageText(reply!);
@@ -121,7 +142,14 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
   });
 
   test('Details in the thread: a loading modal within 3 s, then views.update with the whole result', async () => {
-    h.checkly.addCheck({ name: 'Orders API', tags: ['api'], durationMs: 200, outcome: 'FAILED', locations: ['eu-west-1', 'us-east-1'], failingLocations: ['us-east-1'] });
+    h.checkly.addCheck({
+      name: 'Orders API',
+      tags: ['api'],
+      durationMs: 200,
+      outcome: 'FAILED',
+      locations: ['eu-west-1', 'us-east-1'],
+      failingLocations: ['us-east-1'],
+    });
     const run = await runToFinal(h, 'run api', /1 failed/);
     const [reply] = await threadReply(h, run);
     const clickedAt = Date.now();
@@ -154,7 +182,14 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
   });
 
   test("Details from the run message's menu: a browser check's errors, failing step and the last 20 log lines", async () => {
-    h.checkly.addCheck({ name: 'Checkout flow', tags: ['web'], checkType: 'BROWSER', durationMs: 200, outcome: 'FAILED', errorMessage: 'expect(locator).toBeVisible() failed' });
+    h.checkly.addCheck({
+      name: 'Checkout flow',
+      tags: ['web'],
+      checkType: 'BROWSER',
+      durationMs: 200,
+      outcome: 'FAILED',
+      errorMessage: 'expect(locator).toBeVisible() failed',
+    });
     const run = await runToFinal(h, 'run web', /1 failed/);
     const actionsBlock = (run.blocks as Array<Record<string, unknown>>).find((b) => b.type === 'actions')!;
     const menu = (actionsBlock.elements as Array<Record<string, unknown>>).find((e) => e.type === 'static_select')!;

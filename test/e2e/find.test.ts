@@ -21,10 +21,14 @@ async function openPicker(h: Harness, text = '', fields: Record<string, string> 
   const before = h.slack.views.last()?.id;
   const ack = await h.command(text, fields);
   expect(ack.status).toBe(200);
-  return waitFor(() => {
-    const v = h.slack.views.last();
-    return v && v.id !== before ? v : undefined;
-  }, 5000, 'the modal');
+  return waitFor(
+    () => {
+      const v = h.slack.views.last();
+      return v && v.id !== before ? v : undefined;
+    },
+    5000,
+    'the modal',
+  );
 }
 
 async function suggest(h: Harness, view: FakeView, actionId: string, value: string) {
@@ -72,7 +76,15 @@ async function clickEphemeral(h: Harness, answer: { blocks: unknown[] }, actionI
 function seed(h: Harness): { login: FakeCheck; checkout: FakeCheck; search: FakeCheck; old: FakeCheck } {
   const payments = h.checkly.addGroup({ name: 'Payments' });
   const login = h.checkly.addCheck({ name: 'Login API', tags: ['prod', 'api'], durationMs: 300 });
-  const checkout = h.checkly.addCheck({ name: 'Checkout flow', tags: ['prod', 'web'], checkType: 'BROWSER', groupId: payments.id, durationMs: 300, state: 'failing', stateSince: Date.now() - 3_600_000 });
+  const checkout = h.checkly.addCheck({
+    name: 'Checkout flow',
+    tags: ['prod', 'web'],
+    checkType: 'BROWSER',
+    groupId: payments.id,
+    durationMs: 300,
+    state: 'failing',
+    stateSince: Date.now() - 3_600_000,
+  });
   const search = h.checkly.addCheck({ name: 'Search API', tags: ['prod', 'api'], durationMs: 300, state: 'degraded' });
   const old = h.checkly.addCheck({ name: 'Legacy login', tags: ['api'], activated: false });
   h.checkly.addCheck({ name: 'Staging home', tags: ['staging', 'web'], groupId: payments.id, durationMs: 300 });
@@ -124,8 +136,20 @@ describe('finding checks, end to end over HTTP', () => {
       const view = await openPicker(h, 'run');
       await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
       const tags = await suggest(h, view, TAGS, '');
-      await choose(h, view, TAGS, tags.filter((o) => o.value === 'api'), /2 checks match\* \(1 deactivated left out\)/);
-      await choose(h, view, TAGS, tags.filter((o) => o.value === 'api' || o.value === 'prod'), /\*2 checks match\*\./);
+      await choose(
+        h,
+        view,
+        TAGS,
+        tags.filter((o) => o.value === 'api'),
+        /2 checks match\* \(1 deactivated left out\)/,
+      );
+      await choose(
+        h,
+        view,
+        TAGS,
+        tags.filter((o) => o.value === 'api' || o.value === 'prod'),
+        /\*2 checks match\*\./,
+      );
       const picked = (await suggest(h, view, CHECKS, 'login api')).slice(0, 1);
       expect(picked.map((o) => o.value)).toEqual([login.id]);
       await choose(h, view, CHECKS, picked, /\*1 check matches\*/);
@@ -144,7 +168,7 @@ describe('finding checks, end to end over HTTP', () => {
       const view = await openPicker(h);
       await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
       await choose(h, view, GROUPS, await suggest(h, view, GROUPS, ''), /2 checks match/);
-      await choose(h, view, TAGS, (await suggest(h, view, TAGS, 'prod')), /1 check matches/);
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /1 check matches/);
       h.slack.views.select(view.id, 'picker_refresh', [{ text: { type: 'plain_text', text: 'refresh' }, value: 'refresh' }]);
       expect(await submit(h, view)).toBeUndefined();
       await waitFor(() => triggers(h).length === 1, 5000, 'the trigger');
@@ -172,8 +196,17 @@ describe('finding checks, end to end over HTTP', () => {
       await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
       expect(await submit(h, view)).toEqual({ response_action: 'errors', errors: { picker_tags: 'Choose at least a tag, a group or a check.' } });
       const tags = await suggest(h, view, TAGS, '');
-      await choose(h, view, TAGS, tags.filter((o) => o.value === 'staging' || o.value === 'api'), /No check matches/);
-      expect(await submit(h, view)).toEqual({ response_action: 'errors', errors: { picker_tags: 'No activated check matches this choice: nothing would run.' } });
+      await choose(
+        h,
+        view,
+        TAGS,
+        tags.filter((o) => o.value === 'staging' || o.value === 'api'),
+        /No check matches/,
+      );
+      expect(await submit(h, view)).toEqual({
+        response_action: 'errors',
+        errors: { picker_tags: 'No activated check matches this choice: nothing would run.' },
+      });
       await sleep(200);
       expect(triggers(h)).toHaveLength(0);
       expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
@@ -184,7 +217,7 @@ describe('finding checks, end to end over HTTP', () => {
       h.slack.setChannelError('C0PRIVATE', 'channel_not_found');
       const view = await openPicker(h, '', { channel_id: 'C0PRIVATE' });
       await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
-      await choose(h, view, TAGS, (await suggest(h, view, TAGS, 'prod')), /3 checks match/);
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
       const answer = await submit(h, view);
       expect(answer?.response_action).toBe('errors');
       expect(answer?.errors?.picker_tags).toContain('/invite @Checkly');
@@ -321,10 +354,16 @@ describe('finding checks, end to end over HTTP', () => {
       const { body } = await listing(h, 'checks login api');
       expect(messageText(body)).toContain('Login API');
       const found = findButton(body.blocks, /^find_run:0$/)!;
-      const payload = blockActionsPayload({ channel: 'C0FAKE', ts: '1.1', blocks: body.blocks, versions: [] }, found.button, found.blockId, 'U0MALLORY', h.slack.responseUrl('refused-click'));
+      const payload = blockActionsPayload(
+        { channel: 'C0FAKE', ts: '1.1', blocks: body.blocks, versions: [] },
+        found.button,
+        found.blockId,
+        'U0MALLORY',
+        h.slack.responseUrl('refused-click'),
+      );
       await h.action(payload);
       const note = await waitFor(() => h.slack.responsePosts.find((p) => p.id === 'refused-click'), 5000, 'the refusal');
-      expect(JSON.stringify(note.body)).toContain("not on the list of people who may run Checkly checks");
+      expect(JSON.stringify(note.body)).toContain('not on the list of people who may run Checkly checks');
       expect(triggers(h)).toHaveLength(0);
       // A channel outside the allow-list: even the lists are refused.
       const requests = h.checkly.requests.length;
@@ -362,7 +401,11 @@ describe('finding checks, end to end over HTTP', () => {
       // The first answer after the TTL triggers the refresh behind it; the next knows it failed.
       await listing(h, 'checks login');
       // Checkly's 503s are retried with backoff (about 8 to 15 s) before the refresh gives up.
-      await waitFor(() => h.logs.some((l) => l.includes('refreshing the check catalogue failed') && l.includes('"what":"catalogue"')), 30_000, 'the failed refresh');
+      await waitFor(
+        () => h.logs.some((l) => l.includes('refreshing the check catalogue failed') && l.includes('"what":"catalogue"')),
+        30_000,
+        'the failed refresh',
+      );
       const text = messageText((await listing(h, 'checks login')).body);
       expect(text).toContain('Login API');
       expect(text).toContain('Checkly is unavailable: this list is from');

@@ -115,8 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const res = await postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
       return { status: res.status, responseId };
     },
-    runMessages: (channel = 'C0FAKE') =>
-      [...slack.messages.values()].filter((m) => m.channel === channel && !isThreadReply(m)),
+    runMessages: (channel = 'C0FAKE') => [...slack.messages.values()].filter((m) => m.channel === channel && !isThreadReply(m)),
     async close() {
       await app.stop();
       // Let a Socket Mode client finish its close handshake; cut short, it waits 30 s for the peer.

@@ -60,7 +60,7 @@ describe('a run cut off by a restart', () => {
     expect(rerun).toBeDefined();
   }, 60_000);
 
-  test('two replicas on Redis, the one triggering killed and started again: the run ends as soon as the dead replica\'s hold runs out (10 s)', async () => {
+  test("two replicas on Redis, the one triggering killed and started again: the run ends as soon as the dead replica's hold runs out (10 s)", async () => {
     const prefix = `test:lifecycle:${process.pid}:${Date.now()}:`;
     const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' };
     const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -83,7 +83,9 @@ describe('a run cut off by a restart', () => {
       // sweep (every 15 s by default).
       const ended = await waitFor(() => (/cut off/.test(messageText(current(message))) ? current(message) : undefined), 20_000, 'the honest ending');
       const settledMs = Date.now() - killedAt;
-      process.stdout.write(`Redis: the run cut off mid-trigger settled ${settledMs} ms after its replica was killed, ${Date.now() - backAt} ms after it was back\n`);
+      process.stdout.write(
+        `Redis: the run cut off mid-trigger settled ${settledMs} ms after its replica was killed, ${Date.now() - backAt} ms after it was back\n`,
+      );
       expect(settledMs).toBeGreaterThanOrEqual(5_000); // not before the hold could have run out (it was renewed less than 5 s before the kill)
       expect(settledMs).toBeLessThanOrEqual(13_000); // the hold, and a moment to show it
       expect(messageText(ended)).toContain('Checkly may have started them');

@@ -15,7 +15,14 @@ const error200 = (i: number): string => `connect ETIMEDOUT 10.20.30.${i}:443 ${'
 
 function addOutageChecks(h: Harness): void {
   for (let i = 0; i < FAILING; i++) {
-    h.checkly.addCheck({ name: name(i), tags: ['outage'], outcome: 'FAILED', errorMessage: error200(i), locations: ['eu-west-1', 'us-east-1'], durationMs: 200 + (i % 10) * 50 });
+    h.checkly.addCheck({
+      name: name(i),
+      tags: ['outage'],
+      outcome: 'FAILED',
+      errorMessage: error200(i),
+      locations: ['eu-west-1', 'us-east-1'],
+      durationMs: 200 + (i % 10) * 50,
+    });
   }
   for (let i = 0; i < PASSING; i++) h.checkly.addCheck({ name: `Outage page ${i}`, tags: ['outage'], durationMs: 200 + (i % 10) * 50 });
 }
@@ -66,7 +73,11 @@ describe('an outage run: 120 checks, 80 failing with errors of 200 characters', 
     // The first reply mentions the requester; every reply is within Slack's limits.
     expect(run.replies[0]?.text).toContain('<@');
     for (const reply of run.replies) assertWithinSlackLimits(reply);
-    const names = run.replies.map(messageText).join('\n').match(/Outage API \d{3}/g) ?? [];
+    const names =
+      run.replies
+        .map(messageText)
+        .join('\n')
+        .match(/Outage API \d{3}/g) ?? [];
     expect(new Set(names).size).toBe(FAILING);
   }, 90_000);
 

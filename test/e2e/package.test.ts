@@ -29,12 +29,14 @@ function pack(dir: string, args: string[] = []): PackResult {
   return (JSON.parse(out) as PackResult[])[0]!;
 }
 
-test('the app\'s pack: dist/, the client, the manifest, docs, LICENSE and README; no test, bench, fixture, demo or source file', () => {
+test("the app's pack: dist/, the client, the manifest, docs, LICENSE and README; no test, bench, fixture, demo or source file", () => {
   // A clean copy of the checkout (tracked files and new ones not ignored), as a release is packed:
   // prepack builds dist/ there, with this checkout's node_modules.
   const copy = mkdtempSync(path.join(tmpdir(), 'checkly-slack-pack-'));
   try {
-    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
     execFileSync('tar', ['-cf', path.join(copy, 'checkout.tar'), '-C', ROOT, '--', ...files.filter((f) => existsSync(path.join(ROOT, f)))]);
     const checkout = path.join(copy, 'checkout');
     mkdirSync(checkout);
@@ -44,7 +46,18 @@ test('the app\'s pack: dist/, the client, the manifest, docs, LICENSE and README
     const result = pack(checkout, ['--dry-run']);
     const paths = result.files.map((f) => f.path);
     process.stdout.write(`the app's pack: ${result.entryCount} files, ${result.size} bytes\n`);
-    expect(paths).toEqual(expect.arrayContaining(['dist/app.js', 'bin/checkly-slack-run.js', 'scripts/start.js', 'manifest.yml', 'LICENSE', 'README.md', 'package.json', '.env.example']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'dist/app.js',
+        'bin/checkly-slack-run.js',
+        'scripts/start.js',
+        'manifest.yml',
+        'LICENSE',
+        'README.md',
+        'package.json',
+        '.env.example',
+      ]),
+    );
     expect(paths.some((p) => p.startsWith('docs/'))).toBe(true);
     const shipped = paths.filter((p) => /^(test|bench|demo|src|coverage|\.ci|\.github)\//.test(p) || /\.test\.|fixture|\.tsbuildinfo$|(^|\/)\.env$/.test(p));
     expect(shipped).toEqual([]);
@@ -55,8 +68,11 @@ test('the app\'s pack: dist/, the client, the manifest, docs, LICENSE and README
   }
 }, 120_000);
 
-test('the client\'s own pack is one file with no dependency and no install script, at the app\'s version', () => {
-  const clientPkg = JSON.parse(readFileSync(path.join(ROOT, 'bin/package.json'), 'utf8')) as Record<string, unknown> & { bin: Record<string, string>; version: string };
+test("the client's own pack is one file with no dependency and no install script, at the app's version", () => {
+  const clientPkg = JSON.parse(readFileSync(path.join(ROOT, 'bin/package.json'), 'utf8')) as Record<string, unknown> & {
+    bin: Record<string, string>;
+    version: string;
+  };
   expect(clientPkg.version).toBe(rootPkg.version);
   expect(clientPkg.dependencies ?? {}).toEqual({});
   expect(clientPkg.scripts ?? {}).toEqual({});
@@ -69,7 +85,7 @@ test('the client\'s own pack is one file with no dependency and no install scrip
   expect(requires.filter((r) => !r!.startsWith('node:'))).toEqual([]);
 });
 
-test('npx checkly-slack-run from the client\'s pack runs in a clean folder with an empty npm cache, installing that one package', () => {
+test("npx checkly-slack-run from the client's pack runs in a clean folder with an empty npm cache, installing that one package", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-npx-'));
   try {
     const tarball = path.join(dir, pack(path.join(ROOT, 'bin'), ['--pack-destination', dir]).filename);
@@ -80,7 +96,14 @@ test('npx checkly-slack-run from the client\'s pack runs in a clean folder with 
     const res = spawnSync('npx', ['--yes', `--package=${tarball}`, '--', 'checkly-slack-run', '--help'], {
       cwd: clean,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', HOME: dir, npm_config_cache: cache, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        npm_config_cache: cache,
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+      },
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     process.stdout.write(`npx checkly-slack-run --help from a clean folder and an empty cache: ${Math.round(ms)} ms\n`);

@@ -24,7 +24,14 @@ afterEach(async () => {
 
 /** A failing browser check run from the command to its Details modal; resolves once the modal shows the result. */
 async function wholeRun(app: AppProcess): Promise<void> {
-  fx.checkly.addCheck({ name: 'Checkout flow', tags: ['web'], checkType: 'BROWSER', durationMs: 300, outcome: 'FAILED', errorMessage: 'Timeout waiting for "#pay"' });
+  fx.checkly.addCheck({
+    name: 'Checkout flow',
+    tags: ['web'],
+    checkType: 'BROWSER',
+    durationMs: 300,
+    outcome: 'FAILED',
+    errorMessage: 'Timeout waiting for "#pay"',
+  });
   await app.started();
   expect((await fx.command(app, 'run web')).status).toBe(200);
   const run = await waitFor(() => [...fx.slack.messages.values()].find((m) => m.thread_ts === undefined), 10_000, 'the run message');
@@ -74,9 +81,7 @@ test('with HTTP_PROXY and HTTPS_PROXY set, every Slack and Checkly request of a 
   expect(checkly.length).toBe(fx.checkly.requests.length + fx.checkly.storageRequests.length);
   const ops = new Set(fx.checkly.requests.map((r) => String(r.op)));
   for (const op of ['trigger', 'completion', 'result', 'assets', 'asset']) expect([op, ops.has(op)]).toEqual([op, true]);
-  process.stdout.write(
-    `through the proxy: ${[...slack.values()].reduce((a, b) => a + b, 0)} Slack requests, ${checkly.length} Checkly requests\n`,
-  );
+  process.stdout.write(`through the proxy: ${[...slack.values()].reduce((a, b) => a + b, 0)} Slack requests, ${checkly.length} Checkly requests\n`);
   // Nothing went around it: everything the fakes saw, the proxy carried.
   expect(proxy.carried.every((c) => c.kind === 'forward')).toBe(true);
 }, 60_000);

@@ -3,11 +3,7 @@ import { SECRETS, messageText, startHarness, waitFor, type Harness } from './har
 
 /** The run message once it shows a final state (no running or pending rows left). */
 async function finalRunMessage(h: Harness, pattern: RegExp, timeoutMs = 15_000) {
-  return waitFor(
-    () => h.runMessages().find((m) => pattern.test(messageText(m))),
-    timeoutMs,
-    `a run message matching ${pattern}`,
-  );
+  return waitFor(() => h.runMessages().find((m) => pattern.test(messageText(m))), timeoutMs, `a run message matching ${pattern}`);
 }
 
 describe('/checkly run, end to end over HTTP', () => {
@@ -64,11 +60,7 @@ describe('/checkly run, end to end over HTTP', () => {
     }
 
     // The requester is told in the thread, since an edited message notifies nobody.
-    const reply = await waitFor(
-      () => [...h.slack.messages.values()].find((m) => m.thread_ts === done.ts),
-      5000,
-      'the failure reply',
-    );
+    const reply = await waitFor(() => [...h.slack.messages.values()].find((m) => m.thread_ts === done.ts), 5000, 'the failure reply');
     expect(reply.text).toContain('<@U0ALICE>');
     expect(reply.text).toContain('Checkout flow');
   });
@@ -187,7 +179,13 @@ describe('/checkly run, end to end over HTTP', () => {
   });
 
   test('a check with a hostile name stays escaped: it pings nobody', async () => {
-    h.checkly.addCheck({ name: '<!channel> & <@U0BOSS> <https://evil.example|click>', tags: ['prod'], durationMs: 200, outcome: 'FAILED', errorMessage: '<!here> boom' });
+    h.checkly.addCheck({
+      name: '<!channel> & <@U0BOSS> <https://evil.example|click>',
+      tags: ['prod'],
+      durationMs: 200,
+      outcome: 'FAILED',
+      errorMessage: '<!here> boom',
+    });
     await h.command('run prod');
     const message = await finalRunMessage(h, /1 failed/);
     const text = messageText(message);

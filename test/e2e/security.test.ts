@@ -92,7 +92,9 @@ describe('requests that are not from Slack are refused, with no side effect', ()
   });
 
   test('a forged click is refused like a forged command', async () => {
-    const click = new URLSearchParams({ payload: JSON.stringify({ type: 'block_actions', actions: [{ action_id: 'run_rerun_all', value: '{"run":"x"}' }] }) }).toString();
+    const click = new URLSearchParams({
+      payload: JSON.stringify({ type: 'block_actions', actions: [{ action_id: 'run_rerun_all', value: '{"run":"x"}' }] }),
+    }).toString();
     expect((await post(h.eventsUrl, click, {})).status).toBe(401);
     expect((await post(h.eventsUrl, click, signSlackRequest('wrong-secret', click))).status).toBe(401);
     await refusalsLogged(h, 2);

@@ -46,7 +46,8 @@ describe('a Slack that takes a call and never answers', () => {
     expect(messageText(second!)).toContain('Slack did not answer in time');
     expect(messageText(second!)).toContain('nothing was started');
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(2);
-    const secondNamed = 'posted the final state of a run whose first post Slack did not answer: if Slack took that one, the channel shows two messages for this run, and this is the second';
+    const secondNamed =
+      'posted the final state of a run whose first post Slack did not answer: if Slack took that one, the channel shows two messages for this run, and this is the second';
     const named = await waitFor(() => (logged(secondNamed).length > 0 ? logged(secondNamed) : undefined), 5000, 'the log line');
     expect(named).toHaveLength(1);
     expect(named[0]).toMatchObject({ channel: 'C0FAKE', ts: second!.ts });

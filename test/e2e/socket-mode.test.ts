@@ -1,4 +1,3 @@
-
 import { SLASH_COMMAND_DEFAULTS } from '../fakes/sign';
 import { SECRETS, blockActionsPayload, findButton, messageText, startHarness, waitFor, type Harness } from './harness';
 import { freePort } from '../helpers';
@@ -53,8 +52,16 @@ describe('Socket Mode, end to end over a WebSocket', () => {
       response_url: h.slack.responseUrl('socket-pick'),
     });
     const view = await waitFor(() => h.slack.views.last(), 5000, 'the modal');
-    await waitFor(() => /checks/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)) && !/Reading/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)), 5000, 'the catalogue');
-    const answer = (await h.slack.sendSocketEvent('interactive', h.slack.views.blockSuggestion(view.id, 'picker_checks', 'socket'))) as { options: Array<{ value: string }> };
+    await waitFor(
+      () =>
+        /checks/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)) &&
+        !/Reading/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view.blocks)),
+      5000,
+      'the catalogue',
+    );
+    const answer = (await h.slack.sendSocketEvent('interactive', h.slack.views.blockSuggestion(view.id, 'picker_checks', 'socket'))) as {
+      options: Array<{ value: string }>;
+    };
     expect(answer.options.map((o) => o.value)).toEqual([check.id]);
     h.slack.views.select(view.id, 'picker_checks', [{ text: { type: 'plain_text', text: 'Socket search' }, value: check.id }]);
     await h.slack.sendSocketEvent('interactive', h.slack.views.submission(view.id));
@@ -68,7 +75,11 @@ describe('Socket Mode, end to end over a WebSocket', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
-    const events = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'payload=%7B%7D', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const events = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      body: 'payload=%7B%7D',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(events.status).toBe(404);
   });
 

@@ -121,7 +121,9 @@ describe('the Checkly key and account, checked at start', () => {
       logDestination: { write: (l: string) => logs.push(l) },
     });
     try {
-      const warning = logs.map((l) => JSON.parse(l) as { level: number; msg: string; why?: string }).find((l) => l.msg.startsWith('Checkly could not be checked'));
+      const warning = logs
+        .map((l) => JSON.parse(l) as { level: number; msg: string; why?: string })
+        .find((l) => l.msg.startsWith('Checkly could not be checked'));
       expect(warning?.level).toBe(40);
       expect(warning?.why).toContain('ECONNREFUSED');
       const health = await fetch(`http://127.0.0.1:${running.port}/healthz`);

@@ -53,9 +53,13 @@ class OwnRedis {
    * its data, as a production Redis with persistence does (one without would lose every run).
    */
   async up(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
@@ -81,10 +85,14 @@ describe('store faults mid-run', () => {
       fx.checkly.addCheck({ name: 'After', tags: ['prod'], durationMs: 6000 });
       const app = await launch({ REDIS_URL: redis.url, REDIS_PREFIX: 'faults:', STATE_DIR: '/nonexistent-unused' }).started();
       await command(app, 'run prod');
-      const message = await waitFor(() => {
-        const m = runMessage();
-        return m && /1 passed/.test(messageText(current(m))) ? m : undefined;
-      }, 15_000, 'the run under way');
+      const message = await waitFor(
+        () => {
+          const m = runMessage();
+          return m && /1 passed/.test(messageText(current(m))) ? m : undefined;
+        },
+        15_000,
+        'the run under way',
+      );
 
       await redis.down();
       await sleep(3000); // 'During the outage' finishes now
@@ -109,10 +117,14 @@ describe('store faults mid-run', () => {
     fx.checkly.addCheck({ name: 'While busy', tags: ['prod'], durationMs: 2500, outcome: 'FAILED', errorMessage: 'boom' });
     const app = await launch({ STATE_DIR: stateDir }).started();
     await command(app, 'run prod');
-    const message = await waitFor(() => {
-      const m = runMessage();
-      return m && /1 passed/.test(messageText(current(m))) ? m : undefined;
-    }, 15_000, 'the run under way');
+    const message = await waitFor(
+      () => {
+        const m = runMessage();
+        return m && /1 passed/.test(messageText(current(m))) ? m : undefined;
+      },
+      15_000,
+      'the run under way',
+    );
 
     // Another writer holds the database: every write of the app fails with SQLITE_BUSY (after its 5 s wait).
     const blocker = new Database(path.join(stateDir, 'runs.sqlite3'));

@@ -4,15 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { deflateSync } from 'node:zlib';
-import type {
-  CheckResult,
-  CheckSession,
-  CheckType,
-  CompletedSession,
-  SessionResult,
-  SessionStatus,
-  TriggeredSession,
-} from '../../src/checkly/types';
+import type { CheckResult, CheckSession, CheckType, CompletedSession, SessionResult, SessionStatus, TriggeredSession } from '../../src/checkly/types';
 
 export type FakeOutcome = 'PASSED' | 'FAILED' | 'DEGRADED' | 'TIMED_OUT';
 export type FinalStatus = CompletedSession['status'];
@@ -69,7 +61,15 @@ export type CheckState = 'passing' | 'failing' | 'degraded';
 
 /** An alert Checkly sent about a check (spec: CheckAlert `alertType`), and when (epoch ms). */
 export interface FakeAlert {
-  alertType: 'ALERT_FAILURE' | 'ALERT_FAILURE_REMAIN' | 'ALERT_FAILURE_DEGRADED' | 'ALERT_RECOVERY' | 'ALERT_DEGRADED' | 'ALERT_DEGRADED_REMAIN' | 'ALERT_DEGRADED_FAILURE' | 'ALERT_DEGRADED_RECOVERY';
+  alertType:
+    | 'ALERT_FAILURE'
+    | 'ALERT_FAILURE_REMAIN'
+    | 'ALERT_FAILURE_DEGRADED'
+    | 'ALERT_RECOVERY'
+    | 'ALERT_DEGRADED'
+    | 'ALERT_DEGRADED_REMAIN'
+    | 'ALERT_DEGRADED_FAILURE'
+    | 'ALERT_DEGRADED_RECOVERY';
   at: number;
 }
 
@@ -159,17 +159,13 @@ export interface TriggerTarget {
 
 /** Any group matches; a group matches when all its tags do; `!tag` means the check lacks the tag. */
 export function matchesTags(checkTags: readonly string[], groups: readonly (readonly string[])[]): boolean {
-  return groups.some((group) =>
-    group.every((tag) => (tag.startsWith('!') ? !checkTags.includes(tag.slice(1)) : checkTags.includes(tag))),
-  );
+  return groups.some((group) => group.every((tag) => (tag.startsWith('!') ? !checkTags.includes(tag.slice(1)) : checkTags.includes(tag))));
 }
 
 export function matchingChecks(checks: readonly FakeCheck[], target: TriggerTarget | undefined): FakeCheck[] {
   const tags = target?.matchTags ?? [];
   const ids = target?.checkId ?? [];
-  return checks.filter(
-    (c) => c.activated && (tags.length === 0 || matchesTags(c.tags, tags)) && (ids.length === 0 || ids.includes(c.id)),
-  );
+  return checks.filter((c) => c.activated && (tags.length === 0 || matchesTags(c.tags, tags)) && (ids.length === 0 || ids.includes(c.id)));
 }
 
 // ---- sessions ----
@@ -412,8 +408,16 @@ export const JOB_LOG_LINES = 25;
 
 /** The runner's log: `{time, level, msg}` entries, the error last when the run failed. */
 function jobLog(check: Readonly<FakeCheck>, failing: boolean): Array<{ time: number; level: string; msg: string }> {
-  const lines = Array.from({ length: JOB_LOG_LINES - 1 }, (_, i) => ({ time: 1_700_000_000_000 + i * 100, level: 'INFO', msg: `log line ${i + 1} of ${check.name}` }));
-  lines.push(failing ? { time: 1_700_000_002_500, level: 'ERROR', msg: (check.errorMessage ?? DEFAULT_BROWSER_ERROR).split('\n')[0]! } : { time: 1_700_000_002_500, level: 'INFO', msg: 'done' });
+  const lines = Array.from({ length: JOB_LOG_LINES - 1 }, (_, i) => ({
+    time: 1_700_000_000_000 + i * 100,
+    level: 'INFO',
+    msg: `log line ${i + 1} of ${check.name}`,
+  }));
+  lines.push(
+    failing
+      ? { time: 1_700_000_002_500, level: 'ERROR', msg: (check.errorMessage ?? DEFAULT_BROWSER_ERROR).split('\n')[0]! }
+      : { time: 1_700_000_002_500, level: 'INFO', msg: 'done' },
+  );
   return lines;
 }
 
@@ -440,7 +444,12 @@ function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<Ch
       timings: { total: 180 },
     },
     requestError: failing ? (check.errorMessage ?? null) : null,
-    jobLog: { request: [{ time: 1_700_000_000_000, level: 'INFO', msg: `${method} ${url}` }, { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` }] },
+    jobLog: {
+      request: [
+        { time: 1_700_000_000_000, level: 'INFO', msg: `${method} ${url}` },
+        { time: 1_700_000_000_180, level: failing ? 'ERROR' : 'INFO', msg: `answered ${status}` },
+      ],
+    },
     jobAssets: null,
   };
 }
@@ -455,12 +464,25 @@ export function hasScreenshot(session: FakeSession, ref: ResultRef): boolean {
 
 /** The normalized asset manifest (spec: AssetManifest); `downloadUrl(i)` is where asset i is served. */
 export function assetManifestBody(session: FakeSession, ref: ResultRef, types: readonly string[], downloadUrl: (i: number) => string) {
-  const source = { type: 'check-result' as const, checkId: session.check.id, checkName: session.check.name, checkType: session.check.checkType, resultId: ref.id };
+  const source = {
+    type: 'check-result' as const,
+    checkId: session.check.id,
+    checkName: session.check.name,
+    checkType: session.check.checkType,
+    resultId: ref.id,
+  };
   const all = [
     { type: 'log' as const, name: 'job-log.txt', url: downloadUrl(0), contentType: 'text/plain', source },
     ...(hasScreenshot(session, ref)
       ? [
-          { type: 'screenshot' as const, name: 'failure.png', url: downloadUrl(1), contentType: 'image/png', source, archive: { entryName: 'screenshots/failure.png' } },
+          {
+            type: 'screenshot' as const,
+            name: 'failure.png',
+            url: downloadUrl(1),
+            contentType: 'image/png',
+            source,
+            archive: { entryName: 'screenshots/failure.png' },
+          },
           { type: 'trace' as const, name: 'trace.zip', url: downloadUrl(2), contentType: 'application/zip', source },
         ]
       : []),

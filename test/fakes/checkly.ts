@@ -27,7 +27,16 @@ import {
   visibleResults,
 } from './checkly-model';
 import { isUuid, validateCancel, validateMaxWait, validateTrigger } from './checkly-validate';
-import { type FakeGroup, type FakeGroupInput, checkBody, lastScheduledRun, listAlertsBody, listChecksBody, listGroupsBody, statusBody } from './checkly-catalogue';
+import {
+  type FakeGroup,
+  type FakeGroupInput,
+  checkBody,
+  lastScheduledRun,
+  listAlertsBody,
+  listChecksBody,
+  listGroupsBody,
+  statusBody,
+} from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
 
 export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome, type ResponseShare } from './checkly-model';
@@ -342,7 +351,7 @@ class FakeChecklyServer implements FakeCheckly {
     const raw = await readBody(req);
     record.body = parseBody(raw);
 
-    await this.sleep((this.options.latencyMs?.() ?? 0) + (matched ? this.delayFor(matched.op) : this.delays.get('any') ?? 0));
+    await this.sleep((this.options.latencyMs?.() ?? 0) + (matched ? this.delayFor(matched.op) : (this.delays.get('any') ?? 0)));
     if (this.closed) return;
 
     const account = method === 'GET' ? /^\/next\/accounts\/([^/]+)$/.exec(url.pathname) : null;
@@ -356,8 +365,7 @@ class FakeChecklyServer implements FakeCheckly {
       return;
     }
     if (fault?.status !== undefined) {
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       return this.answer(res, record, fault.status, apiError(fault.status, fault.message), headers);
     }
     const denied = this.authenticate(req.headers);
@@ -386,7 +394,12 @@ class FakeChecklyServer implements FakeCheckly {
       case 'groups':
         return this.answerValidated(res, record, listGroupsBody(this.groupList, url.searchParams));
       case 'statuses':
-        return this.answer(res, record, 200, this.checkList.map((c) => statusBody(this.withRunsSoFar(c), this.lastResultAt(c))));
+        return this.answer(
+          res,
+          record,
+          200,
+          this.checkList.map((c) => statusBody(this.withRunsSoFar(c), this.lastResultAt(c))),
+        );
       case 'alerts':
         return this.answerValidated(res, record, listAlertsBody(this.checkList, url.searchParams, this.now()));
       case 'check':
@@ -643,10 +656,7 @@ class FakeChecklyServer implements FakeCheckly {
     }
     const found = this.resultsById.get(resultId);
     const visible =
-      found &&
-      found.session.check.id === checkId &&
-      isFinalStatus(statusAt(found.session, this.now())) &&
-      visibleResults(found.session).includes(found.ref);
+      found && found.session.check.id === checkId && isFinalStatus(statusAt(found.session, this.now())) && visibleResults(found.session).includes(found.ref);
     if (!found || !visible) {
       this.answer(res, record, 404, apiError(404, 'Check result not found.'));
       return;
@@ -660,10 +670,7 @@ class FakeChecklyServer implements FakeCheckly {
     if (!isUuid(resultId)) return void this.answer(res, record, 400, apiError(400, '"checkResultId" must be a valid GUID'));
     const found = this.resultsById.get(resultId);
     const visible =
-      found &&
-      found.session.check.id === checkId &&
-      isFinalStatus(statusAt(found.session, this.now())) &&
-      visibleResults(found.session).includes(found.ref);
+      found && found.session.check.id === checkId && isFinalStatus(statusAt(found.session, this.now())) && visibleResults(found.session).includes(found.ref);
     if (!found || !visible) return void this.answer(res, record, 404, apiError(404, 'Check result not found.'));
     return found;
   }
@@ -677,7 +684,12 @@ class FakeChecklyServer implements FakeCheckly {
     const found = this.visibleResult(res, record, checkId, resultId);
     if (!found) return;
     const base = `${this.url}/v1/check-results/${checkId}/${resultId}/assets`;
-    this.answer(res, record, 200, assetManifestBody(found.session, found.ref, types, (i) => `${base}/${i}`));
+    this.answer(
+      res,
+      record,
+      200,
+      assetManifestBody(found.session, found.ref, types, (i) => `${base}/${i}`),
+    );
   }
 
   /** The authenticated asset URL: a redirect to storage, whose URL is signed and takes no other credentials. */
@@ -690,7 +702,12 @@ class FakeChecklyServer implements FakeCheckly {
       return;
     }
     const token = uuid();
-    this.storedAssets.set(token, entry.type === 'screenshot' ? (found.session.check.screenshot ?? fakePng(found.session.check.screenshotBytes)) : Buffer.from(`${entry.name} of ${resultId}`));
+    this.storedAssets.set(
+      token,
+      entry.type === 'screenshot'
+        ? (found.session.check.screenshot ?? fakePng(found.session.check.screenshotBytes))
+        : Buffer.from(`${entry.name} of ${resultId}`),
+    );
     this.answer(res, record, 302, undefined, { Location: `/storage/${token}?X-Amz-Signature=fake${token.slice(0, 8)}` });
   }
 
@@ -706,13 +723,7 @@ class FakeChecklyServer implements FakeCheckly {
 
   // ---- plumbing ----
 
-  private answer(
-    res: ServerResponse,
-    record: RecordedRequest | undefined,
-    status: number,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): void {
+  private answer(res: ServerResponse, record: RecordedRequest | undefined, status: number, body?: unknown, headers: Record<string, string> = {}): void {
     if (res.headersSent || res.destroyed) return;
     if (record) {
       record.status = status;
@@ -723,9 +734,7 @@ class FakeChecklyServer implements FakeCheckly {
       return;
     }
     const text = JSON.stringify(body);
-    res
-      .writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) })
-      .end(text);
+    res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) }).end(text);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -5,11 +5,7 @@ import { createHmac } from 'node:crypto';
  * (`v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}`, docs/commands.md#slacks-limits).
  */
 
-export function signSlackRequest(
-  signingSecret: string,
-  rawBody: string,
-  timestamp: number = Math.floor(Date.now() / 1000),
-): Record<string, string> {
+export function signSlackRequest(signingSecret: string, rawBody: string, timestamp: number = Math.floor(Date.now() / 1000)): Record<string, string> {
   const signature = createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex');
   return { 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': `v0=${signature}` };
 }
@@ -66,12 +62,7 @@ export interface PostSignedOptions {
   unsigned?: boolean;
 }
 
-export async function postSigned(
-  url: string,
-  body: string,
-  secret: string,
-  opts: PostSignedOptions = {},
-): Promise<{ status: number; body: string }> {
+export async function postSigned(url: string, body: string, secret: string, opts: PostSignedOptions = {}): Promise<{ status: number; body: string }> {
   const signing = opts.unsigned ? {} : signSlackRequest(opts.badSignature ? `${secret}-wrong` : secret, body, opts.timestamp);
   const response = await fetch(url, {
     method: 'POST',

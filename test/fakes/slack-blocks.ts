@@ -159,7 +159,8 @@ export function blocksProblems(blocks: unknown): string[] {
         if (elements.length === 0) problem('must have at least 1 item', `${at}/elements`);
         if (elements.length > max) problem(`must be less than ${max + 1} items`, `${at}/elements`);
         for (const [j, el] of elements.entries()) {
-          if (block.type === 'context' && isObject(el) && (el.type === 'mrkdwn' || el.type === 'plain_text')) textObject(el, LIMITS.contextText, `${at}/elements/${j}`);
+          if (block.type === 'context' && isObject(el) && (el.type === 'mrkdwn' || el.type === 'plain_text'))
+            textObject(el, LIMITS.contextText, `${at}/elements/${j}`);
           else element(el, `${at}/elements/${j}`);
         }
         break;

@@ -47,7 +47,8 @@ export function fileMethods(ctx: FileContext, uploads: Map<string, FakeUpload>):
       const filename = typeof args.filename === 'string' ? args.filename : '';
       const length = Number(args.length);
       if (filename === '') return ctx.refuse('files.getUploadURLExternal', 'invalid_arguments', { errors: ['filename is required'] });
-      if (!Number.isInteger(length) || length < 1) return ctx.refuse('files.getUploadURLExternal', 'invalid_arguments', { errors: ['length must be a positive integer'] });
+      if (!Number.isInteger(length) || length < 1)
+        return ctx.refuse('files.getUploadURLExternal', 'invalid_arguments', { errors: ['length must be a positive integer'] });
       if (length > MAX_FILE_BYTES) return ctx.refuse('files.getUploadURLExternal', 'file_too_large');
       counter += 1;
       const fileId = `F${String(counter).padStart(9, '0')}`;
@@ -63,7 +64,8 @@ export function fileMethods(ctx: FileContext, uploads: Map<string, FakeUpload>):
       if (!files || files.length === 0) return ctx.refuse('files.completeUploadExternal', 'invalid_arguments');
       const channel = typeof args.channel_id === 'string' ? args.channel_id : undefined;
       const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
-      if (threadTs !== undefined && channel === undefined) return ctx.refuse('files.completeUploadExternal', 'invalid_arguments', { errors: ['thread_ts needs channel_id'] });
+      if (threadTs !== undefined && channel === undefined)
+        return ctx.refuse('files.completeUploadExternal', 'invalid_arguments', { errors: ['thread_ts needs channel_id'] });
       if (channel !== undefined) {
         const error = ctx.channelError(channel);
         if (error) return ctx.refuse('files.completeUploadExternal', error);

@@ -213,7 +213,15 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
         (b: unknown) => isObject(b) && isObject(b.element) && b.element.action_id === actionId,
       ) as Json | undefined;
       if (!block) throw new Error(`no input with action_id ${actionId} in view ${viewId}`);
-      return { type: 'block_suggestion', ...base(v), container: { type: 'view', view_id: v.id }, action_id: actionId, block_id: block.block_id, value, view: wire(v) };
+      return {
+        type: 'block_suggestion',
+        ...base(v),
+        container: { type: 'view', view_id: v.id },
+        action_id: actionId,
+        block_id: block.block_id,
+        value,
+        view: wire(v),
+      };
     },
     select(viewId, blockId, options) {
       const v = find(viewId);
@@ -243,7 +251,9 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
           container: { type: 'view', view_id: v.id },
           trigger_id: this.issueTriggerId(v.user),
           view: wire(v),
-          actions: [{ type: 'button', action_id: actionId, block_id: block.block_id, text: button.text, value: button.value, action_ts: `${opts.now() / 1000}` }],
+          actions: [
+            { type: 'button', action_id: actionId, block_id: block.block_id, text: button.text, value: button.value, action_ts: `${opts.now() / 1000}` },
+          ],
         };
       }
       throw new Error(`no button ${actionId} in view ${viewId}`);

@@ -372,7 +372,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     // value using an Authorization HTTP header"); a form's may be a field.
     const token = bearer ?? (json ? undefined : optStr(args.token));
     delete args.token;
-    const call: SlackCall = { method, args, ...(token ? { token } : {}), at: now(), ...(json && !/charset=utf-8/i.test(contentType) && { warning: 'missing_charset' }) };
+    const call: SlackCall = {
+      method,
+      args,
+      ...(token ? { token } : {}),
+      at: now(),
+      ...(json && !/charset=utf-8/i.test(contentType) && { warning: 'missing_charset' }),
+    };
     calls.push(call);
     if (opts.latencyMs) await sleep(opts.latencyMs());
 
@@ -562,4 +568,3 @@ function isNonEmptyString(value: unknown): value is string {
 function nonEmptyArray(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;
 }
-

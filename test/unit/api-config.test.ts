@@ -13,7 +13,13 @@ describe('RUN_API_TOKENS', () => {
     const result = loadApiConfig({ RUN_API_TOKENS: ` deploy-web:${SECRET_A} , nightly:${SECRET_B}:x `, RUN_API_RATE_PER_MINUTE: '10' });
     expect(result).toEqual({
       ok: true,
-      api: { tokens: [{ name: 'deploy-web', secret: SECRET_A }, { name: 'nightly', secret: `${SECRET_B}:x` }], ratePerMinute: 10 },
+      api: {
+        tokens: [
+          { name: 'deploy-web', secret: SECRET_A },
+          { name: 'nightly', secret: `${SECRET_B}:x` },
+        ],
+        ratePerMinute: 10,
+      },
     });
   });
 

@@ -13,7 +13,7 @@ describe('the run API rate per token', () => {
     expect(await rate.take('nightly')).toBe(0);
   });
 
-  test('two replicas on one Redis share each token\'s minute (not a minute each)', async () => {
+  test("two replicas on one Redis share each token's minute (not a minute each)", async () => {
     const prefix = `test:rate:${randomUUID()}:`;
     const connections = [new Redis({ host: '127.0.0.1', port: 6379 }), new Redis({ host: '127.0.0.1', port: 6379 })];
     try {

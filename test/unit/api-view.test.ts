@@ -2,7 +2,17 @@ import { apiStatus, permalink, runView } from '../../src/api/view';
 import type { Run, Session, SessionStatus } from '../../src/runs/types';
 
 function session(status: SessionStatus, extra: Partial<Session> = {}): Session {
-  return { sessionId: `s-${status}`, checkId: `c-${status}`, name: status, checkType: 'API', link: 'https://app.checklyhq.com/s', status, locations: ['eu-west-1'], failedLocations: [], ...extra };
+  return {
+    sessionId: `s-${status}`,
+    checkId: `c-${status}`,
+    name: status,
+    checkType: 'API',
+    link: 'https://app.checklyhq.com/s',
+    status,
+    locations: ['eu-west-1'],
+    failedLocations: [],
+    ...extra,
+  };
 }
 
 function run(phase: Run['phase'], statuses: SessionStatus[], extra: Partial<Run> = {}): Run {

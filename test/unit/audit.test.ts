@@ -46,7 +46,17 @@ describe('audit', () => {
 
   it('records refusals without a run, with the rule that refused', () => {
     const { logger, lines } = capture();
-    audit(logger, { action: 'rerun', userId: 'U0BOB', teamId: 'T0FAKE', channelId: 'C0OPS', target: '--all', sessions: [], outcome: 'refused', reason: 'all', fromRunId: 'run-1' });
+    audit(logger, {
+      action: 'rerun',
+      userId: 'U0BOB',
+      teamId: 'T0FAKE',
+      channelId: 'C0OPS',
+      target: '--all',
+      sessions: [],
+      outcome: 'refused',
+      reason: 'all',
+      fromRunId: 'run-1',
+    });
     expect(JSON.parse(lines[0]!)).toMatchObject({ audit: true, action: 'rerun', outcome: 'refused', reason: 'all', fromRunId: 'run-1', sessions: [] });
     expect(JSON.parse(lines[0]!)).not.toHaveProperty('runId');
   });

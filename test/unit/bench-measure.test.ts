@@ -54,11 +54,13 @@ describe('bench measures', () => {
   test('rows, counts and the final phase are read from rendered messages', () => {
     const m = message([[0, ['PASSED', 'FAILED', 'STARTED']]]);
     const v = m.versions[0]!;
-    expect(rowGlyphs(v)).toEqual(new Map([
-      [ids[0], '✅'],
-      [ids[1], '❌'],
-      [ids[2], '⏳'],
-    ]));
+    expect(rowGlyphs(v)).toEqual(
+      new Map([
+        [ids[0], '✅'],
+        [ids[1], '❌'],
+        [ids[2], '⏳'],
+      ]),
+    );
     expect(finalCount(v)).toBe(2);
     expect(showsRunFinal(v)).toBe(false);
     expect(showsRunFinal(message([[0, ['PASSED', 'FAILED']]]).versions[0]!)).toBe(true);
@@ -107,7 +109,20 @@ describe('bench measures', () => {
   });
 
   test('session requests: those that start and follow sessions, not error lines, evidence or the catalogue', () => {
-    const ops = ['trigger', 'completion', 'completion', 'session', 'cancel', 'result', 'evidence', 'assets', 'asset', 'statuses', 'account', undefined] as const;
+    const ops = [
+      'trigger',
+      'completion',
+      'completion',
+      'session',
+      'cancel',
+      'result',
+      'evidence',
+      'assets',
+      'asset',
+      'statuses',
+      'account',
+      undefined,
+    ] as const;
     const requests = ops.map((op): RecordedRequest => ({ method: 'GET', path: '/', query: {}, headers: {}, body: undefined, at: 0, ...(op ? { op } : {}) }));
     expect(sessionRequests(requests)).toBe(5);
   });

@@ -1,11 +1,4 @@
-import {
-  renderHelp,
-  renderNotInChannel,
-  renderParseError,
-  renderStartFailed,
-  renderStatus,
-  renderTriggering,
-} from '../../src/blocks/ephemeral';
+import { renderHelp, renderNotInChannel, renderParseError, renderStartFailed, renderStatus, renderTriggering } from '../../src/blocks/ephemeral';
 import type { Run } from '../../src/runs/types';
 import { T0, allMrkdwn, bareAmpersands, makeRun, makeSession, mrkdwnOf, strayAngles } from './blocks-fixtures';
 import { RUN_MESSAGE_TEXT_TARGET, assertWithinSlackLimits, blocksTextLength } from './slack-limits';
@@ -15,7 +8,17 @@ describe('renderHelp', () => {
   const text = allMrkdwn(msg.blocks);
 
   it('covers every subcommand and flag', () => {
-    for (const piece of ['/checkly run', '--check', '--all', '--refresh-cache', '/checkly status', '/checkly help', '/checkly checks &lt;words&gt;', '/checkly failing', 'opens a form']) {
+    for (const piece of [
+      '/checkly run',
+      '--check',
+      '--all',
+      '--refresh-cache',
+      '/checkly status',
+      '/checkly help',
+      '/checkly checks &lt;words&gt;',
+      '/checkly failing',
+      'opens a form',
+    ]) {
       expect(text).toContain(piece);
     }
   });

@@ -82,12 +82,7 @@ describe('link', () => {
 
 describe('isWebUrl', () => {
   it('accepts http(s) only, without spaces', () => {
-    expect([isWebUrl('https://a.b'), isWebUrl('http://a'), isWebUrl('ftp://a'), isWebUrl('https://a b')]).toEqual([
-      true,
-      true,
-      false,
-      false,
-    ]);
+    expect([isWebUrl('https://a.b'), isWebUrl('http://a'), isWebUrl('ftp://a'), isWebUrl('https://a b')]).toEqual([true, true, false, false]);
   });
 });
 

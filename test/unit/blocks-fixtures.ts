@@ -113,11 +113,7 @@ export function buttonsOf(blocks: unknown): FoundButton[] {
  * mention of the requester are ours. A hostile name that got through unescaped shows up here.
  */
 export function foreignTokens(mrkdwn: string, requester = 'U123ABC'): string[] {
-  const ours = [
-    /^<https?:\/\/[^|<>\s]+\|[^<>]+>$/,
-    /^<!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9T:Z-]+>$/,
-    new RegExp(`^<@${requester}>$`),
-  ];
+  const ours = [/^<https?:\/\/[^|<>\s]+\|[^<>]+>$/, /^<!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9T:Z-]+>$/, new RegExp(`^<@${requester}>$`)];
   const tokens = mrkdwn.match(/<[^>]*>?/g) ?? [];
   return tokens.filter((t) => !ours.some((re) => re.test(t)));
 }

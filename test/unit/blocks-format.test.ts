@@ -25,9 +25,7 @@ describe('formatDuration', () => {
 
 describe('slackDate', () => {
   it('is a date token in epoch seconds with an ISO fallback', () => {
-    expect(slackDate(Date.UTC(2025, 0, 15, 9, 30, 0, 999))).toBe(
-      '<!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z>',
-    );
+    expect(slackDate(Date.UTC(2025, 0, 15, 9, 30, 0, 999))).toBe('<!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z>');
   });
 });
 
@@ -37,17 +35,7 @@ describe('plural', () => {
   });
 });
 
-const ALL_STATUSES: SessionStatus[] = [
-  'STARTED',
-  'PROGRESS',
-  'PROGRESS_FAILED',
-  'PROGRESS_DEGRADED',
-  'PASSED',
-  'FAILED',
-  'DEGRADED',
-  'TIMED_OUT',
-  'CANCELLED',
-];
+const ALL_STATUSES: SessionStatus[] = ['STARTED', 'PROGRESS', 'PROGRESS_FAILED', 'PROGRESS_DEGRADED', 'PASSED', 'FAILED', 'DEGRADED', 'TIMED_OUT', 'CANCELLED'];
 
 describe('status glyphs and groups', () => {
   it('has a distinct glyph for every status', () => {

@@ -125,7 +125,9 @@ describe('500-check runs stay within every Slack limit', () => {
     const sessions = many(500, (i) => ({ name: longName(i), status: 'FAILED', error: longError(i) }));
     const msg = renderRun(makeRun({ phase: 'abandoned', sessions }), { now: T0, interactive: false });
     assertWithinSlackLimits(msg);
-    const line = allMrkdwn(msg.blocks).split('\n').find((l) => l.startsWith('❌ …and '));
+    const line = allMrkdwn(msg.blocks)
+      .split('\n')
+      .find((l) => l.startsWith('❌ …and '));
     const shown = listedRows(makeRun({ phase: 'abandoned', sessions }), { now: T0, interactive: false });
     const firstLeftOut = [...sessions].sort((a, b) => (a.name < b.name ? -1 : 1))[shown];
     expect(line).toBe(`❌ …and ${500 - shown} more failed checks: <${firstLeftOut?.link}|see Checkly>`);
@@ -134,11 +136,19 @@ describe('500-check runs stay within every Slack limit', () => {
   it('mixed while running: failing first, then running, passed folded, all within limits', () => {
     const statuses: SessionStatus[] = ['FAILED', 'PROGRESS', 'PASSED', 'PASSED', 'STARTED', 'DEGRADED', 'CANCELLED', 'PASSED', 'PROGRESS_FAILED', 'TIMED_OUT'];
     const run = makeRun({
-      sessions: many(500, (i) => ({ name: longName(i), status: statuses[i % statuses.length], link: LONG_LINK, error: longError(i), failedLocations: ['eu-west-1'] })),
+      sessions: many(500, (i) => ({
+        name: longName(i),
+        status: statuses[i % statuses.length],
+        link: LONG_LINK,
+        error: longError(i),
+        failedLocations: ['eu-west-1'],
+      })),
     });
     const msg = renderRun(run, OPTS);
     assertWithinSlackLimits(msg);
-    const lines = mrkdwnOf(msg.blocks).flatMap((t) => t.split('\n')).filter((l) => / \*<https:/.test(l));
+    const lines = mrkdwnOf(msg.blocks)
+      .flatMap((t) => t.split('\n'))
+      .filter((l) => / \*<https:/.test(l));
     const glyphs = lines.map((l) => l.split(' ')[0]);
     // Only failing rows fit: each is long; none of the running or passed rows comes before them.
     expect(glyphs.every((g) => ['❌', '⚠️', '❗', '⌛'].includes(g ?? ''))).toBe(true);
@@ -153,11 +163,7 @@ describe('500-check runs stay within every Slack limit', () => {
 
   it('running checks come right after the failures while there is room', () => {
     const run = makeRun({
-      sessions: [
-        ...many(3, () => ({ status: 'FAILED' })),
-        ...many(30, () => ({ status: 'PROGRESS' })),
-        ...many(467, () => ({ status: 'PASSED' })),
-      ],
+      sessions: [...many(3, () => ({ status: 'FAILED' })), ...many(30, () => ({ status: 'PROGRESS' })), ...many(467, () => ({ status: 'PASSED' }))],
     });
     const msg = renderRun(run, OPTS);
     assertWithinSlackLimits(msg);
@@ -240,7 +246,15 @@ describe('outside text is escaped everywhere', () => {
 
 describe('any run renders within the limits (property)', () => {
   const statusArb = fc.constantFrom<SessionStatus>(
-    'STARTED', 'PROGRESS', 'PROGRESS_FAILED', 'PROGRESS_DEGRADED', 'PASSED', 'FAILED', 'DEGRADED', 'TIMED_OUT', 'CANCELLED',
+    'STARTED',
+    'PROGRESS',
+    'PROGRESS_FAILED',
+    'PROGRESS_DEGRADED',
+    'PASSED',
+    'FAILED',
+    'DEGRADED',
+    'TIMED_OUT',
+    'CANCELLED',
   );
   // size 'max': fast-check otherwise keeps strings and arrays short, far from the 200 and 500 we mean.
   const textArb = fc.oneof(
@@ -338,7 +352,18 @@ describe('a run message holds under 10,000 characters of text, whatever the run'
       error: { kind: 'bad_request', message: 'x<>&'.repeat(1000) },
       finishedAt: T0 + 1000,
       requester: 'U123ABC',
-      reruns: Array.from({ length: 6 }, (_, i) => ({ runId: `r${i}`, kind: 'failed' as const, key: 'failed', startedAt: T0, requester: '<!channel>'.repeat(10), phase: 'final' as const, total: 500, running: 0, passed: 250, failing: 250 })),
+      reruns: Array.from({ length: 6 }, (_, i) => ({
+        runId: `r${i}`,
+        kind: 'failed' as const,
+        key: 'failed',
+        startedAt: T0,
+        requester: '<!channel>'.repeat(10),
+        phase: 'final' as const,
+        total: 500,
+        running: 0,
+        passed: 250,
+        failing: 250,
+      })),
       target: { tags: Array.from({ length: 20 }, (_, g) => Array.from({ length: 20 }, (__, t) => `tag&${g}-${t}`)), checkIds: [], all: false },
       sessions: many(500, (i) => ({
         name: `${'&<>'.repeat(60)}${i}`,
@@ -359,7 +384,12 @@ describe('a run message holds under 10,000 characters of text, whatever the run'
   it('hostile content that grows fivefold when escaped still fits', () => {
     const run = makeRun({
       phase: 'final',
-      sessions: many(120, (i) => ({ name: '&'.repeat(200), status: i % 3 ? 'FAILED' : 'PASSED', error: '<'.repeat(200), link: `https://x.example/${'&'.repeat(900)}` })),
+      sessions: many(120, (i) => ({
+        name: '&'.repeat(200),
+        status: i % 3 ? 'FAILED' : 'PASSED',
+        error: '<'.repeat(200),
+        link: `https://x.example/${'&'.repeat(900)}`,
+      })),
     });
     const msg = renderRun(run, OPTS);
     assertWithinSlackLimits(msg);
@@ -395,7 +425,12 @@ describe('the closing line has its room kept', () => {
     // No run page: the closing line links the first failure left out. Its link is long; the first row's is short.
     const sessions = [
       makeSession({ name: 'A first', status: 'FAILED', link: 'https://x.example/a', error: 'e'.repeat(400) }),
-      ...many(60, (i) => ({ name: `B ${String(i).padStart(2, '0')}`, status: 'FAILED', link: `https://x.example/${'&'.repeat(190)}${i}`, error: 'e'.repeat(400) })),
+      ...many(60, (i) => ({
+        name: `B ${String(i).padStart(2, '0')}`,
+        status: 'FAILED',
+        link: `https://x.example/${'&'.repeat(190)}${i}`,
+        error: 'e'.repeat(400),
+      })),
     ];
     for (const phase of ['abandoned', 'running'] as const) {
       const msg = renderRun(makeRun({ phase, sessions, finishedAt: T0 + 1000 }), { now: T0, interactive: true });

@@ -1,4 +1,13 @@
-import { ACTION_RUN_ALL_LISTED, MAX_ROWS, parseRunValue, renderCatalogueUnavailable, renderCheckList, renderChecksGone, renderFailingList, type ListedRow } from '../../src/blocks/listing';
+import {
+  ACTION_RUN_ALL_LISTED,
+  MAX_ROWS,
+  parseRunValue,
+  renderCatalogueUnavailable,
+  renderCheckList,
+  renderChecksGone,
+  renderFailingList,
+  type ListedRow,
+} from '../../src/blocks/listing';
 import type { CheckEntry } from '../../src/catalogue/model';
 import { allMrkdwn, bareAmpersands, buttonsOf, strayAngles } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
@@ -14,7 +23,10 @@ function check(n: number, over: Partial<CheckEntry> = {}): CheckEntry {
 describe('renderCheckList', () => {
   const rows: ListedRow[] = [
     { check: check(1, { name: 'Login API', tags: ['prod', 'api'] }), condition: { state: 'passing', hasErrors: false } },
-    { check: check(2, { name: 'Checkout', checkType: 'BROWSER' }), condition: { state: 'failing', since: NOW - 5 * 60_000, hasErrors: false, lastRunLocation: 'us-east-1' } },
+    {
+      check: check(2, { name: 'Checkout', checkType: 'BROWSER' }),
+      condition: { state: 'failing', since: NOW - 5 * 60_000, hasErrors: false, lastRunLocation: 'us-east-1' },
+    },
     { check: check(3, { name: 'Old', activated: false }) },
   ];
   const msg = renderCheckList('login', rows, CTX);
@@ -26,7 +38,9 @@ describe('renderCheckList', () => {
   it('shows type, tags and state per row, and a Run button for each activated check', () => {
     const text = allMrkdwn(msg.blocks);
     expect(text).toContain('*Login API* · API · ✅ passing\n`prod` `api`');
-    expect(text).toContain('*Checkout* · BROWSER · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago) · last run in us-east-1');
+    expect(text).toContain(
+      '*Checkout* · BROWSER · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago) · last run in us-east-1',
+    );
     expect(text).toContain('*Old* · API · ⏸ deactivated');
     const buttons = buttonsOf(msg.blocks);
     expect(buttons.map((b) => [b.action_id, b.text])).toEqual([
@@ -39,7 +53,11 @@ describe('renderCheckList', () => {
 
   it('shows at most 20 rows and says how many more', () => {
     const many: ListedRow[] = Array.from({ length: 57 }, (_, i) => ({
-      check: check(i, { name: `Check ${'<x>'.repeat(200)} ${i}`, checkType: 'MULTI_STEP', tags: Array.from({ length: 12 }, (_, j) => `<tag>-${j}-${'y'.repeat(100)}`) }),
+      check: check(i, {
+        name: `Check ${'<x>'.repeat(200)} ${i}`,
+        checkType: 'MULTI_STEP',
+        tags: Array.from({ length: 12 }, (_, j) => `<tag>-${j}-${'y'.repeat(100)}`),
+      }),
       condition: { state: 'failing', since: NOW - 1000, hasErrors: false },
     }));
     const big = renderCheckList('check', many, { ...CTX, stale: true });
@@ -93,7 +111,15 @@ describe('errors and values', () => {
 
   it('parses only what it encoded: 1 to 20 UUIDs', () => {
     expect(parseRunValue(JSON.stringify({ checks: [id(1).toUpperCase()] }))).toEqual([id(1)]);
-    for (const bad of [undefined, '', 'x', '{}', '{"checks":[]}', '{"checks":["nope"]}', JSON.stringify({ checks: Array.from({ length: 21 }, (_, i) => id(i)) })]) {
+    for (const bad of [
+      undefined,
+      '',
+      'x',
+      '{}',
+      '{"checks":[]}',
+      '{"checks":["nope"]}',
+      JSON.stringify({ checks: Array.from({ length: 21 }, (_, i) => id(i)) }),
+    ]) {
       expect(parseRunValue(bad)).toBeUndefined();
     }
   });

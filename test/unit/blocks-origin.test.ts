@@ -15,7 +15,17 @@ function apiRun(overrides: Partial<Run> = {}): Run {
     refreshCache: false,
     phase: 'final',
     sessions: [
-      { sessionId: 's1', checkId: 'c1', name: 'Login', checkType: 'API', link: 'https://app.checklyhq.com/s1', status: 'FAILED', locations: ['eu-west-1'], failedLocations: ['eu-west-1'], timeElapsed: 900 },
+      {
+        sessionId: 's1',
+        checkId: 'c1',
+        name: 'Login',
+        checkType: 'API',
+        link: 'https://app.checklyhq.com/s1',
+        status: 'FAILED',
+        locations: ['eu-west-1'],
+        failedLocations: ['eu-west-1'],
+        timeElapsed: 900,
+      },
     ],
     createdAt: 1_700_000_000_000,
     finishedAt: 1_700_000_005_000,

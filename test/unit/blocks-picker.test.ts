@@ -1,4 +1,14 @@
-import { MODAL_LIMITS, checkOptions, choiceErrors, choiceFromState, countLine, groupOptions, parseMetadata, renderPicker, tagOptions } from '../../src/blocks/picker';
+import {
+  MODAL_LIMITS,
+  checkOptions,
+  choiceErrors,
+  choiceFromState,
+  countLine,
+  groupOptions,
+  parseMetadata,
+  renderPicker,
+  tagOptions,
+} from '../../src/blocks/picker';
 import { buildCatalogue } from '../../src/catalogue/model';
 import { resolveChoice } from '../../src/catalogue/choice';
 import { viewProblems } from '../fakes/slack-views';
@@ -14,7 +24,13 @@ const catalogue = buildCatalogue(
   [{ id: 7, name: 'Payments' }],
   NOW,
 );
-const ready = (tags: string[]) => ({ kind: 'ready' as const, total: 3, catalogueAt: NOW, stale: false, resolved: resolveChoice(catalogue, { tags, groupIds: [], checkIds: [] }) });
+const ready = (tags: string[]) => ({
+  kind: 'ready' as const,
+  total: 3,
+  catalogueAt: NOW,
+  stale: false,
+  resolved: resolveChoice(catalogue, { tags, groupIds: [], checkIds: [] }),
+});
 
 describe('renderPicker', () => {
   const view = renderPicker({ channel: 'C0FAKE' }, ready(['api']));

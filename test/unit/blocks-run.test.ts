@@ -1,16 +1,9 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import {
-  ACTION_CANCEL,
-  ACTION_OPEN,
-  ACTION_RERUN_ALL,
-  ACTION_RERUN_CHECK_PATTERN,
-  ACTION_RERUN_FAILED,
-  parseButtonValue,
-} from '../../src/blocks/actions';
+import { ACTION_CANCEL, ACTION_OPEN, ACTION_RERUN_ALL, ACTION_RERUN_CHECK_PATTERN, ACTION_RERUN_FAILED, parseButtonValue } from '../../src/blocks/actions';
 import { renderRun, type RenderRunOptions } from '../../src/blocks/run';
 import { renderRow } from '../../src/blocks/rows';
 import type { Run, RunError } from '../../src/runs/types';
-import { T0, allMrkdwn, buttonsOf, makeRun, makeSession, } from './blocks-fixtures';
+import { T0, allMrkdwn, buttonsOf, makeRun, makeSession } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
 
 const OPTS: RenderRunOptions = { now: T0 + 90_000, interactive: true, checklyAppUrl: 'https://app.checklyhq.com/runs/1' };
@@ -114,9 +107,7 @@ describe('renderRun: context', () => {
 
 describe('renderRun: progress and rows', () => {
   it('shows the bar and the counts', () => {
-    expect(sectionTexts(renderRun(mixed(), OPTS).blocks)[0]).toBe(
-      '🟩🟩🟩🟥🟥🟥🟨🟨⬛⬛  ✅ 1 passed · ❌ 1 failed · ⚠️ 1 degraded · 🚫 1 cancelled',
-    );
+    expect(sectionTexts(renderRun(mixed(), OPTS).blocks)[0]).toBe('🟩🟩🟩🟥🟥🟥🟨🟨⬛⬛  ✅ 1 passed · ❌ 1 failed · ⚠️ 1 degraded · 🚫 1 cancelled');
   });
   it('lists failing checks first, then passed and cancelled, each group by name', () => {
     const names = rowLines(renderRun(mixed(), { ...OPTS, interactive: false }).blocks).map((l) => /\|([^>]*)>/.exec(l)?.[1]);
@@ -133,9 +124,7 @@ describe('renderRun: progress and rows', () => {
   it('renders a degraded row as degraded, and a passed row on one line', () => {
     const [passed, , degraded] = mixed().sessions;
     if (passed === undefined || degraded === undefined) throw new Error('fixture');
-    expect(renderRow(degraded)).toBe(
-      `⚠️ *<${degraded.link}|Search>* · API · eu-west-1\n        ↳ degraded in eu-west-1: \`Response time 5s &gt; 3s\``,
-    );
+    expect(renderRow(degraded)).toBe(`⚠️ *<${degraded.link}|Search>* · API · eu-west-1\n        ↳ degraded in eu-west-1: \`Response time 5s &gt; 3s\``);
     expect(renderRow(passed)).toBe(`✅ *<${passed.link}|Login API>* · API · eu-west-1 · 4.2s`);
   });
   it('shows at most five locations', () => {
@@ -180,8 +169,7 @@ describe('renderRun: phases', () => {
     expect(msg.text).toBe('Checkly run prod: triggering checks…');
   });
 
-  const errorRun = (error: RunError): Run =>
-    makeRun({ phase: 'error', error, target: { tags: [['prod'], ['<!channel>']], checkIds: [], all: false } });
+  const errorRun = (error: RunError): Run => makeRun({ phase: 'error', error, target: { tags: [['prod'], ['<!channel>']], checkIds: [], all: false } });
 
   it.each<[RunError['kind'], string]>([
     ['not_found', 'No check matches `prod &lt;!channel&gt;`.'],
@@ -197,9 +185,7 @@ describe('renderRun: phases', () => {
     const [text] = sectionTexts(msg.blocks);
     expect(text).toContain('❌ *Checkly could not start this run.*');
     expect(text).toContain(advice);
-    expect(text).toContain(
-      `${kind === 'network' ? 'Error' : 'Checkly said'}: \`Checkly &lt;b&gt;said&lt;/b&gt; &amp; more\` (HTTP 400)`,
-    );
+    expect(text).toContain(`${kind === 'network' ? 'Error' : 'Checkly said'}: \`Checkly &lt;b&gt;said&lt;/b&gt; &amp; more\` (HTTP 400)`);
     expect(msg.text.startsWith('Checkly run prod &lt;!channel&gt; could not start: ')).toBe(true);
     assertWithinSlackLimits(msg);
   });
@@ -216,18 +202,14 @@ describe('renderRun: phases', () => {
       sessions: [makeSession({ status: 'PASSED' }), makeSession({ status: 'PROGRESS' }), makeSession({ status: 'STARTED' })],
     });
     const texts = sectionTexts(renderRun(run, OPTS).blocks);
-    expect(texts[texts.length - 1]).toBe(
-      '⏹️ Stopped following after 30m: 2 checks still had no final result. <https://app.checklyhq.com/runs/1|See Checkly>.',
-    );
+    expect(texts[texts.length - 1]).toBe('⏹️ Stopped following after 30m: 2 checks still had no final result. <https://app.checklyhq.com/runs/1|See Checkly>.');
     expect(rowLines(renderRun(run, OPTS).blocks).filter((l) => l.includes('*<'))).toHaveLength(3);
   });
 
   it('abandoned without finishedAt just says it stopped', () => {
     const run = makeRun({ phase: 'abandoned', sessions: [makeSession({ status: 'PROGRESS' })] });
     const texts = sectionTexts(renderRun(run, { now: T0, interactive: false }).blocks);
-    expect(texts[texts.length - 1]).toBe(
-      `⏹️ Stopped following: 1 check still had no final result. <${run.sessions[0]?.link}|See Checkly>.`,
-    );
+    expect(texts[texts.length - 1]).toBe(`⏹️ Stopped following: 1 check still had no final result. <${run.sessions[0]?.link}|See Checkly>.`);
   });
 });
 
@@ -301,11 +283,9 @@ describe('renderRun: buttons', () => {
       sessions: Array.from({ length: 7 }, (_, i) => makeSession({ name: `f${i}`, status: 'FAILED', checkId: `check-${i}` })),
     });
     const rowButtons = buttonsOf(renderRun(run, OPTS).blocks).filter((b) => ACTION_RERUN_CHECK_PATTERN.test(b.action_id));
-    expect(rowButtons.map((b) => [b.action_id, b.text, b.value])).toEqual([0, 1, 2, 3, 4].map((i) => [
-      `run_rerun_check:${i}`,
-      'Rerun',
-      JSON.stringify({ run: 'run-1', check: `check-${i}` }),
-    ]));
+    expect(rowButtons.map((b) => [b.action_id, b.text, b.value])).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [`run_rerun_check:${i}`, 'Rerun', JSON.stringify({ run: 'run-1', check: `check-${i}` })]),
+    );
     expect(buttonsOf(renderRun(run, { ...OPTS, interactive: false }).blocks).filter((b) => ACTION_RERUN_CHECK_PATTERN.test(b.action_id))).toEqual([]);
   });
 
@@ -327,9 +307,11 @@ describe('renderRun: buttons', () => {
   });
 
   it('matches per-row action ids only', () => {
-    expect(['run_rerun_check:0', 'run_rerun_check:12', 'run_rerun_check', 'run_rerun_check:x', 'xrun_rerun_check:1'].map((id) =>
-      ACTION_RERUN_CHECK_PATTERN.test(id),
-    )).toEqual([true, true, false, false, false]);
+    expect(
+      ['run_rerun_check:0', 'run_rerun_check:12', 'run_rerun_check', 'run_rerun_check:x', 'xrun_rerun_check:1'].map((id) =>
+        ACTION_RERUN_CHECK_PATTERN.test(id),
+      ),
+    ).toEqual([true, true, false, false, false]);
   });
 });
 

@@ -15,9 +15,7 @@ describe('renderFailureReplies', () => {
     const checkout = makeSession({ name: 'Checkout flow', status: 'TIMED_OUT' });
     const run = makeRun({ phase: 'final', sessions: [...Array.from({ length: 8 }, () => makeSession({ status: 'PASSED' })), login, checkout] });
     const msg = only(renderFailureReplies(run));
-    expect(mrkdwnOf(msg.blocks)).toEqual([
-      `<@U123ABC> 2 of 10 checks failed:\n⌛ *<${checkout.link}|Checkout flow>*\n❌ *<${login.link}|Login API>*`,
-    ]);
+    expect(mrkdwnOf(msg.blocks)).toEqual([`<@U123ABC> 2 of 10 checks failed:\n⌛ *<${checkout.link}|Checkout flow>*\n❌ *<${login.link}|Login API>*`]);
     expect(msg.text).toBe('<@U123ABC> 2 of 10 checks failed: Checkout flow, Login API');
     expect(msg.listed).toBe(2);
   });
@@ -73,7 +71,9 @@ describe('renderFailureReplies', () => {
 
   describe('a long list goes over several replies', () => {
     const failing = (n: number, over: (i: number) => Partial<Session> = () => ({})): Session[] =>
-      Array.from({ length: n }, (_, i) => makeSession({ name: `Check ${String(i).padStart(3, '0')} ${'&'.repeat(60)}`, status: 'FAILED', link: LONG_LINK, ...over(i) }));
+      Array.from({ length: n }, (_, i) =>
+        makeSession({ name: `Check ${String(i).padStart(3, '0')} ${'&'.repeat(60)}`, status: 'FAILED', link: LONG_LINK, ...over(i) }),
+      );
     const run = makeRun({ phase: 'final', sessions: [...failing(500), ...Array.from({ length: 20 }, () => makeSession())] });
 
     it('each within 10,000 characters of text and 50 blocks, listing every failed check once, in order', () => {

@@ -3,7 +3,6 @@ import { SlidingWindow } from '../../src/budget/sliding-window';
 import { QueueStoppedError, WindowQueue } from '../../src/budget/window-queue';
 import { slidingPeak as peak } from '../../bench/measure';
 
-
 describe('SlidingWindow', () => {
   test('takes up to the limit, then waits exactly until the oldest event leaves the window', () => {
     const w = new SlidingWindow(3, 1000);
@@ -79,12 +78,7 @@ describe('WindowQueue', () => {
   test('the most urgent waiter goes first when a place frees, first come first served within a priority', async () => {
     const queue = new WindowQueue({ window: new SlidingWindow(2, 1000), reserves: [0, 0, 0] });
     const log: string[] = [];
-    const all = [
-      grantsOf(queue, 2, log, 'poll1'),
-      grantsOf(queue, 2, log, 'poll2'),
-      grantsOf(queue, 2, log, 'poll3'),
-      grantsOf(queue, 2, log, 'poll4'),
-    ];
+    const all = [grantsOf(queue, 2, log, 'poll1'), grantsOf(queue, 2, log, 'poll2'), grantsOf(queue, 2, log, 'poll3'), grantsOf(queue, 2, log, 'poll4')];
     await jest.advanceTimersByTimeAsync(10);
     all.push(grantsOf(queue, 0, log, 'trigger'), grantsOf(queue, 1, log, 'result'));
     expect(queue.waiting).toBe(4);

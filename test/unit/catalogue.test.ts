@@ -3,7 +3,14 @@ import { CatalogueCache } from '../../src/catalogue/cache';
 import { MAX_CHOSEN_CHECKS, resolveChoice } from '../../src/catalogue/choice';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const entry = (n: number, name: string, tags: string[], over: Partial<CheckEntry> = {}): CheckEntry => ({ id: id(n), name, checkType: 'API', tags, activated: true, ...over });
+const entry = (n: number, name: string, tags: string[], over: Partial<CheckEntry> = {}): CheckEntry => ({
+  id: id(n),
+  name,
+  checkType: 'API',
+  tags,
+  activated: true,
+  ...over,
+});
 
 describe('searchChecks', () => {
   const checks = [
@@ -53,7 +60,11 @@ describe('resolveChoice', () => {
   });
 
   it('refuses more than MAX_CHOSEN_CHECKS ids', () => {
-    const big = buildCatalogue(Array.from({ length: 150 }, (_, i) => ({ id: id(i), name: `c${i}`, tags: [], activated: true, groupId: 2, checkType: 'API' })), [], 0);
+    const big = buildCatalogue(
+      Array.from({ length: 150 }, (_, i) => ({ id: id(i), name: `c${i}`, tags: [], activated: true, groupId: 2, checkType: 'API' })),
+      [],
+      0,
+    );
     expect(resolveChoice(big, { tags: [], groupIds: [2], checkIds: [] })).toEqual({ kind: 'too_many', count: 150 });
     expect(MAX_CHOSEN_CHECKS).toBe(100);
   });
@@ -61,7 +72,15 @@ describe('resolveChoice', () => {
 
 describe('conditions: since when a check is in its state comes from its alerts (issue 20)', () => {
   const at = (iso: string) => Date.parse(iso);
-  const status = (checkId: string, over: Record<string, unknown>) => ({ name: checkId, checkId, hasFailures: false, hasErrors: false, isDegraded: false, updated_at: '2026-11-27T09:59:00Z', ...over });
+  const status = (checkId: string, over: Record<string, unknown>) => ({
+    name: checkId,
+    checkId,
+    hasFailures: false,
+    hasErrors: false,
+    isDegraded: false,
+    updated_at: '2026-11-27T09:59:00Z',
+    ...over,
+  });
   const alert = (checkId: string, alertType: string, time: string) => ({ name: checkId, checkId, alertType, created_at: time, startedAt: time }) as never;
 
   test("the latest alert that took the check to its state; never the status's updated_at", () => {
@@ -87,7 +106,11 @@ describe('conditions: since when a check is in its state comes from its alerts (
   test('an alert that took the check elsewhere than where its status says (not caught up yet) gives no since; degraded to failing counts', () => {
     const byId = conditions(
       [status('a', { hasFailures: true }), status('b', { hasFailures: true })],
-      [alert('a', 'ALERT_DEGRADED', '2026-11-27T08:00:00Z'), alert('b', 'ALERT_DEGRADED', '2026-11-27T07:00:00Z'), alert('b', 'ALERT_DEGRADED_FAILURE', '2026-11-27T08:00:00Z')],
+      [
+        alert('a', 'ALERT_DEGRADED', '2026-11-27T08:00:00Z'),
+        alert('b', 'ALERT_DEGRADED', '2026-11-27T07:00:00Z'),
+        alert('b', 'ALERT_DEGRADED_FAILURE', '2026-11-27T08:00:00Z'),
+      ],
     );
     expect(byId.get('a')?.since).toBeUndefined();
     expect(byId.get('b')?.since).toBe(at('2026-11-27T08:00:00Z'));

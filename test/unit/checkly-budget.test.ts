@@ -3,7 +3,6 @@ import type { ChecklyOperation } from '../../src/checkly/client';
 import { RequestAbortedError } from '../../src/checkly/errors';
 import { slidingPeak as peak } from '../../bench/measure';
 
-
 describe('ChecklyBudget', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
@@ -104,7 +103,12 @@ describe('ChecklyBudget', () => {
     // At 60 s the first request leaves the window: a fifth place under the restriction. At 64 s the
     // restriction ends and the four from 4 s leave: the rest go.
     expect(log.slice(5).map((e) => e.at)).toEqual([60_000, ...Array.from({ length: 7 }, () => 64_000)]);
-    expect(peak(log.map((e) => e.at), 60_000)).toBeLessThanOrEqual(10);
+    expect(
+      peak(
+        log.map((e) => e.at),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(10);
   });
 
   test('a 429 without Retry-After pauses for the default', async () => {

@@ -123,9 +123,10 @@ describe('the fake follows the spec on paging', () => {
 
 describe('the fake filters as the spec says', () => {
   const get = (q: string) =>
-    fetch(`${fake.url}${q}`, { headers: { Authorization: `Bearer ${fake.apiKey}`, 'X-Checkly-Account': fake.accountId } }).then(
-      async (r) => ({ status: r.status, body: (await r.json()) as Array<{ name: string }> }),
-    );
+    fetch(`${fake.url}${q}`, { headers: { Authorization: `Bearer ${fake.apiKey}`, 'X-Checkly-Account': fake.accountId } }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Array<{ name: string }>,
+    }));
 
   test('checks by tag (any of them), type, name and status; groups by tag and exact name', async () => {
     fake.addCheck({ name: 'Login API', tags: ['prod'], checkType: 'API' });
@@ -183,10 +184,19 @@ describe('listCheckGroups and listCheckStatuses', () => {
     const now = Date.now();
     const hour = 3_600_000;
     // Failing again since an hour ago, after a recovery; degraded since 2 hours; failing for 8 hours (its alert is older than the window).
-    const flapping = fake.addCheck({ name: 'Checkout', state: 'failing', stateSince: now - hour, alerts: [{ alertType: 'ALERT_FAILURE', at: now - 3 * hour }, { alertType: 'ALERT_RECOVERY', at: now - 2 * hour }] });
+    const flapping = fake.addCheck({
+      name: 'Checkout',
+      state: 'failing',
+      stateSince: now - hour,
+      alerts: [
+        { alertType: 'ALERT_FAILURE', at: now - 3 * hour },
+        { alertType: 'ALERT_RECOVERY', at: now - 2 * hour },
+      ],
+    });
     fake.addCheck({ name: 'Search', state: 'degraded', stateSince: now - 2 * hour });
     fake.addCheck({ name: 'Legacy', state: 'failing', stateSince: now - 8 * hour });
-    for (let i = 0; i < 120; i++) fake.addCheck({ name: `Noisy ${i}`, state: 'passing', alerts: [{ alertType: 'ALERT_RECOVERY', at: now - 30 * 60_000 - i * 1000 }] });
+    for (let i = 0; i < 120; i++)
+      fake.addCheck({ name: `Noisy ${i}`, state: 'passing', alerts: [{ alertType: 'ALERT_RECOVERY', at: now - 30 * 60_000 - i * 1000 }] });
     const alerts = await listCheckAlerts(client());
     expect(alerts).toHaveLength(124); // not the one of the check failing for 8 hours
     expect(fake.requests.filter((r) => r.op === 'alerts').map((r) => r.query)).toEqual([
@@ -199,7 +209,8 @@ describe('listCheckGroups and listCheckStatuses', () => {
     expect(alerts.filter((a) => a.checkId === flapping.id).map((a) => a.alertType)).toEqual(['ALERT_FAILURE', 'ALERT_RECOVERY', 'ALERT_FAILURE']);
     expect(alerts.every((a) => Date.parse(a.created_at!) >= now - 6 * hour - 1000)).toBe(true);
     // As Checkly validates: the window is 6 hours at most, the limit 100.
-    const get = (q: string) => fetch(`${fake.url}/v1/check-alerts?${q}`, { headers: { authorization: `Bearer ${fake.apiKey}`, 'x-checkly-account': fake.accountId } });
+    const get = (q: string) =>
+      fetch(`${fake.url}/v1/check-alerts?${q}`, { headers: { authorization: `Bearer ${fake.apiKey}`, 'x-checkly-account': fake.accountId } });
     expect((await get('from=1000&to=30000')).status).toBe(400);
     expect((await get('limit=101')).status).toBe(400);
     expect((await get('from=yesterday')).status).toBe(400);

@@ -32,12 +32,30 @@ describe('toTriggerRequest', () => {
 
 describe('sessionStarter', () => {
   const started = (status: TriggeredSession['status'], timeElapsed?: number): TriggeredSession =>
-    ({ checkSessionId: 's1', checkId: 'c1', name: null, checkType: 'API', checkSessionLink: 'https://app/s1', status, runLocations: ['eu-west-1'], timeElapsed }) as unknown as TriggeredSession;
+    ({
+      checkSessionId: 's1',
+      checkId: 'c1',
+      name: null,
+      checkType: 'API',
+      checkSessionLink: 'https://app/s1',
+      status,
+      runLocations: ['eu-west-1'],
+      timeElapsed,
+    }) as unknown as TriggeredSession;
 
   test('the triggered sessions as a run records them: the check id stands in for a missing name; a duration only once final', async () => {
     const port = sessionStarter({ trigger: async () => [started('STARTED', 5)], cancel: async () => undefined });
     expect(await port.start({ tags: [['prod']], checkIds: [], all: false }, false)).toEqual([
-      { sessionId: 's1', checkId: 'c1', name: 'c1', checkType: 'API', link: 'https://app/s1', status: 'STARTED', locations: ['eu-west-1'], failedLocations: [] },
+      {
+        sessionId: 's1',
+        checkId: 'c1',
+        name: 'c1',
+        checkType: 'API',
+        link: 'https://app/s1',
+        status: 'STARTED',
+        locations: ['eu-west-1'],
+        failedLocations: [],
+      },
     ]);
     const final = sessionStarter({ trigger: async () => [started('PASSED', 1200)], cancel: async () => undefined });
     expect((await final.start({ tags: [], checkIds: [], all: true }, false))[0]!.timeElapsed).toBe(1200);

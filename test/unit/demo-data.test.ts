@@ -56,7 +56,7 @@ test('a degraded API check says no more than Checkly does: no error text of its 
   }
 });
 
-test('a failed browser check has a screenshot a person can see (a PNG at a browser\'s size), as fast or slow as the demo runs', () => {
+test("a failed browser check has a screenshot a person can see (a PNG at a browser's size), as fast or slow as the demo runs", () => {
   const browser = demoChecks(5).filter((c) => c.checkType === 'BROWSER' && c.outcome === 'FAILED');
   expect(browser.length).toBeGreaterThan(0);
   for (const check of browser) {

@@ -29,11 +29,22 @@ function setup(run: Run | undefined, details: Partial<DetailsCalls> = {}, allowe
     metrics: { refused: () => undefined },
   };
   const full: DetailsCalls = {
-    getCheckResult: async () => ({ resultType: 'FINAL', traceId: null, errorGroupIds: [], runLocation: 'eu-west-1', hasFailures: true, browserCheckResult: { errors: ['boom'] } }) as CheckResult,
+    getCheckResult: async () =>
+      ({
+        resultType: 'FINAL',
+        traceId: null,
+        errorGroupIds: [],
+        runLocation: 'eu-west-1',
+        hasFailures: true,
+        browserCheckResult: { errors: ['boom'] },
+      }) as CheckResult,
     getSessionResults: async () => [],
     ...details,
   };
-  const results = resultReader({ getCheckResult: (checkId, resultId) => full.getCheckResult(checkId, resultId), sessionResults: (id) => full.getSessionResults(id) });
+  const results = resultReader({
+    getCheckResult: (checkId, resultId) => full.getCheckResult(checkId, resultId),
+    sessionResults: (id) => full.getSessionResults(id),
+  });
   const client = {
     views: {
       open: async (args: { view: { blocks: unknown[] } }) => {
@@ -64,7 +75,10 @@ const text = (view: { blocks: unknown[] }) => JSON.stringify(view.blocks);
 
 describe('the Details click', () => {
   test('acks, opens the loading modal before any lookup, then updates it with the result', async () => {
-    const session = makeSession({ status: 'FAILED', results: [{ resultId: 'r1', location: 'eu-west-1', link: 'https://app.checklyhq.com/r/1', failing: true }] });
+    const session = makeSession({
+      status: 'FAILED',
+      results: [{ resultId: 'r1', location: 'eu-west-1', link: 'https://app.checklyhq.com/r/1', failing: true }],
+    });
     const { order, views, click } = setup(makeRun({ phase: 'final', sessions: [session] }));
     await click(JSON.stringify({ run: 'run-1', check: session.checkId }));
     expect(order).toEqual(['ack', 'views.open', 'views.update']);
@@ -93,7 +107,12 @@ describe('the Details click', () => {
       [undefined, JSON.stringify({ run: 'gone', check: session.checkId }), /no longer knows that run/, undefined],
       [makeRun({ sessions: [session] }), JSON.stringify({ run: 'run-1', check: 'other' }), /not part of this run/, undefined],
       [makeRun({ sessions: [session] }), 'not json', /not one of ours/, undefined],
-      [makeRun({ sessions: [session] }), JSON.stringify({ run: 'run-1', check: session.checkId }), /does not run checks in this conversation.*<#C9>/, new Set(['C9'])],
+      [
+        makeRun({ sessions: [session] }),
+        JSON.stringify({ run: 'run-1', check: session.checkId }),
+        /does not run checks in this conversation.*<#C9>/,
+        new Set(['C9']),
+      ],
     ];
     for (const [run, value, expected, channels] of cases) {
       const { views, click } = setup(run, {}, channels);

@@ -38,9 +38,7 @@ function proseLines(markdown: string): string[] {
 
 /** The targets of the inline links and images of a page (`[text](target)`, `![alt](target)`), outside code. */
 function linkTargets(markdown: string): string[] {
-  return proseLines(markdown).flatMap((line) =>
-    [...line.replace(/`[^`]*`/g, '').matchAll(/\[[^\]]*\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!),
-  );
+  return proseLines(markdown).flatMap((line) => [...line.replace(/`[^`]*`/g, '').matchAll(/\[[^\]]*\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)/g)].map((m) => m[1]!));
 }
 
 /**
@@ -95,7 +93,7 @@ describe('links in the README, CONTRIBUTING, SECURITY, the CHANGELOG and docs/',
   });
 
   test('anchors are made as GitHub makes them', () => {
-    const made = anchors('# Runs: `npm run bench`\n## Slack\'s limits\n```\n# not a heading\n```\n## `GET /api/v1/runs/{id}`\n## Logs\n## Logs\n');
+    const made = anchors("# Runs: `npm run bench`\n## Slack's limits\n```\n# not a heading\n```\n## `GET /api/v1/runs/{id}`\n## Logs\n## Logs\n");
     expect([...made]).toEqual(['runs-npm-run-bench', 'slacks-limits', 'get-apiv1runsid', 'logs', 'logs-1']);
   });
 

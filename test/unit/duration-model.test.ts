@@ -17,7 +17,7 @@ describe('DurationModel', () => {
     expect([LIKELY_FROM, LIKELY_TO, MIN_EVENTS]).toEqual([0.02, 0.98, 10]);
   });
 
-  test("a check known only by its status response times: its end no sooner than the shortest, unbounded above (issue 20)", () => {
+  test('a check known only by its status response times: its end no sooner than the shortest, unbounded above (issue 20)', () => {
     const model = new DurationModel();
     model.know('a', 'API', { pastMs: [], responseTimes: { shortestMs: 3_000, longestMs: 6_000 } });
     const estimate = model.plan([]).estimate('a');

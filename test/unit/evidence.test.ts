@@ -24,7 +24,12 @@ function failing(n: number, over: Partial<Session> = {}): Session[] {
       failedLocations: ['eu-west-1'],
       results: [
         { resultId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, location: 'eu-west-1', link: `https://app.checklyhq.com/r/${i}`, failing: true },
-        { resultId: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`, location: 'us-east-1', link: `https://app.checklyhq.com/r/${i}b`, failing: false },
+        {
+          resultId: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          location: 'us-east-1',
+          link: `https://app.checklyhq.com/r/${i}b`,
+          failing: false,
+        },
       ],
       ...over,
     }),
@@ -45,7 +50,12 @@ const apiResult: CheckResult = {
       { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', actual: 500, error: 'Expected 500 to equal 200' },
       { source: 'RESPONSE_TIME', property: '', comparison: 'LESS_THAN', target: '2000', actual: 1234 },
     ],
-    request: { method: 'post', url: 'https://user:pa55word@api.example.com/orders?x=1', headers: { authorization: 'Bearer target-token' }, data: '{"card":"4111"}' },
+    request: {
+      method: 'post',
+      url: 'https://user:pa55word@api.example.com/orders?x=1',
+      headers: { authorization: 'Bearer target-token' },
+      data: '{"card":"4111"}',
+    },
     response: { status: 500, statusText: 'Internal Server Error', body: 'stack trace', headers: { 'set-cookie': 'sid=secret-cookie' } },
     requestError: null,
     jobLog: { setup: [{ msg: 'setup done' }], request: [{ msg: 'POST /orders' }, { msg: 'answered 500' }] },
@@ -90,11 +100,21 @@ describe('resultDetail: what a check result says, from every check type', () => 
   });
 
   test('Playwright names the failing test; multi-step errors may be plain strings; degraded and cancelled are told apart', () => {
-    expect(resultDetail({ resultType: 'FINAL', traceId: null, errorGroupIds: [], hasFailures: true, playwrightCheckResult: { errors: [{ title: 'cart › pays', message: 'boom' }], playwrightTraceFiles: [] } })).toMatchObject({
+    expect(
+      resultDetail({
+        resultType: 'FINAL',
+        traceId: null,
+        errorGroupIds: [],
+        hasFailures: true,
+        playwrightCheckResult: { errors: [{ title: 'cart › pays', message: 'boom' }], playwrightTraceFiles: [] },
+      }),
+    ).toMatchObject({
       failingStep: 'cart › pays',
       errors: ['boom'],
     });
-    expect(resultDetail({ resultType: 'FINAL', traceId: null, errorGroupIds: [], hasFailures: true, multiStepCheckResult: { errors: ['step 2 failed'] } }).errors).toEqual(['step 2 failed']);
+    expect(
+      resultDetail({ resultType: 'FINAL', traceId: null, errorGroupIds: [], hasFailures: true, multiStepCheckResult: { errors: ['step 2 failed'] } }).errors,
+    ).toEqual(['step 2 failed']);
     expect(resultDetail({ resultType: 'FINAL', traceId: null, errorGroupIds: [], isDegraded: true }).outcome).toBe('degraded');
     expect(resultDetail({ resultType: 'FINAL', traceId: null, errorGroupIds: [], isCancelled: true }).outcome).toBe('cancelled');
   });
@@ -110,7 +130,9 @@ function source(over: Partial<EvidenceSource> = {}): EvidenceSource & { calls: s
     },
     getAssets: async (_checkId, resultId) => {
       calls.push(`assets:${resultId}`);
-      return { assets: [{ type: 'screenshot', name: 'failure.png', url: `https://api/${resultId}`, contentType: 'image/png', source: { type: 'check-result' } }] };
+      return {
+        assets: [{ type: 'screenshot', name: 'failure.png', url: `https://api/${resultId}`, contentType: 'image/png', source: { type: 'check-result' } }],
+      };
     },
     downloadAsset: async (url) => {
       calls.push(`download:${url}`);
@@ -135,7 +157,8 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
     let slowSignal: AbortSignal | undefined;
     const src = source({
       getCheckResult: async (_checkId, resultId, _op, signal) => {
-        if (resultId === gone!.results![0]!.resultId) throw new NotFoundError({ operation: 'evidence', path: '/v1/check-results', checklyMessage: 'Not found', status: 404 });
+        if (resultId === gone!.results![0]!.resultId)
+          throw new NotFoundError({ operation: 'evidence', path: '/v1/check-results', checklyMessage: 'Not found', status: 404 });
         slowSignal = signal;
         return new Promise<CheckResult>(() => undefined);
       },
@@ -151,7 +174,11 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
 
   test('100 failed browser checks cost 3 manifests and 3 downloads; degraded ones and API checks have none; a non-PNG is refused', async () => {
     const src = source();
-    const sessions = [...failing(1, { status: 'DEGRADED', checkType: 'BROWSER' }), ...failing(1, { checkType: 'API' }), ...failing(100, { checkType: 'BROWSER' })];
+    const sessions = [
+      ...failing(1, { status: 'DEGRADED', checkType: 'BROWSER' }),
+      ...failing(1, { checkType: 'API' }),
+      ...failing(100, { checkType: 'BROWSER' }),
+    ];
     const shots = await gatherScreenshots(sessions, { checkly: evidencePort(src), logger, waitMs: 1000 });
     expect(shots).toHaveLength(3);
     expect(src.calls.filter((c) => c.startsWith('assets:'))).toHaveLength(3);
@@ -172,7 +199,14 @@ function hostileDetail(): ResultDetail {
     errors: [`${HOSTILE}\n`.repeat(200)],
     request: { method: 'GET', url: `https://api.example.com/${'a'.repeat(2000)}?q=${HOSTILE}` },
     response: { status: 503, statusText: HOSTILE },
-    assertions: Array.from({ length: 20 }, () => ({ source: HOSTILE, property: HOSTILE, comparison: 'EQUALS', target: HOSTILE, actual: HOSTILE, passed: false })),
+    assertions: Array.from({ length: 20 }, () => ({
+      source: HOSTILE,
+      property: HOSTILE,
+      comparison: 'EQUALS',
+      target: HOSTILE,
+      actual: HOSTILE,
+      passed: false,
+    })),
     failingStep: HOSTILE.repeat(20),
     logTail: Array.from({ length: 20 }, () => HOSTILE.repeat(10)),
   };
@@ -258,7 +292,10 @@ describe('the Details modal', () => {
       session,
       [
         { result: { resultId: 'r1', location: 'eu-west-1', link: 'https://app.checklyhq.com/r/1', failing: true }, detail: resultDetail(apiResult) },
-        { result: { resultId: 'r2', location: 'us-east-1', link: 'https://app.checklyhq.com/r/2', failing: false }, problem: 'Checkly no longer has this result (404).' },
+        {
+          result: { resultId: 'r2', location: 'us-east-1', link: 'https://app.checklyhq.com/r/2', failing: false },
+          problem: 'Checkly no longer has this result (404).',
+        },
       ],
       '',
     );

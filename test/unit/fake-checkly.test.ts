@@ -298,13 +298,14 @@ describe('fake Checkly: session timeline (injected clock)', () => {
 });
 
 describe('fake Checkly: a field-like account (sessions vary, statuses report response times)', () => {
-  it('each session lasts its check\'s duration varied within ±sessionJitter; statuses and results report response times as shares', async () => {
+  it("each session lasts its check's duration varied within ±sessionJitter; statuses and results report response times as shares", async () => {
     clock = 1_700_000_000_000;
     const draws = [0, 1, 0.5];
     fake = await startFakeCheckly({ now: manualClock, sessionJitter: 0.3, responseTimeShare: { min: 0.3, max: 0.6 }, random: () => draws.shift() ?? 0.5 });
     const check = fake.addCheck({ name: 'Varies', tags: ['v'], durationMs: 10_000 });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) ids.push(json(await trigger({ target: { matchTags: [['v']] }, refreshCache: false })).sessions![0]!.checkSessionId as string);
+    for (let i = 0; i < 3; i += 1)
+      ids.push(json(await trigger({ target: { matchTags: [['v']] }, refreshCache: false })).sessions![0]!.checkSessionId as string);
     expect(ids.map((id) => fake.finalAt(id)! - fake.session(id)!.createdAt)).toEqual([7_000, 13_000, 10_000]);
     const status = async (): Promise<Json> => (json(await api('GET', '/v1/check-statuses')) as unknown as Json[]).find((s) => s.checkId === check.id)!;
     // Before any session ended here: 0.3 and 0.6 of its duration, less than any session takes.
@@ -317,7 +318,7 @@ describe('fake Checkly: a field-like account (sessions vary, statuses report res
     expect(await status()).toMatchObject({ shortestRun: 3_000, longestRun: 7_800 });
   });
 
-  it('a calm account by default: every session lasts its check\'s duration, its results answer in 0.8 of it', async () => {
+  it("a calm account by default: every session lasts its check's duration, its results answer in 0.8 of it", async () => {
     clock = 1_700_000_000_000;
     fake = await startFakeCheckly({ now: manualClock, random: () => 0 });
     fake.addCheck({ name: 'Calm', durationMs: 10_000 });
@@ -336,8 +337,7 @@ describe('fake Checkly: completion long poll', () => {
 
   async function start(durationMs: number): Promise<string> {
     fake.addCheck({ name: `c${durationMs}`, durationMs });
-    return json(await trigger({ target: { checkId: [fake.checks.at(-1)!.id] }, refreshCache: false })).sessions![0]!
-      .checkSessionId as string;
+    return json(await trigger({ target: { checkId: [fake.checks.at(-1)!.id] }, refreshCache: false })).sessions![0]!.checkSessionId as string;
   }
 
   it('answers a final session at once', async () => {
@@ -522,7 +522,12 @@ describe('fake Checkly: check results', () => {
     const all = json(await assets(failed!)).assets as Json[];
     expect(all.map((a) => a.type)).toEqual(['log', 'screenshot', 'trace']);
     const [shot] = json(await assets(failed!, '?type=screenshot')).assets as Json[];
-    expect(shot).toMatchObject({ type: 'screenshot', name: 'failure.png', contentType: 'image/png', source: { type: 'check-result', resultId: failed!.checkResultId } });
+    expect(shot).toMatchObject({
+      type: 'screenshot',
+      name: 'failure.png',
+      contentType: 'image/png',
+      source: { type: 'check-result', resultId: failed!.checkResultId },
+    });
     expect(json(await assets(fine!, '?type=screenshot')).assets).toEqual([]);
     expect((await assets(failed!, '?type=picture')).status).toBe(400);
     expect((await assets({ checkId: failed!.checkId, checkResultId: uuid() })).status).toBe(404);
@@ -552,8 +557,7 @@ describe('fake Checkly: check results', () => {
     expect((await api('GET', `/v1/check-results/${String(r!.checkId)}/not-a-uuid`)).status).toBe(400);
 
     fake.addCheck({ name: 'Long', durationMs: 60_000 });
-    const sessionId = json(await trigger({ target: { checkId: [fake.checks[1]!.id] }, refreshCache: false })).sessions![0]!
-      .checkSessionId as string;
+    const sessionId = json(await trigger({ target: { checkId: [fake.checks[1]!.id] }, refreshCache: false })).sessions![0]!.checkSessionId as string;
     clock += 59_000;
     expect(json(await api('GET', `/v2/check-sessions/${sessionId}`)).results).toEqual([]);
   });

@@ -46,17 +46,30 @@ describe('fake Slack modals', () => {
   });
 
   it.each([
-    ['101 blocks', { blocks: Array.from({ length: 101 }, (_, i) => ({ type: 'section', block_id: `b${i}`, text: { type: 'mrkdwn', text: 'x' } })) }, '/view/blocks]'],
+    [
+      '101 blocks',
+      { blocks: Array.from({ length: 101 }, (_, i) => ({ type: 'section', block_id: `b${i}`, text: { type: 'mrkdwn', text: 'x' } })) },
+      '/view/blocks]',
+    ],
     ['private_metadata of 3,001 characters', { private_metadata: 'x'.repeat(3001) }, '/view/private_metadata]'],
     ['a title of 25 characters', { title: { type: 'plain_text', text: 'x'.repeat(25) } }, '/view/title/text]'],
     ['inputs without a submit button', { submit: undefined }, '/view/submit]'],
     [
       'a checkbox option of 76 characters',
-      { blocks: [{ ...input('o', 'checkboxes'), element: { type: 'checkboxes', action_id: 'o', options: [{ text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'v' }] } }] },
+      {
+        blocks: [
+          {
+            ...input('o', 'checkboxes'),
+            element: { type: 'checkboxes', action_id: 'o', options: [{ text: { type: 'plain_text', text: 'x'.repeat(76) }, value: 'v' }] },
+          },
+        ],
+      },
       '/view/blocks/0/element/options/0/text/text]',
     ],
   ])('refuses %s', async (_what, over, pointer) => {
-    await expect(client.views.open({ trigger_id: fake.views.issueTriggerId(), view: modal(over) })).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+    await expect(client.views.open({ trigger_id: fake.views.issueTriggerId(), view: modal(over) })).rejects.toMatchObject({
+      data: { error: 'invalid_arguments' },
+    });
     expect(fake.rejections.at(-1)!.problems!.some((p) => p.endsWith(pointer))).toBe(true);
   });
 
@@ -96,13 +109,18 @@ describe('fake Slack modals', () => {
       actions: [{ type: 'multi_external_select', action_id: 'tags', block_id: 'tags', selected_options: chosen }],
       view: { id, hash: opened.view!.hash, state: { values: { tags: { tags: { type: 'multi_external_select', selected_options: chosen } } } } },
     });
-    expect(fake.views.submission(id)).toMatchObject({ type: 'view_submission', view: { id, callback_id: 'cb', state: { values: { tags: { tags: { selected_options: chosen } } } } } });
+    expect(fake.views.submission(id)).toMatchObject({
+      type: 'view_submission',
+      view: { id, callback_id: 'cb', state: { values: { tags: { tags: { selected_options: chosen } } } } },
+    });
   });
 
   it('judges answers to block_suggestion: at most 100 options, text 75, value 150', () => {
     const o = (text: string, value = 'v') => ({ text: { type: 'plain_text', text }, value });
     expect(fake.views.optionsProblems({ options: Array.from({ length: 100 }, (_, i) => o(`t${i}`)) })).toEqual([]);
-    expect(fake.views.optionsProblems({ options: Array.from({ length: 101 }, (_, i) => o(`t${i}`)) })).toEqual(['must be less than 101 items [json-pointer:/options]']);
+    expect(fake.views.optionsProblems({ options: Array.from({ length: 101 }, (_, i) => o(`t${i}`)) })).toEqual([
+      'must be less than 101 items [json-pointer:/options]',
+    ]);
     expect(fake.views.optionsProblems({ options: [o('x'.repeat(76))] })).toEqual(['must be less than 76 characters [json-pointer:/options/0/text/text]']);
     expect(fake.views.optionsProblems({ options: [o('x', 'v'.repeat(151))] })).toEqual(['must be less than 151 characters [json-pointer:/options/0/value]']);
     expect(fake.views.optionsProblems({})).toEqual(['the answer must have options or option_groups']);

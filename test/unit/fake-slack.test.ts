@@ -141,27 +141,101 @@ describe('fake Slack Web API', () => {
     it.each<[string, unknown[], string]>([
       ['51 blocks', many(51, (i) => section(`s${i}`)), 'must be less than 51 items [json-pointer:/blocks]'],
       ['a section text of 3,001', [section('x'.repeat(3001))], 'must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
-      ['a header of 151', [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }], 'must be less than 151 characters [json-pointer:/blocks/0/text/text]'],
-      ['a button text of 76', [{ type: 'actions', elements: [button('a', 't'.repeat(76))] }], 'must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]'],
-      ['a button value of 2,001', [{ type: 'actions', elements: [button('a', 'ok', 'v'.repeat(2001))] }], 'must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]'],
-      ['a duplicate action_id', [{ type: 'actions', elements: [button('rerun'), button('rerun')] }], 'duplicate action_id rerun [json-pointer:/blocks/0/elements/1/action_id]'],
-      ['a duplicate block_id', [{ ...section('a'), block_id: 'b' }, { ...section('b'), block_id: 'b' }], 'duplicate block_id b [json-pointer:/blocks/1/block_id]'],
+      [
+        'a header of 151',
+        [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
+        'must be less than 151 characters [json-pointer:/blocks/0/text/text]',
+      ],
+      [
+        'a button text of 76',
+        [{ type: 'actions', elements: [button('a', 't'.repeat(76))] }],
+        'must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]',
+      ],
+      [
+        'a button value of 2,001',
+        [{ type: 'actions', elements: [button('a', 'ok', 'v'.repeat(2001))] }],
+        'must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]',
+      ],
+      [
+        'a duplicate action_id',
+        [{ type: 'actions', elements: [button('rerun'), button('rerun')] }],
+        'duplicate action_id rerun [json-pointer:/blocks/0/elements/1/action_id]',
+      ],
+      [
+        'a duplicate block_id',
+        [
+          { ...section('a'), block_id: 'b' },
+          { ...section('b'), block_id: 'b' },
+        ],
+        'duplicate block_id b [json-pointer:/blocks/1/block_id]',
+      ],
       ['26 action elements', [{ type: 'actions', elements: many(26, (i) => button(`a${i}`)) }], 'must be less than 26 items [json-pointer:/blocks/0/elements]'],
-      ['11 context elements', [{ type: 'context', elements: many(11, () => ({ type: 'mrkdwn', text: 'c' })) }], 'must be less than 11 items [json-pointer:/blocks/0/elements]'],
-      ['a section field of 2,001', [{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }], 'must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]'],
-      ['11 section fields', [{ type: 'section', fields: many(11, () => ({ type: 'mrkdwn', text: 'f' })) }], 'must be less than 11 items [json-pointer:/blocks/0/fields]'],
+      [
+        '11 context elements',
+        [{ type: 'context', elements: many(11, () => ({ type: 'mrkdwn', text: 'c' })) }],
+        'must be less than 11 items [json-pointer:/blocks/0/elements]',
+      ],
+      [
+        'a section field of 2,001',
+        [{ type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(2001) }] }],
+        'must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]',
+      ],
+      [
+        '11 section fields',
+        [{ type: 'section', fields: many(11, () => ({ type: 'mrkdwn', text: 'f' })) }],
+        'must be less than 11 items [json-pointer:/blocks/0/fields]',
+      ],
       ['an empty section text', [section('')], 'must be more than 0 characters [json-pointer:/blocks/0/text/text]'],
-      ['a context text of 3,001', [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'c'.repeat(3001) }] }], 'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/text]'],
-      ['a button url of 3,001', [{ type: 'actions', elements: [{ ...button('a'), url: `https://x.example/${'u'.repeat(2983)}` }] }], 'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/url]'],
-      ['an action_id of 256', [{ type: 'actions', elements: [button('a'.repeat(256))] }], 'must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]'],
+      [
+        'a context text of 3,001',
+        [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'c'.repeat(3001) }] }],
+        'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/text]',
+      ],
+      [
+        'a button url of 3,001',
+        [{ type: 'actions', elements: [{ ...button('a'), url: `https://x.example/${'u'.repeat(2983)}` }] }],
+        'must be less than 3001 characters [json-pointer:/blocks/0/elements/0/url]',
+      ],
+      [
+        'an action_id of 256',
+        [{ type: 'actions', elements: [button('a'.repeat(256))] }],
+        'must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]',
+      ],
       ['a block_id of 256', [{ ...section('a'), block_id: 'b'.repeat(256) }], 'must be less than 256 characters [json-pointer:/blocks/0/block_id]'],
       ['a markdown header', [{ type: 'header', text: { type: 'mrkdwn', text: 'h' } }], 'must be a plain_text object [json-pointer:/blocks/0/text]'],
-      ['a confirm title of 101', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ title: 't'.repeat(101) }) }] }], 'must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]'],
-      ['a confirm text of 301', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ text: 't'.repeat(301) }) }] }], 'must be less than 301 characters [json-pointer:/blocks/0/elements/0/confirm/text/text]'],
-      ['a confirm button of 31', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ confirm: 't'.repeat(31) }) }] }], 'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/confirm/text]'],
-      ['a deny button of 31', [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ deny: 't'.repeat(31) }) }] }], 'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/deny/text]'],
-      ['a confirm dialog without text', [{ type: 'actions', elements: [{ ...button('a'), confirm: { title: { type: 'plain_text', text: 't' } } }] }], 'must be a text object [json-pointer:/blocks/0/elements/0/confirm/text]'],
-      ['a duplicate action_id across blocks', [{ ...section('a'), accessory: button('x') }, { type: 'actions', elements: [button('x')] }], 'duplicate action_id x [json-pointer:/blocks/1/elements/0/action_id]'],
+      [
+        'a confirm title of 101',
+        [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ title: 't'.repeat(101) }) }] }],
+        'must be less than 101 characters [json-pointer:/blocks/0/elements/0/confirm/title/text]',
+      ],
+      [
+        'a confirm text of 301',
+        [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ text: 't'.repeat(301) }) }] }],
+        'must be less than 301 characters [json-pointer:/blocks/0/elements/0/confirm/text/text]',
+      ],
+      [
+        'a confirm button of 31',
+        [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ confirm: 't'.repeat(31) }) }] }],
+        'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/confirm/text]',
+      ],
+      [
+        'a deny button of 31',
+        [{ type: 'actions', elements: [{ ...button('a'), confirm: confirm({ deny: 't'.repeat(31) }) }] }],
+        'must be less than 31 characters [json-pointer:/blocks/0/elements/0/confirm/deny/text]',
+      ],
+      [
+        'a confirm dialog without text',
+        [{ type: 'actions', elements: [{ ...button('a'), confirm: { title: { type: 'plain_text', text: 't' } } }] }],
+        'must be a text object [json-pointer:/blocks/0/elements/0/confirm/text]',
+      ],
+      [
+        'a duplicate action_id across blocks',
+        [
+          { ...section('a'), accessory: button('x') },
+          { type: 'actions', elements: [button('x')] },
+        ],
+        'duplicate action_id x [json-pointer:/blocks/1/elements/0/action_id]',
+      ],
     ])('refuses %s with invalid_blocks', async (_name, blocks, problem) => {
       const post = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks });
       expect(post.body).toEqual({ ok: false, error: 'invalid_blocks', errors: [problem], response_metadata: { messages: [`[ERROR] ${problem}`] } });
@@ -182,14 +256,27 @@ describe('fake Slack Web API', () => {
         ...many(4, (i) => ({ ...section('x'.repeat(2900)), block_id: `s${i}` })),
         { type: 'section', fields: [{ type: 'mrkdwn', text: 'f'.repeat(100) }] },
         { type: 'context', elements: [{ type: 'mrkdwn', text: 'c'.repeat(95) }] },
-        { type: 'actions', elements: [{ ...button('a', 'b'.repeat(60)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) }] },
+        {
+          type: 'actions',
+          elements: [
+            { ...button('a', 'b'.repeat(60)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) },
+          ],
+        },
       ];
       expect(blocksTextLength(atCap)).toBe(12_000);
       const ok = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks: atCap });
       expect(ok.body.ok).toBe(true);
 
       // One character more anywhere (here in a button's label) is refused, on post and on update.
-      const overByOne = [...atCap.slice(0, -1), { type: 'actions', elements: [{ ...button('a', 'b'.repeat(61)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) }] }];
+      const overByOne = [
+        ...atCap.slice(0, -1),
+        {
+          type: 'actions',
+          elements: [
+            { ...button('a', 'b'.repeat(61)), confirm: confirm({ title: 't'.repeat(20), text: 'y'.repeat(20), confirm: 'k'.repeat(3), deny: 'n'.repeat(2) }) },
+          ],
+        },
+      ];
       expect(blocksTextLength(overByOne)).toBe(12_001);
       expect(blocksProblems(overByOne)).toEqual([]);
       const post = await raw(fake, 'chat.postMessage', { channel: 'C1', text: 'fallback', blocks: overByOne });
@@ -205,7 +292,12 @@ describe('fake Slack Web API', () => {
 
     it('counts the text of text objects only: not URLs, values, ids or the fallback', () => {
       const blocks = [
-        { type: 'section', block_id: 'b'.repeat(200), text: { type: 'mrkdwn', text: 'abc' }, accessory: { ...button('a'.repeat(200), 'Go', 'v'.repeat(1500)), url: `https://x.example/${'u'.repeat(900)}` } },
+        {
+          type: 'section',
+          block_id: 'b'.repeat(200),
+          text: { type: 'mrkdwn', text: 'abc' },
+          accessory: { ...button('a'.repeat(200), 'Go', 'v'.repeat(1500)), url: `https://x.example/${'u'.repeat(900)}` },
+        },
       ];
       expect(blocksTextLength(blocks)).toBe(5);
       expect(blocksTextLength([])).toBe(0);
@@ -271,7 +363,9 @@ describe('fake Slack Web API', () => {
     });
     await client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')] });
     expect(fake.ephemerals).toEqual([{ channel: 'C1', user: 'U1', text: 'only you', blocks: [section('only you')], thread_ts: undefined, at: clock }]);
-    expect(await client.views.open({ trigger_id: fake.views.issueTriggerId(), view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toMatchObject({ ok: true, view: { type: 'modal' } });
+    expect(
+      await client.views.open({ trigger_id: fake.views.issueTriggerId(), view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } }),
+    ).toMatchObject({ ok: true, view: { type: 'modal' } });
     fake.setUsergroup('S1', ['U1', 'U2']);
     expect((await client.usergroups.users.list({ usergroup: 'S1' })).users).toEqual(['U1', 'U2']);
     expect((await raw(fake, 'usergroups.users.list', { usergroup: 'S9' })).body).toEqual({ ok: false, error: 'no_such_subteam' });
@@ -293,13 +387,26 @@ describe('fake Slack Web API', () => {
     // A thread_ts that is not a thread's parent in that channel, a length that lies, a missing scope.
     const second = (await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body as { upload_url: string; file_id: string };
     expect((await fetch(second.upload_url, { method: 'POST', body: 'four' })).status).toBe(400);
-    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1' })).body).toMatchObject({ ok: false, error: 'file_upload_not_completed' });
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1' })).body).toMatchObject({
+      ok: false,
+      error: 'file_upload_not_completed',
+    });
     expect((await fetch(second.upload_url, { method: 'POST', body: 'abc' })).status).toBe(200);
-    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: reply.ts })).body).toMatchObject({ ok: false, error: 'invalid_thread_ts' });
-    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: '1.000001' })).body).toMatchObject({ ok: false, error: 'invalid_thread_ts' });
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: reply.ts })).body).toMatchObject({
+      ok: false,
+      error: 'invalid_thread_ts',
+    });
+    expect((await raw(fake, 'files.completeUploadExternal', { files: [{ id: second.file_id }], channel_id: 'C1', thread_ts: '1.000001' })).body).toMatchObject({
+      ok: false,
+      error: 'invalid_thread_ts',
+    });
     expect((await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png' })).body).toMatchObject({ ok: false, error: 'invalid_arguments' });
     fake.setFilesScope(false);
-    expect((await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body).toMatchObject({ ok: false, error: 'missing_scope', needed: 'files:write' });
+    expect((await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body).toMatchObject({
+      ok: false,
+      error: 'missing_scope',
+      needed: 'files:write',
+    });
   });
 
   it('delays answers by latencyMs', async () => {
@@ -398,7 +505,10 @@ describe('fake Slack rate limits', () => {
       const client = new WebClient(BOT, { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
       const posted = await client.chat.postMessage({ channel: 'C1', text: 'x' });
       await client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'y' });
-      await expect(client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'z' })).rejects.toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 60 });
+      await expect(client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'z' })).rejects.toMatchObject({
+        code: 'slack_webapi_rate_limited_error',
+        retryAfter: 60,
+      });
     } finally {
       await fake.close();
     }
@@ -518,8 +628,18 @@ describe('signed Slack requests', () => {
   it('builds slash command and interactivity bodies like Slack', () => {
     const fields = Object.fromEntries(new URLSearchParams(slashCommandBody({ text: 'run "eu west",web', channel_id: 'C9' })));
     expect(Object.keys(fields)).toEqual([
-      'token', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'user_id', 'user_name',
-      'command', 'text', 'api_app_id', 'response_url', 'trigger_id',
+      'token',
+      'team_id',
+      'team_domain',
+      'channel_id',
+      'channel_name',
+      'user_id',
+      'user_name',
+      'command',
+      'text',
+      'api_app_id',
+      'response_url',
+      'trigger_id',
     ]);
     expect(fields).toMatchObject({ text: 'run "eu west",web', channel_id: 'C9', command: '/checkly' });
     const payload = { type: 'block_actions', actions: [{ action_id: 'rerun', value: 'a&b=c' }] };

@@ -182,7 +182,11 @@ describe('SessionFollower', () => {
     const plainCheck = '50000000-0000-4000-8000-000000000003';
     const plain = port.add('plain', { durationMs: 9000 }, plainCheck);
     const durations: DurationSource = {
-      lookup: async () => new Map([[ids.soon, { pastMs: [20_000] }], [ids.late, { pastMs: [50_000] }]]),
+      lookup: async () =>
+        new Map([
+          [ids.soon, { pastMs: [20_000] }],
+          [ids.late, { pastMs: [50_000] }],
+        ]),
       learn: () => undefined,
     };
     const { follower, finals } = setup(port, { pollWaitSeconds: 30, pollRequestsPerMinute: 240, maxConcurrentPolls: 1, durations });
@@ -225,7 +229,12 @@ describe('SessionFollower', () => {
     // at the starvation bound (two poll waits) until its window opens (a poll then lasts until 3 s past
     // 40 s: at 38 s from its start, 78 s), then all along.
     expect(port.pollsOf('other').map((p) => p.at)).toEqual([40_000, 45_000, 50_000, 55_000, 60_000, 65_000, 70_000, 75_000]);
-    expect(port.pollsOf('api').slice(8).map((p) => p.at)).toEqual([50_000, 65_000, 78_000]);
+    expect(
+      port
+        .pollsOf('api')
+        .slice(8)
+        .map((p) => p.at),
+    ).toEqual([50_000, 65_000, 78_000]);
   });
 
   test('a failed poll is asked again after a pause; an unknown session is no longer followed', async () => {
@@ -411,7 +420,12 @@ describe('SessionFollower with typical durations', () => {
     [...Array.from({ length: 10 }, (_, i) => 5_000 + 1_000 * i), 100_000].forEach((ms, i) => {
       const checkId = `0b0e5c1e-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
       histories[checkId] = { pastMs: [], responseTimes: { shortestMs: 0.3 * ms, longestMs: 0.6 * ms } };
-      sessions.push({ sessionId: port.add(ms === 100_000 ? 'long' : `quick${i}`, { durationMs: ms, checkType: 'API' }, checkId), checkId, checkType: 'API', startedAt: 0 });
+      sessions.push({
+        sessionId: port.add(ms === 100_000 ? 'long' : `quick${i}`, { durationMs: ms, checkType: 'API' }, checkId),
+        checkId,
+        checkType: 'API',
+        startedAt: 0,
+      });
     });
     const { source } = durations(histories);
     // Five polls open at once: the starvation bound for eleven sessions (three rounds of two waits, 180 s)
@@ -430,7 +444,7 @@ describe('SessionFollower with typical durations', () => {
     expect(finals.find((f) => f.name === 'long')!.at).toBe(100_000);
   });
 
-  test("a session whose end comes unforeseen (cancelled) is seen within the starvation bound as it was when followed, before its window", async () => {
+  test('a session whose end comes unforeseen (cancelled) is seen within the starvation bound as it was when followed, before its window', async () => {
     const port = new FakePort();
     const checkId = '0b0e5c1e-0000-4000-8000-0000000000a4';
     const long = port.add('long', { durationMs: 100_000 }, checkId);
@@ -469,7 +483,12 @@ describe('SessionFollower with typical durations', () => {
     next.follower.follow('run-2', [{ sessionId: second, checkId, startedAt: Date.now() }]);
     await jest.advanceTimersByTimeAsync(75_000);
     // Due at 43 s: one poll then holds until the session ends at 70 s.
-    expect(port.pollsOf('api').slice(3).map((p) => p.at - 75_000)).toEqual([43_000]);
+    expect(
+      port
+        .pollsOf('api')
+        .slice(3)
+        .map((p) => p.at - 75_000),
+    ).toEqual([43_000]);
     expect(next.finals.map((f) => f.at - 75_000)).toEqual([70_000]);
   });
 });

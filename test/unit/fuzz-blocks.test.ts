@@ -39,10 +39,18 @@ function sessionArb(lone: boolean): fc.Arbitrary<Session> {
       name: text,
       status: fc.constantFrom(...STATUSES),
       error: fc.option(text, { nil: undefined }),
-      link: fc.oneof(fc.webUrl(), text, fc.constant('javascript:alert(1)'), text.map((t) => `https://app.checklyhq.com/${t}`)),
+      link: fc.oneof(
+        fc.webUrl(),
+        text,
+        fc.constant('javascript:alert(1)'),
+        text.map((t) => `https://app.checklyhq.com/${t}`),
+      ),
       locations: fc.array(text, { maxLength: 6 }),
       // Checkly may send a type newer than our generated types know.
-      checkType: fc.oneof(fc.constantFrom<Session['checkType']>('API', 'BROWSER'), text.map((t) => t as Session['checkType'])),
+      checkType: fc.oneof(
+        fc.constantFrom<Session['checkType']>('API', 'BROWSER'),
+        text.map((t) => t as Session['checkType']),
+      ),
     })
     .map((s) => makeSession({ ...s, failedLocations: s.locations.slice(0, 3) }));
 }

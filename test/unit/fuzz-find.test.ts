@@ -19,18 +19,20 @@ const CTX = { now: NOW, commandName: '/checkly', catalogueAt: NOW - 1000, stale:
 
 const text = fc.oneof({ arbitrary: hostileText({ lone: false }), weight: 8 }, { arbitrary: hugeText(3000, { lone: false }), weight: 1 });
 const uuidArb = fc.uuid();
-const rowArb: fc.Arbitrary<ListedRow> = fc.record({
-  id: uuidArb,
-  name: text,
-  checkType: fc.constantFrom('API', 'BROWSER', 'MULTI_STEP', 'PLAYWRIGHT'),
-  tags: fc.array(text, { maxLength: 15 }),
-  activated: fc.boolean(),
-  state: fc.constantFrom('passing', 'failing', 'degraded'),
-  location: fc.option(text, { nil: undefined }),
-}).map(({ id, name, checkType, tags, activated, state, location }) => ({
-  check: { id, name, checkType, tags, activated },
-  condition: { state, since: NOW - 90_000, hasErrors: false, ...(location !== undefined ? { lastRunLocation: location } : {}) },
-}));
+const rowArb: fc.Arbitrary<ListedRow> = fc
+  .record({
+    id: uuidArb,
+    name: text,
+    checkType: fc.constantFrom('API', 'BROWSER', 'MULTI_STEP', 'PLAYWRIGHT'),
+    tags: fc.array(text, { maxLength: 15 }),
+    activated: fc.boolean(),
+    state: fc.constantFrom('passing', 'failing', 'degraded'),
+    location: fc.option(text, { nil: undefined }),
+  })
+  .map(({ id, name, checkType, tags, activated, state, location }) => ({
+    check: { id, name, checkType, tags, activated },
+    condition: { state, since: NOW - 90_000, hasErrors: false, ...(location !== undefined ? { lastRunLocation: location } : {}) },
+  }));
 
 function expectSafe(message: { text: string; blocks: unknown[] }): void {
   expect(slackLimitViolations(message)).toEqual([]);
@@ -64,7 +66,12 @@ describe('the picker against hostile text', () => {
           groups.map((name, i) => ({ id: i, name })),
           NOW,
         );
-        for (const options of [tagOptions(catalogue.tags, query), groupOptions(catalogue.groups, query), checkOptions(searchChecks(catalogue.checks, query)), checkOptions(catalogue.checks)]) {
+        for (const options of [
+          tagOptions(catalogue.tags, query),
+          groupOptions(catalogue.groups, query),
+          checkOptions(searchChecks(catalogue.checks, query)),
+          checkOptions(catalogue.checks),
+        ]) {
           expect(options.length).toBeLessThanOrEqual(100);
           for (const o of options) {
             expect(o.text.text.length).toBeLessThanOrEqual(75);
@@ -74,7 +81,13 @@ describe('the picker against hostile text', () => {
             expect(hasLoneSurrogate(o.text.text)).toBe(false);
           }
         }
-        const status = { kind: 'ready' as const, total: catalogue.checks.length, catalogueAt: NOW, stale: false, resolved: resolveChoice(catalogue, { tags: catalogue.tags.slice(0, 3).map((t) => t.tag), groupIds: [], checkIds: [] }) };
+        const status = {
+          kind: 'ready' as const,
+          total: catalogue.checks.length,
+          catalogueAt: NOW,
+          stale: false,
+          resolved: resolveChoice(catalogue, { tags: catalogue.tags.slice(0, 3).map((t) => t.tag), groupIds: [], checkIds: [] }),
+        };
         expect(viewProblems(renderPicker({ channel: 'C0FAKE' }, status))).toEqual([]);
         expect(viewProblems(renderPicker({ channel: 'C0FAKE' }, { kind: 'unavailable', said: query }))).toEqual([]);
       }),

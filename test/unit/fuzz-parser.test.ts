@@ -7,7 +7,17 @@ import { renderHelp, renderParseError, renderStatus, renderTriggering } from '..
 import type { SlackMessage } from '../../src/blocks/message';
 import { unescapeSlackText } from '../../src/commands/checkly';
 import { renderCheckList, renderFailingList } from '../../src/blocks/listing';
-import { MAX_CHECK_IDS, MAX_GROUPS, MAX_SEARCH_LENGTH, MAX_TAG_LENGTH, MAX_TAGS_PER_GROUP, MAX_TEXT_LENGTH, parseCommand, type Command, type ParseError } from '../../src/grammar/parse';
+import {
+  MAX_CHECK_IDS,
+  MAX_GROUPS,
+  MAX_SEARCH_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS_PER_GROUP,
+  MAX_TEXT_LENGTH,
+  parseCommand,
+  type Command,
+  type ParseError,
+} from '../../src/grammar/parse';
 import { runUsage } from '../../src/grammar/usage';
 import { describeTarget } from '../../src/grammar/describe';
 import type { Target } from '../../src/runs/types';
@@ -111,7 +121,11 @@ const adversarial = fc.tuple(subcommand, hostileText()).map(([sub, rest]) => sub
 describe('parseCommand on hostile input', () => {
   it.each([
     ['mrkdwn, mentions, controls, bidi marks, emoji and lone surrogates', adversarial, 600],
-    ['the same, as Slack sends it (entities) and the handler unescapes it', adversarial.map((t) => unescapeSlackText(t.replace(/&/g, '&amp;').replace(/</g, '&lt;'))), 200],
+    [
+      'the same, as Slack sends it (entities) and the handler unescapes it',
+      adversarial.map((t) => unescapeSlackText(t.replace(/&/g, '&amp;').replace(/</g, '&lt;'))),
+      200,
+    ],
     ['10 kB after any subcommand', fc.tuple(subcommand, hugeText()).map(([sub, rest]) => sub + rest), 30],
     ['arbitrary full Unicode', fc.string({ unit: 'binary', maxLength: 300 }), 300],
   ])('never throws, and answers within Slack limits with everything escaped: %s', (_name, arb, numRuns) => {
@@ -162,7 +176,10 @@ describe('parseCommand never triggers on malformed input', () => {
     fc.constant<Target>({ tags: [], checkIds: [], all: true }),
     fc.record({
       tags: fc.array(fc.array(simpleTag, { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
-      checkIds: fc.uniqueArray(fc.uuid().map((id) => id.toLowerCase()), { maxLength: 3 }),
+      checkIds: fc.uniqueArray(
+        fc.uuid().map((id) => id.toLowerCase()),
+        { maxLength: 3 },
+      ),
       all: fc.constant(false),
     }),
   );
@@ -192,10 +209,7 @@ describe('parseCommand never triggers on malformed input', () => {
     fc.assert(
       fc.property(
         validRun,
-        fc.oneof(
-          fc.tuple(fc.constantFrom('"', '“', '”'), noDoubleQuote),
-          fc.tuple(fc.constantFrom("'", '‘', '’'), noSingleQuote),
-        ),
+        fc.oneof(fc.tuple(fc.constantFrom('"', '“', '”'), noDoubleQuote), fc.tuple(fc.constantFrom("'", '‘', '’'), noSingleQuote)),
         (text, [quote, rest]) => {
           const broken = `${text} ${quote}${rest}`;
           fc.pre([...broken].length <= MAX_TEXT_LENGTH);
@@ -226,13 +240,16 @@ describe('parseCommand never triggers on malformed input', () => {
 
   it('turns mention and mrkdwn syntax into plain tags, echoed escaped', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...MRKDWN_PIECES.filter((p) => !/[\s,"'“”‘’]/u.test(p) && !p.startsWith('-'))), { minLength: 1, maxLength: 5 }), (pieces) => {
-        const parsed = parseCommand(`run ${pieces.join(',')}`, COMMAND);
-        fc.pre(parsed.kind === 'run'); // `!` alone is an empty negation: refused, and tested elsewhere
-        if (parsed.kind !== 'run') return;
-        expect(parsed.target.tags).toEqual([pieces]);
-        expectSafeAnswer(answerFor(parsed));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...MRKDWN_PIECES.filter((p) => !/[\s,"'“”‘’]/u.test(p) && !p.startsWith('-'))), { minLength: 1, maxLength: 5 }),
+        (pieces) => {
+          const parsed = parseCommand(`run ${pieces.join(',')}`, COMMAND);
+          fc.pre(parsed.kind === 'run'); // `!` alone is an empty negation: refused, and tested elsewhere
+          if (parsed.kind !== 'run') return;
+          expect(parsed.target.tags).toEqual([pieces]);
+          expectSafeAnswer(answerFor(parsed));
+        },
+      ),
       { numRuns: 200, seed: SEED },
     );
   });

@@ -9,12 +9,12 @@ function deps(policy: GuardDeps['access']['policy']) {
     access: {
       policy,
       usergroups: {
-      groupsOf: async () => {
-        order.push('groups');
-        return ['S1'];
+        groupsOf: async () => {
+          order.push('groups');
+          return ['S1'];
+        },
       },
     },
-  },
     metrics: { refused: (rule) => void order.push(`metric:${rule}`) },
     logger: {
       info: (...args: Parameters<typeof logger.info>) => {

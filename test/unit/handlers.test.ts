@@ -102,7 +102,9 @@ describe('the slash command', () => {
     expect(respond).not.toHaveBeenCalled();
     expect(s.checkly.triggers).toHaveLength(1);
     expect(s.messages.posts.map((r) => r.origin)).toEqual([{ kind: 'command', userId: 'U1' }]);
-    expect(s.audits()).toEqual([expect.objectContaining({ action: 'trigger', via: 'command', outcome: 'started', target: 'prod', userId: 'U1', sessions: ['s1', 's2'] })]);
+    expect(s.audits()).toEqual([
+      expect.objectContaining({ action: 'trigger', via: 'command', outcome: 'started', target: 'prod', userId: 'U1', sessions: ['s1', 's2'] }),
+    ]);
   });
 
   test('a channel the bot cannot post in is said after the acknowledgement, and nothing is triggered', async () => {
@@ -120,7 +122,11 @@ describe('the slash command', () => {
     const { args, ack } = slashCommand('run prod');
     await runChain(checklyCommand(s.commandDeps), args);
     const reason = refusalText({ allowed: false, rule: 'channel', action: 'run', channels: ['C9'] });
-    expect(ack).toHaveBeenCalledWith({ response_type: 'ephemeral', text: expect.any(String), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reason } }] });
+    expect(ack).toHaveBeenCalledWith({
+      response_type: 'ephemeral',
+      text: expect.any(String),
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reason } }],
+    });
     expect(reason).toContain('<#C9>');
     expect(s.refused).toEqual(['channel']);
     expect(s.messages.posts).toHaveLength(0);

@@ -26,7 +26,9 @@ function unitOf(relative: string): string {
 /** The src/-relative files a file imports (relative imports only; packages are listed apart). */
 function importsOf(relative: string): { local: string[]; packages: string[] } {
   const text = readFileSync(path.join(SRC, relative), 'utf8');
-  const specs = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|require\('([^']+)'\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  const specs = [...text.matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|require\('([^']+)'\)/gm)].map(
+    (m) => m[1] ?? m[2] ?? m[3]!,
+  );
   const local: string[] = [];
   const packages: string[] = [];
   for (const spec of specs) {
@@ -138,7 +140,13 @@ describe('the layers of src/', () => {
   });
 
   test('no entrance imports checkly/: the find features, Details and the runs go through ports', () => {
-    const reaching = files.filter((f) => ENTRANCES.includes(unitOf(f))).flatMap((f) => importsOf(f).local.filter((t) => unitOf(t) === 'checkly').map((t) => `${f} → ${t}`));
+    const reaching = files
+      .filter((f) => ENTRANCES.includes(unitOf(f)))
+      .flatMap((f) =>
+        importsOf(f)
+          .local.filter((t) => unitOf(t) === 'checkly')
+          .map((t) => `${f} → ${t}`),
+      );
     expect(reaching).toEqual([]);
     for (const entrance of ENTRANCES) expect(ROOMS[entrance]).not.toContain('checkly');
   });

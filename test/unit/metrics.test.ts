@@ -158,7 +158,14 @@ describe('meteredSlackFetch with the real Web API client', () => {
 async function serve(routes: CustomRoute[]): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const route = routes.find((r) => r.path === path && [r.method].flat().map((m) => m.toUpperCase()).includes(req.method ?? ''));
+    const route = routes.find(
+      (r) =>
+        r.path === path &&
+        [r.method]
+          .flat()
+          .map((m) => m.toUpperCase())
+          .includes(req.method ?? ''),
+    );
     if (route) route.handler(req, res);
     else {
       res.writeHead(404);

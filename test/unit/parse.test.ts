@@ -164,7 +164,11 @@ describe('parseCommand: subcommands', () => {
 
 describe('parseCommand: errors', () => {
   it.each([
-    ['run with only --refresh-cache', 'run --refresh-cache', '`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.'],
+    [
+      'run with only --refresh-cache',
+      'run --refresh-cache',
+      '`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.',
+    ],
     ['an unknown long flag', 'run prod --foo', '`--foo` is not an option of `run`.'],
     ['an unknown short flag', 'run -x prod', '`-x` is not an option of `run`.'],
     ['a lone dash', 'run -', '`-` is not an option of `run`.'],
@@ -173,7 +177,11 @@ describe('parseCommand: errors', () => {
     ['--check followed by a flag', 'run --check --all', '`--check` needs a check ID (a UUID) after it.'],
     ['an empty --check=', 'run --check=', '`--check` needs a check ID (a UUID) after it.'],
     ['a malformed UUID', 'run --check 1234', '`1234` is not a check ID; check IDs are UUIDs such as `3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60`.'],
-    ['a UUID one digit short', `run --check ${A.slice(1)}`, `\`${A.slice(1)}\` is not a check ID; check IDs are UUIDs such as \`3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60\`.`],
+    [
+      'a UUID one digit short',
+      `run --check ${A.slice(1)}`,
+      `\`${A.slice(1)}\` is not a check ID; check IDs are UUIDs such as \`3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60\`.`,
+    ],
     ['a malformed UUID in a list', `run --check ${A},nope`, '`nope` is not a check ID; check IDs are UUIDs such as `3f1e2a9c-0b4d-4c6e-9f7a-1b2c3d4e5f60`.'],
     ['an empty check ID in a list', `run --check ${A},`, `\`${A},\` has an empty check ID: check the commas.`],
     ['an unbalanced double quote', 'run "eu west,web', 'The quote at `"eu west,web` is never closed.'],
@@ -204,9 +212,7 @@ describe('parseCommand: errors', () => {
   it('refuses text longer than MAX_TEXT_LENGTH and takes text at the limit', () => {
     const atLimit = `run prod${' '.repeat(MAX_TEXT_LENGTH - 8)}`;
     expect(parseCommand(atLimit)).toEqual(tags([['prod']]));
-    expect(parseCommand(`${atLimit} `)).toEqual(
-      runError(`The command is ${MAX_TEXT_LENGTH + 1} characters long; the limit is ${MAX_TEXT_LENGTH}.`),
-    );
+    expect(parseCommand(`${atLimit} `)).toEqual(runError(`The command is ${MAX_TEXT_LENGTH + 1} characters long; the limit is ${MAX_TEXT_LENGTH}.`));
   });
 
   it('refuses a tag longer than MAX_TAG_LENGTH and takes one at the limit', () => {
@@ -224,9 +230,7 @@ describe('parseCommand: errors', () => {
 
   it('refuses more than MAX_GROUPS groups and takes MAX_GROUPS', () => {
     const groups = Array.from({ length: MAX_GROUPS + 1 }, (_, i) => `t${i}`);
-    expect(parseCommand(`run ${groups.join(' ')}`)).toEqual(
-      runError(`The expression has more than ${MAX_GROUPS} tag groups; that is the limit.`),
-    );
+    expect(parseCommand(`run ${groups.join(' ')}`)).toEqual(runError(`The expression has more than ${MAX_GROUPS} tag groups; that is the limit.`));
     expect(parseCommand(`run ${groups.slice(1).join(' ')}`)).toEqual(tags(groups.slice(1).map((t) => [t])));
   });
 
@@ -252,7 +256,18 @@ describe('parseCommand: errors', () => {
 describe('describeTarget', () => {
   it.each<[string, Target, string]>([
     ['one tag', { tags: [['prod']], checkIds: [], all: false }, 'prod'],
-    ['groups and negation', { tags: [['prod', 'api'], ['staging', '!flaky']], checkIds: [], all: false }, 'prod,api staging,!flaky'],
+    [
+      'groups and negation',
+      {
+        tags: [
+          ['prod', 'api'],
+          ['staging', '!flaky'],
+        ],
+        checkIds: [],
+        all: false,
+      },
+      'prod,api staging,!flaky',
+    ],
     ['a tag with a space', { tags: [['eu west', 'web']], checkIds: [], all: false }, '"eu west",web'],
     ['a tag with a comma', { tags: [['a,b']], checkIds: [], all: false }, '"a,b"'],
     ['a tag with an apostrophe', { tags: [["don't"]], checkIds: [], all: false }, '"don\'t"'],
@@ -271,11 +286,7 @@ describe('describeTarget', () => {
 /** What a valid tag is, written independently of the parser. */
 function isValidTag(tag: string): boolean {
   const name = tag.startsWith('!') ? tag.slice(1) : tag;
-  return (
-    name.trim() !== '' &&
-    [...tag].length <= MAX_TAG_LENGTH &&
-    ![...tag].some((ch) => /\p{Cc}/u.test(ch) && !/\s/u.test(ch))
-  );
+  return name.trim() !== '' && [...tag].length <= MAX_TAG_LENGTH && ![...tag].some((ch) => /\p{Cc}/u.test(ch) && !/\s/u.test(ch));
 }
 
 const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -310,8 +321,31 @@ function expectValid(result: Command | ParseError): void {
 
 /** Characters the grammar gives meaning to, and a few it must refuse. */
 const GRAMMAR_CHARS = [
-  'a', 'b', 'Z', '1', '-', '!', ',', '=', ' ', '\n', '\t', '\u00A0',
-  '"', "'", '\u201C', '\u201D', '\u2018', '\u2019', '\u2013', '\u2014', '`', '\u0000', '\u0007', '\u0085', '\u{1F680}',
+  'a',
+  'b',
+  'Z',
+  '1',
+  '-',
+  '!',
+  ',',
+  '=',
+  ' ',
+  '\n',
+  '\t',
+  '\u00A0',
+  '"',
+  "'",
+  '\u201C',
+  '\u201D',
+  '\u2018',
+  '\u2019',
+  '\u2013',
+  '\u2014',
+  '`',
+  '\u0000',
+  '\u0007',
+  '\u0085',
+  '\u{1F680}',
 ];
 const grammarChar = fc.constantFrom(...GRAMMAR_CHARS);
 const tagArb = fc

@@ -204,4 +204,3 @@ describe('RedisRunStore', () => {
     expect(await connection.ping()).toBe('PONG');
   });
 });
-

@@ -45,7 +45,11 @@ describe('the default Idempotency-Key in CI', () => {
     ['gitlab', { CI_JOB_ID: '4242' }, { CI_JOB_ID: '4243' }],
     ['circleci', { CIRCLE_WORKFLOW_JOB_ID: 'a1', CIRCLE_NODE_INDEX: '0' }, { CIRCLE_WORKFLOW_JOB_ID: 'a1', CIRCLE_NODE_INDEX: '1' }],
     ['buildkite', { BUILDKITE_JOB_ID: 'b1' }, { BUILDKITE_JOB_ID: 'b2' }],
-    ['azure', { SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '1', SYSTEM_TASKINSTANCEID: 't1' }, { SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '1', SYSTEM_TASKINSTANCEID: 't2' }],
+    [
+      'azure',
+      { SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '1', SYSTEM_TASKINSTANCEID: 't1' },
+      { SYSTEM_JOBID: 'j1', SYSTEM_JOBATTEMPT: '1', SYSTEM_TASKINSTANCEID: 't2' },
+    ],
     ['bitbucket', { BITBUCKET_BUILD_NUMBER: '7', BITBUCKET_STEP_UUID: '{s1}' }, { BITBUCKET_BUILD_NUMBER: '7', BITBUCKET_STEP_UUID: '{s2}' }],
     ['jenkins', { BUILD_TAG: 'jenkins-web-12', STAGE_NAME: 'pre' }, { BUILD_TAG: 'jenkins-web-12', STAGE_NAME: 'post' }],
   ])('%s: a key per job or step, printable, at most 200 characters', (ci, one, other) => {

@@ -63,7 +63,9 @@ class FakeChat {
 
 /** The digest of a message the test's render made from `text` (what a post reports it shows). */
 function digestOf(text: string): string {
-  return createHash('sha1').update(JSON.stringify({ text, blocks: [] })).digest('base64url');
+  return createHash('sha1')
+    .update(JSON.stringify({ text, blocks: [] }))
+    .digest('base64url');
 }
 
 /** Real turns of the event loop (setImmediate is not faked here). */
@@ -108,7 +110,10 @@ function setup(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: num
   return new SlackRunMessages(setupOptions(chat, over));
 }
 
-function setupOptions(chat: FakeChat, over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {}): RunMessagesDeps {
+function setupOptions(
+  chat: FakeChat,
+  over: { maxUpdatesPerMinute?: number; burst?: number; renderFailureReplies?: Replies } & StoreHooks = {},
+): RunMessagesDeps {
   return {
     client: chat.client,
     // The size shows in the text when it is not the full one.
@@ -171,7 +176,9 @@ describe('SlackRunMessages', () => {
       events.push(`before ${d === digestOf('r1 running: PASSED,STARTED') ? 'PASSED,STARTED' : d} (updates sent: ${chat.of('update').length})`);
     };
     const shown = (what: string) => (d: string | undefined) => {
-      events.push(`shown ${what} ${d === digestOf(`r1 ${what === 'PASSED,PASSED' ? 'final' : 'running'}: ${what}`) ? 'as sent' : d} (updates sent: ${chat.of('update').length})`);
+      events.push(
+        `shown ${what} ${d === digestOf(`r1 ${what === 'PASSED,PASSED' ? 'final' : 'running'}: ${what}`) ? 'as sent' : d} (updates sent: ${chat.of('update').length})`,
+      );
     };
     // A post reports what it shows (the caller keeps it with the message's ts, in one write).
     expect(await messages.post(run('r1', ['STARTED', 'STARTED']))).toHaveProperty('shownDigest', digestOf('r1 running: STARTED,STARTED'));
@@ -355,13 +362,12 @@ describe('SlackRunMessages', () => {
       const done = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
       await jest.advanceTimersByTimeAsync(10_000);
       await done;
-      expect(chat.of('postMessage').slice(1).map((c) => c.text)).toEqual([
-        'r1 full 1-4',
-        'r1 full 5-8',
-        'r1 compact 5-6',
-        'r1 compact 7-8',
-        'r1 compact 9-10',
-      ]);
+      expect(
+        chat
+          .of('postMessage')
+          .slice(1)
+          .map((c) => c.text),
+      ).toEqual(['r1 full 1-4', 'r1 full 5-8', 'r1 compact 5-6', 'r1 compact 7-8', 'r1 compact 9-10']);
     });
   });
 
@@ -437,147 +443,147 @@ describe('afterPendingIo', () => {
   });
 });
 
-
 describe('SlackRunMessages lifecycle (issue 9)', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
 
-    test('finished says whether the final state went through: an update still failing after its retries is "not shown", a gone message "gone"', async () => {
-      const chat = new FakeChat();
-      const messages = setup(chat);
-      await messages.post(run('r1', ['STARTED']));
-      chat.failures.update.push(...Array.from({ length: 6 }, () => platform('internal_error')));
-      const failed = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(31_010);
-      expect(await failed).toEqual({ shown: false, replied: true });
-      expect(chat.of('update')).toHaveLength(6);
-      await jest.advanceTimersByTimeAsync(1000);
-      const again = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await again).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
+  test('finished says whether the final state went through: an update still failing after its retries is "not shown", a gone message "gone"', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    chat.failures.update.push(...Array.from({ length: 6 }, () => platform('internal_error')));
+    const failed = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(31_010);
+    expect(await failed).toEqual({ shown: false, replied: true });
+    expect(chat.of('update')).toHaveLength(6);
+    await jest.advanceTimersByTimeAsync(1000);
+    const again = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await again).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
 
-      await messages.post(run('r2', ['STARTED']));
-      chat.failures.update.push(platform('message_not_found'));
-      const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await gone).toEqual({ shown: 'gone', replied: true });
+    await messages.post(run('r2', ['STARTED']));
+    chat.failures.update.push(platform('message_not_found'));
+    const gone = messages.finished(run('r2', ['PASSED'], { ts: '1700000000.000002' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await gone).toEqual({ shown: 'gone', replied: true });
 
-      // A channel archived while its run went on: Slack answers chat.update with is_inactive there.
-      await messages.post(run('r3', ['STARTED']));
-      chat.failures.update.push(platform('is_inactive'));
-      const archived = messages.finished(run('r3', ['PASSED'], { ts: '1700000000.000003' }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await archived).toEqual({ shown: 'gone', replied: true });
-    });
-
-    test('a final update Slack refused twice, then rate-limited, is shown within seconds: one, two, then Retry-After (issue 20)', async () => {
-      const chat = new FakeChat();
-      const messages = setup(chat);
-      await messages.post(run('r1', ['STARTED']));
-      chat.failures.update.push(platform('internal_error'), platform('internal_error'), rateLimited(2));
-      const finished = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(6_000);
-      expect(await finished).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
-      expect(chat.of('update').map((c) => c.at)).toEqual([0, 1000, 3000, 5000]);
-    });
-
-    test('a failed thread reply is reported, and not posted again once recorded', async () => {
-      const chat = new FakeChat();
-      const messages = setup(chat);
-      await messages.post(run('r1', ['STARTED']));
-      chat.failures.postMessage.push(platform('internal_error'));
-      const first = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await first).toEqual({ shown: true, replied: false, shownDigest: expect.any(String) });
-      const recorded = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001', repliedAt: 5 }));
-      await jest.advanceTimersByTimeAsync(1500);
-      expect(await recorded).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
-      expect(chat.of('postMessage')).toHaveLength(2); // the run message and the one failed reply
-    });
-
-    test('stop: a reply it cuts off is left to the next process ("not replied", no warning); screenshots in progress are told to hand over', async () => {
-      const chat = new FakeChat();
-      const lines: string[] = [];
-      const added: Array<{ runId: string; threadTs: string; stopping: AbortSignal }> = [];
-      let finishAdding: () => void = () => undefined;
-      const messages = new SlackRunMessages({
-        ...setupOptions(chat),
-        logger: createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } }),
-        afterFailureReply: (r, threadTs, stopping) => {
-          added.push({ runId: r.id, threadTs, stopping });
-          return new Promise<'added'>((resolve) => (finishAdding = () => resolve('added')));
-        },
-      });
-      await messages.post(run('r1', ['STARTED']));
-      const replied = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await replied).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
-      expect(added.map((a) => [a.runId, a.threadTs, a.stopping.aborted])).toEqual([['r1', '1700000000.000001', false]]);
-
-      // The next reply's post waits for the channel's budget (5 posts in 5 s) when the app stops.
-      await messages.post(run('r2', ['STARTED']));
-      for (let i = 0; i < 2; i += 1) await messages.post(run(`filler${i}`, []));
-      const cut = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000002' }));
-      await jest.advanceTimersByTimeAsync(10);
-      const settled = messages.settle(50);
-      await jest.advanceTimersByTimeAsync(60);
-      await settled;
-      messages.stop();
-      expect(added[0]!.stopping.aborted).toBe(true);
-      expect(await cut).toMatchObject({ replied: false });
-      finishAdding();
-      expect(lines.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
-      expect(lines.some((l) => l.includes('the failure reply is left to the next process'))).toBe(true);
-    });
-
-    test('a run whose screenshots were handed over gets them once from the next process, and no second reply', async () => {
-      const chat = new FakeChat();
-      const added: string[] = [];
-      const messages = setup(chat, { afterFailureReply: async (r, threadTs) => {
-          added.push(`${r.id} ${threadTs}`);
-          return 'added';
-        },
-      });
-      const handedOver = run('r1', ['FAILED'], { ts: '1700000000.000009', repliedAt: 5, screenshotsDue: true });
-      const outcome = messages.finished(handedOver);
-      await jest.advanceTimersByTimeAsync(10);
-      expect(await outcome).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
-      expect(added).toEqual(['r1 1700000000.000009']);
-      expect(chat.of('postMessage')).toHaveLength(0);
-      // Without the mark, a replied run adds nothing again.
-      const done = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000010', repliedAt: 5 }));
-      await jest.advanceTimersByTimeAsync(10);
-      await done;
-      expect(added).toHaveLength(1);
-      messages.stop();
-    });
-
-    test('stop answers a final state waiting for its turn "not shown" at once, instead of never', async () => {
-      const chat = new FakeChat();
-      const messages = setup(chat);
-      await messages.post(run('r1', ['STARTED']));
-      messages.changed(run('r1', ['PASSED', 'STARTED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10);
-      const waiting = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts: '1700000000.000001' }));
-      await jest.advanceTimersByTimeAsync(10); // within the message's interval: it waits
-      messages.stop();
-      expect(await waiting).toEqual({ shown: false, replied: true });
-    });
-
-    test('keeps no state for runs that are over, nor for runs it only posted or saw change', async () => {
-      const chat = new FakeChat();
-      const messages = setup(chat);
-      await messages.post(run('posted-here', ['STARTED'])); // followed by another replica
-      await messages.post(run('over', ['STARTED']));
-      const done = messages.finished(run('over', ['PASSED'], { ts: '1700000000.000002' }));
-      await jest.advanceTimersByTimeAsync(10);
-      await done;
-      // A parent whose rerun line changes, over already: its state goes once its update is answered.
-      messages.changed(run('parent', ['FAILED'], { ts: '1700000000.000003', reruns: [] }));
-      await jest.advanceTimersByTimeAsync(10);
-      expect(messages.kept).toBe(1);
-      await jest.advanceTimersByTimeAsync(60_000);
-      expect(messages.kept).toBe(0);
-      messages.stop();
-    });
+    // A channel archived while its run went on: Slack answers chat.update with is_inactive there.
+    await messages.post(run('r3', ['STARTED']));
+    chat.failures.update.push(platform('is_inactive'));
+    const archived = messages.finished(run('r3', ['PASSED'], { ts: '1700000000.000003' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await archived).toEqual({ shown: 'gone', replied: true });
   });
+
+  test('a final update Slack refused twice, then rate-limited, is shown within seconds: one, two, then Retry-After (issue 20)', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    chat.failures.update.push(platform('internal_error'), platform('internal_error'), rateLimited(2));
+    const finished = messages.finished(run('r1', ['PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(6_000);
+    expect(await finished).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
+    expect(chat.of('update').map((c) => c.at)).toEqual([0, 1000, 3000, 5000]);
+  });
+
+  test('a failed thread reply is reported, and not posted again once recorded', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    chat.failures.postMessage.push(platform('internal_error'));
+    const first = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await first).toEqual({ shown: true, replied: false, shownDigest: expect.any(String) });
+    const recorded = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001', repliedAt: 5 }));
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(await recorded).toEqual({ shown: true, replied: true, shownDigest: expect.any(String) });
+    expect(chat.of('postMessage')).toHaveLength(2); // the run message and the one failed reply
+  });
+
+  test('stop: a reply it cuts off is left to the next process ("not replied", no warning); screenshots in progress are told to hand over', async () => {
+    const chat = new FakeChat();
+    const lines: string[] = [];
+    const added: Array<{ runId: string; threadTs: string; stopping: AbortSignal }> = [];
+    let finishAdding: () => void = () => undefined;
+    const messages = new SlackRunMessages({
+      ...setupOptions(chat),
+      logger: createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } }),
+      afterFailureReply: (r, threadTs, stopping) => {
+        added.push({ runId: r.id, threadTs, stopping });
+        return new Promise<'added'>((resolve) => (finishAdding = () => resolve('added')));
+      },
+    });
+    await messages.post(run('r1', ['STARTED']));
+    const replied = messages.finished(run('r1', ['FAILED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await replied).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
+    expect(added.map((a) => [a.runId, a.threadTs, a.stopping.aborted])).toEqual([['r1', '1700000000.000001', false]]);
+
+    // The next reply's post waits for the channel's budget (5 posts in 5 s) when the app stops.
+    await messages.post(run('r2', ['STARTED']));
+    for (let i = 0; i < 2; i += 1) await messages.post(run(`filler${i}`, []));
+    const cut = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000002' }));
+    await jest.advanceTimersByTimeAsync(10);
+    const settled = messages.settle(50);
+    await jest.advanceTimersByTimeAsync(60);
+    await settled;
+    messages.stop();
+    expect(added[0]!.stopping.aborted).toBe(true);
+    expect(await cut).toMatchObject({ replied: false });
+    finishAdding();
+    expect(lines.filter((l) => JSON.parse(l).level >= 40)).toEqual([]);
+    expect(lines.some((l) => l.includes('the failure reply is left to the next process'))).toBe(true);
+  });
+
+  test('a run whose screenshots were handed over gets them once from the next process, and no second reply', async () => {
+    const chat = new FakeChat();
+    const added: string[] = [];
+    const messages = setup(chat, {
+      afterFailureReply: async (r, threadTs) => {
+        added.push(`${r.id} ${threadTs}`);
+        return 'added';
+      },
+    });
+    const handedOver = run('r1', ['FAILED'], { ts: '1700000000.000009', repliedAt: 5, screenshotsDue: true });
+    const outcome = messages.finished(handedOver);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(await outcome).toEqual({ shown: true, replied: true, shownDigest: expect.any(String), added: expect.any(Promise) });
+    expect(added).toEqual(['r1 1700000000.000009']);
+    expect(chat.of('postMessage')).toHaveLength(0);
+    // Without the mark, a replied run adds nothing again.
+    const done = messages.finished(run('r2', ['FAILED'], { ts: '1700000000.000010', repliedAt: 5 }));
+    await jest.advanceTimersByTimeAsync(10);
+    await done;
+    expect(added).toHaveLength(1);
+    messages.stop();
+  });
+
+  test('stop answers a final state waiting for its turn "not shown" at once, instead of never', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('r1', ['STARTED']));
+    messages.changed(run('r1', ['PASSED', 'STARTED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(10);
+    const waiting = messages.finished(run('r1', ['PASSED', 'PASSED'], { ts: '1700000000.000001' }));
+    await jest.advanceTimersByTimeAsync(10); // within the message's interval: it waits
+    messages.stop();
+    expect(await waiting).toEqual({ shown: false, replied: true });
+  });
+
+  test('keeps no state for runs that are over, nor for runs it only posted or saw change', async () => {
+    const chat = new FakeChat();
+    const messages = setup(chat);
+    await messages.post(run('posted-here', ['STARTED'])); // followed by another replica
+    await messages.post(run('over', ['STARTED']));
+    const done = messages.finished(run('over', ['PASSED'], { ts: '1700000000.000002' }));
+    await jest.advanceTimersByTimeAsync(10);
+    await done;
+    // A parent whose rerun line changes, over already: its state goes once its update is answered.
+    messages.changed(run('parent', ['FAILED'], { ts: '1700000000.000003', reruns: [] }));
+    await jest.advanceTimersByTimeAsync(10);
+    expect(messages.kept).toBe(1);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(messages.kept).toBe(0);
+    messages.stop();
+  });
+});

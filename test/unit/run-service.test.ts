@@ -26,7 +26,16 @@ function make() {
   return { ...s, permalinks, service };
 }
 
-const FAILED_SESSION: Session = { sessionId: 'p1', checkId: 'c1', name: 'C1', checkType: 'API', link: 'l', status: 'FAILED', locations: [], failedLocations: [] };
+const FAILED_SESSION: Session = {
+  sessionId: 'p1',
+  checkId: 'c1',
+  name: 'C1',
+  checkType: 'API',
+  link: 'l',
+  status: 'FAILED',
+  locations: [],
+  failedLocations: [],
+};
 
 async function finishedParent(s: ReturnType<typeof make>) {
   const parent = aRun({ id: 'parent', ts: '1700000000.000100', phase: 'final', finishedAt: Date.now(), settledAt: Date.now(), sessions: [FAILED_SESSION] });
@@ -138,7 +147,13 @@ describe('cancel', () => {
 
   test('a cancel Checkly refuses says how many went through and which were asked', async () => {
     const s = make();
-    const run = aRun({ id: 'r', sessions: [{ ...FAILED_SESSION, sessionId: 'a', status: 'PROGRESS' }, { ...FAILED_SESSION, sessionId: 'b', status: 'PROGRESS' }] });
+    const run = aRun({
+      id: 'r',
+      sessions: [
+        { ...FAILED_SESSION, sessionId: 'a', status: 'PROGRESS' },
+        { ...FAILED_SESSION, sessionId: 'b', status: 'PROGRESS' },
+      ],
+    });
     jest.spyOn(s.checkly, 'cancel').mockImplementation(async (sessionId: string) => {
       if (sessionId === 'b') throw Object.assign(new Error('Checkly answered 503'), { status: 503 });
     });

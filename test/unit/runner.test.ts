@@ -36,7 +36,15 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     const { store, messages, checkly, runner, start } = make();
     await start();
     // What the previous start (killed mid-trigger) left, the moment this one starts.
-    await store.create(aRun({ id: 'cut', phase: 'triggering', ts: '1700000000.000001', triggerSentAt: Date.now(), starter: { id: 'previous-start', until: Date.now() + 10_000 } }));
+    await store.create(
+      aRun({
+        id: 'cut',
+        phase: 'triggering',
+        ts: '1700000000.000001',
+        triggerSentAt: Date.now(),
+        starter: { id: 'previous-start', until: Date.now() + 10_000 },
+      }),
+    );
     await runner.sweep();
     const ended = await store.get('cut');
     expect(ended?.error?.kind).toBe('interrupted');
@@ -46,7 +54,7 @@ describe('cause 1: a run caught in triggering by a restart', () => {
     expect(checkly.triggers).toHaveLength(0);
   });
 
-  test("replicas: a run another replica is triggering is its own while it renews its hold, and cut off once the hold runs out", async () => {
+  test('replicas: a run another replica is triggering is its own while it renews its hold, and cut off once the hold runs out', async () => {
     const lease = { startLeaseMs: 1000, alone: false };
     const a = make({ ...lease, processId: 'replica-a' });
     await a.start();
@@ -403,7 +411,9 @@ describe('cause 5: a rerun posts its message before it triggers', () => {
     await s.start();
     await finishedParent(s);
     await s.store.update('parent', (p) => {
-      p.reruns = [{ runId: 'ghost', kind: 'all', key: 'all', requester: 'U9', startedAt: Date.now(), phase: 'triggering', total: 1, passed: 0, failing: 0, running: 1 }];
+      p.reruns = [
+        { runId: 'ghost', kind: 'all', key: 'all', requester: 'U9', startedAt: Date.now(), phase: 'triggering', total: 1, passed: 0, failing: 0, running: 1 },
+      ];
     });
     await jest.advanceTimersByTimeAsync(3 * 60_000);
     expect((await s.runner.rerun((await s.store.get('parent'))!, 'failed', 'U2')).kind).toBe('started');
@@ -433,7 +443,11 @@ describe('cause 6: following a run', () => {
     const signal = new AbortController().signal;
     for (const id of ['a', 'b', 'c']) {
       await store.create(
-        aRun({ id, ts: '1', sessions: [{ sessionId: `s-${id}`, checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+        aRun({
+          id,
+          ts: '1',
+          sessions: [{ sessionId: `s-${id}`, checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }],
+        }),
       );
     }
     const follows = ['a', 'b', 'c'].map((id) => runner.follow(id, signal));
@@ -448,7 +462,11 @@ describe('cause 6: following a run', () => {
   test("stops at once when the run's own signal aborts (the replica lost it)", async () => {
     const { runner, store, follower } = make();
     await store.create(
-      aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+      aRun({
+        id: 'a',
+        ts: '1',
+        sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }],
+      }),
     );
     const lost = new AbortController();
     const follow = runner.follow('a', lost.signal);
@@ -501,7 +519,11 @@ describe('cause 8: smaller leaks', () => {
   test('a follow that fails leaks no timer and no follower entry', async () => {
     const { runner, store, follower, messages } = make();
     await store.create(
-      aRun({ id: 'a', ts: '1', sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }] }),
+      aRun({
+        id: 'a',
+        ts: '1',
+        sessions: [{ sessionId: 's-a', checkId: 'c', name: 'C', checkType: 'API', link: 'l', status: 'STARTED', locations: [], failedLocations: [] }],
+      }),
     );
     jest.spyOn(messages, 'changed').mockImplementation(() => {
       throw new Error('render failed');
@@ -556,11 +578,32 @@ describe("a rerun's last line on its parent, when the rerun ended in a process t
         finishedAt: Date.now(),
         settledAt: Date.now(),
         sessions: [{ ...failed }],
-        reruns: [{ runId: 'rerun', kind: 'failed', key: 'failed', requester: 'U2', startedAt: Date.now(), phase: 'running', total: 1, passed: 0, failing: 0, running: 1 }],
+        reruns: [
+          {
+            runId: 'rerun',
+            kind: 'failed',
+            key: 'failed',
+            requester: 'U2',
+            startedAt: Date.now(),
+            phase: 'running',
+            total: 1,
+            passed: 0,
+            failing: 0,
+            running: 1,
+          },
+        ],
       }),
     );
     await s.store.create(
-      aRun({ id: 'rerun', ts: '1700000000.000200', threadTs: '1700000000.000100', parentRunId: 'parent', phase: 'final', finishedAt: Date.now() - FINAL_GRACE_MS, sessions: [{ ...passed }] }),
+      aRun({
+        id: 'rerun',
+        ts: '1700000000.000200',
+        threadTs: '1700000000.000100',
+        parentRunId: 'parent',
+        phase: 'final',
+        finishedAt: Date.now() - FINAL_GRACE_MS,
+        sessions: [{ ...passed }],
+      }),
     );
     await s.runner.sweep();
     expect(isSettled((await s.store.get('rerun'))!)).toBe(true);

@@ -91,7 +91,12 @@ describe('budgets shared by replicas through Redis', () => {
     );
     await Promise.all(all);
     // Polls leave a tenth (1 place) for triggers: 7 a window across both replicas.
-    expect(slidingPeak(log.map((e) => e.at), 600)).toBeLessThanOrEqual(7);
+    expect(
+      slidingPeak(
+        log.map((e) => e.at),
+        600,
+      ),
+    ).toBeLessThanOrEqual(7);
     expect(log.filter((e) => e.replica === 0)).toHaveLength(12);
     expect(log.filter((e) => e.replica === 1)).toHaveLength(12);
     // 24 polls at 7 a window need at least three windows.
@@ -140,7 +145,12 @@ describe('budgets shared by replicas through Redis', () => {
     expect(before).toBe(3);
     expect(sent.slice(before).map((s) => s.final)).toEqual([true]);
     await Promise.all(all);
-    expect(slidingPeak(sent.map((s) => s.at), 800)).toBeLessThanOrEqual(4);
+    expect(
+      slidingPeak(
+        sent.map((s) => s.at),
+        800,
+      ),
+    ).toBeLessThanOrEqual(4);
     expect(sent).toHaveLength(7);
     for (const r of replicas) r.stop();
   }, 20_000);

@@ -101,7 +101,8 @@ class Checker {
         return;
       }
       this.text(`${where}.options[${i}].text`, o.text, MAX_OPTION_TEXT, ['plain_text']);
-      if (typeof o.value !== 'string' || o.value.length > MAX_OPTION_VALUE) this.fail(`${where}.options[${i}]`, `value longer than ${MAX_OPTION_VALUE} or not a string`);
+      if (typeof o.value !== 'string' || o.value.length > MAX_OPTION_VALUE)
+        this.fail(`${where}.options[${i}]`, `value longer than ${MAX_OPTION_VALUE} or not a string`);
     });
   }
 
@@ -188,7 +189,7 @@ class Checker {
           return;
         }
         els.forEach((e, i) => {
-          (isObj(e) ? this.button(`${where}.elements[${i}]`, e) : this.fail(where, 'element not an object'));
+          isObj(e) ? this.button(`${where}.elements[${i}]`, e) : this.fail(where, 'element not an object');
         });
         return;
       }

@@ -100,9 +100,7 @@ describe('SqliteRunStore', () => {
     try {
       expect((await upgraded.get('old'))?.id).toBe('old');
       await upgraded.recordDuration('a0000000-0000-4000-8000-000000000001', 1234);
-      expect(await upgraded.recentDurations(['a0000000-0000-4000-8000-000000000001'])).toEqual(
-        new Map([['a0000000-0000-4000-8000-000000000001', [1234]]]),
-      );
+      expect(await upgraded.recentDurations(['a0000000-0000-4000-8000-000000000001'])).toEqual(new Map([['a0000000-0000-4000-8000-000000000001', [1234]]]));
     } finally {
       await upgraded.close();
     }

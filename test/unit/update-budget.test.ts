@@ -1,7 +1,6 @@
 import { UpdateBudget, type UpdateResult } from '../../src/slack/update-budget';
 import { slidingPeak as peak } from '../../bench/measure';
 
-
 interface Sent {
   key: string;
   state: string;
@@ -47,9 +46,19 @@ describe('UpdateBudget', () => {
     }
     await jest.advanceTimersByTimeAsync(120_000);
     await Promise.all(done);
-    expect(peak(m.sent.map((s) => s.at), 60_000)).toBeLessThanOrEqual(5);
+    expect(
+      peak(
+        m.sent.map((s) => s.at),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(5);
     // Slack counts somewhere between the send and the answer; the answers are a minute apart too.
-    expect(peak(m.sent.map((s) => s.answeredAt!), 60_000)).toBeLessThanOrEqual(5);
+    expect(
+      peak(
+        m.sent.map((s) => s.answeredAt!),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(5);
     expect(m.sent.length).toBeGreaterThanOrEqual(4 * 5);
     expect(m.sent.length).toBeLessThanOrEqual(6 * 5);
   });

@@ -42,15 +42,23 @@ describe('scrubUrl: the values of query parameters whose names look secret (issu
   });
 
   test('parameters in the fragment (an OAuth answer) and the first parameter too; an empty value stays empty', () => {
-    expect(scrubUrl('https://app.example.com/cb?token=a#access_token=b&state=c&key=')).toBe(`https://app.example.com/cb?token=${SCRUBBED}#access_token=${SCRUBBED}&state=c&key=`);
+    expect(scrubUrl('https://app.example.com/cb?token=a#access_token=b&state=c&key=')).toBe(
+      `https://app.example.com/cb?token=${SCRUBBED}#access_token=${SCRUBBED}&state=c&key=`,
+    );
   });
 });
 
 describe('scrubUrls: every URL in running text', () => {
   test('in an error line, a log line and Slack mrkdwn (& escaped as &amp;, links as <url|text>)', () => {
-    expect(scrubUrls('GET https://api.example.com/a?api_key=sk_1&page=2 answered 500.')).toBe(`GET https://api.example.com/a?api_key=${SCRUBBED}&page=2 answered 500.`);
-    expect(scrubUrls('<https://x.example/a?token=t1&amp;access_token=t2&amp;p=1|open>')).toBe(`<https://x.example/a?token=${SCRUBBED}&amp;access_token=${SCRUBBED}&amp;p=1|open>`);
-    expect(scrubUrls('two: http://a.example/?sig=1, (https://b.example/?password=2)')).toBe(`two: http://a.example/?sig=${SCRUBBED}, (https://b.example/?password=${SCRUBBED})`);
+    expect(scrubUrls('GET https://api.example.com/a?api_key=sk_1&page=2 answered 500.')).toBe(
+      `GET https://api.example.com/a?api_key=${SCRUBBED}&page=2 answered 500.`,
+    );
+    expect(scrubUrls('<https://x.example/a?token=t1&amp;access_token=t2&amp;p=1|open>')).toBe(
+      `<https://x.example/a?token=${SCRUBBED}&amp;access_token=${SCRUBBED}&amp;p=1|open>`,
+    );
+    expect(scrubUrls('two: http://a.example/?sig=1, (https://b.example/?password=2)')).toBe(
+      `two: http://a.example/?sig=${SCRUBBED}, (https://b.example/?password=${SCRUBBED})`,
+    );
   });
 
   test('inside JSON (what the Slack edge scrubs): the URL ends at the quote or escape', () => {
