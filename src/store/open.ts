@@ -5,6 +5,7 @@ import { LocalDispatcher, type Dispatcher } from '../runs/dispatch';
 import type { DurationStore } from '../runs/durations';
 import { RedisRunStore } from './redis';
 import { SqliteRunStore } from './sqlite';
+import type { Records } from '../runs/records';
 import type { KeyClaims, RunStore } from '../runs/store';
 import { errorText } from '../shared/error-text';
 
@@ -14,6 +15,8 @@ export interface State {
   durations: DurationStore;
   /** Idempotency keys of the HTTP API, kept beside the runs. */
   claims: KeyClaims;
+  /** A person's Home, the workflow steps waiting for their run: small records beside the runs. */
+  records: Records;
   dispatcher: Dispatcher;
   /** With REDIS_URL: the connection, for whatever else replicas share (the budgets). */
   redis?: Redis;
@@ -69,6 +72,7 @@ function openEmbedded(options: StoreOptions, logger: Logger, now: () => number):
     store,
     durations: store,
     claims: store,
+    records: store,
     dispatcher: new LocalDispatcher(store, logger),
     async healthy() {
       try {
@@ -96,6 +100,7 @@ async function openRedis(url: string, options: StoreOptions, logger: Logger): Pr
     store,
     durations: store,
     claims: store,
+    records: store,
     dispatcher,
     redis,
     async healthy() {

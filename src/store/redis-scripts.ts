@@ -98,6 +98,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `);
 
+/**
+ * KEYS[1] the record; ARGV[1] '1' when the change was applied to a record, '0' to none; ARGV[2] the
+ * SHA-1 of the record it was applied to; ARGV[3] the new value ('' deletes it), ARGV[4] its time to
+ * live in ms. Writes only if the record is still what the change saw: returns 1 when written, 0 when
+ * it changed meanwhile.
+ */
+export const CHANGE_RECORD = script(`
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif not current or redis.sha1hex(current) ~= ARGV[2] then
+  return 0
+end
+if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
+return 1
+`);
+
 export function sha1(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
 }

@@ -2,9 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
 import { isSettled } from '../runs/status';
+import type { Records } from '../runs/records';
 import type { KeyClaims, RunStore } from '../runs/store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
-import { COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
+import { CHANGE_RECORD, COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
 import type { Run } from '../runs/types';
 
 export interface RedisRunStoreOptions {
@@ -29,11 +30,12 @@ const PRUNE_BATCH = 500;
  *   prune finds them without scanning the keyspace;
  * - `durations:<checkId>`: list of the check's last sessions' durations in ms, most recent first.
  * - `key:<key>`: a claimed key (KeyClaims), which Redis expires by itself.
+ * - `record:<key>`: a record (Records) as JSON, which Redis expires by itself.
  *
  * Updates are compare-and-set scripts (see redis-scripts.ts), safe on the caller's shared
  * connection. All keys of one store must live on one server: not for Redis Cluster.
  */
-export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
+export class RedisRunStore implements RunStore, DurationStore, KeyClaims, Records {
   private readonly prefix: string;
   private readonly retentionMs: number;
   /** Updates of one run from this process wait for each other: only other replicas can conflict. */
@@ -99,6 +101,25 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
 
   async releaseKey(key: string, value: string): Promise<void> {
     await runScript(this.redis, RELEASE_KEY, [`${this.prefix}key:${key}`], [value]);
+  }
+
+  async read(key: string): Promise<unknown> {
+    const json = await this.redis.get(this.recordKey(key));
+    return json === null ? undefined : JSON.parse(json);
+  }
+
+  async change(key: string, change: (current: unknown) => unknown, ttlMs: number): Promise<unknown> {
+    const redisKey = this.recordKey(key);
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const held = await this.redis.get(redisKey);
+      const next = change(held === null ? undefined : JSON.parse(held));
+      const json = next === undefined ? '' : JSON.stringify(next);
+      if (json === (held ?? '')) return next;
+      const args = [held === null ? '0' : '1', held === null ? '' : sha1(held), json, String(Math.max(1, Math.round(ttlMs)))];
+      if ((await runScript(this.redis, CHANGE_RECORD, [redisKey], args)) === 1) return json === '' ? undefined : JSON.parse(json);
+      await sleep(Math.random() * Math.min(2 ** attempt, 50));
+    }
+    throw new Error(`record ${key} kept changing: gave up changing it after ${MAX_ATTEMPTS} attempts`);
   }
 
   /** Does not quit the connection: the caller made it, may share it, and quits it. */
@@ -177,6 +198,10 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims {
       if (values.length > 0) found.set(id, values);
     });
     return found;
+  }
+
+  private recordKey(key: string): string {
+    return `${this.prefix}record:${key}`;
   }
 
   private runKey(id: string): string {

@@ -2,19 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
+import type { Records } from '../runs/records';
 import type { KeyClaims, RunStore } from '../runs/store';
 import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
 import type { Run } from '../runs/types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 const FILE_NAME = 'runs.sqlite3';
 
 /**
  * Keeps runs in one SQLite file, so that they survive restarts of a single process. The columns
  * beside `data` (the run as JSON) exist only to find runs; `data` is the truth.
  */
-export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
+export class SqliteRunStore implements RunStore, DurationStore, KeyClaims, Records {
   private readonly statements: Statements;
   private readonly readModifyWrite: Database.Transaction<(id: string, change: (run: Run) => void) => Run | undefined>;
 
@@ -83,6 +84,7 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
 
   async prune(finishedBefore: number): Promise<number> {
     this.statements.expireKeys.run(this.now());
+    this.statements.expireRecords.run(this.now());
     return this.statements.prune.run(finishedBefore).changes;
   }
 
@@ -117,6 +119,27 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims {
 
   async releaseKey(key: string, value: string): Promise<void> {
     this.statements.release.run(key, value);
+  }
+
+  async read(key: string): Promise<unknown> {
+    const row = this.statements.record.get(key, this.now());
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  async change(key: string, change: (current: unknown) => unknown, ttlMs: number): Promise<unknown> {
+    // IMMEDIATE takes the write lock before reading, so another process cannot write in between.
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const held = this.statements.record.get(key, now)?.value;
+        const next = change(held === undefined ? undefined : JSON.parse(held));
+        const json = next === undefined ? undefined : JSON.stringify(next);
+        if (json === held) return next;
+        if (json === undefined) this.statements.deleteRecord.run(key);
+        else this.statements.putRecord.run({ key, value: json, expires_at: now + ttlMs });
+        return json === undefined ? undefined : JSON.parse(json);
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {
@@ -202,6 +225,17 @@ function migrate(db: Database.Database): void {
         CREATE INDEX IF NOT EXISTS claimed_keys_expiry ON claimed_keys (expires_at);
       `);
     }
+    if (version < 5) {
+      // Small records beside the runs (Records): a person's Home, the workflow steps waiting for their run.
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS records (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at);
+      `);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -236,5 +270,12 @@ function prepare(db: Database.Database) {
     held: db.prepare<[string], { value: string }>('SELECT value FROM claimed_keys WHERE key = ?'),
     release: db.prepare<[string, string]>('DELETE FROM claimed_keys WHERE key = ? AND value = ?'),
     expireKeys: db.prepare<[number]>('DELETE FROM claimed_keys WHERE expires_at <= ?'),
+    record: db.prepare<[string, number], { value: string }>('SELECT value FROM records WHERE key = ? AND expires_at > ?'),
+    putRecord: db.prepare<{ key: string; value: string; expires_at: number }>(
+      `INSERT INTO records (key, value, expires_at) VALUES (@key, @value, @expires_at)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    ),
+    deleteRecord: db.prepare<[string]>('DELETE FROM records WHERE key = ?'),
+    expireRecords: db.prepare<[number]>('DELETE FROM records WHERE expires_at <= ?'),
   };
 }

@@ -31,14 +31,14 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 4', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 5', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('user_version', { simple: true })).toBe(5);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
       expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unsettled', 'sqlite_autoindex_runs_1']);
     } finally {
@@ -138,11 +138,11 @@ describe('SqliteRunStore', () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 5');
+    db.pragma('user_version = 6');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 5, newer than this app knows (4)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 6, newer than this app knows (5)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(5);
+    expect(after.pragma('user_version', { simple: true })).toBe(6);
     after.close();
   });
 
