@@ -62,12 +62,20 @@ export interface PostSignedOptions {
   unsigned?: boolean;
 }
 
-export async function postSigned(url: string, body: string, secret: string, opts: PostSignedOptions = {}): Promise<{ status: number; body: string }> {
+export function postSigned(url: string, body: string, secret: string, opts: PostSignedOptions = {}): Promise<{ status: number; body: string }> {
+  return post(url, 'application/x-www-form-urlencoded', body, secret, opts);
+}
+
+async function post(url: string, contentType: string, body: string, secret: string, opts: PostSignedOptions): Promise<{ status: number; body: string }> {
   const signing = opts.unsigned ? {} : signSlackRequest(opts.badSignature ? `${secret}-wrong` : secret, body, opts.timestamp);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...signing },
-    body,
-  });
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, ...signing }, body });
   return { status: response.status, body: await response.text() };
+}
+
+/**
+ * An Events API delivery as Slack sends it over HTTP: the `event_callback` envelope as a JSON body,
+ * signed like every request (`function_executed`, `app_home_opened`).
+ */
+export function postEvent(url: string, envelope: object, secret: string, opts: PostSignedOptions = {}): Promise<{ status: number; body: string }> {
+  return post(url, 'application/json', JSON.stringify(envelope), secret, opts);
 }

@@ -21,6 +21,8 @@ export const LIMITS = {
   selectOptions: 100,
   optionText: 75,
   optionValue: 150,
+  /** An overflow menu holds 2 to 5 options. */
+  overflowOptions: 5,
   confirmButton: 30,
   contextText: 3000,
   /** Undocumented: Slack answers `msg_blocks_too_long` from about 12,000 characters of text (see below). */
@@ -94,9 +96,10 @@ export function blocksProblems(blocks: unknown): string[] {
       if (actionIds.has(el.action_id)) problem(`duplicate action_id ${el.action_id}`, `${at}/action_id`);
       actionIds.add(el.action_id);
     }
-    if (el.type === 'static_select') {
+    if (el.type === 'static_select' || el.type === 'overflow') {
       const options = Array.isArray(el.options) ? el.options : [];
-      if (options.length === 0 || options.length > LIMITS.selectOptions) problem(`must have 1 to ${LIMITS.selectOptions} items`, `${at}/options`);
+      const [least, most] = el.type === 'overflow' ? [2, LIMITS.overflowOptions] : [1, LIMITS.selectOptions];
+      if (options.length < least || options.length > most) problem(`must have ${least} to ${most} items`, `${at}/options`);
       options.forEach((o: unknown, j) => {
         if (!isObject(o)) {
           problem('must be an object', `${at}/options/${j}`);

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
  * that `apps.connections.open` returned, waits for `{"type":"hello"}` before it counts as connected, and
  * acks each envelope by sending `{envelope_id, payload}` back on the same socket.
  */
-export type SocketEventType = 'slash_commands' | 'interactive';
+export type SocketEventType = 'slash_commands' | 'interactive' | 'events_api';
 
 export interface SocketLink {
   /** Sends an envelope to one open connection; resolves with the ack's `payload`. */

@@ -4,6 +4,8 @@
  * external select's options, `block_actions` when an input with `dispatch_action` changes, and
  * `view_submission`. Slack's modal limits are enforced: 100 blocks, `private_metadata` 3,000
  * characters, title/submit/close 24, and for options: at most 100, text 75, value 150.
+ * And the Home tab: `views.publish` (a `home` view: type, blocks, private_metadata, callback_id and
+ * external_id only, within the same limits), `app_home_opened`, and clicks in it.
  */
 import { blocksProblems } from './slack-blocks';
 
@@ -30,13 +32,21 @@ export interface SelectedOption {
   value: string;
 }
 
+/** An input's state as Slack puts it in `view.state.values`: the options chosen, the text typed, the conversation picked. */
+export interface InputState {
+  type: string;
+  selected_options?: SelectedOption[];
+  value?: string | null;
+  selected_conversation?: string | null;
+}
+
 export interface FakeView {
   id: string;
   hash: string;
   /** The view as the app last sent it. */
   view: Json;
   /** Input state as the person left it: block id → action id → state. */
-  values: Record<string, Record<string, { type: string; selected_options: SelectedOption[] }>>;
+  values: Record<string, Record<string, InputState>>;
   user: string;
   /** Every view the app sent for it, the opened one first. */
   versions: Json[];
@@ -49,7 +59,13 @@ export interface FakeViews {
   /** The last view opened. */
   last(): FakeView | undefined;
   /** The Web API methods, for the fake's method table. */
-  methods: Record<'views.open' | 'views.update', (args: Json) => Result>;
+  methods: Record<'views.open' | 'views.update' | 'views.publish', (args: Json) => Result>;
+  /** The Home tab the app last published for `user` (its versions, every view published, oldest first). */
+  home(user: string): FakeView | undefined;
+  /** The `event_callback` envelope Slack sends when `user` opens the app's Home tab. */
+  homeOpened(user: string): Json;
+  /** Sets what the person typed or picked in an input of a view (a Home tab's text, its channel menu). */
+  enter(viewId: string, blockId: string, state: InputState): void;
   /** The payload of someone typing `value` into an external select of the view. */
   blockSuggestion(viewId: string, actionId: string, value: string): Json;
   /** Sets an input's choice, as the person does, and returns the block_actions payload Slack sends. */
@@ -69,15 +85,15 @@ export interface FakeViewsOptions {
   refuse: (method: string, error: string, extra?: Json) => Result;
 }
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function textOf(value: unknown): string | undefined {
+export function textOf(value: unknown): string | undefined {
   return isObject(value) && typeof value.text === 'string' ? value.text : undefined;
 }
 
-function tooLong(problems: string[], value: unknown, max: number, pointer: string): void {
+export function tooLong(problems: string[], value: unknown, max: number, pointer: string): void {
   if (typeof value === 'string' && value.length > max) problems.push(`must be less than ${max + 1} characters [json-pointer:${pointer}]`);
 }
 
@@ -110,13 +126,24 @@ export function viewProblems(view: unknown): string[] {
   tooLong(problems, view.private_metadata, MODAL_LIMITS.privateMetadata, '/view/private_metadata');
   tooLong(problems, view.callback_id, MODAL_LIMITS.callbackId, '/view/callback_id');
   const blocks = Array.isArray(view.blocks) ? view.blocks : [];
+  const inputs = surfaceBlockProblems(blocks, problems);
+  if (inputs > 0 && !textOf(view.submit)) problems.push('must have a submit button with inputs [json-pointer:/view/submit]');
+  return problems;
+}
+
+/**
+ * The blocks of a view (a modal or a Home tab), as Slack checks them: at most 100, each as in a
+ * message, and the input blocks' labels, hints, placeholders and options. Returns how many input
+ * blocks there are.
+ */
+export function surfaceBlockProblems(blocks: unknown[], problems: string[]): number {
   if (blocks.length > MODAL_LIMITS.blocks) problems.push(`must be less than ${MODAL_LIMITS.blocks + 1} items [json-pointer:/view/blocks]`);
-  // Messages allow 50 blocks and modals 100: the message checker's count does not apply here.
+  // Messages allow 50 blocks and views 100: the message checker's count does not apply here.
   problems.push(...blocksProblems(blocks).filter((p) => !p.endsWith('[json-pointer:/blocks]')));
-  let hasInput = false;
+  let inputs = 0;
   blocks.forEach((block: unknown, i) => {
     if (!isObject(block) || block.type !== 'input') return;
-    hasInput = true;
+    inputs += 1;
     const at = `/view/blocks/${i}`;
     tooLong(problems, textOf(block.label), MODAL_LIMITS.label, `${at}/label/text`);
     tooLong(problems, textOf(block.hint), MODAL_LIMITS.label, `${at}/hint/text`);
@@ -131,13 +158,31 @@ export function viewProblems(view: unknown): string[] {
       problems.push(...optionProblems(el.options, `${at}/element/options`, MODAL_LIMITS.options));
     }
   });
-  if (hasInput && !textOf(view.submit)) problems.push('must have a submit button with inputs [json-pointer:/view/submit]');
+  return inputs;
+}
+
+/** The fields a Home tab view may have (a modal's title, submit and close have no place there). */
+const HOME_FIELDS = new Set(['type', 'blocks', 'private_metadata', 'callback_id', 'external_id']);
+
+/** Slack's validation of a Home tab view. */
+export function homeViewProblems(view: unknown): string[] {
+  if (!isObject(view)) return ['must be an object [json-pointer:/view]'];
+  const problems: string[] = [];
+  if (view.type !== 'home') problems.push('must be home [json-pointer:/view/type]');
+  for (const field of Object.keys(view)) if (!HOME_FIELDS.has(field)) problems.push(`is not a field of a home view [json-pointer:/view/${field}]`);
+  tooLong(problems, view.private_metadata, MODAL_LIMITS.privateMetadata, '/view/private_metadata');
+  tooLong(problems, view.callback_id, MODAL_LIMITS.callbackId, '/view/callback_id');
+  tooLong(problems, view.external_id, MODAL_LIMITS.callbackId, '/view/external_id');
+  if (!Array.isArray(view.blocks)) problems.push('must be an array [json-pointer:/view/blocks]');
+  else surfaceBlockProblems(view.blocks, problems);
   return problems;
 }
 
 export function createFakeViews(opts: FakeViewsOptions): FakeViews {
   const triggers = new Map<string, { at: number; user: string }>();
   const views = new Map<string, FakeView>();
+  /** The Home tab view of each user, by user id. */
+  const homes = new Map<string, string>();
   let counter = 0;
   let lastId: string | undefined;
   const id = (prefix: string): string => `${prefix}${(++counter).toString(36).toUpperCase().padStart(8, '0')}`;
@@ -195,6 +240,26 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
         lastId = v.id;
         return { ok: true, view: wire(v) };
       },
+      'views.publish': (args) => {
+        const user = typeof args.user_id === 'string' ? args.user_id : '';
+        if (!/^[UW][A-Z0-9]{2,}$/.test(user)) return opts.refuse('views.publish', 'invalid_arguments', { errors: ['user_id must be a user'] });
+        const problems = homeViewProblems(args.view);
+        if (problems.length > 0) return opts.refuse('views.publish', 'invalid_arguments', { response_metadata: { messages: problems }, errors: problems });
+        const viewId = homes.get(user);
+        const existing = viewId === undefined ? undefined : views.get(viewId);
+        if (existing && args.hash !== undefined && args.hash !== existing.hash) return opts.refuse('views.publish', 'hash_conflict');
+        const view = args.view as Json;
+        const v: FakeView = existing ?? { id: id('V'), hash: '', view, values: {}, user, versions: [] };
+        v.view = view;
+        v.hash = id('H');
+        v.versions.push(view);
+        // Inputs the new view no longer has lose what was typed in them, as in Slack.
+        const kept = new Set((Array.isArray(view.blocks) ? view.blocks : []).map((b: unknown) => (isObject(b) ? b.block_id : undefined)));
+        for (const blockId of Object.keys(v.values)) if (!kept.has(blockId)) delete v.values[blockId];
+        views.set(v.id, v);
+        homes.set(user, v.id);
+        return { ok: true, view: wire(v) };
+      },
       'views.update': (args) => {
         const v = typeof args.view_id === 'string' ? views.get(args.view_id) : undefined;
         if (!v) return opts.refuse('views.update', 'not_found');
@@ -206,6 +271,39 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
         v.versions.push(v.view);
         return { ok: true, view: wire(v) };
       },
+    },
+    home: (user) => {
+      const viewId = homes.get(user);
+      return viewId === undefined ? undefined : views.get(viewId);
+    },
+    homeOpened(user) {
+      const viewId = homes.get(user);
+      const v = viewId === undefined ? undefined : views.get(viewId);
+      const at = opts.now();
+      return {
+        token: 'deprecated-verification-token',
+        team_id: opts.teamId,
+        api_app_id: opts.appId,
+        event: {
+          type: 'app_home_opened',
+          user,
+          channel: `D${user.slice(1)}`,
+          tab: 'home',
+          ...(v ? { view: wire(v) } : {}),
+          event_ts: `${Math.floor(at / 1000)}.${String(at % 1000).padStart(3, '0')}000`,
+        },
+        type: 'event_callback',
+        event_id: id('Ev'),
+        event_time: Math.floor(at / 1000),
+        authorizations: [{ enterprise_id: null, team_id: opts.teamId, user_id: 'U0FAKEBOT', is_bot: true, is_enterprise_install: false }],
+      };
+    },
+    enter(viewId, blockId, state) {
+      const v = find(viewId);
+      const block = (Array.isArray(v.view.blocks) ? v.view.blocks : []).find((b: unknown) => isObject(b) && b.block_id === blockId) as Json | undefined;
+      const el = block && isObject(block.element) ? block.element : undefined;
+      if (!el || typeof el.action_id !== 'string' || el.type !== state.type) throw new Error(`no ${state.type} input in block ${blockId} of view ${viewId}`);
+      v.values[blockId] = { [el.action_id]: state };
     },
     blockSuggestion(viewId, actionId, value) {
       const v = find(viewId);

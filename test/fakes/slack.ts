@@ -4,6 +4,7 @@ import { LIMITS, blocksProblems, blocksTextLength } from './slack-blocks';
 import { fileMethods, receiveUpload, type FakeUpload } from './slack-files';
 import { SlidingWindow } from './slack-rate';
 import { attachSocketLink, type SocketEventType } from './slack-socket';
+import { createFakeFunctions, type FakeFunctions, type FunctionDefinition } from './slack-functions';
 import { createFakeViews, type FakeViews } from './slack-views';
 import { sleep } from '../helpers';
 
@@ -35,6 +36,8 @@ export interface FakeSlackOptions {
    * (default 12,000, as Slack; reports say from 11,300). Lower it to play a Slack that counts more.
    */
   blocksTextLimit?: number;
+  /** The app's workflow steps (default: the `functions` of manifest.yml). */
+  functions?: Record<string, FunctionDefinition>;
 }
 
 export interface SlackCall {
@@ -127,8 +130,10 @@ export interface FakeSlack {
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
   setChannelError(channel: string, error: ChannelError | undefined): void;
   setUsergroup(id: string, userIds: string[]): void;
-  /** Modals: trigger ids, views.open/update, and the payloads Slack sends about them. */
+  /** Modals and the Home tab: trigger ids, views.open/update/publish, and the payloads Slack sends about them. */
   views: FakeViews;
+  /** Workflow steps: executions, their tokens, `function_executed` events and their completion. */
+  functions: FakeFunctions;
   /**
    * Answers the next `times` calls of `method` (default 1) with `fault` before doing anything, so
    * nothing is posted or changed (but `takeAndHang`, which does what was asked and never answers).
@@ -156,10 +161,12 @@ const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 /** Slack keeps the first 40,000 characters of a message's `text`. */
 const MAX_TEXT = 40_000;
 /** Fields @slack/web-api JSON-encodes in form bodies. */
-const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files'];
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view', 'files', 'outputs'];
 
 type Args = Record<string, unknown>;
 type Result = { ok: boolean; error?: string } & Record<string, unknown>;
+/** Methods that answer by the token used, not only by whether it may call them (a workflow step's completion). */
+const BY_TOKEN = new Set(['functions.completeSuccess', 'functions.completeError']);
 
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const botToken = opts.botToken ?? 'xoxb-fake';
@@ -237,6 +244,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   const views = createFakeViews({ teamId, appId: FAKE_APP_ID, now, refuse });
+  const functions = createFakeFunctions({ teamId, appId: FAKE_APP_ID, botUserId: FAKE_BOT_USER_ID, now, refuse, definitions: opts.functions });
   const methods: Record<string, (args: Args) => Result> = {
     'auth.test': () => ({
       ok: true,
@@ -342,9 +350,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     'apps.connections.open': () => (socketOpenError ? refuse('apps.connections.open', socketOpenError) : { ok: true, url: `${wsOrigin}/link` }),
   };
 
-  /** The token each method needs; apps.connections.open is the only one for the app-level token. */
+  /**
+   * The token each method needs; apps.connections.open is the only one for the app-level token. A
+   * workflow step's token does what the bot's does while it lives; a step's completion checks its
+   * token itself (slack-functions.ts).
+   */
   const authError = (method: string, token: string | undefined): string | undefined => {
     if (!token) return 'not_authed';
+    const workflowToken = functions.tokenState(token);
+    if (workflowToken !== undefined && BY_TOKEN.has(method)) return undefined;
+    if (workflowToken === 'live') return method === 'apps.connections.open' ? 'not_allowed_token_type' : undefined;
+    if (workflowToken === 'revoked') return 'token_revoked';
+    if (workflowToken === 'expired') return 'token_expired';
     if (token !== botToken && token !== appToken) return 'invalid_auth';
     const wanted = method === 'apps.connections.open' ? appToken : botToken;
     return token === wanted ? undefined : 'not_allowed_token_type';
@@ -389,7 +406,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (body.ok && call.warning) return { status, headers, body: { ...body, warning: call.warning, response_metadata: { warnings: [call.warning] } } };
       return { status, headers, body };
     };
-    const handler = methods[method];
+    const byToken = BY_TOKEN.has(method) ? functions.methods[method as keyof FakeFunctions['methods']] : undefined;
+    const handler = byToken ? (a: Args) => byToken(a, token) : methods[method];
     if (!handler) return answer(refuse(method, 'unknown_method', { req_method: method }));
     const auth = authError(method, token);
     if (auth) return answer(refuse(method, auth));
@@ -492,6 +510,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return rateLimited;
     },
     views,
+    functions,
     uploads,
     setFilesScope(granted) {
       filesScope = granted;

@@ -25,6 +25,9 @@ const MAX_CONFIRM_TITLE = 100;
 const MAX_CONFIRM_TEXT = 300;
 const MAX_CONFIRM_BUTTON = 30;
 const MAX_SELECT_OPTIONS = 100;
+/** An overflow menu holds 2 to 5 options. */
+const MIN_OVERFLOW_OPTIONS = 2;
+const MAX_OVERFLOW_OPTIONS = 5;
 const MAX_OPTION_TEXT = 75;
 const MAX_OPTION_VALUE = 150;
 const MAX_PLACEHOLDER = 150;
@@ -91,8 +94,9 @@ class Checker {
     this.actionId(where, el);
     if (el.placeholder !== undefined) this.text(`${where}.placeholder`, el.placeholder, MAX_PLACEHOLDER, ['plain_text']);
     const options = el.options;
-    if (!Array.isArray(options) || options.length < 1 || options.length > MAX_SELECT_OPTIONS) {
-      this.fail(where, `select needs 1 to ${MAX_SELECT_OPTIONS} options`);
+    const [least, most] = el.type === 'overflow' ? [MIN_OVERFLOW_OPTIONS, MAX_OVERFLOW_OPTIONS] : [1, MAX_SELECT_OPTIONS];
+    if (!Array.isArray(options) || options.length < least || options.length > most) {
+      this.fail(where, `${String(el.type)} needs ${least} to ${most} options`);
       return;
     }
     options.forEach((o: unknown, i) => {
@@ -107,7 +111,7 @@ class Checker {
   }
 
   button(where: string, el: Obj): void {
-    if (el.type === 'static_select') {
+    if (el.type === 'static_select' || el.type === 'overflow') {
       this.select(where, el);
       return;
     }
