@@ -118,13 +118,27 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   runner.observe(runMetrics(metrics));
   runner.observe(runAudit(logger));
   runner.observe(runApi.observer);
-  registerListeners(app, { config, secrets, checkly, runs, metrics, now, logger });
+  const { workflowSteps, homeTabs } = registerListeners(app, {
+    config,
+    secrets,
+    checkly,
+    runs,
+    metrics,
+    records: state.records,
+    workspaceUrl: identity.url,
+    processId: deps.processId,
+    now,
+    newId: randomUUID,
+    logger,
+  });
+  runner.observe(workflowSteps.observer);
+  runner.observe(homeTabs.observer);
 
   await runApi.ready({ runs, teamId: identity.teamId, workspaceUrl: identity.url });
   const listening = await orClose(listen(app, config));
   const port = listening.port;
   await state.dispatcher.start((runId, signal) => runner.follow(runId, signal));
-  const sweeper = sweepEvery(runner, config.runs.sweepIntervalMs);
+  const sweeper = sweepEvery([runner, workflowSteps], config.runs.sweepIntervalMs);
   logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, version: VERSION }, 'checkly-slack started');
 
   return {
@@ -144,12 +158,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       runApi.stopWaiting();
       await listening.stop(Math.min(ANSWERS_MS, left()));
       clearInterval(sweeper);
+      homeTabs.stop();
       await runner.drain(Math.min(DRAIN_MS, left()));
       runner.stop();
       await state.dispatcher.stop();
       follower.stop();
       await runner.settle(left());
       await messages.settle(left());
+      // The runs that ended meanwhile complete their workflow steps (or leave them to the next process's sweep).
+      await workflowSteps.settle(left());
       messages.stop();
       checklyBudget.stop();
       // What was cut off now fails at once and records so (the store is still open).

@@ -1,8 +1,8 @@
 /** A run as the HTTP API answers it (docs/ci-api.md): plain JSON, stable names, no Slack markup. */
-import { runOutcome } from '../ops/metrics';
-import { isFinal } from '../runs/status';
+import { isFinal, runOutcome } from '../runs/status';
 import { describeTarget } from '../grammar/describe';
 import type { Run, SessionStatus } from '../runs/types';
+import { messageLink } from '../shared/urls';
 
 export type ApiRunStatus = 'triggering' | 'running' | 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error';
 export type ApiCheckStatus = 'passed' | 'failed' | 'degraded' | 'timedOut' | 'cancelled' | 'running';
@@ -86,14 +86,9 @@ function checkStatus(status: SessionStatus): ApiCheckStatus {
   }
 }
 
-/**
- * Slack's permalink form, built from the workspace URL auth.test gave at start-up, so that answering
- * costs no Slack call: `https://team.slack.com/archives/C…/p1700000000000100`, with the thread for a reply.
- */
+/** The run message's link (shared/urls.ts, messageLink), or null before it is posted. */
 export function permalink(workspaceUrl: string | undefined, run: Pick<Run, 'channel' | 'ts' | 'threadTs'>): string | null {
-  if (workspaceUrl === undefined || run.ts === undefined) return null;
-  const base = `${workspaceUrl.replace(/\/+$/, '')}/archives/${run.channel}/p${run.ts.replace('.', '')}`;
-  return run.threadTs !== undefined ? `${base}?thread_ts=${run.threadTs}&cid=${run.channel}` : base;
+  return run.ts === undefined ? null : (messageLink(workspaceUrl, { channel: run.channel, ts: run.ts, threadTs: run.threadTs }) ?? null);
 }
 
 export function messageRef(workspaceUrl: string | undefined, run: Run): MessageRef {

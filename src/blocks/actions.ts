@@ -2,7 +2,7 @@
  * The run message's buttons and their action ids. A button carries only the run id (and, for one
  * row, the check id): the app looks the run up, so values stay small whatever the run's size.
  */
-import type { Button, ConfirmationDialog } from '@slack/types';
+import type { Button, ConfirmationDialog, Overflow } from '@slack/types';
 import { plural } from './format';
 import { LIMITS } from './message';
 import { parseJsonObject } from '../shared/json';
@@ -12,6 +12,8 @@ export const ACTION_RERUN_FAILED = 'run_rerun_failed';
 export const ACTION_RERUN_ALL = 'run_rerun_all';
 const ACTION_RERUN_CHECK = 'run_rerun_check';
 export const ACTION_OPEN = 'run_open';
+/** The run message's "…" menu (runMoreMenu). */
+export const ACTION_RUN_MORE = 'run_more';
 /** Per-row rerun buttons are `run_rerun_check:<n>`: action ids must be unique within a message. */
 export const ACTION_RERUN_CHECK_PATTERN = /^run_rerun_check:\d+$/;
 
@@ -63,4 +65,22 @@ export function rerunAllButton(runId: string): Button | undefined {
 /** `index` makes the action id unique among the rows that carry a button. */
 export function rerunCheckButton(runId: string, checkId: string, index: number): Button | undefined {
   return actionButton(`${ACTION_RERUN_CHECK}:${index}`, 'Rerun', { run: runId, check: checkId });
+}
+
+/** What the "…" menu of a run's message does with the run's target and channel, for the person who chose it. */
+export type RunMoreChoice = 'pin' | 'unpin';
+
+/**
+ * The run message's "…" menu: pin the run's target, in its channel, to the Home tab of whoever
+ * chooses it (docs/commands.md#the-home-tab), or unpin it. Each option carries the run id.
+ */
+export function runMoreMenu(runId: string): Overflow {
+  const option = (choice: RunMoreChoice, text: string) => ({ text: { type: 'plain_text' as const, text }, value: `${choice}:${runId}` });
+  return { type: 'overflow', action_id: ACTION_RUN_MORE, options: [option('pin', '📌 Pin to my Home'), option('unpin', 'Unpin from my Home')] };
+}
+
+/** The choice back from the menu; undefined when it is not one of ours. */
+export function parseRunMoreValue(raw: string | undefined): { choice: RunMoreChoice; run: string } | undefined {
+  const match = /^(pin|unpin):(.+)$/.exec(raw ?? '');
+  return match ? { choice: match[1] as RunMoreChoice, run: match[2] as string } : undefined;
 }

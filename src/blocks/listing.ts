@@ -84,7 +84,8 @@ function tagsText(tags: readonly string[]): string {
   return out;
 }
 
-function rowText(row: ListedRow, now: number, statusesKnown: boolean): string {
+/** A listed check in one section: its name, type and state, and its tags below (the Home tab shows the top failing ones so). */
+export function listedRowText(row: ListedRow, now: number, statusesKnown: boolean): string {
   const { check } = row;
   const state = statusesKnown || !check.activated ? ` · ${stateText(row, now)}` : '';
   return `*${escapeTruncated(oneLine(check.name), ROW_NAME_MAX)}* · ${escapeTruncated(check.checkType, 20)}${state}\n${tagsText(check.tags)}`;
@@ -94,7 +95,10 @@ function rows(list: readonly ListedRow[], ctx: ListingContext): KnownBlock[] {
   return list
     .slice(0, MAX_ROWS)
     .map((row, i) =>
-      section(rowText(row, ctx.now, !ctx.statusesUnavailable), row.check.activated ? runButton(`${ACTION_RUN_LISTED}:${i}`, 'Run', [row.check.id]) : undefined),
+      section(
+        listedRowText(row, ctx.now, !ctx.statusesUnavailable),
+        row.check.activated ? runButton(`${ACTION_RUN_LISTED}:${i}`, 'Run', [row.check.id]) : undefined,
+      ),
     );
 }
 

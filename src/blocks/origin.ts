@@ -1,6 +1,7 @@
 /**
  * Who or what started a run, as its message says it: a person by mention, an API token by name
- * ("Started by *deploy-web* via API"), with the title the pipeline gave, linked to its job.
+ * ("Started by *deploy-web* via API"), a workflow step (for the person it names), with the title the
+ * pipeline or the workflow gave, linked to its job.
  */
 import type { Run } from '../runs/types';
 import { escapeTruncated, link, mentionUser, oneLine } from './escape';
@@ -8,9 +9,10 @@ import { escapeTruncated, link, mentionUser, oneLine } from './escape';
 const TITLE_MAX = 150;
 const NAME_MAX = 64;
 
-/** "Triggered by <@U1>" or "Started by *deploy-web* via API". */
+/** "Triggered by <@U1>", "Started by *deploy-web* via API", or "Started by a workflow (for <@U1>)". */
 export function startedBy(run: Pick<Run, 'origin' | 'requester'>): string {
   if (run.origin?.kind === 'api') return `Started by *${escapeTruncated(oneLine(run.origin.token), NAME_MAX)}* via API`;
+  if (run.origin?.kind === 'workflow') return `Started by a workflow${run.origin.userId !== undefined ? ` for ${mentionUser(run.origin.userId)}` : ''}`;
   return `Triggered by ${mentionUser(run.requester)}`;
 }
 

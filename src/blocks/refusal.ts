@@ -31,6 +31,27 @@ function whyRefused(refusal: Refusal): string[] {
   }
 }
 
+/**
+ * A refusal that names what it is about, for where "this conversation" and "you" mean nothing: a
+ * workflow step's error (the person it runs for is `user`; none named, when only listed people may
+ * run checks) and the Home tab. `channel` and `user` are IDs already checked to be IDs.
+ */
+export function namedRefusalText(refusal: Refusal, channel: string, user: string | undefined): string {
+  const why = (() => {
+    switch (refusal.rule) {
+      case 'channel':
+        return [`The Checkly app does not run checks in <#${channel}>, so nothing was done.`, whereAllowed(refusal.channels ?? [])];
+      case 'user':
+        return user !== undefined
+          ? [`<@${user}> is not on the list of people who may run Checkly checks, so nothing was done.`]
+          : ['Only the people on the app’s list may run Checkly checks: set the step’s “On behalf of” to one of them. Nothing was done.'];
+      case 'all':
+        return whyRefused(refusal);
+    }
+  })();
+  return [...why.filter((s) => s !== ''), askLine(refusal.contact)].join(' ');
+}
+
 /** `<#C…>` renders as the channel's name for those who may see it; ids are validated at start-up. */
 function whereAllowed(channels: readonly string[]): string {
   const ids = channels.filter((id) => /^[CG][A-Z0-9]+$/.test(id));
@@ -45,4 +66,12 @@ function whereAllowed(channels: readonly string[]): string {
 
 function askLine(contact: string | undefined): string {
   return contact !== undefined ? `To change this, ask ${escapeMrkdwn(contact)}.` : 'To change this, ask whoever runs the Checkly app for your workspace.';
+}
+
+/** Slack would not post in `channel` (Slack's reason, an Unreachable): why, and what fixes it. Nothing was triggered. */
+export function channelUnreachableText(channel: string, why: string): string {
+  if (why === 'not_in_channel') return `The Checkly app is not a member of <#${channel}>: invite it there with /invite @Checkly. Nothing was triggered.`;
+  if (why === 'channel_not_found')
+    return `The Checkly app cannot see <#${channel}>: a private channel needs an invite (/invite @Checkly). Nothing was triggered.`;
+  return `Slack does not let the Checkly app post in <#${channel}> (${escapeMrkdwn(why)}): it may be archived, read-only, or closed to apps. Nothing was triggered.`;
 }

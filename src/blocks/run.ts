@@ -5,7 +5,7 @@
 import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run } from '../runs/types';
-import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton } from './actions';
+import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton, runMoreMenu } from './actions';
 import { escapeTruncated, link } from './escape';
 import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
@@ -39,6 +39,8 @@ export function renderRun(run: Run, opts: RenderRunOptions): SlackMessage {
   // A final run's failing checks: one "Details…" menu rather than a button per row (blocks and text stay small).
   const menu = opts.interactive && run.phase !== 'running' ? detailsMenu(run) : undefined;
   if (menu) buttons.push(menu);
+  // An over run's "…": pin its target to one's Home tab (or unpin it).
+  if (opts.interactive && offersNextSteps(run)) buttons.push(runMoreMenu(run.id));
   const tail: KnownBlock[] = buttons.length > 0 ? [actions(ACTIONS_BLOCK_ID, buttons)] : [];
   const body = runBody(run, counts, opts, {
     blocks: LIMITS.blocks - head.length - tail.length,
@@ -103,15 +105,27 @@ function runButtons(run: Run, counts: StatusCounts, opts: RenderRunOptions): But
   if (opts.interactive && run.phase === 'running' && counts.running > 0) {
     buttons.push(cancelButton(run.id, counts.running));
   }
-  // A run cut off while starting may or may not have started its checks: a Rerun starts them afresh.
-  const cutOff = run.phase === 'error' && (run.error?.kind === 'interrupted' || run.error?.kind === 'not_started' || run.error?.kind === 'not_posted');
-  if (opts.interactive && (run.phase === 'final' || run.phase === 'abandoned' || cutOff)) {
+  if (opts.interactive && offersNextSteps(run)) {
     const failed = run.sessions.filter((s) => isFailing(s.status)).length;
     if (failed > 0) buttons.push(rerunFailedButton(run.id, failed));
     buttons.push(rerunAllButton(run.id));
   }
   buttons.push(linkButton(ACTION_OPEN, 'Open in Checkly', checklyUrl(run, opts)));
   return buttons.filter((b): b is Button => b !== undefined);
+}
+
+/**
+ * Over for what its message offers: final, abandoned, or cut off while starting (which may or may not
+ * have started its checks: a Rerun starts them afresh).
+ */
+function offersNextSteps(run: Run): boolean {
+  const cutOff = run.phase === 'error' && (run.error?.kind === 'interrupted' || run.error?.kind === 'not_started' || run.error?.kind === 'not_posted');
+  return run.phase === 'final' || run.phase === 'abandoned' || cutOff;
+}
+
+/** The run in one line, as its message's fallback text says it (a workflow step's `summary`). */
+export function runSummaryLine(run: Run): string {
+  return runFallback(run, countStatuses(run.sessions));
 }
 
 /** One line: "Checkly run prod,api: 7 passed, 2 failed, 3 running (12 checks)". */

@@ -4,11 +4,9 @@
  * One registry per app (never prom-client's global one), so tests can start several apps at once.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { isFailing } from '../runs/status';
-import type { Run } from '../runs/types';
+import type { RunOutcome } from '../runs/status';
 
-export type RunKind = 'command' | 'rerun' | 'api';
-export type RunOutcome = 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error' | 'abandoned';
+export type RunKind = 'command' | 'rerun' | 'api' | 'workflow';
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag, GC); on by default. */
@@ -146,17 +144,6 @@ export class Metrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
-}
-
-/** How a run ended, for `runs_finished_total`. */
-export function runOutcome(run: Pick<Run, 'phase' | 'sessions'>): RunOutcome {
-  if (run.phase === 'error') return 'error';
-  if (run.phase === 'abandoned') return 'abandoned';
-  const statuses = run.sessions.map((s) => s.status);
-  if (statuses.some((s) => isFailing(s) && s !== 'DEGRADED')) return 'failed';
-  if (statuses.includes('DEGRADED')) return 'degraded';
-  if (statuses.includes('CANCELLED')) return 'cancelled';
-  return 'passed';
 }
 
 /** A gauge reader that throws must not break the whole scrape. */

@@ -29,5 +29,6 @@ export function runAudit(logger: Pick<Logger, 'info'>): RunObserver {
 function whoAsked(run: Run): Pick<AuditEvent, 'action' | 'userId' | 'teamId' | 'channelId' | 'target' | 'via' | 'token'> {
   const origin = run.origin ?? { kind: 'command', userId: run.requester };
   const where = { action: 'trigger' as const, teamId: run.teamId, channelId: run.channel, target: auditTarget(run.target) };
-  return origin.kind === 'api' ? { ...where, userId: `api:${origin.token}`, token: origin.token } : { ...where, userId: origin.userId, via: origin.kind };
+  if (origin.kind === 'api') return { ...where, userId: `api:${origin.token}`, token: origin.token };
+  return { ...where, userId: origin.userId ?? run.requester, via: origin.kind };
 }

@@ -42,3 +42,16 @@ export function failingSessions(run: Run): Session[] {
 export function unfinishedSessions(run: Run): Session[] {
   return run.sessions.filter((s) => !isFinal(s.status));
 }
+
+/** How a run ended (the metrics' `runs_finished_total`, the run API's status, a workflow step's verdict). */
+export type RunOutcome = 'passed' | 'failed' | 'degraded' | 'cancelled' | 'error' | 'abandoned';
+
+export function runOutcome(run: Pick<Run, 'phase' | 'sessions'>): RunOutcome {
+  if (run.phase === 'error') return 'error';
+  if (run.phase === 'abandoned') return 'abandoned';
+  const statuses = run.sessions.map((s) => s.status);
+  if (statuses.some((s) => isFailing(s) && s !== 'DEGRADED')) return 'failed';
+  if (statuses.includes('DEGRADED')) return 'degraded';
+  if (statuses.includes('CANCELLED')) return 'cancelled';
+  return 'passed';
+}

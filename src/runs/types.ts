@@ -189,14 +189,16 @@ export interface RerunSummary {
 }
 
 /**
- * What started a run: a person's slash command, button click or picker form, or a machine through the HTTP API
- * with one of the tokens of RUN_API_TOKENS (by its name; the secret is never kept).
+ * What started a run: a person's slash command, button click or picker form, a machine through the HTTP API
+ * with one of the tokens of RUN_API_TOKENS (by its name; the secret is never kept), or a Workflow Builder
+ * step (its execution, which is completed when the run ends; the person it runs for, when the step names one).
  */
 export type RunOrigin =
   | { kind: 'command'; userId: string }
   | { kind: 'button'; userId: string }
   | { kind: 'modal'; userId: string }
-  | { kind: 'api'; token: string };
+  | { kind: 'api'; token: string }
+  | { kind: 'workflow'; executionId: string; userId?: string };
 
 /** One trigger and its message. */
 export interface Run {

@@ -13,15 +13,30 @@ export interface LoggerOptions {
 }
 
 /**
+ * Tokens no configuration names: a workflow step's just-in-time token arrives in its event
+ * (`bot_access_token`), and Socket Mode logs whole payloads at debug level. Any Slack token shape
+ * (`xoxb-`, `xoxp-`, `xapp-`, `xwfp-`, …) and that field's value, quoted or JSON-escaped inside a
+ * logged string, are blanked.
+ */
+const SLACK_TOKEN = /\bx(?:ox[a-z]|app|wfp)-[A-Za-z0-9-]+/g;
+const TOKEN_FIELD = /(\\*"bot_access_token\\*"\s*:\s*\\*")[^"\\]*/g;
+
+/** `line` without any Slack token in it. */
+export function scrubSlackTokens(line: string): string {
+  return line.replace(SLACK_TOKEN, '[REDACTED]').replace(TOKEN_FIELD, '$1[REDACTED]');
+}
+
+/**
  * Structured JSON logs. Besides redacting the usual header fields, every line is scrubbed of the
- * secret values themselves, because a secret can hide anywhere: an error message, a URL, a stack.
+ * secret values themselves, because a secret can hide anywhere: an error message, a URL, a stack;
+ * and of anything shaped like a Slack token (scrubSlackTokens).
  */
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = options.secrets ?? Secrets.none;
   const out = options.destination ?? process.stdout;
   const destination = {
     write(line: string): void {
-      out.write(secrets.scrubText(line));
+      out.write(scrubSlackTokens(secrets.scrubText(line)));
     },
   };
   return pino(
@@ -29,7 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { app: 'checkly-slack' },
       redact: {
-        paths: ['*.headers.authorization', '*.headers.Authorization', '*.token', '*.apiKey', '*.signingSecret'],
+        paths: ['*.headers.authorization', '*.headers.Authorization', '*.token', '*.apiKey', '*.signingSecret', '*.bot_access_token'],
         censor: '[REDACTED]',
       },
     },

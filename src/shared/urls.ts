@@ -46,3 +46,14 @@ function decoded(name: string): string {
     return name;
   }
 }
+
+/**
+ * A message's link in Slack's permalink form, built from the workspace URL auth.test gave at
+ * start-up, so that it costs no Slack call: `https://team.slack.com/archives/C…/p1700000000000100`,
+ * with the thread for a reply. Undefined without the workspace URL.
+ */
+export function messageLink(workspaceUrl: string | undefined, message: { channel: string; ts: string; threadTs?: string }): string | undefined {
+  if (workspaceUrl === undefined) return undefined;
+  const base = `${workspaceUrl.replace(/\/+$/, '')}/archives/${message.channel}/p${message.ts.replace('.', '')}`;
+  return message.threadTs !== undefined ? `${base}?thread_ts=${message.threadTs}&cid=${message.channel}` : base;
+}

@@ -1,4 +1,7 @@
-/** Every listener on the Bolt app: the slash command, buttons, the picker form, its type-ahead; and who may use them. */
+/**
+ * Every listener on the Bolt app: the slash command, buttons, the picker form, its type-ahead, the
+ * Workflow Builder step, the Home tab; and who may use them.
+ */
 import type { App } from '@slack/bolt';
 import { UsergroupMembership } from '../slack/usergroups';
 import { registerButtons } from '../buttons';
@@ -10,16 +13,19 @@ import { resultReader } from '../checkly/result-detail';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
 import type { Config } from '../config';
+import { registerHome, type HomeTabs } from '../home';
 import type { GuardDeps } from '../guard';
 import { registerListing } from '../listing';
 import type { ListingDeps } from '../listing/deps';
 import type { Metrics } from '../ops/metrics';
 import { registerPicker } from '../picker';
 import type { PickerDeps } from '../picker/deps';
+import type { Records } from '../runs/records';
 import type { RunService } from '../runs/service';
 import { errorText } from '../shared/error-text';
 import type { Logger } from '../shared/log';
 import type { Secrets } from '../shared/secrets';
+import { registerWorkflowStep, type WorkflowSteps } from '../workflow';
 
 export interface ListenerDeps {
   config: Config;
@@ -27,12 +33,25 @@ export interface ListenerDeps {
   checkly: ChecklyClient;
   runs: RunService;
   metrics: Metrics;
+  /** A person's Home, the workflow steps waiting for their run. */
+  records: Records;
+  /** The workspace's URL (auth.test), for links to run messages. */
+  workspaceUrl?: string;
+  /** This process, as the holder of the workflow steps it completes. */
+  processId: string;
   now: () => number;
+  newId: () => string;
   logger: Logger;
 }
 
-export function registerListeners(app: App, deps: ListenerDeps): void {
-  const { config, secrets, checkly, runs, metrics, now, logger } = deps;
+/** The entrances whose way back is the runner's observers (app.ts registers them). */
+export interface Entrances {
+  workflowSteps: WorkflowSteps;
+  homeTabs: HomeTabs;
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): Entrances {
+  const { config, secrets, checkly, runs, metrics, records, workspaceUrl, now, newId, logger } = deps;
   const groups = config.access.allowedUsergroups;
   const guard: GuardDeps = {
     access: {
@@ -76,7 +95,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   });
   registerPicker(app, picker);
   registerListing(app, listing);
+  const workflowSteps = registerWorkflowStep(app, { ...guard, runs, records, commandName, workspaceUrl, processId: deps.processId, newId, now, logger });
+  const homeTabs = registerHome(app, { ...guard, runs, records, catalogue, commandName, workspaceUrl, secrets, now, newId, logger });
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });
+  return { workflowSteps, homeTabs };
 }

@@ -142,10 +142,16 @@ export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: R
   return { runner, follower, runs: new RunService({ runner, permalinks: slackPermalinks(w.slackClient) }) };
 }
 
-/** Sweeps now and then every `intervalMs`: not only at start, every unsettled run is looked at all the time (see Runner.sweep). */
-export function sweepEvery(runner: Pick<Runner, 'sweep'>, intervalMs: number): NodeJS.Timeout {
-  void runner.sweep();
-  const sweeper = setInterval(() => void runner.sweep(), intervalMs);
+/**
+ * Sweeps now and then every `intervalMs`: not only at start, every unsettled run (see Runner.sweep)
+ * and every workflow step waiting for its run (StepCompleter.sweep) is looked at all the time.
+ */
+export function sweepEvery(sweepers: ReadonlyArray<{ sweep(): Promise<void> }>, intervalMs: number): NodeJS.Timeout {
+  const sweep = () => {
+    for (const s of sweepers) void s.sweep();
+  };
+  sweep();
+  const sweeper = setInterval(sweep, intervalMs);
   sweeper.unref();
   return sweeper;
 }

@@ -5,7 +5,7 @@ import { startApp, type Running } from '../../src/app';
 import { allowingOrigin } from '../../src/checkly/redirects';
 import { loadConfig } from '../../src/config';
 import { startFakeCheckly, type FakeCheckly } from '../fakes/checkly';
-import { blockActionsBody, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
+import { blockActionsBody, postEvent, postSigned, slashCommandBody, type SlashCommandFields } from '../fakes/sign';
 import { startFakeSlack, type FakeMessage, type FakeSlack, type FakeSlackOptions } from '../fakes/slack';
 import { waitFor } from '../helpers';
 
@@ -43,6 +43,8 @@ export interface Harness {
   env: Readonly<Record<string, string>>;
   command(text: string, fields?: Partial<SlashCommandFields>): Promise<{ status: number; body: string }>;
   action(payload: object): Promise<{ status: number; body: string }>;
+  /** An Events API delivery (`function_executed`, `app_home_opened`), signed as Slack signs it. */
+  event(envelope: object): Promise<{ status: number; body: string }>;
   /**
    * Clicks a button on a message the bot posted, with a block_actions payload shaped as Slack sends
    * it. Returns the response_url id, whose posts land in `slack.responsePosts`.
@@ -107,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         SECRETS.signingSecret,
       ),
     action: (payload) => postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret),
+    event: (envelope) => postEvent(eventsUrl, envelope, SECRETS.signingSecret),
     async click(message, actionId, user = 'U0BOB') {
       const found = findButton(message.blocks ?? [], actionId);
       if (!found) throw new Error(`no button ${String(actionId)} on message ${message.ts}`);

@@ -1,5 +1,14 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import { ACTION_CANCEL, ACTION_OPEN, ACTION_RERUN_ALL, ACTION_RERUN_CHECK_PATTERN, ACTION_RERUN_FAILED, parseButtonValue } from '../../src/blocks/actions';
+import {
+  ACTION_CANCEL,
+  ACTION_OPEN,
+  ACTION_RERUN_ALL,
+  ACTION_RERUN_CHECK_PATTERN,
+  ACTION_RERUN_FAILED,
+  ACTION_RUN_MORE,
+  parseButtonValue,
+  parseRunMoreValue,
+} from '../../src/blocks/actions';
 import { renderRun, type RenderRunOptions } from '../../src/blocks/run';
 import { renderRow } from '../../src/blocks/rows';
 import type { Run, RunError } from '../../src/runs/types';
@@ -304,6 +313,22 @@ describe('renderRun: buttons', () => {
     expect(parseButtonValue('{"run":5}')).toBeUndefined();
     expect(parseButtonValue('{"run":"r","check":7}')).toBeUndefined();
     expect(parseButtonValue(undefined)).toBeUndefined();
+  });
+
+  it("an over run's “…” menu pins its target to the chooser's Home or unpins it; a running one has none", () => {
+    const menuOf = (run: Run) =>
+      (renderRun(run, OPTS).blocks.at(-1) as unknown as { elements: Array<Record<string, unknown>> }).elements.find((e) => e.action_id === ACTION_RUN_MORE);
+    const menu = menuOf(mixed()) as { type: string; options: Array<{ text: { text: string }; value: string }> } | undefined;
+    expect(menu?.type).toBe('overflow');
+    expect(menu?.options.map((o) => [o.text.text, parseRunMoreValue(o.value)])).toEqual([
+      ['📌 Pin to my Home', { choice: 'pin', run: 'run-1' }],
+      ['Unpin from my Home', { choice: 'unpin', run: 'run-1' }],
+    ]);
+    expect(menuOf(makeRun({ phase: 'error', error: { kind: 'interrupted', message: 'cut' } }))).toBeDefined();
+    expect(menuOf(makeRun({ sessions: [makeSession({ status: 'PROGRESS' })] }))).toBeUndefined();
+    expect(renderRun(mixed(), { ...OPTS, interactive: false }).blocks.some((b) => JSON.stringify(b).includes(ACTION_RUN_MORE))).toBe(false);
+    expect(parseRunMoreValue('pin:')).toBeUndefined();
+    expect(parseRunMoreValue('delete:run-1')).toBeUndefined();
   });
 
   it('matches per-row action ids only', () => {

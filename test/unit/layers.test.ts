@@ -41,7 +41,7 @@ function importsOf(relative: string): { local: string[]; packages: string[] } {
 const files = sourceFiles();
 
 /** The entrances: what Slack's requests and the run API's reach first. They go through ports, never to checkly/. */
-const ENTRANCES = ['commands', 'picker', 'listing', 'buttons', 'api'];
+const ENTRANCES = ['commands', 'picker', 'listing', 'buttons', 'api', 'workflow', 'home'];
 
 /**
  * Each room and the rooms it may import, from the ground floor up. A room not listed fails the test:
@@ -65,8 +65,26 @@ const ROOMS: Record<string, readonly string[]> = {
   buttons: ['blocks', 'guard', 'ops', 'runs', 'shared', 'slack'],
   commands: ['blocks', 'grammar', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared'],
   api: ['access', 'grammar', 'guard', 'ops', 'runs', 'shared', 'store'],
+  workflow: ['blocks', 'grammar', 'guard', 'ops', 'runs', 'shared', 'slack'],
+  home: ['blocks', 'catalogue', 'grammar', 'guard', 'ops', 'runs', 'shared'],
   config: ['access', 'api', 'shared'],
-  wiring: ['blocks', 'buttons', 'catalogue', 'checkly', 'commands', 'config', 'guard', 'listing', 'ops', 'picker', 'runs', 'shared', 'slack'],
+  wiring: [
+    'blocks',
+    'buttons',
+    'catalogue',
+    'checkly',
+    'commands',
+    'config',
+    'guard',
+    'home',
+    'listing',
+    'ops',
+    'picker',
+    'runs',
+    'shared',
+    'slack',
+    'workflow',
+  ],
   'app.ts': ['api', 'checkly', 'config', 'ops', 'shared', 'store', 'wiring'],
 };
 
@@ -190,7 +208,9 @@ describe('the layers of src/', () => {
       .flatMap((f) => {
         const { local, packages } = importsOf(f);
         return [
-          ...local.filter((t) => ['slack', 'blocks', 'api', 'commands', 'picker', 'listing', 'buttons'].includes(unitOf(t))).map((t) => `${f} → ${t}`),
+          ...local
+            .filter((t) => ['slack', 'blocks', 'api', 'commands', 'picker', 'listing', 'buttons', 'workflow', 'home'].includes(unitOf(t)))
+            .map((t) => `${f} → ${t}`),
           ...packages.filter((p) => p.startsWith('@slack/') || p === 'node:http' || p === 'axios').map((p) => `${f} → ${p}`),
         ];
       });

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi, type CustomRoute } from '@slack/bolt';
-import { Metrics, runOutcome } from '../../src/ops/metrics';
+import { Metrics } from '../../src/ops/metrics';
+import { runOutcome } from '../../src/runs/status';
 import { meteredSlackFetch } from '../../src/ops/metered-fetch';
 import { operatorRoutes } from '../../src/ops/operator-routes';
 import { SlackTimeout, slackHttp } from '../../src/slack/http';
