@@ -49,7 +49,7 @@ export class StepBook {
 
   /**
    * Claims the completion of a step for `by`: the step, with its token, when nobody completed it and
-   * no other process is completing it now; undefined otherwise.
+   * nobody is completing it now; undefined otherwise.
    */
   async claim(executionId: string, by: string): Promise<StepEntry | undefined> {
     let claimed: StepEntry | undefined;
@@ -58,7 +58,8 @@ export class StepBook {
       const entry = book[executionId];
       const now = this.now();
       if (entry === undefined || entry.endedAt !== undefined || entry.token === undefined) return;
-      if (entry.claim !== undefined && entry.claim.by !== by && entry.claim.until > now) return;
+      // A live claim holds off everyone, this process too (the end of a run and a sweep may meet).
+      if (entry.claim !== undefined && entry.claim.until > now) return;
       entry.claim = { by, until: now + CLAIM_MS };
       claimed = { ...entry };
     });
