@@ -157,7 +157,7 @@ export function pinFromMessage(deps: HomeDeps): Middleware<MenuArgs> {
       notice = removed ? homeNotice.unpinned(removed.target, removed.channel) : homeNotice.gone();
     }
     await args.respond({ response_type: 'ephemeral', replace_original: false, text: notice });
-    if ((await deps.book.read(person)).openedAt !== undefined) deps.tab.refresh(person);
+    if ((await deps.book.read(person)).openedAt !== undefined) await deps.tab.publish(person);
   };
 }
 
