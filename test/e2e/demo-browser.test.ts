@@ -12,7 +12,8 @@ import { freePort } from '../helpers';
  * the page sends a signed slash command to the real app, the run message goes from running to final
  * live, Rerun failed and a confirmed Cancel work through signed block_actions. The page draws Block
  * Kit as Slack does. With DEMO_SCREENSHOT=1 (`npm run screenshots`) it writes the README's pictures,
- * docs/demo.png, docs/evidence-thread.png and docs/evidence-modal.png, from this run.
+ * docs/demo.png, docs/evidence-thread.png, docs/evidence-modal.png, docs/workflow.png and
+ * docs/home.png, from this run.
  */
 const ROOT = path.join(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -229,6 +230,44 @@ test('the page draws Block Kit as Slack does: context elements side by side, fil
   expect(await modal.getByText('C0FAKE').count()).toBe(0);
   await modal.getByRole('button', { name: 'Cancel' }).click();
 }, 60_000);
+
+test('the Workflows entry runs the step with a form and shows its verdict; the Home tab lists the run, pins its target and runs the pin', async () => {
+  await page.goto(url);
+  await page.getByRole('link', { name: '⚡ Workflows' }).click();
+  const form = page.locator('[data-testid="workflow"]');
+  await form.getByRole('textbox', { name: 'Checks to run' }).fill('api,eu');
+  await form.getByRole('combobox', { name: 'Channel' }).selectOption({ label: '# random' });
+  await form.getByRole('button', { name: 'Run workflow' }).click();
+  // The step waits for its run, then completes with the run's verdict and the link to its message.
+  const done = page.locator('[data-testid="workflow-run"]', { hasText: 'Completed' }).first();
+  await done.waitFor({ timeout: 60_000 });
+  await done.getByText(/permalink: https:\/\/fake\.slack\.com\/archives\/C0RANDOM\//).waitFor();
+  await done.getByText(/summary: Checkly run api,eu: /).waitFor();
+  await page.locator('#screen-workflows').screenshot({ path: screenshotPath('workflow.png') });
+  // The run is in #random, started by the workflow for the person who ran it.
+  await page.getByRole('link', { name: '# random' }).click();
+  const inRandom = page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run: api,eu' }).first();
+  await inRandom.getByText('Started by a workflow for @alice').waitFor({ timeout: 20_000 });
+
+  // Pin the run's target from its "…" menu, then open the Home tab: the run and the pin are there.
+  await inRandom.locator('select.overflow').selectOption({ label: '📌 Pin to my Home' });
+  await page.locator('[data-testid="ephemeral"]', { hasText: 'Pinned' }).first().waitFor({ timeout: 20_000 });
+  await page.getByRole('link', { name: '● Checkly' }).click();
+  const home = page.locator('[data-testid="home"]');
+  await home.getByText('Pinned runs').first().waitFor({ timeout: 20_000 });
+  await home
+    .getByText(/api,eu in #random/)
+    .first()
+    .waitFor();
+  await home.getByRole('button', { name: 'Run again' }).first().waitFor();
+  await home.screenshot({ path: screenshotPath('home.png') });
+  // The pin's Run starts it in #random again; the tab says so.
+  const inRandomCount = `state.items.filter((i) => i.kind === 'message' && i.channel === 'C0RANDOM' && !i.threadTs).length`;
+  const before = Number(await page.evaluate(inRandomCount));
+  await home.getByRole('button', { name: 'Run', exact: true }).first().click();
+  await home.getByText(/Started api,eu in #random/).waitFor({ timeout: 20_000 });
+  await page.waitForFunction(`${inRandomCount} === ${before + 1}`, undefined, { timeout: 20_000 });
+}, 120_000);
 
 /** The README's pictures in docs/ when asked for (`DEMO_SCREENSHOT=1`); a temporary file otherwise, so a test run leaves the tree clean. */
 function screenshotPath(name: string): string {
