@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { RedisRunStore } from '../../src/store/redis';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import { MemoryRunStore, type KeyClaims, type RunStore } from '../../src/runs/store';
 import { sleep } from '../helpers';
+import { redisStorePairs } from './redis-pairs';
 
 type ClaimStore = KeyClaims & RunStore;
 
@@ -64,25 +62,10 @@ keyClaimsContract('SqliteRunStore', async () => {
   return [SqliteRunStore.open(dir), SqliteRunStore.open(dir)];
 });
 
-const prefix = `test:${randomUUID()}:`;
-const connections: Redis[] = [];
-let stores = 0;
-keyClaimsContract('RedisRunStore', async () => {
-  const storePrefix = `${prefix}${++stores}:`;
-  const open = () => {
-    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    connections.push(redis);
-    return new RedisRunStore(redis, { prefix: storePrefix, retentionMs: 60_000 });
-  };
-  return [open(), open()];
-});
+const redisPairs = redisStorePairs();
+keyClaimsContract('RedisRunStore', async () => redisPairs.open());
 
 afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
-  const cleaner = connections[0];
-  if (cleaner) {
-    const keys = await cleaner.keys(`${prefix}*`);
-    if (keys.length > 0) await cleaner.del(...keys);
-  }
-  await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
+  await redisPairs.cleanup();
 });

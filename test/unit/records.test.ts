@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { MemoryRecords, type Records } from '../../src/runs/records';
-import { RedisRunStore } from '../../src/store/redis';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import { sleep } from '../helpers';
+import { redisStorePairs } from './redis-pairs';
 
 /** `open` gives two handles on one fresh store (two connections, or two processes' view of one file). */
 function recordsContract(name: string, open: () => Promise<[Records, Records]>): void {
@@ -100,26 +98,11 @@ test('SqliteRunStore: prune deletes the records whose time is up', async () => {
   expect(await store.read('new')).toBe(2);
 });
 
-const prefix = `test:${randomUUID()}:`;
-const connections: Redis[] = [];
-let stores = 0;
-recordsContract('RedisRunStore', async () => {
-  const storePrefix = `${prefix}${++stores}:`;
-  const open = () => {
-    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    connections.push(redis);
-    return new RedisRunStore(redis, { prefix: storePrefix, retentionMs: 60_000 });
-  };
-  return [open(), open()];
-});
+const redisPairs = redisStorePairs();
+recordsContract('RedisRunStore', async () => redisPairs.open());
 
 afterAll(async () => {
   await Promise.all(sqlite.map((s) => s.close()));
   fs.rmSync(root, { recursive: true, force: true });
-  const cleaner = connections[0];
-  if (cleaner) {
-    const keys = await cleaner.keys(`${prefix}*`);
-    if (keys.length > 0) await cleaner.del(...keys);
-  }
-  await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
+  await redisPairs.cleanup();
 });
