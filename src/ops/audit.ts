@@ -26,7 +26,7 @@ export interface AuditEvent {
   reason?: string;
   /** For a rerun, the run it came from. */
   fromRunId?: string;
-  /** The entrance: a slash command, a button, the picker form, or the HTTP API (implied by `token`). */
+  /** The entrance: a slash command, a button, the picker form, a workflow step, or the HTTP API (implied by `token`). */
   via?: RunOrigin['kind'];
   /** For a request through the HTTP API, the name of its token (never the secret). */
   token?: string;
