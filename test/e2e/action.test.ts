@@ -192,7 +192,11 @@ describe('action.yml, run as the runner runs it, against the app in its own proc
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(existsSync(marker)).toBe(false);
-    const [post] = slack.callsTo('chat.postMessage').slice(posts);
+    // The run message, not a thread reply an earlier test's failing run may still be posting.
+    const [post] = slack
+      .callsTo('chat.postMessage')
+      .slice(posts)
+      .filter((call) => !(call.args as { thread_ts?: string }).thread_ts);
     // Slack's escaping of & < > aside, the title arrives whole.
     expect(messageText(post!.args as { text?: string; blocks?: unknown[] })).toContain('--wait "; touch pwned; echo $(touch pwned) `touch pwned`');
   }, 60_000);
