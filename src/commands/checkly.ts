@@ -22,6 +22,8 @@ export interface CommandDeps extends GuardDeps {
   picker: PickerDeps;
   /** `/checkly checks` and `/checkly failing`. */
   listing: ListingDeps;
+  /** `/checkly alerts …`: handed over whole, before the parser (src/alerts). */
+  alerts?: { handles(text: string): boolean; middleware: Middleware<SlackCommandMiddlewareArgs> };
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -40,7 +42,12 @@ export function checklyCommand(deps: CommandDeps): Array<Middleware<SlackCommand
 
 /** Help and bad input are the acknowledgement itself; anything else goes on, parsed, in the context. */
 function parse(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
-  return async ({ command, ack, context, next }) => {
+  return async (args) => {
+    const { command, ack, context, next } = args;
+    if (deps.alerts?.handles(command.text ?? '')) {
+      await deps.alerts.middleware(args);
+      return;
+    }
     const parsed = parseCommand(unescapeSlackText(command.text ?? ''), deps.commandName);
     if (parsed.kind === 'error') {
       await ack({ response_type: 'ephemeral', ...renderParseError(parsed.problem, parsed.usage, deps.commandName) });
