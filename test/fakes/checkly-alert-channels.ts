@@ -210,11 +210,15 @@ export class FakeAlertChannels {
     return out;
   }
 
-  /** One delivery of `vars` to `channel` (a repeat Checkly makes sends the same again). */
+  /**
+   * One delivery of `vars` to `channel` (a repeat Checkly makes sends the same again); `to` sends it
+   * elsewhere than config.url (another replica behind the same address).
+   */
   async deliver(
     channel: FakeAlertChannel,
     vars: AlertVariables,
     tamper?: (delivery: { body: string; headers: Record<string, string> }) => void,
+    to?: string,
   ): Promise<Delivery> {
     const template = typeof channel.config.template === 'string' ? channel.config.template : '';
     const body = Handlebars.compile(template)(vars);
@@ -223,7 +227,7 @@ export class FakeAlertChannels {
     if (secret) headers['x-checkly-signature'] = createHmac('sha256', secret).update(body).digest('hex');
     const sent = { body, headers };
     tamper?.(sent);
-    const url = String(channel.config.url);
+    const url = to ?? String(channel.config.url);
     const delivery: Delivery = {
       channelId: channel.id,
       url,
