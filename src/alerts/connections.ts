@@ -64,16 +64,20 @@ export class Connections {
 
   /** The connection whose secret signed `body` (HMAC-SHA256, hex), compared in constant time; undefined for none. */
   async signedBy(body: Buffer, signature: string): Promise<Connection | undefined> {
-    const given = /^[0-9a-f]{64}$/i.test(signature.trim()) ? Buffer.from(signature.trim().toLowerCase(), 'hex') : undefined;
-    if (given === undefined) return undefined;
     let found: Connection | undefined;
     // Every secret is compared, whichever matches: the time says nothing about which one did.
     for (const connection of await this.all()) {
-      const expected = createHmac('sha256', connection.webhookSecret).update(body).digest();
-      if (timingSafeEqual(expected, given) && found === undefined) found = connection;
+      if (isSignedWith(body, signature, connection.webhookSecret) && found === undefined) found = connection;
     }
     return found;
   }
+}
+
+/** Whether `signature` (hex) is the HMAC-SHA256 of `body` with `secret`, compared in constant time. */
+export function isSignedWith(body: Buffer, signature: string, secret: string): boolean {
+  const given = /^[0-9a-f]{64}$/i.test(signature.trim()) ? Buffer.from(signature.trim(), 'hex') : undefined;
+  if (given === undefined) return false;
+  return timingSafeEqual(createHmac('sha256', secret).update(body).digest(), given);
 }
 
 /** The signature Checkly sends in `x-checkly-signature` (and the fakes and the demo sign with). */

@@ -34,6 +34,8 @@ export interface AlertsDeps extends GuardDeps {
   admins?: ReadonlySet<string>;
   groupsOf: (userId: string) => Promise<string[]>;
   publicUrl?: string;
+  /** ALERTS_WEBHOOK_SECRET, and the workspace its deliveries are for. */
+  byHand?: { secret: string; teamId: () => string };
   commandName: string;
   /** How often new matching checks are subscribed (the catalogue's time to live). */
   resubscribeEveryMs: number;
@@ -68,7 +70,7 @@ export function alertsEntrance(): { routes: CustomRoute[]; register(app: App, de
         resubscribe(commandDeps).catch((err: unknown) => deps.logger.warn({ err: errorText(err) }, 'keeping alert subscriptions in step failed'));
       }, deps.resubscribeEveryMs);
       timer.unref();
-      receiver = { connections, desk, now: deps.now, logger: deps.logger };
+      receiver = { connections, desk, now: deps.now, logger: deps.logger, ...(deps.byHand && { byHand: deps.byHand }) };
       return {
         command: { handles: isAlertsCommand, middleware: alertsCommand(commandDeps) },
         async stop(timeoutMs) {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { errorText } from '../shared/error-text';
 import type { Logger } from '../shared/log';
-import type { Connections } from './connections';
+import { type Connection, type Connections, isSignedWith } from './connections';
 import type { IncidentDesk } from './desk';
 import { parseAlert } from './payload';
 
@@ -19,6 +19,11 @@ const SIGNATURE_HEADER = 'x-checkly-signature';
 
 export interface AlertReceiver {
   connections: Connections;
+  /**
+   * Alert channels made by hand (the Checkly CLI's WebhookAlertChannel): signed with this secret
+   * (ALERTS_WEBHOOK_SECRET), their URL naming the Slack channel (`?channel=C…`), in this workspace.
+   */
+  byHand?: { secret: string; teamId: () => string };
   desk: IncidentDesk;
   now: () => number;
   logger: Logger;
@@ -45,7 +50,8 @@ async function receive(receiver: AlertReceiver, req: IncomingMessage, res: Serve
     const body = await readRaw(req);
     if (body === undefined) return answer(res, 413, `The body is larger than ${MAX_ALERT_BYTES} bytes.`);
     const signature = req.headers[SIGNATURE_HEADER];
-    const connection = typeof signature === 'string' ? await receiver.connections.signedBy(body, signature) : undefined;
+    const connection =
+      typeof signature === 'string' ? ((await receiver.connections.signedBy(body, signature)) ?? byHand(receiver, req, body, signature)) : undefined;
     if (connection === undefined) {
       logger.warn({ signed: typeof signature === 'string' }, 'refused an alert delivery: no valid x-checkly-signature');
       return answer(res, 401, 'Missing or invalid x-checkly-signature.');
@@ -62,6 +68,15 @@ async function receive(receiver: AlertReceiver, req: IncomingMessage, res: Serve
     logger.error({ err: errorText(err) }, 'could not take an alert delivery');
     if (!res.headersSent) answer(res, 503, 'The alert could not be stored. Checkly sends it again.');
   }
+}
+
+/** A delivery of a channel made by hand: signed with ALERTS_WEBHOOK_SECRET, naming its Slack channel. */
+function byHand(receiver: AlertReceiver, req: IncomingMessage, body: Buffer, signature: string): Connection | undefined {
+  const hand = receiver.byHand;
+  if (!hand || !isSignedWith(body, signature, hand.secret)) return undefined;
+  const channel = new URL(req.url ?? '/', 'http://localhost').searchParams.get('channel')?.toUpperCase() ?? '';
+  if (!/^[CG][A-Z0-9]{2,20}$/.test(channel)) return undefined;
+  return { teamId: hand.teamId(), channel, alertChannelId: 0, expression: '', subscribed: [], webhookSecret: hand.secret, by: '', at: 0 };
 }
 
 /** The raw bytes (the signature is over them), or undefined past the limit (the rest is not read). */

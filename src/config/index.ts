@@ -67,6 +67,8 @@ export interface Config {
     publicUrl?: string;
     /** ALERTS_ADMINS: the users (U…, W…) and user groups (S…) who may connect channels; unset: nobody. */
     admins?: Set<string>;
+    /** ALERTS_WEBHOOK_SECRET: what alert channels made by hand sign with; unset: none are taken. */
+    webhookSecret?: string;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -137,7 +139,9 @@ export function loadConfig(env: Env): ConfigResult {
 function readAlerts(read: Reader): Config['alerts'] {
   const publicUrl = read.optional('PUBLIC_URL') === undefined ? undefined : withoutTrailingSlash(read.url('PUBLIC_URL', ''));
   const admins = read.optional('ALERTS_ADMINS');
+  const webhookSecret = read.optional('ALERTS_WEBHOOK_SECRET', /^.{32,}$/, 'must be 32 characters or more (openssl rand -hex 32)');
   const alerts: Config['alerts'] = {};
+  if (webhookSecret !== undefined) alerts.webhookSecret = webhookSecret;
   if (publicUrl !== undefined) alerts.publicUrl = publicUrl;
   if (admins !== undefined) {
     const ids = admins.split(/[\s,]+/).filter((id) => id !== '');

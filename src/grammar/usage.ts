@@ -31,7 +31,13 @@ export function failingUsage(command: string = DEFAULT_COMMAND): string {
 }
 
 export function helpUsage(command: string = DEFAULT_COMMAND): string {
-  return [pickUsage(command), runUsage(command), checksUsage(command), failingUsage(command), statusUsage(command), `\`${command} help\` shows this`].join(
-    '\n',
-  );
+  return [
+    pickUsage(command),
+    runUsage(command),
+    checksUsage(command),
+    failingUsage(command),
+    statusUsage(command),
+    `\`${command} alerts on <tag expression>\` sends the matching checks' alerts to this channel (\`alerts off\`, \`alerts\`: see docs/alerts.md)`,
+    `\`${command} help\` shows this`,
+  ].join('\n');
 }

@@ -64,6 +64,7 @@ export function registerAlerts(
     chat,
     ...(config.alerts.admins && { admins: config.alerts.admins }),
     ...(config.alerts.publicUrl && { publicUrl: config.alerts.publicUrl }),
+    ...(config.alerts.webhookSecret && { byHand: { secret: config.alerts.webhookSecret, teamId: () => wiring.teamId ?? '' } }),
     resubscribeEveryMs: config.checkly.catalogueTtlMs,
   });
 }

@@ -23,6 +23,7 @@ export function secretsOf(config: Config): Secrets {
     config.slack.appToken,
     config.checkly.apiKey,
     ...config.api.tokens.map((t) => t.secret),
+    config.alerts.webhookSecret,
     // A proxy's credentials ride in its URL (http://user:password@proxy:3128).
     ...[config.proxy.httpProxy, config.proxy.httpsProxy].flatMap(proxyPasswords),
   ]);

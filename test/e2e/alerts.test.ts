@@ -132,6 +132,38 @@ describe('alerts: connecting a channel', () => {
   });
 });
 
+describe('alerts: a channel made by hand (the Checkly CLI)', () => {
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  test('signed with ALERTS_WEBHOOK_SECRET and naming its Slack channel in the URL: taken; another secret or no channel: 401', async () => {
+    const secret = 'b'.repeat(64);
+    h = await start({ env: { ALERTS_WEBHOOK_SECRET: secret } });
+    const check = h.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
+    const { ALERT_TEMPLATE } = await import('../../src/alerts/payload');
+    const make = (url: string, webhookSecret: string) => {
+      const created = h.checkly.alertChannels.create({
+        type: 'WEBHOOK',
+        config: { name: 'by hand', webhookType: 'WEBHOOK', url, method: 'POST', template: ALERT_TEMPLATE, webhookSecret },
+        sendFailure: true,
+        sendRecovery: true,
+      });
+      const id = String((created.body as { id: number }).id);
+      h.checkly.alertChannels.subscribe(id, { checkId: check.id, activated: true });
+      return h.checkly.alertChannels.list.find((c) => String(c.id) === id)!;
+    };
+    const good = make(`${h.env.PUBLIC_URL}/alerts/checkly?channel=${CHANNEL}`, secret);
+    const wrongSecret = make(`${h.env.PUBLIC_URL}/alerts/checkly?channel=${CHANNEL}`, 'c'.repeat(64));
+    const noChannel = make(`${h.env.PUBLIC_URL}/alerts/checkly`, secret);
+    const v = vars(check, 'ALERT_FAILURE');
+    expect((await h.checkly.alertChannels.deliver(wrongSecret, v)).status).toBe(401);
+    expect((await h.checkly.alertChannels.deliver(noChannel, v)).status).toBe(401);
+    expect((await h.checkly.alertChannels.deliver(good, v)).status).toBe(202);
+    await theIncident(h, /Checkout\* is failing/);
+    expect(h.logs.join('\n')).not.toContain(secret);
+  });
+});
+
 describe('alerts: one message per incident', () => {
   let h: Harness;
   afterEach(() => h?.close());
