@@ -77,8 +77,8 @@ describe('alerts: connecting a channel', () => {
   let h: Harness;
   afterEach(() => h?.close());
 
-  test('alerts on creates one WEBHOOK alert channel as the spec says and subscribes every matching check; alerts says so; alerts off deletes it', async () => {
-    h = await start();
+  test('alerts on creates one WEBHOOK alert channel as the spec says and subscribes every matching check, and new ones later; alerts says so; alerts off deletes it', async () => {
+    h = await start({ env: { CHECK_CATALOGUE_TTL_SECONDS: '1' } });
     const a = h.checkly.addCheck({ name: 'Checkout', tags: ['prod', 'api'] });
     const b = h.checkly.addCheck({ name: 'Login', tags: ['prod'] });
     h.checkly.addCheck({ name: 'Staging', tags: ['staging'] });
