@@ -103,9 +103,12 @@ describe('alerts: connecting a channel', () => {
     expect(h.logs.join('\n')).not.toContain(secret);
     expect(JSON.stringify(h.slack.calls)).not.toContain(secret);
 
+    // A check created since that matches is subscribed when the catalogue is next read.
+    const later = h.checkly.addCheck({ name: 'Search', tags: ['prod'] });
+    await waitFor(() => channel.subscriptions.some((s) => s.checkId === later.id && s.activated), 10_000, 'the new check subscribed');
     await commandAnswer(h, 'alerts', 'U0SOMEONE');
     await waitFor(
-      () => h.slack.responsePosts.find((p) => JSON.stringify(p.body).includes('receives the alerts of 2 checks matching `prod`')),
+      () => h.slack.responsePosts.find((p) => JSON.stringify(p.body).includes('receives the alerts of 3 checks matching `prod`')),
       5000,
       'the status',
     );

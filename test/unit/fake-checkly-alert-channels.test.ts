@@ -8,21 +8,41 @@ import { isSignedWith } from '../../src/alerts/connections';
 const CHECK = '0bbfc00c-44df-46a7-a4d9-ba38deca8bfd';
 const webhook = (config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
   type: 'WEBHOOK',
-  config: { name: 'hook', webhookType: 'WEBHOOK', url: 'http://127.0.0.1:9/alerts', method: 'POST', template: '{"n":"{{CHECK_NAME}}","t":"{{TAGS}}"}', webhookSecret: 's3cret', ...config },
+  config: {
+    name: 'hook',
+    webhookType: 'WEBHOOK',
+    url: 'http://127.0.0.1:9/alerts',
+    method: 'POST',
+    template: '{"n":"{{CHECK_NAME}}","t":"{{TAGS}}"}',
+    webhookSecret: 's3cret',
+    ...config,
+  },
   ...extra,
 });
 
 describe('the fake Checkly’s alert channels, as strict as the spec', () => {
-  const channels = () => new FakeAlertChannels(() => 0, (id) => id === CHECK);
+  const channels = () =>
+    new FakeAlertChannels(
+      () => 0,
+      (id) => id === CHECK,
+    );
 
   test('creates (201) with the spec’s defaults, reads, updates, deletes (204), and 404s what is gone', () => {
     const f = channels();
     const created = f.create(webhook());
-    expect(created).toMatchObject({ status: 201, body: { id: 1, type: 'WEBHOOK', sendFailure: true, sendRecovery: true, sendDegraded: false, sslExpiryThreshold: 30, subscriptions: [] } });
-    expect(f.update('1', webhook({ url: 'http://127.0.0.1:9/other' }, { sendDegraded: true }))).toMatchObject({ status: 200, body: { sendDegraded: true, config: { url: 'http://127.0.0.1:9/other' } } });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { id: 1, type: 'WEBHOOK', sendFailure: true, sendRecovery: true, sendDegraded: false, sslExpiryThreshold: 30, subscriptions: [] },
+    });
+    expect(f.update('1', webhook({ url: 'http://127.0.0.1:9/other' }, { sendDegraded: true }))).toMatchObject({
+      status: 200,
+      body: { sendDegraded: true, config: { url: 'http://127.0.0.1:9/other' } },
+    });
     expect(f.read('1').status).toBe(200);
     expect(f.remove('1').status).toBe(204);
-    expect([f.read('1').status, f.update('1', webhook()).status, f.remove('1').status, f.subscribe('1', { checkId: CHECK, activated: true }).status]).toEqual([404, 404, 404, 404]);
+    expect([f.read('1').status, f.update('1', webhook()).status, f.remove('1').status, f.subscribe('1', { checkId: CHECK, activated: true }).status]).toEqual([
+      404, 404, 404, 404,
+    ]);
   });
 
   test.each([
