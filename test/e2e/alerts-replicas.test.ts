@@ -62,7 +62,7 @@ describe('incidents across a restart', () => {
     expect((await fx.checkly.alertChannels.sendAlert(vars(check, 'ALERT_RECOVERY'))).map((d) => d.status ?? d.error)).toEqual([202]);
     await waitFor(() => /recovered after/.test(messageText(fx.slack.messages.get(`C0FAKE:${message.ts}`)!)), 10_000, 'the same message green');
     expect(incidents()).toHaveLength(1);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('incidents on replicas sharing one Redis', () => {
@@ -119,5 +119,5 @@ describe('incidents on replicas sharing one Redis', () => {
     // One recovery reply per incident, whichever replica showed it.
     for (const m of incidents()) expect([...fx.slack.messages.values()].filter((r) => r.thread_ts === m.ts && r.ts !== m.ts)).toHaveLength(1);
     expect(fx.slack.rejections).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

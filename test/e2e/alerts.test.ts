@@ -139,9 +139,12 @@ describe('alerts: a channel made by hand (the Checkly CLI)', () => {
   let h: Harness;
   afterEach(() => h?.close());
 
-  test('signed with ALERTS_WEBHOOK_SECRET and naming its Slack channel in the URL: taken; another secret or no channel: 401', async () => {
+  test.each([
+    ['HTTP mode, beside /slack/events', false],
+    ['Socket Mode, on the server of /healthz', true],
+  ])('%s: signed with ALERTS_WEBHOOK_SECRET and naming its Slack channel in the URL: taken; another secret or no channel: 401', async (_mode, socketMode) => {
     const secret = 'b'.repeat(64);
-    h = await start({ env: { ALERTS_WEBHOOK_SECRET: secret } });
+    h = await start({ socketMode, env: { ALERTS_WEBHOOK_SECRET: secret } });
     const check = h.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
     const { ALERT_TEMPLATE } = await import('../../src/alerts/payload');
     const make = (url: string, webhookSecret: string) => {
