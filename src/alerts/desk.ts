@@ -37,6 +37,10 @@ const LEASE_MS = 30_000;
 /** An incident changing while it is shown is shown again, at most this many times in a row. */
 const ROUNDS = 20;
 
+/** The incidents whose message may still be behind (a post Slack refused, a process gone mid-way), for the sweep. */
+const OPEN_INDEX = 'alerts:open';
+const indexOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
 export const incidentKey = (teamId: string, channel: string, checkId: string): string => `alerts:incident:${teamId}:${channel}:${checkId}`;
 
 export function isIncident(value: unknown): value is Incident {
@@ -65,6 +69,7 @@ export class IncidentDesk {
     );
     if (outcome === 'repeat' || outcome === 'stale' || !isIncident(after)) return { outcome, shown: Promise.resolve() };
     const incident = after;
+    if (outcome === 'opened') await records.change(OPEN_INDEX, (current) => [...new Set([...indexOf(current), key])], INCIDENT_KEEP_MS);
     const rollup = incident.rollup;
     if (rollup !== undefined) {
       return { outcome, shown: this.track(outcome === 'recovered' ? this.deps.rollups.recovered(key, connection, rollup) : Promise.resolve()) };
@@ -100,6 +105,29 @@ export class IncidentDesk {
   async read(teamId: string, channel: string, checkId: string): Promise<Incident | undefined> {
     const value = await this.deps.records.read(incidentKey(teamId, channel, checkId));
     return isIncident(value) ? value : undefined;
+  }
+
+  /**
+   * Shows what an earlier try left behind (Slack refused the post, or the process showing it died):
+   * every incident in the index whose message is behind; forgets those over and shown.
+   */
+  async sweep(): Promise<void> {
+    const { records, now } = this.deps;
+    const done: string[] = [];
+    for (const key of indexOf(await records.read(OPEN_INDEX))) {
+      const incident = await records.read(key);
+      if (
+        !isIncident(incident) ||
+        incident.marker ||
+        incident.rollup !== undefined ||
+        (incident.state === 'recovered' && incident.shownVersion >= incident.version)
+      ) {
+        done.push(key);
+      } else if (needsShowing(incident, now())) {
+        await this.track(this.show(key));
+      }
+    }
+    if (done.length > 0) await records.change(OPEN_INDEX, (current) => indexOf(current).filter((k) => !done.includes(k)), INCIDENT_KEEP_MS);
   }
 
   /** Waits for the messages being shown (shutdown), at most `timeoutMs`. */

@@ -39,6 +39,8 @@ export interface AlertsDeps extends GuardDeps {
   commandName: string;
   /** How often new matching checks are subscribed (the catalogue's time to live). */
   resubscribeEveryMs: number;
+  /** How often incidents whose message is behind are shown again (RUN_SWEEP_INTERVAL_MS). */
+  sweepEveryMs: number;
   secrets: Secrets;
   now: () => number;
   newId: () => string;
@@ -70,11 +72,16 @@ export function alertsEntrance(): { routes: CustomRoute[]; register(app: App, de
         resubscribe(commandDeps).catch((err: unknown) => deps.logger.warn({ err: errorText(err) }, 'keeping alert subscriptions in step failed'));
       }, deps.resubscribeEveryMs);
       timer.unref();
+      const sweeper = setInterval(() => {
+        desk.sweep().catch((err: unknown) => deps.logger.warn({ err: errorText(err) }, 'the incident sweep failed'));
+      }, deps.sweepEveryMs);
+      sweeper.unref();
       receiver = { connections, desk, now: deps.now, logger: deps.logger, ...(deps.byHand && { byHand: deps.byHand }) };
       return {
         command: { handles: isAlertsCommand, middleware: alertsCommand(commandDeps) },
         async stop(timeoutMs) {
           clearInterval(timer);
+          clearInterval(sweeper);
           await desk.settle(timeoutMs);
           deps.chat.stop();
         },

@@ -46,7 +46,7 @@ export function registerAlerts(
   app: App,
   entrance: ReturnType<typeof alertsEntrance>,
   wiring: AlertWiring,
-  deps: Omit<AlertsDeps, 'chat' | 'admins' | 'publicUrl' | 'resubscribeEveryMs'>,
+  deps: Omit<AlertsDeps, 'chat' | 'admins' | 'publicUrl' | 'resubscribeEveryMs' | 'sweepEveryMs'>,
 ): Alerts {
   const { config } = wiring;
   const chat = new SlackAlertChat({
@@ -66,6 +66,7 @@ export function registerAlerts(
     ...(config.alerts.publicUrl && { publicUrl: config.alerts.publicUrl }),
     ...(config.alerts.webhookSecret && { byHand: { secret: config.alerts.webhookSecret, teamId: () => wiring.teamId ?? '' } }),
     resubscribeEveryMs: config.checkly.catalogueTtlMs,
+    sweepEveryMs: config.runs.sweepIntervalMs,
   });
 }
 

@@ -300,6 +300,19 @@ describe('alerts: one message per incident', () => {
     expect(incidentMessages(h).filter((m) => /Login/.test(messageText(m)))).toHaveLength(0);
   });
 
+  test('Slack refuses the incident’s post: the delivery is still taken (202), and the sweep posts the message', async () => {
+    h = await start({ env: { RUN_SWEEP_INTERVAL_MS: '500' } });
+    const check = h.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
+    await connect(h);
+    h.slack.failNext('chat.postMessage', { error: 'internal_error' }, { times: 1 });
+    expect(await send(h, vars(check, 'ALERT_FAILURE'))).toEqual([202]);
+    await waitFor(() => h.slack.faulted === 1, 5000, 'the refused post');
+    expect(incidentMessages(h)).toHaveLength(0);
+    await theIncident(h, /Checkout\* is failing$/m);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(incidentMessages(h)).toHaveLength(1);
+  });
+
   test('a check named with quotes, <, &, * and <!channel> is shown as text, and nobody is pinged', async () => {
     h = await start();
     const name = 'He said "go" <!channel> & *now* <@U0BOSS>';
