@@ -133,6 +133,27 @@ describe('alerts: connecting a channel', () => {
     expect(await commandAnswer(h, 'alerts on prod')).toContain('`ALERTS_ADMINS` names nobody');
     expect(h.checkly.requests.filter((r) => r.path.startsWith('/v1/alert-channels'))).toHaveLength(0);
   });
+
+  test('without PUBLIC_URL, alerts on says so; Checkly refusing the alert channel is told, and nothing is kept', async () => {
+    h = await start({ env: { PUBLIC_URL: '' } });
+    h.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
+    expect(await commandAnswer(h, 'alerts on prod')).toContain('`PUBLIC_URL`');
+    expect(h.checkly.requests.filter((r) => r.path.startsWith('/v1/alert-channels'))).toHaveLength(0);
+    await h.close();
+
+    h = await start();
+    h.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
+    h.checkly.failNext('alert-channel-create', 403, { message: 'Forbidden' });
+    await commandAnswer(h, 'alerts on prod');
+    await waitFor(
+      () => h.slack.responsePosts.find((p) => JSON.stringify(p.body).includes('Checkly did not take the alert channel')),
+      10_000,
+      'the refusal told',
+    );
+    expect(h.checkly.alertChannels.list).toHaveLength(0);
+    await commandAnswer(h, 'alerts');
+    await waitFor(() => h.slack.responsePosts.find((p) => JSON.stringify(p.body).includes('receives no Checkly alerts')), 5000, 'nothing connected');
+  });
 });
 
 describe('alerts: a channel made by hand (the Checkly CLI)', () => {
