@@ -67,7 +67,7 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(text).toContain('<@U0ALICE>');
     expect(text).toContain('failed in us-east-1');
     expect(text).toContain('Assertion failed: STATUS_CODE expected EQUALS 200, got 500');
-    expect(text).toMatch(/HTTP 500 Internal Server Error · \d+(\.\d+)?m?s/);
+    expect(text).toMatch(/HTTP 500 Internal Server Error in \d+(\.\d+)?m?s/);
     expect(text).toContain('`GET https://api.example.com/Orders%20API`');
     expect(text).toContain('3 attempts');
     expect(text).toMatch(/<https:\/\/app\.checklyhq\.com\/accounts\/[^|]+\/results\/[0-9a-f-]{36}\|Result in us-east-1 in Checkly>/);

@@ -444,6 +444,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { status: 404, text: 'used_url' };
     }
     const body = parseJson(raw) ?? raw;
+    // `delete_original`: the message this response_url answered goes (a command's ephemeral answer included).
+    if (typeof body === 'object' && body !== null && (body as Args).delete_original === true) {
+      url.posts++;
+      responsePosts.push({ id, body, at: now() });
+      return { status: 200, text: 'ok' };
+    }
     // The same message rules as chat.postMessage (Slack answers a refused response_url post with 400).
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const problem = messageProblem('response_url', body as Args, true);
