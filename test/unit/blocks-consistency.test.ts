@@ -61,7 +61,7 @@ describe('a line of facts is one context element', () => {
     const run = makeRun({ phase: 'final', finishedAt: T0 + 6_200, title: 'Deploy #42', sessions: [makeSession(), makeSession()] });
     const [ctx] = contexts(renderRun(run, OPTS).blocks);
     expect(ctx?.elements).toHaveLength(1);
-    const text = (ctx?.elements[0] as { type: string; text: string }).text;
+    const text = (ctx?.elements[0] as { type: string; text: string } | undefined)?.text;
     expect(ctx?.elements[0]?.type).toBe('mrkdwn');
     expect(text).toMatch(/^Deploy #42 · Triggered by <@U123ABC> · 2 checks · started <!date\^\d+\^[^>]+> · took 6\.2s$/);
   });
@@ -77,7 +77,7 @@ describe('a line of facts is one context element', () => {
     expect(contexts(blocks).length).toBeGreaterThanOrEqual(3);
     for (const ctx of contexts(blocks)) expect(ctx.elements).toHaveLength(1);
     // The rerun lines are lines of one element, not elements side by side.
-    expect((contexts(renderReruns(reruns))[0]?.elements[0] as { text: string }).text.split('\n')).toHaveLength(2);
+    expect((contexts(renderReruns(reruns))[0]?.elements[0] as { text: string } | undefined)?.text.split('\n')).toHaveLength(2);
   });
 });
 
