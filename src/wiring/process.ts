@@ -3,7 +3,8 @@
  * fault does, and stopping on a signal.
  */
 import dotenv from 'dotenv';
-import { loadConfig, type Config } from '../config';
+import { readFileSync } from 'node:fs';
+import { loadConfigWithFiles, type Config } from '../config';
 import type { Logger } from '../shared/log';
 import { errorText } from '../shared/error-text';
 import { Secrets } from '../shared/secrets';
@@ -71,7 +72,7 @@ export function runProcess(start: (config: Config) => Promise<StoppableApp>): vo
 
 async function live(start: (config: Config) => Promise<StoppableApp>): Promise<void> {
   dotenv.config({ quiet: true });
-  const loaded = loadConfig(process.env);
+  const loaded = loadConfigWithFiles(process.env, (path) => readFileSync(path, 'utf8'));
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`config: ${problem}\n`);
     process.stderr.write('See .env.example and the README for every variable.\n');
