@@ -24,13 +24,13 @@ export function secretsOf(config: Config): Secrets {
     config.slack.appToken,
     config.checkly.apiKey,
     ...config.api.tokens.map((t) => t.secret),
-    // A proxy's credentials ride in its URL (http://user:password@proxy:3128).
-    ...[config.proxy.httpProxy, config.proxy.httpsProxy].flatMap(proxyPasswords),
+    // A proxy's credentials ride in its URL (http://user:password@proxy:3128), as Redis's do.
+    ...[config.proxy.httpProxy, config.proxy.httpsProxy, config.state.redisUrl].flatMap(urlPasswords),
   ]);
 }
 
 /** As written in the URL and as sent (decoded). */
-function proxyPasswords(url: string | undefined): string[] {
+function urlPasswords(url: string | undefined): string[] {
   if (url === undefined) return [];
   try {
     const { password } = new URL(url);

@@ -147,6 +147,12 @@ describe('loadConfig', () => {
     // Both forms of the password, as written in the URL and as sent, are scrubbed.
     expect(secretsOf(good.config).scrubText('proxy p%40ss-w0rd-9 / p@ss-w0rd-9')).toBe('proxy [REDACTED] / [REDACTED]');
   });
+
+  test("Redis's password (REDIS_URL, a secret variable like the tokens) is kept out of logs too", () => {
+    const loaded = loadConfig({ ...BASE, REDIS_URL: 'rediss://default:redis-pass-w0rd-77@redis.internal:6380' });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    expect(secretsOf(loaded.config).scrubText('AUTH redis-pass-w0rd-77 failed')).toBe('AUTH [REDACTED] failed');
+  });
 });
 
 describe('placeholders from .env.example', () => {
