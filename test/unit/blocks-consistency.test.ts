@@ -185,6 +185,18 @@ describe("a rerun's line on its parent counts as the rerun's own message", () =>
   });
 });
 
+describe("the thread's count agrees with the run message's", () => {
+  it('failed, degraded and timed out, each apart, in both', () => {
+    const run = makeRun({
+      phase: 'final',
+      finishedAt: T0 + 1,
+      sessions: [makeSession({ status: 'FAILED' }), makeSession({ status: 'DEGRADED' }), makeSession({ status: 'TIMED_OUT' }), makeSession()],
+    });
+    expect(allMrkdwn(renderRun(run, OPTS).blocks)).toContain('✅ 1 passed · ❌ 1 failed · ⚠️ 1 degraded · ⌛ 1 timed out');
+    expect(renderFailureReply(run).text).toMatch(/^<@U123ABC> 1 of 4 checks failed, 1 degraded and 1 timed out: /);
+  });
+});
+
 describe('buttons that start more than a few checks ask first', () => {
   const sessions = (n: number, status: Session['status']) => Array.from({ length: n }, () => makeSession({ status }));
 
