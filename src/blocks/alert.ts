@@ -5,7 +5,7 @@
  */
 import type { Button, KnownBlock } from '@slack/types';
 import { codeSpan, escapeTruncated, link, mentionUser, oneLine } from './escape';
-import { formatDuration, plural, slackDate } from './format';
+import { checkTypeLabel, formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, section, type SlackMessage } from './message';
 
 export const ACTION_ALERT_RERUN = 'alert_rerun';
@@ -79,7 +79,7 @@ function headline(view: IncidentView): string {
 
 function facts(view: IncidentView): string {
   const parts: string[] = [];
-  if (view.checkType !== '') parts.push(escapeTruncated(oneLine(view.checkType), 40));
+  if (view.checkType !== '') parts.push(escapeTruncated(checkTypeLabel(view.checkType), 40));
   if (view.groupName !== '') parts.push(escapeTruncated(oneLine(view.groupName), 100));
   if (view.locations.length > 0) {
     const shown = view.locations.slice(0, LOCATIONS_SHOWN).map((l) => escapeTruncated(oneLine(l), 60));

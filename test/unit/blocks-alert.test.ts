@@ -42,6 +42,8 @@ describe('an incident message', () => {
 
   test('degraded only: yellow; updated: the count; on it: who', () => {
     expect(messageText(renderIncident({ ...base, state: 'degraded', failed: false }))).toContain('🟡 *Checkout API* is degraded');
+    // The check's type as people read it, as everywhere else.
+    expect(messageText(renderIncident({ ...base, checkType: 'MULTI_STEP' }))).toContain('Multistep · Shop');
     const text = messageText(renderIncident({ ...base, alerts: 3, owners: ['U0ALICE', 'U0BOB'] }));
     expect(text).toContain('is failing · 3 alerts');
     expect(text).toContain('👀 On it: <@U0ALICE>, <@U0BOB>');
