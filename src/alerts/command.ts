@@ -130,6 +130,7 @@ async function disconnect(deps: AlertCommandDeps, teamId: string, channel: strin
     return `Checkly did not delete the alert channel: ${escapeTruncated(runErrorOf(err).message, 300)} This channel still receives its alerts; try again.`;
   }
   await deps.connections.remove(teamId, channel);
+  deps.logger.info({ channel, alertChannelId: connection.alertChannelId }, 'channel disconnected from alerts');
   return 'This channel no longer receives Checkly alerts.';
 }
 
@@ -169,6 +170,7 @@ async function connect(deps: AlertCommandDeps, asked: Connecting): Promise<strin
   const ids = matching.map((c) => c.id);
   if (updated && existing) for (const stale of existing.subscribed.filter((c) => !ids.includes(c))) await deps.channels.subscribe(id, stale, false);
   await subscribeAll(deps, connection, ids);
+  deps.logger.info({ channel: asked.channel, userId: asked.userId, alertChannelId: id, checks: ids.length }, 'channel connected to alerts');
   return `This channel now receives the alerts of ${plural(matching.length, 'check')} matching \`${escapeTruncated(asked.expression, 200)}\`: failures, degradations and recoveries, as messages with Rerun, Details and I’m on it.`;
 }
 
