@@ -8,6 +8,7 @@ import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { CheckType, Session } from '../runs/types';
 import { rerunCheckButton } from './actions';
+import { changeMark, changeNote } from './changes';
 import { codeSpan, escapeTruncated, link, oneLine } from './escape';
 import { formatDuration, plural } from './format';
 import { LIMITS, section } from './message';
@@ -57,7 +58,7 @@ export function formatLocations(locations: readonly string[]): string {
 /** One check as mrkdwn: a line, and for a failing check a second line saying where and why (its error within `errorMax`; 0 leaves the error out). */
 export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   const name = oneLine(session.name) || session.checkId;
-  const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, checkTypeLabel(session.checkType)];
+  const parts = [`${changeMark(session)}${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, checkTypeLabel(session.checkType)];
   if (session.locations.length > 0) parts.push(formatLocations(session.locations));
   if (session.timeElapsed !== undefined) parts.push(formatDuration(session.timeElapsed));
   const line = parts.join(' · ');
@@ -66,8 +67,14 @@ export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
   const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
   const error = errorMax > 0 && session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : '';
-  const detail = [where, error].filter((p) => p !== '').join(': ');
+  const detail = withChangeNote(session, [where, error].filter((p) => p !== '').join(': '));
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
+}
+
+/** A failing row's detail, led by what the check did before (`failing since …`, flaky) when known. */
+function withChangeNote(session: Session, detail: string): string {
+  const note = changeNote(session);
+  return note === '' ? detail : detail === '' ? note : `${note} · ${detail}`;
 }
 
 export interface RowsOptions {

@@ -6,6 +6,7 @@
 import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run, Session } from '../runs/types';
+import { anythingNew } from './changes';
 import { escapeTruncated, link, oneLine } from './escape';
 import { plural } from './format';
 import { LIMITS, fallback, section, type SlackMessage } from './message';
@@ -51,6 +52,8 @@ function summary(run: Run, failing: readonly Session[]): string {
       : failed > 0
         ? `${failed} of ${plural(total, 'check')} failed`
         : `${degraded} of ${plural(total, 'check')} degraded`;
+  // Nothing new: the thread says so without a ping (product.md section 13).
+  if (!anythingNew(run)) return `${what}, none of them new: each was failing before this run`;
   return `${mentionsFor(run)} ${what}`;
 }
 

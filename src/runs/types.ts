@@ -1,3 +1,4 @@
+import type { Change, CheckBefore, RunBefore } from './changes';
 /** A session's status, Checkly's words (checkly/sessions.ts checks at compile time that they match the spec). */
 export type SessionStatus = 'STARTED' | 'PROGRESS' | 'FAILED' | 'PASSED' | 'DEGRADED' | 'PROGRESS_FAILED' | 'PROGRESS_DEGRADED' | 'TIMED_OUT' | 'CANCELLED';
 
@@ -45,6 +46,12 @@ export interface Session {
   error?: string;
   /** For a failed or degraded session: its final result in each location, failing ones first. */
   results?: LocationResult[];
+  /** Once final: the check's state just before the run (runs/changes.ts). */
+  before?: CheckBefore;
+  /** Once final: what the run did to the check; absent when that cannot be told. */
+  change?: Change;
+  /** For a flaky check: how many of its last runs in this app failed. */
+  flaky?: { failed: number; of: number };
 }
 
 /** One location's final result, as the session's completion lists it: where to fetch its details. */
@@ -261,4 +268,6 @@ export interface Run {
   link?: string;
   /** Slack users (U…, W…) and user groups (S…) to mention in the thread when anything failed. */
   notify?: string[];
+  /** Checkly's statuses of the checks just before the trigger (runs/changes.ts); absent on older runs. */
+  before?: RunBefore;
 }
