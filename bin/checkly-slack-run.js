@@ -323,6 +323,13 @@ function exitFor(run, failOn) {
   return brought.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** Why --fail-on new exits as it does on a failed run. */
+function failOnNewLine(run, code) {
+  if (code === EXIT.ok) return 'Nothing new failed: every failure was there before this run (--fail-on new).';
+  const untold = (run.checks ?? []).some((c) => c.status !== 'passed' && c.status !== 'cancelled' && (c.change === null || c.change === undefined));
+  return untold ? 'The app cannot tell whether every failure was there before this run (--fail-on new).' : 'This run brought new failures (--fail-on new).';
+}
+
 function clip(text, max) {
   const line = String(text).replace(/\s+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -376,11 +383,7 @@ async function main(argv, env, out) {
   }
   out.log(`Run ${run.status}: ${countsLine(run.counts)}${run.error ? `. ${run.error}` : ''}`);
   const code = exitFor(run, options.failOn);
-  if (options.failOn === 'new' && run.status === 'failed') {
-    out.log(
-      code === EXIT.ok ? 'Nothing new failed: every failure was there before this run (--fail-on new).' : 'This run brought new failures (--fail-on new).',
-    );
-  }
+  if (options.failOn === 'new' && run.status === 'failed') out.log(failOnNewLine(run, code));
   return code;
 }
 
