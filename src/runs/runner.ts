@@ -9,6 +9,7 @@ import { Settlement } from './settlement';
 import { markChange, type Outcomes } from './changes';
 import { allSessionsFinal, isFailing, isFinal, isRunOver } from './status';
 import { changeRun } from './store';
+import { targetKey } from './target-key';
 import { runErrorOf, type RerunKind, type Run, type RunError, type RunOrigin, type Target } from './types';
 
 export type { RunnerDeps } from './runner-state';
@@ -229,6 +230,11 @@ export class Runner {
     const runs = await this.state.deps.store.listUnfinished();
     // Over runs whose final state is still to be shown are not in progress.
     return runs.filter((r) => !isRunOver(r) && r.teamId === teamId && r.channel === channel && r.ts !== undefined);
+  }
+
+  /** A target's last `limit` runs in a channel, newest first (reruns not among them). */
+  recent(teamId: string, channel: string, target: Target, limit: number): Promise<Run[]> {
+    return this.state.deps.store.listRecent(teamId, channel, targetKey(target), limit);
   }
 
   /** See Settlement.sweep: every unsettled run is looked at all the time. Never rejects. */
