@@ -175,3 +175,76 @@ describe('new or already broken, end to end', () => {
     expect(res.stdout).toContain('The app cannot tell whether every failure was there before this run (--fail-on new).');
   }, 90_000);
 });
+
+describe('history of a target, end to end', () => {
+  let h: Harness;
+  let base: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: API_ENV });
+    base = apiBase(h);
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function run(channel: string): Promise<string> {
+    const post = await api(base, 'POST', RUNS, { body: { channel, target: 'shop' } });
+    expect(post.status).toBe(202);
+    const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
+    expect(['passed', 'failed', 'degraded']).toContain(final.json.status);
+    return String(post.json.id);
+  }
+
+  test('/checkly history: the last 10 runs of the target in this channel as an exact grid; older runs and other channels are not listed; the API lists the same', async () => {
+    const wobbly = h.checkly.addCheck({ name: 'Wobbly', tags: ['shop'], durationMs: 100, outcome: 'DEGRADED' });
+    h.checkly.addCheck({ name: 'Steady', tags: ['shop'], durationMs: 100 });
+    // An 11th run, the oldest: not among the last 10 (its 🟨 would show).
+    await run('C0FAKE');
+    const outcomes = ['FAILED', 'PASSED', 'FAILED', 'PASSED', 'PASSED', 'PASSED', 'FAILED', 'FAILED', 'PASSED', 'PASSED'] as const;
+    const ids: string[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      wobbly.outcome = outcome;
+      if (i === 5) h.checkly.addCheck({ name: 'Newcomer', tags: ['shop'], durationMs: 100 });
+      ids.push(await run('C0FAKE'));
+    }
+    // The same target in another channel, after all of them.
+    const elsewhere = await run('C0OTHER');
+
+    const id = `history-${Math.random().toString(36).slice(2)}`;
+    const ack = await h.command('history shop', { response_url: h.slack.responseUrl(id), channel_id: 'C0FAKE' });
+    expect(ack.status).toBe(200);
+    const post = await waitFor(() => h.slack.responsePosts.find((p) => p.id === id), 8000, 'the history');
+    const body = post.body as { text: string; blocks: unknown[]; response_type: string };
+    expect(body.response_type).toBe('ephemeral');
+    const text = messageText(body);
+    expect(text).toContain('*The last 10 runs of `shop` in this channel*, oldest on the left');
+    expect(text).toContain(['⬜⬜⬜⬜⬜🟩🟩🟩🟩🟩  Newcomer', '🟩🟩🟩🟩🟩🟩🟩🟩🟩🟩  Steady', '🟥🟩🟥🟩🟩🟩🟥🟥🟩🟩  Wobbly'].join('\n'));
+    expect(text).toContain('Changed most often: *Wobbly* (5 times)');
+    // Each column links to its run's message, oldest first.
+    const links = [...text.matchAll(/<(https:\/\/[^|>]+)\|[①-⑩]>/g)].map((m) => m[1]);
+    expect(links).toHaveLength(10);
+    const permalinks = await Promise.all(
+      ids.map(async (runId) => ((await api(base, 'GET', `${RUNS}/${runId}`)).json.message as { permalink: string }).permalink),
+    );
+    expect(links).toEqual(permalinks);
+
+    // The API: the same runs, newest first; `limit`; another channel's own list; bad input refused.
+    const listed = await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=shop&limit=10`);
+    expect(listed.status).toBe(200);
+    const runs = listed.json.runs as Array<{ id: string; checks: Array<{ name: string; status: string }> }>;
+    expect(runs.map((r) => r.id)).toEqual([...ids].reverse());
+    expect(runs.map((r) => r.checks.find((c) => c.name === 'Wobbly')?.status)).toEqual([...outcomes].reverse().map((o) => o.toLowerCase()));
+    expect(((await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=shop&limit=2`)).json.runs as Array<{ id: string }>).map((r) => r.id)).toEqual([
+      ids[9],
+      ids[8],
+    ]);
+    expect(((await api(base, 'GET', `${RUNS}?channel=C0OTHER&target=shop`)).json.runs as Array<{ id: string }>).map((r) => r.id)).toEqual([elsewhere]);
+    expect((await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=other`)).json).toEqual({ runs: [] });
+    expect(await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=shop&limit=51`)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await api(base, 'GET', `${RUNS}?channel=general&target=shop`)).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=shop%20--bogus`)).toMatchObject({ status: 400, json: { error: 'invalid_target' } });
+    expect(await api(base, 'GET', `${RUNS}?channel=C0FAKE&target=shop`, { secret: null })).toMatchObject({ status: 401, json: { error: 'unauthorized' } });
+  }, 120_000);
+});
