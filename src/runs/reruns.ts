@@ -106,15 +106,28 @@ export async function rerun(state: RunnerState, launcher: Launcher, parent: Run,
 }
 
 /** A rerun's counts, as its line on the parent shows them. */
-export function summarize(run: Run): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running'> {
+export function summarize(run: Run): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running' | 'stillFailing'> {
+  const failing = failingSessions(run);
+  const over = run.phase === 'final' || run.phase === 'abandoned';
   return {
     phase: run.phase,
     total: run.sessions.length,
     passed: run.sessions.filter((s) => s.status === 'PASSED').length,
-    failing: failingSessions(run).length,
+    failing: failing.length,
     running: unfinishedSessions(run).length,
+    ...(over && failing.length > 0
+      ? {
+          stillFailing: failing
+            .map((s) => s.name || s.checkId)
+            .sort()
+            .slice(0, RERUN_NAMES_KEPT),
+        }
+      : {}),
   };
 }
+
+/** Checks a rerun's line names as still failing; the rest are counted. */
+export const RERUN_NAMES_KEPT = 3;
 
 function isClaimLive(ref: RerunSummary, now: number): boolean {
   if (ref.phase === 'running') return true;

@@ -193,6 +193,8 @@ export interface RerunSummary {
   passed: number;
   failing: number;
   running: number;
+  /** Once over: the names of the first few checks that still fail (RERUN_NAMES_KEPT), as its line names them. */
+  stillFailing?: string[];
 }
 
 /**

@@ -1,9 +1,11 @@
 /** New or already broken, as the run message and its thread reply say it (product.md section 13). */
 import type { SectionBlock } from '@slack/types';
 import { changeSummary } from '../../src/blocks/changes';
+import { rerunLine } from '../../src/blocks/reruns';
+import { summarize } from '../../src/runs/reruns';
 import { renderRun } from '../../src/blocks/run';
 import { renderFailureReplies, renderFailureReply } from '../../src/blocks/thread';
-import type { Run } from '../../src/runs/types';
+import type { RerunSummary, Run } from '../../src/runs/types';
 import { T0, allMrkdwn, makeRun, makeSession } from './blocks-fixtures';
 import { assertWithinSlackLimits } from './slack-limits';
 
@@ -129,5 +131,45 @@ describe('the thread reply mentions the requester only when something is new', (
     const run = deployRun({ before: { at: T0 } });
     for (const s of run.sessions) delete s.change;
     expect(allMrkdwn(renderFailureReply(run).blocks)).toMatch(/^<@U123ABC> /);
+  });
+});
+
+describe('a rerun’s line on its parent says what changed', () => {
+  const ref = (over: Partial<RerunSummary>): RerunSummary => ({
+    runId: 'r2',
+    kind: 'failed',
+    key: 'failed',
+    requester: 'U0BOB',
+    startedAt: T0,
+    phase: 'final',
+    total: 3,
+    passed: 2,
+    failing: 1,
+    running: 0,
+    ...over,
+  });
+
+  test('how many now pass, and which still fail by name', () => {
+    expect(rerunLine(ref({ stillFailing: ['Checkout'] }))).toBe('↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 2 of 3 now pass · ❌ still failing: *Checkout*');
+    expect(rerunLine(ref({ passed: 3, failing: 0 }))).toBe('↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 3 of 3 now pass');
+    expect(rerunLine(ref({ total: 6, passed: 1, failing: 5, stillFailing: ['<!channel>', 'B', 'C'] }))).toBe(
+      '↻ Rerun of 6 failed checks by <@U0BOB>: ✅ 1 of 6 now pass · ❌ still failing: *&lt;!channel&gt;*, *B*, *C* and 2 more',
+    );
+    expect(rerunLine(ref({ phase: 'abandoned', passed: 1, failing: 1, running: 1 }))).toBe(
+      '↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 1 of 3 now pass · ❌ 1 still failing · ⏳ 1 never finished',
+    );
+  });
+
+  test('summarize names the first few still failing, once the rerun is over', () => {
+    const sessions = ['Zeta', 'Alpha', 'Mid', 'Beta'].map((name) => makeSession({ name, status: 'FAILED' }));
+    expect(summarize(makeRun({ phase: 'final', sessions: [...sessions, makeSession({ status: 'PASSED' })] }))).toEqual({
+      phase: 'final',
+      total: 5,
+      passed: 1,
+      failing: 4,
+      running: 0,
+      stillFailing: ['Alpha', 'Beta', 'Mid'],
+    });
+    expect(summarize(makeRun({ phase: 'running', sessions })).stillFailing).toBeUndefined();
   });
 });
