@@ -153,13 +153,18 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims, Record
     const n = Math.max(0, Math.min(Math.floor(limit), HISTORY_KEPT));
     if (n === 0) return [];
     const setKey = this.targetKey(teamId, channel, key);
-    const ids = await this.redis.zrevrange(setKey, 0, HISTORY_KEPT - 1);
-    if (ids.length === 0) return [];
-    const jsons = await this.redis.mget(ids.map((id) => this.runKey(id)));
-    // Runs Redis expired (or prune deleted) leave their entries behind: dropped here.
-    const gone = ids.filter((_, i) => jsons[i] === null);
-    if (gone.length > 0) await this.redis.zrem(setKey, ...gone);
-    return jsons.flatMap((json) => (json === null ? [] : [parseRun(json)])).slice(0, n);
+    const found: Run[] = [];
+    // The newest n first; entries of runs Redis expired (or prune deleted) are dropped, and the next ones read.
+    for (let from = 0; found.length < n && from < HISTORY_KEPT; ) {
+      const ids = await this.redis.zrevrange(setKey, from, from + (n - found.length) - 1);
+      if (ids.length === 0) break;
+      const jsons = await this.redis.mget(ids.map((id) => this.runKey(id)));
+      const gone = ids.filter((_, i) => jsons[i] === null);
+      if (gone.length > 0) await this.redis.zrem(setKey, ...gone);
+      for (const json of jsons) if (json !== null) found.push(parseRun(json));
+      from += ids.length - gone.length;
+    }
+    return found;
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
