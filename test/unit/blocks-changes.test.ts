@@ -33,7 +33,7 @@ function deployRun(over: Partial<Run> = {}): Run {
         before: { state: 'passing' },
         failedLocations: ['eu-west-1'],
       }),
-    ],
+    ].map((s, i) => ({ ...s, sessionId: `sess-${i}`, checkId: `00000000-0000-4000-8000-00000000000${i}`, link: `https://app.checklyhq.com/s/${i}` })),
     ...over,
   });
 }
@@ -150,14 +150,15 @@ describe('a rerun’s line on its parent says what changed', () => {
   });
 
   test('how many now pass, and which still fail by name', () => {
-    expect(rerunLine(ref({ stillFailing: ['Checkout'] }))).toBe('↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 2 of 3 now pass · ❌ still failing: *Checkout*');
-    expect(rerunLine(ref({ passed: 3, failing: 0 }))).toBe('↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 3 of 3 now pass');
-    expect(rerunLine(ref({ total: 6, passed: 1, failing: 5, stillFailing: ['<!channel>', 'B', 'C'] }))).toBe(
-      '↻ Rerun of 6 failed checks by <@U0BOB>: ✅ 1 of 6 now pass · ❌ still failing: *&lt;!channel&gt;*, *B*, *C* and 2 more',
+    expect(rerunLine(ref({ failed: 1, stillFailing: ['Checkout'] }))).toBe(
+      '↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 2 passed · ❌ 1 failed — 2 of 3 now pass; still failing: *Checkout*',
     );
-    expect(rerunLine(ref({ phase: 'abandoned', passed: 1, failing: 1, running: 1 }))).toBe(
-      '↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 1 of 3 now pass · ❌ 1 still failing · ⏳ 1 never finished',
+    expect(rerunLine(ref({ passed: 3, failing: 0, failed: 0 }))).toBe('↻ Rerun of 3 failed checks by <@U0BOB>: ✅ 3 passed — 3 of 3 now pass');
+    expect(rerunLine(ref({ total: 6, passed: 1, failing: 5, failed: 5, stillFailing: ['<!channel>', 'B', 'C'] }))).toBe(
+      '↻ Rerun of 6 failed checks by <@U0BOB>: ✅ 1 passed · ❌ 5 failed — 1 of 6 now pass; still failing: *&lt;!channel&gt;*, *B*, *C* and 2 more',
     );
+    // A rerun running says nothing of what changed yet.
+    expect(rerunLine(ref({ phase: 'running', passed: 1, failing: 1, failed: 1, running: 1 }))).not.toContain('now pass');
   });
 
   test('summarize names the first few still failing, once the rerun is over', () => {
@@ -168,6 +169,10 @@ describe('a rerun’s line on its parent says what changed', () => {
       passed: 1,
       failing: 4,
       running: 0,
+      failed: 4,
+      degraded: 0,
+      timedOut: 0,
+      cancelled: 0,
       stillFailing: ['Alpha', 'Beta', 'Mid'],
     });
     expect(summarize(makeRun({ phase: 'running', sessions })).stillFailing).toBeUndefined();
