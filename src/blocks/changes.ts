@@ -39,12 +39,17 @@ export function changeSummary(run: Run): string | undefined {
     lines.push(counts.new > 0 ? `❌ ${failing} failed: ${[`${counts.new} new`, ...parts].join(', ')}` : `❌ ${failing} failed, none new: ${parts.join(', ')}`);
   }
   const fixed = run.sessions.filter((s) => s.change === 'fixed');
-  if (fixed.length > 0) {
-    const names = fixed.slice(0, FIXED_NAMED).map((s) => escapeTruncated(oneLine(s.name) || s.checkId, NAME_MAX));
-    const more = fixed.length - names.length;
-    lines.push(`✅ fixed: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
-  }
+  if (fixed.length > 0) lines.push(`✅ fixed: ${namesOf(fixed)}`);
+  const retried = run.sessions.filter((s) => s.change === 'flaky' && !isFailing(s.status));
+  if (retried.length > 0) lines.push(`↯ passed only on a retry: ${namesOf(retried)}`);
   return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+/** The first few names, escaped, and how many more. */
+function namesOf(sessions: readonly Session[]): string {
+  const names = sessions.slice(0, FIXED_NAMED).map((s) => escapeTruncated(oneLine(s.name) || s.checkId, NAME_MAX));
+  const more = sessions.length - names.length;
+  return `${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /** What starts a row: `🆕 ` on a new failure. */
@@ -58,7 +63,8 @@ export function changeNote(session: Session): string {
     case 'still_failing':
       return session.before?.since !== undefined ? `failing since ${slackDate(session.before.since)}` : 'already failing';
     case 'flaky':
-      return session.flaky ? `↯ flaky: ${session.flaky.failed} of its last ${plural(session.flaky.of, 'run')} failed` : '↯ flaky';
+      if (session.flaky) return `↯ flaky: ${session.flaky.failed} of its last ${plural(session.flaky.of, 'run')} failed`;
+      return session.retried ? '↯ flaky: passed only on a retry' : '↯ flaky';
     default:
       return '';
   }

@@ -43,7 +43,11 @@ export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   if (session.locations.length > 0) parts.push(formatLocations(session.locations));
   if (session.timeElapsed !== undefined) parts.push(formatDuration(session.timeElapsed));
   const line = parts.join(' · ');
-  if (statusGroup(session.status) !== 0) return line;
+  if (statusGroup(session.status) !== 0) {
+    // A check that passed only on a retry says so.
+    const note = changeNote(session);
+    return note === '' ? line : `${line}\n        ↳ ${note}`;
+  }
 
   const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
   const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';

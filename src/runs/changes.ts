@@ -54,16 +54,18 @@ export function flakiness(outcomes: Outcomes): { failed: number; of: number } | 
 
 /**
  * What a final status did to a check that was in `before`; `outcomes` are its last runs in this app
- * with this one first. Undefined when it cannot be told: the statuses were not read, or the session
- * was cancelled (it says nothing of the check).
+ * with this one first; `retried`: Checkly retried it (a pass then came only on a retry). Undefined
+ * when it cannot be told: the statuses were not read, or the session was cancelled (it says nothing
+ * of the check).
  */
-export function classify(before: CheckBefore, status: SessionStatus, outcomes: Outcomes = []): Change | undefined {
+export function classify(before: CheckBefore, status: SessionStatus, outcomes: Outcomes = [], retried = false): Change | undefined {
   if (before.state === 'unknown' || status === 'CANCELLED') return undefined;
   const wasBad = before.state === 'failing' || before.state === 'degraded';
   if (isFailing(status)) {
     if (wasBad) return 'still_failing';
     return flakiness(outcomes) ? 'flaky' : 'new';
   }
+  if (status === 'PASSED' && retried) return 'flaky';
   return wasBad ? 'fixed' : 'unchanged';
 }
 
@@ -71,7 +73,7 @@ export function classify(before: CheckBefore, status: SessionStatus, outcomes: O
 export function markChange(session: Session, before: RunBefore | undefined, outcomes: Outcomes): void {
   const was = beforeOf(before, session.checkId);
   session.before = was;
-  const change = classify(was, session.status, outcomes);
+  const change = classify(was, session.status, outcomes, session.retried === true);
   if (change === undefined) delete session.change;
   else session.change = change;
   const flaky = change === 'flaky' ? flakiness(outcomes) : undefined;
@@ -83,7 +85,10 @@ export interface ChangeCounts {
   new: number;
   stillFailing: number;
   fixed: number;
+  /** Failing now and flaky. */
   flaky: number;
+  /** Passed, but only on a retry (flaky too). */
+  retried: number;
   /** Failing checks whose change could not be told. */
   untold: number;
   /** The earliest time one of the still failing checks started failing, when known. */
@@ -91,7 +96,7 @@ export interface ChangeCounts {
 }
 
 export function countChanges(sessions: readonly Session[]): ChangeCounts {
-  const counts: ChangeCounts = { new: 0, stillFailing: 0, fixed: 0, flaky: 0, untold: 0 };
+  const counts: ChangeCounts = { new: 0, stillFailing: 0, fixed: 0, flaky: 0, retried: 0, untold: 0 };
   for (const s of sessions) {
     switch (s.change) {
       case 'new':
@@ -105,7 +110,8 @@ export function countChanges(sessions: readonly Session[]): ChangeCounts {
         counts.fixed += 1;
         break;
       case 'flaky':
-        counts.flaky += 1;
+        if (isFailing(s.status)) counts.flaky += 1;
+        else counts.retried += 1;
         break;
       case undefined:
         if (isFailing(s.status)) counts.untold += 1;

@@ -52,6 +52,8 @@ export interface Session {
   change?: Change;
   /** For a flaky check: how many of its last runs in this app failed. */
   flaky?: { failed: number; of: number };
+  /** Checkly retried it (a failed attempt before its final result): passed only on a retry. */
+  retried?: boolean;
 }
 
 /** One location's final result, as the session's completion lists it: where to fetch its details. */
@@ -168,6 +170,8 @@ export interface FinalSession {
   failedLocations: string[];
   /** Each location's final result, failing ones first. */
   results: LocationResult[];
+  /** Checkly retried it somewhere (a failed ATTEMPT result): a pass was only on a retry. */
+  retried?: boolean;
 }
 
 /** What a failure says on a run; anything not from a port is not described (it may hold anything). */

@@ -158,6 +158,15 @@ describe('new or already broken, end to end', () => {
     expect(third.text).toContain('❌ 1 failed, none new: 1 flaky');
     expect(third.text).toContain('↯ flaky: 2 of its last 3 runs failed');
     expect(third.text).not.toContain('🆕');
+
+    // Passed, but only on a retry: flaky too.
+    h.checkly.addCheck({ name: 'Retried', tags: ['retried'], durationMs: 100, failedAttempts: 1 });
+    const post = await api(base, 'POST', RUNS, { body: { channel: 'C0FAKE', target: 'retried' } });
+    const final = await api(base, 'GET', `${RUNS}/${String(post.json.id)}?wait=30`);
+    expect(final.json).toMatchObject({ status: 'passed', counts: { new: 0 }, checks: [{ name: 'Retried', before: 'passing', change: 'flaky' }] });
+    const text = messageText(await finalMessage((post.json.message as { ts: string }).ts));
+    expect(text).toContain('↯ passed only on a retry: Retried');
+    expect(text).toContain('↳ ↯ flaky: passed only on a retry');
   }, 60_000);
 
   test('statuses Checkly could not answer: the run says it cannot tell and marks nothing new', async () => {

@@ -71,6 +71,15 @@ describe('the run message leads with what changed', () => {
     expect(renderRun(deployRun(), OPTS)).toMatchSnapshot();
   });
 
+  test('a check that passed only on a retry: its own line, and a note on its row', () => {
+    const run = deployRun();
+    run.sessions.push(makeSession({ name: 'Retried API', status: 'PASSED', change: 'flaky', retried: true, before: { state: 'passing' } }));
+    expect(changeSummary(run)).toBe(
+      `❌ 4 failed: 2 new, 1 already failing since ${SINCE_TOKEN}, 1 flaky\n✅ fixed: Login API\n↯ passed only on a retry: Retried API`,
+    );
+    expect(allMrkdwn(renderRun(run, OPTS).blocks)).toMatch(/\|Retried API>\* · API · eu-west-1\n {8}↳ ↯ flaky: passed only on a retry/);
+  });
+
   test('failures all old: says none is new; no 🆕 anywhere', () => {
     const run = deployRun();
     run.sessions = run.sessions.filter((s) => s.change !== 'new');

@@ -53,6 +53,17 @@ describe('flaky: failed in at least 2 of its last 10 runs in this app', () => {
     expect(flakiness([FAIL, PASS, PASS, FAIL, PASS, PASS, PASS, PASS, PASS, PASS])).toEqual({ failed: 2, of: 10 });
   });
 
+  test('a check that passed only on a retry is flaky, whatever it was before; one that failed with retries is not for that', () => {
+    expect(classify({ state: 'passing' }, 'PASSED', [PASS], true)).toBe('flaky');
+    expect(classify({ state: 'failing' }, 'PASSED', [PASS], true)).toBe('flaky');
+    expect(classify({ state: 'none' }, 'PASSED', [PASS], true)).toBe('flaky');
+    expect(classify({ state: 'passing' }, 'FAILED', [FAIL], true)).toBe('new');
+    expect(classify({ state: 'unknown' }, 'PASSED', [PASS], true)).toBeUndefined();
+    const session = makeSession({ checkId: 'x', status: 'PASSED', retried: true });
+    markChange(session, { at: 1, checks: { x: { state: 'passing' } } }, [PASS]);
+    expect([session.change, session.flaky]).toEqual(['flaky', undefined]);
+  });
+
   test('a check failing before the run is still failing whatever its history', () => {
     expect(classify({ state: 'failing' }, 'FAILED', [FAIL, PASS, FAIL])).toBe('still_failing');
   });
@@ -93,6 +104,7 @@ describe('beforeOf and markChange', () => {
       makeSession({ status: 'FAILED' }),
       makeSession({ status: 'PASSED', change: 'unchanged' }),
     ];
-    expect(countChanges(sessions)).toEqual({ new: 2, stillFailing: 2, fixed: 1, flaky: 1, untold: 1, failingSince: 700 });
+    sessions.push(makeSession({ status: 'PASSED', change: 'flaky', retried: true }));
+    expect(countChanges(sessions)).toEqual({ new: 2, stillFailing: 2, fixed: 1, flaky: 1, retried: 1, untold: 1, failingSince: 700 });
   });
 });
