@@ -102,6 +102,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     checklyBudget,
     store: state.store,
     durations: state.durations,
+    records: state.records,
     dispatcher: state.dispatcher,
     sharedBudgets,
     slackClient: app.client,
