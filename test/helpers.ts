@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
 import type { AllMiddlewareArgs, AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 
 export { sleep };
@@ -42,4 +43,24 @@ export async function runChain<Args extends AnyMiddlewareArgs>(
     if (middleware) await middleware({ ...args, context, next: () => at(i + 1) } as unknown as Args & AllMiddlewareArgs);
   };
   await at(0);
+}
+
+/**
+ * A Redis key prefix of this describe block's own on the test Redis (127.0.0.1:6379), for app
+ * processes given `REDIS_PREFIX`; every key under it is deleted after the block.
+ */
+export function redisPrefixForThisBlock(name: string): string {
+  const prefix = `test:${name}:${process.pid}:${Date.now()}:`;
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  beforeAll(async () => {
+    await redis.connect().catch(() => {
+      throw new Error('Redis at 127.0.0.1:6379 is needed (scripts/ensure-services.sh starts it)');
+    });
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+  return prefix;
 }

@@ -6,9 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import type { AlertVariables, FakeCheck } from '../fakes/checkly';
-import { freePort } from '../helpers';
+import { freePort, redisPrefixForThisBlock } from '../helpers';
 import { childApps, type AppProcess } from './child';
 import { findButton, messageText, waitFor } from './harness';
 
@@ -67,19 +66,7 @@ describe('incidents across a restart', () => {
 });
 
 describe('incidents on replicas sharing one Redis', () => {
-  let redis: Redis;
-  const prefix = `test:alerts:${process.pid}:${Date.now()}:`;
-
-  beforeAll(async () => {
-    redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect();
-  });
-
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const prefix = redisPrefixForThisBlock('alerts');
 
   test('every delivery handed to both replicas at once: one message per incident, updated, no double post', async () => {
     const [portA, portB] = [await freePort(), await freePort()];

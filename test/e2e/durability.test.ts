@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import type { FakeMessage } from '../fakes/slack';
+import { redisPrefixForThisBlock } from '../helpers';
 import { childApps } from './child';
 import { findButton, messageText, waitFor } from './harness';
 
@@ -80,21 +80,7 @@ describe('runs survive restarts (embedded store)', () => {
 });
 
 describe('several replicas on one Redis', () => {
-  let redis: Redis;
-  const prefix = `test:${process.pid}:${Date.now()}:`;
-
-  beforeAll(async () => {
-    redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect().catch(() => {
-      throw new Error('Redis at 127.0.0.1:6379 is needed (scripts/ensure-services.sh starts it)');
-    });
-  });
-
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const prefix = redisPrefixForThisBlock('replicas');
 
   test('a command to one and a click to the other work as one; when the follower dies, the other finishes the run', async () => {
     const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, STATE_DIR: '/nonexistent-unused' };
