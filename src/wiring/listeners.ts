@@ -9,7 +9,7 @@ import { CatalogueCache } from '../catalogue/cache';
 import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks, missingChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
 import { asRunFailure } from '../checkly/errors';
-import { resultReader } from '../checkly/result-detail';
+import { resultReader, type ResultReadings } from '../checkly/result-detail';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
 import type { Config } from '../config';
@@ -31,6 +31,8 @@ export interface ListenerDeps {
   config: Config;
   secrets: Secrets;
   checkly: ChecklyClient;
+  /** Final results read once, shared with the runs' error lines and evidence. */
+  results: ResultReadings;
   runs: RunService;
   metrics: Metrics;
   /** A person's Home, the workflow steps waiting for their run. */
@@ -86,10 +88,13 @@ export function registerListeners(app: App, deps: ListenerDeps): Entrances {
     commandName,
     logger,
     details: {
-      results: resultReader({
-        getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
-        sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
-      }),
+      results: resultReader(
+        {
+          getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
+          sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
+        },
+        deps.results,
+      ),
       secrets,
     },
   });
