@@ -14,6 +14,11 @@ import type { EndEstimate } from './duration-model';
  */
 export const LATE_START_MS = 2_000;
 /**
+ * An end nothing bounds above yet (too few sessions seen to know how late they run) may well come
+ * right at the start of its window: the first poll opens this long before it.
+ */
+export const LEAD_MS = 2_000;
+/**
  * A window shorter than a poll is opened as early as one poll still lasts this long past its end:
  * the same one request, with room to wait for a place in the budget.
  */
@@ -29,9 +34,10 @@ export interface PollWindow {
 }
 
 export function pollWindow(estimate: Pick<EndEstimate, 'fromMs' | 'toMs'>, startedAt: number, pollWaitMs: number): PollWindow {
-  const pastFrom = startedAt + estimate.fromMs + LATE_START_MS;
-  const oneCovers = startedAt + estimate.toMs + COVER_MS - pollWaitMs;
-  return { opensAt: Math.min(pastFrom, oneCovers), overdueAt: startedAt + estimate.toMs + OVERDUE_AFTER_MS };
+  const from = startedAt + estimate.fromMs;
+  const to = startedAt + estimate.toMs;
+  const opensAt = Number.isFinite(to) ? Math.min(from + LATE_START_MS, to + COVER_MS - pollWaitMs) : from - LEAD_MS;
+  return { opensAt, overdueAt: to + OVERDUE_AFTER_MS };
 }
 
 /**
