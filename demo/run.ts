@@ -13,7 +13,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { startApp } from '../src/app';
 import { allowingOrigin } from '../src/checkly/redirects';
-import { loadConfig } from '../src/config';
+import { holdsPlaceholder, loadConfig } from '../src/config';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
 import { DEMO_GROUPS, FLAKY_CHECK, demoChecks } from './catalogue';
@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   // Slack's Tier 3 limit on chat.update, as in a real workspace.
   const slack = await startFakeSlack({ botToken, updatesPerMinute: 50 });
 
-  const realCheckly = Boolean(env.CHECKLY_API_KEY && env.CHECKLY_ACCOUNT_ID);
+  // A .env copied from .env.example and not filled in means the simulated account, not a refusal.
+  const realCheckly =
+    Boolean(env.CHECKLY_API_KEY && env.CHECKLY_ACCOUNT_ID) &&
+    !holdsPlaceholder('CHECKLY_API_KEY', env.CHECKLY_API_KEY) &&
+    !holdsPlaceholder('CHECKLY_ACCOUNT_ID', env.CHECKLY_ACCOUNT_ID);
   const checkly = realCheckly ? undefined : await startFakeCheckly({ apiKey: `cu_demo_${randomBytes(16).toString('hex')}` });
   const groups = checkly ? DEMO_GROUPS.map((g) => ({ ...g, id: checkly.addGroup({ name: g.name, tags: g.tags }).id })) : [];
   for (const check of checkly ? demoChecks(speed) : []) {

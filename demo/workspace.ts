@@ -94,11 +94,14 @@ export async function startWorkspace(options: WorkspaceOptions): Promise<Workspa
       if (e.channel in CHANNELS && e.user === USER)
         items.push({ kind: 'ephemeral', channel: e.channel, id: `e${i}`, text: e.text, blocks: e.blocks, at: e.at });
     });
+    // A response_url's `delete_original` takes away what it answered: a command's "Triggering checks…".
+    const deleted = new Set(slack.responsePosts.filter((p) => (p.body as { delete_original?: unknown } | null)?.delete_original === true).map((p) => p.id));
     slack.responsePosts.forEach((p, i) => {
+      if (deleted.has(p.id)) return;
       const body = (typeof p.body === 'object' && p.body !== null ? p.body : { text: String(p.body) }) as { text?: string; blocks?: unknown[] };
       items.push({ kind: 'ephemeral', channel: responseChannels.get(p.id) ?? CHANNEL, id: `r${i}`, text: body.text, blocks: body.blocks, at: p.at });
     });
-    for (const a of acks) items.push({ kind: 'ephemeral', ...a });
+    for (const a of acks) if (!deleted.has(`cmd-${a.id}`)) items.push({ kind: 'ephemeral', ...a });
     // Files the app shared (screenshots of failed browser checks), shown as Slack shows an image.
     for (const u of slack.uploads.values()) {
       if (u.completedAt === undefined || u.channel === undefined || !(u.channel in CHANNELS)) continue;

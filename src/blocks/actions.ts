@@ -54,12 +54,43 @@ export function cancelButton(runId: string, stillRunning: number): Button | unde
   return actionButton(ACTION_CANCEL, 'Cancel', { run: runId }, { style: 'danger', confirm });
 }
 
-export function rerunFailedButton(runId: string, failed: number): Button | undefined {
-  return actionButton(ACTION_RERUN_FAILED, `Rerun failed (${failed})`, { run: runId }, { style: 'primary' });
+/** A button that starts more checks than this asks first (docs/commands.md#the-run-message). */
+export const CONFIRM_ABOVE_CHECKS = 5;
+
+/**
+ * "Are you sure?" before a button starts `checks` checks, when they are more than a few or not known
+ * (undefined: a run cut off before it had sessions starts whatever its target matches).
+ */
+export function startConfirm(checks: number | undefined, title: string, confirm: string): ConfirmationDialog | undefined {
+  if (checks !== undefined && checks <= CONFIRM_ABOVE_CHECKS) return undefined;
+  const what = checks !== undefined ? plural(checks, 'check') : 'every check the run matches';
+  return {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'plain_text', text: `This starts ${what} in Checkly.` },
+    confirm: { type: 'plain_text', text: confirm },
+    deny: { type: 'plain_text', text: 'Not now' },
+  };
 }
 
-export function rerunAllButton(runId: string): Button | undefined {
-  return actionButton(ACTION_RERUN_ALL, 'Rerun all', { run: runId });
+/** What `Rerun failed` reruns, as its button and the rerun's line on the run say it. */
+export function rerunFailedWords(includesDegraded: boolean): string {
+  return includesDegraded ? 'failed & degraded' : 'failed';
+}
+
+/**
+ * "Rerun failed (2)", or "Rerun failed & degraded (3)" when degraded checks are among them: `checks`
+ * is what the rerun starts (runs/status.ts rerunFailedScope).
+ */
+export function rerunFailedButton(runId: string, checks: number, includesDegraded: boolean): Button | undefined {
+  const words = rerunFailedWords(includesDegraded);
+  const confirm = startConfirm(checks, `Rerun ${checks} checks?`, 'Rerun');
+  return actionButton(ACTION_RERUN_FAILED, `Rerun ${words} (${checks})`, { run: runId }, { style: 'primary', ...(confirm && { confirm }) });
+}
+
+/** "Rerun all": `checks` is how many the run started (its target may match more or fewer by now); undefined when unknown. */
+export function rerunAllButton(runId: string, checks: number | undefined): Button | undefined {
+  const confirm = startConfirm(checks, 'Rerun every check?', 'Rerun all');
+  return actionButton(ACTION_RERUN_ALL, 'Rerun all', { run: runId }, confirm ? { confirm } : {});
 }
 
 /** `index` makes the action id unique among the rows that carry a button. */

@@ -8,7 +8,7 @@ import type { AssertionRow, ResultDetail } from '../runs/types';
 import type { LocationResult, Session } from '../runs/types';
 import { escapeMrkdwn, escapeTruncated, link, oneLine } from './escape';
 import { truncate } from '../shared/truncate';
-import { formatDuration } from './format';
+import { checkTypeLabel, formatDuration } from './format';
 import { context, header, section } from './message';
 import { STATUS_GLYPH } from './order';
 
@@ -55,12 +55,12 @@ export function renderDetailsRefusal(reason: string, metadata: string): ModalVie
 export function renderDetailsModal(session: Session, locations: readonly LocationDetail[], metadata: string): ModalView {
   const name = oneLine(session.name) || session.checkId;
   const blocks: KnownBlock[] = [header(name)];
-  const facts = [`${STATUS_GLYPH[session.status]} ${session.status.toLowerCase().replace('_', ' ')}`, escapeMrkdwn(session.checkType)];
+  const facts = [`${STATUS_GLYPH[session.status]} ${session.status.toLowerCase().replace('_', ' ')}`, escapeMrkdwn(checkTypeLabel(session.checkType))];
   if (session.timeElapsed !== undefined) facts.push(formatDuration(session.timeElapsed));
   const checkLink = checkUrl(session.link);
   facts.push(link(session.link, 'Session in Checkly'));
   if (checkLink) facts.push(link(checkLink, 'Check in Checkly'));
-  blocks.push(context([facts.join(' · ')]));
+  blocks.push(context(facts));
 
   const shown = locations.slice(0, MODAL_LOCATIONS);
   for (const loc of shown) {

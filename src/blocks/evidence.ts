@@ -79,6 +79,8 @@ function evidenceSection(runId: string, session: Session, evidence: FailureEvide
   const detail = evidence?.detail;
   const title = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`];
   if (where !== '') title.push(where);
+  // The session's time, as its row in the run message says it (one figure for "how long it took").
+  if (session.timeElapsed !== undefined) title.push(`took ${formatDuration(session.timeElapsed)}`);
   if (detail?.attempts !== undefined && detail.attempts > 1) title.push(`${detail.attempts} attempts`);
   const lines = [title.join(' · ')];
 
@@ -109,15 +111,17 @@ function whyLine(detail: ResultDetail): string | undefined {
   return first ?? (assertion !== undefined ? describeAssertion(assertion) : undefined);
 }
 
-/** "HTTP 500 Internal Server Error · 1.2s · GET https://…" for API checks; the time alone otherwise. */
+/**
+ * "HTTP 500 Internal Server Error in 180ms · GET https://…" for API checks: the response's own time,
+ * said as such (the check's time is on the title line, as in its row); nothing otherwise.
+ */
 function responseLine(detail: ResultDetail): string {
   const parts: string[] = [];
   if (detail.response?.status !== undefined) {
     const text = detail.response.statusText ? ` ${escapeTruncated(oneLine(detail.response.statusText), 60)}` : '';
-    parts.push(`HTTP ${detail.response.status}${text}`);
+    const time = detail.responseTimeMs !== undefined ? ` in ${formatDuration(detail.responseTimeMs)}` : '';
+    parts.push(`HTTP ${detail.response.status}${text}${time}`);
   }
-  if (detail.responseTimeMs !== undefined)
-    parts.push(parts.length > 0 ? formatDuration(detail.responseTimeMs) : `took ${formatDuration(detail.responseTimeMs)}`);
   if (detail.request) parts.push(codeSpan(`${detail.request.method} ${detail.request.url}`, URL_MAX));
   return parts.join(' · ');
 }

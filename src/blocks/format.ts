@@ -1,4 +1,10 @@
-/** Durations, dates and counts as the messages show them. */
+/**
+ * Durations, dates, counts and check types as every message, modal and tab shows them: one formatter
+ * each, so that a run, a list and a form never say the same thing two ways.
+ */
+import type { CheckType } from '../runs/types';
+import { oneLine } from './escape';
+import { truncate } from '../shared/truncate';
 
 /** `850ms`, `4.2s`, `42s`, `1m 12s`, `2m`, `1h 5m`. */
 export function formatDuration(ms: number): string {
@@ -27,4 +33,27 @@ export function slackDate(epochMs: number): string {
 /** `1 check`, `2 checks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+const CHECK_TYPE_LABEL: Readonly<Record<CheckType, string>> = {
+  AGENTIC: 'Agentic',
+  API: 'API',
+  BROWSER: 'Browser',
+  HEARTBEAT: 'Heartbeat',
+  ICMP: 'ICMP',
+  MULTI_STEP: 'Multistep',
+  TCP: 'TCP',
+  PLAYWRIGHT: 'Playwright',
+  URL: 'URL',
+  DNS: 'DNS',
+  SSL: 'SSL',
+  GRPC: 'gRPC',
+  TRACEROUTE: 'Traceroute',
+};
+
+/** `Browser`, `Multistep`, `API`: a check's type as people read it; an unknown type as it came. Plain text: mrkdwn callers escape it. */
+export function checkTypeLabel(type: CheckType | string): string {
+  // Checkly may add types before our generated types know them.
+  const known: string | undefined = (CHECK_TYPE_LABEL as Readonly<Record<string, string>>)[type];
+  return known ?? truncate(oneLine(String(type)), 30);
 }

@@ -7,8 +7,9 @@ import type { CheckCondition, CheckEntry } from '../catalogue/model';
 import type { RunError } from '../runs/types';
 import { parseJsonObject } from '../shared/json';
 import { isUuid } from '../shared/uuid';
-import { codeSpan, escapeTruncated, oneLine } from './escape';
-import { formatDuration, plural, slackDate } from './format';
+import { codeSpan, escapeMrkdwn, escapeTruncated, oneLine } from './escape';
+import { startConfirm } from './actions';
+import { checkTypeLabel, formatDuration, plural, slackDate } from './format';
 import { actions, context, fallback, section, type SlackMessage } from './message';
 
 /** Per-row Run buttons are `find_run:<n>` (action ids are unique within a message). */
@@ -45,13 +46,16 @@ export function parseRunValue(raw: string | undefined): string[] | undefined {
   return checks.every(isUuid) ? checks.map((c) => c.toLowerCase()) : undefined;
 }
 
+/** A Run button; one that starts more than a few checks asks first (actions.ts startConfirm). */
 function runButton(actionId: string, text: string, checkIds: readonly string[], primary = false): Button {
+  const confirm = startConfirm(checkIds.length, `Run ${checkIds.length} checks?`, 'Run them');
   return {
     type: 'button',
     action_id: actionId,
     text: { type: 'plain_text', text },
     value: encodeRunValue(checkIds),
     ...(primary ? { style: 'primary' as const } : {}),
+    ...(confirm ? { confirm } : {}),
   };
 }
 
@@ -88,7 +92,7 @@ function tagsText(tags: readonly string[]): string {
 export function listedRowText(row: ListedRow, now: number, statusesKnown: boolean): string {
   const { check } = row;
   const state = statusesKnown || !check.activated ? ` · ${stateText(row, now)}` : '';
-  return `*${escapeTruncated(oneLine(check.name), ROW_NAME_MAX)}* · ${escapeTruncated(check.checkType, 20)}${state}\n${tagsText(check.tags)}`;
+  return `*${escapeTruncated(oneLine(check.name), ROW_NAME_MAX)}* · ${escapeMrkdwn(checkTypeLabel(check.checkType))}${state}\n${tagsText(check.tags)}`;
 }
 
 function rows(list: readonly ListedRow[], ctx: ListingContext): KnownBlock[] {
@@ -111,7 +115,7 @@ function footer(list: readonly ListedRow[], ctx: ListingContext, more: string): 
   if (list.length > MAX_ROWS) notes.push(more);
   if (ctx.stale) notes.push(`Checkly is unavailable: this list is from ${slackDate(ctx.catalogueAt)}.`);
   if (ctx.statusesUnavailable) notes.push('The current states could not be read from Checkly.');
-  if (notes.length > 0) blocks.push(context(notes));
+  if (notes.length > 0) blocks.push(context(notes, ' '));
   return blocks;
 }
 

@@ -64,8 +64,14 @@ export function section(text: string, accessory?: Button): SectionBlock {
   return accessory ? { type: 'section', text: mrkdwn(text), accessory } : { type: 'section', text: mrkdwn(text) };
 }
 
-export function context(texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map(mrkdwn) };
+/**
+ * A context block of ONE mrkdwn element: Slack draws a context's elements side by side with no
+ * separator, so the parts of a line of facts are joined here (` · ` by default) and read the same in
+ * every client.
+ */
+export function context(parts: string | readonly string[], separator = ' · '): ContextBlock {
+  const text = typeof parts === 'string' ? parts : parts.join(separator);
+  return { type: 'context', elements: [mrkdwn(text)] };
 }
 
 export function actions(blockId: string, elements: ActionsBlockElement[]): ActionsBlock {

@@ -8,7 +8,7 @@ import type { CheckEntry, GroupEntry, TagCount } from '../catalogue/model';
 import type { Choice, Resolved } from '../catalogue/choice';
 import { codeSpan, oneLine } from './escape';
 import { truncate } from '../shared/truncate';
-import { plural, slackDate } from './format';
+import { checkTypeLabel, plural, slackDate } from './format';
 import { context, section } from './message';
 
 /** What the picker's count line says: the catalogue is loading, unavailable, or ready with a resolved choice. */
@@ -157,7 +157,7 @@ export function groupOptions(groups: readonly GroupEntry[], query: string): Plai
 export function checkOptions(found: readonly CheckEntry[]): PlainTextOption[] {
   return found.slice(0, MODAL_LIMITS.options).map((c) => {
     const tags = c.tags.length > 0 ? c.tags.join(', ') : 'no tags';
-    return option(`${c.name}${c.activated ? '' : ' (deactivated)'}`, c.id, `${c.checkType} · ${tags}`);
+    return option(`${c.name}${c.activated ? '' : ' (deactivated)'}`, c.id, `${checkTypeLabel(c.checkType)} · ${tags}`);
   });
 }
 

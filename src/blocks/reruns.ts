@@ -3,7 +3,9 @@ import type { KnownBlock } from '@slack/types';
 import type { RerunSummary } from '../runs/types';
 import { mentionUser } from './escape';
 import { plural } from './format';
+import { rerunFailedWords } from './actions';
 import { context } from './message';
+import { formatCounts, type StatusCounts } from './progress';
 
 /** Only the latest reruns are shown; older ones live in the thread. */
 const SHOWN = 3;
@@ -13,7 +15,7 @@ export function renderReruns(reruns: readonly RerunSummary[] | undefined): Known
   const lines = reruns.slice(-SHOWN).map(rerunLine);
   const older = reruns.length - SHOWN;
   if (older > 0) lines.unshift(`${plural(older, 'earlier rerun')} in the thread`);
-  return [context(lines)];
+  return [context(lines, '\n')];
 }
 
 export function rerunLine(ref: RerunSummary): string {
@@ -22,13 +24,31 @@ export function rerunLine(ref: RerunSummary): string {
 
 function what(ref: RerunSummary): string {
   switch (ref.kind) {
-    case 'failed':
-      return ref.total > 0 ? `Rerun of ${plural(ref.total, 'failed check')}` : 'Rerun of the failed checks';
+    case 'failed': {
+      // The words of the button that started it ("Rerun failed & degraded (3)").
+      const words = rerunFailedWords(ref.includesDegraded === true);
+      return ref.total > 0 ? `Rerun of ${plural(ref.total, `${words} check`)}` : `Rerun of the ${words} checks`;
+    }
     case 'all':
       return 'Rerun of all checks';
     case 'check':
       return 'Rerun of one check';
   }
+}
+
+/** The rerun's counts as its own message's progress line counts them (progress.ts formatCounts). */
+export function rerunCounts(ref: RerunSummary): StatusCounts {
+  // A summary stored before the counts by status knew only "failing": all of it counted as failed.
+  const split = ref.failed !== undefined;
+  return {
+    passed: ref.passed,
+    failed: split ? (ref.failed ?? 0) : ref.failing,
+    degraded: ref.degraded ?? 0,
+    timedOut: ref.timedOut ?? 0,
+    cancelled: ref.cancelled ?? 0,
+    running: ref.running,
+    total: ref.total,
+  };
 }
 
 function state(ref: RerunSummary): string {
@@ -38,13 +58,9 @@ function state(ref: RerunSummary): string {
     case 'error':
       return '❌ could not start';
     case 'running':
-      return `⏳ ${ref.total - ref.running} of ${ref.total} done${ref.failing > 0 ? `, ❌ ${ref.failing} failing` : ''}`;
     case 'final':
-    case 'abandoned': {
-      const parts = [`✅ ${ref.passed} passed`];
-      if (ref.failing > 0) parts.push(`❌ ${ref.failing} failed`);
-      if (ref.phase === 'abandoned') parts.push(`⏳ ${ref.running} never finished`);
-      return parts.join(' · ');
-    }
+      return formatCounts(rerunCounts(ref));
+    case 'abandoned':
+      return `${formatCounts(rerunCounts(ref))} (stopped following)`;
   }
 }

@@ -6,10 +6,10 @@
  */
 import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
-import type { CheckType, Session } from '../runs/types';
+import type { Session } from '../runs/types';
 import { rerunCheckButton } from './actions';
-import { codeSpan, escapeTruncated, link, oneLine } from './escape';
-import { formatDuration, plural } from './format';
+import { codeSpan, escapeMrkdwn, escapeTruncated, link, oneLine } from './escape';
+import { checkTypeLabel, formatDuration, plural } from './format';
 import { LIMITS, section } from './message';
 import { STATUS_GLYPH, orderSessions, statusGroup } from './order';
 
@@ -26,28 +26,6 @@ const NAME_MAX = 150;
 const LOCATION_MAX = 40;
 const ERROR_MAX = 400;
 
-const CHECK_TYPE_LABEL: Readonly<Record<CheckType, string>> = {
-  AGENTIC: 'Agentic',
-  API: 'API',
-  BROWSER: 'Browser',
-  HEARTBEAT: 'Heartbeat',
-  ICMP: 'ICMP',
-  MULTI_STEP: 'Multistep',
-  TCP: 'TCP',
-  PLAYWRIGHT: 'Playwright',
-  URL: 'URL',
-  DNS: 'DNS',
-  SSL: 'SSL',
-  GRPC: 'gRPC',
-  TRACEROUTE: 'Traceroute',
-};
-
-function checkTypeLabel(type: CheckType): string {
-  // Checkly may add types before our generated types know them.
-  const known: string | undefined = CHECK_TYPE_LABEL[type];
-  return known ?? escapeTruncated(oneLine(String(type)), 30);
-}
-
 export function formatLocations(locations: readonly string[]): string {
   const shown = locations.slice(0, MAX_LOCATIONS_SHOWN).map((l) => escapeTruncated(oneLine(l), LOCATION_MAX));
   const more = locations.length - shown.length;
@@ -57,7 +35,7 @@ export function formatLocations(locations: readonly string[]): string {
 /** One check as mrkdwn: a line, and for a failing check a second line saying where and why (its error within `errorMax`; 0 leaves the error out). */
 export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   const name = oneLine(session.name) || session.checkId;
-  const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, checkTypeLabel(session.checkType)];
+  const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, escapeMrkdwn(checkTypeLabel(session.checkType))];
   if (session.locations.length > 0) parts.push(formatLocations(session.locations));
   if (session.timeElapsed !== undefined) parts.push(formatDuration(session.timeElapsed));
   const line = parts.join(' · ');

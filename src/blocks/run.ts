@@ -3,7 +3,7 @@
  * Top to bottom: header, context, progress, rows, buttons (docs/commands.md#the-run-message).
  */
 import type { ActionsBlockElement, Button, KnownBlock } from '@slack/types';
-import { isFailing } from '../runs/status';
+import { rerunFailedScope } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton, runMoreMenu } from './actions';
 import { escapeTruncated, link } from './escape';
@@ -106,12 +106,19 @@ function runButtons(run: Run, counts: StatusCounts, opts: RenderRunOptions): But
     buttons.push(cancelButton(run.id, counts.running));
   }
   if (opts.interactive && offersNextSteps(run)) {
-    const failed = run.sessions.filter((s) => isFailing(s.status)).length;
-    if (failed > 0) buttons.push(rerunFailedButton(run.id, failed));
-    buttons.push(rerunAllButton(run.id));
+    const scope = rerunFailedScope(run);
+    if (scope.checkIds.length > 0) buttons.push(rerunFailedButton(run.id, scope.checkIds.length, scope.degraded));
+    const started = new Set(run.sessions.map((s) => s.checkId)).size;
+    buttons.push(rerunAllButton(run.id, started > 0 ? started : knownChecks(run)));
   }
   buttons.push(linkButton(ACTION_OPEN, 'Open in Checkly', checklyUrl(run, opts)));
   return buttons.filter((b): b is Button => b !== undefined);
+}
+
+/** How many checks a run without sessions names: its check IDs when it names nothing else. */
+function knownChecks(run: Run): number | undefined {
+  const { target } = run;
+  return !target.all && target.tags.length === 0 && target.checkIds.length > 0 ? target.checkIds.length : undefined;
 }
 
 /**

@@ -40,17 +40,24 @@ export function failureLine(session: Session): string {
   return `${STATUS_GLYPH[session.status]} *${link(session.link, oneLine(session.name) || session.checkId, NAME_MAX)}*`;
 }
 
-/** "<@U123> 2 of 10 checks failed" */
+/**
+ * "<@U123> 2 of 10 checks failed", "… 1 of 10 checks failed, 1 degraded and 1 timed out": counted as
+ * the run message's progress line counts them (progress.ts countStatuses), timed out apart from failed.
+ */
 function summary(run: Run, failing: readonly Session[]): string {
-  const degraded = failing.filter((s) => s.status === 'DEGRADED').length;
-  const failed = failing.length - degraded;
-  const total = run.sessions.length;
-  const what =
-    failed > 0 && degraded > 0
-      ? `${failed} of ${plural(total, 'check')} failed and ${degraded} degraded`
-      : failed > 0
-        ? `${failed} of ${plural(total, 'check')} failed`
-        : `${degraded} of ${plural(total, 'check')} degraded`;
+  const counts = countStatuses(failing);
+  const parts = (
+    [
+      [counts.failed, 'failed'],
+      [counts.degraded, 'degraded'],
+      [counts.timedOut, 'timed out'],
+    ] as const
+  ).filter(([n]) => n > 0);
+  const [n, words] = parts[0] ?? [0, 'failed'];
+  const head = `${n} of ${plural(run.sessions.length, 'check')} ${words}`;
+  const rest = parts.slice(1).map(([m, w]) => `${m} ${w}`);
+  const last = rest.pop();
+  const what = last === undefined ? head : `${[head, ...rest].join(', ')} and ${last}`;
   return `${mentionsFor(run)} ${what}`;
 }
 

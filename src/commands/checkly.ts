@@ -120,6 +120,13 @@ function answer(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
         target: parsed.target,
         refreshCache: parsed.refreshCache,
         origin: { kind: 'command', userId: command.user_id },
+        // The run message is in the channel now: "Triggering checks…" (only the requester sees it) goes.
+        onPosted: (posted) => {
+          if (!('ts' in posted)) return;
+          respond({ delete_original: true }).catch((err: unknown) =>
+            deps.logger.debug({ err: errorText(err), channel: command.channel_id }, 'could not delete the "Triggering checks…" note'),
+          );
+        },
       });
       if ('unreachable' in started) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...renderNotInChannel(deps.commandName, started.unreachable) });

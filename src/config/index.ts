@@ -7,6 +7,7 @@ import type { ProxySettings } from '../shared/proxy';
 import { UUID } from '../shared/uuid';
 import { loadApiConfig, type ApiConfig } from '../api/config';
 import { OPEN_POLICY, type AccessPolicy } from '../access/policy';
+import { readSecretFiles, type ReadFile } from './secret-files';
 
 export interface Config {
   slack: {
@@ -72,8 +73,43 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * The values `.env.example` shows for the variables it asks to fill in: a copy not filled in passes
+ * every shape check (`xoxb-…`) and would fail later, on the network. Refused at start, by name.
+ */
+const PLACEHOLDERS: ReadonlyArray<[name: string, placeholder: RegExp, what: string]> = [
+  ['SLACK_BOT_TOKEN', /^xoxb-your-bot-token$/, 'the bot token from OAuth & Permissions'],
+  ['SLACK_APP_TOKEN', /^xapp-your-app-token$/, 'an app-level token from Basic Information, App-Level Tokens'],
+  ['SLACK_SIGNING_SECRET', /^your-signing-secret$/, 'the signing secret from Basic Information'],
+  ['CHECKLY_API_KEY', /^your-checkly-api-key$/, 'an API key from User settings, API keys'],
+  ['CHECKLY_ACCOUNT_ID', /^0{8}-0{4}-0{4}-0{4}-0{12}$/, 'the account ID from Account settings, General'],
+  ['RUN_API_TOKENS', /(^|,)\s*[^,:]+:replace-with-64-hex-characters-from-openssl-rand-hex-32\s*(,|$)/, 'a secret made with openssl rand -hex 32'],
+];
+
+/** Whether `value` is what .env.example shows for `name` (the demo takes such a copy as unset). */
+export function holdsPlaceholder(name: string, value: string | undefined): boolean {
+  return PLACEHOLDERS.some(([n, placeholder]) => n === name && placeholder.test(value?.trim() ?? ''));
+}
+
+function placeholderProblems(env: Env): string[] {
+  return PLACEHOLDERS.filter(([name, placeholder]) => placeholder.test(env[name]?.trim() ?? '')).map(
+    ([name, , what]) => `${name} holds the placeholder from .env.example: set ${what}`,
+  );
+}
+
+/**
+ * The configuration from the environment and the files its `_FILE` variables name
+ * (config/secret-files.ts): the process's way in; `loadConfig` alone stays pure.
+ */
+export function loadConfigWithFiles(env: Env, readFile: ReadFile): ConfigResult {
+  const files = readSecretFiles(env, readFile);
+  const loaded = loadConfig(files.env);
+  if (files.problems.length === 0) return loaded;
+  return { ok: false, problems: [...files.problems, ...(loaded.ok ? [] : loaded.problems)] };
+}
+
 export function loadConfig(env: Env): ConfigResult {
-  const problems: string[] = [];
+  const problems: string[] = placeholderProblems(env);
   const read = new Reader(env, problems);
 
   const appToken = read.optional('SLACK_APP_TOKEN', /^xapp-/, 'must start with xapp-');

@@ -6,7 +6,7 @@
 import { errorText } from '../shared/error-text';
 import type { Launched, Launcher } from './launch';
 import type { RunnerState } from './runner-state';
-import { failingSessions, unfinishedSessions } from './status';
+import { failingSessions, rerunFailedScope, unfinishedSessions } from './status';
 import { changeRun } from './store';
 import type { RerunKind, RerunSummary, Run, RunError, Target } from './types';
 
@@ -44,6 +44,7 @@ export async function rerun(state: RunnerState, launcher: Launcher, parent: Run,
     passed: 0,
     failing: 0,
     running: target.checkIds.length,
+    ...(kind === 'failed' && rerunFailedScope(parent).degraded ? { includesDegraded: true } : {}),
   };
   const claimed = await changeRun(store, parent.id, (p) => {
     const at = now();
@@ -106,13 +107,20 @@ export async function rerun(state: RunnerState, launcher: Launcher, parent: Run,
 }
 
 /** A rerun's counts, as its line on the parent shows them. */
-export function summarize(run: Run): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running'> {
+export function summarize(
+  run: Run,
+): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running' | 'failed' | 'degraded' | 'timedOut' | 'cancelled'> {
+  const count = (status: string) => run.sessions.filter((s) => s.status === status).length;
   return {
     phase: run.phase,
     total: run.sessions.length,
-    passed: run.sessions.filter((s) => s.status === 'PASSED').length,
+    passed: count('PASSED'),
     failing: failingSessions(run).length,
     running: unfinishedSessions(run).length,
+    failed: count('FAILED'),
+    degraded: count('DEGRADED'),
+    timedOut: count('TIMED_OUT'),
+    cancelled: count('CANCELLED'),
   };
 }
 
@@ -125,10 +133,6 @@ function isClaimLive(ref: RerunSummary, now: number): boolean {
 function rerunTarget(parent: Run, kind: RerunKind, checkId?: string): Target | undefined {
   if (kind === 'all') return parent.target;
   const checkIds =
-    kind === 'failed'
-      ? [...new Set(failingSessions(parent).map((s) => s.checkId))]
-      : checkId !== undefined && parent.sessions.some((s) => s.checkId === checkId)
-        ? [checkId]
-        : [];
+    kind === 'failed' ? rerunFailedScope(parent).checkIds : checkId !== undefined && parent.sessions.some((s) => s.checkId === checkId) ? [checkId] : [];
   return checkIds.length > 0 ? { tags: [], checkIds, all: false } : undefined;
 }

@@ -39,6 +39,16 @@ export function failingSessions(run: Run): Session[] {
   return run.sessions.filter((s) => isFailing(s.status));
 }
 
+/**
+ * What `Rerun failed` reruns: each failing check once (a check may have several sessions), and
+ * whether degraded ones are among them (the button then says "failed & degraded"). The button's
+ * label and the rerun's target both come from here, so they cannot disagree.
+ */
+export function rerunFailedScope(run: Pick<Run, 'sessions'>): { checkIds: string[]; degraded: boolean } {
+  const failing = run.sessions.filter((s) => isFailing(s.status));
+  return { checkIds: [...new Set(failing.map((s) => s.checkId))], degraded: failing.some((s) => s.status === 'DEGRADED') };
+}
+
 export function unfinishedSessions(run: Run): Session[] {
   return run.sessions.filter((s) => !isFinal(s.status));
 }

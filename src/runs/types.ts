@@ -184,8 +184,16 @@ export interface RerunSummary {
   phase: RunPhase;
   total: number;
   passed: number;
+  /** Failed, degraded and timed out together (kept for summaries stored before the counts below). */
   failing: number;
   running: number;
+  /** The rerun's counts by status, as its own message counts them (absent in summaries stored before them). */
+  failed?: number;
+  degraded?: number;
+  timedOut?: number;
+  cancelled?: number;
+  /** A `failed` rerun that included degraded checks (its button said "Rerun failed & degraded"). */
+  includesDegraded?: boolean;
 }
 
 /**

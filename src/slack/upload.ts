@@ -3,6 +3,11 @@
  * the upload, files.completeUploadExternal with thread_ts), which @slack/web-api's filesUploadV2 does.
  * Without the `files:write` scope Slack answers `missing_scope`: the app says so once in its log and
  * goes on without screenshots; the text details in the thread do not depend on them.
+ *
+ * `chat:write.public` lets the run message land in a public channel the bot was never added to, but
+ * files.completeUploadExternal needs membership (`not_in_channel`): the app joins the channel
+ * (conversations.join, scope `channels:join`) and uploads again. Where it cannot join (a private
+ * channel, the scope not granted yet), the thread says, once per run, to invite the bot.
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../shared/log';
@@ -10,7 +15,9 @@ import type { Screenshot } from '../runs/gather-evidence';
 import { platformError } from './errors';
 
 export interface ScreenshotUploaderDeps {
-  client: Pick<webApi.WebClient, 'filesUploadV2'>;
+  client: Pick<webApi.WebClient, 'filesUploadV2'> & { conversations: Pick<webApi.WebClient['conversations'], 'join'> };
+  /** Posts the "invite the bot" note into the run's thread (the run messages' budget). */
+  postNote: (channel: string, threadTs: string, text: string) => Promise<void>;
   logger: Logger;
   /** Removes the app's secrets from outside text (a check's name) before Slack sees it. */
   scrub: (text: string) => string;
@@ -24,20 +31,23 @@ export class ScreenshotUploader {
   /** Uploads each screenshot into the thread, one after the other; never throws. Returns how many went up. */
   async upload(channel: string, threadTs: string, screenshots: readonly Screenshot[]): Promise<number> {
     let uploaded = 0;
-    for (const shot of screenshots) {
+    let joinTried = false;
+    for (let i = 0; i < screenshots.length; i++) {
+      const shot = screenshots[i] as Screenshot;
       try {
-        await this.options.client.filesUploadV2({
-          channel_id: channel,
-          thread_ts: threadTs,
-          file: shot.bytes,
-          filename: this.options.scrub(shot.filename),
-          // Shown by Slack as the file's name: plain text, no markup is interpreted there.
-          title: this.options.scrub(`${shot.name} · ${shot.location}`).slice(0, 250),
-          alt_text: this.options.scrub(`Screenshot of the failed check ${shot.name} in ${shot.location}`).slice(0, 1000),
-        });
+        await this.send(channel, threadTs, shot);
         uploaded += 1;
       } catch (err) {
         const code = platformError(err);
+        if (NOT_A_MEMBER.has(code ?? '') && !joinTried) {
+          joinTried = true;
+          if (await this.join(channel, code as string)) {
+            i -= 1; // the same screenshot again, now as a member
+            continue;
+          }
+          await this.inviteNote(channel, threadTs);
+          break;
+        }
         if (code === 'missing_scope') {
           // The other screenshots of this run would meet the same answer. The next run asks again
           // (one refused call), so that adding the scope needs no restart.
@@ -56,4 +66,50 @@ export class ScreenshotUploader {
     }
     return uploaded;
   }
+
+  private async send(channel: string, threadTs: string, shot: Screenshot): Promise<void> {
+    await this.options.client.filesUploadV2({
+      channel_id: channel,
+      thread_ts: threadTs,
+      file: shot.bytes,
+      filename: this.options.scrub(shot.filename),
+      // Shown by Slack as the file's name: plain text, no markup is interpreted there.
+      title: this.options.scrub(`${shot.name} · ${shot.location}`).slice(0, 250),
+      alt_text: this.options.scrub(`Screenshot of the failed check ${shot.name} in ${shot.location}`).slice(0, 1000),
+    });
+  }
+
+  /** Joins a public channel the upload found the bot not a member of; false when Slack refuses. */
+  private async join(channel: string, uploadError: string): Promise<boolean> {
+    try {
+      await this.options.client.conversations.join({ channel });
+      this.options.logger.info({ channel, uploadError }, 'joined the channel to upload failure screenshots there');
+      return true;
+    } catch (err) {
+      const code = platformError(err);
+      const hint = code === 'missing_scope' ? ': add the channels:join scope to the app and reinstall it' : '';
+      this.options.logger.warn(
+        { channel, uploadError, error: code ?? (err instanceof Error ? err.name : 'unknown') },
+        `could not join the channel to upload failure screenshots${hint}; the thread says to invite the bot`,
+      );
+      return false;
+    }
+  }
+
+  private async inviteNote(channel: string, threadTs: string): Promise<void> {
+    try {
+      await this.options.postNote(channel, threadTs, INVITE_NOTE);
+    } catch (err) {
+      this.options.logger.warn(
+        { channel, error: platformError(err) ?? (err instanceof Error ? err.name : 'unknown') },
+        'could not post the note about screenshots',
+      );
+    }
+  }
 }
+
+/** What files.completeUploadExternal answers where the bot is not a member (public; private). */
+const NOT_A_MEMBER: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found']);
+
+/** The thread's note where the app cannot join: once per run. */
+export const INVITE_NOTE = '📎 Invite @Checkly to this channel to get screenshots of failed checks here: `/invite @Checkly`';

@@ -3,7 +3,8 @@
  * fault does, and stopping on a signal.
  */
 import dotenv from 'dotenv';
-import { loadConfig, type Config } from '../config';
+import { readFileSync } from 'node:fs';
+import { loadConfigWithFiles, type Config } from '../config';
 import type { Logger } from '../shared/log';
 import { errorText } from '../shared/error-text';
 import { Secrets } from '../shared/secrets';
@@ -23,13 +24,13 @@ export function secretsOf(config: Config): Secrets {
     config.slack.appToken,
     config.checkly.apiKey,
     ...config.api.tokens.map((t) => t.secret),
-    // A proxy's credentials ride in its URL (http://user:password@proxy:3128).
-    ...[config.proxy.httpProxy, config.proxy.httpsProxy].flatMap(proxyPasswords),
+    // A proxy's credentials ride in its URL (http://user:password@proxy:3128), as Redis's do.
+    ...[config.proxy.httpProxy, config.proxy.httpsProxy, config.state.redisUrl].flatMap(urlPasswords),
   ]);
 }
 
 /** As written in the URL and as sent (decoded). */
-function proxyPasswords(url: string | undefined): string[] {
+function urlPasswords(url: string | undefined): string[] {
   if (url === undefined) return [];
   try {
     const { password } = new URL(url);
@@ -71,7 +72,7 @@ export function runProcess(start: (config: Config) => Promise<StoppableApp>): vo
 
 async function live(start: (config: Config) => Promise<StoppableApp>): Promise<void> {
   dotenv.config({ quiet: true });
-  const loaded = loadConfig(process.env);
+  const loaded = loadConfigWithFiles(process.env, (path) => readFileSync(path, 'utf8'));
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`config: ${problem}\n`);
     process.stderr.write('See .env.example and the README for every variable.\n');

@@ -67,7 +67,14 @@ const TRIGGER_YIELD_MS = 1000;
 export function buildRunMessages(w: RunDeps): SlackRunMessages {
   const { config, secrets, checkly, now, logger } = w;
   const evidence: EvidenceDeps = { checkly: evidencePort(checkly, w.results), logger, waitMs: EVIDENCE_WAIT_MS };
-  const screenshots = new ScreenshotUploader({ client: w.slackClient, logger, scrub: (text) => secrets.scrub(text) });
+  const screenshots = new ScreenshotUploader({
+    client: w.slackClient,
+    postNote: async (channel, threadTs, text) => {
+      await w.chat.chat.postMessage({ channel, thread_ts: threadTs, text, unfurl_links: false, unfurl_media: false });
+    },
+    logger,
+    scrub: (text) => secrets.scrub(text),
+  });
   // "Open in Checkly" of a run of several checks (or of one cut off before its sessions were known):
   // the account's check sessions, every session of the run among them, rather than its first one.
   const checklyAppUrl = `${CHECKLY_APP}/accounts/${config.checkly.accountId}/check-sessions`;

@@ -52,7 +52,7 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     const timedOut = h.checkly.addCheck({ name: 'Reports', tags: ['web'], durationMs: 300, outcome: 'TIMED_OUT' });
     h.checkly.addCheck({ name: 'Home', tags: ['web'], durationMs: 150 });
     const run = await runToFinal(h, 'run web', /1 passed/);
-    expect(findButton(run.blocks!, 'run_rerun_failed')!.button.text.text).toBe('Rerun failed (3)');
+    expect(findButton(run.blocks!, 'run_rerun_failed')!.button.text.text).toBe('Rerun failed & degraded (3)');
     expect(findButton(run.blocks!, 'run_cancel')).toBeUndefined();
 
     // The rerun passes this time.
@@ -71,7 +71,7 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     expect(messageText(rerun)).toContain('Checkout');
     // The original message shows the rerun's live status and who started it.
     await waitFor(
-      () => /Rerun of 3 failed checks by <@U0BOB>: ✅ 3 passed/.test(messageText(h.slack.messages.get(`C0FAKE:${run.ts}`)!)),
+      () => /Rerun of 3 failed & degraded checks by <@U0BOB>: ✅ 3 passed/.test(messageText(h.slack.messages.get(`C0FAKE:${run.ts}`)!)),
       5000,
       'the rerun line on the original message',
     );

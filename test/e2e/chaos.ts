@@ -322,7 +322,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         (action.kind === 'command' ? m.thread_ts === undefined : m.thread_ts !== undefined) &&
         messageText(m).includes(`Triggered by <@${action.user}>`),
     );
-  const answeredByResponseUrl = (action: Action): boolean => slack.responsePosts.some((p) => p.id === action.responseId);
+  // A `delete_original` (the command's "Triggering checks…" note going once its message is posted) answers nothing.
+  const answeredByResponseUrl = (action: Action): boolean =>
+    slack.responsePosts.some((p) => p.id === action.responseId && (p.body as { delete_original?: unknown } | null)?.delete_original !== true);
   const acked = (a: Action): boolean => a.status === 200;
 
   /** Settled as far as one can see now: not acknowledged, or answered, or its message is final. */
@@ -625,7 +627,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         kind: action.kind,
         outcome,
         why,
-        text: message?.text ?? slack.responsePosts.find((p) => p.id === action.responseId)?.body,
+        text:
+          message?.text ??
+          slack.responsePosts.find((p) => p.id === action.responseId && (p.body as { delete_original?: unknown } | null)?.delete_original !== true)?.body,
       }),
     );
     if (outcome === 'final') finalAndRight++;

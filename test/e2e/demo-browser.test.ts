@@ -79,6 +79,8 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
     .first()
     .waitFor({ timeout: 20_000 });
   await runMessage().getByRole('button', { name: 'Cancel' }).waitFor();
+  // The "Triggering checks…" note only the user saw is gone once the run message is there.
+  await page.locator('[data-testid="ephemeral"]', { hasText: 'Triggering checks' }).waitFor({ state: 'detached', timeout: 10_000 });
 
   // Final: counts, no Cancel, Rerun failed offered; the thread reply mentions the requester.
   await runMessage()
@@ -107,7 +109,7 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
 
   // Rerun failed: a new run message in the thread, for exactly the failed and degraded checks.
   await runMessage()
-    .getByRole('button', { name: /Rerun failed \(3\)/ })
+    .getByRole('button', { name: /Rerun failed & degraded \(3\)/ })
     .click();
   const rerun = runMessage().locator('[data-testid="thread"] [data-testid="message"]', { hasText: 'Checkly run' });
   await rerun.first().waitFor({ timeout: 20_000 });

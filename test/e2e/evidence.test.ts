@@ -67,7 +67,7 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(text).toContain('<@U0ALICE>');
     expect(text).toContain('failed in us-east-1');
     expect(text).toContain('Assertion failed: STATUS_CODE expected EQUALS 200, got 500');
-    expect(text).toMatch(/HTTP 500 Internal Server Error · \d+(\.\d+)?m?s/);
+    expect(text).toMatch(/HTTP 500 Internal Server Error in \d+(\.\d+)?m?s/);
     expect(text).toContain('`GET https://api.example.com/Orders%20API`');
     expect(text).toContain('3 attempts');
     expect(text).toMatch(/<https:\/\/app\.checklyhq\.com\/accounts\/[^|]+\/results\/[0-9a-f-]{36}\|Result in us-east-1 in Checkly>/);
@@ -118,6 +118,61 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(sent).not.toContain('/assets/');
     expect(sent).not.toContain('/storage/');
     expect(sent).not.toContain('X-Amz-Signature');
+  });
+
+  function addFailingBrowserChecks(h: Harness, n: number): void {
+    for (let i = 1; i <= n; i++) {
+      h.checkly.addCheck({ name: `Checkout ${i}`, tags: ['web'], checkType: 'BROWSER', durationMs: 200, outcome: 'FAILED', errorMessage: 'Timeout' });
+    }
+  }
+
+  const INVITE = /Invite @Checkly to this channel to get screenshots/;
+
+  test('a public channel the bot has not joined: the upload meets not_in_channel, the app joins, the screenshots arrive', async () => {
+    h.slack.setMembership('C0FAKE', { member: false });
+    addFailingBrowserChecks(h, 2);
+    const run = await runToFinal(h, 'run web', /2 failed/);
+    const uploads = await waitFor(
+      () => {
+        const done = [...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined);
+        return done.length === 2 ? done : undefined;
+      },
+      20_000,
+      'both screenshots uploaded',
+    );
+    for (const upload of uploads) expect(upload).toMatchObject({ channel: 'C0FAKE', threadTs: run.ts });
+    // The first completion was refused (not a member), the app joined once, then every upload went through.
+    expect(h.slack.rejections.filter((r) => r.method === 'files.completeUploadExternal').map((r) => r.error)).toEqual(['not_in_channel']);
+    const joins = h.slack.callsTo('conversations.join');
+    expect(joins.map((c) => c.args.channel)).toEqual(['C0FAKE']);
+    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(3);
+    expect(replies(h, run).some((m) => INVITE.test(messageText(m)))).toBe(false);
+  });
+
+  test('a private channel the bot cannot join: no upload, and the thread says once to invite the bot', async () => {
+    h.slack.setMembership('C0FAKE', { member: false, private: true });
+    addFailingBrowserChecks(h, 2);
+    const run = await runToFinal(h, 'run web', /2 failed/);
+    const note = await waitFor(() => replies(h, run).find((m) => INVITE.test(messageText(m))), 20_000, 'the invite note');
+    expect(note.thread_ts).toBe(run.ts);
+    expect(messageText(note)).toContain('/invite @Checkly');
+    expect(h.slack.rejections.filter((r) => r.method === 'conversations.join').map((r) => r.error)).toEqual(['method_not_supported_for_channel_type']);
+    // Give a second note or a second try the time to show up: there is none.
+    await sleep(500);
+    expect(replies(h, run).filter((m) => INVITE.test(messageText(m)))).toHaveLength(1);
+    expect(h.slack.callsTo('conversations.join')).toHaveLength(1);
+    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(1);
+    expect([...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined)).toHaveLength(0);
+  });
+
+  test('without the channels:join scope: the log names the scope, and the thread says to invite the bot', async () => {
+    h.slack.setMembership('C0FAKE', { member: false });
+    h.slack.setJoinScope(false);
+    addFailingBrowserChecks(h, 1);
+    const run = await runToFinal(h, 'run web', /1 failed/);
+    await waitFor(() => replies(h, run).find((m) => INVITE.test(messageText(m))), 20_000, 'the invite note');
+    expect(h.logs.some((l) => l.includes('channels:join'))).toBe(true);
+    expect([...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined)).toHaveLength(0);
   });
 
   test('a degraded check: the reply says where it degraded and why; no screenshot for a degraded browser check', async () => {

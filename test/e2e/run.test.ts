@@ -112,6 +112,20 @@ describe('/checkly run, end to end over HTTP', () => {
     expect(triggers[1]!.at - triggers[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
+  test('the "Triggering checks…" note goes once the run message is posted, after it and through its response_url', async () => {
+    h.checkly.addCheck({ name: 'Login API', tags: ['prod'], durationMs: 300 });
+    const ack = await h.command('run prod', { response_url: h.slack.responseUrl('cmd-note') });
+    expect(ack.body).toContain('Triggering checks');
+    const deleted = await waitFor(() => h.slack.responsePosts.find((p) => p.id === 'cmd-note'), 5000, 'the note deleted');
+    expect(deleted.body).toEqual({ delete_original: true });
+    const [message] = h.runMessages();
+    expect(message).toBeDefined();
+    expect(deleted.at).toBeGreaterThanOrEqual(h.slack.callsTo('chat.postMessage')[0]!.at);
+    await finalRunMessage(h, /took/);
+    // Nothing else went to the requester alone.
+    expect(h.slack.responsePosts.filter((p) => p.id === 'cmd-note')).toHaveLength(1);
+  });
+
   test('where the bot cannot post, the requester is told how to invite it and nothing is triggered', async () => {
     h.checkly.addCheck({ name: 'Login API', tags: ['prod'] });
     h.slack.setChannelError('C0PRIVATE', 'channel_not_found');

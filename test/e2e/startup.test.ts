@@ -1,10 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFakeSlack } from '../fakes/slack';
 
 const ROOT = path.join(__dirname, '../..');
+
+// Each test starts the app under ts-node: about 2 s on a calm machine, 10 to 13 s on two cores shared
+// with other suites. These limits only stop a hung start; what a test asserts is its output.
+const SPAWN_LIMIT_MS = 60_000;
+const TEST_LIMIT_MS = 2 * SPAWN_LIMIT_MS + 10_000;
+jest.setTimeout(TEST_LIMIT_MS);
 
 /** The app as `npm start` runs it, from an empty folder (no .env), with only the given variables. */
 function start(env: Record<string, string>) {
@@ -12,7 +18,7 @@ function start(env: Record<string, string>) {
     cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-start-')),
     env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: SPAWN_LIMIT_MS,
   });
 }
 
@@ -26,7 +32,7 @@ function startAsync(env: Record<string, string>): Promise<{ status: number | nul
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), SPAWN_LIMIT_MS);
   return new Promise((resolve) =>
     child.on('close', (status) => {
       clearTimeout(timer);
@@ -69,7 +75,7 @@ describe('starting the app', () => {
     } finally {
       await slack.close();
     }
-  }, 30_000);
+  });
 
   test('with Slack unreachable at SLACK_API_URL: says so, without the token, and exits 1', () => {
     const result = start({
@@ -96,5 +102,53 @@ describe('starting the app', () => {
     expect(result.stderr).not.toContain('deploy-web');
     expect(result.stderr + result.stdout).not.toContain('short-secret-1234');
     expect(result.stderr + result.stdout).not.toContain('0123456789abcdef0123456789abcdef01');
+  });
+  test('with the placeholders of .env.example: one line per variable that holds one, no secret echoed, exit status 1', () => {
+    const result = start({
+      SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+      SLACK_APP_TOKEN: 'xapp-your-app-token',
+      CHECKLY_API_KEY: 'cu_real_key_value_kept_secret',
+      CHECKLY_ACCOUNT_ID: '00000000-0000-0000-0000-000000000000',
+      PORT: '0',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'config: SLACK_BOT_TOKEN holds the placeholder from .env.example: set the bot token from OAuth & Permissions',
+      'config: SLACK_APP_TOKEN holds the placeholder from .env.example: set an app-level token from Basic Information, App-Level Tokens',
+      'config: CHECKLY_ACCOUNT_ID holds the placeholder from .env.example: set the account ID from Account settings, General',
+      'See .env.example and the README for every variable.',
+    ]);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).not.toContain('cu_real_key_value_kept_secret');
+  });
+
+  test('secrets from files (*_FILE): the token in the file is the one Slack is asked with, and never printed', async () => {
+    const slack = await startFakeSlack({ botToken: 'xoxb-the-token-slack-knows' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-secrets-'));
+    writeFileSync(path.join(dir, 'slack_bot_token'), 'xoxb-token-from-a-file-value\n');
+    writeFileSync(path.join(dir, 'checkly_api_key'), 'cu_key_from_a_file_value\n');
+    try {
+      const { CHECKLY_API_KEY: _key, ...rest } = CREDENTIALS;
+      const result = await startAsync({
+        ...rest,
+        SLACK_BOT_TOKEN_FILE: path.join(dir, 'slack_bot_token'),
+        CHECKLY_API_KEY_FILE: path.join(dir, 'checkly_api_key'),
+        SLACK_API_URL: slack.apiUrl,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth)');
+      expect(slack.callsTo('auth.test').map((c) => c.token)).toEqual(['xoxb-token-from-a-file-value']);
+      expect(result.stderr + result.stdout).not.toMatch(/xoxb-token-from-a-file-value|cu_key_from_a_file_value/);
+    } finally {
+      await slack.close();
+    }
+  });
+
+  test('a *_FILE naming a missing file: the variable and the path, exit status 1', () => {
+    const { CHECKLY_API_KEY: _key, ...rest } = CREDENTIALS;
+    const result = start({ ...rest, SLACK_BOT_TOKEN: 'xoxb-some-token-value', CHECKLY_API_KEY_FILE: '/nonexistent/checkly_api_key' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('config: CHECKLY_API_KEY_FILE names a file that cannot be read (ENOENT): /nonexistent/checkly_api_key');
+    expect(result.stderr + result.stdout).not.toContain('xoxb-some-token-value');
   });
 });

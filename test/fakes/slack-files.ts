@@ -26,7 +26,7 @@ export interface FileContext {
   now: () => number;
   origin: () => string;
   refuse(method: string, error: string, extra?: Record<string, unknown>): Result;
-  /** The channel's error (`not_in_channel`, ...), if any. */
+  /** The channel's error for an upload (`not_in_channel` where the bot is not a member, ...), if any. */
   channelError(channel: string): string | undefined;
   /** Whether `ts` is a message in `channel` that a thread can hang from (not itself a reply). */
   isThreadParent(channel: string, ts: string): boolean;

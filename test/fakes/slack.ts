@@ -127,6 +127,15 @@ export interface FakeSlack {
   setFilesScope(granted: boolean): void;
   /** A response_url on the fake; posts to it land in `responsePosts`. */
   responseUrl(id: string): string;
+  /**
+   * The bot's membership of `channel` (default: a member of every channel). Posting does not depend on
+   * it (`chat:write.public`; `setChannelError` plays a channel the bot cannot post in); uploading does:
+   * files.completeUploadExternal answers `not_in_channel` in a public channel the bot has not joined
+   * (`channel_not_found` in a private one), and conversations.join joins a public one only.
+   */
+  setMembership(channel: string, membership: { member: boolean; private?: boolean }): void;
+  /** Without `channels:join`, conversations.join answers `missing_scope`. */
+  setJoinScope(granted: boolean): void;
   /** Makes chat.postMessage and chat.update in `channel` fail; `undefined` clears it. */
   setChannelError(channel: string, error: ChannelError | undefined): void;
   setUsergroup(id: string, userIds: string[]): void;
@@ -181,6 +190,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const responseUrls = new Map<string, { created: number; posts: number }>();
   const rejections: Rejection[] = [];
   const channelErrors = new Map<string, ChannelError>();
+  const memberships = new Map<string, { member: boolean; private: boolean }>();
+  let joinScope = true;
+  const isMember = (channel: string): boolean => memberships.get(channel)?.member !== false;
   const usergroups = new Map<string, string[]>();
   let origin = '';
   const updateWindow = opts.updatesPerMinute ? new SlidingWindow(opts.updatesPerMinute, 60_000) : undefined;
@@ -318,7 +330,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
         now,
         origin: () => origin,
         refuse,
-        channelError: (channel) => channelErrors.get(channel),
+        channelError: (channel) =>
+          channelErrors.get(channel) ?? (isMember(channel) ? undefined : memberships.get(channel)?.private ? 'channel_not_found' : 'not_in_channel'),
         isThreadParent: (channel, ts) => {
           const m = messages.get(`${channel}:${ts}`);
           return m !== undefined && (m.thread_ts === undefined || m.thread_ts === m.ts);
@@ -331,6 +344,18 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const users = usergroups.get(str(args.usergroup));
       return users ? { ok: true, users } : refuse('usergroups.users.list', 'no_such_subteam');
     },
+    // "This method is only for public channels": private ones answer method_not_supported_for_channel_type.
+    'conversations.join': (args) => {
+      const channel = str(args.channel);
+      if (!joinScope)
+        return refuse('conversations.join', 'missing_scope', { needed: 'channels:join', provided: 'commands,chat:write,chat:write.public,files:write' });
+      const error = channelErrors.get(channel);
+      if (error === 'channel_not_found' || error === 'is_archived') return refuse('conversations.join', error);
+      const membership = memberships.get(channel);
+      if (membership?.private) return refuse('conversations.join', 'method_not_supported_for_channel_type');
+      if (membership) membership.member = true;
+      return { ok: true, channel: { id: channel, is_channel: true, is_private: false, is_member: true } };
+    },
     'conversations.info': (args) => {
       const channel = str(args.channel);
       const error = channelErrors.get(channel);
@@ -341,9 +366,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
           id: channel,
           name: `channel-${channel.toLowerCase()}`,
           is_channel: true,
-          is_private: false,
+          is_private: memberships.get(channel)?.private === true,
           is_archived: error === 'is_archived',
-          is_member: error !== 'not_in_channel',
+          is_member: error !== 'not_in_channel' && isMember(channel),
         },
       };
     },
@@ -444,6 +469,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { status: 404, text: 'used_url' };
     }
     const body = parseJson(raw) ?? raw;
+    // `delete_original`: the message this response_url answered goes (a command's ephemeral answer included).
+    if (typeof body === 'object' && body !== null && (body as Args).delete_original === true) {
+      url.posts++;
+      responsePosts.push({ id, body, at: now() });
+      return { status: 200, text: 'ok' };
+    }
     // The same message rules as chat.postMessage (Slack answers a refused response_url post with 400).
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
       const problem = messageProblem('response_url', body as Args, true);
@@ -522,6 +553,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     setChannelError(channel, error) {
       if (error) channelErrors.set(channel, error);
       else channelErrors.delete(channel);
+    },
+    setMembership(channel, membership) {
+      memberships.set(channel, { member: membership.member, private: membership.private === true });
+    },
+    setJoinScope(granted) {
+      joinScope = granted;
     },
     setUsergroup(id, userIds) {
       usergroups.set(id, [...userIds]);

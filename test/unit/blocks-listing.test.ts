@@ -39,7 +39,7 @@ describe('renderCheckList', () => {
     const text = allMrkdwn(msg.blocks);
     expect(text).toContain('*Login API* · API · ✅ passing\n`prod` `api`');
     expect(text).toContain(
-      '*Checkout* · BROWSER · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago) · last run in us-east-1',
+      '*Checkout* · Browser · ❌ failing since <!date^1795766100^{date_short_pretty} {time}|2026-11-27T07:55:00Z> (5m ago) · last run in us-east-1',
     );
     expect(text).toContain('*Old* · API · ⏸ deactivated');
     const buttons = buttonsOf(msg.blocks);

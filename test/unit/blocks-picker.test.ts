@@ -64,7 +64,7 @@ describe('options', () => {
     expect(groupOptions(catalogue.groups, '').map((o) => o.text.text)).toEqual(['Payments (1 check)']);
     expect(checkOptions(catalogue.checks).map((o) => [o.text.text, o.description?.text])).toEqual([
       ['Login API', 'API · prod, api'],
-      ['Checkout', 'BROWSER · prod'],
+      ['Checkout', 'Browser · prod'],
       ['Old (deactivated)', 'API · api'],
     ]);
   });

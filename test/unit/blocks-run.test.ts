@@ -93,24 +93,20 @@ describe('renderRun: header', () => {
 
 describe('renderRun: context', () => {
   it('says who, how many, when it started and how long a final run took', () => {
+    // One element: Slack draws a context's elements side by side with no separator.
     expect(contextTexts(renderRun(mixed(), OPTS).blocks)).toEqual([
-      'Triggered by <@U123ABC>',
-      '4 checks',
-      'started <!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z>',
-      'took 1m 12s',
+      'Triggered by <@U123ABC> · 4 checks · started <!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z> · took 1m 12s',
     ]);
   });
   it('leaves out the duration while running', () => {
     const run = makeRun({ sessions: [makeSession({ status: 'PROGRESS' })] });
     expect(contextTexts(renderRun(run, OPTS).blocks)).toEqual([
-      'Triggered by <@U123ABC>',
-      '1 check',
-      'started <!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z>',
+      'Triggered by <@U123ABC> · 1 check · started <!date^1736933400^{date_short_pretty} {time}|2025-01-15T09:30:00Z>',
     ]);
   });
   it('takes `now` as the end of a final run that lacks finishedAt', () => {
     const run = { ...mixed(), finishedAt: undefined };
-    expect(contextTexts(renderRun(run, OPTS).blocks)[3]).toBe('took 1m 30s');
+    expect(contextTexts(renderRun(run, OPTS).blocks)[0]?.split(' · ')[3]).toBe('took 1m 30s');
   });
 });
 
@@ -241,7 +237,7 @@ describe('renderRun: buttons', () => {
     expect(buttons[1]?.url).toBe('https://app.checklyhq.com/runs/1');
   });
 
-  it('when final: Rerun failed (N) counting failed, degraded and timed out; Rerun all; the link', () => {
+  it('when final: Rerun failed & degraded (N) counting failed, degraded and timed out; Rerun all; the link', () => {
     const run = makeRun({
       phase: 'final',
       sessions: [
@@ -256,7 +252,7 @@ describe('renderRun: buttons', () => {
     const actionsBlock = msg.blocks[msg.blocks.length - 1];
     expect(actionsBlock?.type).toBe('actions');
     expect(buttonsOf([actionsBlock]).map((b) => [b.action_id, b.text, b.style])).toEqual([
-      [ACTION_RERUN_FAILED, 'Rerun failed (3)', 'primary'],
+      [ACTION_RERUN_FAILED, 'Rerun failed & degraded (3)', 'primary'],
       [ACTION_RERUN_ALL, 'Rerun all', undefined],
       [ACTION_OPEN, 'Open in Checkly', undefined],
     ]);

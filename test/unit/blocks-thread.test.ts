@@ -15,8 +15,11 @@ describe('renderFailureReplies', () => {
     const checkout = makeSession({ name: 'Checkout flow', status: 'TIMED_OUT' });
     const run = makeRun({ phase: 'final', sessions: [...Array.from({ length: 8 }, () => makeSession({ status: 'PASSED' })), login, checkout] });
     const msg = only(renderFailureReplies(run));
-    expect(mrkdwnOf(msg.blocks)).toEqual([`<@U123ABC> 2 of 10 checks failed:\n⌛ *<${checkout.link}|Checkout flow>*\n❌ *<${login.link}|Login API>*`]);
-    expect(msg.text).toBe('<@U123ABC> 2 of 10 checks failed: Checkout flow, Login API');
+    // Timed out apart from failed, as the run message's progress line counts them.
+    expect(mrkdwnOf(msg.blocks)).toEqual([
+      `<@U123ABC> 1 of 10 checks failed and 1 timed out:\n⌛ *<${checkout.link}|Checkout flow>*\n❌ *<${login.link}|Login API>*`,
+    ]);
+    expect(msg.text).toBe('<@U123ABC> 1 of 10 checks failed and 1 timed out: Checkout flow, Login API');
     expect(msg.listed).toBe(2);
   });
 

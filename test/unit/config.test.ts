@@ -1,4 +1,8 @@
-import { loadConfig } from '../../src/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { holdsPlaceholder, loadConfig, loadConfigWithFiles } from '../../src/config';
+import { SECRET_VARIABLES } from '../../src/config/secret-files';
 import { secretsOf } from '../../src/wiring/process';
 
 const BASE = {
@@ -143,4 +147,140 @@ describe('loadConfig', () => {
     // Both forms of the password, as written in the URL and as sent, are scrubbed.
     expect(secretsOf(good.config).scrubText('proxy p%40ss-w0rd-9 / p@ss-w0rd-9')).toBe('proxy [REDACTED] / [REDACTED]');
   });
+
+  test("Redis's password (REDIS_URL, a secret variable like the tokens) is kept out of logs too", () => {
+    const loaded = loadConfig({ ...BASE, REDIS_URL: 'rediss://default:redis-pass-w0rd-77@redis.internal:6380' });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    expect(secretsOf(loaded.config).scrubText('AUTH redis-pass-w0rd-77 failed')).toBe('AUTH [REDACTED] failed');
+  });
+});
+
+describe('placeholders from .env.example', () => {
+  /** Every `NAME=value` line of .env.example, commented out or not. */
+  const example = new Map(
+    readFileSync(path.join(__dirname, '../../.env.example'), 'utf8')
+      .split('\n')
+      .map((line) => /^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line))
+      .flatMap((m) => (m ? [[m[1]!, m[2]!] as const] : [])),
+  );
+
+  test.each(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'CHECKLY_API_KEY', 'CHECKLY_ACCOUNT_ID', 'RUN_API_TOKENS'])(
+    '%s as .env.example shows it is refused, by name, with what to set and without the value',
+    (name) => {
+      const value = example.get(name);
+      expect(value).toBeDefined();
+      const result = loadConfig({ ...BASE, SLACK_APP_TOKEN: 'xapp-1-real-app-token', [name]: value });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      const line = result.problems.find((p) => p.startsWith(`${name} holds the placeholder from .env.example: set `));
+      expect(line).toBeDefined();
+      expect(result.problems.join('\n')).not.toContain(value!.split(':').pop()!);
+    },
+  );
+
+  test('a copy of .env.example not filled in: one line per placeholder, nothing else', () => {
+    const copy = Object.fromEntries(
+      [...example].filter(([name]) => ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'CHECKLY_API_KEY', 'CHECKLY_ACCOUNT_ID'].includes(name)),
+    );
+    const result = loadConfig(copy);
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems.map((p) => p.split(' ')[0])).toEqual(['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'CHECKLY_API_KEY', 'CHECKLY_ACCOUNT_ID']);
+  });
+
+  test('real values that merely start like a placeholder pass', () => {
+    expect(loadConfig({ ...BASE, SLACK_BOT_TOKEN: 'xoxb-your-bot-token-2', CHECKLY_API_KEY: 'your-checkly-api-key-but-real' }).ok).toBe(true);
+  });
+});
+
+describe('secrets from files (<NAME>_FILE)', () => {
+  const files: Record<string, string> = {
+    '/run/secrets/bot': 'xoxb-from-a-file\n',
+    '/run/secrets/key': 'cu_key_from_a_file',
+    '/run/secrets/empty': '\n',
+  };
+  const readFile = (p: string): string => {
+    const content = files[p];
+    if (content === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${p}'`), { code: 'ENOENT' });
+    return content;
+  };
+  const { SLACK_BOT_TOKEN: _bot, CHECKLY_API_KEY: _key, ...rest } = BASE;
+
+  test('each secret may come from the file its _FILE variable names, without the trailing newline', () => {
+    const result = loadConfigWithFiles({ ...rest, SLACK_BOT_TOKEN_FILE: '/run/secrets/bot', CHECKLY_API_KEY_FILE: '/run/secrets/key' }, readFile);
+    if (!result.ok) throw new Error(result.problems.join('; '));
+    expect(result.config.slack.botToken).toBe('xoxb-from-a-file');
+    expect(result.config.checkly.apiKey).toBe('cu_key_from_a_file');
+  });
+
+  test('every secret variable has its _FILE form, documented in .env.example and docs/operations.md', () => {
+    const docs = readFileSync(path.join(__dirname, '../../docs/operations.md'), 'utf8');
+    const env = readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
+    for (const name of SECRET_VARIABLES) {
+      expect(docs).toContain(`${name}_FILE`);
+      expect(env).toContain(`${name}_FILE`);
+    }
+    expect([...SECRET_VARIABLES].sort()).toEqual([
+      'CHECKLY_API_KEY',
+      'REDIS_URL',
+      'RUN_API_TOKENS',
+      'SLACK_APP_TOKEN',
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+    ]);
+  });
+
+  test('an unreadable file, an empty one, or both forms set: named, with the file, never a value', () => {
+    const result = loadConfigWithFiles(
+      {
+        ...rest,
+        SLACK_BOT_TOKEN_FILE: '/run/secrets/missing',
+        CHECKLY_API_KEY: 'cu_inline_key',
+        CHECKLY_API_KEY_FILE: '/run/secrets/key',
+        SLACK_SIGNING_SECRET_FILE: '/run/secrets/empty',
+        SLACK_SIGNING_SECRET: '',
+      },
+      readFile,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        'SLACK_BOT_TOKEN_FILE names a file that cannot be read (ENOENT): /run/secrets/missing',
+        'CHECKLY_API_KEY and CHECKLY_API_KEY_FILE are both set: keep one',
+        'SLACK_SIGNING_SECRET_FILE names an empty file: /run/secrets/empty',
+      ]),
+    );
+    expect(result.problems.join('\n')).not.toMatch(/cu_inline_key|cu_key_from_a_file/);
+  });
+
+  test('a placeholder in a file is refused too', () => {
+    const result = loadConfigWithFiles({ ...rest, CHECKLY_API_KEY: 'cu_k', SLACK_BOT_TOKEN_FILE: '/run/secrets/placeholder' }, (p) =>
+      p === '/run/secrets/placeholder' ? 'xoxb-your-bot-token\n' : readFile(p),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toContain('SLACK_BOT_TOKEN holds the placeholder from .env.example: set the bot token from OAuth & Permissions');
+  });
+});
+
+test('compose.secrets.yaml: each secret it mounts is read through its *_FILE variable at /run/secrets/<name>', () => {
+  const compose = parse(readFileSync(path.join(__dirname, '../../compose.secrets.yaml'), 'utf8')) as {
+    services: { app: { environment: Record<string, string>; secrets: string[] } };
+    secrets: Record<string, { file: string }>;
+  };
+  const { environment, secrets } = compose.services.app;
+  expect(secrets.length).toBeGreaterThanOrEqual(3);
+  for (const secret of secrets) {
+    expect(compose.secrets[secret]?.file).toBe(`./secrets/${secret}`);
+    const variable = Object.entries(environment).find(([, value]) => value === `/run/secrets/${secret}`)?.[0];
+    expect(variable).toBe(`${secret.toUpperCase()}_FILE`);
+    expect(SECRET_VARIABLES).toContain(variable!.replace(/_FILE$/, ''));
+  }
+});
+
+test('holdsPlaceholder: the demo takes a .env copied from .env.example as unset', () => {
+  expect(holdsPlaceholder('CHECKLY_API_KEY', 'your-checkly-api-key')).toBe(true);
+  expect(holdsPlaceholder('CHECKLY_ACCOUNT_ID', '00000000-0000-0000-0000-000000000000')).toBe(true);
+  expect(holdsPlaceholder('CHECKLY_API_KEY', 'cu_real')).toBe(false);
+  expect(holdsPlaceholder('CHECKLY_API_KEY', undefined)).toBe(false);
 });

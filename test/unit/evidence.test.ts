@@ -302,7 +302,7 @@ describe('the thread reply with evidence', () => {
     expect(section.split('\n')).toEqual([
       expect.stringMatching(/^❌ \*<https:\/\/app\.checklyhq\.com\/checks\/\d+\/check-sessions\/sess-\d+\|Orders API>\* · failed in eu-west-1 · 3 attempts$/),
       '`Assertion failed: STATUS_CODE expected EQUALS 200, got 500`',
-      'HTTP 500 Internal Server Error · 1.2s · `POST https://api.example.com/orders?x=1`',
+      'HTTP 500 Internal Server Error in 1.2s · `POST https://api.example.com/orders?x=1`',
       '<https://app.checklyhq.com/r/0|Result in eu-west-1 in Checkly>',
     ]);
   });

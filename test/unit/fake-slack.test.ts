@@ -374,6 +374,27 @@ describe('fake Slack Web API', () => {
     expect((await client.conversations.info({ channel: 'C1' })).channel).toMatchObject({ id: 'C1', is_member: true });
   });
 
+  it('membership: posts land without it (chat:write.public), an upload needs it, conversations.join gives it in a public channel only', async () => {
+    fake.setMembership('C7', { member: false });
+    fake.setMembership('G7', { member: false, private: true });
+    const upload = async (channel: string) => {
+      const got = (await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body as { upload_url: string; file_id: string };
+      await fetch(got.upload_url, { method: 'POST', body: 'abc' });
+      return (await raw(fake, 'files.completeUploadExternal', { files: [{ id: got.file_id }], channel_id: channel })).body;
+    };
+    expect((await client.chat.postMessage({ channel: 'C7', text: 'run' })).ok).toBe(true);
+    expect(await upload('C7')).toEqual({ ok: false, error: 'not_in_channel' });
+    expect(await upload('G7')).toEqual({ ok: false, error: 'channel_not_found' });
+    expect((await client.conversations.info({ channel: 'C7' })).channel).toMatchObject({ is_member: false, is_private: false });
+    expect((await raw(fake, 'conversations.join', { channel: 'G7' })).body).toEqual({ ok: false, error: 'method_not_supported_for_channel_type' });
+    fake.setJoinScope(false);
+    expect((await raw(fake, 'conversations.join', { channel: 'C7' })).body).toMatchObject({ ok: false, error: 'missing_scope', needed: 'channels:join' });
+    fake.setJoinScope(true);
+    expect((await client.conversations.join({ channel: 'C7' })).channel).toMatchObject({ id: 'C7', is_member: true });
+    expect(await upload('C7')).toMatchObject({ ok: true });
+    expect(await upload('C1')).toMatchObject({ ok: true });
+  });
+
   it('external upload: an upload URL on the fake, the bytes of the declared length, completion in a thread of the channel', async () => {
     const parent = await client.chat.postMessage({ channel: 'C1', text: 'run' });
     const reply = await client.chat.postMessage({ channel: 'C1', text: 'reply', thread_ts: parent.ts as string });

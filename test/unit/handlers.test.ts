@@ -99,7 +99,8 @@ describe('the slash command', () => {
     await runChain(checklyCommand(s.commandDeps), args);
     expect(ack.mock.invocationCallOrder[0]).toBeLessThan(triggered.mock.invocationCallOrder[0]!);
     expect(ack).toHaveBeenCalledWith({ response_type: 'ephemeral', ...renderTriggering({ tags: [['prod']], checkIds: [], all: false }) });
-    expect(respond).not.toHaveBeenCalled();
+    // Once the run message is posted, the "Triggering checks…" note goes (and nothing else is said).
+    expect(respond.mock.calls).toEqual([[{ delete_original: true }]]);
     expect(s.checkly.triggers).toHaveLength(1);
     expect(s.messages.posts.map((r) => r.origin)).toEqual([{ kind: 'command', userId: 'U1' }]);
     expect(s.audits()).toEqual([
