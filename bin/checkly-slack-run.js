@@ -30,7 +30,9 @@ const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --targe
   --wait                   follow the run to its end and exit by its result
   --timeout <seconds>      how long to keep trying and waiting, all told (default 900)
   --fail-on <which>        which failures exit 1: "any" (the default: any failed, cancelled or
-                           errored run); the only value today
+                           errored run) or "new" (only failures this run brought: checks that
+                           were passing before it; a run whose failures were all failing
+                           already exits 0)
   --output-file <file>     append the result as name=value lines (id, permalink, status) to this
                            file: GitHub's $GITHUB_OUTPUT, a GitLab dotenv report
   --idempotency-key <key>  the same key answers the same run (default: from the CI job and step,
@@ -38,11 +40,14 @@ const USAGE = `Usage: checkly-slack-run --url <app URL> --channel <C…> --targe
                            else a new one per invocation)
   -h, --help               this text
 
-Exit codes: 0 passed or degraded; 1 failed, cancelled, error or timed out; 2 usage, unreachable, refused.`;
+Exit codes: 0 passed or degraded (with --fail-on new, also failed with nothing new); 1 failed,
+cancelled, error or timed out; 2 usage, unreachable, refused.`;
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
 /** What --fail-on accepts. */
-const FAIL_ON = ['any'];
+const FAIL_ON = ['any', 'new'];
+/** What a check's `change` says of a failure that was there before the run (docs/ci-api.md). */
+const OLD_FAILURES = ['still_failing', 'flaky'];
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A request the app did not answer for good is sent again after this long at least, doubling up to the most. */
 const RETRY_MS = { first: 1000, most: 15_000 };
@@ -91,7 +96,6 @@ function readOptions(argv, env) {
     timeoutS = Number(parsed.timeout);
     if (!/^\d+$/.test(parsed.timeout) || timeoutS < 1) throw new Usage('--timeout must be a whole number of seconds');
   }
-  // "new" (only failures the run brought) needs the app to say which are new: not yet (issue 23).
   if (!FAIL_ON.includes(parsed['fail-on'])) throw new Usage(`--fail-on must be ${FAIL_ON.map((v) => `"${v}"`).join(' or ')}`);
   if (parsed['output-file'] === '') throw new Usage('--output-file must name a file');
   const notify = (parsed.notify ?? [])
@@ -279,9 +283,16 @@ function formatDuration(ms) {
 }
 
 function table(run) {
-  const rows = [['CHECK', 'STATUS', 'LOCATIONS', 'DURATION', 'ERROR']];
+  const rows = [['CHECK', 'STATUS', 'CHANGE', 'LOCATIONS', 'DURATION', 'ERROR']];
   for (const check of run.checks ?? []) {
-    rows.push([clip(check.name, 48), check.status, clip((check.locations ?? []).join(','), 32), formatDuration(check.durationMs), clip(check.error ?? '', 80)]);
+    rows.push([
+      clip(check.name, 48),
+      check.status,
+      changeCell(check.change),
+      clip((check.locations ?? []).join(','), 32),
+      formatDuration(check.durationMs),
+      clip(check.error ?? '', 80),
+    ]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
   return rows
@@ -292,6 +303,31 @@ function table(run) {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** A new failure stands out: `NEW`; the others as the API says them (`still failing`, `fixed`, `flaky`). */
+function changeCell(change) {
+  if (change === 'new') return 'NEW';
+  return typeof change === 'string' && change !== 'unchanged' ? change.replace(/_/g, ' ') : '';
+}
+
+/**
+ * The exit code of a run that ended. With --fail-on new, a failed run exits 0 when every check that
+ * did not pass was failing before it (still failing, or flaky); a check the app cannot tell about
+ * counts as new, and a run that errored or was cancelled fails as with "any".
+ */
+function exitFor(run, failOn) {
+  if (run.status === 'passed' || run.status === 'degraded') return EXIT.ok;
+  if (failOn !== 'new' || run.status !== 'failed') return EXIT.failed;
+  const brought = (run.checks ?? []).filter((c) => c.status !== 'passed' && c.status !== 'cancelled' && !OLD_FAILURES.includes(c.change));
+  return brought.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** Why --fail-on new exits as it does on a failed run. */
+function failOnNewLine(run, code) {
+  if (code === EXIT.ok) return 'Nothing new failed: every failure was there before this run (--fail-on new).';
+  const untold = (run.checks ?? []).some((c) => c.status !== 'passed' && c.status !== 'cancelled' && (c.change === null || c.change === undefined));
+  return untold ? 'The app cannot tell whether every failure was there before this run (--fail-on new).' : 'This run brought new failures (--fail-on new).';
 }
 
 function clip(text, max) {
@@ -346,7 +382,9 @@ async function main(argv, env, out) {
     return EXIT.failed;
   }
   out.log(`Run ${run.status}: ${countsLine(run.counts)}${run.error ? `. ${run.error}` : ''}`);
-  return run.status === 'passed' || run.status === 'degraded' ? EXIT.ok : EXIT.failed;
+  const code = exitFor(run, options.failOn);
+  if (options.failOn === 'new' && run.status === 'failed') out.log(failOnNewLine(run, code));
+  return code;
 }
 
 if (require.main === module) {
@@ -361,4 +399,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { main, readOptions, ciKey, retryDelayMs, retryAfterMs };
+module.exports = { main, readOptions, ciKey, retryDelayMs, retryAfterMs, exitFor };

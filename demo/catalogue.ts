@@ -161,14 +161,18 @@ export const DEMO_GROUPS: Array<{ name: string; tags: string[]; members: RegExp 
 /** Fails one run in two, as flaky checks do: a "Rerun failed" then shows it passing. */
 export const FLAKY_CHECK = 'Checkout · pay with card';
 
+/** Passes in its scheduled runs and fails when run from Slack: the failure a deploy brought (🆕). */
+export const NEW_FAILURE = 'Public API · create order';
+
 /**
  * The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms; the ones that
- * fail or degrade also do so in their scheduled runs (what `/checkly failing` lists).
+ * fail or degrade also do so in their scheduled runs (what `/checkly failing` lists), but NEW_FAILURE,
+ * so that a run shows a new failure beside the ones already failing.
  */
 export function demoChecks(speed: number): FakeCheckInput[] {
   return DEMO_CHECKS.map((c) => ({
     ...c,
     durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)),
-    ...(c.outcome === 'FAILED' ? { state: 'failing' as const } : c.outcome === 'DEGRADED' ? { state: 'degraded' as const } : {}),
+    ...(c.name === NEW_FAILURE ? {} : c.outcome === 'FAILED' ? { state: 'failing' as const } : c.outcome === 'DEGRADED' ? { state: 'degraded' as const } : {}),
   }));
 }

@@ -16,6 +16,9 @@ import { allowingOrigin } from '../src/checkly/redirects';
 import { holdsPlaceholder, loadConfig } from '../src/config';
 import { startFakeCheckly } from '../test/fakes/checkly';
 import { startFakeSlack } from '../test/fakes/slack';
+import { SLASH_COMMAND_DEFAULTS } from '../test/fakes/sign';
+import { freePort } from '../test/helpers';
+import { startDemoAlerts } from './alerts';
 import { DEMO_GROUPS, FLAKY_CHECK, demoChecks } from './catalogue';
 import { startWorkspace } from './workspace';
 
@@ -57,11 +60,17 @@ async function main(): Promise<void> {
   }, 200);
   flakyTimer.unref();
 
+  // Checkly's alerts reach the app at its own address; the demo's user may connect channels.
+  const appPort = await freePort();
+  const alertsSecret = randomBytes(32).toString('hex');
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
+    PORT: String(appPort),
+    PUBLIC_URL: `http://127.0.0.1:${appPort}`,
+    ALERTS_ADMINS: SLASH_COMMAND_DEFAULTS.user_id,
+    ALERTS_WEBHOOK_SECRET: alertsSecret,
     STATE_DIR: mkdtempSync(path.join(tmpdir(), 'checkly-slack-demo-')),
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     ...(checkly
@@ -83,6 +92,19 @@ async function main(): Promise<void> {
     port,
   });
 
+  // One scheduled check fails and recovers every few minutes; its alerts come to the demo channel.
+  const scheduled = checkly?.checks.find((c) => c.name === 'Web · home page');
+  const alerts =
+    checkly && scheduled
+      ? startDemoAlerts({
+          checkly,
+          check: scheduled,
+          url: `http://127.0.0.1:${app.port}/alerts/checkly?channel=${SLASH_COMMAND_DEFAULTS.channel_id}`,
+          secret: alertsSecret,
+          speed,
+        })
+      : undefined;
+
   const pace = speed > 1 ? `, ${speed}× faster; DEMO_SPEED=1 runs them at real speed` : '';
   const source = checkly ? `a simulated Checkly account (${checkly.checks.length} checks${pace})` : `your Checkly account ${env.CHECKLY_ACCOUNT_ID}`;
   process.stdout.write(`checkly-slack demo: the real app, a local Slack workspace and ${source}.\n`);
@@ -91,6 +113,7 @@ async function main(): Promise<void> {
   const stop = () => {
     setTimeout(() => process.exit(1), 5000).unref();
     void (async () => {
+      alerts?.stop();
       await workspace.close();
       await app.stop();
       await Promise.all([slack.close(), checkly?.close()]);

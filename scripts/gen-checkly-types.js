@@ -19,6 +19,10 @@ const OPERATIONS = [
   ['/v1/check-groups', 'get'],
   ['/v1/check-statuses', 'get'],
   ['/v1/check-alerts', 'get'],
+  ['/v1/alert-channels', 'post'],
+  ['/v1/alert-channels/{id}', 'put'],
+  ['/v1/alert-channels/{id}', 'delete'],
+  ['/v1/alert-channels/{id}/subscriptions', 'put'],
 ];
 
 const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));

@@ -16,6 +16,7 @@ import { VERSION, buildChecklyClient } from './wiring/checkly';
 import { verifyCredentials } from './wiring/credentials';
 import { registerListeners } from './wiring/listeners';
 import { SHUTDOWN_GRACE_MS, runProcess, secretsOf } from './wiring/process';
+import { alertsEntrance } from './wiring/alerts';
 import { buildRunMessages, buildRunner, sweepEvery } from './wiring/runs';
 import { buildApp, buildReceiver, listen } from './wiring/slack';
 
@@ -74,13 +75,14 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     newId: randomUUID,
     foreground,
   });
+  const alertsRoute = alertsEntrance();
   const slack = buildReceiver(config, {
     logger,
     metrics,
     now,
     socketGraceMs: options.socketGraceMs,
     storeHealthy: () => state.healthy(),
-    routes: runApi.routes,
+    routes: [...runApi.routes, ...alertsRoute.routes],
   });
   /** A start-up step that fails closes the stores and Slack's connections before the failure goes on. */
   const orClose = <T>(step: Promise<T>): Promise<T> =>
@@ -101,6 +103,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     results,
     store: state.store,
     durations: state.durations,
+    records: state.records,
     dispatcher: state.dispatcher,
     sharedBudgets,
     slackClient: app.client,
@@ -119,7 +122,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   runner.observe(runMetrics(metrics));
   runner.observe(runAudit(logger));
   runner.observe(runApi.observer);
-  const { workflowSteps, homeTabs } = registerListeners(app, {
+  const { workflowSteps, homeTabs, alerts } = registerListeners(app, {
     config,
     secrets,
     checkly,
@@ -129,6 +132,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     records: state.records,
     workspaceUrl: identity.url,
     processId: deps.processId,
+    alerts: alertsRoute,
+    chat: slack.chat,
+    teamId: identity.teamId,
+    sharedBudgets,
     now,
     newId: randomUUID,
     logger,
@@ -167,6 +174,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       follower.stop();
       await runner.settle(left());
       await messages.settle(left());
+      await alerts.stop(left());
       // The runs that ended meanwhile complete their workflow steps (or leave them to the next process's sweep).
       await workflowSteps.settle(left());
       messages.stop();

@@ -19,7 +19,7 @@ export interface RunApiHandle {
   routes: CustomRoute[];
   /** Hears from the runner of runs that end (app.ts registers it), for the long polls here and on the other replicas. */
   observer: RunObserver;
-  ready(late: { runs: Pick<RunService, 'start' | 'read'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
+  ready(late: { runs: Pick<RunService, 'start' | 'read' | 'recent'>; teamId?: string; workspaceUrl?: string }): Promise<void>;
   /** Shutdown: answers every open long poll now, and later ones at once (RunApi.stopWaiting). */
   stopWaiting(): void;
   close(): Promise<void>;

@@ -105,6 +105,34 @@ export function idempotencyKey(header: string | string[] | undefined): string | 
   return header;
 }
 
+/** The most runs GET /api/v1/runs lists (RunStore's HISTORY_KEPT allows more). */
+export const MAX_LIST_LIMIT = 50;
+
+export interface ListQuery {
+  channel: string;
+  target: Target;
+  limit: number;
+}
+
+/** `?channel=C…&target=…&limit=N` of GET /api/v1/runs: a channel ID, a target as `run` takes it, 1 to 50 (default 10). */
+export function parseListQuery(query: URLSearchParams): ListQuery {
+  const unknown = [...query.keys()].find((k) => !['channel', 'target', 'limit'].includes(k));
+  if (unknown !== undefined) throw invalid(`Unknown parameter "${clip(unknown)}"; the parameters are channel, target and limit.`);
+  const channel = query.get('channel');
+  if (channel === null || !CHANNEL.test(channel)) throw invalid('"channel" is required: a channel ID such as C0123ABCD, not its name.');
+  const target = query.get('target');
+  if (target === null || target.trim() === '') throw invalid('"target" is required: the target as typed after /checkly run, such as "prod,api".');
+  const parsed = parseCommand(`history ${target}`);
+  if (parsed.kind === 'error') throw new ApiError('invalid_target', parsed.problem);
+  if (parsed.kind !== 'history') throw new ApiError('invalid_target', 'The target is not one whose runs can be listed.');
+  const limitText = query.get('limit');
+  const limit = limitText === null ? 10 : Number(limitText);
+  if (limitText !== null && (!/^\d{1,2}$/.test(limitText) || limit < 1 || limit > MAX_LIST_LIMIT)) {
+    throw invalid(`"limit" must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
+  }
+  return { channel, target: parsed.target, limit };
+}
+
 /** `?wait=N`: undefined when absent; whole seconds from 1 to 60. */
 export function waitSeconds(value: string | null): number | undefined {
   if (value === null) return undefined;

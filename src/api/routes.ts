@@ -17,7 +17,7 @@ import { TokenCheck } from './auth';
 import type { ApiToken } from './config';
 import { ApiError, bearer, readBody, sendError, sendJson } from './http';
 import { TokenRate } from './rate';
-import { idempotencyKey, parseRunBody, requestDigest, waitSeconds, type RunBody } from './request';
+import { idempotencyKey, parseListQuery, parseRunBody, requestDigest, waitSeconds, type RunBody } from './request';
 import { IdempotencyKeys } from './idempotency';
 import { LongPolls } from './long-poll';
 import type { RunEvents } from './run-events';
@@ -26,13 +26,16 @@ import { errorText } from '../shared/error-text';
 
 const RUNS_PATH = '/api/v1/runs';
 
+/** The API's routes, as the audit lines and metrics name them. */
+type Route = 'create' | 'read' | 'list';
+
 export interface RunApiDeps {
   tokens: readonly ApiToken[];
   ratePerMinute: number;
   /** With Redis state: the rate is counted there, one minute per token for every replica. */
   sharedRate?: { redis: Redis; prefix: string };
   /** The run service, the API's one door to runs: it starts them and reads them. */
-  runs: Pick<RunService, 'start' | 'read'>;
+  runs: Pick<RunService, 'start' | 'read' | 'recent'>;
   claims: KeyClaims;
   events: RunEvents;
   /** The access policy's guard: the people lists do not apply to tokens. */
@@ -43,7 +46,7 @@ export interface RunApiDeps {
   workspaceUrl?: string;
   logger: Logger;
   /** Counts each answer by token and code (`accepted`, `ok` or the error code). */
-  onAnswer?: (token: string, route: 'create' | 'read', code: string) => void;
+  onAnswer?: (token: string, route: Route, code: string) => void;
   /** Held by each request until it is answered: its run's trigger waits for the burst's answers. */
   foreground?: Foreground;
   now: () => number;
@@ -63,6 +66,15 @@ export function runApiRoutes(current: () => RunApi | undefined): CustomRoute[] {
       handler: (req, res) => {
         const api = current();
         if (api) void api.serveCreate(req, res);
+        else starting(res);
+      },
+    },
+    {
+      path: RUNS_PATH,
+      method: ['GET', 'HEAD'],
+      handler: (req, res) => {
+        const api = current();
+        if (api) void api.serveList(req, res);
         else starting(res);
       },
     },
@@ -102,13 +114,18 @@ export class RunApi {
     return this.handle('read', req, res, (_token, background) => this.read(req, res, String(req.params?.id ?? ''), background));
   }
 
+  /** GET /api/v1/runs?channel=…&target=…&limit=… */
+  serveList(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.handle('list', req, res, (token) => this.list(token, req, res));
+  }
+
   /**
    * Authenticates, runs `serve`, and turns whatever it throws into the documented error answer. The
    * request holds the foreground until it is answered, or until `serve` says it is waiting on purpose
    * (`background`: a long poll), which no trigger should wait behind.
    */
   private async handle(
-    route: 'create' | 'read',
+    route: Route,
     req: IncomingMessage,
     res: ServerResponse,
     serve: (token: string, background: () => void) => Promise<string>,
@@ -273,6 +290,18 @@ export class RunApi {
     // A replica that is stopping answers with what it has and lets the connection go: the client asks
     // again, and reaches a replica that stays.
     sendJson(res, 200, runView(run, this.options.workspaceUrl), this.polls.stopped ? { Connection: 'close' } : {});
+    return 'ok';
+  }
+
+  /** A target's last runs in a channel, newest first, as GET /api/v1/runs/{id} gives each. */
+  private async list(token: string, req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const query = parseListQuery(new URL(req.url ?? '/', 'http://localhost').searchParams);
+    const request = { action: 'status' as const, userId: `api:${token}`, channelId: query.channel };
+    await guard(this.options.guard, { request, peopleListsApply: false }, async () => {
+      throw new ApiError('forbidden', `The app does not answer for ${query.channel}: it is not in ALLOWED_CHANNELS.`);
+    });
+    const runs = await this.options.runs.recent(this.options.teamId, query.channel, query.target, query.limit);
+    sendJson(res, 200, { runs: runs.map((run) => runView(run, this.options.workspaceUrl)) });
     return 'ok';
   }
 

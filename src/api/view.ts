@@ -1,6 +1,7 @@
 /** A run as the HTTP API answers it (docs/ci-api.md): plain JSON, stable names, no Slack markup. */
 import { isFinal, runOutcome } from '../runs/status';
 import { describeTarget } from '../grammar/describe';
+import type { BeforeState, Change } from '../runs/changes';
 import type { Run, SessionStatus } from '../runs/types';
 import { messageLink } from '../shared/urls';
 
@@ -20,6 +21,8 @@ export interface RunCounts {
   timedOut: number;
   cancelled: number;
   running: number;
+  /** Failures this run brought: checks passing before it (or new since), failing now (product.md section 13). */
+  new: number;
 }
 
 export interface RunView {
@@ -41,6 +44,10 @@ export interface RunView {
     durationMs: number | null;
     error: string | null;
     link: string;
+    /** The check's state just before the run; null until it is final. */
+    before: BeforeState | null;
+    /** What the run did to the check; null while running, or when it cannot be told. */
+    change: Change | null;
   }>;
   error: string | null;
 }
@@ -96,8 +103,11 @@ export function messageRef(workspaceUrl: string | undefined, run: Run): MessageR
 }
 
 export function runView(run: Run, workspaceUrl: string | undefined): RunView {
-  const counts: RunCounts = { passed: 0, failed: 0, degraded: 0, timedOut: 0, cancelled: 0, running: 0 };
-  for (const session of run.sessions) counts[checkStatus(session.status)] += 1;
+  const counts: RunCounts = { passed: 0, failed: 0, degraded: 0, timedOut: 0, cancelled: 0, running: 0, new: 0 };
+  for (const session of run.sessions) {
+    counts[checkStatus(session.status)] += 1;
+    if (session.change === 'new') counts.new += 1;
+  }
   const status = apiStatus(run);
   return {
     id: run.id,
@@ -118,6 +128,8 @@ export function runView(run: Run, workspaceUrl: string | undefined): RunView {
       durationMs: isFinal(s.status) && s.timeElapsed !== undefined ? s.timeElapsed : null,
       error: s.error ?? null,
       link: s.link,
+      before: s.before?.state ?? null,
+      change: s.change ?? null,
     })),
     error: runError(run),
   };

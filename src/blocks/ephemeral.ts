@@ -33,7 +33,7 @@ export function renderHelp(commandName: string, unknown?: string): SlackMessage 
   return {
     text: fallback(
       escapeTruncated(
-        `${commandName} help: ${commandName} alone opens a form; run <tags>, run --check <id>, run --all, checks <words>, failing, status, help`,
+        `${commandName} help: ${commandName} alone opens a form; run <tags>, run --check <id>, run --all, checks <words>, failing, status, history <tags>, help`,
         300,
       ),
     ),

@@ -37,12 +37,21 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Failing first, then running, then passed and cancelled; by name inside a group. Stable for equal names. */
+/** Failing first (new failures first among them), then running, then passed and cancelled; by name inside a group. Stable for equal names. */
 export function orderSessions(sessions: readonly Session[]): Session[] {
   return [...sessions].sort(
     (a, b) =>
-      statusGroup(a.status) - statusGroup(b.status) || collator.compare(a.name, b.name) || compareText(a.name, b.name) || compareText(a.checkId, b.checkId),
+      statusGroup(a.status) - statusGroup(b.status) ||
+      newFirst(a) - newFirst(b) ||
+      collator.compare(a.name, b.name) ||
+      compareText(a.name, b.name) ||
+      compareText(a.checkId, b.checkId),
   );
+}
+
+/** A new failure goes before the other failures (runs/changes.ts). */
+function newFirst(session: Session): number {
+  return session.change === 'new' ? 0 : 1;
 }
 
 /** The failed checks of a run in the order the run message, the thread reply and its evidence list them. */

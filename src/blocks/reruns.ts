@@ -1,7 +1,7 @@
 /** The line under a run's context that shows the reruns started from its buttons, live. */
 import type { KnownBlock } from '@slack/types';
 import type { RerunSummary } from '../runs/types';
-import { mentionUser } from './escape';
+import { escapeTruncated, mentionUser, oneLine } from './escape';
 import { plural } from './format';
 import { rerunFailedWords } from './actions';
 import { context } from './message';
@@ -9,6 +9,7 @@ import { formatCounts, type StatusCounts } from './progress';
 
 /** Only the latest reruns are shown; older ones live in the thread. */
 const SHOWN = 3;
+const NAME_MAX = 60;
 
 export function renderReruns(reruns: readonly RerunSummary[] | undefined): KnownBlock[] {
   if (!reruns || reruns.length === 0) return [];
@@ -36,6 +37,15 @@ function what(ref: RerunSummary): string {
   }
 }
 
+/** What a rerun that is over changed: " — 2 of 3 now pass; still failing: *Checkout*" (names when known). */
+function whatChanged(ref: RerunSummary): string {
+  const pass = ` — ${ref.passed} of ${ref.total} now pass`;
+  const names = (ref.stillFailing ?? []).map((n) => `*${escapeTruncated(oneLine(n), NAME_MAX)}*`);
+  if (ref.failing === 0 || names.length === 0) return pass;
+  const more = ref.failing - names.length;
+  return `${pass}; still failing: ${names.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 /** The rerun's counts as its own message's progress line counts them (progress.ts formatCounts). */
 export function rerunCounts(ref: RerunSummary): StatusCounts {
   // A summary stored before the counts by status knew only "failing": all of it counted as failed.
@@ -58,9 +68,10 @@ function state(ref: RerunSummary): string {
     case 'error':
       return '❌ could not start';
     case 'running':
-    case 'final':
       return formatCounts(rerunCounts(ref));
+    case 'final':
+      return `${formatCounts(rerunCounts(ref))}${whatChanged(ref)}`;
     case 'abandoned':
-      return `${formatCounts(rerunCounts(ref))} (stopped following)`;
+      return `${formatCounts(rerunCounts(ref))} (stopped following)${whatChanged(ref)}`;
   }
 }

@@ -8,6 +8,7 @@ import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Session } from '../runs/types';
 import { rerunCheckButton } from './actions';
+import { changeMark, changeNote } from './changes';
 import { codeSpan, escapeMrkdwn, escapeTruncated, link, oneLine } from './escape';
 import { checkTypeLabel, formatDuration, plural } from './format';
 import { LIMITS, section } from './message';
@@ -35,17 +36,30 @@ export function formatLocations(locations: readonly string[]): string {
 /** One check as mrkdwn: a line, and for a failing check a second line saying where and why (its error within `errorMax`; 0 leaves the error out). */
 export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   const name = oneLine(session.name) || session.checkId;
-  const parts = [`${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`, escapeMrkdwn(checkTypeLabel(session.checkType))];
+  const parts = [
+    `${changeMark(session)}${STATUS_GLYPH[session.status]} *${link(session.link, name, NAME_MAX)}*`,
+    escapeMrkdwn(checkTypeLabel(session.checkType)),
+  ];
   if (session.locations.length > 0) parts.push(formatLocations(session.locations));
   if (session.timeElapsed !== undefined) parts.push(formatDuration(session.timeElapsed));
   const line = parts.join(' · ');
-  if (statusGroup(session.status) !== 0) return line;
+  if (statusGroup(session.status) !== 0) {
+    // A check that passed only on a retry says so.
+    const note = changeNote(session);
+    return note === '' ? line : `${line}\n        ↳ ${note}`;
+  }
 
   const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
   const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
   const error = errorMax > 0 && session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : '';
-  const detail = [where, error].filter((p) => p !== '').join(': ');
+  const detail = withChangeNote(session, [where, error].filter((p) => p !== '').join(': '));
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
+}
+
+/** A failing row's detail, led by what the check did before (`failing since …`, flaky) when known. */
+function withChangeNote(session: Session, detail: string): string {
+  const note = changeNote(session);
+  return note === '' ? detail : detail === '' ? note : `${note} · ${detail}`;
 }
 
 export interface RowsOptions {

@@ -7,6 +7,7 @@ import { rerunFailedScope } from '../runs/status';
 import type { Run } from '../runs/types';
 import { ACTION_OPEN, cancelButton, rerunAllButton, rerunFailedButton, runMoreMenu } from './actions';
 import { escapeTruncated, link } from './escape';
+import { changeSummary } from './changes';
 import { detailsMenu } from './evidence';
 import { formatDuration, plural, slackDate } from './format';
 import { LIMITS, actions, context, fallback, header, linkButton, section, textLength, type SlackMessage } from './message';
@@ -70,20 +71,27 @@ function runBody(run: Run, counts: StatusCounts, opts: RenderRunOptions, room: {
     case 'final':
     case 'abandoned': {
       const progress = section(`${progressBar(counts)}  ${formatCounts(counts)}`);
+      const changes = changeSections(run);
       const note = run.phase === 'abandoned' ? [section(abandonedText(run, counts, opts))] : [];
       const rows = renderRows(run.sessions, {
         runId: run.id,
-        maxBlocks: room.blocks - 1 - note.length,
-        maxText: room.text - textLength([progress, ...note]),
+        maxBlocks: room.blocks - 1 - changes.length - note.length,
+        maxText: room.text - textLength([progress, ...changes, ...note]),
         errorMax: SIZE_CAPS[opts.size ?? 'full'].errorMax,
         rerunButtons: opts.interactive && run.phase !== 'running',
         moreLink: opts.checklyAppUrl,
         // The thread reply lists every failed check of a final run (see thread.ts).
         listedInThread: run.phase === 'final',
       });
-      return [progress, ...rows, ...note];
+      return [progress, ...changes, ...rows, ...note];
     }
   }
+}
+
+/** The line saying which failures are new (blocks/changes.ts), when the run can tell. */
+function changeSections(run: Run): KnownBlock[] {
+  const summary = changeSummary(run);
+  return summary !== undefined ? [section(summary)] : [];
 }
 
 function abandonedText(run: Run, counts: StatusCounts, opts: RenderRunOptions): string {

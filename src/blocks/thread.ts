@@ -6,6 +6,7 @@
 import type { SectionBlock } from '@slack/types';
 import { isFailing } from '../runs/status';
 import type { Run, Session } from '../runs/types';
+import { anythingNew } from './changes';
 import { escapeTruncated, link, oneLine } from './escape';
 import { plural } from './format';
 import { LIMITS, fallback, section, type SlackMessage } from './message';
@@ -58,6 +59,8 @@ function summary(run: Run, failing: readonly Session[]): string {
   const rest = parts.slice(1).map(([m, w]) => `${m} ${w}`);
   const last = rest.pop();
   const what = last === undefined ? head : `${[head, ...rest].join(', ')} and ${last}`;
+  // Nothing new: the thread says so without a ping (product.md section 13).
+  if (!anythingNew(run)) return `${what}, none of them new: each was failing before this run`;
   return `${mentionsFor(run)} ${what}`;
 }
 

@@ -32,6 +32,9 @@ const OPERATION_PRIORITY: Readonly<Record<ChecklyOperation, number>> = {
   asset: 3,
   // Once, at start-up (the key check).
   account: 0,
+  // An admin waiting for `/checkly alerts on` to answer.
+  'alert-channel-create': 0,
+  'alert-channel': 0,
 };
 
 /** A place taken ahead by `reserve` and not used within this long is given back. */

@@ -183,6 +183,12 @@ export class ChecklyClient {
     return data;
   }
 
+  /** A write (POST, PUT, DELETE) for the resource modules (alert-channels.ts), with the same headers, retries and budget. */
+  async write(operation: ChecklyOperation, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    const { data } = await this.call({ operation, method, path, ...(body === undefined ? {} : { body }) });
+    return data;
+  }
+
   /** For resource modules: refuses a non-UUID before it goes into a path. */
   checkedUuid(operation: ChecklyOperation, template: string, what: string, value: string): string {
     return this.requireUuid(operation, template, what, value);

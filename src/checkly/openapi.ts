@@ -249,6 +249,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/alert-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an alert channel
+         * @description Creates a new alert channel
+         */
+        post: operations["postV1Alertchannels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alert-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update an alert channel
+         * @description Update an alert channel
+         */
+        put: operations["putV1AlertchannelsId"];
+        post?: never;
+        /**
+         * Delete an alert channel
+         * @description Permanently removes an alert channel
+         */
+        delete: operations["deleteV1AlertchannelsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alert-channels/{id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update the subscriptions of an alert channel
+         * @description Update the subscriptions of an alert channel. Use this to add a check to an alert channel so failure and recovery alerts are send out for that check. Note: when passing the subscription object, you can only specify a "checkId" or a "groupId, not both.
+         */
+        put: operations["putV1AlertchannelsIdSubscriptions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2772,6 +2836,103 @@ export interface components {
              */
             startedAt?: string;
         };
+        AlertChannelCreate: {
+            subscriptions?: components["schemas"]["AlertChanelSubscriptionList"];
+            type: components["schemas"]["type"];
+            config: components["schemas"]["AlertChannelCreateConfig"];
+            sendRecovery?: boolean;
+            sendFailure?: boolean;
+            sendDegraded?: boolean;
+            /**
+             * @description Determines if an alert should be sent for expiring SSL certificates.
+             * @default false
+             */
+            sslExpiry: boolean;
+            /**
+             * @description At what moment in time to start alerting on SSL certificates.
+             * @default 30
+             */
+            sslExpiryThreshold: number;
+            /**
+             * @description Automatically subscribe newly created checks to this alert channel.
+             * @default false
+             */
+            autoSubscribe: boolean;
+        };
+        /**
+         * @description All checks subscribed to this channel.
+         * @example []
+         */
+        AlertChanelSubscriptionList: components["schemas"]["AlertChanelSubscription"][];
+        AlertChanelSubscription: {
+            /** @example 1 */
+            id?: number;
+            /** @example 47ccf418-6224-429c-a096-637364249882 */
+            checkId?: string | null;
+            /** @example null */
+            groupId?: number | null;
+            activated: boolean;
+        };
+        /**
+         * @example SMS
+         * @enum {string}
+         */
+        type: "EMAIL" | "SLACK" | "SLACK_APP" | "WEBHOOK" | "SMS" | "PAGERDUTY" | "OPSGENIE" | "CALL";
+        AlertChannelCreateConfig: Record<string, never>;
+        AlertChannel: {
+            /** @example 1 */
+            id: number;
+            type: components["schemas"]["type"];
+            config: components["schemas"]["AlertChannelConfig"];
+            subscriptions?: components["schemas"]["AlertChanelSubscriptionList"];
+            sendRecovery?: boolean;
+            sendFailure?: boolean;
+            sendDegraded?: boolean;
+            /**
+             * @description Determines if an alert should be sent for expiring SSL certificates.
+             * @default false
+             */
+            sslExpiry: boolean;
+            /**
+             * @description At what moment in time to start alerting on SSL certificates.
+             * @default 30
+             */
+            sslExpiryThreshold: number;
+            /**
+             * @description Automatically subscribe newly created checks to this alert channel.
+             * @default false
+             */
+            autoSubscribe: boolean;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        /** @description The configuration details for this alert channel. These can be very different based on the type of the channel. */
+        AlertChannelConfig: Record<string, never>;
+        PaymentRequiredError: {
+            /** @enum {number} */
+            statusCode: 402;
+            error: components["schemas"]["Model3"];
+            /** @example Payment Required */
+            message?: string;
+            attributes?: components["schemas"]["attributes"];
+        };
+        /** @enum {string} */
+        Model3: "Payment Required";
+        AlertChannelSubscriptionCreate: {
+            /**
+             * @description You can either pass a checkId or a groupId, but not both.
+             * @example 0bbfc00c-44df-46a7-a4d9-ba38deca8bfd
+             */
+            checkId?: string | null;
+            /**
+             * @description You can either pass a checkId or a groupId, but not both.
+             * @example null
+             */
+            groupId?: number | null;
+            activated: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -3544,6 +3705,249 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotFoundError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    postV1Alertchannels: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Payment Required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentRequiredError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    putV1AlertchannelsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Payment Required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentRequiredError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    deleteV1AlertchannelsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnauthorizedError"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForbiddenError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TooManyRequestsError"];
+                };
+            };
+        };
+    };
+    putV1AlertchannelsIdSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your Checkly account ID, you can find it at https://app.checklyhq.com/settings/account/general */
+                "x-checkly-account"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelSubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChanelSubscription"];
                 };
             };
             /** @description Unauthorized */

@@ -18,4 +18,8 @@ export type ChecklyOperation =
   | 'assets'
   | 'asset'
   /** Once, at start-up: the key and account check (GET /v1/accounts/me). */
-  | 'account';
+  | 'account'
+  /** `/checkly alerts`: creating the channel's webhook alert channel (not repeated when its answer may be lost). */
+  | 'alert-channel-create'
+  /** `/checkly alerts`: reading, updating, subscribing and deleting it (idempotent). */
+  | 'alert-channel';

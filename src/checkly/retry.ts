@@ -28,7 +28,7 @@ const TRIGGER_REJECTED_STATUSES = new Set([429, 502, 503]);
 
 export function isRetryable(err: unknown, operation: ChecklyOperation): boolean {
   if (err instanceof RequestAbortedError) return false;
-  if (operation === 'trigger') {
+  if (operation === 'trigger' || operation === 'alert-channel-create') {
     // The trigger is not idempotent: a repeat after a request Checkly may have processed creates a
     // second session per check. So a 500, a reset or a response timeout (any of which may follow a
     // successful creation) is not retried; only answers that say "not processed" and requests that

@@ -76,6 +76,7 @@ function toFinalSession(session: CompletedSession): FinalSession {
     timeElapsed: session.timeElapsed,
     failedLocations: [...new Set(failingResults(session.results).map((r) => r.runLocation))],
     results: locationResults(session.results),
+    ...(session.results.some((r) => r.resultType === 'ATTEMPT' && !r.isCancelled) ? { retried: true } : {}),
   };
 }
 

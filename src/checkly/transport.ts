@@ -18,7 +18,7 @@ export interface TransportOptions {
 
 export interface HttpRequest {
   operation: ChecklyOperation;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path under the base URL, ids already validated. */
   path: string;
   /** An array is sent as the parameter repeated (`type=a&type=b`), as the spec asks. */

@@ -12,6 +12,9 @@ import { listFailing, listMatches } from '../listing/list';
 import type { PickerDeps } from '../picker/deps';
 import { openPicker } from '../picker/open';
 import { parseCommand, type Command } from '../grammar/parse';
+import { describeTarget } from '../grammar/describe';
+import { renderHistory } from '../blocks/history';
+import { historyGrid } from '../runs/history';
 
 export interface CommandDeps extends GuardDeps {
   runs: RunService;
@@ -22,6 +25,8 @@ export interface CommandDeps extends GuardDeps {
   picker: PickerDeps;
   /** `/checkly checks` and `/checkly failing`. */
   listing: ListingDeps;
+  /** `/checkly alerts …`: handed over whole, before the parser (src/alerts). */
+  alerts?: { handles(text: string): boolean; middleware: Middleware<SlackCommandMiddlewareArgs> };
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -40,7 +45,12 @@ export function checklyCommand(deps: CommandDeps): Array<Middleware<SlackCommand
 
 /** Help and bad input are the acknowledgement itself; anything else goes on, parsed, in the context. */
 function parse(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
-  return async ({ command, ack, context, next }) => {
+  return async (args) => {
+    const { command, ack, context, next } = args;
+    if (deps.alerts?.handles(command.text ?? '')) {
+      await deps.alerts.middleware(args);
+      return;
+    }
     const parsed = parseCommand(unescapeSlackText(command.text ?? ''), deps.commandName);
     if (parsed.kind === 'error') {
       await ack({ response_type: 'ephemeral', ...renderParseError(parsed.problem, parsed.usage, deps.commandName) });
@@ -62,7 +72,7 @@ function guard(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
     (args) => {
       const parsed = parsedOf(args);
       const { command } = args;
-      const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing';
+      const reads = parsed.kind === 'status' || parsed.kind === 'checks' || parsed.kind === 'failing' || parsed.kind === 'history';
       return {
         request: {
           action: reads ? 'status' : 'run',
@@ -109,6 +119,13 @@ function answer(deps: CommandDeps): Middleware<SlackCommandMiddlewareArgs> {
       await ack();
       const { runs, permalinks } = await deps.runs.status(command.team_id, command.channel_id);
       await respond({ response_type: 'ephemeral', ...renderStatus(runs, deps.now(), permalinks) });
+      return;
+    }
+    if (parsed.kind === 'history') {
+      await ack();
+      const { runs, permalinks } = await deps.runs.history(command.team_id, command.channel_id, parsed.target);
+      const answer = renderHistory(historyGrid(runs), { target: describeTarget(parsed.target), permalinks, commandName: deps.commandName });
+      await respond({ response_type: 'ephemeral', ...deps.listing.secrets.scrub(answer) });
       return;
     }
     await ack({ response_type: 'ephemeral', ...renderTriggering(parsed.target) });

@@ -62,6 +62,15 @@ export interface Config {
   access: AccessPolicy;
   /** The HTTP API for CI (src/api); off while it has no tokens. */
   api: ApiConfig;
+  /** Checkly's alerts in Slack (src/alerts, docs/alerts.md). */
+  alerts: {
+    /** PUBLIC_URL: the app's address Checkly posts alerts to (`/alerts/checkly` under it). */
+    publicUrl?: string;
+    /** ALERTS_ADMINS: the users (U…, W…) and user groups (S…) who may connect channels; unset: nobody. */
+    admins?: Set<string>;
+    /** ALERTS_WEBHOOK_SECRET: what alert channels made by hand sign with; unset: none are taken. */
+    webhookSecret?: string;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -84,6 +93,7 @@ const PLACEHOLDERS: ReadonlyArray<[name: string, placeholder: RegExp, what: stri
   ['CHECKLY_API_KEY', /^your-checkly-api-key$/, 'an API key from User settings, API keys'],
   ['CHECKLY_ACCOUNT_ID', /^0{8}-0{4}-0{4}-0{4}-0{12}$/, 'the account ID from Account settings, General'],
   ['RUN_API_TOKENS', /(^|,)\s*[^,:]+:replace-with-64-hex-characters-from-openssl-rand-hex-32\s*(,|$)/, 'a secret made with openssl rand -hex 32'],
+  ['ALERTS_WEBHOOK_SECRET', /^replace-with-64-hex-characters-from-openssl-rand-hex-32$/, 'a secret made with openssl rand -hex 32'],
 ];
 
 /** Whether `value` is what .env.example shows for `name` (the demo takes such a copy as unset). */
@@ -151,6 +161,7 @@ export function loadConfig(env: Env): ConfigResult {
     proxy: readProxy(env, read),
     access: OPEN_POLICY,
     api: { tokens: [], ratePerMinute: 60 },
+    alerts: readAlerts(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   const access = loadAccessConfig(env);
@@ -160,6 +171,25 @@ export function loadConfig(env: Env): ConfigResult {
   if (api.ok) config.api = api.api;
   else problems.push(...api.problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+function readAlerts(read: Reader): Config['alerts'] {
+  const publicUrl = read.optional('PUBLIC_URL') === undefined ? undefined : withoutTrailingSlash(read.url('PUBLIC_URL', ''));
+  const admins = read.optional('ALERTS_ADMINS');
+  const webhookSecret = read.optional('ALERTS_WEBHOOK_SECRET', /^.{32,}$/, 'must be 32 characters or more (openssl rand -hex 32)');
+  const alerts: Config['alerts'] = {};
+  if (webhookSecret !== undefined) alerts.webhookSecret = webhookSecret;
+  if (publicUrl !== undefined) alerts.publicUrl = publicUrl;
+  if (admins !== undefined) {
+    const ids = admins.split(/[\s,]+/).filter((id) => id !== '');
+    const bad = ids.findIndex((id) => !/^[UWS][A-Z0-9]{2,20}$/.test(id.toUpperCase()));
+    if (ids.length === 0 || bad >= 0)
+      read.problem(
+        `ALERTS_ADMINS is malformed: ${ids.length === 0 ? 'it names no ID' : `item ${bad + 1} of ${ids.length} is not a user ID (U…, W…) or user group ID (S…)`}`,
+      );
+    else alerts.admins = new Set(ids.map((id) => id.toUpperCase()));
+  }
+  return alerts;
 }
 
 function readProxy(env: Env, read: Reader): ProxySettings {
@@ -186,6 +216,10 @@ class Reader {
   private raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
+  }
+
+  problem(text: string): void {
+    this.problems.push(text);
   }
 
   required(name: string, pattern?: RegExp, hint?: string, missingHint = 'required'): string {

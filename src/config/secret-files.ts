@@ -8,7 +8,15 @@
 type Env = Record<string, string | undefined>;
 
 /** Every variable that holds a secret (a token, a key, a password in a URL); each has its `_FILE` form. */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'CHECKLY_API_KEY', 'RUN_API_TOKENS', 'REDIS_URL'] as const;
+export const SECRET_VARIABLES = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'CHECKLY_API_KEY',
+  'RUN_API_TOKENS',
+  'REDIS_URL',
+  'ALERTS_WEBHOOK_SECRET',
+] as const;
 
 /** Reads a file as text; throws (with a `code` such as ENOENT) when it cannot. */
 export type ReadFile = (path: string) => string;

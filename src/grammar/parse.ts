@@ -2,7 +2,7 @@ import type { Target } from '../runs/types';
 import { UUID } from '../shared/uuid';
 import { truncate } from '../shared/truncate';
 import { DASHES, tokenize, type Token } from './tokenize';
-import { DEFAULT_COMMAND, checksUsage, failingUsage, runUsage, statusUsage } from './usage';
+import { DEFAULT_COMMAND, checksUsage, failingUsage, historyUsage, runUsage, statusUsage } from './usage';
 
 /*
  * Limits on `/checkly run`. Checkly documents none, so these bound what a person plausibly types and what
@@ -34,7 +34,9 @@ export type Command =
   /** `/checkly checks <words>`: the checks whose name or tags contain the words. */
   | { kind: 'checks'; words: string }
   /** `/checkly failing`: the checks failing or degraded right now. */
-  | { kind: 'failing' };
+  | { kind: 'failing' }
+  /** `/checkly history <target>`: the target's last runs in this channel. */
+  | { kind: 'history'; target: Target };
 
 /** `problem` names the offending input (not escaped: the renderer escapes); `usage` shows the right form. */
 export interface ParseError {
@@ -65,6 +67,8 @@ export function parseCommand(text: string, command: string = DEFAULT_COMMAND): C
       return rest.length === 0
         ? { kind: 'failing' }
         : { kind: 'error', problem: `\`failing\` takes no arguments, but got ${show(args.trim())}.`, usage: failingUsage(command) };
+    case 'history':
+      return parseHistory(text, args, command);
     default:
       return { kind: 'help', unknown: truncate(word, MAX_QUOTED_LENGTH, 'codePoint') };
   }
@@ -127,6 +131,17 @@ function parseRun(text: string, args: string, command: string): Command | ParseE
     return fail('`run` needs to know which checks to run: give tags or `--check <uuid>`, or `--all` to run every check.');
   }
   return { kind: 'run', target: { tags, checkIds, all }, refreshCache };
+}
+
+/** `history <target>`: a target as `run` takes it, without `--refresh-cache`. */
+function parseHistory(text: string, args: string, command: string): Command | ParseError {
+  const fail = (problem: string): ParseError => ({ kind: 'error', problem, usage: historyUsage(command) });
+  if (args.trim() === '') return fail('`history` needs the target whose runs to show, as typed after `run`: tags, `--check <uuid>` or `--all`.');
+  const parsed = parseRun(text, args, command);
+  if (parsed.kind === 'error') return fail(parsed.problem.replace('is not an option of `run`', 'is not an option of `history`'));
+  if (parsed.kind !== 'run') return fail('`history` needs a target.');
+  if (parsed.refreshCache) return fail('`--refresh-cache` is an option of `run`, not of `history`.');
+  return { kind: 'history', target: parsed.target };
 }
 
 /** The words of `checks`: required, short, printable. */

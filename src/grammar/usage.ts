@@ -30,8 +30,19 @@ export function failingUsage(command: string = DEFAULT_COMMAND): string {
   return `\`${command} failing\` lists the checks failing or degraded right now, with Run buttons`;
 }
 
+export function historyUsage(command: string = DEFAULT_COMMAND): string {
+  return `\`${command} history <target>\` shows the last 10 runs of a target in this channel as a grid, a row per check (the target as \`run\` takes it)`;
+}
+
 export function helpUsage(command: string = DEFAULT_COMMAND): string {
-  return [pickUsage(command), runUsage(command), checksUsage(command), failingUsage(command), statusUsage(command), `\`${command} help\` shows this`].join(
-    '\n',
-  );
+  return [
+    pickUsage(command),
+    runUsage(command),
+    checksUsage(command),
+    failingUsage(command),
+    statusUsage(command),
+    `\`${command} alerts on <tag expression>\` sends the matching checks' alerts to this channel (\`alerts off\`, \`alerts\`: see docs/alerts.md)`,
+    historyUsage(command),
+    `\`${command} help\` shows this`,
+  ].join('\n');
 }

@@ -14,6 +14,8 @@ export interface SessionOutcome {
   error?: string;
   /** Failing sessions only: where each location's result is, for the thread reply and Details. */
   results?: LocationResult[];
+  /** Checkly retried it (see FinalSession.retried). */
+  retried?: boolean;
 }
 
 /** A session to follow: its id, or its id with what places it among its check's sessions. */
@@ -346,6 +348,7 @@ export class SessionFollower {
     };
     const first = session.results.find((r) => r.failing);
     if (session.failedLocations.length > 0) outcome.results = session.results;
+    if (session.retried) outcome.retried = true;
     if (first) {
       try {
         outcome.error = await this.options.checkly.errorLine(session.checkId, first.resultId);

@@ -6,6 +6,7 @@
  */
 import { errorText } from '../shared/error-text';
 import { afterPendingIo } from '../shared/turns';
+import type { RunBefore } from './changes';
 import type { Posted, Unreachable } from './ports';
 import type { RunnerState } from './runner-state';
 import type { Settlement } from './settlement';
@@ -24,6 +25,8 @@ const NOT_POSTED: RunError = {
  * store answers slowly keeps them.
  */
 const START_LEASE_MS = 10_000;
+/** The longest a trigger waits for the checks' states before it goes without them. */
+const BEFORE_WAIT_MS = 5_000;
 
 export interface LaunchOptions {
   /** Told once the message is posted, or the bot could not post it, before the trigger. */
@@ -71,6 +74,8 @@ export class Launcher {
   async launch(run: Run, options: LaunchOptions = {}): Promise<Launched> {
     const { store, messages, afterAnswers } = this.state.deps;
     this.beginStart(run.id);
+    // Read while the message is posted: the checks' states before this run touches them.
+    const before = this.readBefore();
     try {
       await store.create(run);
       let posted: Awaited<ReturnType<typeof messages.post>>;
@@ -95,7 +100,7 @@ export class Launcher {
         // the requests still waiting are answered first (they wait for their own posts).
         await (afterAnswers ?? afterPendingIo)();
       }
-      return { kind: 'triggered', run: await this.trigger(recorded) };
+      return { kind: 'triggered', run: await this.trigger(recorded, await before) };
     } finally {
       this.endStart(run.id);
     }
@@ -165,7 +170,7 @@ export class Launcher {
    * Triggers a run whose message is posted and recorded, records its sessions, and has it followed
    * (or shows it final). A trigger that fails ends the run with Checkly's error on its message.
    */
-  private async trigger(run: Run): Promise<Run> {
+  private async trigger(run: Run, before: RunBefore | undefined): Promise<Run> {
     const { state, settlement } = this;
     const { store, checkly, now, logger } = state.deps;
     let triggered: Session[];
@@ -186,6 +191,7 @@ export class Launcher {
         // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
         // sessions did start, so they are followed after all and the message tells the truth.
         r.sessions = structuredClone(triggered);
+        if (before) r.before = before;
         r.starter = undefined;
         r.error = undefined;
         r.finishedAt = undefined;
@@ -207,6 +213,30 @@ export class Launcher {
       await state.dispatchQuietly(running.id);
     }
     return running;
+  }
+
+  /**
+   * Every check's state as Checkly says just before the trigger, within `waitMs`; `checks` left out
+   * when it could not be read in time (the run then cannot tell new failures from old). Never rejects.
+   */
+  private async readBefore(): Promise<RunBefore | undefined> {
+    const { changes, now, logger } = this.state.deps;
+    if (!changes) return undefined;
+    const at = now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), changes.waitMs ?? BEFORE_WAIT_MS);
+    });
+    try {
+      const checks = await Promise.race([changes.states.read(), late]);
+      if (checks === undefined) logger.warn('the checks’ states were not read in time; the run cannot tell new failures from old');
+      return checks === undefined ? { at } : { at, checks };
+    } catch (err) {
+      logger.warn({ err: errorText(err) }, 'could not read the checks’ states; the run cannot tell new failures from old');
+      return { at };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private beginStart(runId: string): void {

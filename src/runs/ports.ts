@@ -1,3 +1,4 @@
+import type { RunBefore } from './changes';
 import type { FinalSession, LocationResult, ResultDetail, Run, Session, Target } from './types';
 
 /**
@@ -129,3 +130,12 @@ export interface FinishOutcome {
 
 /** How the additions to a failure reply went (see FinishOutcome.added). */
 export type AfterReply = 'added' | 'handed_over' | 'failed';
+
+/**
+ * Checkly's view of every check just before a run (implemented over GET /v1/check-statuses and the
+ * alerts' since when): what tells a new failure from an old one (runs/changes.ts). Rejects when it
+ * cannot be read.
+ */
+export interface CheckStates {
+  read(): Promise<NonNullable<RunBefore['checks']>>;
+}

@@ -109,20 +109,33 @@ export async function rerun(state: RunnerState, launcher: Launcher, parent: Run,
 /** A rerun's counts, as its line on the parent shows them. */
 export function summarize(
   run: Run,
-): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running' | 'failed' | 'degraded' | 'timedOut' | 'cancelled'> {
+): Pick<RerunSummary, 'phase' | 'total' | 'passed' | 'failing' | 'running' | 'failed' | 'degraded' | 'timedOut' | 'cancelled' | 'stillFailing'> {
   const count = (status: string) => run.sessions.filter((s) => s.status === status).length;
+  const failing = failingSessions(run);
+  const over = run.phase === 'final' || run.phase === 'abandoned';
   return {
     phase: run.phase,
     total: run.sessions.length,
     passed: count('PASSED'),
-    failing: failingSessions(run).length,
+    failing: failing.length,
     running: unfinishedSessions(run).length,
     failed: count('FAILED'),
     degraded: count('DEGRADED'),
     timedOut: count('TIMED_OUT'),
     cancelled: count('CANCELLED'),
+    ...(over && failing.length > 0
+      ? {
+          stillFailing: failing
+            .map((s) => s.name || s.checkId)
+            .sort()
+            .slice(0, RERUN_NAMES_KEPT),
+        }
+      : {}),
   };
 }
+
+/** Checks a rerun's line names as still failing; the rest are counted. */
+export const RERUN_NAMES_KEPT = 3;
 
 function isClaimLive(ref: RerunSummary, now: number): boolean {
   if (ref.phase === 'running') return true;

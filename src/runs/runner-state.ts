@@ -8,7 +8,8 @@ import { errorText } from '../shared/error-text';
 import type { Dispatcher } from './dispatch';
 import type { SessionFollower } from './follower';
 import { RunLifecycle } from './lifecycle';
-import type { RunMessages, SessionStarter } from './ports';
+import type { CheckOutcomes } from './outcomes';
+import type { CheckStates, RunMessages, SessionStarter } from './ports';
 import type { RunStore } from './store';
 import type { Run } from './types';
 
@@ -45,6 +46,12 @@ export interface RunnerDeps {
    * caller was answered on `onStored` triggers after that. Default: after the I/O already pending.
    */
   afterAnswers?: () => Promise<void>;
+  /**
+   * What tells a run's new failures from old ones (runs/changes.ts): the checks' states read just
+   * before the trigger (waited for at most `waitMs`, default 5 s) and their outcomes in this app's
+   * last runs. Without it, runs are not classified.
+   */
+  changes?: { states: CheckStates; outcomes: CheckOutcomes; waitMs?: number };
 }
 
 export class RunnerState {

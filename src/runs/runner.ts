@@ -6,8 +6,10 @@ import type { Posted, Unreachable } from './ports';
 import { rerun, type RerunResult } from './reruns';
 import { RunnerState, tracked, type RunnerDeps } from './runner-state';
 import { Settlement } from './settlement';
-import { allSessionsFinal, isFinal, isRunOver } from './status';
+import { markChange, type Outcomes } from './changes';
+import { allSessionsFinal, isFailing, isFinal, isRunOver } from './status';
 import { changeRun } from './store';
+import { targetKey } from './target-key';
 import { runErrorOf, type RerunKind, type Run, type RunError, type RunOrigin, type Target } from './types';
 
 export type { RunnerDeps } from './runner-state';
@@ -159,11 +161,13 @@ export class Runner {
   async sessionFinal(runId: string, sessionId: string, outcome: SessionOutcome): Promise<void> {
     const { state, settlement } = this;
     const { store, now } = state.deps;
+    const outcomes = await this.recordOutcome(runId, sessionId, outcome);
     const changed = await changeRun(store, runId, (r) => {
       if (isRunOver(r)) return false;
       const session = r.sessions.find((s) => s.sessionId === sessionId);
       if (!session) return false;
       Object.assign(session, outcome);
+      if (outcomes) markChange(session, r.before, outcomes);
       if (!allSessionsFinal(r.sessions)) return false;
       r.phase = 'final';
       r.finishedAt = now();
@@ -181,6 +185,20 @@ export class Runner {
       state.show(run);
       await settlement.showInParent(run);
     }
+  }
+
+  /**
+   * Adds a final session's outcome to its check's last outcomes (for `flaky`), and answers them, when
+   * the run classifies its checks (it read their states before). Never rejects.
+   */
+  private async recordOutcome(runId: string, sessionId: string, outcome: SessionOutcome): Promise<Outcomes | undefined> {
+    const { changes, store } = this.state.deps;
+    if (!changes || outcome.status === 'CANCELLED') return undefined;
+    const run = await store.get(runId).catch(() => undefined);
+    const session = run?.sessions.find((s) => s.sessionId === sessionId);
+    // Recorded once: a session already final was recorded when it became so.
+    if (!run?.before || !session || isFinal(session.status)) return undefined;
+    return changes.outcomes.record(session.checkId, isFailing(outcome.status));
   }
 
   /**
@@ -212,6 +230,11 @@ export class Runner {
     const runs = await this.state.deps.store.listUnfinished();
     // Over runs whose final state is still to be shown are not in progress.
     return runs.filter((r) => !isRunOver(r) && r.teamId === teamId && r.channel === channel && r.ts !== undefined);
+  }
+
+  /** A target's last `limit` runs in a channel, newest first (reruns not among them). */
+  recent(teamId: string, channel: string, target: Target, limit: number): Promise<Run[]> {
+    return this.state.deps.store.listRecent(teamId, channel, targetKey(target), limit);
   }
 
   /** See Settlement.sweep: every unsettled run is looked at all the time. Never rejects. */

@@ -6,7 +6,8 @@
  */
 import type { Permalinks } from './ports';
 import type { CancelResult, RerunResult, Runner, RunRequest, StartResult } from './runner';
-import type { RerunKind, Run } from './types';
+import { HISTORY_RUNS } from './history';
+import type { RerunKind, Run, Target } from './types';
 
 export type { CancelResult, RunRequest, StartResult } from './runner';
 
@@ -29,7 +30,7 @@ export interface ChannelStatus {
 }
 
 export interface RunServiceDeps {
-  runner: Pick<Runner, 'start' | 'rerun' | 'cancel' | 'get' | 'unfinishedIn'>;
+  runner: Pick<Runner, 'start' | 'rerun' | 'cancel' | 'get' | 'unfinishedIn' | 'recent'>;
   permalinks: Permalinks;
 }
 
@@ -62,8 +63,23 @@ export class RunService {
   }
 
   /** What `/checkly status` shows for a channel. */
+  /** A target's last `limit` runs in a channel, newest first. */
+  recent(teamId: string, channel: string, target: Target, limit: number): Promise<Run[]> {
+    return this.options.runner.recent(teamId, channel, target, limit);
+  }
+
+  /** `/checkly history`: a target's last runs in a channel (HISTORY_RUNS), newest first, with their messages' links. */
+  async history(teamId: string, channel: string, target: Target): Promise<ChannelStatus> {
+    const runs = await this.options.runner.recent(teamId, channel, target, HISTORY_RUNS);
+    return { runs, permalinks: await this.linksOf(runs) };
+  }
+
   async status(teamId: string, channel: string): Promise<ChannelStatus> {
     const runs = await this.options.runner.unfinishedIn(teamId, channel);
+    return { runs, permalinks: await this.linksOf(runs) };
+  }
+
+  private async linksOf(runs: readonly Run[]): Promise<Record<string, string>> {
     const permalinks: Record<string, string> = {};
     await Promise.all(
       runs.map(async (run) => {
@@ -71,6 +87,6 @@ export class RunService {
         if (link) permalinks[run.id] = link;
       }),
     );
-    return { runs, permalinks };
+    return permalinks;
   }
 }

@@ -1,6 +1,7 @@
 import { DURATIONS_KEPT, type DurationStore } from './durations';
 import { isSettled } from './status';
 import { checkSameId, compareByAge, prunableSince } from './stored-run';
+import { historyKey } from './target-key';
 import type { Run } from './types';
 
 /**
@@ -36,8 +37,17 @@ export interface RunStore {
    * many it deleted.
    */
   prune(finishedBefore: number): Promise<number>;
+  /**
+   * The last `limit` runs (at most HISTORY_KEPT) started in a channel for the target whose
+   * `historyKey` is `key`, newest first by createdAt (ties by id, the greater first); reruns are not
+   * among them. For `/checkly history` and the API's list of runs.
+   */
+  listRecent(teamId: string, channel: string, key: string, limit: number): Promise<Run[]>;
   close(): Promise<void>;
 }
+
+/** The most runs of one target and channel `listRecent` answers. */
+export const HISTORY_KEPT = 100;
 
 /**
  * Applies `change` as `RunStore.update` does, and returns the run as stored with what the change
@@ -142,6 +152,14 @@ export class MemoryRunStore implements RunStore, DurationStore, KeyClaims {
       }
     }
     return deleted;
+  }
+
+  async listRecent(teamId: string, channel: string, key: string, limit: number): Promise<Run[]> {
+    return [...this.runs.values()]
+      .filter((r) => r.teamId === teamId && r.channel === channel && historyKey(r) === key)
+      .sort((a, b) => -compareByAge(a, b))
+      .slice(0, Math.max(0, Math.min(limit, HISTORY_KEPT)))
+      .map((r) => structuredClone(r));
   }
 
   async close(): Promise<void> {}

@@ -1,3 +1,4 @@
+import type { Change, CheckBefore, RunBefore } from './changes';
 /** A session's status, Checkly's words (checkly/sessions.ts checks at compile time that they match the spec). */
 export type SessionStatus = 'STARTED' | 'PROGRESS' | 'FAILED' | 'PASSED' | 'DEGRADED' | 'PROGRESS_FAILED' | 'PROGRESS_DEGRADED' | 'TIMED_OUT' | 'CANCELLED';
 
@@ -45,6 +46,14 @@ export interface Session {
   error?: string;
   /** For a failed or degraded session: its final result in each location, failing ones first. */
   results?: LocationResult[];
+  /** Once final: the check's state just before the run (runs/changes.ts). */
+  before?: CheckBefore;
+  /** Once final: what the run did to the check; absent when that cannot be told. */
+  change?: Change;
+  /** For a flaky check: how many of its last runs in this app failed. */
+  flaky?: { failed: number; of: number };
+  /** Checkly retried it (a failed attempt before its final result): passed only on a retry. */
+  retried?: boolean;
 }
 
 /** One location's final result, as the session's completion lists it: where to fetch its details. */
@@ -161,6 +170,8 @@ export interface FinalSession {
   failedLocations: string[];
   /** Each location's final result, failing ones first. */
   results: LocationResult[];
+  /** Checkly retried it somewhere (a failed ATTEMPT result): a pass was only on a retry. */
+  retried?: boolean;
 }
 
 /** What a failure says on a run; anything not from a port is not described (it may hold anything). */
@@ -187,6 +198,8 @@ export interface RerunSummary {
   /** Failed, degraded and timed out together (kept for summaries stored before the counts below). */
   failing: number;
   running: number;
+  /** Once over: the names of the first few checks that still fail (RERUN_NAMES_KEPT), as its line names them. */
+  stillFailing?: string[];
   /** The rerun's counts by status, as its own message counts them (absent in summaries stored before them). */
   failed?: number;
   degraded?: number;
@@ -269,4 +282,6 @@ export interface Run {
   link?: string;
   /** Slack users (U…, W…) and user groups (S…) to mention in the thread when anything failed. */
   notify?: string[];
+  /** Checkly's statuses of the checks just before the trigger (runs/changes.ts); absent on older runs. */
+  before?: RunBefore;
 }

@@ -95,6 +95,12 @@ async function openRedis(url: string, options: StoreOptions, logger: Logger): Pr
     throw new Error('Redis could not be reached at REDIS_URL');
   }
   const store = new RedisRunStore(redis, { prefix: options.redisPrefix, retentionMs: options.retentionMs });
+  try {
+    await store.migrate();
+  } catch (err) {
+    await redis.quit().catch(() => undefined);
+    throw err;
+  }
   const dispatcher = new BullDispatcher({ redis, prefix: options.redisPrefix, store, logger });
   return {
     store,

@@ -37,11 +37,21 @@ local function file_run()
 end
 `;
 
-/** KEYS and ARGV[1..5] as in FILE_RUN; ARGV[6] the run's JSON. Returns 1, or 0 if the run exists. */
+/**
+ * KEYS and ARGV[1..5] as in FILE_RUN; ARGV[6] the run's JSON. KEYS[4] the sorted set of its target's
+ * runs in its channel (listRecent): ARGV[7] its createdAt, or '' for a run not listed (a rerun);
+ * ARGV[8] how many the set keeps (the newest); ARGV[9] how long the set lives after its last run,
+ * in ms. Returns 1, or 0 if the run exists.
+ */
 export const CREATE = script(`${FILE_RUN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[6])
 file_run()
+if ARGV[7] ~= '' then
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[8]) + 1))
+  redis.call('PEXPIRE', KEYS[4], ARGV[9])
+end
 return 1
 `);
 

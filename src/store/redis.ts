@@ -3,10 +3,20 @@ import type { Redis } from 'ioredis';
 import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
 import { isSettled } from '../runs/status';
 import type { Records } from '../runs/records';
-import type { KeyClaims, RunStore } from '../runs/store';
+import { HISTORY_KEPT, type KeyClaims, type RunStore } from '../runs/store';
+import { historyKey } from '../runs/target-key';
 import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
 import { CHANGE_RECORD, COMPARE_AND_SET, CREATE, PRUNE, PUT_IF_ABSENT, RELEASE_KEY, runScript, sha1 } from './redis-scripts';
 import type { Run } from '../runs/types';
+
+/** A stored run, or undefined when what is stored is not one (left alone). */
+function tryParseRun(json: string): Run | undefined {
+  try {
+    return parseRun(json);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RedisRunStoreOptions {
   /** Put before every key; default 'checkly-slack:'. */
@@ -19,6 +29,10 @@ export interface RedisRunStoreOptions {
 const MAX_ATTEMPTS = 50;
 /** A check not run for this long has its durations forgotten. */
 const DURATIONS_TTL_MS = 30 * 24 * 3600 * 1000;
+/** What the store keeps, as SqliteRunStore's schema version: 6 lists each run under its target. */
+export const SCHEMA_VERSION = 6;
+/** A target's list of runs outlives its last run's retention by this much (a run may run for a while before it finishes). */
+const HISTORY_GRACE_MS = 24 * 3600 * 1000;
 /** Scripts get ids in batches, so that one prune does not block Redis for long. */
 const PRUNE_BATCH = 500;
 
@@ -28,6 +42,8 @@ const PRUNE_BATCH = 500;
  * - `runs:unfinished`: sorted set of the ids of runs not settled (see isSettled), by createdAt;
  * - `runs:finished`: sorted set of the ids of settled runs, by finishedAt (see prunableSince), so that
  *   prune finds them without scanning the keyspace;
+ * - `runs:target:<digest>`: sorted set of the ids of a target's runs in a channel, by createdAt (the
+ *   newest HISTORY_KEPT), for listRecent; entries of runs gone are dropped when read;
  * - `durations:<checkId>`: list of the check's last sessions' durations in ms, most recent first.
  * - `key:<key>`: a claimed key (KeyClaims), which Redis expires by itself.
  * - `record:<key>`: a record (Records) as JSON, which Redis expires by itself.
@@ -51,7 +67,14 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims, Record
 
   async create(run: Run): Promise<void> {
     const json = serializeRun(run);
-    const created = await runScript(this.redis, CREATE, this.keysOf(run.id), [...this.indexArgs(run), json]);
+    const key = historyKey(run);
+    const listed = key === undefined ? ['', '', ''] : [String(run.createdAt), String(HISTORY_KEPT), String(this.retentionMs + HISTORY_GRACE_MS)];
+    const created = await runScript(
+      this.redis,
+      CREATE,
+      [...this.keysOf(run.id), this.targetKey(run.teamId, run.channel, key ?? '')],
+      [...this.indexArgs(run), json, ...listed],
+    );
     if (created !== 1) throw new Error(`run ${run.id} exists already`);
   }
 
@@ -91,6 +114,57 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims, Record
       deleted += Number(count);
     }
     return deleted;
+  }
+
+  /**
+   * Brings what the store keeps up to SCHEMA_VERSION: from 5 (or none), lists every stored run under
+   * its target (listRecent). Safe to run by several replicas at once, and again.
+   */
+  async migrate(): Promise<void> {
+    const versionKey = `${this.prefix}schema`;
+    const version = Number((await this.redis.get(versionKey)) ?? '0');
+    if (version > SCHEMA_VERSION) throw new Error(`Redis at this prefix has schema version ${version}, newer than this app knows (${SCHEMA_VERSION})`);
+    if (version >= SCHEMA_VERSION) return;
+    // SCAN is the one command a connection's keyPrefix does not apply to: its pattern and answers carry it.
+    const connectionPrefix = this.redis.options.keyPrefix ?? '';
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${connectionPrefix}${this.prefix}run:*`, 'COUNT', 500);
+      cursor = next;
+      const keys = found.map((k) => k.slice(connectionPrefix.length));
+      const jsons = keys.length > 0 ? await this.redis.mget(keys) : [];
+      const pipeline = this.redis.pipeline();
+      for (const json of jsons) {
+        const run = json === null ? undefined : tryParseRun(json);
+        const key = run && historyKey(run);
+        if (!run || key === undefined) continue;
+        const setKey = this.targetKey(run.teamId, run.channel, key);
+        pipeline
+          .zadd(setKey, run.createdAt, run.id)
+          .zremrangebyrank(setKey, 0, -(HISTORY_KEPT + 1))
+          .pexpire(setKey, this.retentionMs + HISTORY_GRACE_MS);
+      }
+      await pipeline.exec();
+    } while (cursor !== '0');
+    await this.redis.set(versionKey, String(SCHEMA_VERSION));
+  }
+
+  async listRecent(teamId: string, channel: string, key: string, limit: number): Promise<Run[]> {
+    const n = Math.max(0, Math.min(Math.floor(limit), HISTORY_KEPT));
+    if (n === 0) return [];
+    const setKey = this.targetKey(teamId, channel, key);
+    const found: Run[] = [];
+    // The newest n first; entries of runs Redis expired (or prune deleted) are dropped, and the next ones read.
+    for (let from = 0; found.length < n && from < HISTORY_KEPT; ) {
+      const ids = await this.redis.zrevrange(setKey, from, from + (n - found.length) - 1);
+      if (ids.length === 0) break;
+      const jsons = await this.redis.mget(ids.map((id) => this.runKey(id)));
+      const gone = ids.filter((_, i) => jsons[i] === null);
+      if (gone.length > 0) await this.redis.zrem(setKey, ...gone);
+      for (const json of jsons) if (json !== null) found.push(parseRun(json));
+      from += ids.length - gone.length;
+    }
+    return found;
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<string> {
@@ -198,6 +272,11 @@ export class RedisRunStore implements RunStore, DurationStore, KeyClaims, Record
       if (values.length > 0) found.set(id, values);
     });
     return found;
+  }
+
+  /** The sorted set of a target's runs in a channel (by createdAt), named by a digest of the three. */
+  private targetKey(teamId: string, channel: string, key: string): string {
+    return `${this.prefix}runs:target:${sha1(JSON.stringify([teamId, channel, key]))}`;
   }
 
   private recordKey(key: string): string {

@@ -3,12 +3,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DURATIONS_KEPT, type DurationStore } from '../runs/durations';
 import type { Records } from '../runs/records';
-import type { KeyClaims, RunStore } from '../runs/store';
+import { HISTORY_KEPT, type KeyClaims, type RunStore } from '../runs/store';
+import { historyKey } from '../runs/target-key';
 import { checkSameId, parseRun, prunableSince, serializeRun } from '../runs/stored-run';
 import type { Run } from '../runs/types';
 
 /** Bump with a migration step in `migrate` whenever the schema changes. */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 const FILE_NAME = 'runs.sqlite3';
 
 /**
@@ -88,6 +89,12 @@ export class SqliteRunStore implements RunStore, DurationStore, KeyClaims, Recor
     return this.statements.prune.run(finishedBefore).changes;
   }
 
+  async listRecent(teamId: string, channel: string, key: string, limit: number): Promise<Run[]> {
+    const n = Math.max(0, Math.min(Math.floor(limit), HISTORY_KEPT));
+    if (n === 0) return [];
+    return this.statements.recent.all({ team_id: teamId, channel, target_key: key, limit: n }).map((row) => parseRun(row.data));
+  }
+
   async recordDuration(checkId: string, ms: number): Promise<void> {
     this.statements.recordDuration.run({ check_id: checkId, ms });
     this.statements.trimDurations.run({ check_id: checkId, kept: DURATIONS_KEPT });
@@ -155,6 +162,8 @@ interface RunRow {
   created_at: number;
   /** Set only for settled runs: what `prune` goes by (see prunableSince). */
   finished_at: number | null;
+  /** The run's target (historyKey), for listRecent; null for reruns, which are not listed. */
+  target_key: string | null;
   data: string;
 }
 
@@ -166,6 +175,7 @@ function toRow(run: Run): RunRow {
     phase: run.phase,
     created_at: run.createdAt,
     finished_at: prunableSince(run) ?? null,
+    target_key: historyKey(run) ?? null,
     data: serializeRun(run),
   };
 }
@@ -236,25 +246,49 @@ function migrate(db: Database.Database): void {
         CREATE INDEX IF NOT EXISTS records_expiry ON records (expires_at);
       `);
     }
+    if (version < 6) {
+      // Each run's target (historyKey) beside it, for a target's last runs in a channel (listRecent).
+      const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('runs')").all();
+      if (!columns.some((c) => c.name === 'target_key')) db.exec('ALTER TABLE runs ADD COLUMN target_key TEXT');
+      db.exec(`
+        CREATE INDEX IF NOT EXISTS runs_by_target ON runs (team_id, channel, target_key, created_at, id) WHERE target_key IS NOT NULL;
+      `);
+      const fill = db.prepare<{ id: string; target_key: string | null }>('UPDATE runs SET target_key = @target_key WHERE id = @id');
+      const rows = db.prepare<[], Pick<RunRow, 'id' | 'data'>>('SELECT id, data FROM runs').all();
+      for (const row of rows) fill.run({ id: row.id, target_key: storedHistoryKey(row.data) });
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/** A stored run's historyKey; null (not listed) when its JSON is not a run this app can read. */
+function storedHistoryKey(data: string): string | null {
+  try {
+    return historyKey(parseRun(data)) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: Database.Database) {
-  const columns = 'id, team_id, channel, phase, created_at, finished_at, data';
-  const values = '@id, @team_id, @channel, @phase, @created_at, @finished_at, @data';
+  const columns = 'id, team_id, channel, phase, created_at, finished_at, target_key, data';
+  const values = '@id, @team_id, @channel, @phase, @created_at, @finished_at, @target_key, @data';
   return {
     insert: db.prepare<RunRow>(`INSERT INTO runs (${columns}) VALUES (${values}) ON CONFLICT (id) DO NOTHING`),
     update: db.prepare<RunRow>(
       `UPDATE runs SET team_id = @team_id, channel = @channel, phase = @phase, created_at = @created_at,
-         finished_at = @finished_at, data = @data WHERE id = @id`,
+         finished_at = @finished_at, target_key = @target_key, data = @data WHERE id = @id`,
     ),
     select: db.prepare<[string], Pick<RunRow, 'data'>>('SELECT data FROM runs WHERE id = ?'),
     delete: db.prepare<[string]>('DELETE FROM runs WHERE id = ?'),
     unfinished: db.prepare<[], Pick<RunRow, 'data'>>(`SELECT data FROM runs WHERE ${UNFINISHED} ORDER BY created_at, id`),
     prune: db.prepare<[number]>('DELETE FROM runs WHERE finished_at < ?'),
+    recent: db.prepare<{ team_id: string; channel: string; target_key: string; limit: number }, Pick<RunRow, 'data'>>(
+      `SELECT data FROM runs WHERE team_id = @team_id AND channel = @channel AND target_key = @target_key AND target_key IS NOT NULL
+         ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    ),
     recordDuration: db.prepare<{ check_id: string; ms: number }>('INSERT INTO check_durations (check_id, ms) VALUES (@check_id, @ms)'),
     trimDurations: db.prepare<{ check_id: string; kept: number }>(
       `DELETE FROM check_durations WHERE check_id = @check_id AND seq NOT IN

@@ -3,6 +3,9 @@
  * Workflow Builder step, the Home tab; and who may use them.
  */
 import type { App } from '@slack/bolt';
+import type { Alerts, alertsEntrance } from '../alerts';
+import type { ChatClient, SharedSlackBudgets } from '../slack/chat-rules';
+import { alertCheckSource, alertChannelsPort, registerAlerts } from './alerts';
 import { UsergroupMembership } from '../slack/usergroups';
 import { registerButtons } from '../buttons';
 import { CatalogueCache } from '../catalogue/cache';
@@ -41,6 +44,11 @@ export interface ListenerDeps {
   workspaceUrl?: string;
   /** This process, as the holder of the workflow steps it completes. */
   processId: string;
+  /** The alerts' route, bound here; their messages' client (429s to the budgets), workspace and shared budgets. */
+  alerts: ReturnType<typeof alertsEntrance>;
+  chat: ChatClient;
+  teamId?: string;
+  sharedBudgets?: SharedSlackBudgets;
   now: () => number;
   newId: () => string;
   logger: Logger;
@@ -50,6 +58,7 @@ export interface ListenerDeps {
 export interface Entrances {
   workflowSteps: WorkflowSteps;
   homeTabs: HomeTabs;
+  alerts: Alerts;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): Entrances {
@@ -81,23 +90,35 @@ export function registerListeners(app: App, deps: ListenerDeps): Entrances {
   const commandName = config.slack.command;
   const picker: PickerDeps = { ...guard, catalogue, runs, commandName, logger, secrets };
   const listing: ListingDeps = { ...guard, catalogue, checks: { missing: (ids) => missingChecks(checkly, ids) }, runs, commandName, logger, now, secrets };
-  registerCommands(app, { ...guard, runs, commandName, logger, now, picker, listing });
-  registerButtons(app, {
-    ...guard,
-    runs,
-    commandName,
-    logger,
-    details: {
-      results: resultReader(
-        {
-          getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
-          sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
-        },
-        deps.results,
-      ),
-      secrets,
+  const results = resultReader(
+    {
+      getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
+      sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
     },
-  });
+    deps.results,
+  );
+  const usergroups = new UsergroupMembership({ client: app.client, groups: [...(config.alerts.admins ?? [])].filter((id) => id.startsWith('S')), logger });
+  const alerts = registerAlerts(
+    app,
+    deps.alerts,
+    { config, chat: deps.chat, teamId: deps.teamId, sharedBudgets: deps.sharedBudgets },
+    {
+      ...guard,
+      records,
+      runs,
+      results,
+      channels: alertChannelsPort(checkly),
+      checks: alertCheckSource(catalogue),
+      groupsOf: (userId) => usergroups.groupsOf(userId),
+      commandName,
+      secrets,
+      now,
+      newId,
+      logger,
+    },
+  );
+  registerCommands(app, { ...guard, runs, commandName, logger, now, picker, listing, alerts: alerts.command });
+  registerButtons(app, { ...guard, runs, commandName, logger, details: { results, secrets } });
   registerPicker(app, picker);
   registerListing(app, listing);
   const workflowSteps = registerWorkflowStep(app, { ...guard, runs, records, commandName, workspaceUrl, processId: deps.processId, newId, now, logger });
@@ -105,5 +126,5 @@ export function registerListeners(app: App, deps: ListenerDeps): Entrances {
   app.error(async (error) => {
     logger.error({ err: error.message, code: error.code }, 'unhandled error in a listener');
   });
-  return { workflowSteps, homeTabs };
+  return { workflowSteps, homeTabs, alerts };
 }

@@ -24,6 +24,7 @@ export function secretsOf(config: Config): Secrets {
     config.slack.appToken,
     config.checkly.apiKey,
     ...config.api.tokens.map((t) => t.secret),
+    config.alerts.webhookSecret,
     // A proxy's credentials ride in its URL (http://user:password@proxy:3128), as Redis's do.
     ...[config.proxy.httpProxy, config.proxy.httpsProxy, config.state.redisUrl].flatMap(urlPasswords),
   ]);

@@ -2,7 +2,8 @@
 import type { webApi } from '@slack/bolt';
 import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
-import { listCheckStatuses } from '../checkly/catalogue';
+import { listCheckAlerts, listCheckStatuses } from '../checkly/catalogue';
+import { conditions } from '../catalogue/model';
 import { evidencePort, type ResultReadings } from '../checkly/result-detail';
 import { sessionStarter, sessionWatcher } from '../checkly/sessions';
 import { evidenceSessions, renderEvidenceReplies } from '../blocks/evidence';
@@ -13,6 +14,9 @@ import type { Config } from '../config';
 import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
 import type { Dispatcher } from '../runs/dispatch';
+import { CheckOutcomes } from '../runs/outcomes';
+import type { CheckStates } from '../runs/ports';
+import type { Records } from '../runs/records';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
 import { gatherEvidence, gatherScreenshots, type EvidenceDeps } from '../runs/gather-evidence';
 import { Runner } from '../runs/runner';
@@ -40,6 +44,8 @@ export interface RunDeps {
   checklyBudget: ChecklyBudget;
   store: RunStore;
   durations: DurationStore;
+  /** Where each check's last outcomes are kept (for `flaky`). */
+  records: Records;
   dispatcher: Dispatcher;
   sharedBudgets?: SharedBudgets;
   /** The Bolt app's client (uploads, permalinks), and the run messages' posts and updates. */
@@ -141,6 +147,7 @@ export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: R
     newId: w.newId,
     logger,
     afterAnswers: () => w.foreground.quiet(TRIGGER_YIELD_MS),
+    changes: { states: checkStates(checkly), outcomes: new CheckOutcomes(w.records, config.runs.retentionMs, logger) },
   });
   follower.deliverFinalsTo((runId, sessionId, outcome) => runner.sessionFinal(runId, sessionId, outcome));
   metrics.observeSessionsFollowed(() => follower.size);
@@ -149,6 +156,23 @@ export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: R
   metrics.observeQueueDepth('slack_updates', () => messages.waiting.updates);
   metrics.observeQueueDepth('slack_posts', () => messages.waiting.posts);
   return { runner, follower, runs: new RunService({ runner, permalinks: slackPermalinks(w.slackClient) }) };
+}
+
+/**
+ * Every check's state just before a run: GET /v1/check-statuses, and since when from the alerts of
+ * the last hours, asked only when a check is failing or degraded.
+ */
+export function checkStates(checkly: ChecklyClient): CheckStates {
+  return {
+    read: async () => {
+      const statuses = (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : []));
+      const bad = statuses.some((s) => s.hasFailures || s.hasErrors || s.isDegraded);
+      const alerts = bad ? await listCheckAlerts(checkly).catch(() => []) : [];
+      const checks: Record<string, { state: 'passing' | 'failing' | 'degraded'; since?: number }> = {};
+      for (const [id, c] of conditions(statuses, alerts)) checks[id] = c.since !== undefined ? { state: c.state, since: c.since } : { state: c.state };
+      return checks;
+    },
+  };
 }
 
 /**

@@ -170,12 +170,12 @@ describe('action.yml, run as the runner runs it, against the app in its own proc
     expect(res.outputs.permalink).toMatch(/^https:\/\/fake\.slack\.com\//);
   }, 60_000);
 
-  test('fail-on passes through: "any" is the default, anything else is refused with exit 2 and triggers nothing', async () => {
+  test('fail-on passes through: "any" is the default, "new" is taken, anything else is refused with exit 2 and triggers nothing', async () => {
     expect(action.inputs['fail-on']!.default).toBe('any');
     const before = triggers();
-    const res = await runAction({ ...required(), target: 'green', 'fail-on': 'new' }, '1004', cwd);
+    const res = await runAction({ ...required(), target: 'green', 'fail-on': 'old' }, '1004', cwd);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('--fail-on must be "any"');
+    expect(res.stderr).toContain('--fail-on must be "any" or "new"');
     expect(res.outputs.status).toBe('');
     const badWait = await runAction({ ...required(), target: 'green', wait: 'yes' }, '1005', cwd);
     expect(badWait.code).toBe(2);

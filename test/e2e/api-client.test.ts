@@ -52,7 +52,7 @@ describe('checkly-slack-run against the app in its own process', () => {
     expect(res.code).toBe(0);
     const lines = res.stdout.split('\n');
     expect(lines[0]).toMatch(/^Run [0-9a-f-]{36} started: https:\/\/fake\.slack\.com\/archives\/C0FAKE\/p\d+$/);
-    expect(res.stdout).toMatch(/CHECK\s+STATUS\s+LOCATIONS\s+DURATION\s+ERROR/);
+    expect(res.stdout).toMatch(/CHECK\s+STATUS\s+CHANGE\s+LOCATIONS\s+DURATION\s+ERROR/);
     expect(res.stdout).toMatch(/Login API\s+passed\s+eu-west-1\s+\d/);
     expect(res.stdout).toContain('Run passed: 1 passed');
     expect(res.stdout + res.stderr).not.toContain(API_TOKENS.deploy.secret);

@@ -71,7 +71,7 @@ describe('rerun and cancel buttons, end to end over HTTP', () => {
     expect(messageText(rerun)).toContain('Checkout');
     // The original message shows the rerun's live status and who started it.
     await waitFor(
-      () => /Rerun of 3 failed & degraded checks by <@U0BOB>: ✅ 3 passed/.test(messageText(h.slack.messages.get(`C0FAKE:${run.ts}`)!)),
+      () => /Rerun of 3 failed & degraded checks by <@U0BOB>: ✅ 3 passed — 3 of 3 now pass/.test(messageText(h.slack.messages.get(`C0FAKE:${run.ts}`)!)),
       5000,
       'the rerun line on the original message',
     );

@@ -90,6 +90,15 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
     .getByText(/\d+ passed · ❌ 2 failed · ⚠️ 1 degraded/)
     .waitFor();
   expect(await runMessage().getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+  // It leads with what the run brought: the one failure that passes in Checkly's scheduled runs is new.
+  await runMessage()
+    .getByText(/❌ 3 failed: 1 new, 2 already failing since/)
+    .waitFor();
+  await runMessage()
+    .getByText(/🆕 ❌ Public API · create order/)
+    .first()
+    .waitFor();
+  // Something is new, so the thread reply mentions the requester.
   await runMessage().locator('[data-testid="thread"]').getByText('@alice').first().waitFor({ timeout: 20_000 });
   // Everything from the command to the thread reply and its screenshot, for the README.
   const file = page.locator('#log [data-testid="file"]').first();

@@ -27,7 +27,10 @@ export interface FakeCheckInput {
   activated?: boolean;
   /** Report browser-like errors as plain strings instead of `{message}` objects. */
   errorsAsStrings?: boolean;
-  /** ATTEMPT results before the FINAL one, per failing location (Checkly retries failed runs). */
+  /**
+   * ATTEMPT results before the FINAL one, per failing location (Checkly retries failed runs); for a
+   * check whose outcome is PASSED, per location: it failed that often and passed on a retry.
+   */
   failedAttempts?: number;
   /** Browser and Playwright checks: bytes of the failure screenshot in the asset manifest (default about 1 KB). */
   screenshotBytes?: number;
@@ -201,7 +204,7 @@ export function newSession(check: FakeCheck, accountId: string, now: number, sha
   const snapshot: FakeCheck = { ...check, tags: [...check.tags], locations: [...check.locations] };
   const results: ResultRef[] = [];
   for (const location of snapshot.locations) {
-    if (isFailingLocation(snapshot, location) && snapshot.outcome !== 'DEGRADED') {
+    if ((isFailingLocation(snapshot, location) && snapshot.outcome !== 'DEGRADED') || snapshot.outcome === 'PASSED') {
       for (let i = 0; i < snapshot.failedAttempts; i += 1) results.push({ id: uuid(), location, resultType: 'ATTEMPT' });
     }
     results.push({ id: uuid(), location, resultType: 'FINAL' });
@@ -300,7 +303,8 @@ function verdict(session: FakeSession, ref: ResultRef): Verdict {
   if (session.cancelledAt !== undefined) {
     return { hasFailures: false, hasErrors: false, isDegraded: false, isCancelled: true };
   }
-  const failing = isFailingLocation(session.check, ref.location);
+  // An ATTEMPT result is a failed attempt, whatever the final one says (Checkly retried it).
+  const failing = isFailingLocation(session.check, ref.location) || ref.resultType === 'ATTEMPT';
   const degraded = failing && session.check.outcome === 'DEGRADED' && ref.resultType === 'FINAL';
   const failed = failing && !degraded;
   return { hasFailures: failed, hasErrors: failed, isDegraded: degraded, isCancelled: false };

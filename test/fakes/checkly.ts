@@ -38,9 +38,11 @@ import {
   statusBody,
 } from './checkly-catalogue';
 import type { Account, SessionStatus } from '../../src/checkly/types';
+import { FakeAlertChannels } from './checkly-alert-channels';
 
 export { uuid, type CheckState, type FakeCheck, type FakeCheckInput, type FakeOutcome, type ResponseShare } from './checkly-model';
 export type { FakeGroup, FakeGroupInput } from './checkly-catalogue';
+export type { AlertVariables, Delivery, FakeAlertChannel } from './checkly-alert-channels';
 export type { ChecklyOperation };
 
 export interface FakeChecklyOptions {
@@ -137,6 +139,8 @@ export interface FakeCheckly {
   recheck(): void;
   /** Replaces the account's API key, as revoking one does: requests with the old key get 401. */
   rotateKey(newKey: string): void;
+  /** The account's alert channels, and its alerts sent to them as Checkly sends them. */
+  readonly alertChannels: FakeAlertChannels;
   close(): Promise<void>;
 }
 
@@ -184,6 +188,12 @@ const ROUTES: { method: string; pattern: RegExp; op: ChecklyOperation }[] = [
   { method: 'GET', pattern: /^\/v1\/check-statuses$/, op: 'statuses' },
   { method: 'GET', pattern: /^\/v1\/check-alerts$/, op: 'alerts' },
   { method: 'GET', pattern: /^\/v1\/accounts\/me$/, op: 'account' },
+  { method: 'POST', pattern: /^\/v1\/alert-channels$/, op: 'alert-channel-create' },
+  { method: 'GET', pattern: /^\/v1\/alert-channels$/, op: 'alert-channel' },
+  { method: 'GET', pattern: /^\/v1\/alert-channels\/([^/]+)$/, op: 'alert-channel' },
+  { method: 'PUT', pattern: /^\/v1\/alert-channels\/([^/]+)$/, op: 'alert-channel' },
+  { method: 'DELETE', pattern: /^\/v1\/alert-channels\/([^/]+)$/, op: 'alert-channel' },
+  { method: 'PUT', pattern: /^\/v1\/alert-channels\/([^/]+)\/subscriptions$/, op: 'alert-channel' },
 ];
 
 const ASSET_TYPES = ['log', 'trace', 'video', 'screenshot', 'pcap', 'report', 'file'];
@@ -224,11 +234,13 @@ class FakeChecklyServer implements FakeCheckly {
   /** Requests to the fake storage behind asset redirects (no Checkly credentials may reach it). */
   readonly storageRequests: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
   private closed = false;
+  readonly alertChannels: FakeAlertChannels;
 
   constructor(private readonly options: FakeChecklyOptions) {
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.now = options.now ?? Date.now;
+    this.alertChannels = new FakeAlertChannels(this.now, (id) => this.checkList.some((c) => c.id === id));
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) this.answer(res, undefined, 500, apiError(500, String(err)));
@@ -404,6 +416,9 @@ class FakeChecklyServer implements FakeCheckly {
         return this.answerValidated(res, record, listAlertsBody(this.checkList, url.searchParams, this.now()));
       case 'check':
         return this.getCheck(res, record, first);
+      case 'alert-channel-create':
+      case 'alert-channel':
+        return this.alertChannel(res, record, method, url.pathname, first, raw);
       default:
         return this.answer(res, record, 404, apiError(404));
     }
@@ -426,6 +441,29 @@ class FakeChecklyServer implements FakeCheckly {
     }
     this.answer(res, record, 200, { id: this.accountId, name: 'Fake account', runtimeId: '2025.04' });
     return;
+  }
+
+  private alertChannel(res: ServerResponse, record: RecordedRequest, method: string, path: string, id: string, raw: string): void {
+    const channels = this.alertChannels;
+    const needsBody = method === 'POST' || method === 'PUT';
+    const parsed = needsBody ? parseJson(raw) : { ok: true as const, value: undefined };
+    if (!parsed.ok) {
+      this.answer(res, record, 400, apiError(400, 'Invalid request payload JSON format'));
+      return;
+    }
+    const answer =
+      method === 'POST'
+        ? channels.create(parsed.value)
+        : path.endsWith('/subscriptions')
+          ? channels.subscribe(id, parsed.value)
+          : method === 'PUT'
+            ? channels.update(id, parsed.value)
+            : method === 'DELETE'
+              ? channels.remove(id)
+              : id === ''
+                ? channels.listAll()
+                : channels.read(id);
+    this.answer(res, record, answer.status, answer.body);
   }
 
   /** When the check's last result came: its last scheduled run, or the end of a session run here since. */

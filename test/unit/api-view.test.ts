@@ -65,6 +65,31 @@ describe('the run as the API shows it', () => {
     expect(view.error).toContain('1 check(s)');
   });
 
+  it('gives each check its before and change, and counts the new failures (only adding to the fields there were)', () => {
+    const view = runView(
+      run('final', [], {
+        before: { at: Date.UTC(2026, 0, 1), checks: {} },
+        sessions: [
+          session('FAILED', { checkId: 'a', change: 'new', before: { state: 'passing' } }),
+          session('DEGRADED', { checkId: 'b', change: 'new', before: { state: 'none' } }),
+          session('TIMED_OUT', { checkId: 'c', change: 'still_failing', before: { state: 'failing', since: 5 } }),
+          session('PASSED', { checkId: 'd', change: 'fixed', before: { state: 'degraded' } }),
+          session('PASSED', { checkId: 'e' }),
+        ],
+      }),
+      undefined,
+    );
+    expect(view.counts).toEqual({ passed: 2, failed: 1, degraded: 1, timedOut: 1, cancelled: 0, running: 0, new: 2 });
+    expect(view.checks.map((c) => [c.checkId, c.before, c.change])).toEqual([
+      ['a', 'passing', 'new'],
+      ['b', 'none', 'new'],
+      ['c', 'failing', 'still_failing'],
+      ['d', 'degraded', 'fixed'],
+      ['e', null, null],
+    ]);
+    expect(Object.keys(view.checks[0] ?? {})).toEqual(['checkId', 'name', 'status', 'locations', 'durationMs', 'error', 'link', 'before', 'change']);
+  });
+
   it('says what Checkly said when the trigger failed', () => {
     const view = runView(run('error', [], { error: { kind: 'not_found', message: 'No checks match', status: 404 } }), undefined);
     expect(view).toMatchObject({ status: 'error', error: 'No checks match', checks: [], message: { permalink: null } });

@@ -221,6 +221,7 @@ describe('secrets from files (<NAME>_FILE)', () => {
       expect(env).toContain(`${name}_FILE`);
     }
     expect([...SECRET_VARIABLES].sort()).toEqual([
+      'ALERTS_WEBHOOK_SECRET',
       'CHECKLY_API_KEY',
       'REDIS_URL',
       'RUN_API_TOKENS',

@@ -278,6 +278,17 @@ describe('fake Checkly: session timeline (injected clock)', () => {
     expect(final.results!.map((r) => r.resultType)).toEqual(['ATTEMPT', 'FINAL']);
   });
 
+  it('a check that passed on a retry: a failed ATTEMPT result before its passing FINAL one', async () => {
+    fake.addCheck({ name: 'Passed on retry', durationMs: 100, outcome: 'PASSED', failedAttempts: 1 });
+    const id = json(await trigger()).sessions![0]!.checkSessionId as string;
+    const final = await statusAfter(id, 100);
+    expect(final.status).toBe('PASSED');
+    expect(final.results!.map((r) => [r.resultType, r.hasFailures])).toEqual([
+      ['ATTEMPT', true],
+      ['FINAL', false],
+    ]);
+  });
+
   it('snapshots the check at trigger time', async () => {
     const check = fake.addCheck({ name: 'Flip', durationMs: 100, outcome: 'FAILED' });
     const first = json(await trigger()).sessions![0]!.checkSessionId as string;

@@ -51,8 +51,19 @@ function sessionArb(lone: boolean): fc.Arbitrary<Session> {
         fc.constantFrom<Session['checkType']>('API', 'BROWSER'),
         text.map((t) => t as Session['checkType']),
       ),
+      // What the run did to the check (runs/changes.ts), with since when and how flaky.
+      change: fc.option(fc.constantFrom<NonNullable<Session['change']>>('new', 'still_failing', 'fixed', 'flaky', 'unchanged'), { nil: undefined }),
+      since: fc.option(fc.integer({ min: 0, max: T0 }), { nil: undefined }),
+      flaky: fc.option(fc.record({ failed: fc.integer({ min: 2, max: 10 }), of: fc.integer({ min: 3, max: 10 }) }), { nil: undefined }),
     })
-    .map((s) => makeSession({ ...s, failedLocations: s.locations.slice(0, 3) }));
+    .map(({ change, since, flaky, ...s }) =>
+      makeSession({
+        ...s,
+        failedLocations: s.locations.slice(0, 3),
+        ...(change !== undefined ? { change, before: since !== undefined ? { state: 'failing' as const, since } : { state: 'passing' as const } } : {}),
+        ...(flaky !== undefined ? { flaky } : {}),
+      }),
+    );
 }
 
 function runArb(lone: boolean): fc.Arbitrary<Run> {
@@ -64,11 +75,14 @@ function runArb(lone: boolean): fc.Arbitrary<Run> {
       tags: fc.array(fc.array(text, { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
       checkIds: fc.array(text, { maxLength: 3 }),
       all: fc.boolean(),
+      // Whether the checks' states were read before the run (and could be), or it predates that.
+      before: fc.constantFrom<Run['before']>(undefined, { at: T0 }, { at: T0, checks: {} }),
       error: fc.record({ kind: fc.constantFrom(...ERROR_KINDS), message: text, status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }) }),
     })
-    .map(({ phase, sessions, tags, checkIds, all, error }) =>
+    .map(({ phase, sessions, tags, checkIds, all, error, before }) =>
       makeRun({
         phase,
+        ...(before !== undefined ? { before } : {}),
         requester: REQUESTER,
         target: all ? { tags: [], checkIds: [], all } : { tags: tags.length + checkIds.length > 0 ? tags : [['prod']], checkIds, all },
         sessions: phase === 'triggering' || phase === 'error' ? [] : sessions,

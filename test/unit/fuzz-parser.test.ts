@@ -7,6 +7,8 @@ import { renderHelp, renderParseError, renderStatus, renderTriggering } from '..
 import type { SlackMessage } from '../../src/blocks/message';
 import { unescapeSlackText } from '../../src/commands/checkly';
 import { renderCheckList, renderFailingList } from '../../src/blocks/listing';
+import { renderHistory } from '../../src/blocks/history';
+import { historyGrid } from '../../src/runs/history';
 import {
   MAX_CHECK_IDS,
   MAX_GROUPS,
@@ -49,6 +51,8 @@ function answerFor(parsed: Command | ParseError): SlackMessage {
     case 'pick':
       // The picker is a modal with no input in it; what the person typed is nothing.
       return renderHelp(COMMAND);
+    case 'history':
+      return renderHistory(historyGrid([]), { target: describeTarget(parsed.target), permalinks: {}, commandName: COMMAND });
   }
 }
 
@@ -56,7 +60,7 @@ const LISTING = { now: 0, commandName: COMMAND, catalogueAt: 0, stale: false };
 
 /** A parse result of the right shape; a run only when its target is well-formed (what Checkly would get). */
 function expectWellFormed(parsed: Command | ParseError): void {
-  expect(['help', 'status', 'run', 'error', 'pick', 'checks', 'failing']).toContain(parsed.kind);
+  expect(['help', 'status', 'run', 'error', 'pick', 'checks', 'failing', 'history']).toContain(parsed.kind);
   if (parsed.kind === 'checks') {
     expect([...parsed.words].length).toBeLessThanOrEqual(MAX_SEARCH_LENGTH);
     expect(parsed.words).not.toMatch(/\p{Cc}/u);

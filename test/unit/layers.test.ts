@@ -41,7 +41,7 @@ function importsOf(relative: string): { local: string[]; packages: string[] } {
 const files = sourceFiles();
 
 /** The entrances: what Slack's requests and the run API's reach first. They go through ports, never to checkly/. */
-const ENTRANCES = ['commands', 'picker', 'listing', 'buttons', 'api', 'workflow', 'home'];
+const ENTRANCES = ['commands', 'picker', 'listing', 'buttons', 'api', 'workflow', 'home', 'alerts'];
 
 /**
  * Each room and the rooms it may import, from the ground floor up. A room not listed fails the test:
@@ -67,8 +67,10 @@ const ROOMS: Record<string, readonly string[]> = {
   api: ['access', 'grammar', 'guard', 'ops', 'runs', 'shared', 'store'],
   workflow: ['blocks', 'grammar', 'guard', 'ops', 'runs', 'shared', 'slack'],
   home: ['blocks', 'catalogue', 'grammar', 'guard', 'ops', 'runs', 'shared'],
+  alerts: ['blocks', 'grammar', 'guard', 'ops', 'runs', 'shared', 'slack'],
   config: ['access', 'api', 'shared'],
   wiring: [
+    'alerts',
     'blocks',
     'buttons',
     'catalogue',

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisRunStore } from '../../src/store/redis';
 import type { Run } from '../../src/runs/types';
 import { aSession, runStoreContract } from './run-store-contract';
+import { targetKey } from '../../src/runs/target-key';
 import { sleep } from '../helpers';
 
 // Needs Redis at 127.0.0.1:6379 (scripts/ensure-services.sh starts it): fails, never skips, without it.
@@ -55,6 +56,39 @@ describe('RedisRunStore', () => {
     sessions: [],
     createdAt: now - 1000,
     ...overrides,
+  });
+
+  it.each([
+    ['its own prefix', undefined],
+    ['a connection keyPrefix too', `${filePrefix}conn:`],
+  ])('migrates what schema 5 stored (with %s): every run is listed under its target, reruns not; once; a newer schema is refused', async (_name, keyPrefix) => {
+    const conn = keyPrefix === undefined ? redis : connect({ keyPrefix });
+    const prefix = freshPrefix();
+    const prod = { tags: [['prod']], checkIds: [], all: false };
+    // Schema 5 kept a run as `run:<id>` (and its indexes) with no list by target.
+    const stored = [
+      run('older', { target: prod, createdAt: now - 3000 }),
+      run('newer', { target: prod, createdAt: now - 2000 }),
+      run('rerun', { target: prod, parentRunId: 'older', createdAt: now - 1000 }),
+      run('elsewhere', { target: prod, channel: 'C2' }),
+    ];
+    for (const r of stored) await conn.set(`${prefix}run:${r.id}`, JSON.stringify(r));
+    await conn.set(`${prefix}run:garbled`, 'not json at all');
+    await conn.set(`${prefix}record:home:U1`, '{"pins":[]}');
+    const store = new RedisRunStore(conn, { prefix, retentionMs: day });
+    expect(await store.listRecent('T1', 'C1', targetKey(prod), 10)).toEqual([]);
+    await store.migrate();
+    expect((await store.listRecent('T1', 'C1', targetKey(prod), 10)).map((r) => r.id)).toEqual(['newer', 'older']);
+    expect((await store.listRecent('T1', 'C2', targetKey(prod), 10)).map((r) => r.id)).toEqual(['elsewhere']);
+    expect(await store.get('rerun')).toEqual(stored[2]);
+    expect(await store.read('home:U1')).toEqual({ pins: [] });
+    expect(await conn.get(`${prefix}schema`)).toBe('6');
+    // Done once: a run stored without its list afterwards is not looked for again.
+    await conn.set(`${prefix}run:late`, JSON.stringify(run('late', { target: prod, createdAt: now })));
+    await store.migrate();
+    expect((await store.listRecent('T1', 'C1', targetKey(prod), 10)).map((r) => r.id)).toEqual(['newer', 'older']);
+    await conn.set(`${prefix}schema`, '7');
+    await expect(store.migrate()).rejects.toThrow('Redis at this prefix has schema version 7, newer than this app knows (6)');
   });
 
   it('files runs under its keys, and lets Redis expire over runs after the retention', async () => {

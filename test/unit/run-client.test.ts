@@ -6,6 +6,7 @@ interface Client {
   retryDelayMs(attempt: number, retryAfterMs?: number, random?: () => number): number;
   retryAfterMs(header: string | null, now?: number): number;
   readOptions(argv: string[], env: Record<string, string>): { failOn?: string; outputFile?: string };
+  exitFor(run: { status: string; checks: Array<{ status: string; change: string | null }> }, failOn: string): number;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const client = require(path.join(__dirname, '../../bin/checkly-slack-run.js')) as Client;
@@ -85,11 +86,30 @@ describe('asking again', () => {
 describe('--fail-on and --output-file', () => {
   const required = ['--url', 'https://checkly-slack.example.com', '--token', 't', '--channel', 'C0OPS', '--target', 'prod'];
 
-  test('--fail-on is "any" by default and when given; "new" (no new-failure counts from the app yet) is bad usage', () => {
+  test('--fail-on is "any" by default and when given, or "new"; anything else is bad usage', () => {
     expect(client.readOptions(required, {}).failOn).toBe('any');
     expect(client.readOptions([...required, '--fail-on', 'any'], {}).failOn).toBe('any');
-    expect(() => client.readOptions([...required, '--fail-on', 'new'], {})).toThrow('--fail-on must be "any"');
-    expect(() => client.readOptions([...required, '--fail-on', ''], {})).toThrow('--fail-on must be "any"');
+    expect(client.readOptions([...required, '--fail-on', 'new'], {}).failOn).toBe('new');
+    expect(() => client.readOptions([...required, '--fail-on', 'old'], {})).toThrow('--fail-on must be "any" or "new"');
+    expect(() => client.readOptions([...required, '--fail-on', ''], {})).toThrow('--fail-on must be "any" or "new"');
+  });
+
+  test('--fail-on new: a failed run exits 1 only when a failure is new, or cannot be told; errors and cancels exit 1 as with any', () => {
+    const check = (status: string, change: string | null) => ({ status, change });
+    const old = {
+      status: 'failed',
+      checks: [check('failed', 'still_failing'), check('degraded', 'flaky'), check('passed', 'fixed'), check('cancelled', null)],
+    };
+    expect(client.exitFor(old, 'new')).toBe(0);
+    expect(client.exitFor(old, 'any')).toBe(1);
+    expect(client.exitFor({ status: 'failed', checks: [...old.checks, check('failed', 'new')] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'failed', checks: [check('failed', null)] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'failed', checks: [check('timedOut', 'unchanged')] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'failed', checks: [check('running', null)] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'error', checks: [] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'cancelled', checks: [] }, 'new')).toBe(1);
+    expect(client.exitFor({ status: 'passed', checks: [] }, 'new')).toBe(0);
+    expect(client.exitFor({ status: 'degraded', checks: [] }, 'any')).toBe(0);
   });
 
   test('--output-file names a file, or is refused', () => {

@@ -1,4 +1,5 @@
 import type { RunStore } from '../../src/runs/store';
+import { targetKey } from '../../src/runs/target-key';
 import type { Run, RunPhase, Session } from '../../src/runs/types';
 import { aRun as runOf } from './runner-fixture';
 
@@ -235,6 +236,53 @@ export function runStoreContract(name: string, open: () => Promise<RunStore>): v
       expect(await store.prune(now - hour)).toBe(1);
       expect(await store.get('old')).toBeUndefined();
       expect((await store.get('new'))?.id).toBe('new');
+    });
+
+    it('lists a target’s last runs in a channel, newest first, however the target was typed; not other channels, teams, targets or reruns', async () => {
+      const prod = { tags: [['prod', 'api'], ['web']], checkIds: [], all: false };
+      const prodTypedOtherwise = { tags: [['web'], ['api', 'prod', 'api']], checkIds: [], all: false };
+      for (let i = 0; i < 12; i++)
+        await store.create(aRun({ id: `p${String(i).padStart(2, '0')}`, target: i % 2 ? prod : prodTypedOtherwise, createdAt: now - 100_000 + i }));
+      await store.create(aRun({ id: 'tie-a', target: prod, createdAt: now - 50_000 }));
+      await store.create(aRun({ id: 'tie-b', target: prod, createdAt: now - 50_000 }));
+      await store.create(aRun({ id: 'other-channel', target: prod, channel: 'C2', createdAt: now }));
+      await store.create(aRun({ id: 'other-team', target: prod, teamId: 'T2', createdAt: now }));
+      await store.create(aRun({ id: 'other-target', target: { tags: [['prod']], checkIds: [], all: false }, createdAt: now }));
+      await store.create(aRun({ id: 'rerun', target: prod, parentRunId: 'p11', createdAt: now }));
+      const key = targetKey(prod);
+      expect(targetKey(prodTypedOtherwise)).toBe(key);
+      expect((await store.listRecent('T1', 'C1', key, 10)).map((r) => r.id)).toEqual([
+        'tie-b',
+        'tie-a',
+        'p11',
+        'p10',
+        'p09',
+        'p08',
+        'p07',
+        'p06',
+        'p05',
+        'p04',
+      ]);
+      expect((await store.listRecent('T1', 'C1', key, 3)).map((r) => r.id)).toEqual(['tie-b', 'tie-a', 'p11']);
+      expect(await store.listRecent('T1', 'C1', key, 0)).toEqual([]);
+      expect(await store.listRecent('T1', 'C9', key, 10)).toEqual([]);
+      expect((await store.listRecent('T1', 'C2', key, 10)).map((r) => r.id)).toEqual(['other-channel']);
+      // What is listed is the run as stored now.
+      await store.update('p11', (r) => {
+        r.phase = 'final';
+        r.finishedAt = now;
+      });
+      expect((await store.listRecent('T1', 'C1', key, 3))[2]).toMatchObject({ id: 'p11', phase: 'final' });
+    });
+
+    it('lists no run it deleted or pruned', async () => {
+      const all = { tags: [], checkIds: [], all: true };
+      await store.create(aRun({ id: 'gone', target: all, createdAt: now - 3 * hour }));
+      await store.create(aRun({ id: 'pruned', target: all, phase: 'final', createdAt: now - 3 * hour, finishedAt: now - 2 * hour }));
+      await store.create(aRun({ id: 'kept', target: all, createdAt: now - hour }));
+      await store.delete('gone');
+      expect(await store.prune(now - hour)).toBe(1);
+      expect((await store.listRecent('T1', 'C1', targetKey(all), 10)).map((r) => r.id)).toEqual(['kept']);
     });
 
     /** Over runs are settled unless said otherwise: the contract is about what stores keep. */

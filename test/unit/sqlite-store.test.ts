@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { SqliteRunStore } from '../../src/store/sqlite';
 import type { Run } from '../../src/runs/types';
 import { aSession, runStoreContract } from './run-store-contract';
+import { targetKey } from '../../src/runs/target-key';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-store-'));
 let dirs = 0;
@@ -31,16 +32,16 @@ describe('SqliteRunStore', () => {
     ...overrides,
   });
 
-  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 5', async () => {
+  it('creates its folder and runs.sqlite3, in WAL mode, at schema version 6', async () => {
     const dir = path.join(freshDir(), 'nested', 'state');
     const store = SqliteRunStore.open(dir);
     await store.close();
     const db = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' ORDER BY name").all();
-      expect(indexes.map((i) => i.name)).toEqual(['runs_finished_at', 'runs_unsettled', 'sqlite_autoindex_runs_1']);
+      expect(indexes.map((i) => i.name)).toEqual(['runs_by_target', 'runs_finished_at', 'runs_unsettled', 'sqlite_autoindex_runs_1']);
     } finally {
       db.close();
     }
@@ -134,15 +135,68 @@ describe('SqliteRunStore', () => {
     }
   });
 
+  it('migrates a version 5 file with its runs: each is listed under its target (reruns and unreadable rows not), and nothing else changes', async () => {
+    const dir = freshDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new Database(path.join(dir, 'runs.sqlite3'));
+    // Schema 5 as main left it: runs, durations, claimed keys, records.
+    db.exec(`
+      CREATE TABLE runs (id TEXT PRIMARY KEY, team_id TEXT NOT NULL, channel TEXT NOT NULL, phase TEXT NOT NULL,
+        created_at INTEGER NOT NULL, finished_at INTEGER, data TEXT NOT NULL);
+      CREATE INDEX runs_finished_at ON runs (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX runs_unsettled ON runs (created_at, id) WHERE finished_at IS NULL;
+      CREATE TABLE check_durations (seq INTEGER PRIMARY KEY AUTOINCREMENT, check_id TEXT NOT NULL, ms INTEGER NOT NULL);
+      CREATE INDEX check_durations_by_check ON check_durations (check_id, seq);
+      CREATE TABLE claimed_keys (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX claimed_keys_expiry ON claimed_keys (expires_at);
+      CREATE TABLE records (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX records_expiry ON records (expires_at);
+    `);
+    const insert = db.prepare('INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const prod = { tags: [['prod']], checkIds: [], all: false };
+    const older = run('older', { target: prod, phase: 'final', finishedAt: 1_700_000_060_000, settledAt: 1_700_000_060_000 });
+    const newer = run('newer', { target: prod, createdAt: 1_700_000_100_000 });
+    const rerun = run('rerun', { target: prod, parentRunId: 'older', createdAt: 1_700_000_200_000 });
+    const elsewhere = run('elsewhere', { target: prod, channel: 'C2' });
+    for (const r of [older, newer, rerun, elsewhere]) insert.run(r.id, r.teamId, r.channel, r.phase, r.createdAt, r.finishedAt ?? null, JSON.stringify(r));
+    insert.run('garbled', 'T1', 'C1', 'final', 1, 1, '{"not":"a run"}');
+    db.prepare('INSERT INTO records VALUES (?, ?, ?)').run('home:U1', '{"pins":[]}', Date.now() + 3_600_000);
+    db.prepare('INSERT INTO check_durations (check_id, ms) VALUES (?, ?)').run('c1', 1234);
+    db.pragma('user_version = 5');
+    db.close();
+
+    const store = SqliteRunStore.open(dir);
+    try {
+      expect((await store.listRecent('T1', 'C1', targetKey(prod), 10)).map((r) => r.id)).toEqual(['newer', 'older']);
+      expect((await store.listRecent('T1', 'C2', targetKey(prod), 10)).map((r) => r.id)).toEqual(['elsewhere']);
+      expect(await store.get('older')).toEqual(older);
+      expect(await store.get('rerun')).toEqual(rerun);
+      expect(await store.read('home:U1')).toEqual({ pins: [] });
+      expect(await store.recentDurations(['c1'])).toEqual(new Map([['c1', [1234]]]));
+      // New runs are listed from then on.
+      await store.create(run('latest', { target: prod, createdAt: 1_700_000_300_000 }));
+      expect((await store.listRecent('T1', 'C1', targetKey(prod), 1)).map((r) => r.id)).toEqual(['latest']);
+    } finally {
+      await store.close();
+    }
+    const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(6);
+    expect(after.prepare('SELECT id, target_key FROM runs WHERE target_key IS NULL ORDER BY id').all()).toEqual([
+      { id: 'garbled', target_key: null },
+      { id: 'rerun', target_key: null },
+    ]);
+    after.close();
+  });
+
   it('refuses a file written by a newer schema, and leaves it alone', async () => {
     const dir = freshDir();
     await SqliteRunStore.open(dir).close();
     const db = new Database(path.join(dir, 'runs.sqlite3'));
-    db.pragma('user_version = 6');
+    db.pragma('user_version = 7');
     db.close();
-    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 6, newer than this app knows (5)');
+    expect(() => SqliteRunStore.open(dir)).toThrow('runs.sqlite3 has schema version 7, newer than this app knows (6)');
     const after = new Database(path.join(dir, 'runs.sqlite3'), { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(6);
+    expect(after.pragma('user_version', { simple: true })).toBe(7);
     after.close();
   });
 
