@@ -177,6 +177,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
       detectedMs: spread(detectionDelays(requests, roundSessions)),
       perSession: round2(roundRequests.length / Math.max(1, roundSessions.length)),
       sessionPerSession: round2(sessionRequests(roundRequests) / Math.max(1, roundSessions.length)),
+      byOperation: byOperation(roundRequests),
     };
   };
   const first = figures(0);
@@ -188,6 +189,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
       detectedMs: second.detectedMs,
       perSession: second.perSession,
       sessionPerSession: second.sessionPerSession,
+      byOperation: second.byOperation,
       runShownMs: spread(second.runShown),
       problems: second.problems.length,
     };
@@ -224,7 +226,7 @@ export async function runScenario(spec: ScenarioSpec, onAcked: () => void = () =
       perSession: first.perSession,
       sessionPerSession: first.sessionPerSession,
       peakPerMinute: slidingPeak(requests.map((r) => r.at)),
-      byOperation: byOperation(requests),
+      byOperation: first.byOperation,
       status429: requests.filter((r) => r.status === 429).length,
     },
     slack: {

@@ -119,14 +119,18 @@ export interface ScenarioResult {
   detectedMs: Spread;
   sessionShownMs: Spread;
   runShownMs: Spread;
-  /** perSession: every Checkly request; sessionPerSession: those starting and following sessions (trigger, completion, session, cancel). */
+  /**
+   * perSession: every Checkly request the app made from the command on (the round's), per session: what
+   * the targets count; sessionPerSession: those starting and following sessions (trigger, completion,
+   * session, cancel); byOperation: the round's requests by endpoint (the first round's, when repeated).
+   */
   checkly: { requests: number; perSession: number; sessionPerSession: number; peakPerMinute: number; byOperation: Record<string, number>; status429: number };
   slack: { updates: number; updatesPerRun: number; peakUpdatesPerMinute: number; posts: number; status429: number; rejections: number };
   peakRssMb: number;
   /** Runs not shown final, rows wrong, sessions never shown, warnings logged. */
   problems: string[];
   /** The second round of a repeated scenario: the same checks, the app having seen them once. */
-  again?: { detectedMs: Spread; perSession: number; sessionPerSession: number; runShownMs: Spread; problems: number };
+  again?: { detectedMs: Spread; perSession: number; sessionPerSession: number; byOperation: Record<string, number>; runShownMs: Spread; problems: number };
   replicas?: number;
   /** A replica was killed, this long after the commands were acknowledged. */
   killedAfterMs?: number;

@@ -61,7 +61,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
   const state = await openState({ ...config.state, retentionMs: config.runs.retentionMs }, logger, now);
   const sharedBudgets = state.redis ? { redis: state.redis, prefix: config.state.redisPrefix } : undefined;
-  const { checkly, budget: checklyBudget } = buildChecklyClient(config, { logger, metrics, sharedBudgets, assetRedirects: options.assetRedirects });
+  const { checkly, budget: checklyBudget, results } = buildChecklyClient(config, { logger, metrics, sharedBudgets, assetRedirects: options.assetRedirects });
   // The run API (off without tokens) hears of runs ending from the runner (below).
   const foreground = new Foreground();
   const runApi = startRunApi({
@@ -100,6 +100,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     secrets,
     checkly,
     checklyBudget,
+    results,
     store: state.store,
     durations: state.durations,
     records: state.records,
@@ -125,6 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     config,
     secrets,
     checkly,
+    results,
     runs,
     metrics,
     records: state.records,

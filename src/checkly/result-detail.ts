@@ -4,12 +4,14 @@
  * check type, mostly as free-form objects; everything here is outside text, to be escaped and scrubbed
  * where it is shown. Request headers and bodies are never read: they may hold credentials.
  */
+import { LRUCache } from 'lru-cache';
 import type { AssertionRow, LocationResult, ResultDetail } from '../runs/types';
 import type { AssetManifest, AssetType, CheckResult } from './types';
 import { ResultGone, RunFailure } from '../runs/types';
 import type { EvidencePort, ResultReader } from '../runs/ports';
 import { NotFoundError, asRunFailure, toRunError } from './errors';
 import { scrubUrl } from '../shared/urls';
+import { firstErrorLine } from './results';
 
 const MAX_ERRORS = 5;
 const MAX_ERROR_CHARS = 2_000;
@@ -151,6 +153,58 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Why a result is asked for, which sets its place in the request budget (ChecklyClient.getCheckResult). */
+export type ResultOperation = 'result' | 'evidence';
+
+/** What a final check result says, read once (ResultReadings). */
+export interface ResultReading {
+  /** The first line of its first error, when it has one (a row of the run message). */
+  errorLine?: string;
+  detail: ResultDetail;
+}
+
+/** Where the ports read results: one ResultReadings shared by the error lines, the evidence and the Details modal. */
+export interface ResultReads {
+  read(checkId: string, checkResultId: string, operation: ResultOperation, signal?: AbortSignal): Promise<ResultReading>;
+}
+
+/** Readings kept: many runs' failing sessions (a reading is a few KB at most). */
+const READINGS_KEPT = 2_000;
+/** Long enough for a run's thread reply and the Details clicks that follow it. */
+const READINGS_KEPT_MS = 30 * 60_000;
+
+/**
+ * Final check results, each read once. A failing session's result is fetched for its error line the
+ * moment the session is final; the thread reply's evidence and a click on Details then read the same
+ * result. A final result never changes, so its reading is kept (bounded, for a while) and those cost
+ * no request. Only the reading is kept, not Checkly's whole answer (logs, bodies); a failed fetch is
+ * not kept, so the next reader asks again.
+ */
+export class ResultReadings implements ResultReads {
+  private readonly kept: LRUCache<string, ResultReading>;
+
+  constructor(
+    private readonly source: {
+      getCheckResult(checkId: string, checkResultId: string, operation: ResultOperation, signal?: AbortSignal): Promise<CheckResult>;
+    },
+    options: { max?: number; ttlMs?: number } = {},
+  ) {
+    this.kept = new LRUCache({ max: options.max ?? READINGS_KEPT, ttl: options.ttlMs ?? READINGS_KEPT_MS });
+  }
+
+  /** The reading of a final result: kept, or fetched (at `operation`'s place in the budget) and kept. */
+  async read(checkId: string, checkResultId: string, operation: ResultOperation, signal?: AbortSignal): Promise<ResultReading> {
+    const key = `${checkId}/${checkResultId}`;
+    const known = this.kept.get(key);
+    if (known) return known;
+    const result = await this.source.getCheckResult(checkId, checkResultId, operation, signal);
+    const errorLine = firstErrorLine(result);
+    const reading: ResultReading = { detail: resultDetail(result), ...(errorLine !== undefined ? { errorLine } : {}) };
+    this.kept.set(key, reading);
+    return reading;
+  }
+}
+
 /** The calls of ChecklyClient the evidence port is built on (tests fake them). */
 export interface EvidenceSource {
   getCheckResult(checkId: string, checkResultId: string, operation: 'evidence', signal?: AbortSignal): Promise<CheckResult>;
@@ -159,16 +213,14 @@ export interface EvidenceSource {
 }
 
 /** The evidence port (runs/ports.ts) over the wire: results read into details, screenshots found in manifests. */
-export function evidencePort(source: EvidenceSource): EvidencePort {
+export function evidencePort(source: EvidenceSource, results: ResultReads = new ResultReadings(source)): EvidencePort {
   return {
     async resultDetail(checkId, resultId, signal) {
-      let result: CheckResult;
       try {
-        result = await source.getCheckResult(checkId, resultId, 'evidence', signal);
+        return (await results.read(checkId, resultId, 'evidence', signal)).detail;
       } catch (err) {
         throw err instanceof NotFoundError ? new ResultGone(resultId, err) : err;
       }
-      return resultDetail(result);
     },
     async screenshot(checkId, resultId, maxBytes) {
       const manifest = await source.getAssets(checkId, resultId, ['screenshot']);
@@ -186,17 +238,15 @@ export interface ResultSource {
 }
 
 /** The Details modal's port (runs/ports.ts ResultReader) over the wire. */
-export function resultReader(source: ResultSource): ResultReader {
+export function resultReader(source: ResultSource, results: ResultReads = new ResultReadings(source)): ResultReader {
   return {
     sessionResults: (sessionId) => asRunFailure(source.sessionResults(sessionId)),
     async resultDetail(checkId, resultId) {
-      let result: CheckResult;
       try {
-        result = await source.getCheckResult(checkId, resultId, 'result');
+        return (await results.read(checkId, resultId, 'result')).detail;
       } catch (err) {
         throw err instanceof NotFoundError ? new ResultGone(resultId, err) : new RunFailure(toRunError(err));
       }
-      return resultDetail(result);
     },
   };
 }

@@ -6,7 +6,8 @@ import { isFinal } from '../runs/status';
 import { RunFailure, SessionGone, type FinalSession, type Session, type Target } from '../runs/types';
 import type { SessionStarter, SessionWatcher } from '../runs/ports';
 import { NotFoundError, toRunError } from './errors';
-import { failingResults, firstErrorLine, locationResults } from './results';
+import { failingResults, locationResults } from './results';
+import { ResultReadings, type ResultReads } from './result-detail';
 import type { CheckResult, CheckSession, CompletedSession, TriggerRequest, TriggeredSession } from './types';
 import type { CheckType, SessionStatus } from '../runs/types';
 
@@ -47,7 +48,11 @@ export function sessionStarter(calls: Pick<ChecklyPort, 'trigger' | 'cancel'>): 
   };
 }
 
-export function sessionWatcher(calls: Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'>): SessionWatcher {
+/** `results`: where error lines are read; the app shares one with the evidence and the Details modal (one fetch a result). */
+export function sessionWatcher(
+  calls: Pick<ChecklyPort, 'awaitCompletion' | 'getCheckResult'>,
+  results: ResultReads = new ResultReadings(calls),
+): SessionWatcher {
   return {
     async awaitFinal(sessionId, maxWaitSeconds, signal) {
       let completed: CompletedSession | null;
@@ -59,7 +64,7 @@ export function sessionWatcher(calls: Pick<ChecklyPort, 'awaitCompletion' | 'get
       return completed && toFinalSession(completed);
     },
     async errorLine(checkId, resultId) {
-      return firstErrorLine(await calls.getCheckResult(checkId, resultId));
+      return (await results.read(checkId, resultId, 'result')).errorLine;
     },
   };
 }

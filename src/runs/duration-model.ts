@@ -1,10 +1,11 @@
 /**
  * When a session is likely to end, learned rather than assumed. A check's sessions vary from run to
- * run, and Checkly's statuses give response times, a part of a session only. So the model learns two
+ * run, and Checkly's statuses give response times, a part of a session only. So the model learns
  * relations per check type, from every session it sees end (and every one still running, which has
- * taken at least so long): how a session compares with its check's status response times, and how it
- * compares with its check's past sessions. A session is then placed by whichever of the two is the
- * narrower for its type: a check never seen before by the first, from the first sessions of a run on.
+ * taken at least so long): how a session compares with its check's status response times (their
+ * typical one, or the shortest or longest alone), and how it compares with its check's past sessions.
+ * A session is then placed by whichever is the narrowest for its type: a check never seen before by
+ * its response times, from the first sessions of a run on.
  * Pure: no clock, no I/O; the follower tells it what ends and what runs.
  */
 import { Survival } from './survival';
@@ -51,8 +52,17 @@ const MAX_CHECKS = 5_000;
 /** Sessions a relation is learned from: those of the most recently seen checks, enough to know its spread. */
 const MAX_EVENTS = 1_000;
 
-type Basis = 'status' | 'own';
-const BASES: readonly Basis[] = ['status', 'own'];
+/**
+ * What a session is compared with: its check's status response times (their geometric mean, or the
+ * shortest or the longest alone: one end may follow the sessions better, as when slow runs widen the
+ * longest), or its check's past sessions.
+ */
+type StatusBasis = 'status' | 'shortest' | 'longest';
+type Basis = StatusBasis | 'own';
+/** Spreads (in log ratio) closer than this are the same. */
+const SAME_SPREAD = 1e-9;
+const STATUS_BASES: readonly StatusBasis[] = ['status', 'shortest', 'longest'];
+const BASES: readonly Basis[] = [...STATUS_BASES, 'own'];
 const ALL_TYPES = '*';
 
 interface Known {
@@ -63,10 +73,13 @@ interface Known {
 
 /** The session's reference duration on a basis: its status's typical response time, or its past sessions' typical duration. */
 function reference(check: Pick<Known, 'pastMs' | 'responseTimes'>, basis: Basis): number | undefined {
-  if (basis === 'status') {
+  if (basis !== 'own') {
     const r = check.responseTimes;
     if (!r || !(r.shortestMs > 0)) return undefined;
-    return r.longestMs !== undefined && r.longestMs >= r.shortestMs ? Math.sqrt(r.shortestMs * r.longestMs) : r.shortestMs;
+    const longest = r.longestMs !== undefined && r.longestMs >= r.shortestMs ? r.longestMs : undefined;
+    if (basis === 'shortest') return r.shortestMs;
+    if (basis === 'longest') return longest;
+    return longest !== undefined ? Math.sqrt(r.shortestMs * longest) : r.shortestMs;
   }
   const past = check.pastMs.filter((ms) => ms > 0);
   if (past.length === 0) return undefined;
@@ -112,8 +125,10 @@ export class DurationModel {
     // The most recently seen checks first, until a relation has enough.
     for (const check of [...this.checks.values()].reverse()) {
       const type = check.checkType ?? ALL_TYPES;
-      const status = reference(check, 'status');
-      if (status !== undefined) for (const ms of check.pastMs) if (ms > 0) addBoth(relations.events, type, 'status', Math.log(ms / status));
+      for (const basis of STATUS_BASES) {
+        const ref = reference(check, basis);
+        if (ref !== undefined) for (const ms of check.pastMs) if (ms > 0) addBoth(relations.events, type, basis, Math.log(ms / ref));
+      }
       // The latest session against the ones before it: how far the next session strays from a check's past.
       const [latest, ...before] = check.pastMs;
       const own = reference({ pastMs: before }, 'own');
@@ -179,7 +194,10 @@ export class DurationPlan {
       const low = survival.quantile(0.1);
       const high = survival.quantile(0.9);
       const spread = low !== undefined && high !== undefined ? high - low : Infinity;
-      if (!best || spread < best.spread || (spread === best.spread && survival.events > best.survival.events)) best = { ref, survival, spread };
+      // Narrower by more than rounding (bases that differ by a constant factor are as narrow): the first of BASES keeps it.
+      const narrower = best === undefined || spread < best.spread - SAME_SPREAD;
+      if (narrower || (best !== undefined && Math.abs(spread - best.spread) <= SAME_SPREAD && survival.events > best.survival.events))
+        best = { ref, survival, spread };
     }
     if (best) return learnedEstimate(best.ref, best.survival);
     const past = check.pastMs.filter((ms) => ms > 0);

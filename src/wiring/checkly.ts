@@ -1,7 +1,8 @@
-/** The Checkly client the app works with, behind the account's request budget; and the start-up probe's. */
+/** The Checkly client the app works with, behind the account's request budget (with the results it read); and the start-up probe's. */
 import type { Redis } from 'ioredis';
 import { ChecklyBudget } from '../checkly/budget';
 import { ChecklyClient } from '../checkly/client';
+import { ResultReadings } from '../checkly/result-detail';
 import type { RedirectPolicy } from '../checkly/redirects';
 import type { Config } from '../config';
 import type { Logger } from '../shared/log';
@@ -18,7 +19,7 @@ export interface SharedBudgets {
 export function buildChecklyClient(
   config: Config,
   deps: { logger: Logger; metrics: Metrics; sharedBudgets?: SharedBudgets; assetRedirects?: RedirectPolicy },
-): { checkly: ChecklyClient; budget: ChecklyBudget } {
+): { checkly: ChecklyClient; budget: ChecklyBudget; results: ResultReadings } {
   const { logger, metrics, sharedBudgets, assetRedirects } = deps;
   const budget = new ChecklyBudget({
     maxRequestsPerMinute: config.checkly.maxRequestsPerMinute,
@@ -38,7 +39,8 @@ export function buildChecklyClient(
     },
     ...(assetRedirects ? { assetRedirects } : {}),
   });
-  return { checkly, budget };
+  // Final results read once: a row's error line, the thread reply's evidence and Details share them.
+  return { checkly, budget, results: new ResultReadings(checkly) };
 }
 
 /** Its own client: one attempt, no budget, so that an unreachable Checkly delays start-up by one timeout at most. */

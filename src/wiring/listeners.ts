@@ -12,7 +12,7 @@ import { CatalogueCache } from '../catalogue/cache';
 import { listCheckAlerts, listCheckGroups, listCheckStatuses, listChecks, missingChecks } from '../checkly/catalogue';
 import type { ChecklyClient } from '../checkly/client';
 import { asRunFailure } from '../checkly/errors';
-import { resultReader } from '../checkly/result-detail';
+import { resultReader, type ResultReadings } from '../checkly/result-detail';
 import { locationResults } from '../checkly/results';
 import { registerCommands } from '../commands';
 import type { Config } from '../config';
@@ -34,6 +34,8 @@ export interface ListenerDeps {
   config: Config;
   secrets: Secrets;
   checkly: ChecklyClient;
+  /** Final results read once, shared with the runs' error lines and evidence. */
+  results: ResultReadings;
   runs: RunService;
   metrics: Metrics;
   /** A person's Home, the workflow steps waiting for their run. */
@@ -88,10 +90,13 @@ export function registerListeners(app: App, deps: ListenerDeps): Entrances {
   const commandName = config.slack.command;
   const picker: PickerDeps = { ...guard, catalogue, runs, commandName, logger, secrets };
   const listing: ListingDeps = { ...guard, catalogue, checks: { missing: (ids) => missingChecks(checkly, ids) }, runs, commandName, logger, now, secrets };
-  const results = resultReader({
-    getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
-    sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
-  });
+  const results = resultReader(
+    {
+      getCheckResult: (checkId, resultId, operation) => checkly.getCheckResult(checkId, resultId, operation),
+      sessionResults: async (sessionId) => locationResults((await checkly.getSession(sessionId)).results ?? []),
+    },
+    deps.results,
+  );
   const usergroups = new UsergroupMembership({ client: app.client, groups: [...(config.alerts.admins ?? [])].filter((id) => id.startsWith('S')), logger });
   const alerts = registerAlerts(
     app,

@@ -4,7 +4,7 @@ import type { ChecklyBudget } from '../checkly/budget';
 import type { ChecklyClient } from '../checkly/client';
 import { listCheckAlerts, listCheckStatuses } from '../checkly/catalogue';
 import { conditions } from '../catalogue/model';
-import { evidencePort } from '../checkly/result-detail';
+import { evidencePort, type ResultReadings } from '../checkly/result-detail';
 import { sessionStarter, sessionWatcher } from '../checkly/sessions';
 import { evidenceSessions, renderEvidenceReplies } from '../blocks/evidence';
 import { failingInOrder } from '../blocks/order';
@@ -39,6 +39,8 @@ export interface RunDeps {
   config: Config;
   secrets: Secrets;
   checkly: ChecklyClient;
+  /** Final results read once, shared with the Details modal. */
+  results: ResultReadings;
   checklyBudget: ChecklyBudget;
   store: RunStore;
   durations: DurationStore;
@@ -70,7 +72,7 @@ const TRIGGER_YIELD_MS = 1000;
  */
 export function buildRunMessages(w: RunDeps): SlackRunMessages {
   const { config, secrets, checkly, now, logger } = w;
-  const evidence: EvidenceDeps = { checkly: evidencePort(checkly), logger, waitMs: EVIDENCE_WAIT_MS };
+  const evidence: EvidenceDeps = { checkly: evidencePort(checkly, w.results), logger, waitMs: EVIDENCE_WAIT_MS };
   const screenshots = new ScreenshotUploader({
     client: w.slackClient,
     postNote: async (channel, threadTs, text) => {
@@ -116,7 +118,7 @@ export function buildRunMessages(w: RunDeps): SlackRunMessages {
 export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: Runner; follower: SessionFollower; runs: RunService } {
   const { config, checkly, checklyBudget, metrics, now, logger } = w;
   const follower = new SessionFollower({
-    checkly: sessionWatcher(checkly),
+    checkly: sessionWatcher(checkly, w.results),
     pollWaitSeconds: config.checkly.pollWaitSeconds,
     pollRequestsPerMinute: pollRequestsPerMinute(config),
     beforePoll: () => checklyBudget.reserve('completion'),

@@ -77,8 +77,8 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     const sent = everythingSentToSlack(h);
     expect(sent).not.toContain('fake-target-api-token');
     expect(sent).not.toContain('fake-secret-cookie');
-    // The evidence fetch is one more result request, the row's error line being the other.
-    expect(h.checkly.requests.filter((r) => r.op === 'result')).toHaveLength(2);
+    // One result request: the row's error line's; the thread's evidence reads the same result again, kept.
+    expect(h.checkly.requests.filter((r) => r.op === 'result')).toHaveLength(1);
     expect(h.checkly.requests.filter((r) => r.op === 'assets' || r.op === 'asset')).toHaveLength(0);
   });
 
@@ -366,8 +366,8 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     await waitFor(() => [...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined).length === 3, 20_000, 'three uploads');
     await sleep(500);
     expect(h.slack.uploads.size).toBe(3);
-    // 50 error lines for the rows, 10 evidence fetches for the thread.
-    expect(h.checkly.requests.filter((r) => r.op === 'result')).toHaveLength(60);
+    // 50 error lines for the rows; the thread's 10 details read those same results again, kept: no more fetches.
+    expect(h.checkly.requests.filter((r) => r.op === 'result')).toHaveLength(50);
     expect(h.checkly.requests.filter((r) => r.op === 'assets')).toHaveLength(3);
     expect(h.checkly.requests.filter((r) => r.op === 'asset')).toHaveLength(3);
     expect(h.slack.rejections).toEqual([]);

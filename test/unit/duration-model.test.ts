@@ -83,6 +83,20 @@ describe('DurationModel', () => {
     expect(estimate.toMs).toBeCloseTo(50_000, 6);
   });
 
+  test('when one end of the response times follows the sessions better (slow runs widened the longest), that end places them', () => {
+    const model = new DurationModel();
+    // Ten checks whose sessions take 2 × their shortest response time, their longest anywhere from 1 to 10 × it.
+    for (let i = 0; i < 10; i += 1) {
+      const shortestMs = 2_000 * (i + 1);
+      model.know(`c${i}`, 'API', { pastMs: [], responseTimes: { shortestMs, longestMs: shortestMs * (i + 1) } });
+      model.learn(`c${i}`, 'API', 2 * shortestMs);
+    }
+    model.know('new', 'API', { pastMs: [], responseTimes: { shortestMs: 10_000, longestMs: 40_000 } });
+    const estimate = model.plan([]).estimate('new')!;
+    expect(estimate.fromMs).toBeCloseTo(20_000, 6);
+    expect(estimate.toMs).toBeCloseTo(20_000, 6);
+  });
+
   test("a check seen before, while no relation is trusted yet: between its past sessions' shortest and longest", () => {
     const model = new DurationModel();
     model.know('a', 'API', { pastMs: [40_000], responseTimes: { shortestMs: 10_000 } });

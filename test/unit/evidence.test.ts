@@ -3,7 +3,8 @@ import { evidenceSessions, renderEvidenceReplies } from '../../src/blocks/eviden
 import { textLength as blockText } from '../../src/blocks/message';
 import { renderFailureReply } from '../../src/blocks/thread';
 import { NotFoundError } from '../../src/checkly/errors';
-import { evidencePort, resultDetail, type EvidenceSource } from '../../src/checkly/result-detail';
+import { ResultReadings, evidencePort, resultDetail, resultReader, type EvidenceSource } from '../../src/checkly/result-detail';
+import { sessionWatcher } from '../../src/checkly/sessions';
 import type { ResultDetail } from '../../src/runs/types';
 import type { CheckResult } from '../../src/checkly/types';
 import { createLogger } from '../../src/shared/log';
@@ -187,6 +188,59 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
 
     const html = source({ downloadAsset: async () => ({ contentType: 'text/html', bytes: Buffer.from('<html>') }) });
     expect(await gatherScreenshots(failing(1, { checkType: 'PLAYWRIGHT' }), { checkly: evidencePort(html), logger, waitMs: 1000 })).toEqual([]);
+  });
+});
+
+describe('final results read once: the error line, the evidence and Details share one fetch', () => {
+  test("a result read for a row's error line is not fetched again for the thread reply or a Details click", async () => {
+    const src = source();
+    const results = new ResultReadings(src);
+    const watcher = sessionWatcher({ awaitCompletion: async () => null, getCheckResult: () => Promise.reject(new Error('unused')) }, results);
+    const [session] = failing(1);
+    const resultId = session!.results![0]!.resultId;
+    expect(await watcher.errorLine(session!.checkId, resultId)).toBe('Timeout 30000ms exceeded');
+    expect(src.calls).toEqual([`result:${resultId}`]);
+    const found = await gatherEvidence([session!], { checkly: evidencePort(src, results), logger, waitMs: 1000 });
+    expect(found.get(session!.checkId)?.detail?.errors[0]).toBe('Timeout 30000ms exceeded');
+    const details = resultReader({ getCheckResult: () => Promise.reject(new Error('unused')), sessionResults: async () => [] }, results);
+    expect((await details.resultDetail(session!.checkId, resultId)).errors[0]).toBe('Timeout 30000ms exceeded');
+    expect(src.calls).toEqual([`result:${resultId}`]);
+    // Another result is another fetch.
+    const [other] = failing(2).slice(1);
+    await watcher.errorLine(other!.checkId, other!.results![0]!.resultId);
+    expect(src.calls).toHaveLength(2);
+  });
+
+  test('a fetch that failed is not kept: the next reader asks again', async () => {
+    let fail = true;
+    const calls: string[] = [];
+    const flaky = {
+      getCheckResult: async (_checkId: string, resultId: string, op: 'result' | 'evidence'): Promise<CheckResult> => {
+        calls.push(`${op}:${resultId}`);
+        if (fail) {
+          fail = false;
+          throw new NotFoundError({ operation: op, path: '/v1/check-results', checklyMessage: 'Not found', status: 404 });
+        }
+        return { ...browserResult, id: resultId };
+      },
+    };
+    const results = new ResultReadings(flaky);
+    const [session] = failing(1);
+    const resultId = session!.results![0]!.resultId;
+    await expect(results.read(session!.checkId, resultId, 'result')).rejects.toBeInstanceOf(NotFoundError);
+    expect((await results.read(session!.checkId, resultId, 'evidence')).errorLine).toBe('Timeout 30000ms exceeded');
+    expect(await results.read(session!.checkId, resultId, 'result')).toMatchObject({ errorLine: 'Timeout 30000ms exceeded' });
+    expect(calls).toEqual([`result:${resultId}`, `evidence:${resultId}`]);
+  });
+
+  test('kept within its bound: the oldest reading goes first', async () => {
+    const src = source();
+    const results = new ResultReadings(src, { max: 2 });
+    const ids = failing(3).map((s) => ({ checkId: s.checkId, resultId: s.results![0]!.resultId }));
+    const [a, b, c] = ids as [(typeof ids)[0], (typeof ids)[0], (typeof ids)[0]];
+    for (const r of [a, b, b, c, a]) await results.read(r.checkId, r.resultId, 'result');
+    // b read twice, one fetch; a, pushed out by c, fetched again.
+    expect(src.calls.map((x) => x.split(':')[1])).toEqual([a.resultId, b.resultId, c.resultId, a.resultId]);
   });
 });
 

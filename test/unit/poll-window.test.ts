@@ -10,11 +10,16 @@ describe('pollWindow', () => {
     expect(pollWindow({ fromMs: 40_000, toMs: 50_000 }, started, wait)).toEqual({ opensAt: 24_000, overdueAt: 52_000 });
   });
 
-  test('a window longer than a poll: opened 2 s before its start, polls chained from there', () => {
-    expect(pollWindow({ fromMs: 40_000, toMs: 100_000 }, started, wait)).toEqual({ opensAt: 39_000, overdueAt: 102_000 });
+  test('a window longer than a poll: opened 2 s after its start (the few that end sooner are known then), polls chained from there', () => {
+    expect(pollWindow({ fromMs: 40_000, toMs: 100_000 }, started, wait)).toEqual({ opensAt: 43_000, overdueAt: 102_000 });
   });
 
-  test('an end nothing bounds: opened 2 s before its earliest, never overdue', () => {
+  test('a window a little shorter than a poll: one poll still covers it from just after its start', () => {
+    // From 40 s to 68 s after the start: a poll opened 41 s after it lasts to 71 s, 3 s past the likely end (sooner than 42 s).
+    expect(pollWindow({ fromMs: 40_000, toMs: 68_000 }, started, wait)).toEqual({ opensAt: 42_000, overdueAt: 70_000 });
+  });
+
+  test('an end nothing bounds (how late it runs not known yet): opened 2 s before its earliest, never overdue', () => {
     expect(pollWindow({ fromMs: 40_000, toMs: Infinity }, started, wait)).toEqual({ opensAt: 39_000, overdueAt: Infinity });
   });
 });
