@@ -167,12 +167,23 @@ export const NEW_FAILURE = 'Public API · create order';
 /**
  * The checks, their durations divided by `speed` (DEMO_SPEED), never below 300 ms; the ones that
  * fail or degrade also do so in their scheduled runs (what `/checkly failing` lists), but NEW_FAILURE,
- * so that a run shows a new failure beside the ones already failing.
+ * so that a run shows a new failure beside the ones already failing (since ALREADY_FAILING_FOR before
+ * the demo started, as if its scheduled runs had seen them fail for a while).
  */
-export function demoChecks(speed: number): FakeCheckInput[] {
+export function demoChecks(speed: number, now = Date.now()): FakeCheckInput[] {
+  const since = now - ALREADY_FAILING_FOR;
   return DEMO_CHECKS.map((c) => ({
     ...c,
     durationMs: Math.max(300, Math.round((c.durationMs ?? 2000) / speed)),
-    ...(c.name === NEW_FAILURE ? {} : c.outcome === 'FAILED' ? { state: 'failing' as const } : c.outcome === 'DEGRADED' ? { state: 'degraded' as const } : {}),
+    ...(c.name === NEW_FAILURE
+      ? {}
+      : c.outcome === 'FAILED'
+        ? { state: 'failing' as const, stateSince: since }
+        : c.outcome === 'DEGRADED'
+          ? { state: 'degraded' as const, stateSince: since }
+          : {}),
   }));
 }
+
+/** How long before the demo starts its failing checks already failed in their scheduled runs. */
+export const ALREADY_FAILING_FOR = 95 * 60_000;

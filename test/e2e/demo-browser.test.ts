@@ -12,8 +12,8 @@ import { freePort } from '../helpers';
  * the page sends a signed slash command to the real app, the run message goes from running to final
  * live, Rerun failed and a confirmed Cancel work through signed block_actions. The page draws Block
  * Kit as Slack does. With DEMO_SCREENSHOT=1 (`npm run screenshots`) it writes the README's pictures,
- * docs/demo.png, docs/evidence-thread.png, docs/evidence-modal.png, docs/workflow.png and
- * docs/home.png, from this run.
+ * docs/demo.png, docs/new-failure.png, docs/evidence-thread.png, docs/evidence-modal.png, docs/history.png,
+ * docs/workflow.png and docs/home.png, from this run.
  */
 const ROOT = path.join(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -112,6 +112,11 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   expect(shot).toEqual({ natural: [720, 450], shown: [360, 225] });
   await page.locator('#log').evaluate((log) => log.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath('demo.png') });
+  // The run message alone, down to its thread: the summary line and the 🆕 row, for the README's "After a deploy".
+  const message = (await runMessage().boundingBox())!;
+  const thread = (await runMessage().locator('[data-testid="thread"]').boundingBox())!;
+  expect(thread.y).toBeGreaterThan(message.y);
+  await page.screenshot({ path: screenshotPath('new-failure.png'), clip: { x: message.x, y: message.y, width: message.width, height: thread.y - message.y } });
   await runMessage()
     .locator('[data-testid="thread"]')
     .screenshot({ path: screenshotPath('evidence-thread.png') });
@@ -197,6 +202,38 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await modal.waitFor({ state: 'detached', timeout: 20_000 });
   await page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run' }).filter({ hasText: 'staging' }).first().waitFor({ timeout: 20_000 });
 }, 240_000);
+
+test('/checkly history prod: after more runs of prod, the grid of its runs in the channel, a row per check, newest on the right', async () => {
+  // Two more runs of prod (the first test ran one; its rerun, a run of its own, is not a run of prod).
+  for (let n = 2; n <= 3; n++) {
+    await page.getByRole('textbox', { name: 'Message' }).fill('/checkly run prod');
+    await page.keyboard.press('Enter');
+    const run = page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run: prod' }).nth(n - 1);
+    await run.getByRole('button', { name: /Rerun failed/ }).waitFor({ timeout: 60_000 });
+  }
+  await page.getByRole('textbox', { name: 'Message' }).fill('/checkly history prod');
+  await page.keyboard.press('Enter');
+  const grid = page.locator('[data-testid="ephemeral"]', { hasText: 'runs of prod in this channel' }).last();
+  await grid.waitFor({ timeout: 20_000 });
+  await grid.getByText(/^The last 3 runs of prod in this channel, oldest on the left$/).waitFor();
+  // A column per run, each linking to its run message.
+  const columns = grid.locator('.context a');
+  expect(await columns.allTextContents()).toEqual(['①', '②', '③']);
+  for (const href of await columns.evaluateAll((as) => as.map((a) => a.getAttribute('href'))))
+    expect(href).toMatch(/^https:\/\/fake\.slack\.com\/archives\/C0FAKE\/p\d+$/);
+  // A row per check of prod (26), by name: the create order check red in all three, the refunds degraded in all three.
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, the lines as drawn (a section's rows are joined by <br>)
+  const text = (await grid.innerText()).split('\n');
+  const rows = text.filter((line) => /^[🟩🟥🟨⬜]{3} {1,2}\S/u.test(line));
+  expect(rows).toHaveLength(26);
+  expect(rows).toContain('🟥🟥🟥  Public API · create order');
+  expect(rows).toContain('🟨🟨🟨  Payments API · refunds');
+  expect(rows.filter((r) => r.startsWith('🟩🟩🟩'))).toHaveLength(23);
+  // The flaky one fails one run in two: red or green, never degraded or missing.
+  expect(rows.find((r) => r.endsWith('Checkout · pay with card'))).toMatch(/^[🟩🟥]{3} {2}Checkout · pay with card$/u);
+  await grid.getByText(/🟩 passed · 🟥 failed · 🟨 degraded · ⬜ not in that run/).waitFor();
+  await grid.screenshot({ path: screenshotPath('history.png') });
+}, 180_000);
 
 test('the page draws Block Kit as Slack does: context elements side by side, filled button styles, names for IDs, a form laid out', async () => {
   // The page's own renderer (its script's functions), on blocks made for the purpose; in the page, so as text.

@@ -3,7 +3,7 @@
  * failing result (src/checkly/result-detail.ts, as the thread reply and the Details modal show it) is run
  * through the fake Checkly's own result bodies for every check of the demo.
  */
-import { DEMO_CHECKS, demoChecks } from '../../demo/catalogue';
+import { ALREADY_FAILING_FOR, DEMO_CHECKS, NEW_FAILURE, demoChecks } from '../../demo/catalogue';
 import { resultDetail } from '../../src/checkly/result-detail';
 import { checkResultBody, newCheck, newSession } from '../fakes/checkly-model';
 
@@ -66,4 +66,16 @@ test("a failed browser check has a screenshot a person can see (a PNG at a brows
     expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(640);
     expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(400);
   }
+});
+
+test('the checks that fail or degrade in a run were already failing for a while in their scheduled runs, but the one a deploy brings (a new failure)', () => {
+  const now = Date.UTC(2026, 11, 5, 16, 0);
+  const checks = demoChecks(5, now);
+  const broken = checks.filter((c) => c.outcome === 'FAILED' || c.outcome === 'DEGRADED');
+  expect(broken.map((c) => c.name)).toContain(NEW_FAILURE);
+  for (const c of broken) {
+    if (c.name === NEW_FAILURE) expect([c.state, c.stateSince]).toEqual([undefined, undefined]);
+    else expect([c.state, c.stateSince]).toEqual([c.outcome === 'FAILED' ? 'failing' : 'degraded', now - ALREADY_FAILING_FOR]);
+  }
+  expect(ALREADY_FAILING_FOR).toBeGreaterThanOrEqual(60 * 60_000);
 });
