@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { freePort } from '../helpers';
-import { waitFor } from './harness';
+import type { Page } from 'playwright-core';
+import { demoInBrowser, screenshotPath } from './demo-page';
 
 /**
  * `npm run demo`'s scheduled alerts in a real browser: the simulated account's scheduled check fails
@@ -12,41 +7,13 @@ import { waitFor } from './harness';
  * and the incident message shows with its buttons; I'm on it shows who, the recovery turns it green.
  * With DEMO_SCREENSHOT=1 (`npm run screenshots`) it writes docs/alerts.png, the README's picture.
  */
-const ROOT = path.join(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let demo: ChildProcess;
-let output = '';
-let browser: BrowserContext;
+// 30 times faster: an incident every 6 s, recovered 3 s after it opened.
+const demo = demoInBrowser({ speed: 30, viewport: { width: 1280, height: 900 } });
 let page: Page;
 let url: string;
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: scripts/ensure-services.sh says how to install one, or set CHROMIUM_PATH`);
-  const port = await freePort();
-  // 30 times faster: an incident every 6 s, recovered 3 s after it opened.
-  demo = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'demo/run.ts')], {
-    cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-demo-alerts-')),
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), DEMO_PORT: String(port), DEMO_SPEED: '30' },
-  });
-  demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => /open (http:\/\/localhost:\d+)/.exec(output)?.[1] ?? (demo.exitCode !== null && 'exited'), 60_000, 'the demo to start');
-  url = /open (http:\/\/localhost:\d+)/.exec(output)?.[1] ?? '';
-  browser = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'checkly-slack-chromium-')), {
-    executablePath: CHROMIUM,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (demo && demo.exitCode === null) {
-    demo.kill('SIGTERM');
-    await new Promise((resolve) => demo.once('exit', resolve));
-  }
+beforeAll(() => {
+  ({ page, url } = demo);
 });
 
 test('the scheduled check’s alerts arrive as one incident message: failing with its buttons, I’m on it, then green', async () => {
@@ -63,9 +30,3 @@ test('the scheduled check’s alerts arrive as one incident message: failing wit
     .first()
     .waitFor({ timeout: 15_000 });
 }, 90_000);
-
-function screenshotPath(name: string): string {
-  const dir = process.env.DEMO_SCREENSHOT === '1' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(tmpdir(), 'demo-shot-'));
-  mkdirSync(dir, { recursive: true });
-  return path.join(dir, name);
-}

@@ -1,11 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { waitFor } from './harness';
-import { freePort } from '../helpers';
+import type { Page } from 'playwright-core';
+import { demoInBrowser, screenshotPath } from './demo-page';
 
 /**
  * `npm run demo` in a real browser (Debian's chromium, or CHROMIUM_PATH; scripts/ensure-services.sh says how to install it):
@@ -15,52 +9,13 @@ import { freePort } from '../helpers';
  * docs/demo.png, docs/new-failure.png, docs/evidence-thread.png, docs/evidence-modal.png, docs/history.png,
  * docs/workflow.png and docs/home.png, from this run.
  */
-const ROOT = path.join(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let demo: ChildProcess;
-let output = '';
-let browser: BrowserContext;
+// As `npm run demo` runs it, with the simulated checks 20 times faster (2 min becomes 6 s).
+const demo = demoInBrowser({ speed: 20, viewport: { width: 1280, height: 1040 } });
 let page: Page;
 let url: string;
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: scripts/ensure-services.sh says how to install one, or set CHROMIUM_PATH`);
-  const port = await freePort();
-  // As `npm run demo` runs it, with the simulated checks 20 times faster (2 min becomes 6 s).
-  demo = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'demo/run.ts')], {
-    cwd: mkdtempSync(path.join(tmpdir(), 'checkly-slack-demo-test-')),
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), DEMO_PORT: String(port), DEMO_SPEED: '20' },
-  });
-  demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await waitFor(() => /open (http:\/\/localhost:\d+)/.exec(output)?.[1] ?? (demo.exitCode !== null && 'exited'), 60_000, 'the demo to start');
-  url = /open (http:\/\/localhost:\d+)/.exec(output)?.[1] ?? '';
-  expect(url).toBe(`http://localhost:${port}`);
-  // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
-  browser = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'checkly-slack-chromium-')), {
-    executablePath: CHROMIUM,
-    viewport: { width: 1280, height: 1040 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (demo && demo.exitCode === null) {
-    demo.kill('SIGTERM');
-    await new Promise((resolve) => demo.once('exit', resolve));
-  }
+beforeAll(() => {
+  ({ page, url } = demo);
 });
 
 /** The first run message in the channel (not a thread reply). */
@@ -318,8 +273,3 @@ test('the Workflows entry runs the step with a form and shows its verdict; the H
 }, 120_000);
 
 /** The README's pictures in docs/ when asked for (`DEMO_SCREENSHOT=1`); a temporary file otherwise, so a test run leaves the tree clean. */
-function screenshotPath(name: string): string {
-  const dir = process.env.DEMO_SCREENSHOT === '1' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(tmpdir(), 'demo-shot-'));
-  mkdirSync(dir, { recursive: true });
-  return path.join(dir, name);
-}
