@@ -191,7 +191,7 @@ export class Launcher {
         // The sweep may have resolved the run meanwhile (a trigger slower than its bound): the
         // sessions did start, so they are followed after all and the message tells the truth.
         r.sessions = structuredClone(triggered);
-        if (before) r.before = before;
+        if (before) r.before = ofTheseChecks(before, triggered);
         r.starter = undefined;
         r.error = undefined;
         r.finishedAt = undefined;
@@ -273,4 +273,18 @@ export class Launcher {
     clearInterval(this.renewal);
     this.renewal = undefined;
   }
+}
+
+/**
+ * The states of the run's own checks only: the account's every check, kept with each run and written
+ * with each of its updates, would cost a large account's runs their store writes.
+ */
+function ofTheseChecks(before: RunBefore, sessions: readonly Session[]): RunBefore {
+  if (before.checks === undefined) return before;
+  const checks: NonNullable<RunBefore['checks']> = {};
+  for (const { checkId } of sessions) {
+    const state = before.checks[checkId];
+    if (state !== undefined) checks[checkId] = state;
+  }
+  return { at: before.at, checks };
 }

@@ -15,6 +15,7 @@ import type { Logger } from '../shared/log';
 import type { Metrics } from '../ops/metrics';
 import type { Dispatcher } from '../runs/dispatch';
 import { CheckOutcomes } from '../runs/outcomes';
+import type { RunBefore } from '../runs/changes';
 import type { CheckStates } from '../runs/ports';
 import type { Records } from '../runs/records';
 import { TypicalDurations, type DurationStore } from '../runs/durations';
@@ -163,14 +164,23 @@ export function buildRunner(w: RunDeps, messages: SlackRunMessages): { runner: R
  * the last hours, asked only when a check is failing or degraded.
  */
 export function checkStates(checkly: ChecklyClient): CheckStates {
+  // Runs started while a read is under way share it (a burst of commands is one request, not one
+  // each): it began at most one answer's time before them, and before any of them triggered.
+  let reading: Promise<NonNullable<RunBefore['checks']>> | undefined;
+  const read = async () => {
+    const statuses = (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : []));
+    const bad = statuses.some((s) => s.hasFailures || s.hasErrors || s.isDegraded);
+    const alerts = bad ? await listCheckAlerts(checkly).catch(() => []) : [];
+    const checks: Record<string, { state: 'passing' | 'failing' | 'degraded'; since?: number }> = {};
+    for (const [id, c] of conditions(statuses, alerts)) checks[id] = c.since !== undefined ? { state: c.state, since: c.since } : { state: c.state };
+    return checks;
+  };
   return {
-    read: async () => {
-      const statuses = (await listCheckStatuses(checkly)).flatMap((s) => (s ? [s] : []));
-      const bad = statuses.some((s) => s.hasFailures || s.hasErrors || s.isDegraded);
-      const alerts = bad ? await listCheckAlerts(checkly).catch(() => []) : [];
-      const checks: Record<string, { state: 'passing' | 'failing' | 'degraded'; since?: number }> = {};
-      for (const [id, c] of conditions(statuses, alerts)) checks[id] = c.since !== undefined ? { state: c.state, since: c.since } : { state: c.state };
-      return checks;
+    read: () => {
+      reading ??= read().finally(() => {
+        reading = undefined;
+      });
+      return reading;
     },
   };
 }

@@ -12,6 +12,7 @@ import { logger, request, useRunnerFixture } from './runner-fixture';
 const make = useRunnerFixture();
 const C1 = 'a0000000-0000-4000-8000-000000000001';
 const C2 = 'a0000000-0000-4000-8000-000000000002';
+const OTHER = 'a0000000-0000-4000-8000-000000000003';
 const target = { tags: [], checkIds: [C1, C2], all: false };
 
 function statesOf(read: CheckStates['read']): CheckStates & { calls: number } {
@@ -32,7 +33,8 @@ async function settle(until: () => Promise<boolean>): Promise<void> {
 describe('the runner tells new failures from old', () => {
   test('reads the states before the trigger, keeps them, and classifies each session when final; outcomes are counted once', async () => {
     const records = new MemoryRecords();
-    const states = statesOf(async () => ({ [C1]: { state: 'failing', since: 5 }, [C2]: { state: 'passing' } }));
+    // The account's other checks are read too, and not kept with this run.
+    const states = statesOf(async () => ({ [C1]: { state: 'failing', since: 5 }, [C2]: { state: 'passing' }, [OTHER]: { state: 'failing' } }));
     const { runner, checkly, store, start } = make({ changes: { states, outcomes: new CheckOutcomes(records, 60_000, logger) } });
     await start();
     const started = await runner.start({ ...request, target });
