@@ -124,12 +124,7 @@ export function applyAlert(
   return {
     next: {
       id: newId(),
-      teamId: where.teamId,
-      channel: where.channel,
-      checkId: alert.checkId,
-      checkName: alert.checkName,
-      checkType: alert.checkType,
-      groupName: alert.groupName,
+      ...whichCheck(alert, where),
       state: isFailing(alert.type) ? 'failing' : 'degraded',
       failed: failing,
       startedAt: alert.startedAt,
@@ -152,12 +147,7 @@ export function applyAlert(
 function marker(alert: Alert, where: { teamId: string; channel: string }): Incident {
   return {
     id: '',
-    teamId: where.teamId,
-    channel: where.channel,
-    checkId: alert.checkId,
-    checkName: alert.checkName,
-    checkType: alert.checkType,
-    groupName: alert.groupName,
+    ...whichCheck(alert, where),
     state: 'recovered',
     failed: false,
     startedAt: alert.startedAt,
@@ -172,6 +162,18 @@ function marker(alert: Alert, where: { teamId: string; channel: string }): Incid
     marker: true,
     version: 0,
     shownVersion: 0,
+  };
+}
+
+/** The check an incident is about, and where it is shown. */
+function whichCheck(alert: Alert, where: { teamId: string; channel: string }) {
+  return {
+    teamId: where.teamId,
+    channel: where.channel,
+    checkId: alert.checkId,
+    checkName: alert.checkName,
+    checkType: alert.checkType,
+    groupName: alert.groupName,
   };
 }
 
