@@ -51,9 +51,15 @@ export function renderRow(session: Session, errorMax = ERROR_MAX): string {
 
   const degraded = session.status === 'DEGRADED' || session.status === 'PROGRESS_DEGRADED';
   const where = session.failedLocations.length > 0 ? `${degraded ? 'degraded' : 'failed'} in ${formatLocations(session.failedLocations)}` : '';
-  const error = errorMax > 0 && session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : '';
+  const error = errorMax === 0 ? '' : session.error !== undefined && oneLine(session.error) !== '' ? codeSpan(session.error, errorMax) : slowLine(session);
   const detail = withChangeNote(session, [where, error].filter((p) => p !== '').join(': '));
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
+}
+
+/** Why a check only slower than its limit degraded (LocationResult.slowOnly): its response time, the one thing Checkly says of it. */
+function slowLine(session: Session): string {
+  const slow = session.results?.find((r) => r.slowOnly && r.responseTimeMs !== undefined);
+  return slow?.responseTimeMs !== undefined ? `responded in ${formatDuration(slow.responseTimeMs)}, over its degradation limit` : '';
 }
 
 /** A failing row's detail, led by what the check did before (`failing since …`, flaky) when known. */

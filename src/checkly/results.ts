@@ -20,7 +20,21 @@ export function locationResults(results: readonly SessionResult[]): LocationResu
     location: r.runLocation,
     link: r.checkResultLink,
     failing: failing.has(r),
+    ...(failing.has(r) && isSlowOnly(r) ? { slowOnly: true as const } : {}),
+    ...(typeof r.responseTime === 'number' && Number.isFinite(r.responseTime) && r.responseTime >= 0 ? { responseTimeMs: r.responseTime } : {}),
   }));
+}
+
+/**
+ * Check types whose only degraded state is a response time over the check's degradation limit (the
+ * spec: `isDegraded`, "over its degradation limit"). Browser, multi-step, Playwright and agentic
+ * checks degrade from soft assertions and `markCheckAsDegraded` too, with a reason in their errors.
+ */
+const DEGRADED_BY_TIME_ONLY: ReadonlySet<string> = new Set(['API', 'URL', 'TCP', 'DNS', 'ICMP', 'SSL', 'GRPC', 'TRACEROUTE', 'HEARTBEAT']);
+
+/** Degraded, not failed, in a check whose degradation is its response time alone: its result holds no error to read. */
+function isSlowOnly(r: SessionResult): boolean {
+  return r.isDegraded && !r.hasFailures && !r.hasErrors && DEGRADED_BY_TIME_ONLY.has(r.checkType);
 }
 
 const MAX_ERROR_LENGTH = 300;

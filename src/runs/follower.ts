@@ -339,14 +339,17 @@ export class SessionFollower {
     this.choice.learn(session.checkId, entry.checkType, session.timeElapsed);
   }
 
-  /** The outcome of a final session, with the first error of its first failing location. */
+  /**
+   * The outcome of a final session, with the first error of its first failing location. A location
+   * only slower than its limit (LocationResult.slowOnly) has no error at Checkly: nothing is read for it.
+   */
   private async describe(sessionId: string, session: FinalSession): Promise<SessionOutcome> {
     const outcome: SessionOutcome = {
       status: session.status,
       timeElapsed: session.timeElapsed,
       failedLocations: session.failedLocations,
     };
-    const first = session.results.find((r) => r.failing);
+    const first = session.results.find((r) => r.failing && !r.slowOnly);
     if (session.failedLocations.length > 0) outcome.results = session.results;
     if (session.retried) outcome.retried = true;
     if (first) {

@@ -64,6 +64,13 @@ export interface LocationResult {
   link: string;
   /** Failed or degraded in this location. */
   failing: boolean;
+  /**
+   * Degraded by its response time alone: a protocol check over its degradation limit. Checkly keeps
+   * no error for such a result, so nothing is read for its row (its response time says why).
+   */
+  slowOnly?: true;
+  /** The time Checkly measured for it (for protocol checks the operation's time, not the whole run), ms. */
+  responseTimeMs?: number;
 }
 
 export type RunPhase =

@@ -196,6 +196,20 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(h.checkly.requests.filter((r) => r.op === 'assets')).toHaveLength(0);
   });
 
+  test('a degraded API check: its row says how long it responded, and its result is not read for a row (Checkly keeps no error for it)', async () => {
+    // Ten failures fill the reply's evidence; the degraded check, listed after them, is read by nothing.
+    for (let i = 1; i <= 10; i++) h.checkly.addCheck({ name: `Failing ${String(i).padStart(2, '0')}`, tags: ['api'], durationMs: 150, outcome: 'FAILED' });
+    const slow = h.checkly.addCheck({ name: 'Slow refunds', tags: ['api'], durationMs: 200, outcome: 'DEGRADED', locations: ['us-east-1'] });
+    const run = await runToFinal(h, 'run api', /1 degraded/);
+    expect(messageText(run)).toMatch(
+      /Slow refunds>\* · API · us-east-1 · [\d.]+m?s\n\s+↳ degraded in us-east-1: responded in [\d.]+m?s, over its degradation limit/,
+    );
+    await threadReply(h, run);
+    const reads = h.checkly.requests.filter((r) => r.op === 'result').map((r) => r.path);
+    expect(reads).toHaveLength(10);
+    expect(reads.some((p) => p.includes(slow.id))).toBe(false);
+  });
+
   test('Details in the thread: a loading modal within 3 s, then views.update with the whole result', async () => {
     h.checkly.addCheck({
       name: 'Orders API',

@@ -21,7 +21,8 @@ export interface FakeCheckInput {
   failingLocations?: string[];
   /**
    * The error a failing result reports (may span lines). API/URL checks: `apiCheckResult.requestError`;
-   * without it, a failed status-code assertion. Browser-like checks: their `errors` list.
+   * without it, a failed status-code assertion. Browser-like checks: their `errors` list (a degraded
+   * one's too: a soft assertion's). A degraded protocol check reports none, as Checkly: it was slow.
    */
   errorMessage?: string;
   activated?: boolean;
@@ -366,13 +367,15 @@ export function checkResultBody(session: FakeSession, ref: ResultRef): CheckResu
     errorGroupIds: [],
   };
   const errors = failing ? [check.errorMessage ?? DEFAULT_BROWSER_ERROR] : [];
+  // A protocol check degrades from its response time alone (its assertions passed): no error to report.
+  const failed = v.hasFailures || v.hasErrors;
   // Browser-like errors carry a stack whose frame names the line of the spec that failed.
   const listed = errors.map((message) => (check.errorsAsStrings ? message : { message, stack: `${message}\n    at ${SPEC_FRAME}` }));
   const log = jobLog(check, failing);
   switch (check.checkType) {
     case 'API':
     case 'URL':
-      body.apiCheckResult = apiResult(check, failing);
+      body.apiCheckResult = apiResult(check, failed);
       break;
     case 'BROWSER':
       body.browserCheckResult = { type: 'PLAYWRIGHT', errors: listed, pages: [], jobLog: log, jobAssets: [], runtimeVersion: '2025.04' };
@@ -391,13 +394,13 @@ export function checkResultBody(session: FakeSession, ref: ResultRef): CheckResu
       body.agenticCheckResult = { assertions: [], suggestions: [], steps: [], errors: errors.map((message) => ({ message })) };
       break;
     case 'TRACEROUTE':
-      body.tracerouteCheckResult = { requestError: failing ? (check.errorMessage ?? 'Destination not reached') : null };
+      body.tracerouteCheckResult = { requestError: failed ? (check.errorMessage ?? 'Destination not reached') : null };
       break;
     case 'GRPC':
-      body.grpcCheckResult = { requestError: failing ? (check.errorMessage ?? '14 UNAVAILABLE: connection refused') : null };
+      body.grpcCheckResult = { requestError: failed ? (check.errorMessage ?? '14 UNAVAILABLE: connection refused') : null };
       break;
     case 'SSL':
-      body.sslCheckResult = { requestError: failing ? (check.errorMessage ?? 'certificate has expired') : null };
+      body.sslCheckResult = { requestError: failed ? (check.errorMessage ?? 'certificate has expired') : null };
       break;
     default:
       // TCP, DNS, ICMP, HEARTBEAT: the spec defines no detail object for these.
@@ -426,9 +429,9 @@ function jobLog(check: Readonly<FakeCheck>, failing: boolean): Array<{ time: num
 }
 
 function apiResult(check: Readonly<FakeCheck>, failing: boolean): NonNullable<CheckResult['apiCheckResult']> {
-  const status = failing && check.outcome !== 'DEGRADED' ? (check.failingStatus ?? 500) : 200;
+  const status = failing ? (check.failingStatus ?? 500) : 200;
   const statusAssertion = { source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', regex: null };
-  const failedAssertion = failing && check.outcome !== 'DEGRADED' && check.errorMessage === undefined;
+  const failedAssertion = failing && check.errorMessage === undefined;
   const url = check.url ?? `https://api.example.com/${encodeURIComponent(check.name)}`;
   const method = check.method ?? 'GET';
   return {

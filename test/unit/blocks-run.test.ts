@@ -132,6 +132,24 @@ describe('renderRun: progress and rows', () => {
     expect(renderRow(degraded)).toBe(`⚠️ *<${degraded.link}|Search>* · API · eu-west-1\n        ↳ degraded in eu-west-1: \`Response time 5s &gt; 3s\``);
     expect(renderRow(passed)).toBe(`✅ *<${passed.link}|Login API>* · API · eu-west-1 · 4.2s`);
   });
+  it('a degraded API check with no error says how long it responded (its one reason); left out with the error lines', () => {
+    const slow = makeSession({
+      name: 'Refunds API',
+      status: 'DEGRADED',
+      locations: ['us-east-1', 'us-west-2'],
+      failedLocations: ['us-west-2'],
+      results: [
+        { resultId: 'r-2', location: 'us-west-2', link: 'https://app.checklyhq.com/r-2', failing: true, slowOnly: true, responseTimeMs: 4_180 },
+        { resultId: 'r-1', location: 'us-east-1', link: 'https://app.checklyhq.com/r-1', failing: false, responseTimeMs: 310 },
+      ],
+    });
+    expect(renderRow(slow)).toBe(
+      `⚠️ *<${slow.link}|Refunds API>* · API · us-east-1, us-west-2\n        ↳ degraded in us-west-2: responded in 4.2s, over its degradation limit`,
+    );
+    expect(renderRow(slow, 0)).toBe(`⚠️ *<${slow.link}|Refunds API>* · API · us-east-1, us-west-2\n        ↳ degraded in us-west-2`);
+    // An error line, when one was read, is what the row says.
+    expect(renderRow({ ...slow, error: 'Soft assertion failed' })).toContain('degraded in us-west-2: `Soft assertion failed`');
+  });
   it('shows at most five locations', () => {
     const row = renderRow(makeSession({ locations: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] }));
     expect(row).toContain(' · a, b, c, d, e +2 more');

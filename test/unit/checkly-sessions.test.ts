@@ -103,6 +103,40 @@ describe('sessionWatcher', () => {
     ]);
   });
 
+  test('a protocol check only over its degradation limit is slowOnly, with its response time; a browser check degraded (a soft assertion) or a failed one is not', async () => {
+    const degraded = (checkType: string, over: Record<string, unknown> = {}) =>
+      ({
+        checkSessionId: 's1',
+        checkId: 'c1',
+        status: 'DEGRADED',
+        timeElapsed: 6_000,
+        results: [
+          {
+            resultType: 'FINAL',
+            runLocation: 'eu-west-1',
+            checkType,
+            checkResultId: 'r1',
+            checkResultLink: 'https://app/r1',
+            isDegraded: true,
+            responseTime: 4_180,
+            ...over,
+          },
+          { resultType: 'FINAL', runLocation: 'us-east-1', checkType, checkResultId: 'r2', checkResultLink: 'https://app/r2', responseTime: null },
+        ],
+      }) as unknown as CompletedSession;
+    const watch = (session: CompletedSession) =>
+      sessionWatcher({ awaitCompletion: async () => session, getCheckResult: () => Promise.reject(new Error('unused')) }).awaitFinal('s1', 5);
+    for (const type of ['API', 'URL', 'TCP', 'DNS', 'SSL', 'GRPC']) {
+      expect((await watch(degraded(type)))!.results).toEqual([
+        { resultId: 'r1', location: 'eu-west-1', link: 'https://app/r1', failing: true, slowOnly: true, responseTimeMs: 4_180 },
+        { resultId: 'r2', location: 'us-east-1', link: 'https://app/r2', failing: false },
+      ]);
+    }
+    for (const type of ['BROWSER', 'MULTI_STEP', 'PLAYWRIGHT']) expect((await watch(degraded(type)))!.results[0]!.slowOnly).toBeUndefined();
+    expect((await watch(degraded('API', { hasFailures: true })))!.results[0]!.slowOnly).toBeUndefined();
+    expect((await watch(degraded('API', { hasErrors: true })))!.results[0]!.slowOnly).toBeUndefined();
+  });
+
   test('a session Checkly no longer knows is SessionGone; other errors pass as they are', async () => {
     const gone = new NotFoundError({ operation: 'completion', path: '/x', checklyMessage: 'No such check session.' });
     const boom = new ServerError({ operation: 'completion', path: '/x', status: 503, checklyMessage: 'busy' });

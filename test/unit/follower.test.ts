@@ -148,8 +148,8 @@ describe('SessionFollower', () => {
       error: 'Timeout 30000ms exceeded',
       // Where each location's result is, failing first: the thread reply and Details fetch them later.
       results: [
-        { resultId: expect.any(String), location: 'us-east-1', link: expect.stringContaining('/results/'), failing: true },
-        { resultId: expect.any(String), location: 'eu-west-1', link: expect.stringContaining('/results/'), failing: false },
+        { resultId: expect.any(String), location: 'us-east-1', link: expect.stringContaining('/results/'), failing: true, responseTimeMs: 2000 },
+        { resultId: expect.any(String), location: 'eu-west-1', link: expect.stringContaining('/results/'), failing: false, responseTimeMs: 2000 },
       ],
     });
     expect(port.polls).toHaveLength(1);
