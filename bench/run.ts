@@ -97,7 +97,9 @@ function targets(results: Map<string, ScenarioResult>): Target[] {
     },
     {
       what: 'field-like account, the same checks again: detection p95 ≤ 2 s at ≤ 1.2 Checkly requests per session (every request)',
-      value: field.again ? `${sec(field.again.detectedMs.p95)} s at ${field.again.perSession} (${operations(field.again.byOperation)})` : 'not run',
+      value: field.again
+        ? `${sec(field.again.detectedMs.p95)} s at ${field.again.perSession} (${operations(field.again.byOperation)}); ${floorWithoutSecondPolls(field.again)} with no second poll at all`
+        : 'not run',
       ok: field.again !== undefined && field.again.detectedMs.p95 <= 2000 && field.again.perSession <= 1.2,
     },
     {
@@ -194,6 +196,18 @@ function operations(counts: Record<string, number>): string {
     .sort((a, b) => b[1] - a[1])
     .map(([op, n]) => `${op} ${n}`)
     .join(', ');
+}
+
+/**
+ * Every Checkly request per session had no session needed a second poll: one poll a session, the rest
+ * (trigger, statuses, error lines, screenshots) as counted. What ±30 % sessions add above it are the
+ * second polls of sessions that outlive their first one (a poll waits 30 s at most).
+ */
+function floorWithoutSecondPolls(round: { detectedMs: { n: number }; byOperation: Record<string, number> }): string {
+  const sessions = round.detectedMs.n;
+  const requests = Object.values(round.byOperation).reduce((a, b) => a + b, 0);
+  const secondPolls = Math.max(0, (round.byOperation.completion ?? 0) - sessions);
+  return sessions > 0 ? `${((requests - secondPolls) / sessions).toFixed(2)} (${secondPolls} second polls above it)` : '-';
 }
 
 function ratio(slow: number, fast: number): string {
