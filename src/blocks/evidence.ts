@@ -4,7 +4,6 @@
  * and a Details button. The reply is split into several messages when Slack's limits require it.
  */
 import type { Button, KnownBlock, StaticSelect } from '@slack/types';
-import { describeAssertion } from '../checkly/result-detail';
 import type { ResultDetail } from '../runs/types';
 import { EVIDENCE_CHECKS, type FailureEvidence } from '../runs/gather-evidence';
 import type { Run, Session } from '../runs/types';
@@ -14,7 +13,7 @@ import { truncate } from '../shared/truncate';
 import { formatDuration, plural } from './format';
 import { LIMITS, fallback, section, textLength, type SlackMessage } from './message';
 import { STATUS_GLYPH, failingInOrder } from './order';
-import { formatLocations } from './rows';
+import { formatLocations, slowLine } from './rows';
 
 /** The Details button of the n-th failure in a thread reply: `failure_details:<n>`. */
 const ACTION_FAILURE_DETAILS = 'failure_details';
@@ -86,6 +85,7 @@ function evidenceSection(runId: string, session: Session, evidence: FailureEvide
 
   const why = detail ? whyLine(detail) : session.error;
   if (why !== undefined && oneLine(why) !== '') lines.push(codeSpan(why, ERROR_MAX));
+  else if (slowLine(session) !== '') lines.push(slowLine(session));
   if (detail) {
     const response = responseLine(detail);
     if (response !== '') lines.push(response);
@@ -106,9 +106,8 @@ function whyLine(detail: ResultDetail): string | undefined {
     const what = [failed.source, failed.property].filter((p) => p !== '').join(' ');
     return `Assertion failed: ${what} expected ${expected}${actual}`;
   }
-  const first = detail.errors[0]?.split(/\r?\n/).find((l) => l.trim() !== '');
-  const assertion = detail.assertions[0];
-  return first ?? (assertion !== undefined ? describeAssertion(assertion) : undefined);
+  // An assertion that passed is no reason: a check only slower than its limit has none (slowLine).
+  return detail.errors[0]?.split(/\r?\n/).find((l) => l.trim() !== '');
 }
 
 /**

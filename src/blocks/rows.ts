@@ -56,8 +56,8 @@ export function renderRow(session: Session, errorMax = ERROR_MAX): string {
   return detail === '' ? line : `${line}\n        ↳ ${detail}`;
 }
 
-/** Why a check only slower than its limit degraded (LocationResult.slowOnly): its response time, the one thing Checkly says of it. */
-function slowLine(session: Session): string {
+/** Why a check only slower than its limit degraded (LocationResult.slowOnly): its response time, the one thing Checkly says of it; '' otherwise. */
+export function slowLine(session: Session): string {
   const slow = session.results?.find((r) => r.slowOnly && r.responseTimeMs !== undefined);
   return slow?.responseTimeMs !== undefined ? `responded in ${formatDuration(slow.responseTimeMs)}, over its degradation limit` : '';
 }

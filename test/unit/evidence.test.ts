@@ -307,6 +307,49 @@ describe('the thread reply with evidence', () => {
     ]);
   });
 
+  test('an API check only over its degradation limit: its response time is the reason, never an assertion that passed', () => {
+    const [session] = failing(1, {
+      name: 'Refunds API',
+      status: 'DEGRADED',
+      results: [
+        {
+          resultId: '00000000-0000-4000-8000-000000000001',
+          location: 'eu-west-1',
+          link: 'https://app.checklyhq.com/r/1',
+          failing: true,
+          slowOnly: true,
+          responseTimeMs: 2_400,
+        },
+      ],
+    });
+    const passedOnly: CheckResult = {
+      ...apiResult,
+      hasFailures: false,
+      hasErrors: false,
+      isDegraded: true,
+      attempts: 1,
+      apiCheckResult: {
+        ...apiResult.apiCheckResult!,
+        assertions: [{ source: 'STATUS_CODE', property: '', comparison: 'EQUALS', target: '200', actual: 200 }],
+        response: { status: 200, statusText: 'OK', body: '', headers: {} },
+        requestError: null,
+      },
+    };
+    const run = makeRun({ phase: 'final', sessions: [session!] });
+    const evidence = new Map([[session!.checkId, { checkId: session!.checkId, result: session!.results![0]!, detail: resultDetail(passedOnly) }]]);
+    const [reply] = renderEvidenceReplies(run, renderFailureReply(run), evidence);
+    const section = (reply!.blocks[1] as { text: { text: string } }).text.text;
+    expect(section.split('\n')).toEqual([
+      expect.stringMatching(/Refunds API>\* · degraded in eu-west-1$/),
+      'responded in 2.4s, over its degradation limit',
+      'HTTP 200 OK in 1.2s · `POST https://api.example.com/orders?x=1`',
+      '<https://app.checklyhq.com/r/1|Result in eu-west-1 in Checkly>',
+    ]);
+    // Not fetched in time: the same reason, from the session alone.
+    const [bare] = renderEvidenceReplies(run, renderFailureReply(run), new Map());
+    expect((bare!.blocks[1] as { text: { text: string } }).text.text).toMatch(/ · degraded in eu-west-1\nresponded in 2\.4s, over its degradation limit$/);
+  });
+
   test('without details (not fetched in time) a failure still shows its error line and where it failed', () => {
     const [session] = failing(1, { error: 'connect ECONNREFUSED' });
     const run = makeRun({ phase: 'final', sessions: [session!] });
