@@ -56,7 +56,7 @@ const ROOMS: Record<string, readonly string[]> = {
   grammar: ['runs', 'shared'],
   checkly: ['budget', 'runs', 'shared'],
   catalogue: ['checkly', 'runs'],
-  blocks: ['access', 'catalogue', 'checkly', 'grammar', 'runs', 'shared'],
+  blocks: ['access', 'catalogue', 'grammar', 'runs', 'shared'],
   slack: ['blocks', 'budget', 'runs', 'shared'],
   ops: ['checkly', 'grammar', 'runs', 'shared', 'slack'],
   guard: ['access', 'ops', 'shared'],
