@@ -84,8 +84,9 @@ function evidenceSection(runId: string, session: Session, evidence: FailureEvide
   const lines = [title.join(' · ')];
 
   const why = detail ? whyLine(detail) : session.error;
+  const slow = slowLine(session);
   if (why !== undefined && oneLine(why) !== '') lines.push(codeSpan(why, ERROR_MAX));
-  else if (slowLine(session) !== '') lines.push(slowLine(session));
+  else if (slow !== '') lines.push(slow);
   if (detail) {
     const response = responseLine(detail);
     if (response !== '') lines.push(response);
