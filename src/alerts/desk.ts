@@ -10,6 +10,7 @@ import type { SlackMessage } from '../blocks/message';
 import type { Records } from '../runs/records';
 import { errorText } from '../shared/error-text';
 import type { Logger } from '../shared/log';
+import { platformError } from '../slack/errors';
 import type { Connection } from './connections';
 import { type Incident, type Outcome, addOwner, applyAlert, needsShowing } from './incident';
 import type { Alert } from './payload';
@@ -168,25 +169,68 @@ export class IncidentDesk {
     }
   }
 
+  /**
+   * Posts or updates the message until it shows the latest version. The change that records what was
+   * shown also lets go of the lease when nothing newer waits, so that a process killed right after
+   * leaves no lease for the next one to wait out.
+   */
   private async bringUpToDate(key: string, me: string): Promise<void> {
     const { records, chat } = this.deps;
     for (let round = 0; round < ROUNDS; round += 1) {
-      const incident = await records.read(key);
-      if (!isIncident(incident) || incident.lease?.by !== me || incident.shownVersion >= incident.version) return;
-      const message = renderIncident(incident);
+      const read = await records.read(key);
+      if (!isIncident(read) || read.lease?.by !== me || read.shownVersion >= read.version) return;
+      const incident = read.ts === undefined ? await this.countPost(key, read) : read;
+      if (incident === undefined) return;
+      const message = renderIncident({ ...incident, earlierPost: (incident.posts ?? 0) > 1 });
       let ts = incident.ts;
-      if (ts === undefined) ts = await chat.post(incident.channel, message);
+      if (ts === undefined) ts = await this.post(key, incident, message);
       else await chat.update(incident.channel, ts, message);
       const posted = ts;
       const after = await records.change(
         key,
-        (current) =>
-          isIncident(current) && current.id === incident.id
-            ? { ...current, ts: current.ts ?? posted, shownVersion: Math.max(current.shownVersion, incident.version) }
-            : current,
+        (current) => {
+          if (!isIncident(current) || current.id !== incident.id) return current;
+          const next = { ...current, ts: current.ts ?? posted, shownVersion: Math.max(current.shownVersion, incident.version) };
+          return next.lease?.by === me && next.shownVersion >= next.version ? withoutLease(next) : next;
+        },
         INCIDENT_KEEP_MS,
       );
+      if (incident.ts === undefined) this.deps.logger.info({ channel: incident.channel, checkId: incident.checkId, ts: posted }, 'incident message posted');
       if (isIncident(after) && after.id === incident.id && incident.state === 'recovered') await this.replyRecovered(key, after);
+    }
+  }
+
+  /** Counts a post of the message before it is sent (see Incident.posts); undefined once the lease is lost. */
+  private async countPost(key: string, incident: Incident): Promise<Incident | undefined> {
+    const counted = await this.deps.records.change(
+      key,
+      (current) =>
+        isIncident(current) && current.id === incident.id && current.lease?.by === incident.lease?.by && current.ts === undefined
+          ? { ...current, posts: (current.posts ?? 0) + 1 }
+          : current,
+      INCIDENT_KEEP_MS,
+    );
+    return isIncident(counted) && counted.id === incident.id && counted.lease?.by === incident.lease?.by && counted.ts === undefined ? counted : undefined;
+  }
+
+  /** The message's first post. One Slack answered with a refusal is not in the channel: its count is taken back. */
+  private async post(key: string, incident: Incident, message: SlackMessage): Promise<string> {
+    try {
+      return await this.deps.chat.post(incident.channel, message);
+    } catch (err) {
+      if (platformError(err) !== undefined) {
+        await this.deps.records
+          .change(
+            key,
+            (current) =>
+              isIncident(current) && current.id === incident.id && current.ts === undefined
+                ? { ...current, posts: Math.max(0, (current.posts ?? 1) - 1) }
+                : current,
+            INCIDENT_KEEP_MS,
+          )
+          .catch(() => undefined);
+      }
+      throw err;
     }
   }
 

@@ -44,6 +44,12 @@ export interface Incident {
   marker?: boolean;
   /** The message, once posted. */
   ts?: string;
+  /**
+   * Posts of its message tried, counted before each is sent (one Slack refused is taken back; none
+   * once `ts` is known): over one, an earlier post may be in the channel, its ts lost with the process
+   * that sent it or in Slack's silence, and the message says so for as long as it is shown.
+   */
+  posts?: number;
   /** Bumped by every change the message shows; `shownVersion` is what the message shows. */
   version: number;
   shownVersion: number;

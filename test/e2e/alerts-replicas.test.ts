@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EARLIER_POST } from '../../src/blocks/alert';
 import type { AlertVariables, FakeCheck } from '../fakes/checkly';
 import { freePort, redisPrefixForThisBlock } from '../helpers';
 import { childApps, type AppProcess } from './child';
@@ -55,6 +56,8 @@ describe('incidents across a restart', () => {
     await connect(first);
     expect((await fx.checkly.alertChannels.sendAlert(vars(check, 'ALERT_FAILURE'))).map((d) => d.status)).toEqual([202]);
     const message = await waitFor(() => incidents().find((m) => /is failing/.test(messageText(m))), 10_000, 'the incident');
+    // Once the app has recorded the message: a kill before it is the next test's.
+    await waitFor(() => first.logged('incident message posted'), 10_000, 'the message recorded');
     first.kill('SIGKILL');
     await first.exited();
 
@@ -62,6 +65,34 @@ describe('incidents across a restart', () => {
     expect((await fx.checkly.alertChannels.sendAlert(vars(check, 'ALERT_RECOVERY'))).map((d) => d.status ?? d.error)).toEqual([202]);
     await waitFor(() => /recovered after/.test(messageText(fx.slack.messages.get(`C0FAKE:${message.ts}`)!)), 10_000, 'the same message green');
     expect(incidents()).toHaveLength(1);
+    expect(messageText(fx.slack.messages.get(`C0FAKE:${message.ts}`)!)).not.toContain(EARLIER_POST);
+  }, 240_000);
+
+  test('SIGKILL after Slack took the first post but before the app heard its ts: the recovery still shows, saying an earlier message may be above', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'checkly-slack-alerts-restart-'));
+    const port = await freePort();
+    const env = { STATE_DIR: stateDir, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, RUN_SWEEP_INTERVAL_MS: '500' };
+    const check = fx.checkly.addCheck({ name: 'Checkout', tags: ['prod'] });
+    const first = await launch(env);
+    await connect(first);
+    fx.slack.failNext('chat.postMessage', { takeAndHang: true });
+    expect((await fx.checkly.alertChannels.sendAlert(vars(check, 'ALERT_FAILURE'))).map((d) => d.status)).toEqual([202]);
+    const lost = await waitFor(() => incidents().find((m) => /is failing/.test(messageText(m))), 10_000, 'the incident');
+    first.kill('SIGKILL');
+    await first.exited();
+    expect(first.logged('incident message posted')).toBe(false);
+
+    const second = await launch(env);
+    expect((await fx.checkly.alertChannels.sendAlert(vars(check, 'ALERT_RECOVERY'))).map((d) => d.status ?? d.error)).toEqual([202]);
+    // The dead process's hold on the incident lapses (30 s), then the sweep shows it: nothing acknowledged is lost.
+    const shown = await waitFor(() => incidents().find((m) => m.ts !== lost.ts), 60_000, 'the recovery shown');
+    const text = messageText(shown);
+    expect(text).toMatch(/recovered after .* 2 alerts/);
+    expect(text).toContain(EARLIER_POST);
+    await waitFor(() => second.logged('incident message posted'), 10_000, 'the new message recorded');
+    await waitFor(() => [...fx.slack.messages.values()].some((r) => r.thread_ts === shown.ts && r.ts !== shown.ts), 10_000, 'the recovery reply');
+    expect(messageText(fx.slack.messages.get(`C0FAKE:${lost.ts}`)!)).toMatch(/is failing/);
+    expect(incidents()).toHaveLength(2);
   }, 240_000);
 });
 
