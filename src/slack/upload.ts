@@ -6,8 +6,10 @@
  *
  * `chat:write.public` lets the run message land in a public channel the bot was never added to, but
  * files.completeUploadExternal needs membership (`not_in_channel`): the app joins the channel
- * (conversations.join, scope `channels:join`) and uploads again. Where it cannot join (a private
- * channel, the scope not granted yet), the thread says, once per run, to invite the bot.
+ * (conversations.join, scope `channels:join`) and uploads again. Where it cannot join (the scope not
+ * granted yet), the thread says, once per run, to invite the bot. `channel_not_found` means the bot
+ * cannot see the channel at all (a private channel it was removed from, a deleted one): joining and
+ * the note would meet the same answer, so the app only logs it.
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../shared/log';
@@ -39,9 +41,16 @@ export class ScreenshotUploader {
         uploaded += 1;
       } catch (err) {
         const code = platformError(err);
-        if (NOT_A_MEMBER.has(code ?? '') && !joinTried) {
+        if (code === 'channel_not_found') {
+          this.options.logger.warn(
+            { channel, error: code },
+            'the bot cannot see the channel (a private channel it was removed from, or a deleted one): no failure screenshots there',
+          );
+          break;
+        }
+        if (code === 'not_in_channel' && !joinTried) {
           joinTried = true;
-          if (await this.join(channel, code as string)) {
+          if (await this.join(channel, code)) {
             i -= 1; // the same screenshot again, now as a member
             continue;
           }
@@ -107,9 +116,6 @@ export class ScreenshotUploader {
     }
   }
 }
-
-/** What files.completeUploadExternal answers where the bot is not a member (public; private). */
-const NOT_A_MEMBER: ReadonlySet<string> = new Set(['not_in_channel', 'channel_not_found']);
 
 /** The thread's note where the app cannot join: once per run. */
 export const INVITE_NOTE = '📎 Invite @Checkly to this channel to get screenshots of failed checks here: `/invite @Checkly`';

@@ -149,20 +149,27 @@ describe('failure evidence in the thread, Details and screenshots, end to end', 
     expect(replies(h, run).some((m) => INVITE.test(messageText(m)))).toBe(false);
   });
 
-  test('a private channel the bot cannot join: no upload, and the thread says once to invite the bot', async () => {
-    h.slack.setMembership('C0FAKE', { member: false, private: true });
+  test('a private channel the bot is in: the screenshots go straight into the thread, no join', async () => {
+    h.slack.setMembership('C0FAKE', { member: true, private: true });
     addFailingBrowserChecks(h, 2);
     const run = await runToFinal(h, 'run web', /2 failed/);
-    const note = await waitFor(() => replies(h, run).find((m) => INVITE.test(messageText(m))), 20_000, 'the invite note');
-    expect(note.thread_ts).toBe(run.ts);
-    expect(messageText(note)).toContain('/invite @Checkly');
-    expect(h.slack.rejections.filter((r) => r.method === 'conversations.join').map((r) => r.error)).toEqual(['method_not_supported_for_channel_type']);
-    // Give a second note or a second try the time to show up: there is none.
-    await sleep(500);
-    expect(replies(h, run).filter((m) => INVITE.test(messageText(m)))).toHaveLength(1);
-    expect(h.slack.callsTo('conversations.join')).toHaveLength(1);
-    expect(h.slack.callsTo('files.completeUploadExternal')).toHaveLength(1);
-    expect([...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined)).toHaveLength(0);
+    await waitFor(() => [...h.slack.uploads.values()].filter((u) => u.completedAt !== undefined).length === 2, 20_000, 'both screenshots uploaded');
+    expect(h.slack.callsTo('conversations.join')).toHaveLength(0);
+    expect(h.slack.rejections).toEqual([]);
+    expect(replies(h, run).some((m) => INVITE.test(messageText(m)))).toBe(false);
+  });
+
+  test('a private channel the bot is not in: Slack will not take the run there, so nothing is triggered and the requester is told', async () => {
+    h.slack.setMembership('C0FAKE', { member: false, private: true });
+    addFailingBrowserChecks(h, 1);
+    const res = await h.command('run web');
+    expect(res.status).toBe(200);
+    const told = await waitFor(() => h.slack.responsePosts[0], 10_000, 'the requester told');
+    expect(told.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(told.body)).toContain('/invite');
+    expect(h.slack.rejections.map((r) => `${r.method} ${r.error}`)).toEqual(['chat.postMessage channel_not_found']);
+    expect(h.checkly.requests.filter((r) => r.op === 'trigger')).toHaveLength(0);
+    expect([...h.slack.messages.values()].filter((m) => m.channel === 'C0FAKE')).toHaveLength(0);
   });
 
   test('without the channels:join scope: the log names the scope, and the thread says to invite the bot', async () => {

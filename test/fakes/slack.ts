@@ -128,10 +128,11 @@ export interface FakeSlack {
   /** A response_url on the fake; posts to it land in `responsePosts`. */
   responseUrl(id: string): string;
   /**
-   * The bot's membership of `channel` (default: a member of every channel). Posting does not depend on
-   * it (`chat:write.public`; `setChannelError` plays a channel the bot cannot post in); uploading does:
-   * files.completeUploadExternal answers `not_in_channel` in a public channel the bot has not joined
-   * (`channel_not_found` in a private one), and conversations.join joins a public one only.
+   * The bot's membership of `channel` (default: a member of every channel). Posting in a public channel
+   * does not depend on it (`chat:write.public`); in a private one the bot is not in, every chat method
+   * answers `channel_not_found`, as Slack does for a conversation the bot cannot see. Uploading does
+   * depend on it: files.completeUploadExternal answers `not_in_channel` in a public channel the bot has
+   * not joined (`channel_not_found` in a private one), and conversations.join joins a public one only.
    */
   setMembership(channel: string, membership: { member: boolean; private?: boolean }): void;
   /** Without `channels:join`, conversations.join answers `missing_scope`. */
@@ -193,6 +194,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const memberships = new Map<string, { member: boolean; private: boolean }>();
   let joinScope = true;
   const isMember = (channel: string): boolean => memberships.get(channel)?.member !== false;
+  /** A private channel is invisible to a bot that is not in it: `chat:write.public` covers public channels only. */
+  const privateAndOutside = (channel: string): 'channel_not_found' | undefined =>
+    memberships.get(channel)?.private === true && !isMember(channel) ? 'channel_not_found' : undefined;
   const usergroups = new Map<string, string[]>();
   let origin = '';
   const updateWindow = opts.updatesPerMinute ? new SlidingWindow(opts.updatesPerMinute, 60_000) : undefined;
@@ -246,7 +250,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
   /** What Slack answers `method` in a channel the bot cannot use, as its documentation lists per method. */
   const channelProblem = (method: string, channel: string): Result | undefined => {
-    const error = channelErrors.get(channel);
+    const error = channelErrors.get(channel) ?? privateAndOutside(channel);
     if (!error) return undefined;
     // "The message cannot be edited within a frozen, archived or deleted channel."
     if (method === 'chat.update' && error === 'is_archived') return refuse(method, 'is_inactive');
@@ -304,7 +308,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const problem = messageProblem('chat.postEphemeral', args, true);
       if (problem) return problem;
       const channel = str(args.channel);
-      const error = channelErrors.get(channel);
+      const error = channelErrors.get(channel) ?? privateAndOutside(channel);
       if (error === 'channel_not_found' || error === 'is_archived' || error === 'restricted_action') return refuse('chat.postEphemeral', error);
       if (!isNonEmptyString(args.user)) return refuse('chat.postEphemeral', 'user_not_found');
       ephemerals.push({

@@ -374,9 +374,16 @@ describe('fake Slack Web API', () => {
     expect((await client.conversations.info({ channel: 'C1' })).channel).toMatchObject({ id: 'C1', is_member: true });
   });
 
-  it('membership: posts land without it (chat:write.public), an upload needs it, conversations.join gives it in a public channel only', async () => {
+  it('membership: posts land without it in a public channel (chat:write.public), not in a private one; an upload needs it, conversations.join gives it in a public channel only', async () => {
     fake.setMembership('C7', { member: false });
     fake.setMembership('G7', { member: false, private: true });
+    fake.setMembership('G8', { member: true, private: true });
+    // A private channel the bot is not in is one it cannot see.
+    expect((await raw(fake, 'chat.postMessage', { channel: 'G7', text: 'run' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+    expect((await raw(fake, 'chat.postEphemeral', { channel: 'G7', user: 'U1', text: 'hi' })).body).toEqual({ ok: false, error: 'channel_not_found' });
+    const inside = await client.chat.postMessage({ channel: 'G8', text: 'run' });
+    fake.setMembership('G8', { member: false, private: true });
+    expect((await raw(fake, 'chat.update', { channel: 'G8', ts: inside.ts, text: 'later' })).body).toEqual({ ok: false, error: 'channel_not_found' });
     const upload = async (channel: string) => {
       const got = (await raw(fake, 'files.getUploadURLExternal', { filename: 'a.png', length: 3 })).body as { upload_url: string; file_id: string };
       await fetch(got.upload_url, { method: 'POST', body: 'abc' });
