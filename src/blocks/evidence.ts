@@ -85,10 +85,12 @@ function evidenceSection(runId: string, session: Session, evidence: FailureEvide
 
   const why = detail ? whyLine(detail) : session.error;
   const slow = slowLine(session);
-  if (why !== undefined && oneLine(why) !== '') lines.push(codeSpan(why, ERROR_MAX));
-  else if (slow !== '') lines.push(slow);
+  const slowShown = (why === undefined || oneLine(why) === '') && slow !== '';
+  if (!slowShown && why !== undefined) lines.push(codeSpan(why, ERROR_MAX));
+  else if (slowShown) lines.push(slow);
   if (detail) {
-    const response = responseLine(detail);
+    // The slow line has said the response time already.
+    const response = responseLine(detail, !slowShown);
     if (response !== '') lines.push(response);
   }
   if (evidence?.problem) lines.push(`_${escapeTruncated(evidence.problem, 200)}_`);
@@ -113,13 +115,14 @@ function whyLine(detail: ResultDetail): string | undefined {
 
 /**
  * "HTTP 500 Internal Server Error in 180ms · GET https://…" for API checks: the response's own time,
- * said as such (the check's time is on the title line, as in its row); nothing otherwise.
+ * said as such (the check's time is on the title line, as in its row), unless `withTime` is false;
+ * nothing otherwise.
  */
-function responseLine(detail: ResultDetail): string {
+function responseLine(detail: ResultDetail, withTime: boolean): string {
   const parts: string[] = [];
   if (detail.response?.status !== undefined) {
     const text = detail.response.statusText ? ` ${escapeTruncated(oneLine(detail.response.statusText), 60)}` : '';
-    const time = detail.responseTimeMs !== undefined ? ` in ${formatDuration(detail.responseTimeMs)}` : '';
+    const time = withTime && detail.responseTimeMs !== undefined ? ` in ${formatDuration(detail.responseTimeMs)}` : '';
     parts.push(`HTTP ${detail.response.status}${text}${time}`);
   }
   if (detail.request) parts.push(codeSpan(`${detail.request.method} ${detail.request.url}`, URL_MAX));

@@ -307,7 +307,7 @@ describe('the thread reply with evidence', () => {
     ]);
   });
 
-  test('an API check only over its degradation limit: its response time is the reason, never an assertion that passed', () => {
+  test('an API check only over its degradation limit: its response time is the reason (said once), never an assertion that passed', () => {
     const [session] = failing(1, {
       name: 'Refunds API',
       status: 'DEGRADED',
@@ -342,7 +342,8 @@ describe('the thread reply with evidence', () => {
     expect(section.split('\n')).toEqual([
       expect.stringMatching(/Refunds API>\* · degraded in eu-west-1$/),
       'responded in 2.4s, over its degradation limit',
-      'HTTP 200 OK in 1.2s · `POST https://api.example.com/orders?x=1`',
+      // The time is said once, on the line above.
+      'HTTP 200 OK · `POST https://api.example.com/orders?x=1`',
       '<https://app.checklyhq.com/r/1|Result in eu-west-1 in Checkly>',
     ]);
     // Not fetched in time: the same reason, from the session alone.
