@@ -8,7 +8,10 @@ describe('Socket Mode, end to end over a WebSocket', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    h = await startHarness({ socketMode: true, env: { PORT: String(port) } });
+    h = await startHarness({
+      socketMode: true,
+      env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ALERTS_ADMINS: 'U0ALICE' },
+    });
     await h.slack.waitForSocket(5000);
   });
 
@@ -67,6 +70,46 @@ describe('Socket Mode, end to end over a WebSocket', () => {
     await h.slack.sendSocketEvent('interactive', h.slack.views.submission(view.id));
     await waitFor(() => h.checkly.requests.filter((r) => r.op === 'trigger').length === before + 1, 5000, 'the trigger');
     expect(h.checkly.requests.filter((r) => r.op === 'trigger').at(-1)!.body).toEqual({ target: { checkId: [check.id] }, refreshCache: false });
+  });
+
+  test('alerts over the socket: `alerts on` connects the channel to the one port, a delivery there posts the incident, I’m on it updates it', async () => {
+    const check = h.checkly.addCheck({ name: 'Socket checkout', tags: ['alerting'] });
+    await h.slack.sendSocketEvent('slash_commands', {
+      ...SLASH_COMMAND_DEFAULTS,
+      command: '/checkly',
+      text: 'alerts on alerting',
+      response_url: h.slack.responseUrl('socket-alerts'),
+    });
+    const channel = await waitFor(
+      () => h.checkly.alertChannels.list.find((c) => c.subscriptions.some((s) => s.checkId === check.id)),
+      10_000,
+      'the channel connected',
+    );
+    expect(channel.config.url).toBe(`http://127.0.0.1:${port}/alerts/checkly`);
+    await waitFor(() => h.slack.responsePosts.find((p) => p.id === 'socket-alerts' && JSON.stringify(p.body).includes('now receives')), 10_000, 'the answer');
+
+    const deliveries = await h.checkly.alertChannels.sendAlert({
+      ALERT_TYPE: 'ALERT_FAILURE',
+      CHECK_ID: check.id,
+      CHECK_NAME: check.name,
+      CHECK_TYPE: 'API',
+      CHECK_RESULT_ID: '00000000-0000-4000-8000-00000000aa01',
+      RESULT_LINK: 'https://app.checklyhq.com/r/aa01',
+      RUN_LOCATION: 'eu-west-1',
+      STARTED_AT: new Date(Date.now() - 30_000).toISOString(),
+      TAGS: ['alerting'],
+      CHECK_ERROR_MESSAGE: 'boom',
+      API_CHECK_RESPONSE_STATUS_CODE: 503,
+    });
+    expect(deliveries.map((d) => d.status)).toEqual([202]);
+    const incident = await waitFor(
+      () => h.runMessages().find((m) => findButton(m.blocks ?? [], 'alert_own') && /Socket checkout\* is failing/.test(messageText(m))),
+      10_000,
+      'the incident',
+    );
+    const own = findButton(incident.blocks!, 'alert_own')!;
+    await h.slack.sendSocketEvent('interactive', blockActionsPayload(incident, own.button, own.blockId, 'U0BOB', h.slack.responseUrl('socket-own')));
+    await waitFor(() => /On it: <@U0BOB>/.test(messageText(h.slack.messages.get(`${incident.channel}:${incident.ts}`)!)), 10_000, 'the owner shown');
   });
 
   test('Slack requests come over the socket: the one port opened serves /healthz and /metrics, not /slack/events', async () => {
