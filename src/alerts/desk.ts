@@ -110,7 +110,8 @@ export class IncidentDesk {
 
   /**
    * Shows what an earlier try left behind (Slack refused the post, or the process showing it died):
-   * every incident in the index whose message is behind; forgets those over and shown.
+   * every incident in the index whose message is behind, then every roll-up; forgets those over and
+   * shown.
    */
   async sweep(): Promise<void> {
     const { records, now } = this.deps;
@@ -129,6 +130,7 @@ export class IncidentDesk {
       }
     }
     if (done.length > 0) await records.change(OPEN_INDEX, (current) => indexOf(current).filter((k) => !done.includes(k)), INCIDENT_KEEP_MS);
+    await this.track(this.deps.rollups.sweep());
   }
 
   /** Waits for the messages being shown (shutdown), at most `timeoutMs`. */

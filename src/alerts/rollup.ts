@@ -6,7 +6,9 @@
  */
 import { renderRollup, renderRollupList, type RollupView } from '../blocks/alert-rollup';
 import type { Records } from '../runs/records';
+import { errorText } from '../shared/error-text';
 import type { Logger } from '../shared/log';
+import { platformError } from '../slack/errors';
 import type { Connection } from './connections';
 import type { AlertChat } from './desk';
 
@@ -33,6 +35,8 @@ interface Rollup extends RollupView {
   version: number;
   shownVersion: number;
   lease?: { by: string; until: number };
+  /** Posts of the roll-up message tried, as an incident's (Incident.posts): over one, it says an earlier one may be above. */
+  posts?: number;
 }
 
 interface Storm {
@@ -42,6 +46,15 @@ interface Storm {
 }
 
 const stormKey = (teamId: string, channel: string): string => `alerts:storm:${teamId}:${channel}`;
+/** The storms with a roll-up that may still be behind (an update Slack refused, a process gone mid-way), for the sweep. */
+const STORM_INDEX = 'alerts:storms';
+const indexOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const STORM_KEY = /^alerts:storm:([^:]+):([^:]+)$/;
+/** The workspace and channel a storm's key names. */
+function whereOf(key: string): { teamId: string; channel: string } | undefined {
+  const [, teamId, channel] = STORM_KEY.exec(key) ?? [];
+  return teamId !== undefined && channel !== undefined ? { teamId, channel } : undefined;
+}
 
 function isStorm(value: unknown): value is Storm {
   return typeof value === 'object' && value !== null && Array.isArray((value as Storm).opened);
@@ -99,9 +112,30 @@ export class Rollups {
       KEEP_MS,
     );
     if (joined === undefined) return undefined;
+    await records.change(STORM_INDEX, (current) => [...new Set([...indexOf(current), key])], KEEP_MS);
     await mark(joined);
     await this.show(connection);
     return joined;
+  }
+
+  /**
+   * Shows the roll-ups an earlier try left behind (Slack refused an update, the process showing it
+   * died), once their lease has lapsed; forgets the storms whose roll-up is over and shown.
+   */
+  async sweep(): Promise<void> {
+    const { records, now } = this.deps;
+    const done: string[] = [];
+    for (const key of indexOf(await records.read(STORM_INDEX))) {
+      const storm = await records.read(key);
+      const rollup = isStorm(storm) ? storm.rollup : undefined;
+      const where = whereOf(key);
+      const over = rollup?.entries.every((e) => e.recovered) === true;
+      if (!rollup || !where || (over && rollup.shownVersion >= rollup.version)) done.push(key);
+      else if (rollup.shownVersion < rollup.version && (rollup.lease === undefined || rollup.lease.until <= now())) {
+        await this.show(where).catch((err: unknown) => this.deps.logger.warn({ channel: where.channel, err: errorText(err) }, 'could not show a roll-up'));
+      }
+    }
+    if (done.length > 0) await records.change(STORM_INDEX, (current) => indexOf(current).filter((k) => !done.includes(k)), KEEP_MS);
   }
 
   /** A joined incident recovered: counted in its roll-up. */
@@ -121,7 +155,7 @@ export class Rollups {
   }
 
   /** Brings the roll-up and its list up to date under a lease, as the desk does an incident. */
-  private async show(connection: Connection): Promise<void> {
+  private async show(connection: Pick<Connection, 'teamId' | 'channel'>): Promise<void> {
     const { records, now, newId, chat } = this.deps;
     const key = stormKey(connection.teamId, connection.channel);
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -131,7 +165,9 @@ export class Rollups {
         (current) => {
           const rollup = isStorm(current) ? current.rollup : undefined;
           if (!rollup || rollup.shownVersion >= rollup.version || (rollup.lease && rollup.lease.until > now())) return current;
-          return { ...(current as Storm), rollup: { ...rollup, lease: { by: me, until: now() + LEASE_MS } } };
+          // Counted with the lease, before the post it is for (see Rollup.posts).
+          const posts = rollup.ts === undefined ? { posts: (rollup.posts ?? 0) + 1 } : {};
+          return { ...(current as Storm), rollup: { ...rollup, ...posts, lease: { by: me, until: now() + LEASE_MS } } };
         },
         KEEP_MS,
       );
@@ -140,10 +176,17 @@ export class Rollups {
       let shown: Partial<Rollup> = {};
       try {
         let ts = rollup.ts;
+        const message = renderRollup({ ...rollup, earlierPost: (rollup.posts ?? 0) > 1 });
         if (ts === undefined) {
-          ts = await chat.post(connection.channel, renderRollup(rollup));
+          try {
+            ts = await chat.post(connection.channel, message);
+          } catch (err) {
+            // Slack answered: nothing is in the channel, so this post does not count.
+            if (platformError(err) !== undefined) shown = { posts: Math.max(0, (rollup.posts ?? 1) - 1) };
+            throw err;
+          }
           shown = { ts };
-        } else await chat.update(connection.channel, ts, renderRollup(rollup));
+        } else await chat.update(connection.channel, ts, message);
         if (rollup.listTs === undefined) shown = { ...shown, listTs: await chat.post(connection.channel, renderRollupList(rollup), ts) };
         else await chat.update(connection.channel, rollup.listTs, renderRollupList(rollup));
         shown = { ...shown, shownVersion: rollup.version };

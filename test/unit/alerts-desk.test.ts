@@ -5,6 +5,7 @@
  */
 import { webApi } from '@slack/bolt';
 import { EARLIER_POST } from '../../src/blocks/alert';
+import { EARLIER_ROLLUP } from '../../src/blocks/alert-rollup';
 import type { SlackMessage } from '../../src/blocks/message';
 import type { Connection } from '../../src/alerts/connections';
 import { type AlertChat, IncidentDesk, incidentKey } from '../../src/alerts/desk';
@@ -30,10 +31,10 @@ const KEY = incidentKey('T0FAKE', 'C0ALERTS', CHECK);
 const T0 = Date.parse('2026-12-05T03:00:00Z');
 const logger = createLogger({ level: 'silent' });
 
-function alert(type: AlertType, n: number): Alert {
+function alert(type: AlertType, n: number, checkId = CHECK): Alert {
   return {
     type,
-    checkId: CHECK,
+    checkId,
     checkName: 'Checkout API',
     checkType: 'API',
     resultId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -57,6 +58,8 @@ class Channel implements AlertChat {
   readonly messages = new Map<string, SlackMessage>();
   readonly replies: SlackMessage[] = [];
   next: PostOutcome[] = [];
+  /** Updates Slack refuses before it takes them again. */
+  refuseUpdates = 0;
   private counter = 0;
 
   async post(_channel: string, message: SlackMessage, threadTs?: string): Promise<string> {
@@ -76,6 +79,10 @@ class Channel implements AlertChat {
 
   async update(_channel: string, ts: string, message: SlackMessage): Promise<void> {
     if (!this.messages.has(ts)) throw platformError('message_not_found');
+    if (this.refuseUpdates > 0) {
+      this.refuseUpdates -= 1;
+      throw platformError('internal_error');
+    }
     this.messages.set(ts, message);
   }
 }
@@ -181,5 +188,39 @@ describe('an incident desk and its first post', () => {
     expect(channel.replies).toHaveLength(1);
     await next.sweep();
     expect(channel.messages.size).toBe(2);
+  });
+
+  describe('in a storm (more than 5 incidents at once: the roll-up)', () => {
+    const checks = Array.from({ length: 7 }, (_, i) => `00000000-0000-4000-8000-0000000000${String(i + 10)}`);
+    const rollupMessage = (): SlackMessage | undefined => [...channel.messages.values()].find((m) => /Outage/.test(say(m)));
+
+    test('a roll-up update Slack refused is shown by the next sweep', async () => {
+      const d = desk();
+      for (const [i, check] of checks.entries()) await (await d.take(CONNECTION, alert('ALERT_FAILURE', i + 1, check))).shown;
+      expect(say(rollupMessage())).toMatch(/Outage: 2 checks failing/);
+      channel.refuseUpdates = 1;
+      await (await d.take(CONNECTION, alert('ALERT_RECOVERY', 20, checks[6]))).shown;
+      expect(say(rollupMessage())).toMatch(/Outage: 2 checks failing/);
+      await d.sweep();
+      expect(say(rollupMessage())).toMatch(/Outage: 1 check failing\* · 1 recovered/);
+      expect(say(rollupMessage())).not.toContain(EARLIER_ROLLUP);
+    });
+
+    test('a roll-up post Slack took without answering: the next sweep posts it again, saying an earlier one may be above', async () => {
+      channel.next = ['ok', 'ok', 'ok', 'ok', 'ok', 'unanswered'];
+      const d = desk();
+      for (const [i, check] of checks.slice(0, 6).entries()) await (await d.take(CONNECTION, alert('ALERT_FAILURE', i + 1, check))).shown;
+      const outages = () => [...channel.messages.values()].filter((m) => /Outage/.test(say(m)));
+      expect(outages()).toHaveLength(1);
+      expect(channel.replies).toHaveLength(0);
+      await d.sweep();
+      expect(outages()).toHaveLength(2);
+      expect(say(outages()[1])).toMatch(/Outage: 1 check failing/);
+      expect(say(outages()[1])).toContain(EARLIER_ROLLUP);
+      expect(say(outages()[0])).not.toContain(EARLIER_ROLLUP);
+      expect(channel.replies).toHaveLength(1);
+      await d.sweep();
+      expect(outages()).toHaveLength(2);
+    });
   });
 });
