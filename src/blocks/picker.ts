@@ -130,6 +130,29 @@ export function renderPicker(meta: PickerMetadata, status: PickerStatus): ModalV
   };
 }
 
+/**
+ * The form once submitted while Slack is slow to take the run's post (the form must answer within 3 s):
+ * it stays open and says so, then says how it went (`renderPickerSettled`).
+ */
+export function renderPickerPending(channel: string): ModalView {
+  return settledView(`⏳ Posting the run in <#${channel}>… Slack is slow to answer: this form says how it went.`);
+}
+
+/** The form's last word on a run submitted while Slack was slow: `text` is mrkdwn. */
+export function renderPickerSettled(text: string): ModalView {
+  return settledView(text);
+}
+
+function settledView(text: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_PICKER,
+    title: { type: 'plain_text', text: 'Run Checkly checks' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [section(truncate(text, 3000))],
+  };
+}
+
 function option(text: string, value: string, description?: string): PlainTextOption {
   const o: PlainTextOption = { text: { type: 'plain_text', text: truncate(oneLine(text), MODAL_LIMITS.optionText) || ' ' }, value };
   if (description) o.description = { type: 'plain_text', text: truncate(oneLine(description), MODAL_LIMITS.optionText) };

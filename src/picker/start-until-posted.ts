@@ -15,12 +15,13 @@ export type Posting =
 /**
  * Starts a run and waits only until its message is posted (or the bot turned out unable to post),
  * at most `waitMs`: a modal must answer Slack within 3 s, while the trigger may take longer.
+ * `settled` is the same answer without the limit.
  */
 export async function startUntilPosted(
   deps: Pick<PickerDeps, 'runs' | 'logger'>,
   request: Omit<RunRequest, 'onPosted'>,
   waitMs: number,
-): Promise<{ posting: Posting; done: Promise<StartResult | undefined> }> {
+): Promise<{ posting: Posting; settled: Promise<Posting>; done: Promise<StartResult | undefined> }> {
   let reportPosted: (posting: Posting) => void = () => undefined;
   const posted = new Promise<Posting>((resolve) => {
     reportPosted = resolve;
@@ -33,6 +34,7 @@ export async function startUntilPosted(
     });
   // A start that ends without ever posting failed before its message.
   const ended = done.then((): Posting => ({ kind: 'failed' }));
-  const posting = (await within(Promise.race([posted, ended]), waitMs)) ?? { kind: 'pending' };
-  return { posting, done };
+  const settled = Promise.race([posted, ended]);
+  const posting = (await within(settled, waitMs)) ?? { kind: 'pending' };
+  return { posting, settled, done };
 }

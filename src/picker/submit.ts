@@ -1,11 +1,12 @@
 import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { guarded } from '../guard/slack';
 import { auditTarget } from '../ops/audit';
-import { choiceErrors, choiceFromState, modalError, parseMetadata } from '../blocks/picker';
+import { choiceErrors, choiceFromState, modalError, parseMetadata, renderPickerPending, renderPickerSettled } from '../blocks/picker';
 import { refusalText } from '../blocks/refusal';
 import type { PickerDeps } from './deps';
 import { readyStatus, within, type PickerStatus } from './status';
-import { startUntilPosted } from './start-until-posted';
+import { type Posting, startUntilPosted } from './start-until-posted';
+import { errorText } from '../shared/error-text';
 import type { Unreachable } from '../runs/ports';
 import { runErrorOf, type Target } from '../runs/types';
 
@@ -104,29 +105,43 @@ function start(deps: PickerDeps): Middleware<SubmitArgs> {
       refreshCache,
       origin: { kind: 'modal' as const, userId: who.userId },
     };
-    const { posting, done } = await startUntilPosted(deps, request, POST_WAIT_MS);
+    const { posting, settled } = await startUntilPosted(deps, request, POST_WAIT_MS);
     if (posting.kind === 'unreachable') {
       await ack({ response_action: 'errors', errors: modalError(unreachableText(posting.why)) });
       return;
     }
     if (posting.kind === 'failed') {
-      await ack({
-        response_action: 'errors',
-        errors: modalError('Something went wrong while starting this run; nothing was triggered. Try again in a minute.'),
-      });
+      await ack({ response_action: 'errors', errors: modalError(FAILED_TEXT) });
       return;
     }
-    await ack();
-    if (posting.kind === 'pending') {
-      // Slack was slow to take the post: the modal is closed, and an unreachable channel can only be logged.
-      void done.then((result) => {
-        if (result && 'unreachable' in result) {
-          deps.logger.warn(
-            { channel: who.channelId, why: result.unreachable },
-            'a run from the picker could not be posted after the modal closed; nothing was triggered',
-          );
-        }
-      });
+    if (posting.kind === 'posted') {
+      await ack();
+      return;
     }
+    // Slack is slow to take the post: the form stays open, says so, and then says how it went.
+    await ack({ response_action: 'update', view: renderPickerPending(who.channelId) });
+    const viewId = args.body.view.id;
+    void settled.then(async (outcome) => {
+      try {
+        await args.client.views.update({ view_id: viewId, view: renderPickerSettled(settledText(outcome, who.channelId)) });
+      } catch (err) {
+        // The person closed the form meanwhile: the channel has the run, or nothing was triggered.
+        deps.logger.info({ channel: who.channelId, outcome: outcome.kind, err: errorText(err) }, 'could not tell the picker form how its run went');
+      }
+    });
   };
+}
+
+const FAILED_TEXT = 'Something went wrong while starting this run; nothing was triggered. Try again in a minute.';
+
+/** How a run submitted while Slack was slow went, for the form (mrkdwn). */
+function settledText(outcome: Posting, channel: string): string {
+  switch (outcome.kind) {
+    case 'posted':
+      return `✅ The run is posted in <#${channel}>.`;
+    case 'unreachable':
+      return `⚠️ ${unreachableText(outcome.why)}`;
+    default:
+      return `⚠️ ${FAILED_TEXT}`;
+  }
 }

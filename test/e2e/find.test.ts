@@ -226,6 +226,60 @@ describe('finding checks, end to end over HTTP', () => {
       expect(triggers(h)).toHaveLength(0);
     });
 
+    test('Slack slow to take the run’s post: the form stays open saying so, then says the run is posted; a plain answer closes it', async () => {
+      seed(h);
+      const view = await openPicker(h, 'run');
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
+      const answer = await submit(h, view);
+      expect(answer?.response_action).toBe('update');
+      const open = h.slack.views.views.get(view.id)!;
+      expect(open.closed).toBeUndefined();
+      expect(JSON.stringify(open.view)).toContain('Slack is slow to answer');
+      await waitFor(() => /The run is posted in <#C0FAKE>/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view)), 10_000, 'the form told');
+      await waitFor(() => triggers(h).length === 1, 5000, 'the trigger');
+      expect(h.runMessages('C0FAKE')).toHaveLength(1);
+
+      // Slack quick again: the answer closes the form, as before.
+      const next = await openPicker(h, 'run');
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(next.id)!)), 5000, 'the catalogue');
+      await choose(h, next, TAGS, await suggest(h, next, TAGS, 'prod'), /3 checks match/);
+      expect(await submit(h, next)).toBeUndefined();
+      expect(h.slack.views.views.get(next.id)!.closed).toBe(true);
+    });
+
+    test('Slack slow, then refusing the channel: the open form says why and that nothing was triggered', async () => {
+      seed(h);
+      h.slack.setMembership('G0SECRET', { member: false, private: true });
+      const view = await openPicker(h, '', { channel_id: 'G0SECRET' });
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
+      expect((await submit(h, view))?.response_action).toBe('update');
+      const told = await waitFor(
+        () => (/Nothing was triggered/.test(JSON.stringify(h.slack.views.views.get(view.id)!.view)) ? h.slack.views.views.get(view.id) : undefined),
+        10_000,
+        'the form told',
+      );
+      expect(JSON.stringify(told.view)).toContain('/invite @Checkly');
+      expect(triggers(h)).toHaveLength(0);
+    });
+
+    test('Slack slow, and the person closed the form meanwhile: the run goes on, and the app only logs that it could not tell the form', async () => {
+      seed(h);
+      const view = await openPicker(h, 'run');
+      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
+      expect((await submit(h, view))?.response_action).toBe('update');
+      h.slack.views.close(view.id);
+      await waitFor(() => triggers(h).length === 1, 10_000, 'the trigger');
+      await waitFor(() => h.logs.some((l) => l.includes('could not tell the picker form how its run went')), 5000, 'the log line');
+      expect(h.slack.rejections.filter((r) => r.method === 'views.update').map((r) => r.error)).toEqual(['not_found']);
+      expect(h.runMessages('C0FAKE')).toHaveLength(1);
+    });
+
     test('an expired trigger_id: the requester is told to type the command again', async () => {
       seed(h);
       const trigger = h.slack.views.issueTriggerId();

@@ -108,7 +108,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }),
         SECRETS.signingSecret,
       ),
-    action: (payload) => postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret),
+    async action(payload) {
+      const res = await postSigned(eventsUrl, blockActionsBody(payload), SECRETS.signingSecret);
+      // Slack acts on a submission's answer: it closes the modal, updates it or shows its errors.
+      const submitted = viewSubmitted(payload);
+      if (submitted !== undefined && res.status === 200) {
+        const problems = slack.views.answered(submitted, res.body === '' ? undefined : JSON.parse(res.body));
+        if (problems.length > 0) throw new Error(`Slack would not take the answer to the submission: ${problems.join('; ')}`);
+      }
+      return res;
+    },
     event: (envelope) => postEvent(eventsUrl, envelope, SECRETS.signingSecret),
     async click(message, actionId, user = 'U0BOB') {
       const found = findButton(message.blocks ?? [], actionId);
@@ -126,6 +135,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await Promise.all([slack.close(), checkly.close()]);
     },
   };
+}
+
+/** The view a `view_submission` payload submits, if it is one. */
+function viewSubmitted(payload: unknown): string | undefined {
+  const p = payload as { type?: unknown; view?: { id?: unknown } };
+  return p.type === 'view_submission' && typeof p.view?.id === 'string' ? p.view.id : undefined;
 }
 
 function isThreadReply(message: FakeMessage): boolean {

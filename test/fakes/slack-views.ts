@@ -50,6 +50,8 @@ export interface FakeView {
   user: string;
   /** Every view the app sent for it, the opened one first. */
   versions: Json[];
+  /** The person submitted or closed it: Slack no longer shows it, and views.update answers `not_found`. */
+  closed?: boolean;
 }
 
 export interface FakeViews {
@@ -74,6 +76,15 @@ export interface FakeViews {
   click(viewId: string, actionId: string): Json;
   /** The payload of the person pressing the submit button. */
   submission(viewId: string): Json;
+  /**
+   * What the app answered a submission of the view, as Slack takes it: nothing (or `clear`) closes the
+   * modal; `errors` keeps it open as it was; `update` replaces it (same id, a new hash). Answers what
+   * is wrong with the answer, as Slack would judge it; empty when fine (a wrong answer leaves the
+   * modal open, Slack saying it could not reach the app).
+   */
+  answered(viewId: string, answer: unknown): string[];
+  /** The person closed the modal. */
+  close(viewId: string): void;
   /** What is wrong with an app's answer to block_suggestion, as Slack would judge it; empty when fine. */
   optionsProblems(answer: unknown): string[];
 }
@@ -125,6 +136,7 @@ export function viewProblems(view: unknown): string[] {
   tooLong(problems, textOf(view.close), MODAL_LIMITS.button, '/view/close/text');
   tooLong(problems, view.private_metadata, MODAL_LIMITS.privateMetadata, '/view/private_metadata');
   tooLong(problems, view.callback_id, MODAL_LIMITS.callbackId, '/view/callback_id');
+  if (!Array.isArray(view.blocks)) problems.push('must provide an array [json-pointer:/view/blocks]');
   const blocks = Array.isArray(view.blocks) ? view.blocks : [];
   const inputs = surfaceBlockProblems(blocks, problems);
   if (inputs > 0 && !textOf(view.submit)) problems.push('must have a submit button with inputs [json-pointer:/view/submit]');
@@ -262,7 +274,7 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
       },
       'views.update': (args) => {
         const v = typeof args.view_id === 'string' ? views.get(args.view_id) : undefined;
-        if (!v) return opts.refuse('views.update', 'not_found');
+        if (!v || v.closed) return opts.refuse('views.update', 'not_found');
         if (args.hash !== undefined && args.hash !== v.hash) return opts.refuse('views.update', 'hash_conflict');
         const problems = viewProblems(args.view);
         if (problems.length > 0) return opts.refuse('views.update', 'invalid_arguments', { response_metadata: { messages: problems }, errors: problems });
@@ -359,6 +371,27 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
     submission(viewId) {
       const v = find(viewId);
       return { type: 'view_submission', ...base(v), trigger_id: this.issueTriggerId(v.user), view: wire(v), response_urls: [] };
+    },
+    answered(viewId, answer) {
+      const v = find(viewId);
+      if (answer === undefined || answer === '' || (isObject(answer) && (answer.response_action === undefined || answer.response_action === 'clear'))) {
+        v.closed = true;
+        return [];
+      }
+      if (!isObject(answer)) return ['the answer must be empty or a JSON object'];
+      if (answer.response_action === 'errors') return isObject(answer.errors) ? [] : ['errors must be an object of block ids'];
+      if (answer.response_action === 'update') {
+        const problems = viewProblems(answer.view);
+        if (problems.length > 0) return problems;
+        v.view = answer.view as Json;
+        v.hash = id('H');
+        v.versions.push(v.view);
+        return [];
+      }
+      return [`unknown response_action ${String(answer.response_action)}`];
+    },
+    close(viewId) {
+      find(viewId).closed = true;
     },
     optionsProblems(answer) {
       if (!isObject(answer)) return ['the answer must be a JSON object'];

@@ -104,9 +104,10 @@ export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived
  * A failure Slack may answer any call with, for fault tests: `{ ok: false, error }` (HTTP 200, as Slack
  * answers `internal_error`), `ratelimited` (HTTP 429 with Retry-After), an HTTP 5xx status, or
  * `takeAndHang`: Slack carries the call out (posts, changes) and never answers it (the connection
- * stays open until the fake closes), as a Slack behind a stalled load balancer may.
+ * stays open until the fake closes), as a Slack behind a stalled load balancer may; or `delayMs`:
+ * Slack is slow, and does the call (or refuses it) only after that long.
  */
-export type SlackFault = { error: string; retryAfterSeconds?: number } | { status: number } | { takeAndHang: true };
+export type SlackFault = { error: string; retryAfterSeconds?: number } | { status: number } | { takeAndHang: true } | { delayMs: number };
 
 export interface FakeSlack {
   /** With the trailing slash @slack/web-api expects. */
@@ -441,7 +442,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const auth = authError(method, token);
     if (auth) return answer(refuse(method, auth));
     const fault = takeFault(method);
-    if (fault) {
+    if (fault && 'delayMs' in fault) {
+      faulted++;
+      await sleep(fault.delayMs);
+    } else if (fault) {
       faulted++;
       if ('takeAndHang' in fault) {
         handler(args);
@@ -573,7 +577,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     get faulted() {
       return faulted;
     },
-    sendSocketEvent: (type, payload) => socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000),
+    async sendSocketEvent(type, payload) {
+      const ack = await socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000);
+      // Slack acts on a submission's answer: it closes the modal, updates it or shows its errors.
+      const p = payload as { type?: unknown; view?: { id?: unknown } };
+      if (type === 'interactive' && p.type === 'view_submission' && typeof p.view?.id === 'string' && views.views.has(p.view.id)) {
+        const empty = ack === undefined || ack === null || (typeof ack === 'object' && Object.keys(ack).length === 0);
+        const problems = views.answered(p.view.id, empty ? undefined : ack);
+        if (problems.length > 0) throw new Error(`Slack would not take the answer to the submission: ${problems.join('; ')}`);
+      }
+      return ack;
+    },
     socketConnections: () => socketLink.connections(),
     dropSockets: () => socketLink.dropConnections(),
     setSocketOpenError(error) {

@@ -90,6 +90,29 @@ describe('fake Slack modals', () => {
     expect(fake.views.views.get(id)!.versions).toHaveLength(2);
   });
 
+  it('acts on the answer to a submission as Slack does: nothing closes the modal, errors keep it, update replaces it', async () => {
+    const open = async () => (await client.views.open({ trigger_id: fake.views.issueTriggerId('U7'), view: modal() })).view!.id!;
+    const closed = await open();
+    expect(fake.views.answered(closed, undefined)).toEqual([]);
+    await expect(client.views.update({ view_id: closed, view: modal() })).rejects.toMatchObject({ data: { error: 'not_found' } });
+
+    const kept = await open();
+    expect(fake.views.answered(kept, { response_action: 'errors', errors: { tags: 'Choose one' } })).toEqual([]);
+    expect((await client.views.update({ view_id: kept, view: modal() })).ok).toBe(true);
+
+    const updated = await open();
+    const hash = fake.views.views.get(updated)!.hash;
+    const next = modal({ submit: undefined, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Posting…' } }] });
+    expect(fake.views.answered(updated, { response_action: 'update', view: next })).toEqual([]);
+    expect(fake.views.views.get(updated)).toMatchObject({ view: next });
+    expect(fake.views.views.get(updated)!.hash).not.toBe(hash);
+    expect(fake.views.answered(updated, { response_action: 'update', view: modal({ blocks: 'none' }) })).not.toEqual([]);
+    expect(fake.views.answered(updated, { response_action: 'shout' })).toEqual(['unknown response_action shout']);
+
+    fake.views.close(updated);
+    await expect(client.views.update({ view_id: updated, view: modal() })).rejects.toMatchObject({ data: { error: 'not_found' } });
+  });
+
   it('builds block_suggestion, block_actions and view_submission payloads with the view state, as Slack sends them', async () => {
     const opened = await client.views.open({ trigger_id: fake.views.issueTriggerId('U7'), view: modal() });
     const id = opened.view!.id!;
