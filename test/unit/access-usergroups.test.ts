@@ -105,7 +105,8 @@ describe('UsergroupMembership when Slack is slow', () => {
     const groups = new UsergroupMembership({ client, groups: ['S0SRE'], timeoutMs: 50 });
     const started = Date.now();
     await expect(groups.groupsOf('U0ALICE')).resolves.toEqual([]);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // After its 50 ms, not whenever Slack answers (never, here); the bound leaves room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     release(['U0ALICE']);
     await new Promise((r) => setImmediate(r));
     await expect(groups.groupsOf('U0ALICE')).resolves.toEqual(['S0SRE']);

@@ -166,7 +166,8 @@ describe('gathering the evidence of a run: bounded whatever its size', () => {
     });
     const started = Date.now();
     const found = await gatherEvidence([gone!, slow!], { checkly: evidencePort(src), logger, waitMs: 50 });
-    expect(Date.now() - started).toBeLessThan(1000);
+    // After its 50 ms, not when the hung fetch ends (never); the bound leaves room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     // The fetch still queued is called off, so it costs Checkly nothing once the reply has gone.
     expect(slowSignal?.aborted).toBe(true);
     expect(found.get(gone!.checkId)!.problem).toBe('Checkly no longer has this result (404): open it in Checkly.');

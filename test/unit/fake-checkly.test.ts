@@ -2,7 +2,7 @@
 // here, not our client, so a client bug cannot hide a fake bug.
 import { matchesTags } from '../fakes/checkly-model';
 import { type FakeCheckly, startFakeCheckly, uuid } from '../fakes/checkly';
-import { sleep } from '../helpers';
+import { waitFor } from '../helpers';
 
 let fake: FakeCheckly;
 let clock = 1_700_000_000_000;
@@ -164,7 +164,8 @@ describe('fake Checkly: trigger', () => {
 
   it('records the sessions a trigger created, even when the client hung up before the (slow) answer', async () => {
     clock = Date.now();
-    fake.setDelay('trigger', 300);
+    // The wall clock of a shared machine: waits are for conditions, the delay is long beside them.
+    fake.setDelay('trigger', 1_000);
     const gone = new AbortController();
     const request = fetch(`${fake.url}/v2/check-sessions/trigger`, {
       method: 'POST',
@@ -172,14 +173,14 @@ describe('fake Checkly: trigger', () => {
       body: JSON.stringify({ target: { checkId: [a] }, refreshCache: false }),
       signal: gone.signal,
     });
-    setTimeout(() => gone.abort(), 50);
+    const record = await waitFor(() => fake.requests.find((r) => r.op === 'trigger'), 5000, 'the trigger received');
+    gone.abort();
     await expect(request).rejects.toThrow();
-    const [record] = fake.requests.filter((r) => r.op === 'trigger');
-    expect(record!.sessionIds).toBeUndefined(); // not processed yet: the delay comes first, as at a slow Checkly
-    await sleep(400);
-    expect(record!.sessionIds).toEqual(fake.sessions.map((v) => v.id));
-    expect(record!.sessionIds).toHaveLength(1);
-    expect(record!.status).toBeUndefined(); // nobody was there to answer
+    expect(record.sessionIds).toBeUndefined(); // not processed yet: the delay comes first, as at a slow Checkly
+    await waitFor(() => record.sessionIds, 5000, 'the trigger processed');
+    expect(record.sessionIds).toEqual(fake.sessions.map((v) => v.id));
+    expect(record.sessionIds).toHaveLength(1);
+    expect(record.status).toBeUndefined(); // nobody was there to answer
   });
 
   it.each([
@@ -355,7 +356,8 @@ describe('fake Checkly: completion long poll', () => {
     const id = await start(0);
     const started = Date.now();
     const res = await api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=30`);
-    expect(Date.now() - started).toBeLessThan(500);
+    // At once, not after the 30 s wait (the bound leaves room for a busy machine).
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(200);
     expect(json(res)).toMatchObject({ checkSessionId: id, status: 'PASSED', timeElapsed: 0 });
     expect(json(res).results).toHaveLength(1);
@@ -363,16 +365,15 @@ describe('fake Checkly: completion long poll', () => {
 
   it('holds the request until the session is final', async () => {
     const id = await start(400);
-    const pending = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=5`);
-    await sleep(100);
-    expect(fake.heldRequests).toBe(1);
+    const pending = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=20`);
+    await waitFor(() => fake.heldRequests === 1 || undefined, 5000, 'the request held');
     const res = await pending;
     expect(res.status).toBe(200);
     expect(json(res).status).toBe('PASSED');
     const [, poll] = fake.requests;
-    // Answered when final, not at the end of the wait.
+    // Answered when final, not at the end of the 20 s wait.
     expect(poll!.answeredAt! - fake.finalAt(id)!).toBeGreaterThanOrEqual(0);
-    expect(poll!.answeredAt! - fake.finalAt(id)!).toBeLessThan(500);
+    expect(poll!.answeredAt! - fake.finalAt(id)!).toBeLessThan(5_000);
     expect(fake.heldRequests).toBe(0);
   });
 
@@ -383,8 +384,9 @@ describe('fake Checkly: completion long poll', () => {
     const waited = Date.now() - started;
     expect(res.status).toBe(408);
     expect(json(res)).toMatchObject({ statusCode: 408, error: 'Request Timeout' });
+    // At the end of the 1 s wait, not when the 10 s session ends.
     expect(waited).toBeGreaterThanOrEqual(990);
-    expect(waited).toBeLessThan(1500);
+    expect(waited).toBeLessThan(5_000);
   });
 
   it.each(['0', '31', 'abc', '1.5'])('answers 400 for maxWaitSeconds=%s', async (value) => {
@@ -397,7 +399,7 @@ describe('fake Checkly: completion long poll', () => {
   it('answers a held request as soon as the session is cancelled', async () => {
     const id = await start(10_000);
     const pending = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=10`);
-    await sleep(100);
+    await waitFor(() => fake.heldRequests === 1 || undefined, 5000, 'the request held');
     expect((await api('POST', `/v1/check-sessions/${id}/cancel`, {})).status).toBe(204);
     const res = await pending;
     expect(res.status).toBe(200);
@@ -411,20 +413,19 @@ describe('fake Checkly: completion long poll', () => {
       headers: headers(),
       signal: controller.signal,
     }).catch((err: unknown) => err);
-    await sleep(100);
-    expect(fake.heldRequests).toBe(1);
+    await waitFor(() => fake.heldRequests === 1 || undefined, 5000, 'the request held');
     controller.abort();
     await gone;
-    await sleep(50);
-    expect(fake.heldRequests).toBe(0);
+    await waitFor(() => fake.heldRequests === 0 || undefined, 5000, 'the request forgotten');
 
     const held = api('GET', `/v2/check-sessions/${id}/completion?maxWaitSeconds=10`);
     const settled = expect(held).rejects.toThrow('fetch failed');
-    await sleep(100);
+    await waitFor(() => fake.heldRequests === 1 || undefined, 5000, 'the request held');
     const started = Date.now();
     await fake.close();
     await settled;
-    expect(Date.now() - started).toBeLessThan(500);
+    // close() ends it, rather than the 10 s wait.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -143,7 +143,8 @@ describe('parseCommand on hostile input', () => {
     );
   });
 
-  it('answers a 10 kB input within 50 ms', () => {
+  // A guard against catastrophic backtracking (seconds and more), not a speed target: those are in `npm run bench`.
+  it('answers a 10 kB input well within a second', () => {
     let slowest = 0;
     fc.assert(
       fc.property(fc.tuple(subcommand, hugeText()), ([sub, rest]) => {
@@ -153,7 +154,7 @@ describe('parseCommand on hostile input', () => {
       }),
       { numRuns: 30, seed: SEED },
     );
-    expect(slowest).toBeLessThan(50);
+    expect(slowest).toBeLessThan(1_000);
   });
 });
 

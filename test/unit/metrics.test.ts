@@ -220,7 +220,8 @@ describe('operatorRoutes over HTTP', () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.text()).toBe('{"status":"unavailable"}');
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Never held by a check that hangs; the bound leaves room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(unhealthy).toEqual([why]);
   });
 
