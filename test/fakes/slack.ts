@@ -147,8 +147,8 @@ export interface FakeSlack {
   functions: FakeFunctions;
   /**
    * Answers the next `times` calls of `method` (default 1) with `fault` before doing anything, so
-   * nothing is posted or changed (but `takeAndHang`, which does what was asked and never answers).
-   * Faults are not `rejections` (those are refusals of bad calls).
+   * nothing is posted or changed (but `takeAndHang`, which does what was asked and never answers, and
+   * `delayMs`, which does it late). Faults are not `rejections` (those are refusals of bad calls).
    */
   failNext(method: string, fault: SlackFault, opts?: { times?: number }): void;
   /** Calls answered with an injected fault. */
