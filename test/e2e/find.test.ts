@@ -46,6 +46,14 @@ async function choose(h: Harness, view: FakeView, blockId: string, options: Arra
   await waitFor(() => expected.test(countLine(h.slack.views.views.get(view.id)!)), 5000, `the count line to say ${expected}`);
 }
 
+/** The form opened in `channel`, the catalogue in, the tag `prod` chosen (3 checks of seed's). */
+async function prodChosen(h: Harness, channel = 'C0FAKE'): Promise<FakeView> {
+  const view = await openPicker(h, '', { channel_id: channel });
+  await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
+  await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+  return view;
+}
+
 async function submit(h: Harness, view: FakeView): Promise<{ response_action?: string; errors?: Record<string, string> } | undefined> {
   const res = await h.action(h.slack.views.submission(view.id));
   expect(res.status).toBe(200);
@@ -228,9 +236,7 @@ describe('finding checks, end to end over HTTP', () => {
 
     test('Slack slow to take the run’s post: the form stays open saying so, then says the run is posted; a plain answer closes it', async () => {
       seed(h);
-      const view = await openPicker(h, 'run');
-      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
-      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      const view = await prodChosen(h);
       h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
       const answer = await submit(h, view);
       expect(answer?.response_action).toBe('update');
@@ -242,9 +248,7 @@ describe('finding checks, end to end over HTTP', () => {
       expect(h.runMessages('C0FAKE')).toHaveLength(1);
 
       // Slack quick again: the answer closes the form, as before.
-      const next = await openPicker(h, 'run');
-      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(next.id)!)), 5000, 'the catalogue');
-      await choose(h, next, TAGS, await suggest(h, next, TAGS, 'prod'), /3 checks match/);
+      const next = await prodChosen(h);
       expect(await submit(h, next)).toBeUndefined();
       expect(h.slack.views.views.get(next.id)!.closed).toBe(true);
     });
@@ -252,9 +256,7 @@ describe('finding checks, end to end over HTTP', () => {
     test('Slack slow, then refusing the channel: the open form says why and that nothing was triggered', async () => {
       seed(h);
       h.slack.setMembership('G0SECRET', { member: false, private: true });
-      const view = await openPicker(h, '', { channel_id: 'G0SECRET' });
-      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
-      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      const view = await prodChosen(h, 'G0SECRET');
       h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
       expect((await submit(h, view))?.response_action).toBe('update');
       const told = await waitFor(
@@ -268,9 +270,7 @@ describe('finding checks, end to end over HTTP', () => {
 
     test('Slack slow, and the person closed the form meanwhile: the run goes on, and the app only logs that it could not tell the form', async () => {
       seed(h);
-      const view = await openPicker(h, 'run');
-      await waitFor(() => /5 checks/.test(countLine(h.slack.views.views.get(view.id)!)), 5000, 'the catalogue');
-      await choose(h, view, TAGS, await suggest(h, view, TAGS, 'prod'), /3 checks match/);
+      const view = await prodChosen(h);
       h.slack.failNext('chat.postMessage', { delayMs: 2_500 });
       expect((await submit(h, view))?.response_action).toBe('update');
       h.slack.views.close(view.id);
