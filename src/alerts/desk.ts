@@ -12,6 +12,7 @@ import { errorText } from '../shared/error-text';
 import type { Logger } from '../shared/log';
 import { platformError } from '../slack/errors';
 import type { Connection } from './connections';
+import { KeyIndex } from './key-index';
 import { type Incident, type Outcome, addOwner, applyAlert, needsShowing } from './incident';
 import type { Alert } from './payload';
 import type { Rollups } from './rollup';
@@ -40,7 +41,6 @@ const ROUNDS = 20;
 
 /** The incidents whose message may still be behind (a post Slack refused, a process gone mid-way), for the sweep. */
 const OPEN_INDEX = 'alerts:open';
-const indexOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 export const incidentKey = (teamId: string, channel: string, checkId: string): string => `alerts:incident:${teamId}:${channel}:${checkId}`;
 
@@ -51,8 +51,11 @@ export function isIncident(value: unknown): value is Incident {
 
 export class IncidentDesk {
   private readonly showing = new Set<Promise<void>>();
+  private readonly open: KeyIndex;
 
-  constructor(private readonly deps: DeskDeps) {}
+  constructor(private readonly deps: DeskDeps) {
+    this.open = new KeyIndex(deps.records, OPEN_INDEX, INCIDENT_KEEP_MS);
+  }
 
   /** Applies one delivery to its incident (durably) and answers what it did; the message follows (`shown`). */
   async take(connection: Connection, alert: Alert): Promise<{ outcome: Outcome; shown: Promise<void> }> {
@@ -70,7 +73,7 @@ export class IncidentDesk {
     );
     if (outcome === 'repeat' || outcome === 'stale' || !isIncident(after)) return { outcome, shown: Promise.resolve() };
     const incident = after;
-    if (outcome === 'opened') await records.change(OPEN_INDEX, (current) => [...new Set([...indexOf(current), key])], INCIDENT_KEEP_MS);
+    if (outcome === 'opened') await this.open.add(key);
     const rollup = incident.rollup;
     if (rollup !== undefined) {
       return { outcome, shown: this.track(outcome === 'recovered' ? this.deps.rollups.recovered(key, connection, rollup) : Promise.resolve()) };
@@ -116,7 +119,7 @@ export class IncidentDesk {
   async sweep(): Promise<void> {
     const { records, now } = this.deps;
     const done: string[] = [];
-    for (const key of indexOf(await records.read(OPEN_INDEX))) {
+    for (const key of await this.open.keys()) {
       const incident = await records.read(key);
       if (
         !isIncident(incident) ||
@@ -129,7 +132,7 @@ export class IncidentDesk {
         await this.track(this.show(key));
       }
     }
-    if (done.length > 0) await records.change(OPEN_INDEX, (current) => indexOf(current).filter((k) => !done.includes(k)), INCIDENT_KEEP_MS);
+    await this.open.drop(done);
     await this.track(this.deps.rollups.sweep());
   }
 
@@ -150,7 +153,8 @@ export class IncidentDesk {
   /**
    * Brings the incident's message up to date, if no other process is at it: takes the lease, posts
    * or updates until the message shows the latest version, lets go, and looks once more (an alert
-   * that came meanwhile saw the lease taken and left it to this process).
+   * that came meanwhile saw the lease taken and left it to this process). A lease taken while the
+   * message has no `ts` is for its first post, counted with it (Incident.posts).
    */
   private async show(key: string): Promise<void> {
     const { records, now, newId } = this.deps;
@@ -159,7 +163,9 @@ export class IncidentDesk {
       const leased = await records.change(
         key,
         (current) =>
-          isIncident(current) && !current.rollup && needsShowing(current, now()) ? { ...current, lease: { by: me, until: now() + LEASE_MS } } : current,
+          isIncident(current) && !current.rollup && needsShowing(current, now())
+            ? { ...current, ...(current.ts === undefined && { posts: (current.posts ?? 0) + 1 }), lease: { by: me, until: now() + LEASE_MS } }
+            : current,
         INCIDENT_KEEP_MS,
       );
       if (!isIncident(leased) || leased.lease?.by !== me) return;
@@ -179,11 +185,9 @@ export class IncidentDesk {
   private async bringUpToDate(key: string, me: string): Promise<void> {
     const { records, chat } = this.deps;
     for (let round = 0; round < ROUNDS; round += 1) {
-      const read = await records.read(key);
-      if (!isIncident(read) || read.lease?.by !== me || read.shownVersion >= read.version) return;
-      const incident = read.ts === undefined ? await this.countPost(key, read) : read;
-      if (incident === undefined) return;
-      const message = renderIncident({ ...incident, earlierPost: (incident.posts ?? 0) > 1 });
+      const incident = await records.read(key);
+      if (!isIncident(incident) || incident.lease?.by !== me || incident.shownVersion >= incident.version) return;
+      const message = renderIncident(incident);
       let ts = incident.ts;
       if (ts === undefined) ts = await this.post(key, incident, message);
       else await chat.update(incident.channel, ts, message);
@@ -200,19 +204,6 @@ export class IncidentDesk {
       if (incident.ts === undefined) this.deps.logger.info({ channel: incident.channel, checkId: incident.checkId, ts: posted }, 'incident message posted');
       if (isIncident(after) && after.id === incident.id && incident.state === 'recovered') await this.replyRecovered(key, after);
     }
-  }
-
-  /** Counts a post of the message before it is sent (see Incident.posts); undefined once the lease is lost. */
-  private async countPost(key: string, incident: Incident): Promise<Incident | undefined> {
-    const counted = await this.deps.records.change(
-      key,
-      (current) =>
-        isIncident(current) && current.id === incident.id && current.lease?.by === incident.lease?.by && current.ts === undefined
-          ? { ...current, posts: (current.posts ?? 0) + 1 }
-          : current,
-      INCIDENT_KEEP_MS,
-    );
-    return isIncident(counted) && counted.id === incident.id && counted.lease?.by === incident.lease?.by && counted.ts === undefined ? counted : undefined;
   }
 
   /** The message's first post. One Slack answered with a refusal is not in the channel: its count is taken back. */

@@ -11,6 +11,7 @@ import type { Logger } from '../shared/log';
 import { platformError } from '../slack/errors';
 import type { Connection } from './connections';
 import type { AlertChat } from './desk';
+import { KeyIndex } from './key-index';
 
 export const STORM_OPENED = 5;
 export const STORM_WINDOW_MS = 2 * 60_000;
@@ -35,8 +36,6 @@ interface Rollup extends RollupView {
   version: number;
   shownVersion: number;
   lease?: { by: string; until: number };
-  /** Posts of the roll-up message tried, as an incident's (Incident.posts): over one, it says an earlier one may be above. */
-  posts?: number;
 }
 
 interface Storm {
@@ -48,7 +47,6 @@ interface Storm {
 const stormKey = (teamId: string, channel: string): string => `alerts:storm:${teamId}:${channel}`;
 /** The storms with a roll-up that may still be behind (an update Slack refused, a process gone mid-way), for the sweep. */
 const STORM_INDEX = 'alerts:storms';
-const indexOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 const STORM_KEY = /^alerts:storm:([^:]+):([^:]+)$/;
 /** The workspace and channel a storm's key names. */
 function whereOf(key: string): { teamId: string; channel: string } | undefined {
@@ -73,7 +71,11 @@ export interface RollupDeps {
 }
 
 export class Rollups {
-  constructor(private readonly deps: RollupDeps) {}
+  private readonly storms: KeyIndex;
+
+  constructor(private readonly deps: RollupDeps) {
+    this.storms = new KeyIndex(deps.records, STORM_INDEX, KEEP_MS);
+  }
 
   /**
    * Counts a newly opened incident in its channel's storm: answers the roll-up it joins (and marks
@@ -112,7 +114,7 @@ export class Rollups {
       KEEP_MS,
     );
     if (joined === undefined) return undefined;
-    await records.change(STORM_INDEX, (current) => [...new Set([...indexOf(current), key])], KEEP_MS);
+    await this.storms.add(key);
     await mark(joined);
     await this.show(connection);
     return joined;
@@ -125,7 +127,7 @@ export class Rollups {
   async sweep(): Promise<void> {
     const { records, now } = this.deps;
     const done: string[] = [];
-    for (const key of indexOf(await records.read(STORM_INDEX))) {
+    for (const key of await this.storms.keys()) {
       const storm = await records.read(key);
       const rollup = isStorm(storm) ? storm.rollup : undefined;
       const where = whereOf(key);
@@ -135,7 +137,7 @@ export class Rollups {
         await this.show(where).catch((err: unknown) => this.deps.logger.warn({ channel: where.channel, err: errorText(err) }, 'could not show a roll-up'));
       }
     }
-    if (done.length > 0) await records.change(STORM_INDEX, (current) => indexOf(current).filter((k) => !done.includes(k)), KEEP_MS);
+    await this.storms.drop(done);
   }
 
   /** A joined incident recovered: counted in its roll-up. */
@@ -165,7 +167,7 @@ export class Rollups {
         (current) => {
           const rollup = isStorm(current) ? current.rollup : undefined;
           if (!rollup || rollup.shownVersion >= rollup.version || (rollup.lease && rollup.lease.until > now())) return current;
-          // Counted with the lease, before the post it is for (see Rollup.posts).
+          // Counted with the lease, before the post it is for (RollupView.posts).
           const posts = rollup.ts === undefined ? { posts: (rollup.posts ?? 0) + 1 } : {};
           return { ...(current as Storm), rollup: { ...rollup, ...posts, lease: { by: me, until: now() + LEASE_MS } } };
         },
@@ -176,7 +178,7 @@ export class Rollups {
       let shown: Partial<Rollup> = {};
       try {
         let ts = rollup.ts;
-        const message = renderRollup({ ...rollup, earlierPost: (rollup.posts ?? 0) > 1 });
+        const message = renderRollup(rollup);
         if (ts === undefined) {
           try {
             ts = await chat.post(connection.channel, message);

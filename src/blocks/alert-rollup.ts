@@ -2,6 +2,7 @@
  * A storm's roll-up (product.md section 12): one message counting the checks that joined it, and
  * one reply in its thread listing them, within Slack's limits however many there are.
  */
+import { earlierPostNote } from './alert';
 import { escapeTruncated, oneLine } from './escape';
 import { plural, slackDate } from './format';
 import { LIMITS, context, fallback, section, type SlackMessage } from './message';
@@ -10,13 +11,11 @@ export interface RollupView {
   /** Epoch ms when it began. */
   since: number;
   entries: ReadonlyArray<{ checkId: string; name: string; recovered: boolean }>;
-  /** An earlier post of this message may be in the channel, its ts lost (a process killed, Slack silent). */
-  earlierPost?: boolean;
+  /** Posts of this message tried: over one, an earlier post may be in the channel (see IncidentView.posts). */
+  posts?: number;
 }
 
-/** Under a roll-up posted again: the app cannot read the channel to find the first one. */
-export const EARLIER_ROLLUP =
-  'If an earlier outage message is above, it is out of date: the app lost track of it (a restart, or Slack did not answer). This one is kept up to date.';
+export const EARLIER_ROLLUP = earlierPostNote('outage message');
 
 /** Lines per section of the list (20 of at most ~110 characters: within 3,000). */
 const LINES_PER_SECTION = 20;
@@ -39,7 +38,7 @@ export function renderRollup(view: RollupView): SlackMessage {
     blocks: [
       section(`${title}${more}`),
       context([`Since ${slackDate(view.since)} · too many alerts at once for a message each: the checks are listed in the thread.`]),
-      ...(view.earlierPost ? [context([EARLIER_ROLLUP])] : []),
+      ...((view.posts ?? 0) > 1 ? [context([EARLIER_ROLLUP])] : []),
     ],
   };
 }

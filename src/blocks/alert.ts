@@ -30,8 +30,8 @@ export interface IncidentView {
   resultId: string;
   resultLink: string;
   owners: readonly string[];
-  /** An earlier post of this message may be in the channel, its ts lost (a process killed, Slack silent). */
-  earlierPost?: boolean;
+  /** Posts of this message tried: over one, an earlier post may be in the channel, its ts lost (a process killed, Slack silent). */
+  posts?: number;
 }
 
 /** A button names the incident and its check: the app looks the incident up. */
@@ -56,9 +56,11 @@ const NAME_MAX = 150;
 const LOCATIONS_SHOWN = 8;
 const ERROR_MAX = 1_500;
 const OWNERS_SHOWN = 10;
-/** Under a message posted again: the app cannot read the channel to find the first one. */
-export const EARLIER_POST =
-  'If an earlier message about this incident is above, it is out of date: the app lost track of it (a restart, or Slack did not answer). This one is kept up to date.';
+/** Under a message posted again (`what` it is): the app cannot read the channel to find the first one. */
+export function earlierPostNote(what: string): string {
+  return `If an earlier ${what} is above, it is out of date: the app lost track of it (a restart, or Slack did not answer). This one is kept up to date.`;
+}
+export const EARLIER_POST = earlierPostNote('message about this incident');
 
 function name(view: Pick<IncidentView, 'checkName' | 'checkId'>): string {
   return escapeTruncated(oneLine(view.checkName) || view.checkId, NAME_MAX);
@@ -117,7 +119,7 @@ export function renderIncident(view: IncidentView): SlackMessage {
   const error = errorLine(view);
   if (error !== undefined && view.state !== 'recovered') blocks.push(section(error));
   if (view.owners.length > 0) blocks.push(context([`👀 On it: ${ownersLine(view.owners)}`]));
-  if (view.earlierPost) blocks.push(context([EARLIER_POST]));
+  if ((view.posts ?? 0) > 1) blocks.push(context([EARLIER_POST]));
   const value = { incident: view.id, check: view.checkId };
   const buttons = [button(ACTION_ALERT_RERUN, 'Rerun', value, 'primary'), button(ACTION_ALERT_DETAILS, 'Details', value)];
   if (view.state !== 'recovered') buttons.push(button(ACTION_ALERT_OWN, 'I’m on it', value));

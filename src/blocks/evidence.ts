@@ -84,13 +84,13 @@ function evidenceSection(runId: string, session: Session, evidence: FailureEvide
   const lines = [title.join(' · ')];
 
   const why = detail ? whyLine(detail) : session.error;
-  const slow = slowLine(session);
-  const slowShown = (why === undefined || oneLine(why) === '') && slow !== '';
-  if (!slowShown && why !== undefined) lines.push(codeSpan(why, ERROR_MAX));
-  else if (slowShown) lines.push(slow);
+  // Without an error, a check only slower than its limit says its response time (once: not on the HTTP line too).
+  const reason = why !== undefined && oneLine(why) !== '' ? codeSpan(why, ERROR_MAX) : undefined;
+  const slow = reason === undefined ? slowLine(session) : '';
+  const said = reason ?? slow;
+  if (said !== '') lines.push(said);
   if (detail) {
-    // The slow line has said the response time already.
-    const response = responseLine(detail, !slowShown);
+    const response = responseLine(detail, slow === '');
     if (response !== '') lines.push(response);
   }
   if (evidence?.problem) lines.push(`_${escapeTruncated(evidence.problem, 200)}_`);

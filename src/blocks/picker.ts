@@ -132,18 +132,14 @@ export function renderPicker(meta: PickerMetadata, status: PickerStatus): ModalV
 
 /**
  * The form once submitted while Slack is slow to take the run's post (the form must answer within 3 s):
- * it stays open and says so, then says how it went (`renderPickerSettled`).
+ * it stays open and says so, then says how it went (`renderPickerNote`).
  */
 export function renderPickerPending(channel: string): ModalView {
-  return settledView(`⏳ Posting the run in <#${channel}>… Slack is slow to answer: this form says how it went.`);
+  return renderPickerNote(`⏳ Posting the run in <#${channel}>… Slack is slow to answer: this form says how it went.`);
 }
 
-/** The form's last word on a run submitted while Slack was slow: `text` is mrkdwn. */
-export function renderPickerSettled(text: string): ModalView {
-  return settledView(text);
-}
-
-function settledView(text: string): ModalView {
+/** The form with one line of mrkdwn and a Close button: what became of a run submitted while Slack was slow. */
+export function renderPickerNote(text: string): ModalView {
   return {
     type: 'modal',
     callback_id: CALLBACK_PICKER,

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { guarded } from '../guard/slack';
 import { auditTarget } from '../ops/audit';
-import { choiceErrors, choiceFromState, modalError, parseMetadata, renderPickerPending, renderPickerSettled } from '../blocks/picker';
+import { choiceErrors, choiceFromState, modalError, parseMetadata, renderPickerNote, renderPickerPending } from '../blocks/picker';
 import { refusalText } from '../blocks/refusal';
 import type { PickerDeps } from './deps';
 import { readyStatus, within, type PickerStatus } from './status';
@@ -123,7 +123,7 @@ function start(deps: PickerDeps): Middleware<SubmitArgs> {
     const viewId = args.body.view.id;
     void settled.then(async (outcome) => {
       try {
-        await args.client.views.update({ view_id: viewId, view: renderPickerSettled(settledText(outcome, who.channelId)) });
+        await args.client.views.update({ view_id: viewId, view: renderPickerNote(settledText(outcome, who.channelId)) });
       } catch (err) {
         // The person closed the form meanwhile: the channel has the run, or nothing was triggered.
         deps.logger.info({ channel: who.channelId, outcome: outcome.kind, err: errorText(err) }, 'could not tell the picker form how its run went');

@@ -83,6 +83,12 @@ export interface FakeViews {
    * modal open, Slack saying it could not reach the app).
    */
   answered(viewId: string, answer: unknown): string[];
+  /**
+   * Slack acting on the app's answer to an interactive payload it sent: for a `view_submission`, the
+   * answer (the HTTP body as text, or the socket's ack payload) goes to `answered`, and one Slack would
+   * not take throws. Other payloads are left alone.
+   */
+  settle(payload: unknown, answer: unknown): void;
   /** The person closed the modal. */
   close(viewId: string): void;
   /** What is wrong with an app's answer to block_suggestion, as Slack would judge it; empty when fine. */
@@ -389,6 +395,13 @@ export function createFakeViews(opts: FakeViewsOptions): FakeViews {
         return [];
       }
       return [`unknown response_action ${String(answer.response_action)}`];
+    },
+    settle(payload, answer) {
+      const p = payload as { type?: unknown; view?: { id?: unknown } };
+      if (p.type !== 'view_submission' || typeof p.view?.id !== 'string' || !views.has(p.view.id)) return;
+      const parsed: unknown = typeof answer === 'string' ? (answer === '' ? undefined : JSON.parse(answer)) : (answer ?? undefined);
+      const problems = this.answered(p.view.id, parsed);
+      if (problems.length > 0) throw new Error(`Slack would not take the answer to the submission: ${problems.join('; ')}`);
     },
     close(viewId) {
       find(viewId).closed = true;

@@ -579,13 +579,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     async sendSocketEvent(type, payload) {
       const ack = await socketLink.sendEvent(type, payload, opts.ackTimeoutMs ?? 5000);
-      // Slack acts on a submission's answer: it closes the modal, updates it or shows its errors.
-      const p = payload as { type?: unknown; view?: { id?: unknown } };
-      if (type === 'interactive' && p.type === 'view_submission' && typeof p.view?.id === 'string' && views.views.has(p.view.id)) {
-        const empty = ack === undefined || ack === null || (typeof ack === 'object' && Object.keys(ack).length === 0);
-        const problems = views.answered(p.view.id, empty ? undefined : ack);
-        if (problems.length > 0) throw new Error(`Slack would not take the answer to the submission: ${problems.join('; ')}`);
-      }
+      if (type === 'interactive') views.settle(payload, ack);
       return ack;
     },
     socketConnections: () => socketLink.connections(),
