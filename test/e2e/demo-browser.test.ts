@@ -18,8 +18,27 @@ beforeAll(() => {
   ({ page, url } = demo);
 });
 
-/** The first run message in the channel (not a thread reply). */
-const runMessage = () => page.locator('#log > [data-testid="message"]').first();
+/**
+ * The run messages in the channel (not thread replies). The demo's scheduled check posts incident
+ * messages there too, every 9 s at this speed: a message is found by what it is, never by position.
+ */
+const runMessages = () => page.locator('#log > [data-testid="message"]', { hasText: 'Checkly run' });
+/** The first run message. */
+const runMessage = () => runMessages().first();
+
+/**
+ * Where the run message and its thread are drawn. A box is null while the page draws an update (the
+ * demo's other checks keep Slack busy): read again until both are there.
+ */
+async function runMessageBoxes() {
+  for (let tries = 0; tries < 50; tries++) {
+    const message = await runMessage().boundingBox();
+    const thread = await runMessage().locator('[data-testid="thread"]').boundingBox();
+    if (message && thread) return { message, thread };
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the run message and its thread were never drawn together');
+}
 
 test('type /checkly run prod, watch it finish, rerun the failed checks, confirm a Cancel', async () => {
   await page.goto(url);
@@ -68,8 +87,7 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.locator('#log').evaluate((log) => log.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath('demo.png') });
   // The run message alone, down to its thread: the summary line and the 🆕 row, for the README's "After a deploy".
-  const message = (await runMessage().boundingBox())!;
-  const thread = (await runMessage().locator('[data-testid="thread"]').boundingBox())!;
+  const { message, thread } = await runMessageBoxes();
   expect(thread.y).toBeGreaterThan(message.y);
   await page.screenshot({ path: screenshotPath('new-failure.png'), clip: { x: message.x, y: message.y, width: message.width, height: thread.y - message.y } });
   await runMessage()
@@ -111,7 +129,7 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
   await page.locator('[data-testid="ephemeral"]', { hasText: 'Only visible to you' }).last().waitFor({ timeout: 15_000 });
 
   // A listing only the user sees, with Run buttons: "Run these" starts a run in the channel.
-  const runsBefore = await page.locator('#log > [data-testid="message"]').count();
+  const runsBefore = await runMessages().count();
   await page.getByRole('textbox', { name: 'Message' }).fill('/checkly failing');
   await page.keyboard.press('Enter');
   await page
@@ -119,12 +137,7 @@ test('type /checkly run prod, watch it finish, rerun the failed checks, confirm 
     .getByRole('button', { name: /^Run these/ })
     .last()
     .click({ timeout: 20_000 });
-  await page
-    .locator('#log > [data-testid="message"]')
-    .nth(runsBefore)
-    .getByText(/Checkly run/)
-    .first()
-    .waitFor({ timeout: 20_000 });
+  await runMessages().nth(runsBefore).waitFor({ timeout: 20_000 });
 
   // The app's modals. Details, from a failure's button in the thread reply, then from the run's menu.
   const modal = page.locator('[data-testid="modal"]');
